@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Conveyor.Cli.Commands;
+
+namespace Conveyor.Cli.CommandLine;
+
+/// <summary>The <c>conveyor</c> command tree, and how it is invoked.</summary>
+internal static class ConveyorCommandLine
+{
+    /// <summary>How long a command gets to stop cleanly after Ctrl-C or SIGTERM (commit, leave the group).</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    public static Command Create()
+    {
+        // A plain command named "conveyor" rather than RootCommand, whose name would be the
+        // assembly's file name.
+        var root = new Command("conveyor", "Conveyor: Kafka processing for .NET that never loses a message")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+            BrokerCommand.Create(),
+            ProduceCommand.Create(),
+            ConsumeCommand.Create(),
+            DemoCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>Parses and runs; parse errors print the problem and usage and exit with <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
+    {
+        var parsed = Create().Parse(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = errors ?? Console.Error,
+            ProcessTerminationTimeout = StopTimeout,
+        };
+        var exitCode = await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+    }
+}

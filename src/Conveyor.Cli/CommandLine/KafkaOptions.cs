@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Conveyor.Cli.Kafka;
+using Conveyor.Configuration;
+
+namespace Conveyor.Cli.CommandLine;
+
+/// <summary>The connection options every Kafka command takes: -b, -X, --topic and (for consumers) --group.</summary>
+internal sealed class KafkaOptions
+{
+    public const string BootstrapEnvironmentVariable = "CONVEYOR_BOOTSTRAP_SERVERS";
+    public const string DefaultTopic = "rust";
+    public const string DefaultGroup = "my_consumer_group";
+
+    public Option<string?> BootstrapServers { get; } = new("--bootstrap-servers", "-b")
+    {
+        Description = $"Kafka cluster to use, host:port[,host:port...] (default: ${BootstrapEnvironmentVariable})",
+        HelpName = "servers",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(BootstrapEnvironmentVariable),
+    };
+
+    public Option<KafkaProperty[]> Properties { get; } = new("-X")
+    {
+        Description = "librdkafka client property, repeatable (e.g. -X security.protocol=SASL_SSL); secrets are never printed",
+        HelpName = "key=value",
+        Arity = ArgumentArity.ZeroOrMore,
+        CustomParser = result => result.Tokens.Select(token =>
+        {
+            try
+            {
+                return KafkaProperty.Parse(token.Value);
+            }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+                return default;
+            }
+        }).ToArray(),
+    };
+
+    public Option<string> Topic { get; } = new("--topic", "-t")
+    {
+        Description = "Topic to use",
+        DefaultValueFactory = _ => DefaultTopic,
+    };
+
+    public Option<string> Group { get; } = new("--group", "-g")
+    {
+        Description = "Consumer group id",
+        DefaultValueFactory = _ => DefaultGroup,
+    };
+
+    public void AddTo(Command command, bool withGroup)
+    {
+        command.Add(BootstrapServers);
+        command.Add(Properties);
+        command.Add(Topic);
+        if (withGroup)
+        {
+            command.Add(Group);
+        }
+    }
+
+    /// <summary>The connection given on the command line, or null when neither -b nor the environment names one.</summary>
+    /// <exception cref="KafkaConfigurationException">librdkafka rejects a -X property.</exception>
+    public ClientSettings? TryGetSettings(CommandContext context)
+    {
+        var servers = context.Get(BootstrapServers);
+        if (string.IsNullOrWhiteSpace(servers))
+        {
+            return null;
+        }
+
+        return CreateSettings(context, servers);
+    }
+
+    /// <summary>The connection given on the command line; fails with a usage error when there is none.</summary>
+    public ClientSettings GetSettings(CommandContext context) =>
+        TryGetSettings(context) ?? throw new CommandFailedException(
+            $"no Kafka cluster given: pass -b host:port or set {BootstrapEnvironmentVariable}. "
+            + "To start a local one: dotnet run --project src/Conveyor.Cli -- broker",
+            ExitCodes.Usage);
+
+    /// <summary>Connection settings for the given servers with this command line's -X properties.</summary>
+    public ClientSettings CreateSettings(CommandContext context, string servers)
+    {
+        var properties = new KafkaClientProperties(servers, context.Get(Properties) ?? []);
+        properties.Validate();
+        return new ClientSettings(properties);
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Tutorial;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary><c>conveyor consume</c>: the tutorial's group consumer with rebalance and commit callbacks.</summary>
+internal static class ConsumeCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var commit = new Option<CommitMode>("--commit")
+        {
+            Description = "auto: librdkafka commits consumed offsets every 5 s; manual: commit each message after processing it (at-least-once)",
+            DefaultValueFactory = _ => CommitMode.Manual,
+        };
+        var failRate = FailRateOption();
+        var maxMessages = new Option<int?>("--max-messages")
+        {
+            Description = "Stop after this many messages (default: run until Ctrl-C)",
+        };
+        maxMessages.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--max-messages must be 1 or more.");
+            }
+        });
+        var seed = new Option<int?>("--seed") { Description = "Seed for --fail-rate's dice, for repeatable runs" };
+
+        var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
+        {
+            commit, failRate, maxMessages, seed,
+        };
+        kafka.AddTo(command, withGroup: true);
+        command.SetAction(async (context, cancellationToken) =>
+        {
+            var settings = kafka.GetSettings(context);
+            var consume = new ConsumeSettings(
+                context.Get(kafka.Topic),
+                context.Get(kafka.Group),
+                context.Get(commit),
+                context.Get(failRate),
+                context.Get(maxMessages),
+                context.Get(seed));
+            if (consume.Commit == CommitMode.Auto && consume.FailRate > 0)
+            {
+                throw new CommandFailedException(
+                    "--fail-rate needs --commit manual: with automatic commits a failed message would be committed anyway.", ExitCodes.Usage);
+            }
+
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers);
+
+            using var consumer = new TutorialConsumer(settings, consume, context.Output, context.Errors);
+            var outcome = await Task.Factory.StartNew(
+                () => consumer.Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .ConfigureAwait(false);
+            return outcome is ConsumeOutcome.ProcessingFailed or ConsumeOutcome.Fatal ? ExitCodes.Failure : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Option<double> FailRateOption()
+    {
+        var failRate = new Option<double>("--fail-rate")
+        {
+            Description = "Chance (0 to 1) that processing a message fails; the consumer then stops without committing it",
+            DefaultValueFactory = _ => 0,
+        };
+        failRate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is < 0 or > 1)
+            {
+                result.AddError("--fail-rate must be between 0 and 1.");
+            }
+        });
+        return failRate;
+    }
+}

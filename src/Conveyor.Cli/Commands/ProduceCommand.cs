@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Tutorial;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary><c>conveyor produce</c>: the tutorial's producer, with one delivery report per message.</summary>
+internal static class ProduceCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var count = new Option<int>("--count", "-n")
+        {
+            Description = "Number of User messages to send (user-1, user-2, ...)",
+            DefaultValueFactory = _ => 10,
+        };
+        count.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--count must be 0 or more.");
+            }
+        });
+        var firstId = new Option<long>("--first-id")
+        {
+            Description = "Id of the first user",
+            DefaultValueFactory = _ => 1,
+        };
+        var rate = new Option<double>("--rate")
+        {
+            Description = "Messages per second; 0 sends as fast as the broker takes them",
+            DefaultValueFactory = _ => 0,
+        };
+        rate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() < 0)
+            {
+                result.AddError("--rate must be 0 or more.");
+            }
+        });
+        var stdin = new Option<bool>("--stdin")
+        {
+            Description = "Send one message per key<TAB>value line read from standard input instead of User messages",
+        };
+
+        var command = new Command("produce", "Send keyed User JSON messages and print each delivery report") { count, firstId, rate, stdin };
+        kafka.AddTo(command, withGroup: false);
+        command.SetAction(async (context, cancellationToken) =>
+        {
+            var settings = kafka.GetSettings(context);
+            var topic = context.Get(kafka.Topic);
+            ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+
+            using var producer = new TutorialProducer(settings, context.Output, context.Errors);
+            if (context.Get(stdin))
+            {
+                await producer.ProduceLinesAsync(topic, Console.In, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await producer.ProduceUsersAsync(topic, context.Get(count), context.Get(firstId), context.Get(rate), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
+            return Report(producer, context.Errors);
+        });
+        return command;
+    }
+
+    private static int Report(TutorialProducer producer, TextWriter errors)
+    {
+        var unacknowledged = producer.Sent - producer.Delivered - producer.Failed;
+        if (producer.Failed == 0 && unacknowledged == 0)
+        {
+            return ExitCodes.Success;
+        }
+
+        errors.WriteLine(
+            $"error: {producer.Failed} of {producer.Sent} messages failed and {unacknowledged} were not acknowledged before stopping; see the lines above.");
+        return ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Conveyor.Cli;
+
+/// <summary>The exit codes of the <c>conveyor</c> command.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Done, or stopped on request (Ctrl-C, SIGTERM).</summary>
+    public const int Success = 0;
+
+    /// <summary>The work failed: unreachable cluster, missing topic, failed deliveries, a failed processing step.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad usage: unknown command or option, invalid value, invalid -X property.</summary>
+    public const int Usage = 2;
+}

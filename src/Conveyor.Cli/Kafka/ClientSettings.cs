@@ -1,0 +1,55 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+
+namespace Conveyor.Cli.Kafka;
+
+/// <summary>
+/// Turns the command line's connection options into Confluent.Kafka client configs, with the
+/// CLI's defaults underneath so that anything given with <c>-X</c> wins.
+/// </summary>
+internal sealed class ClientSettings
+{
+    // Bounded delivery: a message that cannot be delivered fails within 30 s instead of
+    // librdkafka's 5 minutes, so a wrong topic or a dead cluster shows up while the user watches.
+    private static readonly KeyValuePair<string, string>[] ProducerDefaults =
+    [
+        new("enable.idempotence", "true"),
+        new("message.timeout.ms", "30000"),
+        new("linger.ms", "5"),
+    ];
+
+    // A member joining a running classic group waits session.timeout.ms: 6 s (the brokers'
+    // minimum) keeps rebalances short in demos; pass -X session.timeout.ms=45000 for Kafka's default.
+    private static readonly KeyValuePair<string, string>[] ConsumerDefaults =
+    [
+        new("session.timeout.ms", "6000"),
+        new("auto.offset.reset", "earliest"),
+        new("fetch.wait.max.ms", "100"),
+    ];
+
+    public ClientSettings(KafkaClientProperties properties)
+    {
+        Properties = properties;
+    }
+
+    public KafkaClientProperties Properties { get; }
+
+    public string BootstrapServers => Properties.BootstrapServers;
+
+    /// <summary>librdkafka's own log lines are shown only when the user asked for them with -X debug=...</summary>
+    public bool ShowClientLogs => Properties.Properties.Any(p => p.Key == "debug");
+
+    public ProducerConfig Producer() => new(Properties.ToDictionary(ProducerDefaults));
+
+    public ConsumerConfig Consumer(string groupId, bool autoCommit)
+    {
+        var defaults = ConsumerDefaults.Concat(
+        [
+            new("group.id", groupId),
+            new("enable.auto.commit", autoCommit ? "true" : "false"),
+        ]);
+        return new ConsumerConfig(Properties.ToDictionary(defaults));
+    }
+
+    public AdminClientConfig Admin() => new(Properties.ToDictionary());
+}

@@ -1,0 +1,3 @@
+using Conveyor.Cli.CommandLine;
+
+return await ConveyorCommandLine.InvokeAsync(args).ConfigureAwait(false);

@@ -1,0 +1,82 @@
+using Conveyor.Native;
+
+namespace Conveyor.Configuration;
+
+/// <summary>
+/// The librdkafka properties of one Kafka connection: bootstrap servers plus any pass-through
+/// properties. Immutable; <see cref="Validate"/> asks librdkafka itself about every property.
+/// </summary>
+public sealed class KafkaClientProperties
+{
+    private readonly IReadOnlyList<KafkaProperty> _properties;
+
+    /// <summary>Creates the set; later properties override earlier ones with the same key.</summary>
+    public KafkaClientProperties(string bootstrapServers, IEnumerable<KafkaProperty>? properties = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        BootstrapServers = bootstrapServers;
+        _properties = properties?.ToArray() ?? [];
+    }
+
+    /// <summary>The <c>bootstrap.servers</c> list, <c>host:port[,host:port...]</c>.</summary>
+    public string BootstrapServers { get; }
+
+    /// <summary>The pass-through properties, in the order given.</summary>
+    public IReadOnlyList<KafkaProperty> Properties => _properties;
+
+    /// <summary>
+    /// All properties as librdkafka takes them: the given defaults first, then bootstrap.servers,
+    /// then the pass-through properties, so that what the user gave always wins.
+    /// </summary>
+    public Dictionary<string, string> ToDictionary(IEnumerable<KeyValuePair<string, string>>? defaults = null)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in defaults ?? [])
+        {
+            result[key] = value;
+        }
+
+        result["bootstrap.servers"] = BootstrapServers;
+        foreach (var property in _properties)
+        {
+            result[property.Key] = property.Value;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Checks every pass-through property with librdkafka (unknown names, bad values) and reports
+    /// all problems at once, in librdkafka's words.
+    /// </summary>
+    /// <exception cref="KafkaConfigurationException">At least one property was rejected.</exception>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        var conf = LibrdkafkaNative.ConfNew();
+        try
+        {
+            foreach (var property in _properties)
+            {
+                var error = LibrdkafkaNative.TrySet(conf, property.Key, property.Value);
+                if (error is not null)
+                {
+                    problems.Add($"-X {property}: {SecretProperties.Redact(error, ToDictionary())}");
+                }
+            }
+        }
+        finally
+        {
+            LibrdkafkaNative.ConfDestroy(conf);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new KafkaConfigurationException(problems);
+        }
+    }
+
+    /// <summary>The properties for display, secrets masked.</summary>
+    public override string ToString() =>
+        string.Join(", ", ToDictionary().Select(p => $"{p.Key}={SecretProperties.MaskIfSecret(p.Key, p.Value)}"));
+}
