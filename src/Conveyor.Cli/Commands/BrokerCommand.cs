@@ -33,13 +33,7 @@ internal static class BrokerCommand
             Description = "Number of brokers",
             DefaultValueFactory = _ => 1,
         };
-        brokers.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--brokers must be 1 or more.");
-            }
-        });
+        brokers.MustBe(v => v >= 1, "1 or more");
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file")
         {
             Description = "Also write the bootstrap string to this file (written whole, once the broker is ready)",

@@ -21,13 +21,7 @@ internal static class ConsumeCommand
         {
             Description = "Stop after this many messages (default: run until Ctrl-C)",
         };
-        maxMessages.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1)
-            {
-                result.AddError("--max-messages must be 1 or more.");
-            }
-        });
+        maxMessages.MustBe(v => v is null or >= 1, "1 or more");
         var seed = new Option<int?>("--seed") { Description = "Seed for --fail-rate's dice, for repeatable runs" };
 
         var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
@@ -70,13 +64,7 @@ internal static class ConsumeCommand
             Description = "Chance (0 to 1) that processing a message fails; the consumer then stops without committing it",
             DefaultValueFactory = _ => 0,
         };
-        failRate.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double>() is < 0 or > 1)
-            {
-                result.AddError("--fail-rate must be between 0 and 1.");
-            }
-        });
+        failRate.MustBe(v => v is >= 0 and <= 1, "between 0 and 1");
         return failRate;
     }
 }

@@ -22,25 +22,13 @@ internal static class DemoCommand
             Description = "Number of messages to produce and consume",
             DefaultValueFactory = _ => 20,
         };
-        messages.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--messages must be 1 or more.");
-            }
-        });
+        messages.MustBe(v => v >= 1, "1 or more");
         var partitions = new Option<int>("--partitions")
         {
             Description = "Partitions of the topic, when the demo creates it",
             DefaultValueFactory = _ => 6,
         };
-        partitions.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--partitions must be 1 or more.");
-            }
-        });
+        partitions.MustBe(v => v >= 1, "1 or more");
         var timeout = new Option<TimeSpan>("--timeout")
         {
             Description = "Give up when the flow has not finished within this time (hh:mm:ss)",

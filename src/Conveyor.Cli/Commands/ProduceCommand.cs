@@ -16,13 +16,7 @@ internal static class ProduceCommand
             Description = "Number of User messages to send (user-1, user-2, ...)",
             DefaultValueFactory = _ => 10,
         };
-        count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--count must be 0 or more.");
-            }
-        });
+        count.MustBe(v => v >= 0, "0 or more");
         var firstId = new Option<long>("--first-id")
         {
             Description = "Id of the first user",
@@ -33,13 +27,7 @@ internal static class ProduceCommand
             Description = "Messages per second; 0 sends as fast as the broker takes them",
             DefaultValueFactory = _ => 0,
         };
-        rate.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double>() < 0)
-            {
-                result.AddError("--rate must be 0 or more.");
-            }
-        });
+        rate.MustBe(v => v >= 0, "0 or more");
         var stdin = new Option<bool>("--stdin")
         {
             Description = "Send one message per key<TAB>value line read from standard input instead of User messages",

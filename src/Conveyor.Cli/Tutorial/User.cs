@@ -24,6 +24,7 @@ internal sealed record User
     public static User Numbered(long id) => new() { Id = id, Email = $"user-{id}@foobar.com" };
 
     /// <summary>The key the tutorial gives this user's messages.</summary>
+    [JsonIgnore]
     public string Key => $"user-{Id}";
 
     /// <summary>Rust's Debug format, as the tutorial prints it: <c>User { id: 3, email: "user-3@foobar.com" }</c>.</summary>
