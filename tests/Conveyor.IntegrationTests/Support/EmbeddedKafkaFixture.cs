@@ -1,0 +1,44 @@
+using Conveyor.Cli.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Testing;
+
+namespace Conveyor.IntegrationTests.Support;
+
+/// <summary>One embedded cluster for a collection of tests; each test makes its own topics and groups.</summary>
+public sealed class EmbeddedKafkaFixture : IAsyncLifetime
+{
+    private EmbeddedKafkaCluster? _cluster;
+
+    public EmbeddedKafkaCluster Cluster => _cluster ?? throw new InvalidOperationException("The fixture has not started.");
+
+    internal ClientSettings Settings(params KafkaProperty[] properties) =>
+        new(new KafkaClientProperties(Cluster.BootstrapServers, properties));
+
+    /// <summary>A new topic with a unique name.</summary>
+    public string CreateTopic(int partitions)
+    {
+        var name = Names.Unique("topic");
+        Cluster.CreateTopic(name, partitions);
+        return name;
+    }
+
+    public Task InitializeAsync()
+    {
+        _cluster = EmbeddedKafkaCluster.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EmbeddedKafkaCollection : ICollectionFixture<EmbeddedKafkaFixture>
+{
+    public const string Name = "embedded kafka";
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Conveyor.Testing;
+
+namespace Conveyor.IntegrationTests.Testing;
+
+/// <summary>The embedded broker's own behaviour and fault switches; each test starts its own cluster.</summary>
+public class EmbeddedKafkaClusterTests
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Creates_the_topics_it_is_given_with_their_partition_counts()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions
+        {
+            Brokers = 3,
+            Topics = [new TopicSpec("rust", 6), new TopicSpec("other", 2)],
+        });
+
+        var metadata = Metadata(cluster);
+
+        Assert.Equal(3, metadata.Brokers.Count);
+        Assert.Equal(6, metadata.Topics.Single(t => t.Topic == "rust").Partitions.Count);
+        Assert.Equal(2, metadata.Topics.Single(t => t.Topic == "other").Partitions.Count);
+    }
+
+    [Fact]
+    public async Task Creating_an_existing_topic_is_refused_with_the_brokers_reason()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("rust", 6)] });
+
+        var error = Assert.Throws<InvalidOperationException>(() => cluster.CreateTopic("rust", 3));
+
+        Assert.Contains("rust", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Injected_request_errors_reach_the_client_once_each_in_order()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("t", 1)] });
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        await producer.ProduceAsync("t", new Message<Null, string> { Value = "warm-up" });
+
+        cluster.InjectRequestErrors(KafkaApiKey.Produce, ErrorCode.TopicAuthorizationFailed);
+
+        var failure = await Assert.ThrowsAsync<ProduceException<Null, string>>(() => producer.ProduceAsync("t", new Message<Null, string> { Value = "a" }));
+        Assert.Equal(ErrorCode.TopicAuthorizationFailed, failure.Error.Code);
+        var delivered = await producer.ProduceAsync("t", new Message<Null, string> { Value = "b" });
+        Assert.Equal(PersistenceStatus.Persisted, delivered.Status);
+    }
+
+    [Fact]
+    public async Task A_broker_taken_down_is_unreachable_until_it_is_brought_up()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start();
+
+        cluster.SetBrokerDown(1);
+        Assert.Throws<KafkaException>(() => Metadata(cluster, TimeSpan.FromSeconds(2)));
+
+        cluster.SetBrokerUp(1);
+        Assert.Single(Metadata(cluster).Brokers);
+    }
+
+    [Fact]
+    public async Task A_round_trip_delay_slows_every_response()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        admin.GetMetadata(MetadataTimeout);
+
+        cluster.SetRoundTripDelay(1, TimeSpan.FromMilliseconds(400));
+        var clock = Stopwatch.StartNew();
+        admin.GetMetadata(MetadataTimeout);
+
+        // A lower bound only: the delay is the broker's, so the call cannot be faster.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(350), $"metadata took {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Switches_refuse_brokers_that_do_not_exist()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Brokers = 2 });
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => cluster.SetBrokerDown(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cluster.SetRoundTripDelay(0, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Disposing_twice_is_harmless_and_later_calls_are_refused()
+    {
+        var cluster = EmbeddedKafkaCluster.Start();
+
+        await cluster.DisposeAsync();
+        await cluster.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(() => cluster.CreateTopic("late", 1));
+        Assert.Throws<ObjectDisposedException>(() => cluster.DropConnections(KafkaApiKey.Fetch));
+    }
+
+    private static Metadata Metadata(EmbeddedKafkaCluster cluster, TimeSpan? timeout = null)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        return admin.GetMetadata(timeout ?? MetadataTimeout);
+    }
+}
