@@ -51,14 +51,16 @@ internal static class BrokerCommand
                 Brokers = context.Get(brokers),
                 Topics = specs,
             });
-            await context.Output.WriteLineAsync(
-                $"embedded Kafka broker running with {cluster.BrokerCount} broker(s), topics: {string.Join(", ", specs.Select(s => s.ToString()))}")
-                .ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"bootstrap servers: {cluster.BootstrapServers}").ConfigureAwait(false);
+            // The file first: whoever sees the printed line may already look for it.
             if (context.Get(bootstrapFile) is { } file)
             {
                 await WriteWholeAsync(file, cluster.BootstrapServers, cancellationToken).ConfigureAwait(false);
             }
+
+            await context.Output.WriteLineAsync(
+                $"embedded Kafka broker running with {cluster.BrokerCount} broker(s), topics: {string.Join(", ", specs.Select(s => s.ToString()))}")
+                .ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"bootstrap servers: {cluster.BootstrapServers}").ConfigureAwait(false);
 
             await context.Output.WriteLineAsync("press Ctrl-C to stop").ConfigureAwait(false);
             try

@@ -1,14 +1,12 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Conveyor.Cli.Tutorial;
 using Conveyor.IntegrationTests.Support;
 
 namespace Conveyor.IntegrationTests.Tutorial;
 
 [Collection(EmbeddedKafkaCollection.Name)]
-public partial class RebalanceTests(EmbeddedKafkaFixture kafka)
+public class RebalanceTests(EmbeddedKafkaFixture kafka)
 {
-    private const string Assigned = "assigned partitions: ";
+    private const string Assigned = AssignmentLines.Prefix;
 
     [Fact]
     public async Task Two_members_split_six_partitions_and_the_survivor_takes_all_when_one_leaves()
@@ -18,7 +16,7 @@ public partial class RebalanceTests(EmbeddedKafkaFixture kafka)
 
         await using var first = RunningConsumer.Start(kafka.Settings(), new ConsumeSettings(topic, group));
         await first.Output.WaitForLine(Assigned, Timeouts.Rebalance);
-        Assert.Equal([0, 1, 2, 3, 4, 5], LatestAssignment(first));
+        Assert.Equal([0, 1, 2, 3, 4, 5], AssignmentLines.Latest(first.Output.Lines));
 
         await using var second = RunningConsumer.Start(kafka.Settings(), new ConsumeSettings(topic, group));
         await first.Output.WaitForLines(Assigned, 2, Timeouts.Rebalance);
@@ -26,8 +24,8 @@ public partial class RebalanceTests(EmbeddedKafkaFixture kafka)
 
         // The eager protocol revokes everything, then hands out three each, covering all six.
         Assert.Contains(TutorialLines.AllRevoked, first.Output.Lines);
-        var firstShare = LatestAssignment(first);
-        var secondShare = LatestAssignment(second);
+        var firstShare = AssignmentLines.Latest(first.Output.Lines);
+        var secondShare = AssignmentLines.Latest(second.Output.Lines);
         Assert.Equal(3, firstShare.Count);
         Assert.Equal(3, secondShare.Count);
         Assert.Equal([0, 1, 2, 3, 4, 5], firstShare.Concat(secondShare).Order());
@@ -36,15 +34,6 @@ public partial class RebalanceTests(EmbeddedKafkaFixture kafka)
         // The first leaves cleanly; the second takes over all six.
         await first.StopAsync();
         await second.Output.WaitForLines(Assigned, 2, Timeouts.Rebalance);
-        Assert.Equal([0, 1, 2, 3, 4, 5], LatestAssignment(second));
+        Assert.Equal([0, 1, 2, 3, 4, 5], AssignmentLines.Latest(second.Output.Lines));
     }
-
-    private static List<int> LatestAssignment(RunningConsumer consumer)
-    {
-        var line = consumer.Output.Lines.Last(l => l.StartsWith(Assigned, StringComparison.Ordinal));
-        return PartitionNumber().Matches(line).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
-    }
-
-    [GeneratedRegex("\\[(\\d+)\\]")]
-    private static partial Regex PartitionNumber();
 }

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Conveyor.Cli.CommandLine;
+using Conveyor.IntegrationTests.Support;
+
+namespace Conveyor.IntegrationTests.Cli;
+
+/// <summary>The commands end to end, in this process, against the embedded broker.</summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public class CommandTests(EmbeddedKafkaFixture kafka)
+{
+    [Fact]
+    public async Task Demo_runs_the_tutorial_flow_on_its_own_broker_and_stops_with_a_summary()
+    {
+        var (exitCode, output, _) = await Run("demo");
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("embedded Kafka broker started at 127.0.0.1:", output[0], StringComparison.Ordinal);
+        Assert.Equal(6, output.Count(l => l.StartsWith("rebalanced partition ", StringComparison.Ordinal)));
+        Assert.Equal(20, output.Count(l => l.StartsWith("produced message with key user-", StringComparison.Ordinal)));
+        Assert.Equal(20, output.Count(l => l.StartsWith("received key user-", StringComparison.Ordinal)));
+        Assert.Equal(20, output.Count(l => l.StartsWith("committed offset Offset(", StringComparison.Ordinal)));
+        Assert.Equal("demo finished: produced 20, consumed 20, committed 20", output[^1]);
+    }
+
+    [Fact]
+    public async Task Demo_with_bootstrap_servers_uses_that_cluster()
+    {
+        var topic = kafka.CreateTopic(partitions: 3);
+
+        var (exitCode, output, _) = await Run("demo", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "--messages", "7");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal($"using Kafka at {kafka.Cluster.BootstrapServers}", output[0]);
+        Assert.Equal(3, output.Count(l => l.StartsWith("rebalanced partition ", StringComparison.Ordinal)));
+        Assert.Equal("demo finished: produced 7, consumed 7, committed 7", output[^1]);
+    }
+
+    [Fact]
+    public async Task Produce_prints_one_delivery_report_per_message()
+    {
+        var topic = kafka.CreateTopic(partitions: 2);
+
+        var (exitCode, output, _) = await Run("produce", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--count", "5", "--first-id", "11");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(
+            Enumerable.Range(11, 5).Select(id => $"user-{id}"),
+            output.Select(l => l.Split(' ')[4]).Order(StringComparer.Ordinal));
+        Assert.All(output, l => Assert.Matches("^produced message with key user-\\d+ in offset \\d+ of partition [01]$", l));
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_is_reported_within_a_bounded_time()
+    {
+        var clock = Stopwatch.StartNew();
+
+        var (exitCode, _, errors) = await Run("consume", "-b", "127.0.0.1:1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("could not reach Kafka at 127.0.0.1:1", errors, StringComparison.Ordinal);
+        Assert.Contains("--bootstrap-servers", errors, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Consuming_a_topic_that_does_not_exist_says_so()
+    {
+        var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", "no-such-topic");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("topic 'no-such-topic' does not exist", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_bootstrap_servers_come_from_the_environment_when_not_given()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await using var process = CliProcess.Start(
+            new Dictionary<string, string> { ["CONVEYOR_BOOTSTRAP_SERVERS"] = kafka.Cluster.BootstrapServers },
+            "produce", "--topic", topic, "--count", "2");
+
+        Assert.Equal(0, await process.WaitForExitAsync(Timeouts.Flow));
+        Assert.Equal(
+            ["produced message with key user-1 in offset 0 of partition 0", "produced message with key user-2 in offset 1 of partition 0"],
+            process.Output.Lines);
+    }
+
+    [Fact]
+    public async Task Produce_from_standard_input_sends_key_tab_value_lines()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await using var process = CliProcess.Start("produce", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--stdin");
+        await process.Input.WriteAsync("alpha\t{\"id\":1,\"email\":\"a@b\"}\n\nno-tab-value\n");
+        process.Input.Close();
+
+        Assert.Equal(0, await process.WaitForExitAsync(Timeouts.Flow));
+        Assert.Equal(
+            ["produced message with key alpha in offset 0 of partition 0", "produced message with key (none) in offset 1 of partition 0"],
+            process.Output.Lines);
+    }
+
+    private static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> Run(params string[] args)
+    {
+        var output = new LineRecorder();
+        var errors = new LineRecorder();
+        var exitCode = await ConveyorCommandLine.InvokeAsync(args, output, errors).WaitAsync(Timeouts.Stop);
+        return (exitCode, output.Lines, errors.ToString());
+    }
+}
