@@ -27,11 +27,17 @@ internal sealed class DemoFlow
         var consuming = Task.Factory.StartNew(
             () => consumer.Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        // Produce only once the consumer owns partitions, so the flow reads as the tutorial's.
-        await Task.WhenAny(consumer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
-
         using var producer = new TutorialProducer(_settings, _output, _errors);
-        await producer.ProduceUsersAsync(_topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Produce only once the consumer owns partitions, so the flow reads as the tutorial's.
+            await Task.WhenAny(consumer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await producer.ProduceUsersAsync(_topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped (Ctrl-C or the demo's timeout): the consumer stops too; the summary says how far it got.
+        }
 
         // Done when every partition written to has its committed offset past the last message written.
         var written = producer.DeliveredOffsets
