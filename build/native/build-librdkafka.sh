@@ -71,8 +71,10 @@ fi
 
 printf 'Types: deb-src\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
   "$uri" >"$work/sid.sources"
-mkdir -p "$work/lists/partial"
-apt_opts=(-o "Dir::Etc::SourceList=$work/sid.sources" -o "Dir::Etc::SourceParts=/dev/null" -o "Dir::State::Lists=$work/lists")
+mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+# Private lists and cache folders: no root needed, nothing of the system apt setup touched.
+apt_opts=(-o "Dir::Etc::SourceList=$work/sid.sources" -o "Dir::Etc::SourceParts=/dev/null"
+  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache")
 echo "Conveyor: fetching librdkafka=${DEBIAN_VERSION} source from $uri (sid)"
 if ! apt-get "${apt_opts[@]}" update >>"$log" 2>&1; then
   tail -n 20 "$log" >&2
