@@ -1,0 +1,128 @@
+namespace Conveyor.Processing.Offsets;
+
+/// <summary>
+/// The offsets of one partition that are being processed. Offsets are tracked in the order the
+/// partition delivers them (increasing, possibly with gaps) and completed in any order. The
+/// committable offset is always the lowest unfinished one, so a commit never passes a message that
+/// is still being processed; once everything is done it is the last offset + 1.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one owner (the poll loop) calls it. A ring buffer in delivery order, so
+/// tracking and completing allocate nothing once the buffer has grown to the in-flight peak;
+/// completion finds its slot by binary search, since delivered offsets are sorted.
+/// </remarks>
+internal sealed class PartitionOffsetTracker
+{
+    private const int InitialCapacity = 16;
+
+    private long[] _offsets = new long[InitialCapacity];
+    private bool[] _done = new bool[InitialCapacity];
+    private int _head;
+    private int _count;
+    private long _lastTracked = -1;
+
+    /// <summary>Offsets tracked and not yet passed by the committable offset (finished ones behind a gap included).</summary>
+    public int Pending => _count;
+
+    /// <summary>
+    /// The offset to commit (the next one to read after a restart): the lowest unfinished offset,
+    /// or the last tracked + 1 when all are finished; null before anything was tracked.
+    /// </summary>
+    public long? Committable => _count > 0 ? _offsets[_head] : _lastTracked >= 0 ? _lastTracked + 1 : null;
+
+    /// <summary>Starts tracking an offset; offsets must arrive in increasing order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is not above the last one tracked.</exception>
+    public void Track(long offset)
+    {
+        if (offset <= _lastTracked)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Offsets must increase; the last one tracked was {_lastTracked}.");
+        }
+
+        if (_count == _offsets.Length)
+        {
+            Grow();
+        }
+
+        var slot = (_head + _count) % _offsets.Length;
+        _offsets[slot] = offset;
+        _done[slot] = false;
+        _count++;
+        _lastTracked = offset;
+    }
+
+    /// <summary>Marks an offset finished; returns true when that moved the committable offset.</summary>
+    /// <exception cref="InvalidOperationException">The offset is not pending (never tracked, or already passed).</exception>
+    public bool Complete(long offset)
+    {
+        var index = Find(offset);
+        if (index < 0)
+        {
+            throw new InvalidOperationException($"Offset {offset} is not pending in this partition.");
+        }
+
+        _done[(_head + index) % _offsets.Length] = true;
+        if (index != 0)
+        {
+            return false;
+        }
+
+        // Move past the unbroken run of finished offsets at the front.
+        while (_count > 0 && _done[_head])
+        {
+            _head = (_head + 1) % _offsets.Length;
+            _count--;
+        }
+
+        return true;
+    }
+
+    /// <summary>Forgets everything pending (the partition was revoked or lost); the next offset tracked may be any.</summary>
+    public void Reset()
+    {
+        _head = 0;
+        _count = 0;
+        _lastTracked = -1;
+    }
+
+    /// <summary>The position of the offset among the pending ones, or -1.</summary>
+    private int Find(long offset)
+    {
+        int low = 0, high = _count - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var value = _offsets[(_head + middle) % _offsets.Length];
+            if (value == offset)
+            {
+                return middle;
+            }
+
+            if (value < offset)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Grow()
+    {
+        var offsets = new long[_offsets.Length * 2];
+        var done = new bool[_offsets.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            offsets[i] = _offsets[(_head + i) % _offsets.Length];
+            done[i] = _done[(_head + i) % _offsets.Length];
+        }
+
+        _offsets = offsets;
+        _done = done;
+        _head = 0;
+    }
+}
