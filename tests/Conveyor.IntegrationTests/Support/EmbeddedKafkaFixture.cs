@@ -22,6 +22,10 @@ public sealed class EmbeddedKafkaFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>The group's committed offsets (next to read) per partition of the topic.</summary>
+    public Dictionary<int, long> Committed(string group, string topic, int partitions) =>
+        KafkaTestClient.Committed(Cluster.BootstrapServers, group, topic, partitions);
+
     public Task InitializeAsync()
     {
         _cluster = EmbeddedKafkaCluster.Start();

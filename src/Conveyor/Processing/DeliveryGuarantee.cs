@@ -1,0 +1,14 @@
+namespace Conveyor.Processing;
+
+/// <summary>When a message's offset is committed relative to its handling.</summary>
+public enum DeliveryGuarantee
+{
+    /// <summary>Commit only offsets whose messages (and every one before them) are finished: nothing is lost, a crash may repeat work.</summary>
+    AtLeastOnce,
+
+    /// <summary>
+    /// Commit each fetched batch before handling it. Lossy by design: a crash or a failure loses the
+    /// messages being handled; nothing is handled twice. Failures are still reported, never retried.
+    /// </summary>
+    AtMostOnce,
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Configuration;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Writes messages that failed for good to their dead-letter topic: the original key, value and
+/// headers, plus headers that say where the message came from and why it failed. Idempotent
+/// producer, acks from all in-sync replicas; the caller waits for the acknowledgement.
+/// </summary>
+internal sealed class DeadLetterPublisher : IDisposable
+{
+    /// <summary>Stack traces are cut to this many characters, so one failure cannot make a huge message.</summary>
+    public const int MaxStackTraceLength = 4_000;
+
+    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly ProcessorOptions _options;
+
+    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError)
+    {
+        _options = options;
+        var config = client.ToDictionary(
+        [
+            new("enable.idempotence", "true"),
+            new("acks", "all"),
+            new("linger.ms", "0"),
+        ]);
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, error) => onError(error))
+            .SetLogHandler((_, _) => { })
+            .Build();
+    }
+
+    /// <summary>Writes the message and waits for the broker's acknowledgement; throws if it cannot.</summary>
+    public async Task<TopicPartitionOffset> PublishAsync(ConsumeResult<byte[]?, byte[]?> source, FailureRecord failure, CancellationToken cancellationToken)
+    {
+        var headers = new Headers();
+        foreach (var header in source.Message.Headers ?? [])
+        {
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+
+        Add(headers, DeadLetterHeaders.SourceTopic, source.Topic);
+        Add(headers, DeadLetterHeaders.SourcePartition, source.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        Add(headers, DeadLetterHeaders.SourceOffset, source.Offset.Value.ToString(CultureInfo.InvariantCulture));
+        Add(headers, DeadLetterHeaders.SourceTimestamp, source.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture));
+        Add(headers, DeadLetterHeaders.ConsumerGroup, failure.GroupId);
+        Add(headers, DeadLetterHeaders.FailureKind, failure.Kind);
+        Add(headers, DeadLetterHeaders.ExceptionType, failure.Exception.GetType().FullName ?? failure.Exception.GetType().Name);
+        Add(headers, DeadLetterHeaders.ExceptionMessage, failure.Exception.Message);
+        Add(headers, DeadLetterHeaders.ExceptionStackTrace, Bounded(failure.Exception.ToString()));
+        Add(headers, DeadLetterHeaders.Attempts, failure.Attempts.ToString(CultureInfo.InvariantCulture));
+        Add(headers, DeadLetterHeaders.FailedAt, failure.FailedAt.ToString("O", CultureInfo.InvariantCulture));
+
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = source.Message.Key,
+            Value = source.Message.Value,
+            Headers = headers,
+            Timestamp = source.Message.Timestamp,
+        };
+        var delivered = await _producer.ProduceAsync(_options.DeadLetterTopicFor(source.Topic), message, cancellationToken).ConfigureAwait(false);
+        return delivered.TopicPartitionOffset;
+    }
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+    }
+
+    private static void Add(Headers headers, string key, string value) => headers.Add(key, Encoding.UTF8.GetBytes(value));
+
+    private static string Bounded(string text) =>
+        text.Length <= MaxStackTraceLength ? text : string.Concat(text.AsSpan(0, MaxStackTraceLength), "...");
+}

@@ -1,0 +1,185 @@
+using System.Threading.Channels;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Hands fetched messages to workers, one at a time per ordering lane, and keeps each
+/// partition's offsets and buffer counts. Thread-safe: the poll loop submits and drains, workers
+/// start and finish; one lock guards all of it (and the <see cref="PartitionState"/> fields).
+/// </summary>
+internal sealed class Dispatcher
+{
+    private readonly Lock _lock = new();
+
+    // A lane is present while one of its messages is ready or running; the queue holds the ones behind it.
+    private readonly Dictionary<LaneKey, Queue<WorkItem>> _busyLanes = [];
+    private readonly Stack<Queue<WorkItem>> _spareQueues = new();
+    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>();
+    private int _buffered;
+    private long _bufferedBytes;
+
+    /// <summary>Messages that may run now. Bounded in effect by the poll loop's back-pressure.</summary>
+    public ChannelReader<WorkItem> Ready => _ready.Reader;
+
+    /// <summary>Fetched messages not yet finished or dropped, in all partitions.</summary>
+    public int Buffered => Volatile.Read(ref _buffered);
+
+    public long BufferedBytes => Volatile.Read(ref _bufferedBytes);
+
+    /// <summary>Tracks a fetched message and queues it behind its lane (or makes it ready).</summary>
+    public void Submit(WorkItem item)
+    {
+        lock (_lock)
+        {
+            var partition = item.Partition;
+            partition.Offsets.Track(item.Offset);
+            partition.Buffered++;
+            partition.BufferedBytes += item.Size;
+            _buffered++;
+            _bufferedBytes += item.Size;
+
+            if (!item.Lane.IsNone)
+            {
+                if (_busyLanes.TryGetValue(item.Lane, out var waiting))
+                {
+                    waiting.Enqueue(item);
+                    return;
+                }
+
+                _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+            }
+
+            _ready.Writer.TryWrite(item);
+        }
+    }
+
+    /// <summary>Marks a ready message running; false (and the message dropped) when its partition takes no more work.</summary>
+    public bool TryStart(WorkItem item)
+    {
+        lock (_lock)
+        {
+            if (!item.Partition.AcceptsWork)
+            {
+                ReleaseLocked(item);
+                AdvanceLaneLocked(item.Lane);
+                return false;
+            }
+
+            item.Partition.Running++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A running message is done. <paramref name="finished"/>: its offset may be committed
+    /// (handled, or dead-lettered); otherwise it stays unfinished and holds its partition's commit back.
+    /// </summary>
+    public void Finish(WorkItem item, bool finished)
+    {
+        lock (_lock)
+        {
+            var partition = item.Partition;
+            partition.Running--;
+            if (finished && !partition.Closed)
+            {
+                partition.Offsets.Complete(item.Offset);
+            }
+
+            ReleaseLocked(item);
+            if (partition.Running == 0)
+            {
+                partition.Drained?.TrySetResult();
+            }
+
+            AdvanceLaneLocked(item.Lane);
+        }
+    }
+
+    /// <summary>A message failed with <see cref="FailureAction.StopPartition"/>: its partition starts nothing more.</summary>
+    public void Stop(PartitionState partition)
+    {
+        lock (_lock)
+        {
+            partition.Stopped = true;
+        }
+    }
+
+    /// <summary>
+    /// Starts nothing more in these partitions and completes once their running handlers are done.
+    /// Messages not yet started are dropped (fetched again by whoever owns the partition next).
+    /// </summary>
+    public Task DrainAsync(IEnumerable<PartitionState> partitions)
+    {
+        var drains = new List<Task>();
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                partition.Draining = true;
+                if (partition.Running > 0)
+                {
+                    partition.Drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    drains.Add(partition.Drained.Task);
+                }
+            }
+        }
+
+        return Task.WhenAll(drains);
+    }
+
+    /// <summary>The partitions are gone (committed after revoke, or lost): later completions no longer count.</summary>
+    public void Close(IEnumerable<PartitionState> partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                partition.Draining = true;
+                partition.Closed = true;
+            }
+        }
+    }
+
+    /// <summary>The offset to commit for a partition: its lowest unfinished offset, or null when nothing was fetched.</summary>
+    public long? Committable(PartitionState partition)
+    {
+        lock (_lock)
+        {
+            return partition.Offsets.Committable;
+        }
+    }
+
+    /// <summary>No more work will be submitted: workers end once the ready queue is empty.</summary>
+    public void Complete() => _ready.Writer.TryComplete();
+
+    private void AdvanceLaneLocked(LaneKey lane)
+    {
+        if (lane.IsNone)
+        {
+            return;
+        }
+
+        var waiting = _busyLanes[lane];
+        while (waiting.TryDequeue(out var next))
+        {
+            if (next.Partition.AcceptsWork)
+            {
+                _ready.Writer.TryWrite(next);
+                return;
+            }
+
+            ReleaseLocked(next);
+        }
+
+        _busyLanes.Remove(lane);
+        _spareQueues.Push(waiting);
+    }
+
+    private void ReleaseLocked(WorkItem item)
+    {
+        item.Partition.Buffered--;
+        item.Partition.BufferedBytes -= item.Size;
+        _buffered--;
+        _bufferedBytes -= item.Size;
+    }
+}

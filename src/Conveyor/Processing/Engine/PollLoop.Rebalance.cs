@@ -1,0 +1,59 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Rebalances, called by the consumer on this thread. A revoke drains before it returns: nothing
+/// more starts in the revoked partitions, running handlers finish (up to the revoke timeout),
+/// finished offsets are committed, and only then does the group move the partitions on.
+/// </summary>
+internal sealed partial class PollLoop
+{
+    private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _partitions[partition] = new PartitionState(partition);
+        }
+
+        _observer.OnPartitionsAssigned(partitions);
+    }
+
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
+    {
+        var states = Owned(revoked.Select(r => r.TopicPartition));
+        var drained = _dispatcher.DrainAsync(states);
+        if (!drained.Wait(_options.RevokeTimeout))
+        {
+            // Still running: their messages stay unfinished, so the commit below stops before
+            // them and the next owner handles them again (a duplicate, never a loss).
+            _observer.OnError(new Error(ErrorCode.Local_TimedOut,
+                $"Handlers of revoked partitions did not finish within {_options.RevokeTimeout}; their messages will be handled again by the next owner."));
+        }
+
+        // During an eager rebalance the broker may refuse with REBALANCE_IN_PROGRESS; the
+        // offsets then stay at the last commit and those messages are handled again.
+        CommitFinished(states);
+        Forget(states);
+        _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
+    }
+
+    private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
+    {
+        // Another member may already own them: committing now could overwrite its progress.
+        Forget(Owned(lost.Select(l => l.TopicPartition)));
+        _observer.OnPartitionsLost([.. lost.Select(l => l.TopicPartition)]);
+    }
+
+    private List<PartitionState> Owned(IEnumerable<TopicPartition> partitions) =>
+        [.. partitions.Select(p => _partitions.GetValueOrDefault(p)).OfType<PartitionState>()];
+
+    private void Forget(List<PartitionState> states)
+    {
+        _dispatcher.Close(states);
+        foreach (var state in states)
+        {
+            _partitions.Remove(state.TopicPartition);
+        }
+    }
+}

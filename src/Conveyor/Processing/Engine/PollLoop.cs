@@ -1,0 +1,230 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// The only thread that touches the consumer: fetches messages and submits them, pauses and
+/// resumes partitions for back-pressure, commits finished offsets on an interval, and handles
+/// rebalances (drain, commit, then give the partitions up). Handlers never run here, so a slow
+/// handler cannot delay polling past <c>max.poll.interval.ms</c>.
+/// Rebalance handling is in <c>PollLoop.Rebalance.cs</c>, committing in <c>PollLoop.Commit.cs</c>.
+/// </summary>
+internal sealed partial class PollLoop : IDisposable
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
+    private const int MaxBatch = 500;
+
+    private readonly ProcessorOptions _options;
+    private readonly Dispatcher _dispatcher;
+    private readonly IProcessorObserver _observer;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    private readonly List<WorkItem> _batch = new(MaxBatch);
+    private DateTime _nextCommit;
+    private bool _allPaused;
+
+    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, IProcessorObserver observer)
+    {
+        _options = options;
+        _dispatcher = dispatcher;
+        _observer = observer;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost)
+            .SetErrorHandler(OnError)
+            .SetLogHandler((_, _) => { })
+            .Build();
+    }
+
+    /// <summary>Set when the client reported a fatal error.</summary>
+    public Error? Fatal { get; private set; }
+
+    /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
+    public void Run(CancellationToken stopping, CancellationTokenSource abort)
+    {
+        _consumer.Subscribe(_options.Topics);
+        _nextCommit = DateTime.UtcNow + _options.CommitInterval;
+        try
+        {
+            while (!stopping.IsCancellationRequested && Fatal is null)
+            {
+                ApplyBackPressure();
+                if (DateTime.UtcNow >= _nextCommit)
+                {
+                    CommitFinished(_partitions.Values);
+                }
+
+                Fetch(stopping);
+                if (_batch.Count > 0)
+                {
+                    SubmitBatch();
+                }
+            }
+        }
+        finally
+        {
+            Shutdown(abort);
+        }
+    }
+
+    public void Dispose() => _consumer.Dispose();
+
+    /// <summary>
+    /// Takes what the consumer has fetched, waiting briefly for the first message. At-least-once
+    /// submits each message at once; at-most-once collects a batch to commit before handling it.
+    /// Either way a partition is paused the moment its buffer is full.
+    /// </summary>
+    private void Fetch(CancellationToken stopping)
+    {
+        var timeout = PollTimeout;
+        while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
+        {
+            ConsumeResult<byte[]?, byte[]?>? result;
+            try
+            {
+                result = _consumer.Consume(timeout);
+            }
+            catch (ConsumeException e)
+            {
+                OnError(_consumer, e.Error);
+                return;
+            }
+
+            if (result is null)
+            {
+                return;
+            }
+
+            timeout = TimeSpan.Zero; // take what is already fetched, without waiting for more
+            if (result.IsPartitionEOF
+                || !_partitions.TryGetValue(result.TopicPartition, out var partition)
+                || !partition.AcceptsWork)
+            {
+                // A stopped partition's later messages are not tracked: its commit stays at the
+                // failed message and they are fetched again after a restart.
+                continue;
+            }
+
+            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
+            if (_options.Guarantee == DeliveryGuarantee.AtMostOnce)
+            {
+                _batch.Add(item);
+                partition.Batched++;
+            }
+            else
+            {
+                _dispatcher.Submit(item);
+            }
+
+            if (partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && !partition.Paused)
+            {
+                Pause([partition]);
+            }
+        }
+    }
+
+    private void SubmitBatch()
+    {
+        // A rebalance inside Consume may have revoked partitions of messages in the batch.
+        _batch.RemoveAll(item => !item.Partition.AcceptsWork);
+        CommitBeforeHandling();
+        foreach (var item in _batch)
+        {
+            item.Partition.Batched = 0;
+            _dispatcher.Submit(item);
+        }
+
+        _batch.Clear();
+    }
+
+    private void ApplyBackPressure()
+    {
+        var total = _dispatcher.Buffered;
+        var bytes = _dispatcher.BufferedBytes;
+        if (!_allPaused && (total >= _options.MaxBufferedMessages || bytes >= _options.MaxBufferedBytes))
+        {
+            _allPaused = true;
+        }
+        else if (_allPaused && total <= _options.MaxBufferedMessages / 2 && bytes <= _options.MaxBufferedBytes / 2)
+        {
+            _allPaused = false;
+        }
+
+        List<PartitionState>? pause = null, resume = null;
+        foreach (var partition in _partitions.Values)
+        {
+            var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition;
+            var drained = partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
+            if (!partition.Paused && (_allPaused || full || partition.Stopped))
+            {
+                (pause ??= []).Add(partition);
+            }
+            else if (partition.Paused && !_allPaused && drained && !partition.Stopped)
+            {
+                (resume ??= []).Add(partition);
+            }
+        }
+
+        if (pause is not null)
+        {
+            Pause(pause);
+        }
+
+        if (resume is not null)
+        {
+            foreach (var partition in resume)
+            {
+                partition.Paused = false;
+            }
+
+            List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];
+            _consumer.Resume(partitions);
+            _observer.OnBackPressure(partitions, paused: false);
+        }
+    }
+
+    private void Pause(List<PartitionState> states)
+    {
+        foreach (var partition in states)
+        {
+            partition.Paused = true;
+        }
+
+        List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
+        _consumer.Pause(partitions);
+        _observer.OnBackPressure(partitions, paused: true);
+    }
+
+    private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
+    {
+        _observer.OnError(error);
+        if (error.IsFatal)
+        {
+            Fatal = error;
+        }
+    }
+
+    private void Shutdown(CancellationTokenSource abort)
+    {
+        var partitions = _partitions.Values.ToList();
+        var drained = _dispatcher.DrainAsync(partitions);
+        if (!drained.Wait(_options.ShutdownTimeout))
+        {
+            // Handlers past the stop timeout are told to give up; their messages stay unfinished.
+            abort.Cancel();
+            drained.Wait(TimeSpan.FromSeconds(5));
+        }
+
+        CommitFinished(partitions);
+        try
+        {
+            _consumer.Close(); // leaves the group now, so the others need not wait for a session timeout
+        }
+        catch (KafkaException e)
+        {
+            _observer.OnError(e.Error);
+        }
+    }
+}

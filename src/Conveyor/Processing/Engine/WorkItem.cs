@@ -1,0 +1,25 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>A fetched message on its way through the engine.</summary>
+internal sealed class WorkItem
+{
+    public WorkItem(ConsumeResult<byte[]?, byte[]?> result, PartitionState partition, LaneKey lane)
+    {
+        Result = result;
+        Partition = partition;
+        Lane = lane;
+        Size = (result.Message.Key?.Length ?? 0) + (result.Message.Value?.Length ?? 0);
+    }
+
+    public ConsumeResult<byte[]?, byte[]?> Result { get; }
+
+    public PartitionState Partition { get; }
+
+    public LaneKey Lane { get; }
+
+    public long Offset => Result.Offset.Value;
+
+    public int Size { get; }
+}

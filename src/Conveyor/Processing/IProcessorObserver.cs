@@ -1,0 +1,61 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing;
+
+/// <summary>
+/// Hears what a processor does: rebalances, commits, retries, dead letters, stops. Every method
+/// has an empty default; implement the ones you need. Called from the processor's threads: keep
+/// them short and thread-safe.
+/// </summary>
+public interface IProcessorObserver
+{
+    /// <summary>Partitions were assigned (with the cooperative protocols: only the added ones).</summary>
+    void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>Partitions were revoked, after their running handlers finished (or timed out) and their offsets were committed.</summary>
+    void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>Partitions were lost (another member owns them now); nothing was committed for them.</summary>
+    void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>Offsets were committed: each the next offset to read in its partition.</summary>
+    void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+    }
+
+    /// <summary>A commit failed; it is retried, and the committed offsets stay where they were.</summary>
+    void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
+    {
+    }
+
+    /// <summary>A handler call failed and will be retried after <paramref name="delay"/>.</summary>
+    void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    {
+    }
+
+    /// <summary>A message that failed for good was written to the dead-letter topic (and acknowledged).</summary>
+    void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    {
+    }
+
+    /// <summary>A partition was stopped at a message that failed for good (or could not be dead-lettered).</summary>
+    void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+    }
+
+    /// <summary>Partitions were paused because too many fetched messages are unfinished (true), or resumed (false).</summary>
+    void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    {
+    }
+
+    /// <summary>The client reported an error; fatal ones stop the processor.</summary>
+    void OnError(Error error)
+    {
+    }
+}

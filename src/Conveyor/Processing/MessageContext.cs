@@ -1,0 +1,45 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing;
+
+/// <summary>One message as a handler sees it.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed class MessageContext<TKey, TValue>
+{
+    internal MessageContext(ConsumeResult<byte[]?, byte[]?> source, TKey key, TValue value, int attempt)
+    {
+        Topic = source.Topic;
+        Partition = source.Partition.Value;
+        Offset = source.Offset.Value;
+        Key = key;
+        Value = value;
+        Headers = source.Message.Headers ?? [];
+        Timestamp = source.Message.Timestamp;
+        Attempt = attempt;
+    }
+
+    /// <summary>The topic it came from.</summary>
+    public string Topic { get; }
+
+    /// <summary>Its partition.</summary>
+    public int Partition { get; }
+
+    /// <summary>Its offset in the partition.</summary>
+    public long Offset { get; }
+
+    /// <summary>The deserialized key.</summary>
+    public TKey Key { get; }
+
+    /// <summary>The deserialized value.</summary>
+    public TValue Value { get; }
+
+    /// <summary>Its headers (never null).</summary>
+    public Headers Headers { get; }
+
+    /// <summary>Its timestamp.</summary>
+    public Timestamp Timestamp { get; }
+
+    /// <summary>Which attempt this is: 1 the first time, 2 on the first retry, ...</summary>
+    public int Attempt { get; }
+}

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Conveyor.Configuration;
+using Conveyor.IntegrationTests.Support;
+using Conveyor.Processing;
+using Conveyor.Testing;
+
+namespace Conveyor.IntegrationTests.Processing;
+
+/// <summary>The processing engine on the embedded broker: nothing lost, order kept, failures never skipped.</summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public class ProcessorTests(EmbeddedKafkaFixture kafka)
+{
+    private static readonly RetryOptions FastRetry = new() { MaxAttempts = 10, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(20) };
+
+    [Fact]
+    public async Task Nothing_is_lost_when_a_fifth_of_handler_calls_fail_and_some_messages_never_succeed()
+    {
+        const int count = 2_000;
+        var topic = kafka.CreateTopic(partitions: 6);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"key-{i % 97}", Id(i))));
+
+        var processed = new ConcurrentDictionary<string, int>();
+        var observer = new RecordingObserver();
+        var options = Options(topic, group) with { Retry = FastRetry };
+        await RunUntil(options, observer, (message, _) =>
+        {
+            if (Random.Shared.NextDouble() < 0.2)
+            {
+                throw new InvalidOperationException("transient failure");
+            }
+
+            if (int.Parse(message.Value, CultureInfo.InvariantCulture) % 100 == 0)
+            {
+                throw new FormatException("this message can never be processed");
+            }
+
+            processed.AddOrUpdate(message.Value, 1, (_, n) => n + 1);
+            return ValueTask.CompletedTask;
+        }, () => processed.Count + observer.DeadLettered.Count >= count);
+
+        var deadLettered = observer.DeadLettered.Select(d => d.Message).ToList();
+        Assert.Equal(count / 100, deadLettered.Count);
+        Assert.Equal(count - count / 100, processed.Count);
+        Assert.NotEmpty(observer.Retries);
+        Assert.Equal(count, kafka.Committed(group, topic, 6).Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_dead_lettered_message_keeps_its_content_and_says_where_it_came_from_and_why()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("good", "1"), ("bad", "2"), ("good", "3")]);
+
+        var observer = new RecordingObserver();
+        var processed = new ConcurrentQueue<string>();
+        var options = Options(topic, group) with { Retry = FastRetry with { MaxAttempts = 3 } };
+        await RunUntil(options, observer, (message, _) =>
+        {
+            if (message.Key == "bad")
+            {
+                throw new ArgumentException("bad input");
+            }
+
+            processed.Enqueue(message.Value);
+            return ValueTask.CompletedTask;
+        }, () => processed.Count == 2 && observer.DeadLettered.Count == 1);
+
+        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        Assert.Equal("bad", letter.Message.Key);
+        Assert.Equal("2", letter.Message.Value);
+        Assert.Equal(topic, letter.Header(DeadLetterHeaders.SourceTopic));
+        Assert.Equal("0", letter.Header(DeadLetterHeaders.SourcePartition));
+        Assert.Equal("1", letter.Header(DeadLetterHeaders.SourceOffset));
+        Assert.Equal(group, letter.Header(DeadLetterHeaders.ConsumerGroup));
+        Assert.Equal("handler", letter.Header(DeadLetterHeaders.FailureKind));
+        Assert.Equal(typeof(ArgumentException).FullName, letter.Header(DeadLetterHeaders.ExceptionType));
+        Assert.Equal("bad input", letter.Header(DeadLetterHeaders.ExceptionMessage));
+        Assert.Contains("ProcessorTests", letter.Header(DeadLetterHeaders.ExceptionStackTrace), StringComparison.Ordinal);
+        Assert.Equal("3", letter.Header(DeadLetterHeaders.Attempts));
+        Assert.True(DateTimeOffset.Parse(letter.Header(DeadLetterHeaders.FailedAt), CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.AddMinutes(-5));
+        Assert.Equal(letter.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture), letter.Header(DeadLetterHeaders.SourceTimestamp));
+        Assert.Equal(3, kafka.Committed(group, topic, 1)[0]);
+    }
+
+    [Fact]
+    public async Task A_value_that_cannot_be_deserialized_goes_straight_to_the_dead_letter_topic()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1}"), ("k", "not json")]);
+
+        var observer = new RecordingObserver();
+        var handled = new ConcurrentQueue<long>();
+        await RunUntil<Payload>(Options(topic, Names.Unique("group")), observer, (message, _) =>
+        {
+            handled.Enqueue(message.Value.Id);
+            return ValueTask.CompletedTask;
+        }, () => handled.Count == 1 && observer.DeadLettered.Count == 1);
+
+        Assert.Empty(observer.Retries);
+        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        Assert.Equal("deserialization", letter.Header(DeadLetterHeaders.FailureKind));
+        Assert.Equal("0", letter.Header(DeadLetterHeaders.Attempts));
+        Assert.Equal("not json", letter.Message.Value);
+    }
+
+    [Fact]
+    public async Task Messages_of_one_key_run_in_order_while_keys_run_concurrently()
+    {
+        const int keys = 20, perKey = 30;
+        var topic = kafka.CreateTopic(partitions: 2);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(0, perKey).SelectMany(seq => Enumerable.Range(0, keys).Select(k => ((string?)$"key-{k}", Id(seq)))));
+
+        var seen = new ConcurrentDictionary<string, ConcurrentQueue<int>>();
+        var running = 0;
+        var mostRunning = 0;
+        var total = 0;
+        await RunUntil(Options(topic, Names.Unique("group")) with { MaxConcurrency = 16 }, new RecordingObserver(), async (message, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostRunning, now);
+            await Task.Delay(Random.Shared.Next(0, 3), ct);
+            seen.GetOrAdd(message.Key, _ => new ConcurrentQueue<int>()).Enqueue(int.Parse(message.Value, CultureInfo.InvariantCulture));
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref total);
+        }, () => Volatile.Read(ref total) >= keys * perKey);
+
+        Assert.Equal(keys, seen.Count);
+        Assert.All(seen.Values, sequence => Assert.Equal(Enumerable.Range(0, perKey), sequence));
+        Assert.True(mostRunning > 2, $"at most {mostRunning} handlers ran at once");
+    }
+
+    [Fact]
+    public async Task A_message_that_fails_for_good_stops_its_partition_at_that_message()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 6).Select(i => ((string?)"k", Id(i))));
+
+        var observer = new RecordingObserver();
+        var options = Options(topic, group) with { OnFailure = FailureAction.StopPartition, Ordering = OrderingMode.Partition, Retry = FastRetry with { MaxAttempts = 2 } };
+        await RunUntil(options, observer, (message, _) =>
+            message.Value == "3" ? throw new InvalidOperationException("stuck") : ValueTask.CompletedTask,
+            () => !observer.Stopped.IsEmpty);
+
+        Assert.Equal(3, Assert.Single(observer.Stopped).Offset.Value);
+        Assert.Equal(3, kafka.Committed(group, topic, 1)[0]);
+    }
+
+    [Fact]
+    public async Task Stopping_commits_everything_finished()
+    {
+        var topic = kafka.CreateTopic(partitions: 3);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 300).Select(i => ((string?)$"k{i}", Id(i))));
+
+        var handled = 0;
+        // A long commit interval: only the stop itself can have committed.
+        var options = Options(topic, group) with { CommitInterval = TimeSpan.FromMinutes(10) };
+        await RunUntil(options, new RecordingObserver(), (_, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            return ValueTask.CompletedTask;
+        }, () => Volatile.Read(ref handled) >= 300);
+
+        Assert.Equal(300, kafka.Committed(group, topic, 3).Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_full_buffer_pauses_fetching_until_handlers_catch_up()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 200).Select(i => ((string?)$"k{i}", Id(i))));
+
+        var observer = new RecordingObserver();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = 0;
+        var options = Options(topic, Names.Unique("group")) with { MaxBufferedMessagesPerPartition = 20, MaxConcurrency = 4 };
+        await RunUntil(options, observer, async (_, ct) =>
+        {
+            if (observer.BackPressure.IsEmpty)
+            {
+                await gate.Task.WaitAsync(ct); // hold the first handlers until the partition is paused
+            }
+
+            Interlocked.Increment(ref handled);
+        }, () =>
+        {
+            if (observer.BackPressure.Contains(true))
+            {
+                gate.TrySetResult();
+            }
+
+            return Volatile.Read(ref handled) >= 200;
+        });
+
+        Assert.Equal([true, false], observer.BackPressure.Take(2));
+    }
+
+    [Fact]
+    public async Task Failed_commits_are_reported_and_retried_without_loss()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 50).Select(i => ((string?)"k", Id(i))));
+
+        var observer = new RecordingObserver();
+        var handled = 0;
+        kafka.Cluster.InjectRequestErrors(KafkaApiKey.OffsetCommit, Confluent.Kafka.ErrorCode.GroupAuthorizationFailed, Confluent.Kafka.ErrorCode.GroupAuthorizationFailed);
+        var options = Options(topic, group) with { CommitInterval = TimeSpan.FromMilliseconds(50) };
+        await RunUntil(options, observer, (_, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            return ValueTask.CompletedTask;
+        }, () => Volatile.Read(ref handled) >= 50 && observer.Committed.Any(c => c.Offset.Value == 50));
+
+        Assert.NotEmpty(observer.CommitFailures);
+        Assert.Equal(50, kafka.Committed(group, topic, 1)[0]);
+    }
+
+    private ProcessorOptions Options(string topic, string group) => new()
+    {
+        GroupId = group,
+        Topics = [topic],
+        CommitInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    private Task RunUntil(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, string> handler, Func<bool> done) =>
+        RunUntil<string>(options, observer, handler, done);
+
+    /// <summary>Runs a processor until <paramref name="done"/> holds (checked as events arrive), then stops it cleanly.</summary>
+    private async Task RunUntil<TValue>(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, TValue> handler, Func<bool> done)
+    {
+        using var stop = new CancellationTokenSource();
+        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        MessageHandler<string, TValue> checkedHandler = async (message, ct) =>
+        {
+            try
+            {
+                await handler(message, ct);
+            }
+            finally
+            {
+                if (done())
+                {
+                    conditionMet.TrySetResult();
+                }
+            }
+        };
+        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, checkedHandler, observer: new CheckingObserver(observer, () =>
+        {
+            if (done())
+            {
+                conditionMet.TrySetResult();
+            }
+        }));
+        var running = processor.RunAsync(stop.Token);
+        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+        Assert.True(done(), "the processor stopped before the test's condition held");
+    }
+
+    private static string Id(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    public sealed record Payload(long Id);
+}
