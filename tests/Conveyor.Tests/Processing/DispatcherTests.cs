@@ -1,0 +1,167 @@
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Tests.Processing;
+
+public class DispatcherTests
+{
+    private static readonly TopicPartition P0 = new("t", 0);
+
+    [Fact]
+    public void A_lane_runs_one_message_at_a_time_in_offset_order()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+        Assert.Empty(ReadyOffsets(dispatcher));
+
+        dispatcher.Finish(items[0], finished: true);
+        Assert.Equal([1L], ReadyOffsets(dispatcher));
+    }
+
+    [Fact]
+    public void Different_keys_are_ready_together_in_key_mode_but_not_in_partition_mode()
+    {
+        var keyed = new Dispatcher();
+        var byPartition = new Dispatcher();
+        var p1 = new PartitionState(P0);
+        var p2 = new PartitionState(P0);
+        for (var i = 0; i < 4; i++)
+        {
+            keyed.Submit(Item(p1, i, $"key-{i}", OrderingMode.Key));
+            byPartition.Submit(Item(p2, i, $"key-{i}", OrderingMode.Partition));
+        }
+
+        Assert.Equal([0L, 1, 2, 3], ReadyOffsets(keyed));
+        Assert.Equal([0L], ReadyOffsets(byPartition));
+    }
+
+    [Fact]
+    public void Unordered_messages_are_all_ready_at_once_even_with_one_key()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        for (var i = 0; i < 4; i++)
+        {
+            dispatcher.Submit(Item(partition, i, "k", OrderingMode.Unordered));
+        }
+
+        Assert.Equal([0L, 1, 2, 3], ReadyOffsets(dispatcher));
+    }
+
+    [Fact]
+    public void The_committable_offset_waits_for_a_slow_message_however_many_finish_after_it()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 5).Select(i => Item(partition, i, $"k{i}", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        items.ForEach(i => Start(dispatcher, i));
+
+        foreach (var item in items.Skip(1))
+        {
+            dispatcher.Finish(item, finished: true);
+        }
+
+        Assert.Equal(0, dispatcher.Committable(partition));
+        dispatcher.Finish(items[0], finished: true);
+        Assert.Equal(5, dispatcher.Committable(partition));
+    }
+
+    [Fact]
+    public void A_message_left_unfinished_holds_the_commit_back()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, $"k{i}", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        items.ForEach(i => Start(dispatcher, i));
+
+        dispatcher.Finish(items[0], finished: true);
+        dispatcher.Finish(items[1], finished: false);
+        dispatcher.Finish(items[2], finished: true);
+
+        Assert.Equal(1, dispatcher.Committable(partition));
+    }
+
+    [Fact]
+    public void Draining_drops_waiting_messages_and_completes_when_running_ones_finish()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, "k", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+
+        var drained = dispatcher.DrainAsync([partition]);
+        Assert.False(drained.IsCompleted);
+
+        dispatcher.Finish(items[0], finished: true);
+        Assert.True(drained.IsCompletedSuccessfully);
+        Assert.Empty(ReadyOffsets(dispatcher)); // the two waiting ones were dropped, not made ready
+        Assert.Equal(1, dispatcher.Committable(partition));
+        Assert.Equal(0, dispatcher.Buffered);
+        Assert.Equal(0, partition.Buffered);
+    }
+
+    [Fact]
+    public void A_ready_message_of_a_stopped_partition_does_not_start()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var item = Item(partition, 0, "k", OrderingMode.Key);
+        dispatcher.Submit(item);
+
+        dispatcher.Stop(partition);
+
+        Assert.True(dispatcher.Ready.TryRead(out var ready));
+        Assert.False(dispatcher.TryStart(ready));
+        Assert.Equal(0, dispatcher.Committable(partition));
+    }
+
+    [Fact]
+    public void Buffer_counts_follow_messages_in_and_out()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var item = Item(partition, 0, "key", OrderingMode.Key, value: "12345");
+        dispatcher.Submit(item);
+        Assert.Equal((1, 8L), (dispatcher.Buffered, dispatcher.BufferedBytes));
+
+        Start(dispatcher, item);
+        dispatcher.Finish(item, finished: true);
+
+        Assert.Equal((0, 0L), (dispatcher.Buffered, dispatcher.BufferedBytes));
+    }
+
+    private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
+
+    private static List<long> ReadyOffsets(Dispatcher dispatcher)
+    {
+        var offsets = new List<long>();
+        while (dispatcher.Ready.TryRead(out var item))
+        {
+            offsets.Add(item.Offset);
+        }
+
+        return offsets;
+    }
+
+    private static WorkItem Item(PartitionState partition, long offset, string key, OrderingMode mode, string value = "")
+    {
+        var keyBytes = Encoding.UTF8.GetBytes(key);
+        var result = new ConsumeResult<byte[]?, byte[]?>
+        {
+            TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
+            Message = new Message<byte[]?, byte[]?> { Key = keyBytes, Value = Encoding.UTF8.GetBytes(value) },
+        };
+        return new WorkItem(result, partition, LaneKey.For(mode, partition.TopicPartition, keyBytes));
+    }
+}

@@ -1,0 +1,63 @@
+using Conveyor.Configuration;
+using Conveyor.Processing;
+
+namespace Conveyor.Tests.Processing;
+
+public class ProcessorOptionsTests
+{
+    private static readonly ProcessorOptions Valid = new() { GroupId = "g", Topics = ["orders"] };
+
+    [Fact]
+    public void Sensible_defaults_are_valid()
+    {
+        Assert.Empty(Valid.Validate());
+        Assert.Equal(OrderingMode.Key, Valid.Ordering);
+        Assert.Equal(64, Valid.MaxConcurrency);
+        Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitInterval);
+        Assert.Equal(FailureAction.DeadLetter, Valid.OnFailure);
+        Assert.Equal("orders.dlq", Valid.DeadLetterTopicFor("orders"));
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_naming_the_option()
+    {
+        var options = new ProcessorOptions
+        {
+            GroupId = "",
+            Topics = [],
+            MaxConcurrency = -1,
+            Ordering = (OrderingMode)42,
+            CommitInterval = TimeSpan.Zero,
+            Retry = new RetryOptions { MaxAttempts = 0 },
+        };
+
+        var problems = options.Validate();
+
+        Assert.Equal(6, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("GroupId", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Topics", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("MaxConcurrency must be between 1 and 100000; it is -1", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Ordering must be one of Key, Partition, Unordered", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("CommitInterval", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Retry.MaxAttempts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_dead_letter_topic_equal_to_the_source_topic_is_refused()
+    {
+        var problems = (Valid with { DeadLetterTopic = "orders" }).Validate();
+
+        Assert.Contains(problems, p => p.Contains("'orders' is 'orders' itself", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_processor_refuses_bad_options_and_bad_client_properties_together_before_connecting()
+    {
+        var client = new KafkaClientProperties("127.0.0.1:1", [new KafkaProperty("no.such.property", "1")]);
+
+        var error = Assert.Throws<KafkaConfigurationException>(() =>
+            new KafkaProcessor<string, string>(client, Valid with { MaxConcurrency = 0 }, (_, _) => ValueTask.CompletedTask));
+
+        Assert.Equal(2, error.Problems.Count);
+    }
+}
