@@ -27,9 +27,47 @@ internal sealed class RecordingObserver : IProcessorObserver
         {
             Committed.Enqueue(offset);
         }
+
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} commit " + string.Join(" ", offsets.Select(o => $"{o.Partition.Value}:{o.Offset.Value}")));
+        CheckCommittedSum();
     }
 
-    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => CommitFailures.Enqueue(error);
+    /// <summary>Completes once the latest commits of all partitions add up to <paramref name="sum"/> (the end offsets of a topic starting at 0).</summary>
+    public Task WaitForCommittedSum(long sum, TimeSpan timeout)
+    {
+        lock (_waiters)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((sum, reached));
+        }
+
+        CheckCommittedSum();
+        return _waiters.Last().Reached.Task.WaitAsync(timeout);
+    }
+
+    private readonly List<(long Sum, TaskCompletionSource Reached)> _waiters = [];
+
+    private void CheckCommittedSum()
+    {
+        var current = Committed.GroupBy(c => c.TopicPartition).Sum(g => g.Max(c => c.Offset.Value));
+        lock (_waiters)
+        {
+            foreach (var waiter in _waiters.Where(w => current >= w.Sum))
+            {
+                waiter.Reached.TrySetResult();
+            }
+        }
+    }
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
+    {
+        CommitFailures.Enqueue(error);
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} FAILED {error.Code} " + string.Join(" ", offsets.Select(o => $"{o.Partition.Value}:{o.Offset.Value}")));
+    }
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => Log.Enqueue($"{DateTime.UtcNow:ss.fff} revoked " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
 
     public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception) =>
         DeadLettered.Enqueue((message, deadLetter));
@@ -46,5 +84,7 @@ internal sealed class RecordingObserver : IProcessorObserver
         {
             Assigned.Enqueue(partition);
         }
+
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} assigned " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
     }
 }
