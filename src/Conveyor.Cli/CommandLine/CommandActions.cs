@@ -25,6 +25,11 @@ internal static class CommandActions
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
+            catch (Conveyor.Processing.ProcessorStoppedException e)
+            {
+                await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
             catch (CommandFailedException e)
             {
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);

@@ -11,17 +11,18 @@ internal static class ConsumeCommand
     public static Command Create()
     {
         var kafka = new KafkaOptions();
+        var engine = new EngineOptions();
         var commit = new Option<CommitMode>("--commit")
         {
-            Description = "auto: librdkafka commits consumed offsets every 5 s; manual: commit each message after processing it (at-least-once)",
-            DefaultValueFactory = _ => CommitMode.Manual,
+            Description = "Engine: Conveyor's engine (concurrent, retries, dead-letter topic, at-least-once); "
+                + "Manual: the tutorial's commit after each message, stopping at the first failure; Auto: librdkafka commits consumed offsets every 5 s",
+            DefaultValueFactory = _ => CommitMode.Engine,
         };
         var failRate = FailRateOption();
         var maxMessages = new Option<int?>("--max-messages")
         {
             Description = "Stop after this many messages (default: run until Ctrl-C)",
-        };
-        maxMessages.MustBe(v => v is null or >= 1, "1 or more");
+        }.MustBe(v => v is null or >= 1, "1 or more");
         var seed = new Option<int?>("--seed") { Description = "Seed for --fail-rate's dice, for repeatable runs" };
 
         var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
@@ -29,6 +30,7 @@ internal static class ConsumeCommand
             commit, failRate, maxMessages, seed,
         };
         kafka.AddTo(command, withGroup: true);
+        engine.AddTo(command);
         command.SetAction(async (context, cancellationToken) =>
         {
             var settings = kafka.GetSettings(context);
@@ -48,6 +50,14 @@ internal static class ConsumeCommand
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers);
 
+            if (consume.Commit == CommitMode.Engine)
+            {
+                var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
+                var engineConsumer = new EngineConsumer(settings, new EngineSettings(processor, consume.FailRate, consume.MaxMessages, consume.Seed), context.Output, context.Errors);
+                await engineConsumer.RunAsync(cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
             using var consumer = new TutorialConsumer(settings, consume, context.Output, context.Errors);
             var outcome = await Task.Factory.StartNew(
                 () => consumer.Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -61,7 +71,7 @@ internal static class ConsumeCommand
     {
         var failRate = new Option<double>("--fail-rate")
         {
-            Description = "Chance (0 to 1) that processing a message fails; the consumer then stops without committing it",
+            Description = "Chance (0 to 1) that processing a message fails: the engine retries it and then dead-letters it; --commit manual stops without committing it",
             DefaultValueFactory = _ => 0,
         };
         failRate.MustBe(v => v is >= 0 and <= 1, "between 0 and 1");

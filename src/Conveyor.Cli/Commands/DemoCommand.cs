@@ -1,3 +1,4 @@
+using Conveyor.Cli.Tutorial;
 using System.CommandLine;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -35,11 +36,25 @@ internal static class DemoCommand
             DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
         };
 
-        var command = new Command("demo", "Run the tutorial system end to end on an embedded broker (or -b), then stop")
+        var failRate = new Option<double>("--fail-rate")
         {
-            messages, partitions, timeout,
+            Description = "Chance (0 to 1) that one processing attempt fails; failed messages are retried, then dead-lettered",
+            DefaultValueFactory = _ => 0.2,
+        }.MustBe(v => v is >= 0 and <= 1, "between 0 and 1");
+        var malformed = new Option<int>("--malformed")
+        {
+            Description = "Messages whose value is not JSON, sent after the users; they go straight to the dead-letter topic",
+            DefaultValueFactory = _ => 1,
+        }.MustBe(v => v >= 0, "0 or more");
+        var seed = new Option<int?>("--seed") { Description = "Seed for --fail-rate's dice, for repeatable runs" };
+        var engine = new EngineOptions();
+
+        var command = new Command("demo", "Run the tutorial system end to end on Conveyor's engine, on an embedded broker (or -b), then stop")
+        {
+            messages, partitions, timeout, failRate, malformed, seed,
         };
         kafka.AddTo(command, withGroup: true);
+        engine.AddTo(command);
         command.SetAction(async (context, cancellationToken) =>
         {
             var topic = context.Get(kafka.Topic);
@@ -53,16 +68,29 @@ internal static class DemoCommand
                 : $"embedded Kafka broker started at {settings.BootstrapServers} with topic {topic} ({partitionCount} partitions)")
                 .ConfigureAwait(false);
 
+            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
+            var deadLetterTopic = processor.DeadLetterTopicFor(topic);
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-            if (embedded is null && ClusterProbe.PartitionCount(metadata, topic) is null)
+            foreach (var needed in new[] { topic, deadLetterTopic })
             {
-                await CreateTopicAsync(settings, topic, partitionCount, context.Output).ConfigureAwait(false);
+                if (ClusterProbe.PartitionCount(metadata, needed) is null)
+                {
+                    if (embedded is not null)
+                    {
+                        embedded.CreateTopic(needed, partitionCount);
+                    }
+                    else
+                    {
+                        await CreateTopicAsync(settings, needed, partitionCount, context.Output).ConfigureAwait(false);
+                    }
+                }
             }
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(context.Get(timeout));
-            var flow = new DemoFlow(settings, topic, context.Get(kafka.Group), context.Output, context.Errors);
-            var summary = await flow.RunAsync(context.Get(messages), deadline.Token).ConfigureAwait(false);
+            var engineSettings = new EngineSettings(processor, context.Get(failRate), Seed: context.Get(seed));
+            var flow = new DemoFlow(settings, engineSettings, context.Output, context.Errors);
+            var summary = await flow.RunAsync(context.Get(messages), context.Get(malformed), deadline.Token).ConfigureAwait(false);
             await context.Output.WriteLineAsync(summary.ToString()).ConfigureAwait(false);
             if (summary.IsComplete || cancellationToken.IsCancellationRequested)
             {
@@ -83,7 +111,9 @@ internal static class DemoCommand
         try
         {
             // Replication factor -1: the cluster's default.
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 }])
+            await admin.CreateTopicsAsync(
+                [new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 }],
+                new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(15), OperationTimeout = TimeSpan.FromSeconds(15) })
                 .ConfigureAwait(false);
             await output.WriteLineAsync($"created topic {topic} with {partitions} partitions").ConfigureAwait(false);
         }
@@ -91,10 +121,10 @@ internal static class DemoCommand
         {
             // Someone else created it meanwhile: fine.
         }
-        catch (CreateTopicsException e)
+        catch (KafkaException e)
         {
             throw new CommandFailedException(
-                $"topic '{topic}' does not exist and could not be created ({e.Results[0].Error.Reason}). Create it yourself, or pick another with --topic.");
+                $"topic '{topic}' does not exist and could not be created ({(e is CreateTopicsException c ? c.Results[0].Error.Reason : e.Error.Reason)}). Create it yourself, or pick another with --topic.");
         }
     }
 }

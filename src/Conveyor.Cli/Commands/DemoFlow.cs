@@ -3,36 +3,39 @@ using Conveyor.Cli.Tutorial;
 
 namespace Conveyor.Cli.Commands;
 
-/// <summary>The demo's producer and consumer, run together until everything produced is committed.</summary>
+/// <summary>
+/// The demo's producer and engine-backed consumer, run together until everything produced is
+/// committed: handled, or dead-lettered after its retries.
+/// </summary>
 internal sealed class DemoFlow
 {
     private readonly ClientSettings _settings;
-    private readonly string _topic;
-    private readonly string _group;
+    private readonly EngineSettings _engine;
     private readonly TextWriter _output;
     private readonly TextWriter _errors;
 
-    public DemoFlow(ClientSettings settings, string topic, string group, TextWriter output, TextWriter errors)
+    public DemoFlow(ClientSettings settings, EngineSettings engine, TextWriter output, TextWriter errors)
     {
         _settings = settings;
-        _topic = topic;
-        _group = group;
+        _engine = engine;
         _output = output;
         _errors = errors;
     }
 
-    public async Task<DemoSummary> RunAsync(int messages, CancellationToken cancellationToken)
+    public async Task<DemoSummary> RunAsync(int messages, int malformed, CancellationToken cancellationToken)
     {
-        using var consumer = new TutorialConsumer(_settings, new ConsumeSettings(_topic, _group), _output, _errors);
-        var consuming = Task.Factory.StartNew(
-            () => consumer.Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var topic = _engine.Processor.Topics[0];
+        var consumer = new EngineConsumer(_settings, _engine, _output, _errors);
+        var consuming = consumer.RunAsync(cancellationToken);
 
         using var producer = new TutorialProducer(_settings, _output, _errors);
         try
         {
             // Produce only once the consumer owns partitions, so the flow reads as the tutorial's.
-            await Task.WhenAny(consumer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
-            await producer.ProduceUsersAsync(_topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(consumer.Observer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await producer.ProduceUsersAsync(topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
+            var badLines = string.Concat(Enumerable.Range(1, malformed).Select(i => $"bad-{i}\tthis is not JSON\n"));
+            await producer.ProduceLinesAsync(topic, new StringReader(badLines), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -41,13 +44,14 @@ internal sealed class DemoFlow
 
         // Done when every partition written to has its committed offset past the last message written.
         var written = producer.DeliveredOffsets
-            .GroupBy(o => o.Partition.Value)
+            .GroupBy(o => o.TopicPartition)
             .ToDictionary(g => g.Key, g => g.Max(o => o.Offset.Value) + 1);
         consumer.StopWhenCommitted(written);
-        var outcome = await consuming.ConfigureAwait(false);
+        await consuming.ConfigureAwait(false);
 
         var committed = producer.DeliveredOffsets.Count(o =>
-            consumer.Committed.TryGetValue(o.Partition.Value, out var next) && o.Offset.Value < next);
-        return new DemoSummary(producer.Delivered, consumer.Received, committed, outcome == ConsumeOutcome.TargetCommitted);
+            consumer.Observer.CommittedOffsets.TryGetValue(o.TopicPartition, out var next) && o.Offset.Value < next);
+        return new DemoSummary(
+            producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0);
     }
 }

@@ -9,30 +9,35 @@ namespace Conveyor.IntegrationTests.Cli;
 public class CommandTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]
-    public async Task Demo_runs_the_tutorial_flow_on_its_own_broker_and_stops_with_a_summary()
+    public async Task Demo_runs_the_tutorial_flow_on_the_engine_and_its_own_broker_and_stops_with_a_summary()
     {
-        var (exitCode, output, _) = await Run("demo");
+        var (exitCode, output, _) = await Run("demo", "--commit-interval", "00:00:00.100", "--fail-rate", "0.3", "--max-attempts", "10", "--retry-delay", "00:00:00.001", "--seed", "7");
 
         Assert.Equal(0, exitCode);
         Assert.StartsWith("embedded Kafka broker started at 127.0.0.1:", output[0], StringComparison.Ordinal);
         Assert.Equal(6, output.Count(l => l.StartsWith("rebalanced partition ", StringComparison.Ordinal)));
-        Assert.Equal(20, output.Count(l => l.StartsWith("produced message with key user-", StringComparison.Ordinal)));
+        Assert.Equal(21, output.Count(l => l.StartsWith("produced message with key ", StringComparison.Ordinal)));
         Assert.Equal(20, output.Count(l => l.StartsWith("received key user-", StringComparison.Ordinal)));
-        Assert.Equal(20, output.Count(l => l.StartsWith("committed offset Offset(", StringComparison.Ordinal)));
-        Assert.Equal("demo finished: produced 20, consumed 20, committed 20", output[^1]);
+        Assert.Contains(output, l => l.StartsWith("retrying offset ", StringComparison.Ordinal));
+        Assert.Single(output, l => l.StartsWith("dead-lettered offset ", StringComparison.Ordinal) && l.Contains("to rust.dlq", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.StartsWith("committed offset Offset(", StringComparison.Ordinal));
+        Assert.Matches("^demo finished: produced 21, processed 20, retried [1-9][0-9]*, dead-lettered 1, committed 21$", output[^1]);
     }
 
     [Fact]
     public async Task Demo_with_bootstrap_servers_uses_that_cluster()
     {
         var topic = kafka.CreateTopic(partitions: 3);
+        kafka.Cluster.CreateTopic(topic + ".dlq", 1); // the embedded broker has no admin API to create it with
 
-        var (exitCode, output, _) = await Run("demo", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "--messages", "7");
+        var (exitCode, output, _) = await Run(
+            "demo", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "--messages", "7",
+            "--fail-rate", "0", "--malformed", "0", "--commit-interval", "00:00:00.100");
 
         Assert.Equal(0, exitCode);
         Assert.Equal($"using Kafka at {kafka.Cluster.BootstrapServers}", output[0]);
         Assert.Equal(3, output.Count(l => l.StartsWith("rebalanced partition ", StringComparison.Ordinal)));
-        Assert.Equal("demo finished: produced 7, consumed 7, committed 7", output[^1]);
+        Assert.Equal("demo finished: produced 7, processed 7, retried 0, dead-lettered 0, committed 7", output[^1]);
     }
 
     [Fact]

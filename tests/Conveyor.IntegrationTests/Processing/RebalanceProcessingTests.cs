@@ -62,10 +62,11 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
         var first = new KafkaProcessor<string, string>(client, options, handler, observer: new TeeObserver(firstObserver, bothMembers)).RunAsync(stopFirst.Token);
         await firstPartDone.Task.WaitAsync(Timeouts.Flow);
 
-        // Everything up to here committed: what the join can duplicate is only what comes after.
-        await bothMembers.WaitForCommittedSum(count / 5, Timeouts.Flow);
-        var committedBeforeJoin = handled.Values.Sum();
-        output.WriteLine($"{DateTime.UtcNow:ss.fff} second starts at {committedBeforeJoin}");
+        // What the join can duplicate: work handled but not committed when it begins (the
+        // committed offset stops at the lowest unfinished message, so work finished out of order
+        // above it counts too), and work handled during the join.
+        var committedBeforeJoin = bothMembers.CommittedSum;
+        output.WriteLine($"{DateTime.UtcNow:ss.fff} second starts at {handled.Values.Sum()} handled, {committedBeforeJoin} committed");
         var second = new KafkaProcessor<string, string>(client, options, handler, observer: new TeeObserver(secondObserver, bothMembers)).RunAsync(stopSecond.Token);
         await allHandled.Task.WaitAsync(Timeouts.Rebalance * 2);
 
@@ -78,10 +79,10 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
 
         // Duplicates come only from work whose commit did not happen before the partitions moved.
         // The embedded broker refuses every commit while a classic group rebalances (a real broker
-        // accepts them until the rejoin), so there that is all the work done during the join.
+        // accepts them until the rejoin), so there that includes all the work done during the join.
         var duplicates = handled.Values.Sum() - count;
-        var handledDuringJoin = handledWhenSecondAssigned - committedBeforeJoin;
-        output.WriteLine($"{protocol}: {duplicates} duplicates, {handledDuringJoin} handled during the join, "
+        var uncommittedAtJoin = handledWhenSecondAssigned - committedBeforeJoin;
+        output.WriteLine($"{protocol}: {duplicates} duplicates, {uncommittedAtJoin} handled and uncommitted when the join began or during it, "
             + $"{firstObserver.CommitFailures.Count + secondObserver.CommitFailures.Count} failed commits: "
             + string.Join(", ", firstObserver.CommitFailures.Concat(secondObserver.CommitFailures).Select(e => e.Code)));
         firstObserver.Log.ToList().ForEach(l => output.WriteLine("F " + l));
@@ -89,7 +90,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
         Assert.Equal(count, handled.Count);
         Assert.NotEmpty(secondObserver.Assigned); // the second member really took part
         Assert.Equal(count, kafka.Committed(group, topic, 6).Values.Sum());
-        Assert.True(duplicates <= handledDuringJoin + (4 * options.MaxConcurrency), $"{duplicates} messages were handled twice, {handledDuringJoin} during the join");
+        Assert.True(duplicates <= uncommittedAtJoin + (2 * options.MaxConcurrency), $"{duplicates} messages were handled twice, {uncommittedAtJoin} could be");
     }
 
     private static KafkaProperty[] Protocol(string protocol) => protocol switch

@@ -47,9 +47,12 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     private readonly List<(long Sum, TaskCompletionSource Reached)> _waiters = [];
 
+    /// <summary>The latest committed offsets of all partitions added up.</summary>
+    public long CommittedSum => Committed.GroupBy(c => c.TopicPartition).Sum(g => g.Max(c => c.Offset.Value));
+
     private void CheckCommittedSum()
     {
-        var current = Committed.GroupBy(c => c.TopicPartition).Sum(g => g.Max(c => c.Offset.Value));
+        var current = CommittedSum;
         lock (_waiters)
         {
             foreach (var waiter in _waiters.Where(w => current >= w.Sum))

@@ -102,7 +102,7 @@ internal sealed class MessageExecutor<TKey, TValue>
                 {
                     // Not acknowledged: the offset must not pass the message, so its partition stops.
                     var reason = new InvalidOperationException(
-                        $"Could not write {at} to the dead-letter topic '{_options.DeadLetterTopicFor(at.Topic)}' ({e.Message}); "
+                        $"Could not write {Describe(at)} to the dead-letter topic '{_options.DeadLetterTopicFor(at.Topic)}' ({e.Message}); "
                         + "the partition stops at this message so that it is not lost. Check that the topic exists and this client may write to it.",
                         failure.Exception);
                     _observer.OnPartitionStopped(at, reason);
@@ -130,7 +130,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (Exception e)
         {
-            throw new MessageDeserializationException($"The key of {result.TopicPartitionOffset} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
+            throw new MessageDeserializationException($"The key of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
         }
 
         try
@@ -140,7 +140,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (Exception e)
         {
-            throw new MessageDeserializationException($"The value of {result.TopicPartitionOffset} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
+            throw new MessageDeserializationException($"The value of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
         }
     }
 
@@ -171,6 +171,8 @@ internal sealed class MessageExecutor<TKey, TValue>
             },
         }).Build();
     }
+
+    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 
     private readonly record struct FailureRecordDraft(Exception Exception, int Attempts, string Kind);
 }

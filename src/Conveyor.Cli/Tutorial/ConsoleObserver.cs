@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Tutorial;
+
+/// <summary>
+/// Prints what the engine does in the tutorial's words (rebalances, commits) plus its own
+/// (retries, dead letters, stops), and keeps the counts for the summary.
+/// </summary>
+internal sealed class ConsoleObserver : IProcessorObserver
+{
+    private readonly TextWriter _output;
+    private readonly TextWriter _errors;
+    private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
+    private readonly HashSet<TopicPartition> _assigned = [];
+    private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _retries;
+    private int _deadLettered;
+    private int _stopped;
+
+    public ConsoleObserver(TextWriter output, TextWriter errors)
+    {
+        _output = output;
+        _errors = errors;
+    }
+
+    /// <summary>Called after every commit, with the committed offsets so far.</summary>
+    public event Action<IReadOnlyDictionary<TopicPartition, long>>? Committed;
+
+    /// <summary>Called after every dead letter or stopped partition: the message is done with, one way or another.</summary>
+    public event Action? MessageSettled;
+
+    /// <summary>Completes when partitions are first assigned.</summary>
+    public Task FirstAssignment => _firstAssignment.Task;
+
+    public int Retries => Volatile.Read(ref _retries);
+
+    public int DeadLetters => Volatile.Read(ref _deadLettered);
+
+    public int StoppedPartitions => Volatile.Read(ref _stopped);
+
+    public IReadOnlyDictionary<TopicPartition, long> CommittedOffsets => _committed;
+
+    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        _output.WriteLine(TutorialLines.PostRebalance);
+        foreach (var partition in partitions)
+        {
+            _output.WriteLine(TutorialLines.Rebalanced(partition.Partition));
+        }
+
+        lock (_assigned)
+        {
+            _assigned.UnionWith(partitions);
+            _output.WriteLine(TutorialLines.Assigned(_assigned));
+        }
+
+        if (partitions.Count > 0)
+        {
+            _firstAssignment.TrySetResult();
+        }
+    }
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (_assigned)
+        {
+            _assigned.ExceptWith(partitions);
+            _output.WriteLine(_assigned.Count == 0 ? TutorialLines.AllRevoked : TutorialLines.Revoked(partitions));
+        }
+    }
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (_assigned)
+        {
+            _assigned.ExceptWith(partitions);
+        }
+
+        _output.WriteLine(TutorialLines.Lost(partitions));
+    }
+
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        foreach (var offset in offsets)
+        {
+            _committed.AddOrUpdate(offset.TopicPartition, offset.Offset.Value, (_, old) => Math.Max(old, offset.Offset.Value));
+            _output.WriteLine(TutorialLines.Committed(offset));
+        }
+
+        Committed?.Invoke(_committed);
+    }
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) =>
+        _output.WriteLine(TutorialLines.CommitFailed(error));
+
+    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    {
+        Interlocked.Increment(ref _retries);
+        _output.WriteLine(EngineLines.Retrying(message, failedAttempt, delay));
+    }
+
+    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    {
+        Interlocked.Increment(ref _deadLettered);
+        _output.WriteLine(EngineLines.DeadLettered(message, deadLetter, exception));
+        MessageSettled?.Invoke();
+    }
+
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+        Interlocked.Increment(ref _stopped);
+        _output.WriteLine(EngineLines.PartitionStopped(message, exception));
+        MessageSettled?.Invoke();
+    }
+
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) =>
+        _output.WriteLine(EngineLines.BackPressure(partitions, paused));
+
+    public void OnError(Error error) => _errors.WriteLine(TutorialLines.ClientError(error));
+}

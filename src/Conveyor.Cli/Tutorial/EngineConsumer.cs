@@ -1,0 +1,96 @@
+using Confluent.Kafka;
+using Conveyor.Cli.Kafka;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Tutorial;
+
+/// <summary>
+/// The tutorial's consumer on Conveyor's engine: the same processing step that fails at random,
+/// but failed messages are retried and then dead-lettered (or stop their partition) instead of
+/// stopping everything, and many messages run at once.
+/// </summary>
+internal sealed class EngineConsumer
+{
+    private readonly ClientSettings _settings;
+    private readonly EngineSettings _engine;
+    private readonly TextWriter _output;
+    private readonly Random _dice;
+    private readonly CancellationTokenSource _done = new();
+    private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
+    private int _processed;
+
+    public EngineConsumer(ClientSettings settings, EngineSettings engine, TextWriter output, TextWriter errors)
+    {
+        _settings = settings;
+        _engine = engine;
+        _output = output;
+        _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
+        Observer = new ConsoleObserver(output, errors);
+        Observer.Committed += _ => CheckTarget();
+        Observer.MessageSettled += CheckMaxMessages;
+    }
+
+    public ConsoleObserver Observer { get; }
+
+    /// <summary>Messages handled successfully.</summary>
+    public int Processed => Volatile.Read(ref _processed);
+
+    /// <summary>Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed.</summary>
+    public void StopWhenCommitted(IReadOnlyDictionary<TopicPartition, long> nextOffsets)
+    {
+        _target = nextOffsets;
+        CheckTarget();
+    }
+
+    /// <summary>Runs until stopped (or the target or message count is reached); the processor then drains and commits.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
+        var processor = new KafkaProcessor<string?, User>(
+            _settings.Properties, _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
+        await processor.RunAsync(stop.Token).ConfigureAwait(false);
+    }
+
+    private ValueTask HandleAsync(MessageContext<string?, User> message, CancellationToken cancellationToken)
+    {
+        var at = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
+        if (message.Attempt == 1)
+        {
+            _output.WriteLine(TutorialLines.Received(message.Key, message.Value, at));
+        }
+
+        double roll;
+        lock (_dice)
+        {
+            roll = _dice.NextDouble();
+        }
+
+        if (roll < _engine.FailRate)
+        {
+            var failure = new InvalidOperationException("simulated processing failure (--fail-rate)");
+            _output.WriteLine(EngineLines.ProcessingFailed(message.Key, at, message.Attempt, failure));
+            throw failure;
+        }
+
+        Interlocked.Increment(ref _processed);
+        CheckMaxMessages();
+        return ValueTask.CompletedTask;
+    }
+
+    private void CheckMaxMessages()
+    {
+        if (Processed + Observer.DeadLetters + Observer.StoppedPartitions >= _engine.MaxMessages)
+        {
+            _done.Cancel();
+        }
+    }
+
+    private void CheckTarget()
+    {
+        var target = _target;
+        if (target is not null && target.All(t => Observer.CommittedOffsets.TryGetValue(t.Key, out var at) && at >= t.Value))
+        {
+            _done.Cancel();
+        }
+    }
+}
