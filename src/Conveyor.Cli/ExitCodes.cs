@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>Bad usage: unknown command or option, invalid value, invalid -X property.</summary>
     public const int Usage = 2;
+
+    /// <summary>Stopped at once by a second Ctrl-C: running work was abandoned (it is consumed again later, never lost).</summary>
+    public const int Interrupted = 130;
 }

@@ -35,7 +35,26 @@ internal static class ConveyorCommandLine
             Error = errors ?? Console.Error,
             ProcessTerminationTimeout = StopTimeout,
         };
-        var exitCode = await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
-        return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+        // The first Ctrl-C asks for a clean stop (System.CommandLine cancels the command's token);
+        // a second one stops at once, without waiting for handlers or commits.
+        var interrupts = 0;
+        ConsoleCancelEventHandler forceOnSecond = (_, _) =>
+        {
+            if (Interlocked.Increment(ref interrupts) >= 2)
+            {
+                configuration.Error.WriteLine("second Ctrl-C: stopping now, without waiting for running handlers or the final commit");
+                Environment.Exit(ExitCodes.Interrupted);
+            }
+        };
+        Console.CancelKeyPress += forceOnSecond;
+        try
+        {
+            var exitCode = await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+            return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= forceOnSecond;
+        }
     }
 }

@@ -221,6 +221,52 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(50, kafka.Committed(group, topic, 1)[0]);
     }
 
+    [Fact]
+    public async Task Injected_fetch_errors_and_dropped_connections_lose_nothing()
+    {
+        const int count = 500;
+        var topic = kafka.CreateTopic(partitions: 3);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"k{i % 7}", Id(i))));
+
+        var handled = new ConcurrentDictionary<string, int>();
+        kafka.Cluster.InjectRequestErrors(KafkaApiKey.Fetch,
+            Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.UnknownTopicOrPart);
+        kafka.Cluster.DropConnections(KafkaApiKey.Fetch, 2);
+        await RunUntil(Options(topic, group), new RecordingObserver(), (message, _) =>
+        {
+            handled.TryAdd(message.Value, 0);
+            return ValueTask.CompletedTask;
+        }, () => handled.Count >= count);
+
+        Assert.Equal(count, handled.Count);
+        Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
+    }
+
+    [Fact]
+    public async Task At_most_once_commits_a_batch_before_handling_it_and_a_failure_is_reported_not_retried()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 10).Select(i => ((string?)"k", Id(i))));
+
+        var observer = new RecordingObserver();
+        var committedWhenHandled = new ConcurrentQueue<(long Offset, long Committed)>();
+        var handled = 0;
+        var options = Options(topic, group) with { Guarantee = DeliveryGuarantee.AtMostOnce, Retry = new RetryOptions { MaxAttempts = 1 } };
+        await RunUntil(options, observer, (message, _) =>
+        {
+            committedWhenHandled.Enqueue((message.Offset, observer.Committed.Select(c => c.Offset.Value).DefaultIfEmpty(-1).Max()));
+            Interlocked.Increment(ref handled);
+            return message.Value == "4" ? throw new InvalidOperationException("lost by design") : ValueTask.CompletedTask;
+        }, () => Volatile.Read(ref handled) >= 10 && observer.DeadLettered.Count == 1);
+
+        // Every message was already committed (offset + 1 or beyond) when its handler ran.
+        Assert.All(committedWhenHandled, h => Assert.True(h.Committed > h.Offset, $"offset {h.Offset} ran with {h.Committed} committed"));
+        Assert.Empty(observer.Retries);
+        Assert.Equal(4, Assert.Single(observer.DeadLettered).Message.Offset.Value);
+    }
+
     private ProcessorOptions Options(string topic, string group) => new()
     {
         GroupId = group,

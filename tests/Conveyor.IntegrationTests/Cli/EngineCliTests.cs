@@ -1,0 +1,52 @@
+using Conveyor.IntegrationTests.Support;
+
+namespace Conveyor.IntegrationTests.Cli;
+
+/// <summary><c>conveyor consume</c> on the engine, as a real process.</summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public class EngineCliTests(EmbeddedKafkaFixture kafka)
+{
+    [Fact]
+    public async Task Sigterm_drains_commits_and_exits_0()
+    {
+        const int count = 200;
+        var topic = kafka.CreateTopic(partitions: 3);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(1, count).Select(i => ((string?)$"user-{i}", $"{{\"id\":{i},\"email\":\"user-{i}@foobar.com\"}}")));
+
+        // A commit interval far beyond the test: whatever is committed, the stop committed it.
+        await using var consumer = CliProcess.Start(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", group, "--commit-interval", "01:00:00");
+        await consumer.Output.WaitForLines("received key user-", count, Timeouts.Flow);
+
+        consumer.Terminate();
+
+        Assert.Equal(0, await consumer.WaitForExitAsync(Timeouts.Stop));
+        Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
+        Assert.Contains(consumer.Output.Lines, l => l.StartsWith("committed offset Offset(", StringComparison.Ordinal));
+        Assert.Contains("ALL partitions have been REVOKED", consumer.Output.Lines);
+    }
+
+    [Fact]
+    public async Task Failing_processing_is_retried_and_then_dead_lettered_not_skipped()
+    {
+        const int count = 50;
+        var topic = kafka.CreateTopic(partitions: 2);
+        kafka.Cluster.CreateTopic(topic + ".dlq", 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(1, count).Select(i => ((string?)$"user-{i}", $"{{\"id\":{i},\"email\":\"user-{i}@foobar.com\"}}")));
+
+        // Every attempt fails: each message is tried twice, then dead-lettered; none is skipped.
+        await using var consumer = CliProcess.Start(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", group,
+            "--fail-rate", "1", "--max-attempts", "2", "--retry-delay", "00:00:00.001", "--max-messages", $"{count}");
+
+        Assert.Equal(0, await consumer.WaitForExitAsync(Timeouts.Flow));
+        Assert.Equal(count, consumer.Output.Lines.Count(l => l.StartsWith("retrying offset ", StringComparison.Ordinal)));
+        Assert.Equal(count, consumer.Output.Lines.Count(l => l.StartsWith("dead-lettered offset ", StringComparison.Ordinal)));
+        Assert.Equal(count, KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", count, Timeouts.Flow).Count);
+        Assert.Equal(count, kafka.Committed(group, topic, 2).Values.Sum());
+    }
+}
