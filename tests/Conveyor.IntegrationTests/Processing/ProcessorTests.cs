@@ -267,6 +267,101 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(4, Assert.Single(observer.DeadLettered).Message.Offset.Value);
     }
 
+    [Fact]
+    public async Task A_failure_with_stop_processor_ends_the_run_with_an_error_after_committing_what_is_finished()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 5).Select(i => ((string?)"k", Id(i))));
+
+        var options = Options(topic, group) with { OnFailure = FailureAction.StopProcessor, Retry = new RetryOptions { MaxAttempts = 1 } };
+        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options,
+            (message, _) => message.Value == "2" ? throw new InvalidOperationException("fatal for this message") : ValueTask.CompletedTask);
+
+        var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
+
+        Assert.Contains("fatal for this message", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, kafka.Committed(group, topic, 1)[0]);
+    }
+
+    [Fact]
+    public async Task An_exception_classified_as_not_retryable_goes_to_the_failure_action_at_once()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "1")]);
+
+        var observer = new RecordingObserver();
+        var options = Options(topic, Names.Unique("group")) with { Retry = FastRetry with { IsRetryable = e => e is not ArgumentException } };
+        await RunUntil(options, observer, (_, _) => throw new ArgumentException("permanent"), () => observer.DeadLettered.Count == 1);
+
+        Assert.Empty(observer.Retries);
+        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        Assert.Equal("1", letter.Header(DeadLetterHeaders.Attempts));
+    }
+
+    [Fact]
+    public async Task When_the_dead_letter_write_fails_the_partition_stops_instead_of_losing_the_message()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("in", 1), new TopicSpec("in.dlq", 1)] });
+        await KafkaTestClient.ProduceAsync(cluster.BootstrapServers, "in", [("k", "0"), ("k", "1"), ("k", "2")]);
+        var group = Names.Unique("group");
+        var observer = new RecordingObserver();
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Every produce request fails: the dead-letter write cannot be acknowledged.
+        cluster.InjectRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 50).ToArray());
+        var options = Options("in", group) with { Retry = new RetryOptions { MaxAttempts = 1 } };
+        using var stop = new CancellationTokenSource();
+        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options,
+            (message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask,
+            observer: new CheckingObserver(observer, () =>
+            {
+                if (!observer.Stopped.IsEmpty)
+                {
+                    stopped.TrySetResult();
+                }
+            }));
+        var running = processor.RunAsync(stop.Token);
+        await stopped.Task.WaitAsync(Timeouts.Flow);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+
+        Assert.Empty(observer.DeadLettered);
+        Assert.Equal(1, Assert.Single(observer.Stopped).Offset.Value);
+        Assert.Equal(1, KafkaTestClient.Committed(cluster.BootstrapServers, group, "in", 1)[0]);
+    }
+
+    [Fact]
+    public async Task A_handler_slower_than_max_poll_interval_does_not_cost_the_partitions()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "slow"), ("k", "next")]);
+
+        var observer = new RecordingObserver();
+        var handled = new ConcurrentQueue<string>();
+        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers,
+            [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("max.poll.interval.ms", "7000")]);
+        using var stop = new CancellationTokenSource();
+        var processor = new KafkaProcessor<string, string>(client, Options(topic, Names.Unique("group")), async (message, ct) =>
+        {
+            if (message.Value == "slow")
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), ct); // longer than max.poll.interval.ms
+            }
+
+            handled.Enqueue(message.Value);
+            if (handled.Count == 2)
+            {
+                await stop.CancelAsync();
+            }
+        }, observer: observer);
+
+        await processor.RunAsync(stop.Token).WaitAsync(Timeouts.Flow);
+
+        Assert.Equal(["slow", "next"], handled);
+        Assert.Single(observer.Assigned); // assigned once: never kicked out of the group and reassigned
+    }
+
     private ProcessorOptions Options(string topic, string group) => new()
     {
         GroupId = group,
