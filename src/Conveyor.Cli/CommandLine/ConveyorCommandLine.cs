@@ -21,6 +21,8 @@ internal static class ConveyorCommandLine
             ProduceCommand.Create(),
             ConsumeCommand.Create(),
             DemoCommand.Create(),
+            VerifyCommand.Create(),
+            VerifyWorkerCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Verify;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>
+/// <c>conveyor verify</c>: runs the engine in worker processes under injected faults and counts
+/// every lost and duplicated message. Exit 1 when anything was lost.
+/// </summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var messages = new Option<int>("--messages", "-n") { Description = "Messages to produce and audit", DefaultValueFactory = _ => 20_000 }
+            .MustBe(v => v >= 1, "1 or more");
+        var partitions = new Option<int?>("--partitions")
+        {
+            Description = "Input partitions (default: enough to keep each under the embedded broker's ~5 MiB retention, at least 6)",
+        }.MustBe(v => v is null or >= 1, "1 or more");
+        var workers = new Option<int>("--workers") { Description = "Worker processes", DefaultValueFactory = _ => 2 }
+            .MustBe(v => v is >= 1 and <= 32, "between 1 and 32");
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "engine: Conveyor's processor; naive: auto-commit with concurrent fire-and-forget handling (the control that must lose)",
+            DefaultValueFactory = _ => "engine",
+        };
+        strategy.AcceptOnlyFromAmong("engine", "naive");
+        var assignor = new Option<string>("--assignor") { Description = "eager (range) or cooperative (cooperative-sticky)", DefaultValueFactory = _ => "eager" };
+        assignor.AcceptOnlyFromAmong("eager", "cooperative");
+        var ordering = new Option<OrderingMode>("--ordering") { Description = "The engine's ordering mode", DefaultValueFactory = _ => OrderingMode.Key };
+        var faults = new Option<FaultKind>("--faults")
+        {
+            Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, All (those), BrokerDown (can crash the embedded broker), None",
+            DefaultValueFactory = _ => FaultKind.All,
+        };
+        var faultInterval = new Option<TimeSpan>("--fault-interval") { Description = "Time between injected faults (a classic rebalance takes about 5 s on the embedded broker)", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) }
+            .MustBe(v => v > TimeSpan.Zero, "positive");
+        var failRate = new Option<double>("--fail-rate") { Description = "Chance that one handler attempt fails transiently", DefaultValueFactory = _ => 0.05 }
+            .MustBe(v => v is >= 0 and < 1, "at least 0 and below 1");
+        var permanentEvery = new Option<int>("--permanent-every") { Description = "Ids divisible by this always fail and must be dead-lettered (0: none)", DefaultValueFactory = _ => 500 }
+            .MustBe(v => v >= 0, "0 or more");
+        var slowRate = new Option<double>("--slow-rate") { Description = "Chance that one handler attempt takes 10-100 ms", DefaultValueFactory = _ => 0.05 }
+            .MustBe(v => v is >= 0 and <= 1, "between 0 and 1");
+        var seed = new Option<int>("--seed") { Description = "Seed of the fault schedule and the workers' dice", DefaultValueFactory = _ => Environment.TickCount };
+        var handlerDelay = new Option<TimeSpan>("--handler-delay") { Description = "Time every handler attempt takes (a stand-in for real work)", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(5) }
+            .MustBe(v => v >= TimeSpan.Zero, "0 or more");
+        var concurrency = new Option<int>("--concurrency") { Description = "Handlers at once in each engine worker", DefaultValueFactory = _ => 8 }
+            .MustBe(v => v >= 1, "1 or more");
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Stop injecting and audit after this long at most", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+
+        var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")
+        {
+            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, handlerDelay, concurrency,
+        };
+        command.Add(kafka.BootstrapServers);
+        command.Add(kafka.Properties);
+        command.SetAction(async (context, cancellationToken) =>
+        {
+            var count = context.Get(messages);
+            var settings = new VerifySettings(
+                count,
+                context.Get(partitions) ?? Math.Max(6, count / 25_000),
+                context.Get(workers),
+                context.Get(strategy),
+                context.Get(ordering),
+                context.Get(assignor),
+                context.Get(faults),
+                context.Get(faultInterval),
+                context.Get(failRate),
+                context.Get(permanentEvery),
+                context.Get(slowRate),
+                context.Get(seed),
+                context.Get(timeout),
+                context.Get(handlerDelay),
+                context.Get(concurrency));
+            var cluster = kafka.TryGetSettings(context)?.Properties;
+            var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);
+            await context.Output.WriteLineAsync(report.Summary()).ConfigureAwait(false);
+            await context.Output.WriteLineAsync(report.Json()).ConfigureAwait(false);
+            return report.Lost == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

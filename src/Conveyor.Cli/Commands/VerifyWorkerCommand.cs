@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Verify;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary><c>conveyor verify-worker</c> (hidden): one worker process of <c>conveyor verify</c>.</summary>
+internal static class VerifyWorkerCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var input = new Option<string>("--input") { Required = true };
+        var output = new Option<string>("--output") { Required = true };
+        var strategy = new Option<string>("--strategy") { DefaultValueFactory = _ => "engine" };
+        strategy.AcceptOnlyFromAmong("engine", "naive");
+        var ordering = new Option<OrderingMode>("--ordering") { DefaultValueFactory = _ => OrderingMode.Key };
+        var failRate = new Option<double>("--fail-rate");
+        var permanentEvery = new Option<int>("--permanent-every");
+        var slowRate = new Option<double>("--slow-rate");
+        var seed = new Option<int>("--seed");
+        var handlerDelay = new Option<TimeSpan>("--handler-delay");
+        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 8 };
+
+        var command = new Command("verify-worker", "One worker process of conveyor verify")
+        {
+            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency,
+        };
+        command.Hidden = true;
+        command.Add(kafka.BootstrapServers);
+        command.Add(kafka.Properties);
+        command.Add(kafka.Group);
+        command.SetAction(async (context, cancellationToken) =>
+        {
+            var settings = new WorkerSettings(
+                context.Get(input), context.Get(output), context.Get(kafka.Group), context.Get(strategy),
+                context.Get(failRate), context.Get(permanentEvery), context.Get(slowRate), context.Get(seed), context.Get(ordering),
+                context.Get(handlerDelay), context.Get(concurrency));
+            await new VerifyWorker(kafka.GetSettings(context), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Conveyor.Cli.Verify;
+
+/// <summary>What the verifier found: every produced id must be processed or dead-lettered.</summary>
+internal sealed record AuditReport(
+    int Produced,
+    int Processed,
+    int DeadLettered,
+    int Lost,
+    int Pending,
+    int Duplicates,
+    int WorstDuplicate,
+    IReadOnlyDictionary<string, int> Faults,
+    TimeSpan Duration,
+    string Strategy)
+{
+    /// <summary>
+    /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
+    /// Lost: neither processed nor dead-lettered although the group committed past its offset.
+    /// Pending: neither, but not committed past either (a run cut short; consumed again later).
+    /// Duplicates: output records beyond the first for an id; the worst is the most records any one id has.
+    /// </summary>
+    public static AuditReport Compare(
+        IReadOnlyDictionary<long, (int Partition, long Offset)> produced,
+        IReadOnlyDictionary<int, long> committed,
+        IEnumerable<long> outputRecords,
+        IEnumerable<long> deadLetterRecords,
+        IReadOnlyDictionary<string, int> faults,
+        TimeSpan duration,
+        string strategy)
+    {
+        var counts = new Dictionary<long, int>();
+        foreach (var id in outputRecords)
+        {
+            counts[id] = counts.GetValueOrDefault(id) + 1;
+        }
+
+        var deadLettered = deadLetterRecords.ToHashSet();
+        var unsettled = produced.Where(p => !counts.ContainsKey(p.Key) && !deadLettered.Contains(p.Key)).ToList();
+        var lost = unsettled.Count(p => p.Value.Offset < committed.GetValueOrDefault(p.Value.Partition, -1));
+        return new AuditReport(
+            produced.Count,
+            counts.Keys.Count(produced.ContainsKey),
+            deadLettered.Count(produced.ContainsKey),
+            lost,
+            unsettled.Count - lost,
+            counts.Values.Sum(c => c - 1),
+            counts.Count == 0 ? 0 : counts.Values.Max(),
+            faults,
+            duration,
+            strategy);
+    }
+
+    /// <summary>A few lines for people.</summary>
+    public string Summary() => string.Join(Environment.NewLine,
+        $"verify ({Strategy}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
+        $"duplicates: {Duplicates} (worst: one message recorded {WorstDuplicate} times)",
+        $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
+        string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
+        Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered)"
+            : Pending > 0 ? $"result: nothing lost, but the run ended with {Pending} messages not yet processed (not committed either: they would be consumed again)"
+            : "result: nothing lost");
+
+    /// <summary>One JSON line with the same figures, for scripts.</summary>
+    public string Json() => JsonSerializer.Serialize(new
+    {
+        strategy = Strategy,
+        produced = Produced,
+        processed = Processed,
+        deadLettered = DeadLettered,
+        lost = Lost,
+        pending = Pending,
+        duplicates = Duplicates,
+        worstDuplicate = WorstDuplicate,
+        faults = Faults,
+        durationSeconds = Math.Round(Duration.TotalSeconds, 1),
+    });
+}

@@ -1,0 +1,38 @@
+namespace Conveyor.Cli.Verify;
+
+/// <summary>The faults the verifier injects; all are on by default.</summary>
+[Flags]
+internal enum FaultKind
+{
+    None = 0,
+
+    /// <summary>Handler exceptions, transient and permanent (in the workers).</summary>
+    HandlerErrors = 1,
+
+    /// <summary>Slow handlers (in the workers).</summary>
+    SlowHandlers = 2,
+
+    /// <summary>SIGKILL of a worker, then a new one.</summary>
+    Kill = 4,
+
+    /// <summary>SIGTERM of a worker, then a new one.</summary>
+    Restart = 8,
+
+    /// <summary>An extra worker joins, or leaves again.</summary>
+    JoinLeave = 16,
+
+    /// <summary>Request errors on Fetch, OffsetCommit, Produce, JoinGroup and SyncGroup (embedded broker only).</summary>
+    BrokerErrors = 32,
+
+    /// <summary>Dropped connections (embedded broker only).</summary>
+    DropConnections = 64,
+
+    /// <summary>
+    /// The broker down for a moment, then up (embedded broker only). Not in <see cref="All"/>:
+    /// librdkafka 2.14.2's mock cluster can abort on it (assertion in rd_kafka_mock_cgrp_classic_member_add
+    /// when a member re-joins while its earlier JoinGroup is still held).
+    /// </summary>
+    BrokerDown = 128,
+
+    All = HandlerErrors | SlowHandlers | Kill | Restart | JoinLeave | BrokerErrors | DropConnections,
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using Conveyor.Cli.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Testing;
+
+namespace Conveyor.Cli.Verify;
+
+/// <summary>
+/// The verifier: produces ids, lets worker processes handle them under faults, then audits the
+/// output and dead-letter topics against what was produced.
+/// </summary>
+internal sealed class VerifyRun
+{
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
+
+    private readonly VerifySettings _settings;
+    private readonly TextWriter _output;
+    private readonly TextWriter _errors;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private readonly Dictionary<int, long> _ends = [];
+
+    public VerifyRun(VerifySettings settings, TextWriter output, TextWriter errors)
+    {
+        _settings = settings;
+        _output = output;
+        _errors = errors;
+    }
+
+    private string Input => $"verify-{_runId}-in";
+
+    private string Output => $"verify-{_runId}-out";
+
+    private string DeadLetters => $"verify-{_runId}-in.dlq";
+
+    private string Group => $"verify-{_runId}";
+
+    /// <param name="cluster">A real cluster's properties, or null to host the embedded broker here.</param>
+    /// <param name="cancellationToken">Stops the run early; what is there is still audited.</param>
+    public async Task<AuditReport> RunAsync(KafkaClientProperties? cluster, CancellationToken cancellationToken)
+    {
+        await using var embedded = cluster is null ? EmbeddedKafkaCluster.Start() : null;
+        var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
+        var client = new ClientSettings(properties);
+        await CreateTopicsAsync(client, embedded).ConfigureAwait(false);
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {_settings.Faults}");
+
+        var clock = Stopwatch.StartNew();
+        var produced = await ProduceAsync(client).ConfigureAwait(false);
+        _output.WriteLine($"verify: produced {produced.Count} messages to {Input}");
+
+        using var reader = new ResultReader(client, Output, DeadLetters, _settings.Partitions);
+        reader.Start();
+        using var workers = new WorkerPool(i => WorkerArguments(properties, i), _errors);
+        for (var i = 0; i < _settings.Workers; i++)
+        {
+            workers.Add();
+        }
+
+        var faults = new FaultInjector(_settings.Faults, workers, _settings.Workers, embedded, _settings.Seed);
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(_settings.Timeout);
+            await InjectUntilSettledAsync(faults, reader, client, produced.Count, deadline.Token).ConfigureAwait(false);
+        }
+
+        await workers.StopAllAsync().ConfigureAwait(false);
+        reader.ReadToEnd(TimeSpan.FromSeconds(60));
+        return AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
+    }
+
+    private async Task InjectUntilSettledAsync(FaultInjector faults, ResultReader reader, ClientSettings client, int count, CancellationToken cancellationToken)
+    {
+        var nextFault = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        var nextReport = DateTime.UtcNow;
+        while (!cancellationToken.IsCancellationRequested && reader.Settled < count && !AllCommittedAndQuiet(client, reader))
+        {
+            if (DateTime.UtcNow >= nextFault)
+            {
+                await faults.InjectOneAsync().ConfigureAwait(false);
+                nextFault = DateTime.UtcNow + _settings.FaultInterval;
+            }
+
+            if (DateTime.UtcNow >= nextReport)
+            {
+                _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}"))}");
+                nextReport = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            }
+
+            try
+            {
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _errors.WriteLine($"verify: stopped waiting after {_settings.Timeout} (or on request); auditing what is there");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The naive strategy can lose messages, so "every id seen" may never come: it is also done
+    /// when the group has committed the whole input and nothing new appeared for a while.
+    /// </summary>
+    private bool AllCommittedAndQuiet(ClientSettings client, ResultReader reader)
+    {
+        if (DateTime.UtcNow - reader.LastRecordAt < QuietPeriod)
+        {
+            return false;
+        }
+
+        var committed = Committed(client);
+        return _ends.All(end => committed.GetValueOrDefault(end.Key, -1) >= end.Value);
+    }
+
+    /// <summary>The workers' group's committed offset (next to read) per input partition; absent where none.</summary>
+    private Dictionary<int, long> Committed(ClientSettings client)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
+            .SetLogHandler((_, _) => { }).Build();
+        var partitions = Enumerable.Range(0, _settings.Partitions).Select(p => new TopicPartition(Input, p)).ToList();
+        try
+        {
+            return consumer.Committed(partitions, TimeSpan.FromSeconds(10))
+                .Where(c => c.Offset.Value >= 0)
+                .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+        }
+        catch (KafkaException e)
+        {
+            _errors.WriteLine($"verify: could not read the committed offsets ({e.Error.Reason})");
+            return [];
+        }
+    }
+
+    private async Task<Dictionary<long, (int Partition, long Offset)>> ProduceAsync(ClientSettings client)
+    {
+        var config = client.Producer();
+        config.LingerMs = 20;
+        using var producer = new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        var produced = new Dictionary<long, (int Partition, long Offset)>(_settings.Messages);
+        var failures = 0;
+        for (long id = 0; id < _settings.Messages; id++)
+        {
+            var text = id.ToString(CultureInfo.InvariantCulture);
+            var captured = id;
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(Input, new Message<string, string> { Key = text, Value = text }, report =>
+                    {
+                        if (report.Error.IsError)
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
+                        else
+                        {
+                            lock (produced)
+                            {
+                                produced[captured] = (report.Partition.Value, report.Offset.Value);
+                                _ends[report.Partition.Value] = Math.Max(_ends.GetValueOrDefault(report.Partition.Value), report.Offset.Value + 1);
+                            }
+                        }
+                    });
+                    break;
+                }
+                catch (ProduceException<string, string> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+
+        producer.Flush(TimeSpan.FromMinutes(2));
+        await Task.CompletedTask.ConfigureAwait(false);
+        if (failures > 0)
+        {
+            _errors.WriteLine($"verify: {failures} input messages could not be produced; only acknowledged ones are audited");
+        }
+
+        return produced;
+    }
+
+    private async Task CreateTopicsAsync(ClientSettings client, EmbeddedKafkaCluster? embedded)
+    {
+        foreach (var topic in new[] { Input, Output, DeadLetters })
+        {
+            if (embedded is not null)
+            {
+                embedded.CreateTopic(topic, _settings.Partitions);
+                continue;
+            }
+
+            using var admin = new AdminClientBuilder(client.Admin()).Build();
+            await admin.CreateTopicsAsync(
+                [new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = _settings.Partitions, ReplicationFactor = -1 }],
+                new Confluent.Kafka.Admin.CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+        }
+    }
+
+    private List<string> WorkerArguments(KafkaClientProperties cluster, int index)
+    {
+        var arguments = new List<string>
+        {
+            "-b", cluster.BootstrapServers,
+            "--input", Input, "--output", Output, "--group", Group,
+            "--strategy", _settings.Strategy,
+            "--ordering", _settings.Ordering.ToString(),
+            "--fail-rate", (_settings.Faults.HasFlag(FaultKind.HandlerErrors) ? _settings.FailRate : 0).ToString(CultureInfo.InvariantCulture),
+            "--permanent-every", (_settings.Faults.HasFlag(FaultKind.HandlerErrors) ? _settings.PermanentEvery : 0).ToString(CultureInfo.InvariantCulture),
+            "--slow-rate", (_settings.Faults.HasFlag(FaultKind.SlowHandlers) ? _settings.SlowRate : 0).ToString(CultureInfo.InvariantCulture),
+            "--seed", (_settings.Seed + index).ToString(CultureInfo.InvariantCulture),
+            "--handler-delay", _settings.HandlerDelay.ToString("c", CultureInfo.InvariantCulture),
+            "--concurrency", _settings.Concurrency.ToString(CultureInfo.InvariantCulture),
+            "-X", "session.timeout.ms=6000",
+            "-X", $"partition.assignment.strategy={(_settings.Assignor == "cooperative" ? "cooperative-sticky" : "range")}",
+        };
+        foreach (var property in cluster.Properties)
+        {
+            arguments.Add("-X");
+            arguments.Add($"{property.Key}={property.Value}");
+        }
+
+        return arguments;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Conveyor.Cli.Verify;
+
+/// <summary>One verify run.</summary>
+internal sealed record VerifySettings(
+    int Messages,
+    int Partitions,
+    int Workers,
+    string Strategy,
+    Conveyor.Processing.OrderingMode Ordering,
+    string Assignor,
+    FaultKind Faults,
+    TimeSpan FaultInterval,
+    double FailRate,
+    int PermanentEvery,
+    double SlowRate,
+    int Seed,
+    TimeSpan Timeout,
+    TimeSpan HandlerDelay,
+    int Concurrency);

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Conveyor.Cli.Kafka;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Verify;
+
+/// <summary>
+/// One verify worker process: consumes the input topic and records every id it processes in the
+/// output topic (waiting for the broker's acknowledgement before the handler returns).
+/// <c>engine</c> runs Conveyor's processor; <c>naive</c> is the strategy the tutorials warn
+/// about: automatic commits of consumed offsets while handlers run on their own, failures logged and skipped.
+/// </summary>
+internal sealed class VerifyWorker
+{
+    private readonly ClientSettings _client;
+    private readonly WorkerSettings _settings;
+    private readonly VerifyFailures _failures;
+    private readonly TextWriter _errors;
+
+    public VerifyWorker(ClientSettings client, WorkerSettings settings, TextWriter errors)
+    {
+        _client = client;
+        _settings = settings;
+        _failures = new VerifyFailures(settings);
+        _errors = errors;
+    }
+
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        _settings.Strategy == "naive" ? Task.Run(() => RunNaive(cancellationToken), CancellationToken.None) : RunEngineAsync(cancellationToken);
+
+    private async Task RunEngineAsync(CancellationToken cancellationToken)
+    {
+        using var output = CreateProducer();
+        var options = new ProcessorOptions
+        {
+            GroupId = _settings.Group,
+            Topics = [_settings.Input],
+            Ordering = _settings.Ordering,
+            MaxConcurrency = _settings.Concurrency,
+            CommitInterval = TimeSpan.FromSeconds(1),
+            Retry = new RetryOptions
+            {
+                MaxAttempts = 5,
+                InitialDelay = TimeSpan.FromMilliseconds(5),
+                MaxDelay = TimeSpan.FromMilliseconds(200),
+                IsRetryable = e => e is not PermanentFailureException,
+            },
+        };
+        var processor = new KafkaProcessor<string, string>(_client.Properties, options, async (message, ct) =>
+        {
+            var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
+            await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
+            await output.ProduceAsync(_settings.Output, new Message<string, string> { Key = message.Value, Value = message.Value }, ct).ConfigureAwait(false);
+        });
+        await processor.RunAsync(cancellationToken).ConfigureAwait(false);
+        output.Flush(TimeSpan.FromSeconds(10));
+    }
+
+    private void RunNaive(CancellationToken cancellationToken)
+    {
+        using var output = CreateProducer();
+        var config = _client.Consumer(_settings.Group, autoCommit: true);
+        config.AutoCommitIntervalMs = 200;
+        using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        consumer.Subscribe(_settings.Input);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var result = consumer.Consume(cancellationToken);
+                // Handed off and forgotten: its offset is committed whether or not this finishes.
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        var id = long.Parse(result.Message.Value, CultureInfo.InvariantCulture);
+                        await _failures.ApplyAsync(id, CancellationToken.None).ConfigureAwait(false);
+                        await output.ProduceAsync(_settings.Output, new Message<string, string> { Key = result.Message.Value, Value = result.Message.Value }).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is PermanentFailureException or TransientFailureException or KafkaException)
+                    {
+                        _errors.WriteLine($"naive: skipped {result.TopicPartitionOffset} - {e.Message}");
+                    }
+                }, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private IProducer<string, string> CreateProducer()
+    {
+        var config = _client.Producer();
+        config.LingerMs = 2;
+        return new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Conveyor.IntegrationTests.Support;
+
+namespace Conveyor.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>conveyor verify</c> end to end, CI-sized: the engine loses nothing under faults, in each
+/// ordering mode and with both assignors; the naive strategy is caught losing.
+/// </summary>
+public class VerifyTests
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
+
+    [Theory]
+    [InlineData("Key", "eager")]
+    [InlineData("Partition", "cooperative")]
+    public async Task The_engine_loses_nothing_under_injected_faults(string ordering, string assignor)
+    {
+        var (exitCode, report, process) = await Verify("--ordering", ordering, "--assignor", assignor);
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.Equal(0, report.GetProperty("lost").GetInt32());
+        Assert.Equal(0, report.GetProperty("pending").GetInt32());
+        Assert.Equal(3000, report.GetProperty("processed").GetInt32() + report.GetProperty("deadLettered").GetInt32());
+        Assert.Equal(3000 / 500, report.GetProperty("deadLettered").GetInt32());
+        Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, "no fault was injected");
+    }
+
+    internal static async Task<(int ExitCode, JsonElement Report, CliProcess Process)> Verify(params string[] args)
+    {
+        var process = CliProcess.Start([
+            "verify", "--messages", "3000", "--workers", "2", "--fault-interval", "00:00:02", "--handler-delay", "00:00:00.005",
+            "--seed", "11", "--timeout", "00:03:00", .. args]);
+        var exitCode = await process.WaitForExitAsync(RunTimeout);
+        var json = process.Output.Lines.LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"no JSON line:{Environment.NewLine}{process}");
+        using var document = JsonDocument.Parse(json);
+        await process.DisposeAsync();
+        return (exitCode, document.RootElement.Clone(), process);
+    }
+}
+
+/// <summary>Unordered handling under faults, beside the other runs.</summary>
+public class VerifyUnorderedTests
+{
+    [Fact]
+    public async Task The_engine_loses_nothing_under_injected_faults_when_unordered()
+    {
+        var (exitCode, report, process) = await VerifyTests.Verify("--ordering", "Unordered");
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.Equal(0, report.GetProperty("lost").GetInt32());
+        Assert.Equal(0, report.GetProperty("pending").GetInt32());
+    }
+}
+
+/// <summary>The control: the verifier must be able to fail. A class of its own so it runs beside the others.</summary>
+public class VerifyControlTests
+{
+    [Fact]
+    public async Task The_naive_strategy_is_caught_losing_messages()
+    {
+        var (exitCode, report, process) = await VerifyTests.Verify("--strategy", "naive");
+
+        Assert.True(exitCode == 1, process.ToString());
+        Assert.True(report.GetProperty("lost").GetInt32() > 0);
+    }
+
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Conveyor.Cli.Verify;
+
+namespace Conveyor.Tests.Verify;
+
+public class AuditReportTests
+{
+    private static readonly Dictionary<string, int> NoFaults = [];
+
+    [Fact]
+    public void A_gap_in_the_output_below_the_committed_offset_is_reported_as_lost()
+    {
+        var report = Compare(produced: 5, committed: 5, output: [0, 1, 3, 4]);
+
+        Assert.Equal(1, report.Lost);
+        Assert.Equal(0, report.Pending);
+        Assert.Equal(4, report.Processed);
+        Assert.Contains("LOST 1", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unprocessed_message_at_or_above_the_committed_offset_is_pending_not_lost()
+    {
+        var report = Compare(produced: 5, committed: 3, output: [0, 1, 2]);
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(2, report.Pending);
+    }
+
+    [Fact]
+    public void A_dead_lettered_message_is_not_lost()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 2], deadLetters: [1]);
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(1, report.DeadLettered);
+    }
+
+    [Fact]
+    public void Duplicates_are_counted_with_the_worst_case()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 0, 0, 1, 1, 2]);
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(3, report.Duplicates);
+        Assert.Equal(3, report.WorstDuplicate);
+    }
+
+    [Fact]
+    public void Records_of_ids_never_produced_do_not_hide_a_loss()
+    {
+        var report = Compare(produced: 2, committed: 2, output: [0, 99]);
+
+        Assert.Equal(1, report.Lost);
+        Assert.Equal(1, report.Processed);
+    }
+
+    [Fact]
+    public void The_json_line_carries_the_figures()
+    {
+        var report = AuditReport.Compare(
+            Produced(2), new Dictionary<int, long> { [0] = 2 }, [0], [], new Dictionary<string, int> { ["kill"] = 2 }, TimeSpan.FromSeconds(2), "naive");
+
+        using var json = JsonDocument.Parse(report.Json());
+
+        Assert.Equal(1, json.RootElement.GetProperty("lost").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("faults").GetProperty("kill").GetInt32());
+        Assert.Equal("naive", json.RootElement.GetProperty("strategy").GetString());
+    }
+
+    /// <summary>Ids 0..n-1 produced to partition 0 at offsets equal to their ids.</summary>
+    private static AuditReport Compare(int produced, long committed, long[] output, long[]? deadLetters = null) =>
+        AuditReport.Compare(Produced(produced), new Dictionary<int, long> { [0] = committed }, output, deadLetters ?? [], NoFaults, TimeSpan.FromSeconds(1), "engine");
+
+    private static Dictionary<long, (int Partition, long Offset)> Produced(int count) =>
+        Enumerable.Range(0, count).ToDictionary(i => (long)i, i => (0, (long)i));
+}
