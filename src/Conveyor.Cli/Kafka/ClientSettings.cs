@@ -39,6 +39,15 @@ internal sealed class ClientSettings
     /// <summary>librdkafka's own log lines are shown only when the user asked for them with -X debug=...</summary>
     public bool ShowClientLogs => Properties.Properties.Any(p => p.Key == "debug");
 
+    /// <summary>A log handler that prints librdkafka's lines to <paramref name="errors"/> when asked for, and drops them otherwise.</summary>
+    public Action<IClient, LogMessage> LogTo(TextWriter errors) => (_, log) =>
+    {
+        if (ShowClientLogs)
+        {
+            errors.WriteLine($"librdkafka {log.Level} {log.Facility}: {log.Message}");
+        }
+    };
+
     public ProducerConfig Producer() => new(Properties.ToDictionary(ProducerDefaults));
 
     public ConsumerConfig Consumer(string groupId, bool autoCommit)

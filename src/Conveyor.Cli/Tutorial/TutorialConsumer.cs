@@ -37,13 +37,7 @@ internal sealed partial class TutorialConsumer : IDisposable
             .SetPartitionsLostHandler(OnLost)
             .SetOffsetsCommittedHandler(OnCommitted)
             .SetErrorHandler(OnError)
-            .SetLogHandler((_, log) =>
-            {
-                if (settings.ShowClientLogs)
-                {
-                    errors.WriteLine($"librdkafka {log.Level} {log.Facility}: {log.Message}");
-                }
-            })
+            .SetLogHandler(settings.LogTo(errors))
             .Build();
     }
 

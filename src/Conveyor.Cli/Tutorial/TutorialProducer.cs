@@ -25,13 +25,7 @@ internal sealed class TutorialProducer : IDisposable
         _output = output;
         _producer = new ProducerBuilder<string?, byte[]>(settings.Producer())
             .SetErrorHandler((_, error) => errors.WriteLine(TutorialLines.ClientError(error)))
-            .SetLogHandler((_, log) =>
-            {
-                if (settings.ShowClientLogs)
-                {
-                    errors.WriteLine($"librdkafka {log.Level} {log.Facility}: {log.Message}");
-                }
-            })
+            .SetLogHandler(settings.LogTo(errors))
             .Build();
     }
 
