@@ -16,6 +16,9 @@ internal sealed record AuditReport(
     TimeSpan Duration,
     string Strategy)
 {
+    /// <summary>Up to 20 lost messages as <c>id (partition N offset M)</c>, to start the search for the cause.</summary>
+    public IReadOnlyList<string> LostSamples { get; init; } = [];
+
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
     /// Lost: neither processed nor dead-lettered although the group committed past its offset.
@@ -39,7 +42,8 @@ internal sealed record AuditReport(
 
         var deadLettered = deadLetterRecords.ToHashSet();
         var unsettled = produced.Where(p => !counts.ContainsKey(p.Key) && !deadLettered.Contains(p.Key)).ToList();
-        var lost = unsettled.Count(p => p.Value.Offset < committed.GetValueOrDefault(p.Value.Partition, -1));
+        var lostMessages = unsettled.Where(p => p.Value.Offset < committed.GetValueOrDefault(p.Value.Partition, -1)).ToList();
+        var lost = lostMessages.Count;
         return new AuditReport(
             produced.Count,
             counts.Keys.Count(produced.ContainsKey),
@@ -50,7 +54,10 @@ internal sealed record AuditReport(
             counts.Count == 0 ? 0 : counts.Values.Max(),
             faults,
             duration,
-            strategy);
+            strategy)
+        {
+            LostSamples = [.. lostMessages.OrderBy(p => p.Key).Take(20).Select(p => $"{p.Key} (partition {p.Value.Partition} offset {p.Value.Offset})")],
+        };
     }
 
     /// <summary>A few lines for people.</summary>
@@ -59,7 +66,7 @@ internal sealed record AuditReport(
         $"duplicates: {Duplicates} (worst: one message recorded {WorstDuplicate} times)",
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
-        Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered)"
+        Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
             : Pending > 0 ? $"result: nothing lost, but the run ended with {Pending} messages not yet processed (not committed either: they would be consumed again)"
             : "result: nothing lost");
 
@@ -71,6 +78,7 @@ internal sealed record AuditReport(
         processed = Processed,
         deadLettered = DeadLettered,
         lost = Lost,
+        lostSamples = LostSamples,
         pending = Pending,
         duplicates = Duplicates,
         worstDuplicate = WorstDuplicate,

@@ -16,6 +16,7 @@ public class AuditReportTests
         Assert.Equal(0, report.Pending);
         Assert.Equal(4, report.Processed);
         Assert.Contains("LOST 1", report.Summary(), StringComparison.Ordinal);
+        Assert.Equal(["2 (partition 0 offset 2)"], report.LostSamples);
     }
 
     [Fact]
