@@ -6,9 +6,6 @@ internal enum ConsumeOutcome
     /// <summary>Stopped on request, or after the requested number of messages.</summary>
     Stopped,
 
-    /// <summary>Everything it was asked to wait for has been committed (the demo's end).</summary>
-    TargetCommitted,
-
     /// <summary>Processing a message failed; it was not committed (manual mode).</summary>
     ProcessingFailed,
 

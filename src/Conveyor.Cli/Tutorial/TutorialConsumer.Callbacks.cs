@@ -15,10 +15,6 @@ internal sealed partial class TutorialConsumer
 
         // With the cooperative protocol the list is only what was added: show the whole assignment.
         _output.WriteLine(TutorialLines.Assigned(consumer.Assignment.Union(partitions)));
-        if (partitions.Count > 0)
-        {
-            _firstAssignment.TrySetResult();
-        }
     }
 
     private void OnRevoked(IConsumer<string?, byte[]> consumer, List<TopicPartitionOffset> partitions)
@@ -67,7 +63,6 @@ internal sealed partial class TutorialConsumer
     {
         _committed.AddOrUpdate(committed.Partition.Value, committed.Offset.Value, (_, old) => Math.Max(old, committed.Offset.Value));
         _output.WriteLine(TutorialLines.Committed(committed));
-        CheckTarget();
     }
 
     private void OnError(IConsumer<string?, byte[]> consumer, Error error)
@@ -79,12 +74,4 @@ internal sealed partial class TutorialConsumer
         }
     }
 
-    private void CheckTarget()
-    {
-        var target = _target;
-        if (target is not null && target.All(t => _committed.TryGetValue(t.Key, out var at) && at >= t.Value))
-        {
-            _targetReached.Cancel();
-        }
-    }
 }

@@ -18,10 +18,7 @@ internal sealed partial class TutorialConsumer : IDisposable
     private readonly TextWriter _errors;
     private readonly IConsumer<string?, byte[]> _consumer;
     private readonly Random _dice;
-    private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<int, long> _committed = new();
-    private readonly CancellationTokenSource _targetReached = new();
-    private volatile IReadOnlyDictionary<int, long>? _target;
     private volatile Error? _fatal;
     private int _received;
 
@@ -41,34 +38,20 @@ internal sealed partial class TutorialConsumer : IDisposable
             .Build();
     }
 
-    /// <summary>Completes when the group first assigns partitions to this consumer.</summary>
-    public Task FirstAssignment => _firstAssignment.Task;
-
     /// <summary>Messages received.</summary>
     public int Received => Volatile.Read(ref _received);
 
     /// <summary>The committed offset (next offset to read) of each partition this consumer committed.</summary>
     public IReadOnlyDictionary<int, long> Committed => _committed;
 
-    /// <summary>
-    /// Makes <see cref="Run"/> return once every partition named has a committed offset at or past
-    /// the one given (the next offset to read).
-    /// </summary>
-    public void StopWhenCommitted(IReadOnlyDictionary<int, long> nextOffsets)
-    {
-        _target = nextOffsets;
-        CheckTarget();
-    }
-
     /// <summary>Consumes until stopped; blocks the calling thread. Leaves the group before it returns.</summary>
     public ConsumeOutcome Run(CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _targetReached.Token);
         _consumer.Subscribe(_settings.Topic);
         var outcome = ConsumeOutcome.Stopped;
         try
         {
-            outcome = ConsumeUntilStopped(stop.Token);
+            outcome = ConsumeUntilStopped(cancellationToken);
         }
         finally
         {
@@ -83,7 +66,6 @@ internal sealed partial class TutorialConsumer : IDisposable
     public void Dispose()
     {
         _consumer.Dispose();
-        _targetReached.Dispose();
     }
 
     private ConsumeOutcome ConsumeUntilStopped(CancellationToken stop)
@@ -95,11 +77,6 @@ internal sealed partial class TutorialConsumer : IDisposable
                 return ConsumeOutcome.Fatal;
             }
 
-            if (_targetReached.IsCancellationRequested)
-            {
-                return ConsumeOutcome.TargetCommitted;
-            }
-
             ConsumeResult<string?, byte[]> result;
             try
             {
@@ -107,7 +84,7 @@ internal sealed partial class TutorialConsumer : IDisposable
             }
             catch (OperationCanceledException)
             {
-                return _targetReached.IsCancellationRequested ? ConsumeOutcome.TargetCommitted : ConsumeOutcome.Stopped;
+                return ConsumeOutcome.Stopped;
             }
             catch (ConsumeException e) when (e.Error.Code == ErrorCode.UnknownTopicOrPart)
             {
