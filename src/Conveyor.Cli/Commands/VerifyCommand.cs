@@ -80,7 +80,7 @@ internal static class VerifyCommand
             var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Summary()).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Json()).ConfigureAwait(false);
-            return report.Lost == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            return report.Passed ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }

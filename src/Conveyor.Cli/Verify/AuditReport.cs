@@ -19,6 +19,12 @@ internal sealed record AuditReport(
     /// <summary>Up to 20 lost messages as <c>id (partition N offset M)</c>, to start the search for the cause.</summary>
     public IReadOnlyList<string> LostSamples { get; init; } = [];
 
+    /// <summary>What kept the audit from seeing everything (records deleted by the broker, topics not read to the end); empty when complete.</summary>
+    public IReadOnlyList<string> AuditProblems { get; init; } = [];
+
+    /// <summary>Nothing lost, and the audit saw every record it needed.</summary>
+    public bool Passed => Lost == 0 && AuditProblems.Count == 0;
+
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
     /// Lost: neither processed nor dead-lettered although the group committed past its offset.
@@ -67,8 +73,10 @@ internal sealed record AuditReport(
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
         Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
+            : AuditProblems.Count > 0 ? "result: INCOMPLETE AUDIT, nothing found lost but not every record could be read"
             : Pending > 0 ? $"result: nothing lost, but the run ended with {Pending} messages not yet processed (not committed either: they would be consumed again)"
-            : "result: nothing lost");
+            : "result: nothing lost")
+        + string.Concat(AuditProblems.Select(p => Environment.NewLine + "audit problem: " + p));
 
     /// <summary>One JSON line with the same figures, for scripts.</summary>
     public string Json() => JsonSerializer.Serialize(new
@@ -79,6 +87,7 @@ internal sealed record AuditReport(
         deadLettered = DeadLettered,
         lost = Lost,
         lostSamples = LostSamples,
+        auditProblems = AuditProblems,
         pending = Pending,
         duplicates = Duplicates,
         worstDuplicate = WorstDuplicate,

@@ -66,8 +66,9 @@ internal sealed class VerifyRun
         }
 
         await workers.StopAllAsync().ConfigureAwait(false);
-        reader.ReadToEnd(TimeSpan.FromSeconds(60));
-        return AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
+        List<string> problems = [.. reader.ReadToEnd(TimeSpan.FromSeconds(60)), .. DeletedInput(client)];
+        return AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy)
+            with { AuditProblems = problems };
     }
 
     private async Task InjectUntilSettledAsync(FaultInjector faults, ResultReader reader, ClientSettings client, int count, CancellationToken cancellationToken)
@@ -131,6 +132,17 @@ internal sealed class VerifyRun
             _errors.WriteLine($"verify: could not read the committed offsets ({e.Error.Reason})");
             return [];
         }
+    }
+
+    /// <summary>Input partitions whose first records the broker deleted: those could be lost before any worker saw them.</summary>
+    private List<string> DeletedInput(ClientSettings client)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
+            .SetLogHandler((_, _) => { }).Build();
+        return [.. Enumerable.Range(0, _settings.Partitions)
+            .Select(p => (Partition: p, consumer.QueryWatermarkOffsets(new TopicPartition(Input, p), TimeSpan.FromSeconds(10)).Low))
+            .Where(p => p.Low > 0)
+            .Select(p => $"{Input}[{p.Partition}] starts at offset {p.Low}: the broker deleted input records (use more partitions or fewer messages)")];
     }
 
     private async Task<Dictionary<long, (int Partition, long Offset)>> ProduceAsync(ClientSettings client)

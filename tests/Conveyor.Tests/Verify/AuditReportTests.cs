@@ -57,6 +57,19 @@ public class AuditReportTests
     }
 
     [Fact]
+    public void An_audit_that_could_not_read_everything_does_not_pass_even_with_nothing_lost()
+    {
+        var report = Compare(produced: 2, committed: 2, output: [0, 1]) with { AuditProblems = ["out[0] starts at offset 7: the broker deleted earlier records before they were audited"] };
+
+        Assert.Equal(0, report.Lost);
+        Assert.False(report.Passed);
+        Assert.Contains("INCOMPLETE AUDIT", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("out[0] starts at offset 7", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.Equal(1, json.RootElement.GetProperty("auditProblems").GetArrayLength());
+    }
+
+    [Fact]
     public void The_json_line_carries_the_figures()
     {
         var report = AuditReport.Compare(
