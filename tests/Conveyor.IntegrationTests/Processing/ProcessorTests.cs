@@ -200,6 +200,47 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal([true, false], observer.BackPressure.Take(2));
     }
 
+    [Theory]
+    [InlineData("messages")]
+    [InlineData("bytes")]
+    public async Task The_total_limit_pauses_every_partition_until_the_buffer_drains(string limit)
+    {
+        const int count = 300;
+        var topic = kafka.CreateTopic(partitions: 3);
+        var padding = new string('x', 200);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"k{i}", $"{Id(i)} {padding}")));
+
+        var observer = new RecordingObserver();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = 0;
+        var options = Options(topic, Names.Unique("group")) with
+        {
+            MaxConcurrency = 2,
+            MaxBufferedMessagesPerPartition = 1_000, // never reached: only the total limit can pause
+            MaxBufferedMessages = limit == "messages" ? 30 : 10_000,
+            MaxBufferedBytes = limit == "bytes" ? 4_096 : 64 * 1024 * 1024,
+        };
+        await RunUntil(options, observer, async (_, ct) =>
+        {
+            await gate.Task.WaitAsync(ct); // hold the first handlers until the buffer is full
+            Interlocked.Increment(ref handled);
+        }, () =>
+        {
+            if (observer.BackPressure.Contains(true))
+            {
+                gate.TrySetResult();
+            }
+
+            return Volatile.Read(ref handled) >= count;
+        });
+
+        var (paused, isPause) = observer.BackPressureEvents.First();
+        Assert.True(isPause);
+        Assert.Equal(3, paused.Count); // one limit for all partitions: all paused together
+        Assert.Contains(observer.BackPressureEvents, e => !e.Paused && e.Partitions.Count == 3);
+        Assert.Equal(count, Volatile.Read(ref handled));
+    }
+
     [Fact]
     public async Task Failed_commits_are_reported_and_retried_without_loss()
     {

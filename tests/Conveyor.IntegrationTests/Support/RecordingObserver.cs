@@ -17,6 +17,9 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public ConcurrentQueue<bool> BackPressure { get; } = new();
 
+    /// <summary>Each pause or resume with the partitions it covered.</summary>
+    public ConcurrentQueue<(IReadOnlyList<TopicPartition> Partitions, bool Paused)> BackPressureEvents { get; } = new();
+
     public ConcurrentQueue<TopicPartitionOffset> Retries { get; } = new();
 
     public ConcurrentQueue<TopicPartition> Assigned { get; } = new();
@@ -77,7 +80,11 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) => Stopped.Enqueue(message);
 
-    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => BackPressure.Enqueue(paused);
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    {
+        BackPressureEvents.Enqueue((partitions, paused));
+        BackPressure.Enqueue(paused);
+    }
 
     public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Retries.Enqueue(message);
 

@@ -79,7 +79,7 @@ internal sealed partial class PollLoop : IDisposable
     private void Fetch(CancellationToken stopping)
     {
         var timeout = PollTimeout;
-        while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
+        while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested && !TotalBufferFull())
         {
             ConsumeResult<byte[]?, byte[]?>? result;
             try
@@ -124,6 +124,9 @@ internal sealed partial class PollLoop : IDisposable
             }
         }
     }
+
+    private bool TotalBufferFull() =>
+        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages || _dispatcher.BufferedBytes >= _options.MaxBufferedBytes;
 
     private void SubmitBatch()
     {
