@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
@@ -370,6 +371,47 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Empty(observer.DeadLettered);
         Assert.Equal(1, Assert.Single(observer.Stopped).Offset.Value);
         Assert.Equal(1, KafkaTestClient.Committed(cluster.BootstrapServers, group, "in", 1)[0]);
+    }
+
+    [Fact]
+    public async Task Work_in_flight_when_the_partitions_are_lost_is_not_committed_and_is_handled_again()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("in", 1)] });
+        await KafkaTestClient.ProduceAsync(cluster.BootstrapServers, "in", [("slow", "0"), ("fast", "1")]);
+        var group = Names.Unique("group");
+        var observer = new RecordingObserver();
+        var slowCalls = 0;
+        var handled = new ConcurrentQueue<string>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = new KafkaClientProperties(cluster.BootstrapServers,
+            [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("heartbeat.interval.ms", "200")]);
+        using var stop = new CancellationTokenSource();
+        var processor = new KafkaProcessor<string, string>(client, Options("in", group), async (message, ct) =>
+        {
+            if (message.Key == "slow" && Interlocked.Increment(ref slowCalls) == 1)
+            {
+                // The coordinator declares this member's generation stale while the message is running.
+                cluster.InjectRequestErrors(KafkaApiKey.Heartbeat, Confluent.Kafka.ErrorCode.IllegalGeneration);
+                while (observer.Lost.IsEmpty)
+                {
+                    await Task.Delay(20, ct);
+                }
+            }
+
+            handled.Enqueue(message.Value);
+            if (handled.Count(v => v == "0") == 2)
+            {
+                done.TrySetResult();
+            }
+        }, observer: observer);
+        var running = processor.RunAsync(stop.Token);
+        await done.Task.WaitAsync(Timeouts.Flow);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+
+        Assert.Equal(new TopicPartition("in", 0), Assert.Single(observer.Lost));
+        Assert.Equal(2, Volatile.Read(ref slowCalls)); // its first finish came after the loss and did not count
+        Assert.Equal(2, KafkaTestClient.Committed(cluster.BootstrapServers, group, "in", 1)[0]);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public ConcurrentQueue<TopicPartition> Assigned { get; } = new();
 
+    public ConcurrentQueue<TopicPartition> Lost { get; } = new();
+
     public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
         foreach (var offset in offsets)
@@ -87,6 +89,16 @@ internal sealed class RecordingObserver : IProcessorObserver
     }
 
     public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Retries.Enqueue(message);
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            Lost.Enqueue(partition);
+        }
+
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} lost " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
+    }
 
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
