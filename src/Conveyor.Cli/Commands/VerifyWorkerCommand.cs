@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Verify;
+using Conveyor.Configuration;
 using Conveyor.Processing;
 
 namespace Conveyor.Cli.Commands;
@@ -37,7 +39,12 @@ internal static class VerifyWorkerCommand
                 context.Get(input), context.Get(output), context.Get(kafka.Group), context.Get(strategy),
                 context.Get(failRate), context.Get(permanentEvery), context.Get(slowRate), context.Get(seed), context.Get(ordering),
                 context.Get(handlerDelay), context.Get(concurrency));
-            await new VerifyWorker(kafka.GetSettings(context), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
+            var given = kafka.GetSettings(context).Properties;
+            // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
+            var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));
+            var properties = new KafkaClientProperties(given.BootstrapServers, [.. given.Properties, .. inherited]);
+            properties.Validate();
+            await new VerifyWorker(new ClientSettings(properties), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -52,7 +52,7 @@ internal sealed class VerifyRun
 
         using var reader = new ResultReader(client, Output, DeadLetters, _settings.Partitions);
         reader.Start();
-        using var workers = new WorkerPool(i => WorkerArguments(properties, i), _errors);
+        using var workers = new WorkerPool(i => WorkerArguments(properties, i), WorkerEnvironment.For(properties.Properties), _errors);
         for (var i = 0; i < _settings.Workers; i++)
         {
             workers.Add();
@@ -228,12 +228,6 @@ internal sealed class VerifyRun
             "-X", "session.timeout.ms=6000",
             "-X", $"partition.assignment.strategy={(_settings.Assignor == "cooperative" ? "cooperative-sticky" : "range")}",
         };
-        foreach (var property in cluster.Properties)
-        {
-            arguments.Add("-X");
-            arguments.Add($"{property.Key}={property.Value}");
-        }
-
         return arguments;
     }
 }

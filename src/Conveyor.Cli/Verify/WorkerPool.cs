@@ -6,32 +6,37 @@ internal sealed class WorkerPool : IDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Func<int, IReadOnlyList<string>> _arguments;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly TextWriter _errors;
     private readonly List<WorkerProcess> _workers = [];
     private int _started;
 
-    public WorkerPool(Func<int, IReadOnlyList<string>> arguments, TextWriter errors)
+    /// <param name="arguments">Each new worker's command line, by its number.</param>
+    /// <param name="environment">Environment variables every worker gets (secrets go here, not on the command line).</param>
+    /// <param name="errors">Where the workers' standard error goes.</param>
+    public WorkerPool(Func<int, IReadOnlyList<string>> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
     {
         _arguments = arguments;
+        _environment = environment;
         _errors = errors;
     }
 
     public int Count => _workers.Count;
 
-    public void Add() => _workers.Add(WorkerProcess.Start(_arguments(_started++), _errors));
+    public void Add() => _workers.Add(WorkerProcess.Start(_arguments(_started++), _environment, _errors));
 
     public void Kill(int index)
     {
         _workers[index].Kill();
         _workers[index].Dispose();
-        _workers[index] = WorkerProcess.Start(_arguments(_started++), _errors);
+        _workers[index] = WorkerProcess.Start(_arguments(_started++), _environment, _errors);
     }
 
     public async Task RestartAsync(int index)
     {
         await _workers[index].StopAsync(StopTimeout).ConfigureAwait(false);
         _workers[index].Dispose();
-        _workers[index] = WorkerProcess.Start(_arguments(_started++), _errors);
+        _workers[index] = WorkerProcess.Start(_arguments(_started++), _environment, _errors);
     }
 
     public async Task RemoveLastAsync()

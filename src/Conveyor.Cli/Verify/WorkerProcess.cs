@@ -17,13 +17,18 @@ internal sealed partial class WorkerProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>conveyor verify-worker</c> with these arguments, using this very program.</summary>
-    public static WorkerProcess Start(IEnumerable<string> arguments, TextWriter errors)
+    public static WorkerProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             start.ArgumentList.Add(typeof(WorkerProcess).Assembly.Location);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         start.ArgumentList.Add("verify-worker");
