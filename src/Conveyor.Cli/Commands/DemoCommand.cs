@@ -1,7 +1,5 @@
 using Conveyor.Cli.Tutorial;
 using System.CommandLine;
-using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Testing;
@@ -71,20 +69,10 @@ internal static class DemoCommand
             var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
             var deadLetterTopic = processor.DeadLetterTopicFor(topic);
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-            foreach (var needed in new[] { topic, deadLetterTopic })
-            {
-                if (ClusterProbe.PartitionCount(metadata, needed) is null)
-                {
-                    if (embedded is not null)
-                    {
-                        embedded.CreateTopic(needed, partitionCount);
-                    }
-                    else
-                    {
-                        await CreateTopicAsync(settings, needed, partitionCount, context.Output).ConfigureAwait(false);
-                    }
-                }
-            }
+            List<(string, int)> missing = [.. new[] { topic, deadLetterTopic }
+                .Where(needed => ClusterProbe.PartitionCount(metadata, needed) is null)
+                .Select(needed => (needed, partitionCount))];
+            await TopicCreator.EnsureAsync(settings, embedded, missing, context.Output).ConfigureAwait(false);
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(context.Get(timeout));
@@ -103,28 +91,5 @@ internal static class DemoCommand
             return ExitCodes.Failure;
         });
         return command;
-    }
-
-    private static async Task CreateTopicAsync(ClientSettings settings, string topic, int partitions, TextWriter output)
-    {
-        using var admin = new AdminClientBuilder(settings.Admin()).Build();
-        try
-        {
-            // Replication factor -1: the cluster's default.
-            await admin.CreateTopicsAsync(
-                [new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 }],
-                new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(15), OperationTimeout = TimeSpan.FromSeconds(15) })
-                .ConfigureAwait(false);
-            await output.WriteLineAsync($"created topic {topic} with {partitions} partitions").ConfigureAwait(false);
-        }
-        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-        {
-            // Someone else created it meanwhile: fine.
-        }
-        catch (KafkaException e)
-        {
-            throw new CommandFailedException(
-                $"topic '{topic}' does not exist and could not be created ({(e is CreateTopicsException c ? c.Results[0].Error.Reason : e.Error.Reason)}). Create it yourself, or pick another with --topic.");
-        }
     }
 }

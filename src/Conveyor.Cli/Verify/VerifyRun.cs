@@ -43,7 +43,7 @@ internal sealed class VerifyRun
         await using var embedded = cluster is null ? EmbeddedKafkaCluster.Start() : null;
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
-        await CreateTopicsAsync(client, embedded).ConfigureAwait(false);
+        await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
         _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {_settings.Faults}");
 
         var clock = Stopwatch.StartNew();
@@ -192,23 +192,6 @@ internal sealed class VerifyRun
         }
 
         return produced;
-    }
-
-    private async Task CreateTopicsAsync(ClientSettings client, EmbeddedKafkaCluster? embedded)
-    {
-        foreach (var topic in new[] { Input, Output, DeadLetters })
-        {
-            if (embedded is not null)
-            {
-                embedded.CreateTopic(topic, _settings.Partitions);
-                continue;
-            }
-
-            using var admin = new AdminClientBuilder(client.Admin()).Build();
-            await admin.CreateTopicsAsync(
-                [new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = _settings.Partitions, ReplicationFactor = -1 }],
-                new Confluent.Kafka.Admin.CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
-        }
     }
 
     private List<string> WorkerArguments(KafkaClientProperties cluster, int index)
