@@ -33,7 +33,7 @@ internal static class VerifyCommand
         var ordering = new Option<OrderingMode>("--ordering") { Description = "The engine's ordering mode", DefaultValueFactory = _ => OrderingMode.Key };
         var faults = new Option<FaultKind>("--faults")
         {
-            Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, All (those), BrokerDown (can crash the embedded broker), None",
+            Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, BrokerDown (a partition leader, never the coordinator), All (every one of those), None",
             DefaultValueFactory = _ => FaultKind.All,
         };
         var faultInterval = new Option<TimeSpan>("--fault-interval") { Description = "Time between injected faults (a classic rebalance takes about 5 s on the embedded broker)", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) }

@@ -40,6 +40,7 @@ internal sealed class FaultInjector
             .Where(k => k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave or FaultKind.BrokerErrors or FaultKind.DropConnections or FaultKind.BrokerDown)
             .Where(k => _enabled.HasFlag(k))
             .Where(k => _broker is not null || k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave)
+            .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)
             .ToList();
         if (possible.Count == 0)
         {
@@ -75,9 +76,10 @@ internal sealed class FaultInjector
                 Count("dropped connections");
                 break;
             case FaultKind.BrokerDown:
-                _broker!.SetBrokerDown(1);
-                await Task.Delay(_dice.Next(200, 1000)).ConfigureAwait(false);
-                _broker.SetBrokerUp(1);
+                var broker = _dice.Next(2, _broker!.BrokerCount + 1); // never broker 1, the group coordinator
+                _broker.SetBrokerDown(broker);
+                await Task.Delay(_dice.Next(200, 2000)).ConfigureAwait(false);
+                _broker.SetBrokerUp(broker);
                 Count("broker down and up");
                 break;
         }

@@ -40,7 +40,9 @@ internal sealed class VerifyRun
     /// <param name="cancellationToken">Stops the run early; what is there is still audited.</param>
     public async Task<AuditReport> RunAsync(KafkaClientProperties? cluster, CancellationToken cancellationToken)
     {
-        await using var embedded = cluster is null ? EmbeddedKafkaCluster.Start() : null;
+        // Three brokers, so that one leading some partitions can go down while broker 1 keeps coordinating the group.
+        await using var embedded = cluster is null ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Brokers = 3 }) : null;
+        embedded?.SetGroupCoordinator(Group, 1);
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
