@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -18,7 +19,7 @@ internal sealed class DeadLetterPublisher : IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ProcessorOptions _options;
 
-    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError)
+    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError, Action<LogMessage>? onLog = null)
     {
         _options = options;
         var config = client.ToDictionary(
@@ -29,7 +30,7 @@ internal sealed class DeadLetterPublisher : IDisposable
         ]);
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler((_, message) => onLog?.Invoke(message))
             .Build();
     }
 
@@ -42,6 +43,9 @@ internal sealed class DeadLetterPublisher : IDisposable
             headers.Add(header.Key, header.GetValueBytes());
         }
 
+        // The trace goes on: the message's own traceparent is kept, or replaced by the activity
+        // that processed it (a child in the same trace) when one is running.
+        KafkaTraceContext.Inject(headers);
         Add(headers, DeadLetterHeaders.SourceTopic, source.Topic);
         Add(headers, DeadLetterHeaders.SourcePartition, source.Partition.Value.ToString(CultureInfo.InvariantCulture));
         Add(headers, DeadLetterHeaders.SourceOffset, source.Offset.Value.ToString(CultureInfo.InvariantCulture));
