@@ -149,7 +149,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         _next.OnBackPressure(partitions, paused);
     }
 
-    public void OnError(Error error) => _next.OnError(error);
+    public void OnError(Error error) => _next.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
     public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
 
