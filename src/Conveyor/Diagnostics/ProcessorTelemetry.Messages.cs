@@ -9,6 +9,9 @@ namespace Conveyor.Diagnostics;
 /// <summary>Per message: a process activity continuing the producer's trace, counts and durations.</summary>
 internal sealed partial class ProcessorTelemetry
 {
+    // The message a worker is running, so that failure events raised in its flow find it.
+    private static readonly AsyncLocal<MessageFailure?> CurrentFailure = new();
+
     /// <summary>
     /// A worker took a message. Starts its <c>process {topic}</c> activity, parented on the
     /// <c>traceparent</c> header when there is one; it is <see cref="Activity.Current"/> for the
@@ -36,7 +39,9 @@ internal sealed partial class ProcessorTelemetry
             activity.SetTag(MessagingAttributes.Offset, result.Offset.Value);
         }
 
-        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags);
+        var failure = new MessageFailure();
+        CurrentFailure.Value = failure; // set in this synchronous call, so it holds for the worker's await of the message
+        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags, failure);
     }
 
     /// <summary>The worker is done with the message, whatever became of it.</summary>
@@ -46,7 +51,7 @@ internal sealed partial class ProcessorTelemetry
         if (!abandoned)
         {
             var tags = scope.Tags;
-            if (scope.Activity?.GetTagItem(MessagingAttributes.ErrorType) is string error)
+            if (scope.Failure.ErrorType is { } error)
             {
                 tags.Add(MessagingAttributes.ErrorType, error);
             }
@@ -55,6 +60,7 @@ internal sealed partial class ProcessorTelemetry
         }
 
         scope.Activity?.Dispose();
+        CurrentFailure.Value = null;
     }
 
     /// <summary>The handler, timed per call; a successful call counts the message processed.</summary>
@@ -80,5 +86,11 @@ internal sealed partial class ProcessorTelemetry
     };
 
     /// <summary>One message between <see cref="StartMessage"/> and <see cref="EndMessage"/>.</summary>
-    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags);
+    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags, MessageFailure Failure);
+
+    /// <summary>Why the running message failed for good, if it did.</summary>
+    internal sealed class MessageFailure
+    {
+        public string? ErrorType { get; set; }
+    }
 }

@@ -215,11 +215,17 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
 
     private static void MarkFailed(Exception exception, string description)
     {
-        // Called in the message's own flow, so the current activity is its process activity.
+        // Called in the message's own flow: the current failure and activity are the message's.
+        var errorType = exception.GetType().FullName ?? exception.GetType().Name;
+        if (CurrentFailure.Value is { } failure)
+        {
+            failure.ErrorType = errorType;
+        }
+
         if (Activity.Current is { Source.Name: ConveyorDiagnostics.ActivitySourceName } activity)
         {
             activity.SetStatus(ActivityStatusCode.Error, $"{description}: {exception.Message}");
-            activity.SetTag(MessagingAttributes.ErrorType, exception.GetType().FullName);
+            activity.SetTag(MessagingAttributes.ErrorType, errorType);
         }
     }
 
