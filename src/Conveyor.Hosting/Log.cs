@@ -30,8 +30,8 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Warning, "Processor {Processor}: commit of {Offsets} failed ({Error}); it is retried")]
     public static partial void CommitFailed(ILogger logger, string processor, string offsets, string error);
 
-    [LoggerMessage(1030, LogLevel.Information, "Processor {Processor}: {Message} failed (attempt {Attempt}); retrying in {Delay}")]
-    public static partial void Retrying(ILogger logger, string processor, string message, int attempt, TimeSpan delay, Exception exception);
+    [LoggerMessage(1030, LogLevel.Information, "Processor {Processor}: {Message} failed (attempt {Attempt}: {Error}); retrying in {Delay}")]
+    public static partial void Retrying(ILogger logger, string processor, string message, int attempt, string error, TimeSpan delay);
 
     [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}")]
     public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, Exception exception);

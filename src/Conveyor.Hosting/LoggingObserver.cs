@@ -43,7 +43,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
     {
-        Log.Retrying(logger, processor, Describe(message), failedAttempt, delay, exception);
+        Log.Retrying(logger, processor, Describe(message), failedAttempt, $"{exception.GetType().Name}: {exception.Message}", delay);
         next?.OnRetrying(message, failedAttempt, exception, delay);
     }
 
