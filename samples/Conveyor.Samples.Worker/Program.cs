@@ -1,5 +1,6 @@
 using Conveyor.Samples.Worker;
 using Conveyor.Testing;
+using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -21,4 +22,19 @@ builder.Services.AddSingleton(tally);
 builder.Services.AddConveyorProcessor<string, Order, OrderHandler>("orders", orders, processor => processor.Observer = tally);
 
 using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // Checked at start, before anything connects; every problem at once.
+    Console.Error.WriteLine($"Invalid configuration ({e.Failures.Count()} problems):");
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
+
+    return 2;
+}
