@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
@@ -45,7 +46,11 @@ internal sealed class DeadLetterPublisher : IDisposable
 
         // The trace goes on: the message's own traceparent is kept, or replaced by the activity
         // that processed it (a child in the same trace) when one is running.
-        KafkaTraceContext.Inject(headers);
+        if (Activity.Current is { } processing && processing.Source == ConveyorDiagnostics.ActivitySource)
+        {
+            KafkaTraceContext.Inject(headers, processing);
+        }
+
         Add(headers, DeadLetterHeaders.SourceTopic, source.Topic);
         Add(headers, DeadLetterHeaders.SourcePartition, source.Partition.Value.ToString(CultureInfo.InvariantCulture));
         Add(headers, DeadLetterHeaders.SourceOffset, source.Offset.Value.ToString(CultureInfo.InvariantCulture));
