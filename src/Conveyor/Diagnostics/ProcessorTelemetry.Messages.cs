@@ -24,6 +24,9 @@ internal sealed partial class ProcessorTelemetry
         ConveyorMetrics.Consumed.Add(1, tags);
         ConveyorMetrics.InFlight.Add(1, tags);
 
+        // A message's trace comes from its headers only, never from whatever activity was current
+        // when the processor was started (the workers inherit that context).
+        Activity.Current = null;
         var activity = KafkaTraceContext.TryExtract(result.Message.Headers, out var parent)
             ? ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer, parent)
             : ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer);
