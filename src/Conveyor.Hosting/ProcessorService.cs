@@ -9,7 +9,7 @@ namespace Conveyor.Hosting;
 /// <summary>
 /// Runs one <see cref="KafkaProcessor{TKey, TValue}"/> for the life of the host. Stopping the host
 /// cancels it, so it drains and commits before the host's shutdown timeout; a
-/// <see cref="ProcessorStoppedException"/> is logged and stops the whole application.
+/// <see cref="ProcessorStoppedException"/> (or any other failure) is logged and stops the whole application.
 /// </summary>
 internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService
     where THandler : class, IMessageHandler<TKey, TValue>
@@ -58,8 +58,10 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
             await _processor.RunAsync(stoppingToken).ConfigureAwait(false);
             Log.Stopped(_logger, _name);
         }
-        catch (ProcessorStoppedException e)
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
+            // ProcessorStoppedException (StopProcessor, fatal client error) or anything unexpected:
+            // the application cannot do its work without this processor.
             Log.Failed(_logger, _name, e.Message, e);
             _lifetime.StopApplication();
             throw;

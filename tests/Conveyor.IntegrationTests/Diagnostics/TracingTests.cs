@@ -19,13 +19,7 @@ public class TracingTests(EmbeddedKafkaFixture kafka)
         var topic = kafka.CreateTopic(partitions: 1);
         var group = Names.Unique("group");
         var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ConveyorDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = Listen(activities);
 
         // One message sent through the producer helper, one with a traceparent written by someone else.
         var sendHeaders = new Headers();
@@ -81,6 +75,52 @@ public class TracingTests(EmbeddedKafkaFixture kafka)
         Assert.True(KafkaTraceContext.TryExtract(letter.Message.Headers, out var carried));
         Assert.Equal(foreignTrace, carried.TraceId);
         Assert.Equal(bad.SpanId, carried.SpanId);
+    }
+
+    [Fact]
+    public async Task A_message_without_trace_context_starts_its_own_trace_even_when_the_processor_runs_inside_another_activity()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "1")]);
+        var activities = new ConcurrentQueue<Activity>();
+        using var listener = Listen(activities);
+        var inHandler = new TaskCompletionSource<(ActivityTraceId Trace, ActivitySpanId Span)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new KafkaProcessor<string, string>(
+            new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]),
+            new ProcessorOptions { GroupId = group, Topics = [topic] },
+            (_, _) =>
+            {
+                inHandler.TrySetResult((Activity.Current?.TraceId ?? default, Activity.Current?.SpanId ?? default));
+                return ValueTask.CompletedTask;
+            });
+
+        using var stop = new CancellationTokenSource();
+        Task run;
+        using (var ambient = new Activity("ambient").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            run = processor.RunAsync(stop.Token);
+            var seen = await inHandler.Task.WaitAsync(Timeouts.Flow);
+            Assert.NotEqual(ambient.TraceId, seen.Trace);
+        }
+
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeouts.Stop);
+        var processed = Assert.Single(activities, a => (string?)a.GetTagItem(MessagingAttributes.ConsumerGroup) == group);
+        Assert.Equal(default, processed.ParentSpanId);
+        Assert.Equal((processed.TraceId, processed.SpanId), await inHandler.Task);
+    }
+
+    private static ActivityListener Listen(ConcurrentQueue<Activity> activities)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ConveyorDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
