@@ -121,6 +121,31 @@ public class ProcessorSettingsTests
         Assert.Throws<ArgumentException>(() => services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration));
     }
 
+    [Fact]
+    public void Settings_that_only_code_can_give_are_added_after_binding()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Retry:MaxAttempts"] = "7",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration.GetSection("Orders"));
+        services.Configure<ProcessorSettings>("orders", s => s.Processor = s.Processor with
+        {
+            Retry = s.Processor.Retry with { IsRetryable = e => e is TimeoutException },
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var retry = provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>().Get("orders").Processor.Retry;
+
+        Assert.Equal(7, retry.MaxAttempts);
+        Assert.True(retry.ShouldRetry(new TimeoutException()));
+        Assert.False(retry.ShouldRetry(new InvalidOperationException()));
+    }
+
     private static ProcessorSettings Bind(Dictionary<string, string?> values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
