@@ -24,10 +24,19 @@ internal static class ConsumeCommand
             Description = "Stop after this many messages (default: run until Ctrl-C)",
         }.MustBe(v => v is null or >= 1, "1 or more");
         var seed = new Option<int?>("--seed") { Description = "Seed for --fail-rate's dice, for repeatable runs" };
+        var stats = new Option<bool>("--stats")
+        {
+            Description = "Engine only: print a one-line summary (rate, lag, in-flight, retries, dead letters) every --stats-interval",
+        };
+        var statsInterval = new Option<TimeSpan>("--stats-interval")
+        {
+            Description = "How often --stats prints (hh:mm:ss)",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 00:00:00.100");
 
         var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
         {
-            commit, failRate, maxMessages, seed,
+            commit, failRate, maxMessages, seed, stats, statsInterval,
         };
         kafka.AddTo(command, withGroup: true);
         engine.AddTo(command);
@@ -47,13 +56,18 @@ internal static class ConsumeCommand
                     "--fail-rate needs --commit manual: with automatic commits a failed message would be committed anyway.", ExitCodes.Usage);
             }
 
+            if (context.Get(stats) && consume.Commit != CommitMode.Engine)
+            {
+                throw new CommandFailedException("--stats needs --commit engine: the statistics come from Conveyor's engine.", ExitCodes.Usage);
+            }
+
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers);
 
             if (consume.Commit == CommitMode.Engine)
             {
                 var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
-                var engineConsumer = new EngineConsumer(settings, new EngineSettings(processor, consume.FailRate, consume.MaxMessages, consume.Seed), context.Output, context.Errors);
+                var engineConsumer = new EngineConsumer(settings, new EngineSettings(processor, consume.FailRate, consume.MaxMessages, consume.Seed, context.Get(stats) ? context.Get(statsInterval) : null), context.Output, context.Errors);
                 await engineConsumer.RunAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

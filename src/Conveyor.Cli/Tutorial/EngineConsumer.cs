@@ -48,7 +48,24 @@ internal sealed class EngineConsumer
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var processor = new KafkaProcessor<string?, User>(
             _settings.Properties, _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
-        await processor.RunAsync(stop.Token).ConfigureAwait(false);
+        if (_engine.StatsInterval is not { } interval)
+        {
+            await processor.RunAsync(stop.Token).ConfigureAwait(false);
+            return;
+        }
+
+        using var stats = new LiveStats();
+        using var printing = new CancellationTokenSource();
+        var printer = stats.PrintAsync(_output, interval, printing.Token);
+        try
+        {
+            await processor.RunAsync(stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await printing.CancelAsync().ConfigureAwait(false);
+            await printer.ConfigureAwait(false);
+        }
     }
 
     private ValueTask HandleAsync(MessageContext<string?, User> message, CancellationToken cancellationToken)

@@ -58,4 +58,12 @@ public interface IProcessorObserver
     void OnError(Error error)
     {
     }
+
+    /// <summary>
+    /// One of librdkafka's own log lines (from the consumer or the dead-letter producer), secret
+    /// property values masked. Mostly warnings and errors; <c>debug=...</c> adds debug lines.
+    /// </summary>
+    void OnClientLog(LogMessage message)
+    {
+    }
 }

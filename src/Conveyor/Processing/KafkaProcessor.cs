@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 using Conveyor.Serialization;
 
@@ -20,7 +21,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     private readonly MessageHandler<TKey, TValue> _handler;
     private readonly IDeserializer<TKey> _keys;
     private readonly IDeserializer<TValue> _values;
-    private readonly IProcessorObserver _observer;
+    private readonly ProcessorTelemetry _telemetry;
     private int _started;
 
     /// <summary>Creates a processor; checks the options and the client properties before anything connects.</summary>
@@ -62,8 +63,12 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         _handler = handler;
         _keys = keyDeserializer ?? DefaultDeserializer<TKey>();
         _values = valueDeserializer ?? DefaultDeserializer<TValue>();
-        _observer = observer ?? new SilentObserver();
+        var properties = client.ToDictionary();
+        _telemetry = new ProcessorTelemetry(observer ?? new SilentObserver(), options.GroupId, text => SecretProperties.Redact(text, properties));
     }
+
+    /// <summary>A snapshot of the processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops cleanly: no more
@@ -78,17 +83,33 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             throw new InvalidOperationException("A processor runs once; create a new one to run again.");
         }
 
+        _telemetry.Start();
+        try
+        {
+            await RunEngineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _telemetry.Stop(e.Message);
+            throw;
+        }
+
+        _telemetry.Stop(failure: null);
+    }
+
+    private async Task RunEngineAsync(CancellationToken cancellationToken)
+    {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
         using var deadLetters = _options.OnFailure == FailureAction.DeadLetter
-            ? new DeadLetterPublisher(_client, _options, _observer.OnError)
+            ? new DeadLetterPublisher(_client, _options, _telemetry.OnError, _telemetry.ClientLog)
             : null;
         var dispatcher = new Dispatcher();
-        var executor = new MessageExecutor<TKey, TValue>(_options, _handler, _keys, _values, deadLetters, _observer);
-        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, _observer);
+        var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
+        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, _telemetry, _telemetry);
 
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, stopping, abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, _telemetry, stopping, abort.Token), CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -119,7 +140,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, CancellationTokenSource stopping, CancellationToken abort)
+    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, ProcessorTelemetry telemetry, CancellationTokenSource stopping, CancellationToken abort)
     {
         await foreach (var item in dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -128,7 +149,17 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
                 continue;
             }
 
-            var outcome = await executor.ExecuteAsync(item, stopping.Token, abort).ConfigureAwait(false);
+            var scope = telemetry.StartMessage(item);
+            var outcome = ExecutionOutcome.Abandoned;
+            try
+            {
+                outcome = await executor.ExecuteAsync(item, stopping.Token, abort).ConfigureAwait(false);
+            }
+            finally
+            {
+                ProcessorTelemetry.EndMessage(scope, abandoned: outcome == ExecutionOutcome.Abandoned);
+            }
+
             switch (outcome)
             {
                 case ExecutionOutcome.StopPartition:
@@ -147,7 +178,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     private ConsumerConfig ConsumerConfig()
     {
         // The engine decides what is committed and when: librdkafka must neither store nor commit on its own.
-        var config = _client.ToDictionary([new("auto.offset.reset", "earliest")]);
+        // Statistics feed the consumer-lag gauge; set statistics.interval.ms=0 to turn them off.
+        var config = _client.ToDictionary([new("auto.offset.reset", "earliest"), new("statistics.interval.ms", "5000")]);
         config["group.id"] = _options.GroupId;
         config["enable.auto.commit"] = "false";
         config["enable.auto.offset.store"] = "false";

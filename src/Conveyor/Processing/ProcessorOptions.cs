@@ -63,9 +63,20 @@ public sealed record ProcessorOptions
             problems.Add("GroupId is missing: a processor commits offsets for a consumer group.");
         }
 
-        if (Topics.Count == 0 || Topics.Any(string.IsNullOrWhiteSpace))
+        var topics = Topics ?? [];
+        if (topics.Count == 0 || topics.Any(string.IsNullOrWhiteSpace))
         {
             problems.Add("Topics must name at least one topic, none of them empty.");
+        }
+
+        foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t) && !IsLegalTopicName(t)))
+        {
+            problems.Add($"Topics: '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-'; not '.' or '..').");
+        }
+
+        foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t)).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"Topics: '{topic.Key}' is named {topic.Count()} times; name each topic once.");
         }
 
         Require(problems, Enum.IsDefined(Ordering), $"Ordering must be one of {string.Join(", ", Enum.GetNames<OrderingMode>())}; it is {Ordering}.");
@@ -78,6 +89,12 @@ public sealed record ProcessorOptions
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
         Require(problems, MaxBufferedMessages >= 1, $"MaxBufferedMessages must be 1 or more; it is {MaxBufferedMessages}.");
         Require(problems, MaxBufferedBytes >= 1024, $"MaxBufferedBytes must be at least 1024; it is {MaxBufferedBytes}.");
+        if (Retry is null)
+        {
+            problems.Add("Retry must not be null (leave it out for the defaults).");
+            return problems;
+        }
+
         Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
         Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
         Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
@@ -85,14 +102,26 @@ public sealed record ProcessorOptions
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");
             Require(problems, DeadLetterTopic is not null || !string.IsNullOrEmpty(DeadLetterTopicSuffix), "DeadLetterTopicSuffix must not be empty when DeadLetterTopic is not set: the dead-letter topic would be the source topic.");
-            foreach (var topic in Topics.Where(t => t == DeadLetterTopicFor(t)))
+            Require(problems, string.IsNullOrWhiteSpace(DeadLetterTopic) || IsLegalTopicName(DeadLetterTopic), $"DeadLetterTopic '{DeadLetterTopic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+            foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t)))
             {
-                problems.Add($"The dead-letter topic of '{topic}' is '{topic}' itself: failed messages would be consumed again. Choose another DeadLetterTopic.");
+                var deadLetterTopic = DeadLetterTopicFor(topic);
+                if (deadLetterTopic == topic)
+                {
+                    problems.Add($"The dead-letter topic of '{topic}' is '{topic}' itself: failed messages would be consumed again. Choose another DeadLetterTopic.");
+                }
+                else if (topics.Contains(deadLetterTopic, StringComparer.Ordinal))
+                {
+                    problems.Add($"The dead-letter topic of '{topic}' is '{deadLetterTopic}', which is also consumed: failed messages would be processed again. Choose another DeadLetterTopic or DeadLetterTopicSuffix.");
+                }
             }
         }
 
         return problems;
     }
+
+    private static bool IsLegalTopicName(string name) =>
+        name.Length <= 249 && name is not ("." or "..") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static void Require(List<string> problems, bool condition, string problem)
     {

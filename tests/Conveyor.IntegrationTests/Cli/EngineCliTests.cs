@@ -49,4 +49,24 @@ public class EngineCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", count, Timeouts.Flow).Count);
         Assert.Equal(count, kafka.Committed(group, topic, 2).Values.Sum());
     }
+
+    [Fact]
+    public async Task Stats_prints_a_live_summary_from_the_meter()
+    {
+        const int count = 30;
+        var topic = kafka.CreateTopic(partitions: 2);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(1, count).Select(i => ((string?)$"user-{i}", $"{{\"id\":{i},\"email\":\"user-{i}@foobar.com\"}}")));
+
+        await using var consumer = CliProcess.Start(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", group,
+            "--stats", "--stats-interval", "00:00:00.300", "--commit-interval", "00:00:00.100", "-X", "statistics.interval.ms=100");
+        await consumer.Output.WaitForLines($"stats: ", 1, Timeouts.Flow);
+        await consumer.Output.WaitForLines($"processed {count}, in-flight 0, lag 0, retries 0, dead letters 0", 1, Timeouts.Flow);
+        consumer.Terminate();
+
+        Assert.Equal(0, await consumer.WaitForExitAsync(Timeouts.Stop));
+        Assert.Matches(@"^stats: \d+\.\d msg/s, processed \d+, in-flight \d+, lag (\d+|\?), retries \d+, dead letters \d+$", consumer.Output.Lines.First(l => l.StartsWith("stats: ", StringComparison.Ordinal)));
+    }
 }

@@ -60,4 +60,29 @@ public class ProcessorOptionsTests
 
         Assert.Equal(2, error.Problems.Count);
     }
+
+    [Fact]
+    public void Illegal_and_repeated_topic_names_are_refused()
+    {
+        var problems = (Valid with { Topics = ["orders", "bad topic!", "orders"] }).Validate();
+
+        Assert.Contains(problems, p => p.StartsWith("Topics: 'bad topic!' is not a legal Kafka topic name", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Topics: 'orders' is named 2 times", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_derived_dead_letter_topic_that_is_also_consumed_is_refused()
+    {
+        var problems = (Valid with { Topics = ["orders", "orders.dlq"] }).Validate();
+
+        Assert.Contains(problems, p => p.Contains("The dead-letter topic of 'orders' is 'orders.dlq', which is also consumed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_retry_section_is_a_problem_not_a_crash()
+    {
+        var problems = (Valid with { Retry = null! }).Validate();
+
+        Assert.Equal(["Retry must not be null (leave it out for the defaults)."], problems);
+    }
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -18,7 +20,7 @@ internal sealed class DeadLetterPublisher : IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ProcessorOptions _options;
 
-    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError)
+    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError, Action<LogMessage>? onLog = null)
     {
         _options = options;
         var config = client.ToDictionary(
@@ -29,7 +31,7 @@ internal sealed class DeadLetterPublisher : IDisposable
         ]);
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler((_, message) => onLog?.Invoke(message))
             .Build();
     }
 
@@ -40,6 +42,13 @@ internal sealed class DeadLetterPublisher : IDisposable
         foreach (var header in source.Message.Headers ?? [])
         {
             headers.Add(header.Key, header.GetValueBytes());
+        }
+
+        // The trace goes on: the message's own traceparent is kept, or replaced by the activity
+        // that processed it (a child in the same trace) when one is running.
+        if (Activity.Current is { } processing && processing.Source == ConveyorDiagnostics.ActivitySource)
+        {
+            KafkaTraceContext.Inject(headers, processing);
         }
 
         Add(headers, DeadLetterHeaders.SourceTopic, source.Topic);

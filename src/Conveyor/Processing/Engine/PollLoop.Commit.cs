@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Conveyor.Processing.Engine;
@@ -46,13 +47,16 @@ internal sealed partial class PollLoop
 
     private void Commit(List<TopicPartitionOffset> offsets, List<PartitionState> states)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             _consumer.Commit(offsets);
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: true);
             Committed(offsets, states);
         }
         catch (TopicPartitionOffsetException e)
         {
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
             var succeeded = e.Results.Where(r => !r.Error.IsError).Select(r => r.TopicPartitionOffset).ToList();
             Committed(succeeded, states);
             foreach (var failed in e.Results.Where(r => r.Error.IsError).GroupBy(r => r.Error.Code))
@@ -64,6 +68,7 @@ internal sealed partial class PollLoop
         }
         catch (KafkaException e)
         {
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
             // Not committed: the offsets stay where they were and the commit is tried again soon.
             _observer.OnCommitFailed(offsets, e.Error);
             _nextCommit = DateTime.UtcNow + CommitRetryDelay;

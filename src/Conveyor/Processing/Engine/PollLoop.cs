@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -18,23 +19,26 @@ internal sealed partial class PollLoop : IDisposable
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
     private readonly IProcessorObserver _observer;
+    private readonly IEngineTelemetry? _telemetry;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<WorkItem> _batch = new(MaxBatch);
     private DateTime _nextCommit;
     private bool _allPaused;
 
-    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, IProcessorObserver observer)
+    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, IProcessorObserver observer, IEngineTelemetry? telemetry = null)
     {
         _options = options;
         _dispatcher = dispatcher;
         _observer = observer;
+        _telemetry = telemetry;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
             .SetErrorHandler(OnError)
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
+            .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
     }
 
@@ -50,6 +54,7 @@ internal sealed partial class PollLoop : IDisposable
         {
             while (!stopping.IsCancellationRequested && Fatal is null)
             {
+                _telemetry?.Polled();
                 ApplyBackPressure();
                 if (DateTime.UtcNow >= _nextCommit)
                 {

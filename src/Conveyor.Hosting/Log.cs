@@ -1,0 +1,53 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Hosting;
+
+/// <summary>Every log line Conveyor.Hosting writes, with stable event ids (1000-1099).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Processor {Processor} starting: group {Group}, topics {Topics}")]
+    public static partial void Starting(ILogger logger, string processor, string group, string topics);
+
+    [LoggerMessage(1001, LogLevel.Information, "Processor {Processor} stopped: in-flight messages drained, finished offsets committed")]
+    public static partial void Stopped(ILogger logger, string processor);
+
+    [LoggerMessage(1002, LogLevel.Critical, "Processor {Processor} failed and stops the application: {Reason}")]
+    public static partial void Failed(ILogger logger, string processor, string reason, Exception exception);
+
+    [LoggerMessage(1010, LogLevel.Information, "Processor {Processor}: partitions assigned: {Partitions}")]
+    public static partial void Assigned(ILogger logger, string processor, string partitions);
+
+    [LoggerMessage(1011, LogLevel.Information, "Processor {Processor}: partitions revoked (drained and committed): {Partitions}")]
+    public static partial void Revoked(ILogger logger, string processor, string partitions);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Processor {Processor}: partitions lost (not committed; their messages will be handled again): {Partitions}")]
+    public static partial void Lost(ILogger logger, string processor, string partitions);
+
+    [LoggerMessage(1020, LogLevel.Debug, "Processor {Processor}: committed {Offsets}")]
+    public static partial void Committed(ILogger logger, string processor, string offsets);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Processor {Processor}: commit of {Offsets} failed ({Error}); it is retried")]
+    public static partial void CommitFailed(ILogger logger, string processor, string offsets, string error);
+
+    [LoggerMessage(1030, LogLevel.Information, "Processor {Processor}: {Message} failed (attempt {Attempt}: {Error}); retrying in {Delay}")]
+    public static partial void Retrying(ILogger logger, string processor, string message, int attempt, string error, TimeSpan delay);
+
+    [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}")]
+    public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, Exception exception);
+
+    [LoggerMessage(1032, LogLevel.Error, "Processor {Processor}: partition stopped at {Message}, which failed for good; it resumes only after a restart")]
+    public static partial void PartitionStopped(ILogger logger, string processor, string message, Exception exception);
+
+    [LoggerMessage(1040, LogLevel.Debug, "Processor {Processor}: back-pressure {Action} {Partitions}")]
+    public static partial void BackPressure(ILogger logger, string processor, string action, string partitions);
+
+    [LoggerMessage(1050, LogLevel.Warning, "Processor {Processor}: Kafka client error {Code}: {Reason}")]
+    public static partial void ClientError(ILogger logger, string processor, ErrorCode code, string reason);
+
+    [LoggerMessage(1051, LogLevel.Critical, "Processor {Processor}: fatal Kafka client error {Code}: {Reason}")]
+    public static partial void FatalClientError(ILogger logger, string processor, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 1052, Message = "librdkafka {Client} {Facility}: {Message}")]
+    public static partial void ClientLog(ILogger logger, LogLevel level, string client, string facility, string message);
+}

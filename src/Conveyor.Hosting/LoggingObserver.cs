@@ -1,0 +1,106 @@
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Hosting;
+
+/// <summary>Logs what a hosted processor does, including librdkafka's own log lines and errors, then tells the user's observer.</summary>
+internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next) : IProcessorObserver
+{
+    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        Log.Assigned(logger, processor, Describe(partitions));
+        next?.OnPartitionsAssigned(partitions);
+    }
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        Log.Revoked(logger, processor, Describe(partitions));
+        next?.OnPartitionsRevoked(partitions);
+    }
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        Log.Lost(logger, processor, Describe(partitions));
+        next?.OnPartitionsLost(partitions);
+    }
+
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Committed(logger, processor, Describe(offsets));
+        }
+
+        next?.OnCommitted(offsets);
+    }
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
+    {
+        Log.CommitFailed(logger, processor, Describe(offsets), error.Reason);
+        next?.OnCommitFailed(offsets, error);
+    }
+
+    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    {
+        Log.Retrying(logger, processor, Describe(message), failedAttempt, $"{exception.GetType().Name}: {exception.Message}", delay);
+        next?.OnRetrying(message, failedAttempt, exception, delay);
+    }
+
+    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    {
+        Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), exception);
+        next?.OnDeadLettered(message, deadLetter, exception);
+    }
+
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+        Log.PartitionStopped(logger, processor, Describe(message), exception);
+        next?.OnPartitionStopped(message, exception);
+    }
+
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.BackPressure(logger, processor, paused ? "paused" : "resumed", Describe(partitions));
+        }
+
+        next?.OnBackPressure(partitions, paused);
+    }
+
+    public void OnError(Error error)
+    {
+        if (error.IsFatal)
+        {
+            Log.FatalClientError(logger, processor, error.Code, error.Reason);
+        }
+        else
+        {
+            Log.ClientError(logger, processor, error.Code, error.Reason);
+        }
+
+        next?.OnError(error);
+    }
+
+    public void OnClientLog(LogMessage message)
+    {
+        Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, message.Message);
+        next?.OnClientLog(message);
+    }
+
+    internal static LogLevel Level(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"));
+
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => string.Join(", ", offsets.Select(Describe));
+
+    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
+}

@@ -1,0 +1,55 @@
+using Conveyor.Processing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Conveyor.Hosting;
+
+/// <summary>
+/// A hosted processor's health: unhealthy when it stopped or failed, when a partition is stopped by
+/// the failure action, or when its poll loop has not gone round for <c>MaxPollAge</c>;
+/// degraded while it starts.
+/// </summary>
+internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Evaluate(status(), time.GetUtcNow(), maxPollAge));
+
+    internal static HealthCheckResult Evaluate(ProcessorStatus status, DateTimeOffset now, TimeSpan maxPollAge)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["state"] = status.State.ToString(),
+            ["assigned_partitions"] = status.AssignedPartitions.Count,
+            ["stopped_partitions"] = status.StoppedPartitions.Count,
+        };
+        if (status.LastPoll is { } lastPoll)
+        {
+            data["last_poll"] = lastPoll;
+        }
+
+        switch (status.State)
+        {
+            case ProcessorState.NotStarted:
+                return HealthCheckResult.Degraded("The processor has not started yet.", data: data);
+            case ProcessorState.Stopped:
+                return HealthCheckResult.Unhealthy("The processor has stopped.", data: data);
+            case ProcessorState.Failed:
+                return HealthCheckResult.Unhealthy($"The processor failed: {status.Failure}", data: data);
+        }
+
+        if (status.StoppedPartitions.Count > 0)
+        {
+            var at = string.Join(", ", status.StoppedPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]@{p.Offset.Value}"));
+            return HealthCheckResult.Unhealthy($"Partitions stopped at messages that failed for good: {at}.", data: data);
+        }
+
+        if (status.LastPoll is null)
+        {
+            return HealthCheckResult.Degraded("The processor is starting: it has not polled yet.", data: data);
+        }
+
+        var age = now - status.LastPoll.Value;
+        return age > maxPollAge
+            ? HealthCheckResult.Unhealthy($"The processor has not polled for {age.TotalSeconds:F0} s (limit {maxPollAge.TotalSeconds:F0} s).", data: data)
+            : HealthCheckResult.Healthy("Processing.", data);
+    }
+}

@@ -1,0 +1,80 @@
+using Conveyor.Processing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Hosting;
+
+/// <summary>
+/// Runs one <see cref="KafkaProcessor{TKey, TValue}"/> for the life of the host. Stopping the host
+/// cancels it, so it drains and commits before the host's shutdown timeout; a
+/// <see cref="ProcessorStoppedException"/> (or any other failure) is logged and stops the whole application.
+/// </summary>
+internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService
+    where THandler : class, IMessageHandler<TKey, TValue>
+{
+    private readonly string _name;
+    private readonly ProcessorRegistration<TKey, TValue> _registration;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IOptionsMonitor<ProcessorSettings> _settings;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _logger;
+    private readonly ILogger _clientLogger;
+    private KafkaProcessor<TKey, TValue>? _processor;
+
+    public ProcessorService(
+        string name,
+        ProcessorRegistration<TKey, TValue> registration,
+        IServiceScopeFactory scopes,
+        IOptionsMonitor<ProcessorSettings> settings,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggers)
+    {
+        _name = name;
+        _registration = registration;
+        _scopes = scopes;
+        _settings = settings;
+        _lifetime = lifetime;
+        _logger = loggers.CreateLogger("Conveyor.Hosting.Processor");
+        _clientLogger = loggers.CreateLogger("Conveyor.Librdkafka");
+    }
+
+    /// <summary>The processor's state; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
+    public ProcessorStatus Status => _processor?.Status ?? new ProcessorStatus(ProcessorState.NotStarted, null, [], [], null);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting; the processor's constructor and first poll run on a worker thread.
+        await Task.Yield();
+        var settings = _settings.Get(_name);
+        var options = settings.Processor;
+        var observer = new LoggingObserver(_logger, _clientLogger, _name, _registration.Observer);
+        _processor = new KafkaProcessor<TKey, TValue>(
+            settings.ToClientProperties(), options, HandleAsync, _registration.KeyDeserializer, _registration.ValueDeserializer, observer);
+        Log.Starting(_logger, _name, options.GroupId, string.Join(", ", options.Topics));
+        try
+        {
+            await _processor.RunAsync(stoppingToken).ConfigureAwait(false);
+            Log.Stopped(_logger, _name);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // ProcessorStoppedException (StopProcessor, fatal client error) or anything unexpected:
+            // the application cannot do its work without this processor.
+            Log.Failed(_logger, _name, e.Message, e);
+            _lifetime.StopApplication();
+            throw;
+        }
+    }
+
+    private async ValueTask HandleAsync(MessageContext<TKey, TValue> message, CancellationToken cancellationToken)
+    {
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+            await handler.HandleAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Conveyor.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Hosting;
+
+/// <summary>
+/// Checks one named processor's settings when the host starts (<c>ValidateOnStart</c>), before
+/// anything connects, and reports every problem at once: values that could not be bound,
+/// <see cref="Processing.ProcessorOptions.Validate"/>, and each librdkafka property as librdkafka sees it.
+/// </summary>
+internal sealed class ProcessorSettingsValidator(string name, string? sectionPath) : IValidateOptions<ProcessorSettings>
+{
+    // The engine sets these itself: a value here would be silently overridden or break its commits.
+    private static readonly string[] EngineOwned = ["group.id", "enable.auto.commit", "enable.auto.offset.store"];
+
+    public ValidateOptionsResult Validate(string? name1, ProcessorSettings options)
+    {
+        if (name1 != name)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var problems = new List<string>(options.BindingProblems);
+        if (!options.Kafka.TryGetValue(ProcessorSettings.BootstrapServersKey, out var bootstrap) || string.IsNullOrWhiteSpace(bootstrap))
+        {
+            problems.Add($"{ProcessorSettingsBinder.KafkaSection}:{ProcessorSettings.BootstrapServersKey} is missing: the brokers to connect to, host:port[,host:port...].");
+        }
+
+        foreach (var key in EngineOwned.Where(options.Kafka.ContainsKey))
+        {
+            problems.Add($"{ProcessorSettingsBinder.KafkaSection}:{key} is set by Conveyor itself; remove it{(key == "group.id" ? " and set GroupId instead" : string.Empty)}.");
+        }
+
+        problems.AddRange(options.Processor.Validate());
+        try
+        {
+            new KafkaClientProperties(string.IsNullOrWhiteSpace(bootstrap) ? "unset:9092" : bootstrap, options.Kafka
+                .Where(p => p.Key != ProcessorSettings.BootstrapServersKey)
+                .Select(p => new KafkaProperty(p.Key, p.Value))).Validate();
+        }
+        catch (KafkaConfigurationException e)
+        {
+            // librdkafka's words, secrets masked; "-X" is how the command line names these.
+            problems.AddRange(e.Problems.Select(p => p.StartsWith("-X ", StringComparison.Ordinal) ? $"{ProcessorSettingsBinder.KafkaSection}: {p[3..]}" : p));
+        }
+
+        var where = sectionPath is null ? $"Conveyor processor '{name}'" : $"Conveyor processor '{name}' (configuration section '{sectionPath}')";
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(p => $"{where}: {p}"));
+    }
+}

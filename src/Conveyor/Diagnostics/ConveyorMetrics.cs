@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Conveyor.Diagnostics;
+
+/// <summary>
+/// Conveyor's instruments, all on the one <see cref="ConveyorDiagnostics.Meter"/>. The gauges read
+/// every running processor's state when a listener collects them.
+/// </summary>
+internal static class ConveyorMetrics
+{
+    private static readonly ConcurrentDictionary<ProcessorTelemetry, byte> Running = new();
+
+    public static readonly Counter<long> Consumed = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "messaging.client.consumed.messages", "{message}", "Messages handed from the consumer to a handler.");
+
+    public static readonly Histogram<double> ProcessDuration = ConveyorDiagnostics.Meter.CreateHistogram(
+        "messaging.process.duration", "s", "Time from a message's first handler call until it is finished (handled, dead-lettered or stopped), retries included.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    public static readonly Histogram<double> HandlerDuration = ConveyorDiagnostics.Meter.CreateHistogram(
+        "conveyor.handler.duration", "s", "Duration of one handler call (one attempt).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    public static readonly Counter<long> Processed = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.messages.processed", "{message}", "Messages the handler finished successfully.");
+
+    public static readonly Counter<long> Failed = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.messages.failed", "{message}", "Messages that failed for good (then dead-lettered, or stopping their partition or the processor).");
+
+    public static readonly Counter<long> Retried = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.messages.retried", "{retry}", "Handler calls that failed and are retried.");
+
+    public static readonly Counter<long> DeadLettered = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.messages.dead_lettered", "{message}", "Messages written to a dead-letter topic (and acknowledged).");
+
+    public static readonly UpDownCounter<long> InFlight = ConveyorDiagnostics.Meter.CreateUpDownCounter<long>(
+        "conveyor.messages.in_flight", "{message}", "Messages being handled now (retry delays included).");
+
+    public static readonly Counter<long> Commits = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.commits", "{commit}", "Offset commits that succeeded.");
+
+    public static readonly Counter<long> CommitFailures = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.commit.failures", "{commit}", "Offset commits that failed (they are retried).");
+
+    public static readonly Histogram<double> CommitDuration = ConveyorDiagnostics.Meter.CreateHistogram(
+        "conveyor.commit.duration", "s", "Duration of one synchronous offset commit.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    public static readonly Counter<long> Rebalances = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.rebalances", "{event}", "Rebalance events, by conveyor.rebalance.event (assigned, revoked, lost).");
+
+    private static double[] DurationBuckets => [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    static ConveyorMetrics()
+    {
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.consumer.lag", () => Running.Keys.SelectMany(p => p.LagMeasurements()), "{message}",
+            "Messages in a partition after the group's committed offset (from librdkafka's statistics, every statistics.interval.ms).");
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.partitions.paused", () => Running.Keys.Select(p => p.PausedMeasurement()), "{partition}",
+            "Assigned partitions paused now: by back-pressure, or stopped by the failure action.");
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.partitions.stopped", () => Running.Keys.Select(p => p.StoppedMeasurement()), "{partition}",
+            "Assigned partitions stopped at a message that failed for good.");
+    }
+
+    public static void Started(ProcessorTelemetry processor) => Running.TryAdd(processor, 0);
+
+    public static void Stopped(ProcessorTelemetry processor) => Running.TryRemove(processor, out _);
+}

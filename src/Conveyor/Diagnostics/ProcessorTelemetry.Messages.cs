@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Diagnostics;
+
+/// <summary>Per message: a process activity continuing the producer's trace, counts and durations.</summary>
+internal sealed partial class ProcessorTelemetry
+{
+    // The message a worker is running, so that failure events raised in its flow find it.
+    private static readonly AsyncLocal<MessageFailure?> CurrentFailure = new();
+
+    /// <summary>
+    /// A worker took a message. Starts its <c>process {topic}</c> activity, parented on the
+    /// <c>traceparent</c> header when there is one; it is <see cref="Activity.Current"/> for the
+    /// handler and the dead-letter write.
+    /// </summary>
+    public MessageScope StartMessage(WorkItem item)
+    {
+        var result = item.Result;
+        var tags = MessageTags(result.TopicPartition);
+        ConveyorMetrics.Consumed.Add(1, tags);
+        ConveyorMetrics.InFlight.Add(1, tags);
+
+        // A message's trace comes from its headers only, never from whatever activity was current
+        // when the processor was started (the workers inherit that context).
+        Activity.Current = null;
+        var activity = KafkaTraceContext.TryExtract(result.Message.Headers, out var parent)
+            ? ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer, parent)
+            : ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            foreach (var tag in tags)
+            {
+                activity.SetTag(tag.Key, tag.Value);
+            }
+
+            activity.SetTag(MessagingAttributes.OperationName, "process");
+            activity.SetTag(MessagingAttributes.OperationType, "process");
+            activity.SetTag(MessagingAttributes.Offset, result.Offset.Value);
+        }
+
+        var failure = new MessageFailure();
+        CurrentFailure.Value = failure; // set in this synchronous call, so it holds for the worker's await of the message
+        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags, failure);
+    }
+
+    /// <summary>The worker is done with the message, whatever became of it.</summary>
+    public static void EndMessage(MessageScope scope, bool abandoned)
+    {
+        ConveyorMetrics.InFlight.Add(-1, scope.Tags);
+        if (!abandoned)
+        {
+            var tags = scope.Tags;
+            if (scope.Failure.ErrorType is { } error)
+            {
+                tags.Add(MessagingAttributes.ErrorType, error);
+            }
+
+            ConveyorMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(scope.Started).TotalSeconds, tags);
+        }
+
+        scope.Activity?.Dispose();
+        CurrentFailure.Value = null;
+    }
+
+    /// <summary>The handler, timed per call; a successful call counts the message processed.</summary>
+    public MessageHandler<TKey, TValue> Wrap<TKey, TValue>(MessageHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
+    {
+        var started = Stopwatch.GetTimestamp();
+        var tags = MessageTags(new TopicPartition(message.Topic, message.Partition));
+        try
+        {
+            await handler(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            var failedTags = tags;
+            failedTags.Add(MessagingAttributes.ErrorType, e.GetType().FullName);
+            ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, failedTags);
+            Activity.Current?.AddException(e, new TagList { { MessagingAttributes.Attempt, message.Attempt.ToString(CultureInfo.InvariantCulture) } });
+            throw;
+        }
+
+        ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        ConveyorMetrics.Processed.Add(1, tags);
+    };
+
+    /// <summary>One message between <see cref="StartMessage"/> and <see cref="EndMessage"/>.</summary>
+    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags, MessageFailure Failure);
+
+    /// <summary>Why the running message failed for good, if it did.</summary>
+    internal sealed class MessageFailure
+    {
+        public string? ErrorType { get; set; }
+    }
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Confluent.Kafka;
+using Conveyor.Processing;
+
+namespace Conveyor.Diagnostics;
+
+/// <summary>
+/// One processor's metrics, traces and status. Sits in front of the user's observer: hears every
+/// engine event first, records it, then passes it on. Thread-safe.
+/// </summary>
+internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTelemetry
+{
+    private readonly IProcessorObserver _next;
+    private readonly string _group;
+    private readonly Func<string, string> _redact;
+    private readonly Lock _lock = new();
+    private readonly HashSet<TopicPartition> _assigned = [];
+    private readonly HashSet<TopicPartition> _paused = [];
+    private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stopped = [];
+    private Dictionary<TopicPartition, long> _lag = [];
+    private long _lastPollTicks;
+    private ProcessorState _state;
+    private string? _failure;
+
+    /// <param name="next">The user's observer.</param>
+    /// <param name="group">The consumer group, a tag on everything.</param>
+    /// <param name="redact">Removes secrets from client log lines.</param>
+    public ProcessorTelemetry(IProcessorObserver next, string group, Func<string, string> redact)
+    {
+        _next = next;
+        _group = group;
+        _redact = redact;
+    }
+
+    public ProcessorStatus Status
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var ticks = Volatile.Read(ref _lastPollTicks);
+                return new ProcessorStatus(
+                    _state,
+                    ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero),
+                    [.. _stopped.Values],
+                    [.. _assigned],
+                    _failure);
+            }
+        }
+    }
+
+    public void Start()
+    {
+        lock (_lock)
+        {
+            _state = ProcessorState.Running;
+        }
+
+        ConveyorMetrics.Started(this);
+    }
+
+    public void Stop(string? failure)
+    {
+        lock (_lock)
+        {
+            _state = failure is null ? ProcessorState.Stopped : ProcessorState.Failed;
+            _failure = failure;
+            _assigned.Clear();
+            _paused.Clear();
+            _stopped.Clear();
+            _lag = [];
+        }
+
+        ConveyorMetrics.Stopped(this);
+    }
+
+    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (_lock)
+        {
+            _assigned.UnionWith(partitions);
+        }
+
+        ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "assigned"));
+        _next.OnPartitionsAssigned(partitions);
+    }
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        Forget(partitions);
+        ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "revoked"));
+        _next.OnPartitionsRevoked(partitions);
+    }
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        Forget(partitions);
+        ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "lost"));
+        _next.OnPartitionsLost(partitions);
+    }
+
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => _next.OnCommitted(offsets);
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => _next.OnCommitFailed(offsets, error);
+
+    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    {
+        ConveyorMetrics.Retried.Add(1, MessageTags(message.TopicPartition));
+        _next.OnRetrying(message, failedAttempt, exception, delay);
+    }
+
+    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    {
+        var tags = MessageTags(message.TopicPartition);
+        ConveyorMetrics.Failed.Add(1, tags);
+        ConveyorMetrics.DeadLettered.Add(1, tags);
+        MarkFailed(exception, $"dead-lettered to {deadLetter.Topic}");
+        _next.OnDeadLettered(message, deadLetter, exception);
+    }
+
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+        lock (_lock)
+        {
+            _stopped[message.TopicPartition] = message;
+        }
+
+        ConveyorMetrics.Failed.Add(1, MessageTags(message.TopicPartition));
+        MarkFailed(exception, "partition stopped");
+        _next.OnPartitionStopped(message, exception);
+    }
+
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    {
+        lock (_lock)
+        {
+            if (paused)
+            {
+                _paused.UnionWith(partitions);
+            }
+            else
+            {
+                _paused.ExceptWith(partitions);
+            }
+        }
+
+        _next.OnBackPressure(partitions, paused);
+    }
+
+    public void OnError(Error error) => _next.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
+
+    public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
+
+    public void Polled() => Volatile.Write(ref _lastPollTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+    public void CommitTimed(TimeSpan elapsed, bool succeeded)
+    {
+        var tags = GroupTags();
+        ConveyorMetrics.CommitDuration.Record(elapsed.TotalSeconds, tags);
+        (succeeded ? ConveyorMetrics.Commits : ConveyorMetrics.CommitFailures).Add(1, tags);
+    }
+
+    public void Statistics(string json)
+    {
+        var lag = ConsumerStatistics.Lag(json);
+        lock (_lock)
+        {
+            lag = lag.Where(l => _assigned.Contains(l.Key)).ToDictionary();
+            _lag = lag;
+        }
+    }
+
+    public void ClientLog(LogMessage message) =>
+        OnClientLog(new LogMessage(message.Name, message.Level, message.Facility, _redact(message.Message)));
+
+    internal IEnumerable<Measurement<long>> LagMeasurements()
+    {
+        lock (_lock)
+        {
+            return [.. _lag.Select(l => new Measurement<long>(l.Value, MessageTags(l.Key)))];
+        }
+    }
+
+    internal Measurement<long> PausedMeasurement()
+    {
+        lock (_lock)
+        {
+            return new Measurement<long>(_paused.Count, GroupTags());
+        }
+    }
+
+    internal Measurement<long> StoppedMeasurement()
+    {
+        lock (_lock)
+        {
+            return new Measurement<long>(_stopped.Count, GroupTags());
+        }
+    }
+
+    private void Forget(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (_lock)
+        {
+            _assigned.ExceptWith(partitions);
+            _paused.ExceptWith(partitions);
+            foreach (var partition in partitions)
+            {
+                _stopped.Remove(partition);
+                _lag.Remove(partition);
+            }
+        }
+    }
+
+    private static void MarkFailed(Exception exception, string description)
+    {
+        // Called in the message's own flow: the current failure and activity are the message's.
+        var errorType = exception.GetType().FullName ?? exception.GetType().Name;
+        if (CurrentFailure.Value is { } failure)
+        {
+            failure.ErrorType = errorType;
+        }
+
+        if (Activity.Current is { Source.Name: ConveyorDiagnostics.ActivitySourceName } activity)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, $"{description}: {exception.Message}");
+            activity.SetTag(MessagingAttributes.ErrorType, errorType);
+        }
+    }
+
+    private TagList GroupTags() => new()
+    {
+        { MessagingAttributes.System, MessagingAttributes.Kafka },
+        { MessagingAttributes.ConsumerGroup, _group },
+    };
+
+    private TagList Tag(string key, string value)
+    {
+        var tags = GroupTags();
+        tags.Add(key, value);
+        return tags;
+    }
+
+    private TagList MessageTags(TopicPartition partition) => new()
+    {
+        { MessagingAttributes.System, MessagingAttributes.Kafka },
+        { MessagingAttributes.ConsumerGroup, _group },
+        { MessagingAttributes.Destination, partition.Topic },
+        { MessagingAttributes.Partition, partition.Partition.Value.ToString(CultureInfo.InvariantCulture) },
+    };
+}

@@ -1,0 +1,16 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing;
+
+/// <summary>A snapshot of a processor's health, for health checks and dashboards.</summary>
+/// <param name="State">Where the processor is in its life.</param>
+/// <param name="LastPoll">When the poll loop last went round; null before it started.</param>
+/// <param name="StoppedPartitions">Assigned partitions stopped at a message that failed for good (the message's position).</param>
+/// <param name="AssignedPartitions">Partitions assigned now.</param>
+/// <param name="Failure">Why it failed, when <paramref name="State"/> is <see cref="ProcessorState.Failed"/>.</param>
+public sealed record ProcessorStatus(
+    ProcessorState State,
+    DateTimeOffset? LastPoll,
+    IReadOnlyList<TopicPartitionOffset> StoppedPartitions,
+    IReadOnlyList<TopicPartition> AssignedPartitions,
+    string? Failure);

@@ -1,0 +1,162 @@
+using Conveyor.Hosting;
+using Conveyor.Processing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Tests.Hosting;
+
+public class ProcessorSettingsTests
+{
+    [Fact]
+    public void Every_setting_binds_from_configuration_including_Kafka_properties()
+    {
+        var settings = Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "orders-service",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Topics:1"] = "returns",
+            ["Orders:Ordering"] = "partition",
+            ["Orders:MaxConcurrency"] = "8",
+            ["Orders:CommitInterval"] = "00:00:02",
+            ["Orders:OnFailure"] = "StopPartition",
+            ["Orders:Retry:MaxAttempts"] = "5",
+            ["Orders:Retry:InitialDelay"] = "00:00:00.050",
+            ["Orders:Kafka:bootstrap.servers"] = "broker-1:9092,broker-2:9092",
+            ["Orders:Kafka:security.protocol"] = "SASL_SSL",
+        });
+
+        var options = settings.Processor;
+        Assert.Equal("orders-service", options.GroupId);
+        Assert.Equal(["orders", "returns"], options.Topics);
+        Assert.Equal(OrderingMode.Partition, options.Ordering);
+        Assert.Equal(8, options.MaxConcurrency);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.CommitInterval);
+        Assert.Equal(FailureAction.StopPartition, options.OnFailure);
+        Assert.Equal(5, options.Retry.MaxAttempts);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.Retry.InitialDelay);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Retry.MaxDelay); // untouched default
+        Assert.Equal(64L * 1024 * 1024, options.MaxBufferedBytes);
+        var client = settings.ToClientProperties();
+        Assert.Equal("broker-1:9092,broker-2:9092", client.BootstrapServers);
+        Assert.Equal([new("security.protocol", "SASL_SSL")], client.Properties);
+    }
+
+    [Fact]
+    public void One_message_lists_every_problem_of_a_bad_configuration()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new Dictionary<string, string?>
+        {
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Ordering"] = "Sideways",
+            ["Orders:MaxConcurrency"] = "-4",
+            ["Orders:CommitInterval"] = "soon",
+            ["Orders:MaxConcurency"] = "8",
+            ["Orders:DeadLetterTopic"] = "orders",
+            ["Orders:Kafka:no.such.property"] = "1",
+            ["Orders:Kafka:sasl.password"] = "hunter2",
+            ["Orders:Kafka:session.timeout.ms"] = "soon",
+        }));
+
+        var failures = error.Failures.ToList();
+        Assert.All(failures, f => Assert.StartsWith("Conveyor processor 'orders' (configuration section 'Orders'): ", f, StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.EndsWith("Ordering: 'Sideways' is not one of Key, Partition, Unordered.", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.EndsWith("MaxConcurrency must be between 1 and 100000; it is -4.", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.EndsWith("CommitInterval: 'soon' is not a time span (e.g. 00:00:05 for 5 seconds).", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("MaxConcurency is not a setting; known settings here: GroupId, Topics, Ordering, MaxConcurrency", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("GroupId is missing", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("The dead-letter topic of 'orders' is 'orders' itself", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Kafka:bootstrap.servers is missing", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Kafka: no.such.property=1:", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Kafka: session.timeout.ms=soon:", StringComparison.Ordinal));
+        Assert.Equal(9, failures.Count);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Properties_the_engine_sets_itself_are_refused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+            ["Orders:Kafka:group.id"] = "other",
+            ["Orders:Kafka:enable.auto.commit"] = "true",
+        }));
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.EndsWith("Kafka:group.id is set by Conveyor itself; remove it and set GroupId instead.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_host_refuses_to_start_with_a_bad_configuration_before_anything_connects()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Conveyor:Orders:Topics:0"] = "orders",
+            ["Conveyor:Orders:Ordering"] = "Sideways",
+            // Nothing listens here: a connection attempt would hang the test rather than fail it.
+            ["Conveyor:Orders:Kafka:bootstrap.servers"] = "127.0.0.1:1",
+        });
+        builder.Services.AddConveyorProcessor<string, string, NoHandler>("orders", builder.Configuration.GetSection("Conveyor:Orders"));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("'Sideways' is not one of Key, Partition, Unordered", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("GroupId is missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_processors_with_one_name_are_refused()
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().Build();
+        services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration);
+
+        Assert.Throws<ArgumentException>(() => services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration));
+    }
+
+    [Fact]
+    public void Settings_that_only_code_can_give_are_added_after_binding()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Retry:MaxAttempts"] = "7",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration.GetSection("Orders"));
+        services.Configure<ProcessorSettings>("orders", s => s.Processor = s.Processor with
+        {
+            Retry = s.Processor.Retry with { IsRetryable = e => e is TimeoutException },
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var retry = provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>().Get("orders").Processor.Retry;
+
+        Assert.Equal(7, retry.MaxAttempts);
+        Assert.True(retry.ShouldRetry(new TimeoutException()));
+        Assert.False(retry.ShouldRetry(new InvalidOperationException()));
+    }
+
+    private static ProcessorSettings Bind(Dictionary<string, string?> values)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection();
+        services.AddConveyorProcessor<string, string, NoHandler>("orders", configuration.GetSection("Orders"));
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>().Get("orders");
+    }
+
+    private sealed class NoHandler : IMessageHandler<string, string>
+    {
+        public ValueTask HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
