@@ -1,0 +1,63 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// The baselines: a plain Confluent.Kafka group consumer, one message at a time, as the tutorials
+/// write it: consume, handle, store the offset (committed by librdkafka's auto-commit), next.
+/// </summary>
+internal sealed class RawLoopRunner
+{
+    private readonly KafkaClientProperties _client;
+
+    public RawLoopRunner(KafkaClientProperties client)
+    {
+        _client = client;
+    }
+
+    /// <summary>Consumes <paramref name="messages"/> messages of the backlog, calling <paramref name="handle"/> (if any) for each.</summary>
+    public Task<Throughput> RunAsync(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle = null) =>
+        Task.Factory.StartNew(
+            () => Run(scenario, backlog, messages, handle),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap();
+
+    private async Task<Throughput> Run(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle)
+    {
+        var config = _client.ToDictionary([new("auto.offset.reset", "earliest")]);
+        config["group.id"] = $"raw-{Guid.NewGuid():N}";
+        config["enable.auto.offset.store"] = "false";
+        var meter = new ThroughputMeter(messages);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        consumer.Subscribe(backlog.Topic);
+        var deadline = DateTime.UtcNow + Timeout(messages);
+        while (!meter.IsDone)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{scenario}: the raw loop did not consume {messages} messages of '{backlog.Topic}' in time.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result is null || result.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            if (handle is not null)
+            {
+                await handle().ConfigureAwait(false);
+            }
+
+            consumer.StoreOffset(result);
+            meter.Count();
+        }
+
+        consumer.Close();
+        return meter.Result(scenario);
+    }
+
+    internal static TimeSpan Timeout(int messages) => TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(messages * 0.1);
+}
