@@ -31,25 +31,19 @@ internal sealed class Dispatcher
     {
         lock (_lock)
         {
-            var partition = item.Partition;
-            partition.Offsets.Track(item.Offset);
-            partition.Buffered++;
-            partition.BufferedBytes += item.Size;
-            _buffered++;
-            _bufferedBytes += item.Size;
+            SubmitLocked(item);
+        }
+    }
 
-            if (!item.Lane.IsNone)
+    /// <summary>Submits messages in order under one lock acquisition.</summary>
+    public void Submit(List<WorkItem> items)
+    {
+        lock (_lock)
+        {
+            foreach (var item in items)
             {
-                if (_busyLanes.TryGetValue(item.Lane, out var waiting))
-                {
-                    waiting.Enqueue(item);
-                    return;
-                }
-
-                _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+                SubmitLocked(item);
             }
-
-            _ready.Writer.TryWrite(item);
         }
     }
 
@@ -151,6 +145,29 @@ internal sealed class Dispatcher
 
     /// <summary>No more work will be submitted: workers end once the ready queue is empty.</summary>
     public void Complete() => _ready.Writer.TryComplete();
+
+    private void SubmitLocked(WorkItem item)
+    {
+        var partition = item.Partition;
+        partition.Offsets.Track(item.Offset);
+        partition.Buffered++;
+        partition.BufferedBytes += item.Size;
+        _buffered++;
+        _bufferedBytes += item.Size;
+
+        if (!item.Lane.IsNone)
+        {
+            if (_busyLanes.TryGetValue(item.Lane, out var waiting))
+            {
+                waiting.Enqueue(item);
+                return;
+            }
+
+            _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+        }
+
+        _ready.Writer.TryWrite(item);
+    }
 
     private void AdvanceLaneLocked(LaneKey lane)
     {
