@@ -20,7 +20,7 @@ internal sealed record BenchmarkSettings
     public int NoopPartitions { get; init; } = 24;
 
     /// <summary>Raw and engine runs alternate this many times; the best of each counts.</summary>
-    public int NoopRounds { get; init; } = 3;
+    public int NoopRounds { get; init; } = 5;
 
     /// <summary>I/O scenario: handler <c>await Task.Delay(5)</c>, 12 partitions.</summary>
     public int IoPartitions { get; init; } = 12;
@@ -53,20 +53,18 @@ internal sealed record BenchmarkSettings
     {
         Quick = true,
         NoopMessages = 200_000,
-        NoopRounds = 2,
+        NoopRounds = 3,
         IoKeyMessages = 30_000,
         IoPartitionMessages = 4_000,
         IoSequentialMessages = 250,
     };
 
     /// <summary>
-    /// The client settings every consumer of the run gets, raw loops and engine alike.
-    /// <c>fetch.queue.backoff.ms=0</c>: librdkafka's default 1 s back-off, not the broker, limits
-    /// consuming from the embedded broker otherwise (shared/toolchain.md).
+    /// The client properties every consumer of the run gets, raw loops and engine alike; both add
+    /// the engine's consumer defaults (<see cref="RawLoopRunner.Config"/>).
     /// </summary>
     public static KafkaClientProperties Client(string bootstrapServers) => new(bootstrapServers,
     [
-        new KafkaProperty("fetch.queue.backoff.ms", "0"),
         new KafkaProperty("fetch.wait.max.ms", "50"),
         new KafkaProperty("session.timeout.ms", "6000"),
     ]);

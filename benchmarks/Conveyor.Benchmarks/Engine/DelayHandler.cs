@@ -36,6 +36,7 @@ internal sealed class DelayHandler
     {
         var handler = new DelayHandler(milliseconds);
         var start = Stopwatch.GetTimestamp();
+        var cpu = Environment.CpuUsage.TotalTime;
         var calls = 0;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -46,6 +47,6 @@ internal sealed class DelayHandler
             }
         })).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        return (new Throughput("delay only (no Kafka)", calls + 1, elapsed), handler.Mean);
+        return (new Throughput("delay only (no Kafka)", calls + 1, elapsed, Environment.CpuUsage.TotalTime - cpu), handler.Mean);
     }
 }

@@ -8,7 +8,7 @@ internal sealed class EngineReport
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly List<(string Scenario, string Messages, string Seconds, string Rate, string Note)> _rows = [];
+    private readonly List<(string Scenario, string Messages, string Seconds, string Rate, string Cpu, string Note)> _rows = [];
 
     public Throughput? NoopRaw { get; set; }
 
@@ -28,13 +28,17 @@ internal sealed class EngineReport
 
     public RssResult? RssSmall { get; set; }
 
+    public RssResult? RssRawLarge { get; set; }
+
+    public RssResult? RssRawSmall { get; set; }
+
     public void Add(Throughput throughput, string note = "") =>
-        _rows.Add((throughput.Scenario, Format(throughput.Messages), throughput.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), Format(throughput.PerSecond), note));
+        _rows.Add((throughput.Scenario, Format(throughput.Messages), throughput.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), Format(throughput.PerSecond),
+            throughput.CpuMicrosecondsPerMessage.ToString("F1", CultureInfo.InvariantCulture), note));
 
     public void Add(string scenario, RssResult rss) =>
-        _rows.Add((scenario, Format(rss.Messages), "", Format(rss.MessagesPerSecond), $"peak RSS {rss.PeakRssMib:F1} MiB (VmHWM, own process)"));
+        _rows.Add((scenario, Format(rss.Messages), "", Format(rss.MessagesPerSecond), "", $"peak RSS {rss.PeakRssMib:F1} MiB (VmHWM, own process)"));
 
-    public void Add(string scenario, string note) => _rows.Add((scenario, "", "", "", note));
 
     public EngineBenchmarkResult Result(bool quick, TimeSpan duration)
     {
@@ -45,6 +49,7 @@ internal sealed class EngineReport
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
             IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
             RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
+            RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
             NoopRawMsgPerS: Round(NoopRaw?.PerSecond, 0),
             NoopEngineMsgPerS: Round(NoopEngine?.PerSecond, 0),
             HandlerMeanMs: Round(HandlerMean.TotalMilliseconds, 2),
@@ -54,6 +59,8 @@ internal sealed class EngineReport
             IoSequentialMsgPerS: Round(IoSequential?.PerSecond, 1),
             RssLargePeakMib: Round(RssLarge?.PeakRssMib, 1),
             RssSmallPeakMib: Round(RssSmall?.PeakRssMib, 1),
+            RssRawLargePeakMib: Round(RssRawLarge?.PeakRssMib, 1),
+            RssRawSmallPeakMib: Round(RssRawSmall?.PeakRssMib, 1),
             Quick: quick,
             DurationS: Round(duration.TotalSeconds, 1));
     }
@@ -62,13 +69,13 @@ internal sealed class EngineReport
     {
         var widths = new[]
         {
-            _rows.Max(r => r.Scenario.Length), _rows.Max(r => r.Messages.Length), _rows.Max(r => r.Seconds.Length), _rows.Max(r => r.Rate.Length),
+            _rows.Max(r => r.Scenario.Length), _rows.Max(r => r.Messages.Length), _rows.Max(r => r.Seconds.Length), _rows.Max(r => r.Rate.Length), Math.Max(_rows.Max(r => r.Cpu.Length), "CPU µs/msg".Length),
         };
         output.WriteLine();
-        output.WriteLine($"{"scenario".PadRight(widths[0])}  {"messages".PadLeft(widths[1])}  {"s".PadLeft(widths[2])}  {"msg/s".PadLeft(widths[3])}  note");
-        foreach (var (scenario, messages, seconds, rate, note) in _rows)
+        output.WriteLine($"{"scenario".PadRight(widths[0])}  {"messages".PadLeft(widths[1])}  {"s".PadLeft(widths[2])}  {"msg/s".PadLeft(widths[3])}  {"CPU µs/msg".PadLeft(widths[4])}  note");
+        foreach (var (scenario, messages, seconds, rate, cpu, note) in _rows)
         {
-            output.WriteLine($"{scenario.PadRight(widths[0])}  {messages.PadLeft(widths[1])}  {seconds.PadLeft(widths[2])}  {rate.PadLeft(widths[3])}  {note}");
+            output.WriteLine($"{scenario.PadRight(widths[0])}  {messages.PadLeft(widths[1])}  {seconds.PadLeft(widths[2])}  {rate.PadLeft(widths[3])}  {cpu.PadLeft(widths[4])}  {note}");
         }
 
         output.WriteLine();
@@ -77,6 +84,7 @@ internal sealed class EngineReport
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
         Target(output, "io_partition_vs_sequential", result.IoPartitionVsSequential, "(reported)", null);
         Target(output, "rss_backlog_ratio", result.RssBacklogRatio, "< 1.5", result.RssBacklogRatio < 1.5);
+        Target(output, "rss_backlog_ratio_raw", result.RssBacklogRatioRaw, "(reported)", null);
         output.WriteLine();
         output.WriteLine(JsonSerializer.Serialize(result, Json));
     }
@@ -99,6 +107,7 @@ internal sealed record EngineBenchmarkResult(
     double? IoKeyVsSequential,
     double? IoPartitionVsSequential,
     double? RssBacklogRatio,
+    double? RssBacklogRatioRaw,
     double? NoopRawMsgPerS,
     double? NoopEngineMsgPerS,
     double? HandlerMeanMs,
@@ -108,5 +117,7 @@ internal sealed record EngineBenchmarkResult(
     double? IoSequentialMsgPerS,
     double? RssLargePeakMib,
     double? RssSmallPeakMib,
+    double? RssRawLargePeakMib,
+    double? RssRawSmallPeakMib,
     bool Quick,
     double? DurationS);

@@ -1,5 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
 
 namespace Conveyor.Benchmarks.Engine;
 
@@ -26,9 +28,7 @@ internal sealed class RawLoopRunner
 
     private async Task<Throughput> Run(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle)
     {
-        var config = _client.ToDictionary([new("auto.offset.reset", "earliest")]);
-        config["group.id"] = $"raw-{Guid.NewGuid():N}";
-        config["enable.auto.offset.store"] = "false";
+        var config = Config(_client, $"raw-{Guid.NewGuid():N}", backlog.Topic);
         var meter = new ThroughputMeter(messages);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(backlog.Topic);
@@ -57,6 +57,17 @@ internal sealed class RawLoopRunner
 
         consumer.Close();
         return meter.Result(scenario);
+    }
+
+    /// <summary>
+    /// The engine's consumer settings for the same client properties (its defaults included), except
+    /// that librdkafka commits the stored offsets every 5 s, as in the tutorials.
+    /// </summary>
+    public static ConsumerConfig Config(KafkaClientProperties client, string group, string topic)
+    {
+        var config = ConsumerSettings.For(client, new ProcessorOptions { GroupId = group, Topics = [topic] });
+        config.EnableAutoCommit = true;
+        return config;
     }
 
     internal static TimeSpan Timeout(int messages) => TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(messages * 0.1);

@@ -16,7 +16,10 @@ internal static class RssProbe
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Runs a child process over the backlog and returns what it reported.</summary>
-    public static async Task<RssResult> MeasureAsync(string bootstrapServers, Backlog backlog)
+    /// <param name="bootstrapServers">The parent's embedded broker.</param>
+    /// <param name="backlog">What to consume.</param>
+    /// <param name="raw">True: the raw consume loop instead of the engine, for comparison.</param>
+    public static async Task<RssResult> MeasureAsync(string bootstrapServers, Backlog backlog, bool raw = false)
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true };
@@ -25,7 +28,7 @@ internal static class RssProbe
             start.ArgumentList.Add(typeof(RssProbe).Assembly.Location);
         }
 
-        foreach (var argument in new[] { Command, bootstrapServers, backlog.Topic, backlog.Messages.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { Command, raw ? "raw" : "engine", bootstrapServers, backlog.Topic, backlog.Messages.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -43,18 +46,20 @@ internal static class RssProbe
         return JsonSerializer.Deserialize<RssResult>(last, Json) ?? throw new InvalidOperationException($"The RSS probe printed '{last}'.");
     }
 
-    /// <summary>The child: <c>rss-probe bootstrap topic messages</c>; prints one JSON line.</summary>
+    /// <summary>The child: <c>rss-probe engine|raw bootstrap-servers topic messages</c>; prints one JSON line.</summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
-        if (args.Length != 3 || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var messages))
+        if (args.Length != 4 || args[0] is not ("engine" or "raw") || !int.TryParse(args[3], CultureInfo.InvariantCulture, out var messages))
         {
-            await Console.Error.WriteLineAsync($"usage: {Command} bootstrap-servers topic messages").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: {Command} engine|raw bootstrap-servers topic messages").ConfigureAwait(false);
             return 2;
         }
 
-        var runner = new EngineRunner(BenchmarkSettings.Client(args[0]));
-        var backlog = new Backlog(args[1], 0, messages);
-        var throughput = await runner.RunAsync("rss", backlog, messages).ConfigureAwait(false);
+        var client = BenchmarkSettings.Client(args[1]);
+        var backlog = new Backlog(args[2], 0, messages);
+        var throughput = args[0] == "raw"
+            ? await new RawLoopRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false)
+            : await new EngineRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false);
         var result = new RssResult(messages, ReadStatusKib("VmHWM"), ReadStatusKib("VmRSS"), throughput.PerSecond);
         Console.WriteLine(JsonSerializer.Serialize(result, Json));
         return 0;

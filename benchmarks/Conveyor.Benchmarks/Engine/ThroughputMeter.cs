@@ -10,6 +10,8 @@ internal sealed class ThroughputMeter
 {
     private readonly int _target;
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TimeSpan _firstCpu;
+    private TimeSpan _lastCpu;
     private long _first;
     private long _last;
     private int _count;
@@ -32,10 +34,12 @@ internal sealed class ThroughputMeter
         if (count == 1)
         {
             Volatile.Write(ref _first, Stopwatch.GetTimestamp());
+            _firstCpu = Environment.CpuUsage.TotalTime;
         }
         else if (count == _target)
         {
             Volatile.Write(ref _last, Stopwatch.GetTimestamp());
+            _lastCpu = Environment.CpuUsage.TotalTime;
             _reached.TrySetResult();
         }
 
@@ -44,11 +48,16 @@ internal sealed class ThroughputMeter
 
     /// <summary>The result once <see cref="Reached"/> completed.</summary>
     public Throughput Result(string scenario) =>
-        new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)));
+        new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu);
 }
 
-/// <summary>Messages handled in a time (between the first and the last of them).</summary>
-internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapsed)
+/// <summary>
+/// Messages handled in a time (between the first and the last of them), and the CPU time the
+/// whole process (embedded broker included) used meanwhile: steadier than throughput on a busy machine.
+/// </summary>
+internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapsed, TimeSpan Cpu)
 {
     public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
+
+    public double CpuMicrosecondsPerMessage => Cpu.TotalMicroseconds / (Messages - 1);
 }
