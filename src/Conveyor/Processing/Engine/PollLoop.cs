@@ -143,7 +143,10 @@ internal sealed partial class PollLoop : IDisposable
         var bytes = _dispatcher.BufferedBytes;
         if (!_allPaused && (total >= _options.MaxBufferedMessages || bytes >= _options.MaxBufferedBytes))
         {
-            _allPaused = true;
+            // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
+            // a round trip. Handlers that are just behind (a busy CPU) catch up within a poll
+            // timeout, so wait for them first; only slow handlers get their partitions paused.
+            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, PollTimeout);
         }
         else if (_allPaused && total <= _options.MaxBufferedMessages / 2 && bytes <= _options.MaxBufferedBytes / 2)
         {
