@@ -55,6 +55,7 @@ internal static class EngineBenchmark
             var measured = await engine.RunAsync($"no-op engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
             report.Add(measured, "KafkaProcessor, Key ordering, MaxConcurrency 64");
             Log($"no-op round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s");
+            report.NoopRoundRatios.Add(measured.PerSecond / baseline.PerSecond);
             if (report.NoopRaw is null || baseline.PerSecond > report.NoopRaw.PerSecond)
             {
                 report.NoopRaw = baseline;
