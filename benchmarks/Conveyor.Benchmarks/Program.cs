@@ -1,3 +1,18 @@
 using BenchmarkDotNet.Running;
+using Conveyor.Benchmarks.Engine;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// engine [--quick]: the engine scenario benchmark on the embedded broker.
+// tracker: the BenchmarkDotNet offset tracker benchmark; anything else goes to BenchmarkDotNet as before.
+return args switch
+{
+    ["engine", .. var rest] => await EngineBenchmark.RunAsync(rest),
+    [RssProbe.Command, .. var rest] => await RssProbe.RunChildAsync(rest),
+    ["tracker", .. var rest] => RunBenchmarkDotNet(["--filter", "*OffsetTracker*", .. rest]),
+    _ => RunBenchmarkDotNet(args),
+};
+
+static int RunBenchmarkDotNet(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}

@@ -106,7 +106,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             : null;
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
-        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, _telemetry, _telemetry);
+        using var poll = new PollLoop(ConsumerSettings.For(_client, _options), _options, dispatcher, _telemetry, _telemetry);
 
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
             .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, _telemetry, stopping, abort.Token), CancellationToken.None))
@@ -173,17 +173,6 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
 
             dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
         }
-    }
-
-    private ConsumerConfig ConsumerConfig()
-    {
-        // The engine decides what is committed and when: librdkafka must neither store nor commit on its own.
-        // Statistics feed the consumer-lag gauge; set statistics.interval.ms=0 to turn them off.
-        var config = _client.ToDictionary([new("auto.offset.reset", "earliest"), new("statistics.interval.ms", "5000")]);
-        config["group.id"] = _options.GroupId;
-        config["enable.auto.commit"] = "false";
-        config["enable.auto.offset.store"] = "false";
-        return new ConsumerConfig(config);
     }
 
     private static IDeserializer<T> DefaultDeserializer<T>() => typeof(T) switch

@@ -141,6 +141,39 @@ public class DispatcherTests
         Assert.Equal((0, 0L), (dispatcher.Buffered, dispatcher.BufferedBytes));
     }
 
+    [Fact]
+    public void A_batch_is_submitted_in_order_like_single_messages()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        dispatcher.Submit([Item(partition, 0, "a", OrderingMode.Key), Item(partition, 1, "a", OrderingMode.Key), Item(partition, 2, "b", OrderingMode.Key)]);
+
+        Assert.Equal(3, dispatcher.Buffered);
+        Assert.Equal([0L, 2], ReadyOffsets(dispatcher));
+        Assert.Equal(0, dispatcher.Committable(partition));
+    }
+
+    [Fact]
+    public async Task Waiting_for_room_returns_once_finished_messages_bring_the_buffer_down()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 4).Select(i => Item(partition, i, $"key-{i}", OrderingMode.Key)).ToList();
+        dispatcher.Submit(items);
+        Assert.True(dispatcher.WaitForRoom(4, long.MaxValue, TimeSpan.Zero));
+        Assert.False(dispatcher.WaitForRoom(1, long.MaxValue, TimeSpan.Zero));
+
+        var finishing = Task.Run(() => items.Take(3).ToList().ForEach(item =>
+        {
+            Start(dispatcher, item);
+            dispatcher.Finish(item, finished: true);
+        }));
+
+        Assert.True(dispatcher.WaitForRoom(1, long.MaxValue, TimeSpan.FromMinutes(1)));
+        await finishing;
+        Assert.Equal(1, dispatcher.Buffered);
+    }
+
     private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
 
     private static List<long> ReadyOffsets(Dispatcher dispatcher)

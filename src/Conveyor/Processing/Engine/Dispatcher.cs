@@ -17,6 +17,9 @@ internal sealed class Dispatcher
     private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>();
     private int _buffered;
     private long _bufferedBytes;
+    private TaskCompletionSource? _room;
+    private int _roomMessages;
+    private long _roomBytes;
 
     /// <summary>Messages that may run now. Bounded in effect by the poll loop's back-pressure.</summary>
     public ChannelReader<WorkItem> Ready => _ready.Reader;
@@ -31,25 +34,19 @@ internal sealed class Dispatcher
     {
         lock (_lock)
         {
-            var partition = item.Partition;
-            partition.Offsets.Track(item.Offset);
-            partition.Buffered++;
-            partition.BufferedBytes += item.Size;
-            _buffered++;
-            _bufferedBytes += item.Size;
+            SubmitLocked(item);
+        }
+    }
 
-            if (!item.Lane.IsNone)
+    /// <summary>Submits messages in order under one lock acquisition.</summary>
+    public void Submit(List<WorkItem> items)
+    {
+        lock (_lock)
+        {
+            foreach (var item in items)
             {
-                if (_busyLanes.TryGetValue(item.Lane, out var waiting))
-                {
-                    waiting.Enqueue(item);
-                    return;
-                }
-
-                _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+                SubmitLocked(item);
             }
-
-            _ready.Writer.TryWrite(item);
         }
     }
 
@@ -149,8 +146,60 @@ internal sealed class Dispatcher
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> until at most <paramref name="messages"/> messages and
+    /// <paramref name="bytes"/> bytes are buffered; true when they are. One waiter at a time (the poll loop).
+    /// </summary>
+    public bool WaitForRoom(int messages, long bytes, TimeSpan timeout)
+    {
+        Task room;
+        lock (_lock)
+        {
+            if (_buffered <= messages && _bufferedBytes <= bytes)
+            {
+                return true;
+            }
+
+            _room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _roomMessages = messages;
+            _roomBytes = bytes;
+            room = _room.Task;
+        }
+
+        var made = room.Wait(timeout);
+        lock (_lock)
+        {
+            _room = null;
+        }
+
+        return made;
+    }
+
     /// <summary>No more work will be submitted: workers end once the ready queue is empty.</summary>
     public void Complete() => _ready.Writer.TryComplete();
+
+    private void SubmitLocked(WorkItem item)
+    {
+        var partition = item.Partition;
+        partition.Offsets.Track(item.Offset);
+        partition.Buffered++;
+        partition.BufferedBytes += item.Size;
+        _buffered++;
+        _bufferedBytes += item.Size;
+
+        if (!item.Lane.IsNone)
+        {
+            if (_busyLanes.TryGetValue(item.Lane, out var waiting))
+            {
+                waiting.Enqueue(item);
+                return;
+            }
+
+            _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+        }
+
+        _ready.Writer.TryWrite(item);
+    }
 
     private void AdvanceLaneLocked(LaneKey lane)
     {
@@ -181,5 +230,9 @@ internal sealed class Dispatcher
         item.Partition.BufferedBytes -= item.Size;
         _buffered--;
         _bufferedBytes -= item.Size;
+        if (_room is not null && _buffered <= _roomMessages && _bufferedBytes <= _roomBytes)
+        {
+            _room.TrySetResult();
+        }
     }
 }

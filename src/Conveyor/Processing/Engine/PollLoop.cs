@@ -77,9 +77,10 @@ internal sealed partial class PollLoop : IDisposable
     public void Dispose() => _consumer.Dispose();
 
     /// <summary>
-    /// Takes what the consumer has fetched, waiting briefly for the first message. At-least-once
-    /// submits each message at once; at-most-once collects a batch to commit before handling it.
-    /// Either way a partition is paused the moment its buffer is full.
+    /// Takes what the consumer has fetched into a batch, waiting briefly for the first message:
+    /// at-most-once commits the batch before handling it, and either way the batch is submitted
+    /// under one dispatcher lock, not one per message (the lock the workers take too). A partition
+    /// is paused the moment its buffer is full.
     /// </summary>
     private void Fetch(CancellationToken stopping)
     {
@@ -112,16 +113,8 @@ internal sealed partial class PollLoop : IDisposable
                 continue;
             }
 
-            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
-            if (_options.Guarantee == DeliveryGuarantee.AtMostOnce)
-            {
-                _batch.Add(item);
-                partition.Batched++;
-            }
-            else
-            {
-                _dispatcher.Submit(item);
-            }
+            _batch.Add(new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key)));
+            partition.Batched++;
 
             if (partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && !partition.Paused)
             {
@@ -135,15 +128,20 @@ internal sealed partial class PollLoop : IDisposable
 
     private void SubmitBatch()
     {
-        // A rebalance inside Consume may have revoked partitions of messages in the batch.
+        // A rebalance inside Consume may have revoked partitions of messages in the batch. Their
+        // messages were never tracked, so the revoke's commit could not pass them.
         _batch.RemoveAll(item => !item.Partition.AcceptsWork);
-        CommitBeforeHandling();
+        if (_options.Guarantee == DeliveryGuarantee.AtMostOnce)
+        {
+            CommitBeforeHandling();
+        }
+
         foreach (var item in _batch)
         {
             item.Partition.Batched = 0;
-            _dispatcher.Submit(item);
         }
 
+        _dispatcher.Submit(_batch);
         _batch.Clear();
     }
 
@@ -153,7 +151,10 @@ internal sealed partial class PollLoop : IDisposable
         var bytes = _dispatcher.BufferedBytes;
         if (!_allPaused && (total >= _options.MaxBufferedMessages || bytes >= _options.MaxBufferedBytes))
         {
-            _allPaused = true;
+            // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
+            // a round trip. Handlers that are just behind (a busy CPU) catch up within a poll
+            // timeout, so wait for them first; only slow handlers get their partitions paused.
+            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, PollTimeout);
         }
         else if (_allPaused && total <= _options.MaxBufferedMessages / 2 && bytes <= _options.MaxBufferedBytes / 2)
         {

@@ -1,0 +1,71 @@
+using Conveyor.Configuration;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// The sizes of one engine benchmark run. Partition counts keep every partition far below the
+/// embedded broker's ~5 MiB retention (about 21,000 messages of 100 bytes per partition at most).
+/// </summary>
+internal sealed record BenchmarkSettings
+{
+    /// <summary>Value size of every produced message.</summary>
+    public int MessageBytes { get; init; } = 100;
+
+    /// <summary>Distinct keys of every backlog: key k lives in partition k mod partitions.</summary>
+    public int DistinctKeys { get; init; } = 1_000;
+
+    /// <summary>No-op scenario: the backlog consumed by the raw loop and by the engine.</summary>
+    public int NoopMessages { get; init; } = 500_000;
+
+    public int NoopPartitions { get; init; } = 24;
+
+    /// <summary>Raw and engine runs alternate this many times; the best of each counts.</summary>
+    public int NoopRounds { get; init; } = 5;
+
+    /// <summary>I/O scenario: handler <c>await Task.Delay(5)</c>, 12 partitions.</summary>
+    public int IoPartitions { get; init; } = 12;
+
+    public int IoConcurrency { get; init; } = 64;
+
+    public int IoDelayMilliseconds { get; init; } = 5;
+
+    /// <summary>Messages the Key-ordered engine handles (the whole I/O backlog).</summary>
+    public int IoKeyMessages { get; init; } = 80_000;
+
+    /// <summary>Messages the Partition-ordered engine handles (the first ones of the same backlog).</summary>
+    public int IoPartitionMessages { get; init; } = 12_000;
+
+    /// <summary>Messages the one-at-a-time loop handles (the first ones of the same backlog).</summary>
+    public int IoSequentialMessages { get; init; } = 600;
+
+    /// <summary>Peak RSS: a large and a small backlog, same partition count, each consumed by its own process.</summary>
+    public int RssLargeMessages { get; init; } = 1_000_000;
+
+    public int RssSmallMessages { get; init; } = 10_000;
+
+    public int RssPartitions { get; init; } = 48;
+
+    public bool Quick { get; init; }
+
+    public static BenchmarkSettings Full { get; } = new();
+
+    public static BenchmarkSettings QuickRun { get; } = new()
+    {
+        Quick = true,
+        NoopMessages = 200_000,
+        NoopRounds = 3,
+        IoKeyMessages = 30_000,
+        IoPartitionMessages = 4_000,
+        IoSequentialMessages = 250,
+    };
+
+    /// <summary>
+    /// The client properties every consumer of the run gets, raw loops and engine alike; both add
+    /// the engine's consumer defaults (<see cref="RawLoopRunner.Config"/>).
+    /// </summary>
+    public static KafkaClientProperties Client(string bootstrapServers) => new(bootstrapServers,
+    [
+        new KafkaProperty("fetch.wait.max.ms", "50"),
+        new KafkaProperty("session.timeout.ms", "6000"),
+    ]);
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Conveyor.Processing;
+using Conveyor.Testing;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// <c>engine [--quick]</c>: the processing engine against plain Confluent.Kafka loops on the
+/// embedded broker, all figures from one run. Prints a table and, last, one JSON line.
+/// </summary>
+internal static class EngineBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Any(a => a != "--quick"))
+        {
+            await Console.Error.WriteLineAsync("usage: engine [--quick]").ConfigureAwait(false);
+            return 2;
+        }
+
+        var settings = args.Contains("--quick") ? BenchmarkSettings.QuickRun : BenchmarkSettings.Full;
+        var started = Stopwatch.GetTimestamp();
+        var report = new EngineReport { IoConcurrency = settings.IoConcurrency };
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        var client = BenchmarkSettings.Client(cluster.BootstrapServers);
+        var shared = RawLoopRunner.Config(client, "group", "topic")
+            .Where(p => p.Key is not ("bootstrap.servers" or "group.id" or "enable.auto.commit" or "enable.auto.offset.store"));
+        Log($"embedded broker at {cluster.BootstrapServers}; every consumer uses {string.Join(", ", shared.Select(p => $"{p.Key}={p.Value}"))}; "
+            + "raw loops store offsets for librdkafka's auto-commit, the engine commits itself");
+        var producer = new BacklogProducer(cluster, settings);
+        var raw = new RawLoopRunner(client);
+        var engine = new EngineRunner(client);
+
+        await RunNoopAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        await RunIoAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        await RunRssAsync(settings, producer, cluster.BootstrapServers, report).ConfigureAwait(false);
+
+        report.Print(Console.Out, report.Result(settings.Quick, Stopwatch.GetElapsedTime(started)));
+        return 0;
+    }
+
+    private static async Task RunNoopAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
+    {
+        var backlog = producer.Produce("noop", settings.NoopPartitions, settings.NoopMessages);
+        Log($"no-op: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, a warm-up, then {settings.NoopRounds} rounds");
+
+        // Not counted: a whole round each, so that tiered JIT (with dynamic PGO) has recompiled the
+        // hot paths of both before anything is timed; shorter warm-ups left the first rounds slower.
+        await raw.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
+        await engine.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
+        for (var round = 1; round <= settings.NoopRounds; round++)
+        {
+            var baseline = await raw.RunAsync($"no-op raw loop #{round}", backlog, backlog.Messages).ConfigureAwait(false);
+            report.Add(baseline, "consume + StoreOffset");
+            var measured = await engine.RunAsync($"no-op engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
+            report.Add(measured, "KafkaProcessor, Key ordering, MaxConcurrency 64");
+            Log($"no-op round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s");
+            report.NoopRoundRatios.Add(measured.PerSecond / baseline.PerSecond);
+            if (report.NoopRaw is null || baseline.PerSecond > report.NoopRaw.PerSecond)
+            {
+                report.NoopRaw = baseline;
+            }
+
+            if (report.NoopEngine is null || measured.PerSecond > report.NoopEngine.PerSecond)
+            {
+                report.NoopEngine = measured;
+            }
+        }
+    }
+
+    private static async Task RunIoAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
+    {
+        var backlog = producer.Produce("io", settings.IoPartitions, settings.IoKeyMessages);
+        var delay = settings.IoDelayMilliseconds;
+        Log($"I/O: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, {settings.DistinctKeys:N0} keys, handler await Task.Delay({delay})");
+
+        var (calibration, calibratedMean) = await DelayHandler.CalibrateAsync(delay, settings.IoConcurrency, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        report.Add(calibration, $"{settings.IoConcurrency} loops of Task.Delay({delay}) alone: mean {calibratedMean.TotalMilliseconds:F2} ms");
+
+        var keyHandler = new DelayHandler(delay);
+        report.IoKey = await engine.RunAsync("I/O engine, Key ordering", backlog, settings.IoKeyMessages, OrderingMode.Key, settings.IoConcurrency, keyHandler.HandleAsync)
+            .ConfigureAwait(false);
+        report.HandlerMean = keyHandler.Mean;
+        report.Add(report.IoKey, $"MaxConcurrency {settings.IoConcurrency}; handler mean {keyHandler.Mean.TotalMilliseconds:F2} ms, ideal {settings.IoConcurrency / keyHandler.Mean.TotalSeconds:N0} msg/s");
+        Log($"I/O Key: {report.IoKey.PerSecond:N0} msg/s");
+
+        var partitionHandler = new DelayHandler(delay);
+        report.IoPartition = await engine.RunAsync("I/O engine, Partition ordering", backlog, settings.IoPartitionMessages, OrderingMode.Partition, settings.IoConcurrency, partitionHandler.HandleAsync)
+            .ConfigureAwait(false);
+        report.Add(report.IoPartition, $"first messages of the backlog; at most {backlog.Partitions} at once; handler mean {partitionHandler.Mean.TotalMilliseconds:F2} ms");
+        Log($"I/O Partition: {report.IoPartition.PerSecond:N0} msg/s");
+
+        var sequentialHandler = new DelayHandler(delay);
+        report.IoSequential = await raw.RunAsync("I/O one at a time (tutorial loop)", backlog, settings.IoSequentialMessages, () => sequentialHandler.HandleAsync())
+            .ConfigureAwait(false);
+        report.Add(report.IoSequential, $"first messages of the backlog; consume, handle, StoreOffset; handler mean {sequentialHandler.Mean.TotalMilliseconds:F2} ms");
+        Log($"I/O sequential: {report.IoSequential.PerSecond:N1} msg/s");
+    }
+
+    private static async Task RunRssAsync(BenchmarkSettings settings, BacklogProducer producer, string bootstrapServers, EngineReport report)
+    {
+        var small = producer.Produce("rss-small", settings.RssPartitions, settings.RssSmallMessages);
+        var large = producer.Produce("rss-large", settings.RssPartitions, settings.RssLargeMessages);
+        Log($"RSS: backlogs of {small.Messages:N0} and {large.Messages:N0} messages in {settings.RssPartitions} partitions, each consumed by its own process");
+        report.RssSmall = await RssProbe.MeasureAsync(bootstrapServers, small).ConfigureAwait(false);
+        report.Add("RSS engine, small backlog", report.RssSmall);
+        report.RssLarge = await RssProbe.MeasureAsync(bootstrapServers, large).ConfigureAwait(false);
+        report.Add("RSS engine, large backlog", report.RssLarge);
+        Log($"RSS engine: {report.RssSmall.PeakRssMib:F1} MiB and {report.RssLarge.PeakRssMib:F1} MiB");
+
+        // The same for the raw loop: how much of the growth is the engine's, how much the runtime's and librdkafka's.
+        report.RssRawSmall = await RssProbe.MeasureAsync(bootstrapServers, small, raw: true).ConfigureAwait(false);
+        report.Add("RSS raw loop, small backlog", report.RssRawSmall);
+        report.RssRawLarge = await RssProbe.MeasureAsync(bootstrapServers, large, raw: true).ConfigureAwait(false);
+        report.Add("RSS raw loop, large backlog", report.RssRawLarge);
+        Log($"RSS raw loop: {report.RssRawSmall.PeakRssMib:F1} MiB and {report.RssRawLarge.PeakRssMib:F1} MiB");
+    }
+
+    private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>Collects the measurements of one run; prints a table, the ratios against their targets and, last, one JSON line.</summary>
+internal sealed class EngineReport
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly List<(string Scenario, string Messages, string Seconds, string Rate, string Cpu, string Note)> _rows = [];
+
+    public Throughput? NoopRaw { get; set; }
+
+    public Throughput? NoopEngine { get; set; }
+
+    /// <summary>Engine ÷ raw loop of each no-op round, for the median beside the best-of ratio.</summary>
+    public List<double> NoopRoundRatios { get; } = [];
+
+    public TimeSpan HandlerMean { get; set; }
+
+    public int IoConcurrency { get; set; }
+
+    public Throughput? IoKey { get; set; }
+
+    public Throughput? IoPartition { get; set; }
+
+    public Throughput? IoSequential { get; set; }
+
+    public RssResult? RssLarge { get; set; }
+
+    public RssResult? RssSmall { get; set; }
+
+    public RssResult? RssRawLarge { get; set; }
+
+    public RssResult? RssRawSmall { get; set; }
+
+    public void Add(Throughput throughput, string note = "") =>
+        _rows.Add((throughput.Scenario, Format(throughput.Messages), throughput.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), Format(throughput.PerSecond),
+            throughput.CpuMicrosecondsPerMessage.ToString("F1", CultureInfo.InvariantCulture), note));
+
+    public void Add(string scenario, RssResult rss) =>
+        _rows.Add((scenario, Format(rss.Messages), "", Format(rss.MessagesPerSecond), "", $"peak RSS {rss.PeakRssMib:F1} MiB (VmHWM, own process)"));
+
+
+    public EngineBenchmarkResult Result(bool quick, TimeSpan duration)
+    {
+        var ideal = HandlerMean > TimeSpan.Zero ? IoConcurrency / HandlerMean.TotalSeconds : double.NaN;
+        return new EngineBenchmarkResult(
+            NoopRatio: Ratio(NoopEngine?.PerSecond, NoopRaw?.PerSecond),
+            NoopRatioMedian: Round(Median(NoopRoundRatios), 3),
+            IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
+            IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
+            IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
+            RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
+            RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
+            NoopRawMsgPerS: Round(NoopRaw?.PerSecond, 0),
+            NoopEngineMsgPerS: Round(NoopEngine?.PerSecond, 0),
+            HandlerMeanMs: Round(HandlerMean.TotalMilliseconds, 2),
+            IoIdealMsgPerS: Round(ideal, 0),
+            IoKeyMsgPerS: Round(IoKey?.PerSecond, 0),
+            IoPartitionMsgPerS: Round(IoPartition?.PerSecond, 0),
+            IoSequentialMsgPerS: Round(IoSequential?.PerSecond, 1),
+            RssLargePeakMib: Round(RssLarge?.PeakRssMib, 1),
+            RssSmallPeakMib: Round(RssSmall?.PeakRssMib, 1),
+            RssRawLargePeakMib: Round(RssRawLarge?.PeakRssMib, 1),
+            RssRawSmallPeakMib: Round(RssRawSmall?.PeakRssMib, 1),
+            Quick: quick,
+            DurationS: Round(duration.TotalSeconds, 1));
+    }
+
+    public void Print(TextWriter output, EngineBenchmarkResult result)
+    {
+        var widths = new[]
+        {
+            _rows.Max(r => r.Scenario.Length), _rows.Max(r => r.Messages.Length), _rows.Max(r => r.Seconds.Length), _rows.Max(r => r.Rate.Length), Math.Max(_rows.Max(r => r.Cpu.Length), "CPU µs/msg".Length),
+        };
+        output.WriteLine();
+        output.WriteLine($"{"scenario".PadRight(widths[0])}  {"messages".PadLeft(widths[1])}  {"s".PadLeft(widths[2])}  {"msg/s".PadLeft(widths[3])}  {"CPU µs/msg".PadLeft(widths[4])}  note");
+        foreach (var (scenario, messages, seconds, rate, cpu, note) in _rows)
+        {
+            output.WriteLine($"{scenario.PadRight(widths[0])}  {messages.PadLeft(widths[1])}  {seconds.PadLeft(widths[2])}  {rate.PadLeft(widths[3])}  {cpu.PadLeft(widths[4])}  {note}");
+        }
+
+        output.WriteLine();
+        Target(output, "noop_ratio", result.NoopRatio, ">= 0.9", result.NoopRatio >= 0.9);
+        Target(output, "noop_ratio_median", result.NoopRatioMedian, "(reported)", null);
+        Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
+        Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
+        Target(output, "io_partition_vs_sequential", result.IoPartitionVsSequential, "(reported)", null);
+        Target(output, "rss_backlog_ratio", result.RssBacklogRatio, "< 1.5", result.RssBacklogRatio < 1.5);
+        Target(output, "rss_backlog_ratio_raw", result.RssBacklogRatioRaw, "(reported)", null);
+        output.WriteLine();
+        output.WriteLine(JsonSerializer.Serialize(result, Json));
+    }
+
+    private static void Target(TextWriter output, string name, double? value, string target, bool? met) =>
+        output.WriteLine($"{name,-28} {value?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a",8}  target {target,-10} {(met is null ? "" : met.Value ? "met" : "MISSED")}");
+
+    private static double? Ratio(double? value, double? baseline) =>
+        value is { } v && baseline is { } b && b > 0 && double.IsFinite(v / b) ? Math.Round(v / b, 3) : null;
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static double? Round(double? value, int digits) => value is { } v && double.IsFinite(v) ? Math.Round(v, digits) : null;
+
+    private static string Format(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The JSON line: ratios first (within this run), then the figures they come from.</summary>
+internal sealed record EngineBenchmarkResult(
+    double? NoopRatio,
+    double? NoopRatioMedian,
+    double? IoKeyVsIdeal,
+    double? IoKeyVsSequential,
+    double? IoPartitionVsSequential,
+    double? RssBacklogRatio,
+    double? RssBacklogRatioRaw,
+    double? NoopRawMsgPerS,
+    double? NoopEngineMsgPerS,
+    double? HandlerMeanMs,
+    double? IoIdealMsgPerS,
+    double? IoKeyMsgPerS,
+    double? IoPartitionMsgPerS,
+    double? IoSequentialMsgPerS,
+    double? RssLargePeakMib,
+    double? RssSmallPeakMib,
+    double? RssRawLargePeakMib,
+    double? RssRawSmallPeakMib,
+    bool Quick,
+    double? DurationS);

@@ -1,0 +1,62 @@
+using Conveyor.Configuration;
+using Conveyor.Processing;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>Runs <see cref="KafkaProcessor{TKey, TValue}"/> over a backlog until it has handled a number of messages, then stops it.</summary>
+internal sealed class EngineRunner
+{
+    private readonly KafkaClientProperties _client;
+
+    public EngineRunner(KafkaClientProperties client)
+    {
+        _client = client;
+    }
+
+    /// <summary>
+    /// Handles <paramref name="messages"/> messages of the backlog with <paramref name="handle"/>
+    /// (a no-op when null); the processor is then stopped (drain, commit, leave).
+    /// </summary>
+    public async Task<Throughput> RunAsync(
+        string scenario,
+        Backlog backlog,
+        int messages,
+        OrderingMode ordering = OrderingMode.Key,
+        int concurrency = 64,
+        Func<CancellationToken, ValueTask>? handle = null)
+    {
+        var options = new ProcessorOptions
+        {
+            GroupId = $"engine-{Guid.NewGuid():N}",
+            Topics = [backlog.Topic],
+            Ordering = ordering,
+            MaxConcurrency = concurrency,
+            OnFailure = FailureAction.StopProcessor,
+        };
+        var meter = new ThroughputMeter(messages);
+        MessageHandler<byte[], byte[]> handler = handle is null
+            ? (_, _) =>
+            {
+                meter.Count();
+                return ValueTask.CompletedTask;
+            }
+        : async (_, cancellationToken) =>
+            {
+                await handle(cancellationToken).ConfigureAwait(false);
+                meter.Count();
+            };
+
+        using var stop = new CancellationTokenSource();
+        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler);
+        var running = processor.RunAsync(stop.Token);
+        var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        if (finished != meter.Reached)
+        {
+            throw new TimeoutException($"{scenario}: the engine did not handle {messages} messages of '{backlog.Topic}' in time.");
+        }
+
+        return meter.Result(scenario);
+    }
+}

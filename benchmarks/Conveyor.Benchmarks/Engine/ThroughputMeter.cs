@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// Counts handled messages from any thread and times the run from the first message to the
+/// target-th, so group joins and shutdown stay out of the figure.
+/// </summary>
+internal sealed class ThroughputMeter
+{
+    private readonly int _target;
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TimeSpan _firstCpu;
+    private TimeSpan _lastCpu;
+    private long _first;
+    private long _last;
+    private int _count;
+
+    public ThroughputMeter(int target)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(target, 2);
+        _target = target;
+    }
+
+    /// <summary>Completes when the target is reached.</summary>
+    public Task Reached => _reached.Task;
+
+    public bool IsDone => Volatile.Read(ref _count) >= _target;
+
+    /// <summary>Counts one message; true while the target is not yet reached.</summary>
+    public bool Count()
+    {
+        var count = Interlocked.Increment(ref _count);
+        if (count == 1)
+        {
+            Volatile.Write(ref _first, Stopwatch.GetTimestamp());
+            _firstCpu = Environment.CpuUsage.TotalTime;
+        }
+        else if (count == _target)
+        {
+            Volatile.Write(ref _last, Stopwatch.GetTimestamp());
+            _lastCpu = Environment.CpuUsage.TotalTime;
+            _reached.TrySetResult();
+        }
+
+        return count < _target;
+    }
+
+    /// <summary>The result once <see cref="Reached"/> completed.</summary>
+    public Throughput Result(string scenario) =>
+        new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu);
+}
+
+/// <summary>
+/// Messages handled in a time (between the first and the last of them), and the CPU time the
+/// whole process (embedded broker included) used meanwhile: steadier than throughput on a busy machine.
+/// </summary>
+internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapsed, TimeSpan Cpu)
+{
+    public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
+
+    public double CpuMicrosecondsPerMessage => Cpu.TotalMicroseconds / (Messages - 1);
+}
