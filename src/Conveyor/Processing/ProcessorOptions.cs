@@ -24,6 +24,17 @@ public sealed record ProcessorOptions
     /// <summary>How often finished offsets are committed (also on revoke and on stop). Default 5 s.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Also commit as soon as this many messages finished since the last commit, without waiting
+    /// for <see cref="CommitInterval"/>; null (the default) commits on the interval only. Bounds the
+    /// work handled again after a crash to about this many messages per processor (plus running
+    /// ones, and finished ones behind an unfinished one: a commit never passes those).
+    /// </summary>
+    public int? CommitEveryMessages { get; init; }
+
+    /// <summary>Whether the poll loop waits for each commit. Default <see cref="OffsetCommitMode.Synchronous"/>.</summary>
+    public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
+
     /// <summary>How long a revoke waits for the revoked partitions' running handlers before committing what is finished. Default 30 s.</summary>
     public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -73,6 +84,10 @@ public sealed record ProcessorOptions
         Require(problems, Enum.IsDefined(OnFailure), $"OnFailure must be one of {string.Join(", ", Enum.GetNames<FailureAction>())}; it is {OnFailure}.");
         Require(problems, MaxConcurrency is >= 1 and <= 100_000, $"MaxConcurrency must be between 1 and 100000; it is {MaxConcurrency}.");
         Require(problems, CommitInterval >= TimeSpan.FromMilliseconds(10), $"CommitInterval must be at least 10 ms; it is {CommitInterval}.");
+        Require(problems, CommitEveryMessages is null or >= 1, $"CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is {CommitEveryMessages}.");
+        Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
+        Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
+            "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");
         Require(problems, RevokeTimeout > TimeSpan.Zero, $"RevokeTimeout must be positive; it is {RevokeTimeout}.");
         Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
