@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
 using Conveyor.Serialization;
 
@@ -85,10 +86,11 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             : null;
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _handler, _keys, _values, deadLetters, _observer);
-        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, _observer);
+        var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
+        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, schedule, _observer);
 
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, stopping, abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, schedule, stopping, abort.Token), CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -119,7 +121,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, CancellationTokenSource stopping, CancellationToken abort)
+    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, CommitSchedule schedule, CancellationTokenSource stopping, CancellationToken abort)
     {
         await foreach (var item in dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -141,6 +143,10 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             }
 
             dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
+            if (outcome == ExecutionOutcome.Finished)
+            {
+                schedule.MessageFinished();
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Engine;
 
@@ -21,13 +22,15 @@ internal sealed partial class PollLoop : IDisposable
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<WorkItem> _batch = new(MaxBatch);
-    private DateTime _nextCommit;
+    private readonly CommitSchedule _schedule;
+    private readonly AsyncCommitter? _asyncCommits;
     private bool _allPaused;
 
-    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, IProcessorObserver observer)
+    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, CommitSchedule schedule, IProcessorObserver observer)
     {
         _options = options;
         _dispatcher = dispatcher;
+        _schedule = schedule;
         _observer = observer;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
@@ -36,6 +39,7 @@ internal sealed partial class PollLoop : IDisposable
             .SetErrorHandler(OnError)
             .SetLogHandler((_, _) => { })
             .Build();
+        _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
@@ -45,13 +49,13 @@ internal sealed partial class PollLoop : IDisposable
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
     {
         _consumer.Subscribe(_options.Topics);
-        _nextCommit = DateTime.UtcNow + _options.CommitInterval;
+        _schedule.Restart(DateTime.UtcNow);
         try
         {
             while (!stopping.IsCancellationRequested && Fatal is null)
             {
                 ApplyBackPressure();
-                if (DateTime.UtcNow >= _nextCommit)
+                if (_schedule.IsDue(DateTime.UtcNow))
                 {
                     CommitFinished(_partitions.Values);
                 }
@@ -217,7 +221,7 @@ internal sealed partial class PollLoop : IDisposable
             drained.Wait(TimeSpan.FromSeconds(5));
         }
 
-        CommitFinished(partitions);
+        CommitFinished(partitions, final: true);
         try
         {
             _consumer.Close(); // leaves the group now, so the others need not wait for a session timeout
