@@ -43,6 +43,24 @@ public class ProcessorOptionsTests
     }
 
     [Fact]
+    public void Commit_options_are_checked_together()
+    {
+        var options = Valid with
+        {
+            CommitEveryMessages = 0,
+            CommitMode = OffsetCommitMode.Asynchronous,
+            Guarantee = DeliveryGuarantee.AtMostOnce,
+        };
+
+        var problems = options.Validate();
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is 0", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce", StringComparison.Ordinal));
+        Assert.Empty((Valid with { CommitEveryMessages = 1, CommitMode = OffsetCommitMode.Asynchronous }).Validate());
+    }
+
+    [Fact]
     public void A_dead_letter_topic_equal_to_the_source_topic_is_refused()
     {
         var problems = (Valid with { DeadLetterTopic = "orders" }).Validate();
