@@ -15,6 +15,8 @@ public class CommandLineTests
     [InlineData("broker", "--brokers", "0")]
     [InlineData("demo", "--messages", "0")]
     [InlineData("pipe", "-b", "127.0.0.1:1")]
+    [InlineData("consume", "--commit-every", "0")]
+    [InlineData("consume", "--commit-mode", "Sometimes")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--transform", "reverse")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--max-messages", "0")]
     public async Task Bad_usage_prints_the_problem_and_usage_and_exits_2(params string[] args)
