@@ -50,6 +50,9 @@ public sealed record ProcessorOptions
     /// <summary>Bytes of fetched, unfinished messages (keys and values) before every partition is paused. Default 64 MiB.</summary>
     public long MaxBufferedBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>How a <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/> groups messages into batches; unused by other processors.</summary>
+    public Batching.BatchOptions Batch { get; init; } = new();
+
     /// <summary>Retries of failed handler calls.</summary>
     public RetryOptions Retry { get; init; } = new();
 
@@ -96,6 +99,9 @@ public sealed record ProcessorOptions
         Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
         Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
         Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
+        Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
+        Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
+        Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
         if (OnFailure == FailureAction.DeadLetter)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");
