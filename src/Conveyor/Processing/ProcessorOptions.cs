@@ -35,6 +35,16 @@ public sealed record ProcessorOptions
     /// <summary>Whether the poll loop waits for each commit. Default <see cref="OffsetCommitMode.Synchronous"/>.</summary>
     public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
 
+    /// <summary>
+    /// <see cref="DeliveryGuarantee.ExactlyOnce"/> only: the producer's <c>transactional.id</c>. Unique
+    /// per running instance and stable across its restarts, so that a restarted instance fences its
+    /// own zombie.
+    /// </summary>
+    public string? TransactionalId { get; init; }
+
+    /// <summary><see cref="DeliveryGuarantee.ExactlyOnce"/> only: how long transactional calls (init, send offsets, commit, abort) may take. Default 30 s.</summary>
+    public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a revoke waits for the revoked partitions' running handlers before committing what is finished. Default 30 s.</summary>
     public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -91,6 +101,15 @@ public sealed record ProcessorOptions
         Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
         Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
             "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");
+        if (Guarantee == DeliveryGuarantee.ExactlyOnce)
+        {
+            Require(problems, !string.IsNullOrWhiteSpace(TransactionalId), "TransactionalId is missing: ExactlyOnce needs a transactional.id, unique per running instance.");
+            Require(problems, Ordering == OrderingMode.Partition,
+                $"ExactlyOnce needs Ordering Partition (it is {Ordering}): a transaction commits outputs with offsets, and an offset cannot cover a message finished after an unfinished one, so its outputs would be committed twice after a crash.");
+            Require(problems, CommitMode == OffsetCommitMode.Synchronous, "ExactlyOnce commits offsets inside transactions: CommitMode must be Synchronous.");
+            Require(problems, TransactionTimeout >= TimeSpan.FromSeconds(1), $"TransactionTimeout must be at least 1 s; it is {TransactionTimeout}.");
+        }
+
         Require(problems, RevokeTimeout > TimeSpan.Zero, $"RevokeTimeout must be positive; it is {RevokeTimeout}.");
         Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
