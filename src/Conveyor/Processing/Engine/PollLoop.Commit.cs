@@ -17,6 +17,12 @@ internal sealed partial class PollLoop
     private void CommitFinished(IEnumerable<PartitionState> partitions, bool final = false)
     {
         _schedule.Restart(DateTime.UtcNow);
+        if (_transactions is not null)
+        {
+            CommitTransaction();
+            return;
+        }
+
         var offsets = new List<TopicPartitionOffset>();
         var states = new List<PartitionState>();
         foreach (var partition in partitions)

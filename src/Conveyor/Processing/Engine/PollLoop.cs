@@ -24,10 +24,12 @@ internal sealed partial class PollLoop : IDisposable
     private readonly List<WorkItem> _batch = new(MaxBatch);
     private readonly CommitSchedule _schedule;
     private readonly AsyncCommitter? _asyncCommits;
+    private readonly Transactions.TransactionCoordinator? _transactions;
     private bool _allPaused;
 
-    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, CommitSchedule schedule, IProcessorObserver observer)
+    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, CommitSchedule schedule, IProcessorObserver observer, Transactions.TransactionCoordinator? transactions = null)
     {
+        _transactions = transactions;
         _options = options;
         _dispatcher = dispatcher;
         _schedule = schedule;
@@ -55,7 +57,7 @@ internal sealed partial class PollLoop : IDisposable
             while (!stopping.IsCancellationRequested && Fatal is null)
             {
                 ApplyBackPressure();
-                if (_schedule.IsDue(DateTime.UtcNow))
+                if (_schedule.IsDue(DateTime.UtcNow) || _transactions?.AbortRequested == true)
                 {
                     CommitFinished(_partitions.Values);
                 }
