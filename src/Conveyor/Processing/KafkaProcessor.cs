@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
+using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
 
 namespace Conveyor.Processing;
@@ -22,6 +23,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     private readonly IDeserializer<TKey> _keys;
     private readonly IDeserializer<TValue> _values;
     private readonly IProcessorObserver _observer;
+    private readonly TransactionCoordinator? _transactions;
     private int _started;
 
     /// <summary>Creates a processor; checks the options and the client properties before anything connects.</summary>
@@ -39,11 +41,30 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, keyDeserializer, valueDeserializer, observer, transactions: null)
+    {
+    }
+
+    /// <summary>With <paramref name="transactions"/>: commits go into its transactions (exactly-once forwarding).</summary>
+    internal KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        IDeserializer<TKey>? keyDeserializer,
+        IDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer,
+        TransactionCoordinator? transactions,
+        bool validateOnly = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
         var problems = options.Validate().ToList();
+        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && transactions is null && !validateOnly)
+        {
+            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
+        }
+
         try
         {
             client.Validate();
@@ -64,6 +85,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         _keys = keyDeserializer ?? DefaultDeserializer<TKey>();
         _values = valueDeserializer ?? DefaultDeserializer<TValue>();
         _observer = observer ?? new SilentObserver();
+        _transactions = transactions;
     }
 
     /// <summary>
@@ -87,10 +109,11 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _handler, _keys, _values, deadLetters, _observer);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
-        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, schedule, _observer);
+        using var poll = new PollLoop(ConsumerConfig(), _options, dispatcher, schedule, _observer, _transactions);
+        var gate = _transactions?.Gate;
 
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, schedule, stopping, abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, schedule, gate, stopping, abort.Token), CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -121,12 +144,19 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, CommitSchedule schedule, CancellationTokenSource stopping, CancellationToken abort)
+    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, CommitSchedule schedule, TransactionGate? gate, CancellationTokenSource stopping, CancellationToken abort)
     {
         await foreach (var item in dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            if (gate is not null)
+            {
+                // Exactly-once: no message runs while a transaction commits.
+                await gate.EnterAsync().ConfigureAwait(false);
+            }
+
             if (!dispatcher.TryStart(item))
             {
+                gate?.Exit();
                 continue;
             }
 
@@ -147,6 +177,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             {
                 schedule.MessageFinished();
             }
+
+            gate?.Exit();
         }
     }
 

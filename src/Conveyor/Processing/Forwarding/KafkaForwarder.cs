@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Forwarding;
 
@@ -43,7 +44,7 @@ public sealed class KafkaForwarder<TKey, TValue>
         ArgumentNullException.ThrowIfNull(handler);
 
         // Validates the options and properties now, so that mistakes surface before RunAsync.
-        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => ValueTask.CompletedTask, keyDeserializer, valueDeserializer, observer);
+        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => ValueTask.CompletedTask, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
         _client = client;
         _options = options;
         _handler = handler;
@@ -62,14 +63,24 @@ public sealed class KafkaForwarder<TKey, TValue>
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var forwardingObserver = _observer as IForwardingObserver;
-        using var producer = new OutputProducer(_client, error =>
+        void OnProducerError(Error error)
         {
             _observer?.OnError(error);
             if (error.IsFatal)
             {
                 StopOnFatal(error, stopping);
             }
-        });
+        }
+
+        using var transactions = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
+            ? new TransactionCoordinator(_client, _options, _observer, OnProducerError)
+            : null;
+        if (transactions is not null)
+        {
+            await Task.Run(transactions.Start, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        using var producer = transactions is null ? new OutputProducer(_client, OnProducerError) : new OutputProducer(transactions.Producer);
 
         var processor = new KafkaProcessor<TKey, TValue>(_client, _options, async (message, ct) =>
         {
@@ -86,9 +97,18 @@ public sealed class KafkaForwarder<TKey, TValue>
                 StopOnFatal(fatal, stopping);
                 throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
             }
+            catch (OutputDeliveryException e) when (transactions is not null)
+            {
+                // The transaction cannot commit any more: it is aborted and the partitions rewound,
+                // so this message runs again in the next transaction (its finish here never counts).
+                transactions.RequestAbort(e.Errors[0]);
+                return;
+            }
+
+            transactions?.Produced();
 
             forwardingObserver?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
-        }, _keys, _values, _observer);
+        }, _keys, _values, _observer, transactions);
 
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)

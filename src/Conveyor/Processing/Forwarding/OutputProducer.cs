@@ -11,9 +11,17 @@ namespace Conveyor.Processing.Forwarding;
 internal sealed class OutputProducer : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly bool _owned;
+
+    /// <summary>Writes through a producer owned by someone else (the transactional one of an exactly-once forwarder).</summary>
+    public OutputProducer(IProducer<byte[]?, byte[]?> producer)
+    {
+        _producer = producer;
+    }
 
     public OutputProducer(KafkaClientProperties client, Action<Error> onError)
     {
+        _owned = true;
         var config = client.ToDictionary(
         [
             new("enable.idempotence", "true"),
@@ -70,6 +78,11 @@ internal sealed class OutputProducer : IDisposable
 
     public void Dispose()
     {
+        if (!_owned)
+        {
+            return;
+        }
+
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
     }
