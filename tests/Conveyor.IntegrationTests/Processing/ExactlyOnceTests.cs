@@ -94,6 +94,33 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, values.Count);
     }
 
+    [Fact]
+    public async Task A_fenced_producer_stops_the_processor_with_a_clear_error__the_mock_only_replays_the_error_code()
+    {
+        var input = kafka.CreateTopic(partitions: 1);
+        var output = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, Enumerable.Range(0, 10).Select(i => ((string?)"k", $"m{i}")));
+
+        // A real broker answers PRODUCER_FENCED once a newer producer took the transactional id;
+        // the mock does not fence, so the answer is injected into the transaction's commit.
+        kafka.Cluster.InjectRequestErrors(KafkaApiKey.EndTxn, ErrorCode.ProducerFenced);
+        var recorder = new TransactionRecorder();
+        var forwarder = new KafkaForwarder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), Options(input, Names.Unique("group")), (message, _) =>
+            ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, message.Value)]), observer: recorder);
+        try
+        {
+            var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => forwarder.RunAsync().WaitAsync(Timeouts.Flow * 2));
+            Assert.Contains("fenced", stopped.Message, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            kafka.Cluster.ClearRequestErrors(KafkaApiKey.EndTxn);
+        }
+
+        Assert.Empty(recorder.Transactions);
+        Assert.Empty(recorder.Aborts); // fatal: not aborted and retried, stopped
+    }
+
     private static ProcessorOptions Options(string topic, string group) => new()
     {
         GroupId = group,
