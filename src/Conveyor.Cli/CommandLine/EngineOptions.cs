@@ -43,7 +43,7 @@ internal sealed class EngineOptions
 
     public Option<DeliveryGuarantee> Guarantee { get; } = new("--guarantee")
     {
-        Description = "AtLeastOnce: commit only finished messages; AtMostOnce: commit before handling (lossy by design)",
+        Description = "AtLeastOnce: commit only finished messages; AtMostOnce: commit before handling (lossy by design); ExactlyOnce: pipe only, outputs and offsets in one transaction",
         DefaultValueFactory = _ => DeliveryGuarantee.AtLeastOnce,
     };
 

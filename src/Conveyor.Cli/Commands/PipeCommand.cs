@@ -45,9 +45,14 @@ internal static class PipeCommand
             DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
         };
 
+        var transactionalId = new Option<string?>("--transactional-id")
+        {
+            Description = "With --guarantee ExactlyOnce (and --ordering Partition): the producer's transactional.id, unique per running instance",
+        };
+
         var command = new Command("pipe", "Forward a topic to one or more topics, transformed; offsets pass only once every output is acknowledged")
         {
-            to, transform, maxMessages, messages, timeout,
+            to, transform, maxMessages, messages, timeout, transactionalId,
         };
         kafka.AddTo(command, withGroup: true);
         engine.AddTo(command);
@@ -60,7 +65,7 @@ internal static class PipeCommand
                 throw new CommandFailedException($"--to must name topics other than the input topic '{topic}' (forwarding a topic to itself would loop).", ExitCodes.Usage);
             }
 
-            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
+            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group)) with { TransactionalId = context.Get(transactionalId) };
             var pipe = new PipeSettings(processor, outputs, context.Get(transform), context.Get(maxMessages));
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions

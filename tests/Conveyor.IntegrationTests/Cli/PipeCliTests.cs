@@ -40,4 +40,15 @@ public class PipeCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow * 2));
         Assert.Contains("pipe finished: forwarded 12 messages to a (12 records), b (12 records)", pipe.Output.Lines);
     }
+
+    [Fact]
+    public async Task Pipe_with_exactly_once_runs_its_sample_in_transactions_on_an_embedded_broker()
+    {
+        await using var pipe = CliProcess.Start(
+            "pipe", "--topic", "in", "--to", "a", "-n", "12", "--commit-interval", "00:00:00.100",
+            "--guarantee", "ExactlyOnce", "--ordering", "Partition", "--transactional-id", "pipe-test");
+
+        Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow * 2));
+        Assert.Contains("pipe finished: forwarded 12 messages to a (12 records)", pipe.Output.Lines);
+    }
 }

@@ -88,6 +88,16 @@ public class CommandLineTests
         Assert.Contains("--to must name topics other than the input topic 'in'", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Pipe_with_exactly_once_names_what_it_needs()
+    {
+        var (exitCode, _, errors) = await Run("pipe", "--to", "out", "--guarantee", "ExactlyOnce");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("TransactionalId is missing", errors, StringComparison.Ordinal);
+        Assert.Contains("ExactlyOnce needs Ordering Partition", errors, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output, string Errors)> Run(params string[] args)
     {
         using var output = new StringWriter();
