@@ -185,7 +185,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     private ConsumerConfig ConsumerConfig()
     {
         // The engine decides what is committed and when: librdkafka must neither store nor commit on its own.
-        var config = _client.ToDictionary([new("auto.offset.reset", "earliest")]);
+        // read_committed (librdkafka's default, stated here because exactly-once chains rely on it):
+        // records of aborted transactions are never handled.
+        var config = _client.ToDictionary([new("auto.offset.reset", "earliest"), new("isolation.level", "read_committed")]);
         config["group.id"] = _options.GroupId;
         config["enable.auto.commit"] = "false";
         config["enable.auto.offset.store"] = "false";
