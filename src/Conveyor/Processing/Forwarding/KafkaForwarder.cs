@@ -77,7 +77,16 @@ public sealed class KafkaForwarder<TKey, TValue>
             : null;
         if (transactions is not null)
         {
-            await Task.Run(transactions.Start, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await Task.Run(transactions.Start, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (KafkaException e)
+            {
+                throw new ProcessorStoppedException(
+                    $"Could not start transactions with transactional.id '{_options.TransactionalId}': {e.Error.Code}: {e.Error.Reason}. "
+                    + "Exactly-once needs brokers that support transactions and a transactional.id this client may use.", e);
+            }
         }
 
         using var producer = transactions is null ? new OutputProducer(_client, OnProducerError) : new OutputProducer(transactions.Producer);
