@@ -95,6 +95,33 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_restarted_forwarder_with_the_same_transactional_id_recovers_and_loses_nothing__the_mock_restarts_from_the_beginning()
+    {
+        const int count = 200;
+        var input = kafka.CreateTopic(partitions: 2);
+        var output = kafka.CreateTopic(partitions: 2);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, Enumerable.Range(0, count).Select(i => ((string?)$"key-{i % 5}", $"m{i}")));
+        var options = Options(input, group) with { CommitEveryMessages = 10 };
+        ForwardingHandler<string, string> handler = (message, _) =>
+            ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, message.Value)]);
+
+        // The first instance stops after a few transactions (its open one is aborted or committed by the stop).
+        var first = new TransactionRecorder();
+        await RunUntil(options, first, handler, () => first.Transactions.Count >= 3);
+
+        // The same transactional id again: InitTransactions fences what the first left behind; on a
+        // real broker it resumes at the first instance's last transaction, on the mock at the start.
+        var second = new TransactionRecorder();
+        await RunUntil(options, second, handler, () => second.TransactionCommittedSum >= count);
+
+        Assert.Empty(second.Aborts);
+        var values = KafkaTestClient.ReadUntil(kafka.Cluster.BootstrapServers, output, read => read.Select(r => r.Message.Value).Distinct().Count() >= count, Timeouts.Flow)
+            .Select(r => r.Message.Value!).ToHashSet();
+        Assert.Equal(count, values.Count);
+    }
+
+    [Fact]
     public async Task A_fenced_producer_stops_the_processor_with_a_clear_error__the_mock_only_replays_the_error_code()
     {
         var input = kafka.CreateTopic(partitions: 1);
@@ -121,6 +148,9 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         Assert.Empty(recorder.Aborts); // fatal: not aborted and retried, stopped
     }
 
+    // A member joining after another left waits up to session.timeout.ms on the embedded broker.
+    private KafkaClientProperties Client => new(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]);
+
     private static ProcessorOptions Options(string topic, string group) => new()
     {
         GroupId = group,
@@ -142,7 +172,7 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
                 conditionMet.TrySetResult();
             }
         };
-        var forwarder = new KafkaForwarder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, handler, observer: recorder);
+        var forwarder = new KafkaForwarder<string, string>(Client, options, handler, observer: recorder);
         var running = forwarder.RunAsync(stop.Token);
         try
         {
