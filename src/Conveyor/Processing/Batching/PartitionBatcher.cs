@@ -100,7 +100,8 @@ internal sealed class PartitionBatcher<TKey, TValue> : IDisposable
             _running = false;
             _open.InsertRange(0, again);
             _openBytes += again.Sum(e => (long)e.Message.SerializedSize);
-            if (!TryStartLocked() && _open.Count > 0 && !_disposed)
+            // Messages handed back after a failure already waited for a batch: they go next, at once.
+            if (!TryStartLocked(waitedEnough: again.Count > 0) && _open.Count > 0 && !_disposed)
             {
                 var waited = DateTime.UtcNow - _open.Min(e => e.ArrivedAt);
                 _timer.Change(_options.MaxWait - waited > TimeSpan.Zero ? _options.MaxWait - waited : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
