@@ -15,6 +15,11 @@ internal sealed partial class PollLoop
     {
         var partitions = _partitions.Values;
         var transactions = _transactions!;
+        if (transactions.Fatal is not null)
+        {
+            return; // already reported and stopping: nothing can be committed any more
+        }
+
         if (!transactions.Gate.Close(_options.RevokeTimeout))
         {
             transactions.Gate.Open();
