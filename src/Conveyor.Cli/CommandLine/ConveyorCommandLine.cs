@@ -21,6 +21,7 @@ internal static class ConveyorCommandLine
             ProduceCommand.Create(),
             ConsumeCommand.Create(),
             DemoCommand.Create(),
+            PipeCommand.Create(),
             VerifyCommand.Create(),
             VerifyWorkerCommand.Create(),
         };

@@ -43,7 +43,7 @@ internal sealed class EngineOptions
 
     public Option<DeliveryGuarantee> Guarantee { get; } = new("--guarantee")
     {
-        Description = "AtLeastOnce: commit only finished messages; AtMostOnce: commit before handling (lossy by design)",
+        Description = "AtLeastOnce: commit only finished messages; AtMostOnce: commit before handling (lossy by design); ExactlyOnce: pipe only, outputs and offsets in one transaction",
         DefaultValueFactory = _ => DeliveryGuarantee.AtLeastOnce,
     };
 
@@ -53,8 +53,21 @@ internal sealed class EngineOptions
         DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
     }.MustBe(v => v >= TimeSpan.FromMilliseconds(10), "at least 00:00:00.010");
 
+    public Option<int?> CommitEvery { get; } = new Option<int?>("--commit-every")
+    {
+        Description = "Also commit as soon as this many messages finished since the last commit",
+    }.MustBe(v => v is null or >= 1, "1 or more");
+
+    public Option<OffsetCommitMode> CommitMode { get; } = new("--commit-mode")
+    {
+        Description = "Synchronous: the poll loop waits for each commit; Asynchronous: commits are sent in the background, in order, never backwards",
+        DefaultValueFactory = _ => OffsetCommitMode.Synchronous,
+    };
+
     public void AddTo(Command command)
     {
+        command.Add(CommitEvery);
+        command.Add(CommitMode);
         command.Add(Ordering);
         command.Add(Concurrency);
         command.Add(MaxAttempts);
@@ -73,6 +86,8 @@ internal sealed class EngineOptions
         MaxConcurrency = context.Get(Concurrency),
         Guarantee = context.Get(Guarantee),
         CommitInterval = context.Get(CommitInterval),
+        CommitEveryMessages = context.Get(CommitEvery),
+        CommitMode = context.Get(CommitMode),
         OnFailure = context.Get(OnFailure),
         DeadLetterTopic = context.Get(DeadLetterTopic),
         Retry = new RetryOptions

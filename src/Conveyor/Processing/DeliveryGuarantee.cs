@@ -11,4 +11,13 @@ public enum DeliveryGuarantee
     /// messages being handled; nothing is handled twice. Failures are still reported, never retried.
     /// </summary>
     AtMostOnce,
+
+    /// <summary>
+    /// Consume, transform, produce in Kafka transactions (a <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/> only):
+    /// outputs and input offsets are committed together, so each input's outputs appear exactly once
+    /// to read_committed consumers. Needs <see cref="ProcessorOptions.TransactionalId"/> and
+    /// <see cref="OrderingMode.Partition"/>. Holds only on a real broker; the embedded one accepts
+    /// transactions without enforcing them.
+    /// </summary>
+    ExactlyOnce,
 }

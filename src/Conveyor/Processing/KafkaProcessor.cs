@@ -1,7 +1,9 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
+using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
+using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
 
 namespace Conveyor.Processing;
@@ -22,6 +24,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     private readonly IDeserializer<TKey> _keys;
     private readonly IDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
+    private readonly TransactionCoordinator? _transactions;
     private int _started;
 
     /// <summary>Creates a processor; checks the options and the client properties before anything connects.</summary>
@@ -39,11 +42,30 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, keyDeserializer, valueDeserializer, observer, transactions: null)
+    {
+    }
+
+    /// <summary>With <paramref name="transactions"/>: commits go into its transactions (exactly-once forwarding).</summary>
+    internal KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        IDeserializer<TKey>? keyDeserializer,
+        IDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer,
+        TransactionCoordinator? transactions,
+        bool validateOnly = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
         var problems = options.Validate().ToList();
+        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && transactions is null && !validateOnly)
+        {
+            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
+        }
+
         try
         {
             client.Validate();
@@ -65,6 +87,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         _values = valueDeserializer ?? DefaultDeserializer<TValue>();
         var properties = client.ToDictionary();
         _telemetry = new ProcessorTelemetry(observer ?? new SilentObserver(), options.GroupId, text => SecretProperties.Redact(text, properties));
+        _transactions = transactions;
     }
 
     /// <summary>A snapshot of the processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
@@ -106,10 +129,12 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             : null;
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
-        using var poll = new PollLoop(ConsumerSettings.For(_client, _options), _options, dispatcher, _telemetry, _telemetry);
+        var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
+        using var poll = new PollLoop(ConsumerSettings.For(_client, _options), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
+        var gate = _transactions?.Gate;
 
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, _telemetry, stopping, abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token), CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -140,12 +165,26 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static async Task WorkAsync(Dispatcher dispatcher, MessageExecutor<TKey, TValue> executor, ProcessorTelemetry telemetry, CancellationTokenSource stopping, CancellationToken abort)
+    private static async Task WorkAsync(
+        Dispatcher dispatcher,
+        MessageExecutor<TKey, TValue> executor,
+        ProcessorTelemetry telemetry,
+        CommitSchedule schedule,
+        TransactionGate? gate,
+        CancellationTokenSource stopping,
+        CancellationToken abort)
     {
         await foreach (var item in dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            if (gate is not null)
+            {
+                // Exactly-once: no message runs while a transaction commits.
+                await gate.EnterAsync().ConfigureAwait(false);
+            }
+
             if (!dispatcher.TryStart(item))
             {
+                gate?.Exit();
                 continue;
             }
 
@@ -172,6 +211,12 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             }
 
             dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
+            if (outcome == ExecutionOutcome.Finished)
+            {
+                schedule.MessageFinished();
+            }
+
+            gate?.Exit();
         }
     }
 

@@ -17,6 +17,7 @@ public sealed class MessageContext<TKey, TValue>
         Headers = source.Message.Headers ?? [];
         Timestamp = source.Message.Timestamp;
         Attempt = attempt;
+        SerializedSize = (source.Message.Key?.Length ?? 0) + (source.Message.Value?.Length ?? 0);
     }
 
     /// <summary>The topic it came from.</summary>
@@ -42,4 +43,7 @@ public sealed class MessageContext<TKey, TValue>
 
     /// <summary>Which attempt this is: 1 the first time, 2 on the first retry, ...</summary>
     public int Attempt { get; }
+
+    /// <summary>Bytes of the key and value as fetched, for batch size limits.</summary>
+    internal int SerializedSize { get; }
 }

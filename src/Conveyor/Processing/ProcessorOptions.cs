@@ -24,6 +24,27 @@ public sealed record ProcessorOptions
     /// <summary>How often finished offsets are committed (also on revoke and on stop). Default 5 s.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Also commit as soon as this many messages finished since the last commit, without waiting
+    /// for <see cref="CommitInterval"/>; null (the default) commits on the interval only. Bounds the
+    /// work handled again after a crash to about this many messages per processor (plus running
+    /// ones, and finished ones behind an unfinished one: a commit never passes those).
+    /// </summary>
+    public int? CommitEveryMessages { get; init; }
+
+    /// <summary>Whether the poll loop waits for each commit. Default <see cref="OffsetCommitMode.Synchronous"/>.</summary>
+    public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
+
+    /// <summary>
+    /// <see cref="DeliveryGuarantee.ExactlyOnce"/> only: the producer's <c>transactional.id</c>. Unique
+    /// per running instance and stable across its restarts, so that a restarted instance fences its
+    /// own zombie.
+    /// </summary>
+    public string? TransactionalId { get; init; }
+
+    /// <summary><see cref="DeliveryGuarantee.ExactlyOnce"/> only: how long transactional calls (init, send offsets, commit, abort) may take. Default 30 s.</summary>
+    public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a revoke waits for the revoked partitions' running handlers before committing what is finished. Default 30 s.</summary>
     public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -38,6 +59,9 @@ public sealed record ProcessorOptions
 
     /// <summary>Bytes of fetched, unfinished messages (keys and values) before every partition is paused. Default 64 MiB.</summary>
     public long MaxBufferedBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How a <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/> groups messages into batches; unused by other processors.</summary>
+    public Batching.BatchOptions Batch { get; init; } = new();
 
     /// <summary>Retries of failed handler calls.</summary>
     public RetryOptions Retry { get; init; } = new();
@@ -84,6 +108,19 @@ public sealed record ProcessorOptions
         Require(problems, Enum.IsDefined(OnFailure), $"OnFailure must be one of {string.Join(", ", Enum.GetNames<FailureAction>())}; it is {OnFailure}.");
         Require(problems, MaxConcurrency is >= 1 and <= 100_000, $"MaxConcurrency must be between 1 and 100000; it is {MaxConcurrency}.");
         Require(problems, CommitInterval >= TimeSpan.FromMilliseconds(10), $"CommitInterval must be at least 10 ms; it is {CommitInterval}.");
+        Require(problems, CommitEveryMessages is null or >= 1, $"CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is {CommitEveryMessages}.");
+        Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
+        Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
+            "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");
+        if (Guarantee == DeliveryGuarantee.ExactlyOnce)
+        {
+            Require(problems, !string.IsNullOrWhiteSpace(TransactionalId), "TransactionalId is missing: ExactlyOnce needs a transactional.id, unique per running instance.");
+            Require(problems, Ordering == OrderingMode.Partition,
+                $"ExactlyOnce needs Ordering Partition (it is {Ordering}): a transaction commits outputs with offsets, and an offset cannot cover a message finished after an unfinished one, so its outputs would be committed twice after a crash.");
+            Require(problems, CommitMode == OffsetCommitMode.Synchronous, "ExactlyOnce commits offsets inside transactions: CommitMode must be Synchronous.");
+            Require(problems, TransactionTimeout >= TimeSpan.FromSeconds(1), $"TransactionTimeout must be at least 1 s; it is {TransactionTimeout}.");
+        }
+
         Require(problems, RevokeTimeout > TimeSpan.Zero, $"RevokeTimeout must be positive; it is {RevokeTimeout}.");
         Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
@@ -98,6 +135,9 @@ public sealed record ProcessorOptions
         Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
         Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
         Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
+        Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
+        Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
+        Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
         if (OnFailure == FailureAction.DeadLetter)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");

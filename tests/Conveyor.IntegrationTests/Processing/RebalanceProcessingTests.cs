@@ -15,7 +15,9 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
     [InlineData("eager")]
     [InlineData("cooperative")]
     [InlineData("kip848")]
-    public async Task A_member_joining_mid_stream_loses_nothing(string protocol)
+    [InlineData("cooperative", OffsetCommitMode.Asynchronous)]
+    [InlineData("kip848", OffsetCommitMode.Asynchronous)]
+    public async Task A_member_joining_mid_stream_loses_nothing(string protocol, OffsetCommitMode commitMode = OffsetCommitMode.Synchronous)
     {
         const int count = 3_000;
         var topic = kafka.CreateTopic(partitions: 6);
@@ -53,7 +55,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
             }
         };
         var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, Protocol(protocol));
-        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8 };
+        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode };
         var firstObserver = new RecordingObserver();
         var bothMembers = new RecordingObserver();
 

@@ -23,7 +23,11 @@ internal static class KafkaTestClient
     }
 
     /// <summary>Reads exactly <paramref name="count"/> messages of a topic from the beginning.</summary>
-    public static List<ConsumeResult<string?, string?>> ReadAll(string bootstrap, string topic, int count, TimeSpan timeout)
+    public static List<ConsumeResult<string?, string?>> ReadAll(string bootstrap, string topic, int count, TimeSpan timeout) =>
+        ReadUntil(bootstrap, topic, read => read.Count >= count, timeout);
+
+    /// <summary>Reads a topic from the beginning until <paramref name="enough"/> holds for what was read, or the timeout passes.</summary>
+    public static List<ConsumeResult<string?, string?>> ReadUntil(string bootstrap, string topic, Func<List<ConsumeResult<string?, string?>>, bool> enough, TimeSpan timeout)
     {
         using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
         {
@@ -35,7 +39,7 @@ internal static class KafkaTestClient
         consumer.Subscribe(topic);
         var results = new List<ConsumeResult<string?, string?>>();
         var deadline = DateTime.UtcNow + timeout;
-        while (results.Count < count && DateTime.UtcNow < deadline)
+        while (!enough(results) && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
             {

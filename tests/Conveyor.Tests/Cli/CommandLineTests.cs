@@ -14,6 +14,11 @@ public class CommandLineTests
     [InlineData("broker", "--topic", "rust:0")]
     [InlineData("broker", "--brokers", "0")]
     [InlineData("demo", "--messages", "0")]
+    [InlineData("pipe", "-b", "127.0.0.1:1")]
+    [InlineData("consume", "--commit-every", "0")]
+    [InlineData("consume", "--commit-mode", "Sometimes")]
+    [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--transform", "reverse")]
+    [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--max-messages", "0")]
     public async Task Bad_usage_prints_the_problem_and_usage_and_exits_2(params string[] args)
     {
         var (exitCode, output, errors) = await Run(args);
@@ -72,6 +77,25 @@ public class CommandLineTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains("--commit manual", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pipe_refuses_to_forward_a_topic_to_itself()
+    {
+        var (exitCode, _, errors) = await Run("pipe", "-b", "127.0.0.1:1", "--topic", "in", "--to", "out", "--to", "in");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--to must name topics other than the input topic 'in'", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pipe_with_exactly_once_names_what_it_needs()
+    {
+        var (exitCode, _, errors) = await Run("pipe", "--to", "out", "--guarantee", "ExactlyOnce");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("TransactionalId is missing", errors, StringComparison.Ordinal);
+        Assert.Contains("ExactlyOnce needs Ordering Partition", errors, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Output, string Errors)> Run(params string[] args)

@@ -43,6 +43,49 @@ public class ProcessorOptionsTests
     }
 
     [Fact]
+    public void Commit_options_are_checked_together()
+    {
+        var options = Valid with
+        {
+            CommitEveryMessages = 0,
+            CommitMode = OffsetCommitMode.Asynchronous,
+            Guarantee = DeliveryGuarantee.AtMostOnce,
+        };
+
+        var problems = options.Validate();
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is 0", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce", StringComparison.Ordinal));
+        Assert.Empty((Valid with { CommitEveryMessages = 1, CommitMode = OffsetCommitMode.Asynchronous }).Validate());
+    }
+
+    [Fact]
+    public void Exactly_once_needs_a_transactional_id_partition_ordering_and_synchronous_commits()
+    {
+        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, CommitMode = OffsetCommitMode.Asynchronous };
+
+        var problems = options.Validate();
+
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("TransactionalId is missing", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("ExactlyOnce needs Ordering Partition (it is Key)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("ExactlyOnce commits offsets inside transactions: CommitMode must be Synchronous", StringComparison.Ordinal));
+        Assert.Empty((Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1", Ordering = OrderingMode.Partition }).Validate());
+    }
+
+    [Fact]
+    public void A_plain_processor_refuses_exactly_once()
+    {
+        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1", Ordering = OrderingMode.Partition };
+
+        var error = Assert.Throws<KafkaConfigurationException>(() =>
+            new KafkaProcessor<string, string>(new KafkaClientProperties("127.0.0.1:1"), options, (_, _) => ValueTask.CompletedTask));
+
+        Assert.Contains("use a KafkaForwarder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_dead_letter_topic_equal_to_the_source_topic_is_refused()
     {
         var problems = (Valid with { DeadLetterTopic = "orders" }).Validate();

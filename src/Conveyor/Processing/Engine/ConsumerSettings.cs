@@ -34,6 +34,10 @@ internal static class ConsumerSettings
     {
         yield return new("auto.offset.reset", "earliest");
 
+        // read_committed (librdkafka's default, stated because exactly-once chains rely on it):
+        // records of aborted transactions are never handled.
+        yield return new("isolation.level", "read_committed");
+
         // Statistics feed the consumer-lag gauge; set statistics.interval.ms=0 to turn them off.
         yield return new("statistics.interval.ms", "5000");
         yield return new("queued.min.messages", Format(Math.Clamp(options.MaxBufferedMessages, 1_000, 10_000_000)));

@@ -6,12 +6,24 @@ namespace Conveyor.Processing.Engine;
 /// <summary>Committing: only offsets below which every message is finished, never backwards.</summary>
 internal sealed partial class PollLoop
 {
+    /// <summary>How long a revoke or stop waits for asynchronous commits to land.</summary>
+    private static readonly TimeSpan AsyncCommitFlushTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Commits each partition's committable offset when it moved. Synchronous and on this thread
-    /// only, so commits are ordered and a later commit can never be overtaken by an earlier one.
+    /// Commits each partition's committable offset when it moved. Synchronous mode commits on this
+    /// thread only, so commits are ordered and a later commit can never be overtaken by an earlier
+    /// one; asynchronous mode hands them to the <see cref="Commits.AsyncCommitter"/>, which keeps
+    /// them ordered. <paramref name="final"/> (revoke, stop) waits until they have landed.
     /// </summary>
-    private void CommitFinished(IEnumerable<PartitionState> partitions)
+    private void CommitFinished(IEnumerable<PartitionState> partitions, bool final = false)
     {
+        _schedule.Restart(DateTime.UtcNow);
+        if (_transactions is not null)
+        {
+            CommitTransaction();
+            return;
+        }
+
         var offsets = new List<TopicPartitionOffset>();
         var states = new List<PartitionState>();
         foreach (var partition in partitions)
@@ -23,8 +35,15 @@ internal sealed partial class PollLoop
             }
         }
 
-        _nextCommit = DateTime.UtcNow + _options.CommitInterval;
-        if (offsets.Count > 0)
+        if (_asyncCommits is not null)
+        {
+            _asyncCommits.Request(offsets);
+            if (final && !_asyncCommits.Flush(AsyncCommitFlushTimeout))
+            {
+                _observer.OnError(new Error(ErrorCode.Local_TimedOut, $"Asynchronous commits did not finish within {AsyncCommitFlushTimeout}; their messages will be handled again."));
+            }
+        }
+        else if (offsets.Count > 0)
         {
             Commit(offsets, states);
         }
@@ -47,47 +66,52 @@ internal sealed partial class PollLoop
 
     private void Commit(List<TopicPartitionOffset> offsets, List<PartitionState> states)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            _consumer.Commit(offsets);
-            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: true);
-            Committed(offsets, states);
-        }
-        catch (TopicPartitionOffsetException e)
-        {
-            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
-            var succeeded = e.Results.Where(r => !r.Error.IsError).Select(r => r.TopicPartitionOffset).ToList();
-            Committed(succeeded, states);
-            foreach (var failed in e.Results.Where(r => r.Error.IsError).GroupBy(r => r.Error.Code))
-            {
-                _observer.OnCommitFailed([.. failed.Select(r => r.TopicPartitionOffset)], failed.First().Error);
-            }
-
-            _nextCommit = DateTime.UtcNow + CommitRetryDelay;
-        }
-        catch (KafkaException e)
-        {
-            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
-            // Not committed: the offsets stay where they were and the commit is tried again soon.
-            _observer.OnCommitFailed(offsets, e.Error);
-            _nextCommit = DateTime.UtcNow + CommitRetryDelay;
-        }
-    }
-
-    private void Committed(List<TopicPartitionOffset> offsets, List<PartitionState> states)
-    {
-        if (offsets.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var offset in offsets)
+        var committed = CommitNow(offsets);
+        foreach (var offset in committed)
         {
             var state = states.First(s => s.TopicPartition == offset.TopicPartition);
             state.LastCommitted = Math.Max(state.LastCommitted, offset.Offset.Value);
         }
 
-        _observer.OnCommitted(offsets);
+        if (committed.Count < offsets.Count)
+        {
+            // Not committed: the offsets stay where they were and the commit is tried again soon.
+            _schedule.RetryAfter(DateTime.UtcNow, CommitRetryDelay);
+        }
+    }
+
+    /// <summary>Commits and reports; returns the offsets that were committed. Called on this thread, or by the asynchronous committer (one at a time).</summary>
+    private IReadOnlyList<TopicPartitionOffset> CommitNow(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _consumer.Commit(offsets);
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: true);
+            _observer.OnCommitted(offsets);
+            return offsets;
+        }
+        catch (TopicPartitionOffsetException e)
+        {
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
+            List<TopicPartitionOffset> succeeded = [.. e.Results.Where(r => !r.Error.IsError).Select(r => r.TopicPartitionOffset)];
+            if (succeeded.Count > 0)
+            {
+                _observer.OnCommitted(succeeded);
+            }
+
+            foreach (var failed in e.Results.Where(r => r.Error.IsError).GroupBy(r => r.Error.Code))
+            {
+                _observer.OnCommitFailed([.. failed.Select(r => r.TopicPartitionOffset)], failed.First().Error);
+            }
+
+            return succeeded;
+        }
+        catch (KafkaException e)
+        {
+            _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
+            _observer.OnCommitFailed(offsets, e.Error);
+            return [];
+        }
     }
 }

@@ -33,7 +33,7 @@ internal sealed partial class PollLoop
 
         // During an eager rebalance the broker may refuse with REBALANCE_IN_PROGRESS; the
         // offsets then stay at the last commit and those messages are handled again.
-        CommitFinished(states);
+        CommitFinished(states, final: true);
         Forget(states);
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }
@@ -51,6 +51,7 @@ internal sealed partial class PollLoop
     private void Forget(List<PartitionState> states)
     {
         _dispatcher.Close(states);
+        _asyncCommits?.Forget(states.Select(s => s.TopicPartition));
         foreach (var state in states)
         {
             _partitions.Remove(state.TopicPartition);

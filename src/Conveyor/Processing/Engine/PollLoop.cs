@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
+using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Engine;
 
@@ -23,13 +24,24 @@ internal sealed partial class PollLoop : IDisposable
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<WorkItem> _batch = new(MaxBatch);
-    private DateTime _nextCommit;
+    private readonly CommitSchedule _schedule;
+    private readonly AsyncCommitter? _asyncCommits;
+    private readonly Transactions.TransactionCoordinator? _transactions;
     private bool _allPaused;
 
-    public PollLoop(ConsumerConfig config, ProcessorOptions options, Dispatcher dispatcher, IProcessorObserver observer, IEngineTelemetry? telemetry = null)
+    public PollLoop(
+        ConsumerConfig config,
+        ProcessorOptions options,
+        Dispatcher dispatcher,
+        CommitSchedule schedule,
+        IProcessorObserver observer,
+        IEngineTelemetry? telemetry = null,
+        Transactions.TransactionCoordinator? transactions = null)
     {
+        _transactions = transactions;
         _options = options;
         _dispatcher = dispatcher;
+        _schedule = schedule;
         _observer = observer;
         _telemetry = telemetry;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
@@ -40,6 +52,7 @@ internal sealed partial class PollLoop : IDisposable
             .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
             .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
+        _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
@@ -49,14 +62,14 @@ internal sealed partial class PollLoop : IDisposable
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
     {
         _consumer.Subscribe(_options.Topics);
-        _nextCommit = DateTime.UtcNow + _options.CommitInterval;
+        _schedule.Restart(DateTime.UtcNow);
         try
         {
             while (!stopping.IsCancellationRequested && Fatal is null)
             {
                 _telemetry?.Polled();
                 ApplyBackPressure();
-                if (DateTime.UtcNow >= _nextCommit)
+                if (_schedule.IsDue(DateTime.UtcNow) || _transactions?.AbortRequested == true)
                 {
                     CommitFinished(_partitions.Values);
                 }
@@ -226,7 +239,7 @@ internal sealed partial class PollLoop : IDisposable
             drained.Wait(TimeSpan.FromSeconds(5));
         }
 
-        CommitFinished(partitions);
+        CommitFinished(partitions, final: true);
         try
         {
             _consumer.Close(); // leaves the group now, so the others need not wait for a session timeout

@@ -1,0 +1,69 @@
+using Confluent.Kafka;
+using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Tutorial;
+using Conveyor.Processing.Forwarding;
+
+namespace Conveyor.Cli.Pipe;
+
+/// <summary>
+/// Runs a <see cref="KafkaForwarder{TKey, TValue}"/> that sends every input message, transformed,
+/// to each output topic (same key and headers), until stopped, until <see cref="PipeSettings.MaxMessages"/>,
+/// or until given offsets are committed.
+/// </summary>
+internal sealed class PipeRunner
+{
+    private readonly ClientSettings _settings;
+    private readonly PipeSettings _pipe;
+    private readonly CancellationTokenSource _done = new();
+    private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
+
+    public PipeRunner(ClientSettings settings, PipeSettings pipe, TextWriter output, TextWriter errors)
+    {
+        _settings = settings;
+        _pipe = pipe;
+        Observer = new PipeObserver(new ConsoleObserver(output, errors), output);
+        Observer.MessageForwarded += CheckMaxMessages;
+        Observer.Console.MessageSettled += CheckMaxMessages;
+        Observer.Console.Committed += _ => CheckTarget();
+    }
+
+    public PipeObserver Observer { get; }
+
+    /// <summary>Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed.</summary>
+    public void StopWhenCommitted(IReadOnlyDictionary<TopicPartition, long> nextOffsets)
+    {
+        _target = nextOffsets;
+        CheckTarget();
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
+        var forwarder = new KafkaForwarder<byte[]?, byte[]?>(_settings.Properties, _pipe.Processor, Forward, observer: Observer);
+        await forwarder.RunAsync(stop.Token).ConfigureAwait(false);
+    }
+
+    private ValueTask<IReadOnlyList<OutputRecord>> Forward(Conveyor.Processing.MessageContext<byte[]?, byte[]?> message, CancellationToken cancellationToken)
+    {
+        var value = _pipe.Transform.Apply(message.Value);
+        return ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
+            [.. _pipe.To.Select(topic => new OutputRecord(topic, message.Key, value) { Headers = message.Headers })]);
+    }
+
+    private void CheckMaxMessages()
+    {
+        var settled = Observer.Forwarded + Observer.Console.DeadLetters + Observer.Console.StoppedPartitions;
+        if (_pipe.MaxMessages is { } max && settled >= max)
+        {
+            _done.Cancel();
+        }
+    }
+
+    private void CheckTarget()
+    {
+        if (_target is { } target && target.All(t => Observer.Console.CommittedOffsets.GetValueOrDefault(t.Key, 0) >= t.Value))
+        {
+            _done.Cancel();
+        }
+    }
+}

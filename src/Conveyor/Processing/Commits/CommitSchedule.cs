@@ -1,0 +1,41 @@
+namespace Conveyor.Processing.Commits;
+
+/// <summary>
+/// When the poll loop commits: once <see cref="ProcessorOptions.CommitInterval"/> passed since the
+/// last commit, or as soon as <see cref="ProcessorOptions.CommitEveryMessages"/> messages finished
+/// since then, whichever comes first. Workers count finished messages from any thread; the poll
+/// loop asks and restarts.
+/// </summary>
+internal sealed class CommitSchedule
+{
+    private readonly TimeSpan _interval;
+    private readonly int? _everyMessages;
+    private long _finished;
+    private DateTime _next;
+
+    public CommitSchedule(TimeSpan interval, int? everyMessages)
+    {
+        _interval = interval;
+        _everyMessages = everyMessages;
+        _next = DateTime.MaxValue;
+    }
+
+    /// <summary>Messages finished since the last restart.</summary>
+    public long Finished => Interlocked.Read(ref _finished);
+
+    /// <summary>A message finished (handled, or dead-lettered and acknowledged). Thread-safe.</summary>
+    public void MessageFinished() => Interlocked.Increment(ref _finished);
+
+    /// <summary>True when a commit is due.</summary>
+    public bool IsDue(DateTime now) => now >= _next || (_everyMessages is { } count && Finished >= count);
+
+    /// <summary>A commit starts now: the next is due after the interval or the next batch of messages.</summary>
+    public void Restart(DateTime now)
+    {
+        Interlocked.Exchange(ref _finished, 0);
+        _next = now + _interval;
+    }
+
+    /// <summary>A commit failed: try again after <paramref name="delay"/> (or the message count, whichever comes first).</summary>
+    public void RetryAfter(DateTime now, TimeSpan delay) => _next = now + delay;
+}

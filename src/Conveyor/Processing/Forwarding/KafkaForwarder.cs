@@ -1,0 +1,134 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Processing.Transactions;
+
+namespace Conveyor.Processing.Forwarding;
+
+/// <summary>
+/// Consume, transform, produce: a <see cref="KafkaProcessor{TKey, TValue}"/> whose handler returns
+/// records to write to any topics. An input message is finished, and its offset may be committed,
+/// only once the broker acknowledged every one of its outputs; until then the committed offset
+/// stays below it. Messages run concurrently with the processor's ordering mode, and finish in any
+/// order: the commit waits for the lowest unfinished one, so nothing needs to be processed in order.
+/// At-least-once: a message retried, or handled again after a crash or rebalance, writes its
+/// outputs again (duplicates downstream, never a loss).
+/// </summary>
+/// <typeparam name="TKey">The input key type.</typeparam>
+/// <typeparam name="TValue">The input value type.</typeparam>
+public sealed class KafkaForwarder<TKey, TValue>
+{
+    private readonly KafkaClientProperties _client;
+    private readonly ProcessorOptions _options;
+    private readonly ForwardingHandler<TKey, TValue> _handler;
+    private readonly IDeserializer<TKey>? _keys;
+    private readonly IDeserializer<TValue>? _values;
+    private readonly IProcessorObserver? _observer;
+    private Error? _fatal;
+
+    /// <summary>Creates a forwarder; checks the options and the client properties before anything connects.</summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties, for the consumer and the output producer.</param>
+    /// <param name="options">How to consume, order, commit and fail.</param>
+    /// <param name="handler">Turns each input into the records to write.</param>
+    /// <param name="keyDeserializer">Input key deserializer; default: UTF-8 for strings, raw for byte arrays, JSON otherwise.</param>
+    /// <param name="valueDeserializer">Input value deserializer; same defaults.</param>
+    /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaForwarder(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        ForwardingHandler<TKey, TValue> handler,
+        IDeserializer<TKey>? keyDeserializer = null,
+        IDeserializer<TValue>? valueDeserializer = null,
+        IProcessorObserver? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+
+        // Validates the options and properties now, so that mistakes surface before RunAsync.
+        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => ValueTask.CompletedTask, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
+        _client = client;
+        _options = options;
+        _handler = handler;
+        _keys = keyDeserializer;
+        _values = valueDeserializer;
+        _observer = observer;
+    }
+
+    /// <summary>
+    /// Forwards until <paramref name="cancellationToken"/> is cancelled, then stops like
+    /// <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/>: running messages finish (outputs
+    /// acknowledged), finished offsets are committed, the group is left.
+    /// </summary>
+    /// <exception cref="ProcessorStoppedException">A message failed with <see cref="FailureAction.StopProcessor"/>, or the consumer or the output producer failed fatally.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwardingObserver = _observer as IForwardingObserver;
+        void OnProducerError(Error error)
+        {
+            _observer?.OnError(error);
+            if (error.IsFatal)
+            {
+                StopOnFatal(error, stopping);
+            }
+        }
+
+        using var transactions = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
+            ? new TransactionCoordinator(_client, _options, _observer, OnProducerError)
+            : null;
+        if (transactions is not null)
+        {
+            try
+            {
+                await Task.Run(transactions.Start, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (KafkaException e)
+            {
+                throw new ProcessorStoppedException(
+                    $"Could not start transactions with transactional.id '{_options.TransactionalId}': {e.Error.Code}: {e.Error.Reason}. "
+                    + "Exactly-once needs brokers that support transactions and a transactional.id this client may use.", e);
+            }
+        }
+
+        using var producer = transactions is null ? new OutputProducer(_client, OnProducerError) : new OutputProducer(transactions.Producer);
+
+        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, async (message, ct) =>
+        {
+            var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+            IReadOnlyList<TopicPartitionOffset> written;
+            try
+            {
+                written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
+            }
+            catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
+            {
+                // The producer is unusable: every later output would fail too. Stop rather than
+                // send every message to the failure action; this one stays unfinished.
+                StopOnFatal(fatal, stopping);
+                throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
+            }
+            catch (OutputDeliveryException e) when (transactions is not null)
+            {
+                // The transaction cannot commit any more: it is aborted and the partitions rewound,
+                // so this message runs again in the next transaction (its finish here never counts).
+                transactions.RequestAbort(e.Errors[0]);
+                return;
+            }
+
+            transactions?.Produced();
+
+            forwardingObserver?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+        }, _keys, _values, _observer, transactions);
+
+        await processor.RunAsync(stopping.Token).ConfigureAwait(false);
+        if (_fatal is { } error)
+        {
+            throw new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+        }
+    }
+
+    private void StopOnFatal(Error error, CancellationTokenSource stopping)
+    {
+        Interlocked.CompareExchange(ref _fatal, error, null);
+        stopping.Cancel();
+    }
+}

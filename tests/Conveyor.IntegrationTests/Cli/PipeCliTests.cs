@@ -1,0 +1,54 @@
+using Conveyor.IntegrationTests.Support;
+
+namespace Conveyor.IntegrationTests.Cli;
+
+/// <summary><c>conveyor pipe</c> as a real process: a topic forwarded to two topics, transformed.</summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public class PipeCliTests(EmbeddedKafkaFixture kafka)
+{
+    [Fact]
+    public async Task Pipe_forwards_every_message_to_each_output_topic_transformed_and_commits_it()
+    {
+        const int count = 40;
+        var input = kafka.CreateTopic(partitions: 3);
+        var first = kafka.CreateTopic(partitions: 2);
+        var second = kafka.CreateTopic(partitions: 2);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, Enumerable.Range(1, count).Select(i => ((string?)$"user-{i}", $"hello {i}")));
+
+        await using var pipe = CliProcess.Start(
+            "pipe", "-b", kafka.Cluster.BootstrapServers, "--topic", input, "--group", group,
+            "--to", first, "--to", second, "--transform", "upper", "--max-messages", $"{count}", "--commit-interval", "01:00:00");
+
+        Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow));
+        Assert.Equal(count, pipe.Output.Lines.Count(l => l.StartsWith("forwarded offset ", StringComparison.Ordinal)));
+        Assert.Equal(count, kafka.Committed(group, input, 3).Values.Sum()); // committed by the stop
+        var expected = Enumerable.Range(1, count).Select(i => $"HELLO {i}").ToHashSet();
+        foreach (var output in new[] { first, second })
+        {
+            var written = KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, output, count, Timeouts.Flow);
+            Assert.Equal(expected, written.Select(r => r.Message.Value!).ToHashSet());
+            Assert.All(written, r => Assert.Equal($"user-{r.Message.Value!["HELLO ".Length..]}", r.Message.Key));
+        }
+    }
+
+    [Fact]
+    public async Task Pipe_without_a_broker_runs_its_sample_on_an_embedded_one_and_stops()
+    {
+        await using var pipe = CliProcess.Start("pipe", "--topic", "in", "--to", "a", "--to", "b", "-n", "12", "--commit-interval", "00:00:00.100");
+
+        Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow * 2));
+        Assert.Contains("pipe finished: forwarded 12 messages to a (12 records), b (12 records)", pipe.Output.Lines);
+    }
+
+    [Fact]
+    public async Task Pipe_with_exactly_once_runs_its_sample_in_transactions_on_an_embedded_broker()
+    {
+        await using var pipe = CliProcess.Start(
+            "pipe", "--topic", "in", "--to", "a", "-n", "12", "--commit-interval", "00:00:00.100",
+            "--guarantee", "ExactlyOnce", "--ordering", "Partition", "--transactional-id", "pipe-test");
+
+        Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow * 2));
+        Assert.Contains("pipe finished: forwarded 12 messages to a (12 records)", pipe.Output.Lines);
+    }
+}

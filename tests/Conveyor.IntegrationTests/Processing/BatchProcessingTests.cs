@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.IntegrationTests.Support;
+using Conveyor.Processing;
+using Conveyor.Processing.Batching;
+
+namespace Conveyor.IntegrationTests.Processing;
+
+/// <summary>Batch handlers on the embedded broker.</summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
+{
+    private static readonly RetryOptions FastRetry = new() { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(10) };
+
+    [Fact]
+    public async Task A_batch_failing_at_an_index_commits_the_messages_before_it_and_dead_letters_only_that_one()
+    {
+        const int count = 300;
+        var topic = kafka.CreateTopic(partitions: 3);
+        kafka.Cluster.CreateTopic(topic + ".dlq", 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"key-{i}", Id(i))));
+
+        // Every value divisible by 50 is poison; the handler says where it is in the batch.
+        var handled = new ConcurrentDictionary<string, int>();
+        var batchSizes = new ConcurrentQueue<int>();
+        var observer = new RecordingObserver();
+        var options = new ProcessorOptions
+        {
+            GroupId = group,
+            Topics = [topic],
+            CommitInterval = TimeSpan.FromMilliseconds(100),
+            Retry = FastRetry,
+            Batch = new BatchOptions { MaxMessages = 20, MaxWait = TimeSpan.FromMilliseconds(20) },
+        };
+        using var stop = new CancellationTokenSource();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new KafkaBatchProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (batch, _) =>
+        {
+            batchSizes.Enqueue(batch.Count);
+            Assert.True(batch.Select(m => m.Offset).SequenceEqual(batch.Select(m => m.Offset).Order()), "a batch is in offset order");
+            Assert.Single(batch.Select(m => m.Partition).Distinct());
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (int.Parse(batch[i].Value, CultureInfo.InvariantCulture) % 50 == 0)
+                {
+                    throw new BatchFailedException(i, new FormatException($"poison {batch[i].Value}"));
+                }
+
+                handled.AddOrUpdate(batch[i].Value, 1, (_, n) => n + 1);
+            }
+
+            return ValueTask.CompletedTask;
+        }, observer: new CheckingObserver(observer, () =>
+        {
+            if (observer.CommittedSum >= count)
+            {
+                done.TrySetResult();
+            }
+        }));
+
+        var running = processor.RunAsync(stop.Token);
+        await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow * 2);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+
+        var poison = Enumerable.Range(0, count).Where(i => i % 50 == 0).Select(Id).ToHashSet();
+        Assert.Equal(poison, observer.DeadLettered.Select(d => d.Message).Select(m => Value(topic, m)).ToHashSet());
+        Assert.Equal(count - poison.Count, handled.Count);
+        Assert.DoesNotContain(handled.Keys, poison.Contains);
+        Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
+        Assert.Contains(batchSizes, size => size > 1);
+        Assert.Equal(poison.Count * (FastRetry.MaxAttempts - 1), observer.Retries.Count);
+        var letters = KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", poison.Count, Timeouts.Flow);
+        Assert.Equal(poison, letters.Select(l => l.Message.Value!).ToHashSet());
+        Assert.All(letters, l => Assert.Equal(typeof(FormatException).FullName, l.Header(DeadLetterHeaders.ExceptionType)));
+
+        // The messages before each poison message were handled once: the failure did not repeat them.
+        var before = poison.Select(p => Id(int.Parse(p, CultureInfo.InvariantCulture) - 1)).Where(handled.ContainsKey);
+        Assert.All(before, v => Assert.Equal(1, handled[v]));
+    }
+
+    private string Value(string topic, TopicPartitionOffset at)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = Names.Unique("reader") }).Build();
+        consumer.Assign(at);
+        return consumer.Consume(Timeouts.Flow)?.Message.Value ?? throw new InvalidOperationException($"nothing at {at}");
+    }
+
+    private static string Id(int i) => i.ToString(CultureInfo.InvariantCulture);
+}

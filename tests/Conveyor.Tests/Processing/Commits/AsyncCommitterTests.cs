@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Conveyor.Processing.Commits;
+
+namespace Conveyor.Tests.Processing.Commits;
+
+public class AsyncCommitterTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TopicPartition P0 = new("t", 0);
+    private static readonly TopicPartition P1 = new("t", 1);
+
+    [Fact]
+    public void Request_returns_at_once_while_a_commit_is_in_flight_and_flush_waits_for_it()
+    {
+        using var release = new ManualResetEventSlim();
+        var committed = new ConcurrentQueue<TopicPartitionOffset>();
+        var committer = new AsyncCommitter(offsets =>
+        {
+            release.Wait(Timeout);
+            foreach (var offset in offsets)
+            {
+                committed.Enqueue(offset);
+            }
+
+            return offsets;
+        });
+
+        committer.Request([new(P0, 5)]);
+        Assert.False(committer.Flush(TimeSpan.FromMilliseconds(50)));
+        Assert.Empty(committed);
+
+        release.Set();
+        Assert.True(committer.Flush(Timeout));
+        Assert.Equal([new TopicPartitionOffset(P0, 5)], committed);
+    }
+
+    [Fact]
+    public void Commits_never_run_at_the_same_time_and_never_move_a_partition_backwards()
+    {
+        var sent = new ConcurrentQueue<TopicPartitionOffset>();
+        var running = 0;
+        var overlapped = false;
+        var committer = new AsyncCommitter(offsets =>
+        {
+            overlapped |= Interlocked.Increment(ref running) > 1;
+            Thread.SpinWait(2_000);
+            foreach (var offset in offsets)
+            {
+                sent.Enqueue(offset);
+            }
+
+            Interlocked.Decrement(ref running);
+            return offsets;
+        });
+
+        // Requests go up and down (as a re-requested or stale offset would): only higher ones are sent.
+        var random = new Random(7);
+        var highest = new Dictionary<TopicPartition, long> { [P0] = 0, [P1] = 0 };
+        for (var i = 0; i < 5_000; i++)
+        {
+            var partition = random.Next(2) == 0 ? P0 : P1;
+            var offset = random.Next(0, i + 2);
+            highest[partition] = Math.Max(highest[partition], offset);
+            committer.Request([new(partition, offset)]);
+        }
+
+        Assert.True(committer.Flush(Timeout));
+        Assert.False(overlapped);
+        foreach (var partition in new[] { P0, P1 })
+        {
+            var sequence = sent.Where(s => s.TopicPartition == partition).Select(s => s.Offset.Value).ToList();
+            Assert.Equal(sequence.Order(), sequence);
+            Assert.Equal(sequence.Distinct().Count(), sequence.Count);
+            Assert.Equal(highest[partition], sequence[^1]);
+        }
+    }
+
+    [Fact]
+    public void An_offset_whose_commit_failed_is_sent_again_when_requested_again()
+    {
+        var attempts = new ConcurrentQueue<long>();
+        var fail = true;
+        var committer = new AsyncCommitter(offsets =>
+        {
+            attempts.Enqueue(offsets[0].Offset.Value);
+            return fail ? [] : offsets;
+        });
+
+        committer.Request([new(P0, 10)]);
+        Assert.True(committer.Flush(Timeout));
+        fail = false;
+        committer.Request([new(P0, 10)]);
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 10)]); // now committed: not sent a third time
+        Assert.True(committer.Flush(Timeout));
+
+        Assert.Equal([10L, 10L], attempts);
+    }
+
+    [Fact]
+    public void A_forgotten_partition_drops_its_pending_offsets()
+    {
+        using var release = new ManualResetEventSlim();
+        var sent = new ConcurrentQueue<TopicPartitionOffset>();
+        var committer = new AsyncCommitter(offsets =>
+        {
+            release.Wait(Timeout);
+            foreach (var offset in offsets)
+            {
+                sent.Enqueue(offset);
+            }
+
+            return offsets;
+        });
+
+        committer.Request([new(P1, 1)]); // in flight, held
+        committer.Request([new(P0, 3)]); // pending behind it
+        committer.Forget([P0]);
+        release.Set();
+
+        Assert.True(committer.Flush(Timeout));
+        Assert.Equal([new TopicPartitionOffset(P1, 1)], sent);
+    }
+}
