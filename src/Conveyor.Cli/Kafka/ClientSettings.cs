@@ -61,4 +61,18 @@ internal sealed class ClientSettings
     }
 
     public AdminClientConfig Admin() => new(Properties.ToDictionary());
+
+    /// <summary>
+    /// The properties for an engine processor or forwarder: the CLI's consumer defaults (short
+    /// session timeout, short fetch wait) unless the user set them, then the user's properties.
+    /// The engine itself sets the group id and takes over committing.
+    /// </summary>
+    public KafkaClientProperties ForProcessor() => new(
+        BootstrapServers,
+        [
+            .. ConsumerDefaults
+                .Where(d => Properties.Properties.All(p => p.Key != d.Key))
+                .Select(d => new KafkaProperty(d.Key, d.Value)),
+            .. Properties.Properties,
+        ]);
 }

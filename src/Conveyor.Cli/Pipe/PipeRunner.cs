@@ -39,7 +39,7 @@ internal sealed class PipeRunner
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
-        var forwarder = new KafkaForwarder<byte[]?, byte[]?>(_settings.Properties, _pipe.Processor, Forward, observer: Observer);
+        var forwarder = new KafkaForwarder<byte[]?, byte[]?>(_settings.ForProcessor(), _pipe.Processor, Forward, observer: Observer);
         await forwarder.RunAsync(stop.Token).ConfigureAwait(false);
     }
 

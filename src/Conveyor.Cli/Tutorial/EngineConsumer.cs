@@ -47,7 +47,7 @@ internal sealed class EngineConsumer
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var processor = new KafkaProcessor<string?, User>(
-            _settings.Properties, _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
+            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
         if (_engine.StatsInterval is not { } interval)
         {
             await processor.RunAsync(stop.Token).ConfigureAwait(false);

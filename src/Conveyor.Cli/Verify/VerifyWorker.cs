@@ -47,7 +47,7 @@ internal sealed class VerifyWorker
                 IsRetryable = e => e is not PermanentFailureException,
             },
         };
-        var processor = new KafkaProcessor<string, string>(_client.Properties, options, async (message, ct) =>
+        var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), options, async (message, ct) =>
         {
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
