@@ -24,6 +24,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<WorkItem> _batch = new(MaxBatch);
+    private long _batchBytes;
     private readonly CommitSchedule _schedule;
     private readonly AsyncCommitter? _asyncCommits;
     private readonly Transactions.TransactionCoordinator? _transactions;
@@ -126,7 +127,9 @@ internal sealed partial class PollLoop : IDisposable
                 continue;
             }
 
-            _batch.Add(new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key)));
+            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
+            _batch.Add(item);
+            _batchBytes += item.Size;
             partition.Batched++;
 
             if (partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && !partition.Paused)
@@ -137,7 +140,7 @@ internal sealed partial class PollLoop : IDisposable
     }
 
     private bool TotalBufferFull() =>
-        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages || _dispatcher.BufferedBytes >= _options.MaxBufferedBytes;
+        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages || _dispatcher.BufferedBytes + _batchBytes >= _options.MaxBufferedBytes;
 
     private void SubmitBatch()
     {
@@ -156,6 +159,7 @@ internal sealed partial class PollLoop : IDisposable
 
         _dispatcher.Submit(_batch);
         _batch.Clear();
+        _batchBytes = 0;
     }
 
     private void ApplyBackPressure()
