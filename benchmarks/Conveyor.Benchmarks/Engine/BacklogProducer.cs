@@ -75,27 +75,9 @@ internal sealed class BacklogProducer
         return new Backlog(topic, partitions, messages);
     }
 
-    /// <summary>The broker drops a partition's oldest data past ~5 MiB: every partition must still start at 0.</summary>
     private void CheckRetained(string topic, int partitions, int messages)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers,
-            GroupId = $"watermarks-{Guid.NewGuid():N}",
-        }).Build();
-        long total = 0;
-        for (var p = 0; p < partitions; p++)
-        {
-            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
-            if (marks.Low.Value != 0)
-            {
-                throw new InvalidOperationException(
-                    $"'{topic}' partition {p} starts at offset {marks.Low.Value}: the embedded broker's retention dropped messages. Use more partitions.");
-            }
-
-            total += marks.High.Value;
-        }
-
+        var total = RetentionCheck.Check(_cluster, topic, partitions);
         if (total != messages)
         {
             throw new InvalidOperationException($"'{topic}' holds {total} messages, expected {messages}.");

@@ -22,6 +22,19 @@ internal sealed record BenchmarkSettings
     /// <summary>Raw and engine runs alternate this many times; the best of each counts.</summary>
     public int NoopRounds { get; init; } = 5;
 
+    /// <summary>
+    /// Forwarding scenario: a forwarder writing each input to two output topics (same partition
+    /// count as the no-op backlog), over the first messages of the no-op backlog. Every round, and
+    /// the warm-up, writes to topics of its own, so each output partition gets at most
+    /// ForwardMessages ÷ NoopPartitions messages.
+    /// </summary>
+    public int ForwardMessages { get; init; } = 100_000;
+
+    public int ForwardWarmupMessages { get; init; } = 20_000;
+
+    /// <summary>Forwarding rounds after the warm-up; the best counts.</summary>
+    public int ForwardRounds { get; init; } = 3;
+
     /// <summary>I/O scenario: handler <c>await Task.Delay(5)</c>, 12 partitions.</summary>
     public int IoPartitions { get; init; } = 12;
 
@@ -54,6 +67,9 @@ internal sealed record BenchmarkSettings
         Quick = true,
         NoopMessages = 200_000,
         NoopRounds = 3,
+        ForwardMessages = 40_000,
+        ForwardWarmupMessages = 10_000,
+        ForwardRounds = 2,
         IoKeyMessages = 30_000,
         IoPartitionMessages = 4_000,
         IoSequentialMessages = 250,

@@ -31,7 +31,8 @@ internal static class EngineBenchmark
         var raw = new RawLoopRunner(client);
         var engine = new EngineRunner(client);
 
-        await RunNoopAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        var noop = await RunNoopAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        await RunForwardingAsync(settings, noop, new ForwardingRunner(cluster, client), report).ConfigureAwait(false);
         await RunIoAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
         await RunRssAsync(settings, producer, cluster.BootstrapServers, report).ConfigureAwait(false);
 
@@ -39,7 +40,7 @@ internal static class EngineBenchmark
         return 0;
     }
 
-    private static async Task RunNoopAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
+    private static async Task<Backlog> RunNoopAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
     {
         var backlog = producer.Produce("noop", settings.NoopPartitions, settings.NoopMessages);
         Log($"no-op: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, a warm-up, then {settings.NoopRounds} rounds");
@@ -64,6 +65,26 @@ internal static class EngineBenchmark
             if (report.NoopEngine is null || measured.PerSecond > report.NoopEngine.PerSecond)
             {
                 report.NoopEngine = measured;
+            }
+        }
+
+        return backlog;
+    }
+
+    private static async Task RunForwardingAsync(BenchmarkSettings settings, Backlog backlog, ForwardingRunner forwarding, EngineReport report)
+    {
+        var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
+        Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
+            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds");
+        await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
+        for (var round = 1; round <= settings.ForwardRounds; round++)
+        {
+            var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
+            report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
+            Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s)");
+            if (report.Forward is null || measured.PerSecond > report.Forward.PerSecond)
+            {
+                report.Forward = measured;
             }
         }
     }

@@ -1,0 +1,84 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Forwarding;
+using Conveyor.Testing;
+
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// Runs a <see cref="KafkaForwarder{TKey, TValue}"/> over a backlog whose handler writes each input
+/// twice (same key and value, same partition number) to two output topics of its own, until a
+/// number of inputs are finished (both outputs acknowledged); then stops it and checks that the
+/// broker kept every output.
+/// </summary>
+internal sealed class ForwardingRunner
+{
+    private readonly EmbeddedKafkaCluster _cluster;
+    private readonly KafkaClientProperties _client;
+
+    public ForwardingRunner(EmbeddedKafkaCluster cluster, KafkaClientProperties client)
+    {
+        _cluster = cluster;
+        _client = client;
+    }
+
+    /// <summary>
+    /// Forwards the first <paramref name="messages"/> inputs of the backlog to new topics
+    /// <paramref name="outputPrefix"/>-a and -b (as many partitions as the backlog: an output goes to
+    /// its input's partition number, so outputs spread exactly like the backlog). Measured from the
+    /// first finished input to the <paramref name="messages"/>-th.
+    /// </summary>
+    public async Task<Throughput> RunAsync(string scenario, Backlog backlog, int messages, string outputPrefix, int concurrency = 64)
+    {
+        string[] outputs = [$"{outputPrefix}-a", $"{outputPrefix}-b"];
+        foreach (var topic in outputs)
+        {
+            _cluster.CreateTopic(topic, backlog.Partitions);
+        }
+
+        var options = new ProcessorOptions
+        {
+            GroupId = $"forward-{Guid.NewGuid():N}",
+            Topics = [backlog.Topic],
+            Ordering = OrderingMode.Key,
+            MaxConcurrency = concurrency,
+            OnFailure = FailureAction.StopProcessor,
+        };
+        var meter = new ThroughputMeter(messages);
+        ForwardingHandler<byte[], byte[]> handler = (message, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
+        [
+            new OutputRecord(outputs[0], message.Key, message.Value) { Partition = message.Partition },
+            new OutputRecord(outputs[1], message.Key, message.Value) { Partition = message.Partition },
+        ]);
+
+        using var stop = new CancellationTokenSource();
+        var forwarder = new KafkaForwarder<byte[], byte[]>(_client, options, handler, observer: new FinishedCounter(meter));
+        var running = forwarder.RunAsync(stop.Token);
+        var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        if (finished != meter.Reached)
+        {
+            throw new TimeoutException($"{scenario}: the forwarder did not finish {messages} messages of '{backlog.Topic}' in time.");
+        }
+
+        // Inputs still running at the stop finish too, so there may be a few more outputs than inputs counted.
+        foreach (var topic in outputs)
+        {
+            var total = RetentionCheck.Check(_cluster, topic, backlog.Partitions);
+            if (total < messages)
+            {
+                throw new InvalidOperationException($"'{topic}' holds {total} messages, expected at least {messages}.");
+            }
+        }
+
+        return meter.Result(scenario);
+    }
+
+    /// <summary>Counts an input once every output of it was acknowledged.</summary>
+    private sealed class FinishedCounter(ThroughputMeter meter) : IForwardingObserver
+    {
+        public void OnForwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> outputs) => meter.Count();
+    }
+}
