@@ -83,7 +83,7 @@ internal sealed class VerifyWorker
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
             return [OutputRecord.Utf8(_settings.Output, message.Value, message.Value)];
-        });
+        }, observer: new TransactionLog(_errors));
         await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -130,5 +130,20 @@ internal sealed class VerifyWorker
         var config = _client.Producer();
         config.LingerMs = 2;
         return new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+    }
+
+    /// <summary>Tells the verifier (on standard error) about aborted transactions and fatal client errors.</summary>
+    private sealed class TransactionLog(TextWriter errors) : Conveyor.Processing.Transactions.ITransactionObserver
+    {
+        public void OnTransactionAborted(Error error, IReadOnlyList<TopicPartitionOffset> rewoundTo) =>
+            errors.WriteLine($"transaction aborted ({error.Reason}); rewound to {string.Join(", ", rewoundTo)}");
+
+        public void OnError(Error error)
+        {
+            if (error.IsFatal)
+            {
+                errors.WriteLine($"fatal error: {error.Code} {error.Reason}");
+            }
+        }
     }
 }
