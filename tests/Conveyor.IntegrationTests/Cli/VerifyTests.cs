@@ -95,4 +95,17 @@ public class VerifyExactlyOnceTests
         Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, "no fault was injected");
         Assert.Contains(process.Output.Lines, l => l.Contains("NOT JUDGED: the embedded broker accepts transactions but does not enforce them", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("--strategy", "naive", "--strategy engine")]
+    [InlineData("--ordering", "Key", "--ordering Partition")]
+    public async Task Exactly_once_with_a_combination_it_cannot_honour_is_a_usage_error(string option, string value, string expected)
+    {
+        await using var process = CliProcess.Start(["verify", "--exactly-once", option, value]);
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 2, process.ToString());
+        Assert.Contains(expected, process.ToString(), StringComparison.Ordinal);
+    }
 }
