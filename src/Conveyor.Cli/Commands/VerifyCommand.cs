@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Verify;
 using Conveyor.Processing;
 
@@ -7,7 +8,8 @@ namespace Conveyor.Cli.Commands;
 
 /// <summary>
 /// <c>conveyor verify</c>: runs the engine in worker processes under injected faults and counts
-/// every lost and duplicated message. Exit 1 when anything was lost.
+/// every lost and duplicated message. Exit 1 when anything was lost; with <c>--exactly-once</c>
+/// against a real cluster also when anything was duplicated.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -30,7 +32,12 @@ internal static class VerifyCommand
         strategy.AcceptOnlyFromAmong("engine", "naive");
         var assignor = new Option<string>("--assignor") { Description = "eager (range) or cooperative (cooperative-sticky)", DefaultValueFactory = _ => "eager" };
         assignor.AcceptOnlyFromAmong("eager", "cooperative");
-        var ordering = new Option<OrderingMode>("--ordering") { Description = "The engine's ordering mode", DefaultValueFactory = _ => OrderingMode.Key };
+        var ordering = new Option<OrderingMode?>("--ordering") { Description = "The engine's ordering mode (default: Key; Partition with --exactly-once, which needs it)" };
+        var exactlyOnce = new Option<bool>("--exactly-once")
+        {
+            Description = "Workers forward with DeliveryGuarantee.ExactlyOnce (transactions, ordering Partition, one transactional id per worker slot); "
+                + "with -b duplicates in the read_committed output fail the run too. The embedded broker does not enforce transactions: there duplicates are reported, not judged",
+        };
         var faults = new Option<FaultKind>("--faults")
         {
             Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, BrokerDown (a partition leader, never the coordinator), All (every one of those), None",
@@ -53,19 +60,30 @@ internal static class VerifyCommand
 
         var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")
         {
-            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, handlerDelay, concurrency,
+            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, handlerDelay, concurrency, exactlyOnce,
         };
         command.Add(kafka.BootstrapServers);
         command.Add(kafka.Properties);
         command.SetAction(async (context, cancellationToken) =>
         {
             var count = context.Get(messages);
+            var transactional = context.Get(exactlyOnce);
+            if (transactional && context.Get(strategy) != "engine")
+            {
+                throw new CommandFailedException("--exactly-once needs --strategy engine: the naive strategy has no transactions.", ExitCodes.Usage);
+            }
+
+            if (transactional && context.Get(ordering) is { } chosen && chosen != OrderingMode.Partition)
+            {
+                throw new CommandFailedException($"--exactly-once needs --ordering Partition (it is {chosen}): a transaction's offsets must cover every message whose outputs it holds.", ExitCodes.Usage);
+            }
+
             var settings = new VerifySettings(
                 count,
                 context.Get(partitions) ?? Math.Max(6, count / 25_000),
                 context.Get(workers),
                 context.Get(strategy),
-                context.Get(ordering),
+                context.Get(ordering) ?? (transactional ? OrderingMode.Partition : OrderingMode.Key),
                 context.Get(assignor),
                 context.Get(faults),
                 context.Get(faultInterval),
@@ -75,7 +93,8 @@ internal static class VerifyCommand
                 context.Get(seed),
                 context.Get(timeout),
                 context.Get(handlerDelay),
-                context.Get(concurrency));
+                context.Get(concurrency),
+                transactional);
             var cluster = kafka.TryGetSettings(context)?.Properties;
             var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Summary()).ConfigureAwait(false);

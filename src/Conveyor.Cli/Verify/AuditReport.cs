@@ -22,8 +22,29 @@ internal sealed record AuditReport(
     /// <summary>What kept the audit from seeing everything (records deleted by the broker, topics not read to the end); empty when complete.</summary>
     public IReadOnlyList<string> AuditProblems { get; init; } = [];
 
-    /// <summary>Nothing lost, and the audit saw every record it needed.</summary>
-    public bool Passed => Lost == 0 && AuditProblems.Count == 0;
+    /// <summary>Whether the workers forwarded with <c>DeliveryGuarantee.ExactlyOnce</c> (<c>verify --exactly-once</c>).</summary>
+    public bool ExactlyOnce { get; init; }
+
+    /// <summary>
+    /// Whether duplicates fail the run: in exactly-once mode against a real cluster. Not on the
+    /// embedded broker, which accepts transactions without enforcing them (aborted records stay visible).
+    /// </summary>
+    public bool DuplicatesJudged { get; init; }
+
+    /// <summary>
+    /// Whether the group's committed offsets are unknown to the audit: exactly-once on the embedded
+    /// broker, which does not store offsets sent to a transaction. Lost and pending cannot be told
+    /// apart then, so any pending message fails the run too.
+    /// </summary>
+    public bool CommittedOffsetsUnknown { get; init; }
+
+    /// <summary>
+    /// Nothing lost, the audit saw every record it needed, no duplicates where they are judged,
+    /// and nothing pending where pending cannot be told from lost.
+    /// </summary>
+    public bool Passed => Lost == 0 && AuditProblems.Count == 0
+        && (!DuplicatesJudged || Duplicates == 0)
+        && (!CommittedOffsetsUnknown || Pending == 0);
 
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
@@ -68,15 +89,23 @@ internal sealed record AuditReport(
 
     /// <summary>A few lines for people.</summary>
     public string Summary() => string.Join(Environment.NewLine,
-        $"verify ({Strategy}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
-        $"duplicates: {Duplicates} (worst: one message recorded {WorstDuplicate} times)",
+        $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : "")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
+        ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates} (worst: one message recorded {WorstDuplicate} times) {DuplicatesVerdict}"
+            : $"duplicates: {Duplicates} (worst: one message recorded {WorstDuplicate} times)",
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
         Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
             : AuditProblems.Count > 0 ? "result: INCOMPLETE AUDIT, nothing found lost but not every record could be read"
+            : CommittedOffsetsUnknown && Pending > 0 ? $"result: FAILED, {Pending} messages neither processed nor dead-lettered (the embedded broker does not store transaction offsets, so they may be lost)"
+            : DuplicatesJudged && Duplicates > 0 ? $"result: FAILED, nothing lost but {Duplicates} DUPLICATES in the read_committed output: not exactly-once"
             : Pending > 0 ? $"result: nothing lost, but the run ended with {Pending} messages not yet processed (not committed either: they would be consumed again)"
+            : DuplicatesJudged ? "result: nothing lost, no duplicates: exactly-once held"
             : "result: nothing lost")
         + string.Concat(AuditProblems.Select(p => Environment.NewLine + "audit problem: " + p));
+
+    private string DuplicatesVerdict =>
+        DuplicatesJudged ? "- judged: exactly-once against a real cluster must have 0"
+        : "- NOT JUDGED: the embedded broker accepts transactions but does not enforce them (aborted records stay visible, offsets sent to transactions are not stored, no fencing), so duplicates are expected here; run with -b against a real cluster to judge them";
 
     /// <summary>One JSON line with the same figures, for scripts.</summary>
     public string Json() => JsonSerializer.Serialize(new
@@ -91,6 +120,10 @@ internal sealed record AuditReport(
         pending = Pending,
         duplicates = Duplicates,
         worstDuplicate = WorstDuplicate,
+        exactlyOnce = ExactlyOnce,
+        duplicatesJudged = DuplicatesJudged,
+        committedOffsetsUnknown = CommittedOffsetsUnknown,
+        passed = Passed,
         faults = Faults,
         durationSeconds = Math.Round(Duration.TotalSeconds, 1),
     });

@@ -7,7 +7,9 @@ namespace Conveyor.Cli.Verify;
 
 /// <summary>
 /// Reads the output and dead-letter topics from the beginning, on its own thread, without a
-/// group: every record of a processed or dead-lettered id, duplicates included.
+/// group: every record of a processed or dead-lettered id, duplicates included. Reads
+/// <c>read_committed</c> (librdkafka's default, set explicitly): records of aborted or open
+/// transactions are not counted, as an exactly-once consumer of the output would not see them.
 /// </summary>
 internal sealed class ResultReader : IDisposable
 {
@@ -27,6 +29,7 @@ internal sealed class ResultReader : IDisposable
             GroupId = "conveyor-verify-reader",
             EnableAutoCommit = false,
             EnablePartitionEof = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
         };
         _consumer = new ConsumerBuilder<string?, string?>(config).SetLogHandler((_, _) => { }).Build();
         _consumer.Assign(Enumerable.Range(0, partitions)

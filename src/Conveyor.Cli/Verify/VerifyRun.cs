@@ -46,7 +46,7 @@ internal sealed class VerifyRun
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {_settings.Faults}");
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {_settings.Faults}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -54,7 +54,7 @@ internal sealed class VerifyRun
 
         using var reader = new ResultReader(client, Output, DeadLetters, _settings.Partitions);
         reader.Start();
-        using var workers = new WorkerPool(i => WorkerArguments(properties, i), WorkerEnvironment.For(properties.Properties), _errors);
+        using var workers = new WorkerPool((number, slot) => WorkerArguments(properties, number, slot), WorkerEnvironment.For(properties.Properties), _errors);
         for (var i = 0; i < _settings.Workers; i++)
         {
             workers.Add();
@@ -70,7 +70,13 @@ internal sealed class VerifyRun
         await workers.StopAllAsync().ConfigureAwait(false);
         List<string> problems = [.. reader.ReadToEnd(TimeSpan.FromSeconds(60)), .. DeletedInput(client)];
         return AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy)
-            with { AuditProblems = problems };
+            with
+            {
+                AuditProblems = problems,
+                ExactlyOnce = _settings.ExactlyOnce,
+                DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
+                CommittedOffsetsUnknown = _settings.ExactlyOnce && embedded is not null,
+            };
     }
 
     private async Task InjectUntilSettledAsync(FaultInjector faults, ResultReader reader, ClientSettings client, int count, CancellationToken cancellationToken)
@@ -196,7 +202,10 @@ internal sealed class VerifyRun
         return produced;
     }
 
-    private List<string> WorkerArguments(KafkaClientProperties cluster, int index)
+    /// <param name="cluster">The cluster the workers connect to.</param>
+    /// <param name="number">The worker's number, never reused: seeds its dice.</param>
+    /// <param name="slot">The worker's slot, reused by its replacement: names its transactional id, so a replacement fences its predecessor.</param>
+    private List<string> WorkerArguments(KafkaClientProperties cluster, int number, int slot)
     {
         var arguments = new List<string>
         {
@@ -207,12 +216,17 @@ internal sealed class VerifyRun
             "--fail-rate", (_settings.Faults.HasFlag(FaultKind.HandlerErrors) ? _settings.FailRate : 0).ToString(CultureInfo.InvariantCulture),
             "--permanent-every", (_settings.Faults.HasFlag(FaultKind.HandlerErrors) ? _settings.PermanentEvery : 0).ToString(CultureInfo.InvariantCulture),
             "--slow-rate", (_settings.Faults.HasFlag(FaultKind.SlowHandlers) ? _settings.SlowRate : 0).ToString(CultureInfo.InvariantCulture),
-            "--seed", (_settings.Seed + index).ToString(CultureInfo.InvariantCulture),
+            "--seed", (_settings.Seed + number).ToString(CultureInfo.InvariantCulture),
             "--handler-delay", _settings.HandlerDelay.ToString("c", CultureInfo.InvariantCulture),
             "--concurrency", _settings.Concurrency.ToString(CultureInfo.InvariantCulture),
             "-X", "session.timeout.ms=6000",
             "-X", $"partition.assignment.strategy={(_settings.Assignor == "cooperative" ? "cooperative-sticky" : "range")}",
         };
+        if (_settings.ExactlyOnce)
+        {
+            arguments.AddRange(["--transactional-id", $"{Group}-{slot.ToString(CultureInfo.InvariantCulture)}"]);
+        }
+
         return arguments;
     }
 }

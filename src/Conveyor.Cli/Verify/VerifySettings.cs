@@ -1,6 +1,6 @@
 namespace Conveyor.Cli.Verify;
 
-/// <summary>One verify run.</summary>
+/// <summary>One verify run; <see cref="ExactlyOnce"/> makes the workers forward through transactions.</summary>
 internal sealed record VerifySettings(
     int Messages,
     int Partitions,
@@ -16,4 +16,5 @@ internal sealed record VerifySettings(
     int Seed,
     TimeSpan Timeout,
     TimeSpan HandlerDelay,
-    int Concurrency);
+    int Concurrency,
+    bool ExactlyOnce = false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
 using Conveyor.Processing;
+using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.Cli.Verify;
 
@@ -10,6 +11,9 @@ namespace Conveyor.Cli.Verify;
 /// output topic (waiting for the broker's acknowledgement before the handler returns).
 /// <c>engine</c> runs Conveyor's processor; <c>naive</c> is the strategy the tutorials warn
 /// about: automatic commits of consumed offsets while handlers run on their own, failures logged and skipped.
+/// With a transactional id (<c>verify --exactly-once</c>) the engine is a <see cref="KafkaForwarder{TKey, TValue}"/>
+/// with <see cref="DeliveryGuarantee.ExactlyOnce"/>: the handler returns the output record and the
+/// forwarder writes it in the transaction that also commits the input offset.
 /// </summary>
 internal sealed class VerifyWorker
 {
@@ -27,7 +31,17 @@ internal sealed class VerifyWorker
     }
 
     public Task RunAsync(CancellationToken cancellationToken) =>
-        _settings.Strategy == "naive" ? Task.Run(() => RunNaive(cancellationToken), CancellationToken.None) : RunEngineAsync(cancellationToken);
+        _settings.Strategy == "naive" ? Task.Run(() => RunNaive(cancellationToken), CancellationToken.None)
+        : _settings.TransactionalId is not null ? RunExactlyOnceAsync(_settings.TransactionalId, cancellationToken)
+        : RunEngineAsync(cancellationToken);
+
+    private static RetryOptions Retry => new()
+    {
+        MaxAttempts = 5,
+        InitialDelay = TimeSpan.FromMilliseconds(5),
+        MaxDelay = TimeSpan.FromMilliseconds(200),
+        IsRetryable = e => e is not PermanentFailureException,
+    };
 
     private async Task RunEngineAsync(CancellationToken cancellationToken)
     {
@@ -39,13 +53,7 @@ internal sealed class VerifyWorker
             Ordering = _settings.Ordering,
             MaxConcurrency = _settings.Concurrency,
             CommitInterval = TimeSpan.FromSeconds(1),
-            Retry = new RetryOptions
-            {
-                MaxAttempts = 5,
-                InitialDelay = TimeSpan.FromMilliseconds(5),
-                MaxDelay = TimeSpan.FromMilliseconds(200),
-                IsRetryable = e => e is not PermanentFailureException,
-            },
+            Retry = Retry,
         };
         var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), options, async (message, ct) =>
         {
@@ -55,6 +63,28 @@ internal sealed class VerifyWorker
         });
         await processor.RunAsync(cancellationToken).ConfigureAwait(false);
         output.Flush(TimeSpan.FromSeconds(10));
+    }
+
+    private async Task RunExactlyOnceAsync(string transactionalId, CancellationToken cancellationToken)
+    {
+        var options = new ProcessorOptions
+        {
+            GroupId = _settings.Group,
+            Topics = [_settings.Input],
+            Guarantee = DeliveryGuarantee.ExactlyOnce,
+            Ordering = OrderingMode.Partition,
+            TransactionalId = transactionalId,
+            MaxConcurrency = _settings.Concurrency,
+            CommitInterval = TimeSpan.FromSeconds(1),
+            Retry = Retry,
+        };
+        var forwarder = new KafkaForwarder<string, string>(_client.ForProcessor(), options, async (message, ct) =>
+        {
+            var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
+            await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
+            return [OutputRecord.Utf8(_settings.Output, message.Value, message.Value)];
+        }, observer: new TransactionLog(_errors));
+        await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void RunNaive(CancellationToken cancellationToken)
@@ -100,5 +130,20 @@ internal sealed class VerifyWorker
         var config = _client.Producer();
         config.LingerMs = 2;
         return new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+    }
+
+    /// <summary>Tells the verifier (on standard error) about aborted transactions and fatal client errors.</summary>
+    private sealed class TransactionLog(TextWriter errors) : Conveyor.Processing.Transactions.ITransactionObserver
+    {
+        public void OnTransactionAborted(Error error, IReadOnlyList<TopicPartitionOffset> rewoundTo) =>
+            errors.WriteLine($"transaction aborted ({error.Reason}); rewound to {string.Join(", ", rewoundTo)}");
+
+        public void OnError(Error error)
+        {
+            if (error.IsFatal)
+            {
+                errors.WriteLine($"fatal error: {error.Code} {error.Reason}");
+            }
+        }
     }
 }

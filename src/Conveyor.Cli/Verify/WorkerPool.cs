@@ -1,20 +1,24 @@
 namespace Conveyor.Cli.Verify;
 
-/// <summary>The running verify workers: start, kill, restart, add and remove them.</summary>
+/// <summary>
+/// The running verify workers: start, kill, restart, add and remove them. Each worker runs in a
+/// slot, its index in the pool; a killed or restarted worker's replacement takes over its slot, a
+/// joining worker takes the next free one.
+/// </summary>
 internal sealed class WorkerPool : IDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly Func<int, IReadOnlyList<string>> _arguments;
+    private readonly Func<int, int, IReadOnlyList<string>> _arguments;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly TextWriter _errors;
     private readonly List<WorkerProcess> _workers = [];
     private int _started;
 
-    /// <param name="arguments">Each new worker's command line, by its number.</param>
+    /// <param name="arguments">Each new worker's command line, by its number (never reused) and its slot (reused by its replacement).</param>
     /// <param name="environment">Environment variables every worker gets (secrets go here, not on the command line).</param>
     /// <param name="errors">Where the workers' standard error goes.</param>
-    public WorkerPool(Func<int, IReadOnlyList<string>> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
+    public WorkerPool(Func<int, int, IReadOnlyList<string>> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
     {
         _arguments = arguments;
         _environment = environment;
@@ -23,20 +27,20 @@ internal sealed class WorkerPool : IDisposable
 
     public int Count => _workers.Count;
 
-    public void Add() => _workers.Add(WorkerProcess.Start(_arguments(_started++), _environment, _errors));
+    public void Add() => _workers.Add(Start(_workers.Count));
 
     public void Kill(int index)
     {
         _workers[index].Kill();
         _workers[index].Dispose();
-        _workers[index] = WorkerProcess.Start(_arguments(_started++), _environment, _errors);
+        _workers[index] = Start(index);
     }
 
     public async Task RestartAsync(int index)
     {
         await _workers[index].StopAsync(StopTimeout).ConfigureAwait(false);
         _workers[index].Dispose();
-        _workers[index] = WorkerProcess.Start(_arguments(_started++), _environment, _errors);
+        _workers[index] = Start(index);
     }
 
     public async Task RemoveLastAsync()
@@ -62,4 +66,6 @@ internal sealed class WorkerPool : IDisposable
 
         _workers.Clear();
     }
+
+    private WorkerProcess Start(int slot) => WorkerProcess.Start(_arguments(_started++, slot), _environment, _errors);
 }

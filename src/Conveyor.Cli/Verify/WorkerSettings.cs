@@ -12,6 +12,10 @@ namespace Conveyor.Cli.Verify;
 /// <param name="Ordering">The engine's ordering mode.</param>
 /// <param name="HandlerDelay">How long every handler attempt takes at least (a stand-in for real work).</param>
 /// <param name="Concurrency">The engine's handlers at once.</param>
+/// <param name="TransactionalId">
+/// Set for exactly-once: the worker runs a <c>KafkaForwarder</c> with <c>DeliveryGuarantee.ExactlyOnce</c>
+/// and this <c>transactional.id</c> (stable per worker slot, so a replacement fences its predecessor).
+/// </param>
 internal sealed record WorkerSettings(
     string Input,
     string Output,
@@ -23,4 +27,5 @@ internal sealed record WorkerSettings(
     int Seed,
     Conveyor.Processing.OrderingMode Ordering = Conveyor.Processing.OrderingMode.Key,
     TimeSpan HandlerDelay = default,
-    int Concurrency = 8);
+    int Concurrency = 8,
+    string? TransactionalId = null);

@@ -66,3 +66,46 @@ public class VerifyControlTests
     }
 
 }
+
+/// <summary>
+/// <c>verify --exactly-once</c> on the embedded broker: a smoke run. The mock accepts transactions
+/// without enforcing them (aborted records stay visible, offsets sent to transactions are not stored,
+/// no fencing), so it can only show that nothing is lost and that duplicates are reported as not
+/// judged; exactly-once itself is judged only against a real cluster (<c>-b</c>).
+/// </summary>
+public class VerifyExactlyOnceTests
+{
+    [Fact]
+    public async Task Exactly_once_on_the_embedded_broker_loses_nothing_and_does_not_judge_duplicates()
+    {
+        await using var process = CliProcess.Start([
+            "verify", "--exactly-once", "--messages", "2000", "--workers", "2", "--fault-interval", "00:00:04", "--handler-delay", "00:00:00",
+            "--seed", "11", "--timeout", "00:01:15"]);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        var json = process.Output.Lines.LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"no JSON line:{Environment.NewLine}{process}");
+        using var document = JsonDocument.Parse(json);
+        var report = document.RootElement;
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.True(report.GetProperty("exactlyOnce").GetBoolean());
+        Assert.False(report.GetProperty("duplicatesJudged").GetBoolean());
+        Assert.Equal(0, report.GetProperty("lost").GetInt32());
+        Assert.Equal(0, report.GetProperty("pending").GetInt32());
+        Assert.Equal(2000, report.GetProperty("processed").GetInt32() + report.GetProperty("deadLettered").GetInt32());
+        Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, "no fault was injected");
+        Assert.Contains(process.Output.Lines, l => l.Contains("NOT JUDGED: the embedded broker accepts transactions but does not enforce them", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--strategy", "naive", "--strategy engine")]
+    [InlineData("--ordering", "Key", "--ordering Partition")]
+    public async Task Exactly_once_with_a_combination_it_cannot_honour_is_a_usage_error(string option, string value, string expected)
+    {
+        await using var process = CliProcess.Start(["verify", "--exactly-once", option, value]);
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 2, process.ToString());
+        Assert.Contains(expected, process.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -82,6 +82,77 @@ public class AuditReportTests
         Assert.Equal("naive", json.RootElement.GetProperty("strategy").GetString());
     }
 
+    [Fact]
+    public void Exactly_once_against_a_real_cluster_fails_on_duplicates_even_with_nothing_lost()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 1, 1, 2]) with { ExactlyOnce = true, DuplicatesJudged = true };
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(1, report.Duplicates);
+        Assert.False(report.Passed);
+        Assert.Contains("1 DUPLICATES", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.True(json.RootElement.GetProperty("exactlyOnce").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("duplicatesJudged").GetBoolean());
+        Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
+    public void Exactly_once_against_a_real_cluster_passes_with_neither_loss_nor_duplicates()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 1, 2]) with { ExactlyOnce = true, DuplicatesJudged = true };
+
+        Assert.True(report.Passed);
+        Assert.Contains("exactly-once held", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exactly_once_against_a_real_cluster_still_fails_on_a_loss()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 2]) with { ExactlyOnce = true, DuplicatesJudged = true };
+
+        Assert.Equal(1, report.Lost);
+        Assert.False(report.Passed);
+    }
+
+    [Fact]
+    public void Exactly_once_on_the_embedded_broker_reports_duplicates_without_judging_them()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 0, 0, 1, 2]) with { ExactlyOnce = true, DuplicatesJudged = false };
+
+        Assert.Equal(2, report.Duplicates);
+        Assert.True(report.Passed);
+        Assert.Contains("NOT JUDGED", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("does not enforce them", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.False(json.RootElement.GetProperty("duplicatesJudged").GetBoolean());
+        Assert.Equal(2, json.RootElement.GetProperty("duplicates").GetInt32());
+    }
+
+    [Fact]
+    public void Without_exactly_once_duplicates_do_not_fail_the_run()
+    {
+        var report = Compare(produced: 2, committed: 2, output: [0, 0, 1]);
+
+        Assert.True(report.Passed);
+        Assert.DoesNotContain("JUDGED", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.False(json.RootElement.GetProperty("exactlyOnce").GetBoolean());
+    }
+
+    [Fact]
+    public void When_the_committed_offsets_are_unknown_a_pending_message_fails_the_run()
+    {
+        // Exactly-once on the embedded broker: offsets sent to transactions are not stored, so none are committed.
+        var report = AuditReport.Compare(Produced(3), new Dictionary<int, long>(), [0, 1], [], NoFaults, TimeSpan.FromSeconds(1), "engine")
+            with { ExactlyOnce = true, CommittedOffsetsUnknown = true };
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(1, report.Pending);
+        Assert.False(report.Passed);
+        Assert.Contains("may be lost", report.Summary(), StringComparison.Ordinal);
+    }
+
     /// <summary>Ids 0..n-1 produced to partition 0 at offsets equal to their ids.</summary>
     private static AuditReport Compare(int produced, long committed, long[] output, long[]? deadLetters = null) =>
         AuditReport.Compare(Produced(produced), new Dictionary<int, long> { [0] = committed }, output, deadLetters ?? [], NoFaults, TimeSpan.FromSeconds(1), "engine");
