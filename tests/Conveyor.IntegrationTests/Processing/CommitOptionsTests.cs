@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using Conveyor.Testing;
@@ -134,36 +133,8 @@ public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
     /// <summary>Runs a processor until <paramref name="done"/> holds, then stops it cleanly; returns the committed sum seen before the stop.</summary>
     private async Task<long> RunUntil(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, string> handler, Func<bool> done, Action? onEvent = null)
     {
-        using var stop = new CancellationTokenSource();
-        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        MessageHandler<string, string> checkedHandler = async (message, ct) =>
-        {
-            try
-            {
-                await handler(message, ct);
-            }
-            finally
-            {
-                if (done())
-                {
-                    conditionMet.TrySetResult();
-                }
-            }
-        };
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, checkedHandler, observer: new CheckingObserver(observer, () =>
-        {
-            onEvent?.Invoke();
-            if (done())
-            {
-                conditionMet.TrySetResult();
-            }
-        }));
-        var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-        var committedBeforeStop = observer.CommittedSum;
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
-        Assert.True(done(), "the processor stopped before the test's condition held");
+        long committedBeforeStop = 0;
+        await ProcessorRun.UntilAsync(kafka.Cluster.BootstrapServers, options, observer, handler, done, beforeStop: () => committedBeforeStop = observer.CommittedSum, onEvent);
         return committedBeforeStop;
     }
 }

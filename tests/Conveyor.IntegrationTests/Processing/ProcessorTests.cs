@@ -456,37 +456,8 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         RunUntil<string>(options, observer, handler, done);
 
     /// <summary>Runs a processor until <paramref name="done"/> holds (checked as events arrive), then stops it cleanly.</summary>
-    private async Task RunUntil<TValue>(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, TValue> handler, Func<bool> done)
-    {
-        using var stop = new CancellationTokenSource();
-        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        MessageHandler<string, TValue> checkedHandler = async (message, ct) =>
-        {
-            try
-            {
-                await handler(message, ct);
-            }
-            finally
-            {
-                if (done())
-                {
-                    conditionMet.TrySetResult();
-                }
-            }
-        };
-        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, checkedHandler, observer: new CheckingObserver(observer, () =>
-        {
-            if (done())
-            {
-                conditionMet.TrySetResult();
-            }
-        }));
-        var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
-        Assert.True(done(), "the processor stopped before the test's condition held");
-    }
+    private Task RunUntil<TValue>(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, TValue> handler, Func<bool> done) =>
+        ProcessorRun.UntilAsync(kafka.Cluster.BootstrapServers, options, observer, handler, done);
 
     private static string Id(int i) => i.ToString(CultureInfo.InvariantCulture);
 

@@ -1,0 +1,60 @@
+using Conveyor.Configuration;
+using Conveyor.Processing;
+
+namespace Conveyor.IntegrationTests.Support;
+
+/// <summary>Runs a processor on a cluster until a test's condition holds, then stops it cleanly.</summary>
+internal static class ProcessorRun
+{
+    /// <summary>
+    /// Runs until <paramref name="done"/> holds (checked after every handler call and every
+    /// observer event), then stops the processor and waits for its clean stop.
+    /// </summary>
+    /// <param name="bootstrapServers">The cluster.</param>
+    /// <param name="options">The processor's options.</param>
+    /// <param name="observer">Hears the processor's events.</param>
+    /// <param name="handler">The test's handler.</param>
+    /// <param name="done">The condition that ends the run.</param>
+    /// <param name="beforeStop">Runs once the condition held, before the stop (e.g. to read what was committed while running).</param>
+    /// <param name="onEvent">Runs on every observer event, before the condition is checked.</param>
+    public static async Task UntilAsync<TValue>(
+        string bootstrapServers,
+        ProcessorOptions options,
+        IProcessorObserver observer,
+        MessageHandler<string, TValue> handler,
+        Func<bool> done,
+        Action? beforeStop = null,
+        Action? onEvent = null)
+    {
+        using var stop = new CancellationTokenSource();
+        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        MessageHandler<string, TValue> checkedHandler = async (message, ct) =>
+        {
+            try
+            {
+                await handler(message, ct);
+            }
+            finally
+            {
+                if (done())
+                {
+                    conditionMet.TrySetResult();
+                }
+            }
+        };
+        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers), options, checkedHandler, observer: new CheckingObserver(observer, () =>
+        {
+            onEvent?.Invoke();
+            if (done())
+            {
+                conditionMet.TrySetResult();
+            }
+        }));
+        var running = processor.RunAsync(stop.Token);
+        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
+        beforeStop?.Invoke();
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+        Assert.True(done(), "the processor stopped before the test's condition held");
+    }
+}
