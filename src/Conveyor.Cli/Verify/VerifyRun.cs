@@ -126,8 +126,7 @@ internal sealed class VerifyRun
     /// <summary>The workers' group's committed offset (next to read) per input partition; absent where none.</summary>
     private Dictionary<int, long> Committed(ClientSettings client)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
-            .SetLogHandler((_, _) => { }).Build();
+        using var consumer = GroupReader(client);
         var partitions = Enumerable.Range(0, _settings.Partitions).Select(p => new TopicPartition(Input, p)).ToList();
         try
         {
@@ -142,11 +141,15 @@ internal sealed class VerifyRun
         }
     }
 
+    /// <summary>A consumer of the workers' group that never joins it: only reads its offsets and the input's watermarks.</summary>
+    private IConsumer<Ignore, Ignore> GroupReader(ClientSettings client) =>
+        new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
+            .SetLogHandler((_, _) => { }).Build();
+
     /// <summary>Input partitions whose first records the broker deleted: those could be lost before any worker saw them.</summary>
     private List<string> DeletedInput(ClientSettings client)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
-            .SetLogHandler((_, _) => { }).Build();
+        using var consumer = GroupReader(client);
         return [.. Enumerable.Range(0, _settings.Partitions)
             .Select(p => (Partition: p, consumer.QueryWatermarkOffsets(new TopicPartition(Input, p), TimeSpan.FromSeconds(10)).Low))
             .Where(p => p.Low > 0)

@@ -46,16 +46,7 @@ internal sealed class VerifyWorker
     private async Task RunEngineAsync(CancellationToken cancellationToken)
     {
         using var output = CreateProducer();
-        var options = new ProcessorOptions
-        {
-            GroupId = _settings.Group,
-            Topics = [_settings.Input],
-            Ordering = _settings.Ordering,
-            MaxConcurrency = _settings.Concurrency,
-            CommitInterval = TimeSpan.FromSeconds(1),
-            Retry = Retry,
-        };
-        var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), options, async (message, ct) =>
+        var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), Options(), async (message, ct) =>
         {
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
@@ -67,16 +58,11 @@ internal sealed class VerifyWorker
 
     private async Task RunExactlyOnceAsync(string transactionalId, CancellationToken cancellationToken)
     {
-        var options = new ProcessorOptions
+        var options = Options() with
         {
-            GroupId = _settings.Group,
-            Topics = [_settings.Input],
             Guarantee = DeliveryGuarantee.ExactlyOnce,
             Ordering = OrderingMode.Partition,
             TransactionalId = transactionalId,
-            MaxConcurrency = _settings.Concurrency,
-            CommitInterval = TimeSpan.FromSeconds(1),
-            Retry = Retry,
         };
         var forwarder = new KafkaForwarder<string, string>(_client.ForProcessor(), options, async (message, ct) =>
         {
@@ -86,6 +72,17 @@ internal sealed class VerifyWorker
         }, observer: new TransactionLog(_errors));
         await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The engine's options for this worker: its group and input, ordering, concurrency and retries.</summary>
+    private ProcessorOptions Options() => new()
+    {
+        GroupId = _settings.Group,
+        Topics = [_settings.Input],
+        Ordering = _settings.Ordering,
+        MaxConcurrency = _settings.Concurrency,
+        CommitInterval = TimeSpan.FromSeconds(1),
+        Retry = Retry,
+    };
 
     private void RunNaive(CancellationToken cancellationToken)
     {
