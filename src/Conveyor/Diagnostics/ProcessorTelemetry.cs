@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Processing;
-using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Diagnostics;
 
@@ -11,7 +10,7 @@ namespace Conveyor.Diagnostics;
 /// One processor's metrics, traces and status. Sits in front of the user's observer: hears every
 /// engine event first, records it, then passes it on. Thread-safe.
 /// </summary>
-internal sealed partial class ProcessorTelemetry : ITransactionObserver, IEngineTelemetry
+internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTelemetry
 {
     private readonly IProcessorObserver _next;
     private readonly string _group;
@@ -154,11 +153,6 @@ internal sealed partial class ProcessorTelemetry : ITransactionObserver, IEngine
 
     public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
 
-    // Exactly-once outcomes go on to the user's observer when it listens for them.
-    public void OnTransactionCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => (_next as ITransactionObserver)?.OnTransactionCommitted(offsets);
-
-    public void OnTransactionAborted(Error error, IReadOnlyList<TopicPartitionOffset> rewoundTo) =>
-        (_next as ITransactionObserver)?.OnTransactionAborted(new Error(error.Code, _redact(error.Reason), error.IsFatal), rewoundTo);
 
     public void Polled() => Volatile.Write(ref _lastPollTicks, DateTimeOffset.UtcNow.UtcTicks);
 

@@ -97,6 +97,6 @@ internal sealed partial class PollLoop
         }
 
         _consumer.Resume(states.Where(s => s.Paused).Select(s => s.TopicPartition).ToList());
-        (_observer as Transactions.ITransactionObserver)?.OnTransactionAborted(reason, rewound);
+        _transactions!.ReportAborted(reason, rewound);
     }
 }

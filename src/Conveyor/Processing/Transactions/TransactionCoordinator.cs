@@ -101,6 +101,9 @@ internal sealed class TransactionCoordinator : IDisposable
         }
     }
 
+    /// <summary>An aborted transaction's partitions were rewound: tells the user's observer (which also hears the commits).</summary>
+    public void ReportAborted(Error reason, IReadOnlyList<TopicPartitionOffset> rewoundTo) => _observer?.OnTransactionAborted(reason, rewoundTo);
+
     public void Dispose() => Producer.Dispose();
 
     private void CommitWithRetry()
