@@ -113,12 +113,39 @@ internal static class PipeCommand
         return deliveries.GroupBy(d => d.TopicPartition).ToDictionary(g => g.Key, g => g.Max(d => d.Offset.Value) + 1);
     }
 
-    /// <summary>Records in a topic (the sum of its partitions' high watermarks; the embedded broker's topics start at 0).</summary>
+    /// <summary>
+    /// Records in a topic, counted by reading it to its end (read_committed). Summing high
+    /// watermarks would also count transaction markers, which take offsets of their own.
+    /// </summary>
     private static long Records(ClientSettings settings, string topic)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(settings.Consumer("conveyor-pipe-count", autoCommit: false)).Build();
+        var config = settings.Consumer("conveyor-pipe-count", autoCommit: false);
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
         var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-        var partitions = ClusterProbe.PartitionCount(metadata, topic) ?? 0;
-        return Enumerable.Range(0, partitions).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+        var partitions = Enumerable.Range(0, ClusterProbe.PartitionCount(metadata, topic) ?? 0).Select(p => new TopicPartition(topic, p)).ToList();
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var unread = partitions.ToHashSet();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        long records = 0;
+        while (unread.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                unread.Remove(result.TopicPartition);
+            }
+            else
+            {
+                records++;
+            }
+        }
+
+        return records;
     }
 }

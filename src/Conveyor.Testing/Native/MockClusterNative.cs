@@ -4,11 +4,14 @@ namespace Conveyor.Testing.Native;
 
 /// <summary>
 /// P/Invoke declarations for librdkafka's mock cluster (rdkafka_mock.h). Only the non-variadic
-/// functions are declared: variadic ones cannot be called safely through P/Invoke.
+/// functions are declared: variadic ones cannot be called safely through P/Invoke. They bind to the
+/// librdkafka that Confluent.Kafka loaded, so the clients and the cluster share one copy.
 /// </summary>
 internal static partial class MockClusterNative
 {
-    private const string Library = "librdkafka";
+    private const string Library = Conveyor.Native.LibrdkafkaModule.LibraryName;
+
+    static MockClusterNative() => Conveyor.Native.LibrdkafkaModule.Register(typeof(MockClusterNative).Assembly);
 
     internal const int ProducerType = 0;
 

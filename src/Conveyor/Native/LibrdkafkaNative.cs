@@ -4,12 +4,14 @@ using System.Text;
 namespace Conveyor.Native;
 
 /// <summary>
-/// The few librdkafka entry points Conveyor calls itself. They bind to the same librdkafka.so
-/// that Confluent.Kafka loads (the one next to the application), so the process holds one copy.
+/// The few librdkafka entry points Conveyor calls itself. They bind to the librdkafka that
+/// Confluent.Kafka loaded (<see cref="LibrdkafkaModule"/>), so the process holds one copy.
 /// </summary>
 internal static partial class LibrdkafkaNative
 {
-    internal const string Library = "librdkafka";
+    internal const string Library = LibrdkafkaModule.LibraryName;
+
+    static LibrdkafkaNative() => LibrdkafkaModule.Register(typeof(LibrdkafkaNative).Assembly);
 
     internal const int ConfOk = 0;
 
