@@ -42,6 +42,12 @@ internal static partial class Log
     [LoggerMessage(1040, LogLevel.Debug, "Processor {Processor}: back-pressure {Action} {Partitions}")]
     public static partial void BackPressure(ILogger logger, string processor, string action, string partitions);
 
+    [LoggerMessage(1041, LogLevel.Warning, "Processor {Processor}: partition {Partition} is STALLED: messages up to offset {End} wait to be read, but none was delivered for {Idle} although the partition is not paused or stopped by the engine")]
+    public static partial void Stalled(ILogger logger, string processor, string partition, long end, TimeSpan idle);
+
+    [LoggerMessage(1042, LogLevel.Information, "Processor {Processor}: partition {Partition} is no longer stalled")]
+    public static partial void StallEnded(ILogger logger, string processor, string partition);
+
     [LoggerMessage(1050, LogLevel.Warning, "Processor {Processor}: Kafka client error {Code}: {Reason}")]
     public static partial void ClientError(ILogger logger, string processor, ErrorCode code, string reason);
 

@@ -69,6 +69,18 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         next?.OnBackPressure(partitions, paused);
     }
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    {
+        Log.Stalled(logger, processor, Describe(position), endOffset, idle);
+        next?.OnPartitionStalled(position, endOffset, idle);
+    }
+
+    public void OnPartitionStallEnded(TopicPartition partition)
+    {
+        Log.StallEnded(logger, processor, $"{partition.Topic}[{partition.Partition.Value}]");
+        next?.OnPartitionStallEnded(partition);
+    }
+
     public void OnError(Error error)
     {
         if (error.IsFatal)

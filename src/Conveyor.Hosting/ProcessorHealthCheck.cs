@@ -6,7 +6,7 @@ namespace Conveyor.Hosting;
 /// <summary>
 /// A hosted processor's health: unhealthy when it stopped or failed, when a partition is stopped by
 /// the failure action, or when its poll loop has not gone round for <c>MaxPollAge</c>;
-/// degraded while it starts.
+/// degraded while it starts and while a partition is stalled (messages to read, none delivered).
 /// </summary>
 internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time) : IHealthCheck
 {
@@ -20,6 +20,7 @@ internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpa
             ["state"] = status.State.ToString(),
             ["assigned_partitions"] = status.AssignedPartitions.Count,
             ["stopped_partitions"] = status.StoppedPartitions.Count,
+            ["stalled_partitions"] = status.StalledPartitions.Count,
         };
         if (status.LastPoll is { } lastPoll)
         {
@@ -48,8 +49,17 @@ internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpa
         }
 
         var age = now - status.LastPoll.Value;
-        return age > maxPollAge
-            ? HealthCheckResult.Unhealthy($"The processor has not polled for {age.TotalSeconds:F0} s (limit {maxPollAge.TotalSeconds:F0} s).", data: data)
-            : HealthCheckResult.Healthy("Processing.", data);
+        if (age > maxPollAge)
+        {
+            return HealthCheckResult.Unhealthy($"The processor has not polled for {age.TotalSeconds:F0} s (limit {maxPollAge.TotalSeconds:F0} s).", data: data);
+        }
+
+        if (status.StalledPartitions.Count > 0)
+        {
+            var at = string.Join(", ", status.StalledPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]@{p.Offset.Value}"));
+            return HealthCheckResult.Degraded($"Partitions stalled: messages wait to be read but none was delivered although the engine does not hold them: {at}.", data: data);
+        }
+
+        return HealthCheckResult.Healthy("Processing.", data);
     }
 }

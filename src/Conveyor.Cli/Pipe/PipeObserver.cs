@@ -43,5 +43,9 @@ internal sealed class PipeObserver(ConsoleObserver console, TextWriter output) :
 
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => console.OnBackPressure(partitions, paused);
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => console.OnPartitionStalled(position, endOffset, idle);
+
+    public void OnPartitionStallEnded(TopicPartition partition) => console.OnPartitionStallEnded(partition);
+
     public void OnError(Error error) => console.OnError(error);
 }

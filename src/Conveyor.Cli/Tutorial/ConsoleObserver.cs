@@ -118,5 +118,10 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) =>
         _output.WriteLine(EngineLines.BackPressure(partitions, paused));
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) =>
+        _errors.WriteLine(EngineLines.Stalled(position, endOffset, idle));
+
+    public void OnPartitionStallEnded(TopicPartition partition) => _output.WriteLine(EngineLines.StallEnded(partition));
+
     public void OnError(Error error) => _errors.WriteLine(TutorialLines.ClientError(error));
 }

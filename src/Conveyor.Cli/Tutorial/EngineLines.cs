@@ -21,5 +21,10 @@ internal static class EngineLines
     public static string BackPressure(IEnumerable<TopicPartition> partitions, bool paused) =>
         $"{(paused ? "paused" : "resumed")} partitions {string.Join(", ", partitions.Select(p => p.Partition.Value))} ({(paused ? "too many unfinished messages" : "caught up")})";
 
+    public static string Stalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) =>
+        Invariant($"warning: partition {position.Partition.Value} is STALLED at offset {position.Offset.Value}: messages up to offset {endOffset} wait, none delivered for {idle.TotalSeconds:0} s although it is not paused or stopped");
+
+    public static string StallEnded(TopicPartition partition) => Invariant($"partition {partition.Partition.Value} delivers again");
+
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

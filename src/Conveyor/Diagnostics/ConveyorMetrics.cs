@@ -50,6 +50,9 @@ internal static class ConveyorMetrics
     public static readonly Counter<long> Rebalances = ConveyorDiagnostics.Meter.CreateCounter<long>(
         "conveyor.rebalances", "{event}", "Rebalance events, by conveyor.rebalance.event (assigned, revoked, lost).");
 
+    public static readonly Counter<long> Stalls = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.partition.stalls", "{stall}", "Times an assigned partition was found stalled: messages to read, none delivered for StallTimeout, not held by the engine.");
+
     private static double[] DurationBuckets => [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     static ConveyorMetrics()
@@ -63,6 +66,9 @@ internal static class ConveyorMetrics
         ConveyorDiagnostics.Meter.CreateObservableGauge(
             "conveyor.partitions.stopped", () => Running.Keys.Select(p => p.StoppedMeasurement()), "{partition}",
             "Assigned partitions stopped at a message that failed for good.");
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.partitions.stalled", () => Running.Keys.Select(p => p.StalledMeasurement()), "{partition}",
+            "Assigned partitions stalled now: messages to read, none delivered for StallTimeout, not held by the engine.");
     }
 
     public static void Started(ProcessorTelemetry processor) => Running.TryAdd(processor, 0);

@@ -19,6 +19,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stopped = [];
+    private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
     private Dictionary<TopicPartition, long> _lag = [];
     private long _lastPollTicks;
     private ProcessorState _state;
@@ -46,7 +47,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
                     ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero),
                     [.. _stopped.Values],
                     [.. _assigned],
-                    _failure);
+                    _failure)
+                {
+                    StalledPartitions = [.. _stalled.Values],
+                };
             }
         }
     }
@@ -70,6 +74,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
             _assigned.Clear();
             _paused.Clear();
             _stopped.Clear();
+            _stalled.Clear();
             _lag = [];
         }
 
@@ -149,6 +154,27 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         _next.OnBackPressure(partitions, paused);
     }
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    {
+        lock (_lock)
+        {
+            _stalled[position.TopicPartition] = position;
+        }
+
+        ConveyorMetrics.Stalls.Add(1, MessageTags(position.TopicPartition));
+        _next.OnPartitionStalled(position, endOffset, idle);
+    }
+
+    public void OnPartitionStallEnded(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            _stalled.Remove(partition);
+        }
+
+        _next.OnPartitionStallEnded(partition);
+    }
+
     public void OnError(Error error) => _next.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
     public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
@@ -192,6 +218,14 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
     }
 
+    internal Measurement<long> StalledMeasurement()
+    {
+        lock (_lock)
+        {
+            return new Measurement<long>(_stalled.Count, GroupTags());
+        }
+    }
+
     internal Measurement<long> StoppedMeasurement()
     {
         lock (_lock)
@@ -209,6 +243,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
             foreach (var partition in partitions)
             {
                 _stopped.Remove(partition);
+                _stalled.Remove(partition);
                 _lag.Remove(partition);
             }
         }

@@ -54,6 +54,24 @@ public interface IProcessorObserver
     {
     }
 
+    /// <summary>
+    /// An assigned partition has messages to read but has delivered none for <paramref name="idle"/>,
+    /// although the engine does not hold it (no back-pressure, not stopped): it is stalled. Reported
+    /// once per stall (see <see cref="ProcessorOptions.StallTimeout"/>); <see cref="OnPartitionStallEnded"/>
+    /// follows when it delivers again or is revoked.
+    /// </summary>
+    /// <param name="position">The partition and the next offset the engine expects from it.</param>
+    /// <param name="endOffset">The partition's end offset (high watermark) as last known.</param>
+    /// <param name="idle">How long it has delivered nothing.</param>
+    void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    {
+    }
+
+    /// <summary>A partition reported by <see cref="OnPartitionStalled"/> delivers again, or is no longer assigned.</summary>
+    void OnPartitionStallEnded(TopicPartition partition)
+    {
+    }
+
     /// <summary>The client reported an error; fatal ones stop the processor.</summary>
     void OnError(Error error)
     {

@@ -51,6 +51,14 @@ public sealed record ProcessorOptions
     /// <summary>How long a stop waits for running handlers before cancelling them. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an assigned partition may deliver nothing while it has messages to read and the
+    /// engine does not hold it (no back-pressure, not stopped) before it is reported as stalled
+    /// (<see cref="IProcessorObserver.OnPartitionStalled"/>, a warning, the <c>conveyor.partitions.stalled</c>
+    /// gauge, a degraded health check). Default 60 s; <see cref="Timeout.InfiniteTimeSpan"/> turns the watchdog off.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Fetched, unfinished messages per partition before the partition is paused. Default 1,000.</summary>
     public int MaxBufferedMessagesPerPartition { get; init; } = 1_000;
 
@@ -123,6 +131,8 @@ public sealed record ProcessorOptions
 
         Require(problems, RevokeTimeout > TimeSpan.Zero, $"RevokeTimeout must be positive; it is {RevokeTimeout}.");
         Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
+        Require(problems, StallTimeout >= TimeSpan.FromSeconds(1) || StallTimeout == Timeout.InfiniteTimeSpan,
+            $"StallTimeout must be at least 1 s (or Timeout.InfiniteTimeSpan to turn the watchdog off); it is {StallTimeout}.");
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
         Require(problems, MaxBufferedMessages >= 1, $"MaxBufferedMessages must be 1 or more; it is {MaxBufferedMessages}.");
         Require(problems, MaxBufferedBytes >= 1024, $"MaxBufferedBytes must be at least 1024; it is {MaxBufferedBytes}.");

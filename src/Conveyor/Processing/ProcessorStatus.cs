@@ -13,4 +13,11 @@ public sealed record ProcessorStatus(
     DateTimeOffset? LastPoll,
     IReadOnlyList<TopicPartitionOffset> StoppedPartitions,
     IReadOnlyList<TopicPartition> AssignedPartitions,
-    string? Failure);
+    string? Failure)
+{
+    /// <summary>
+    /// Assigned partitions reported stalled: messages to read, none delivered for
+    /// <see cref="ProcessorOptions.StallTimeout"/> although the engine does not hold them (the next offset expected).
+    /// </summary>
+    public IReadOnlyList<TopicPartitionOffset> StalledPartitions { get; init; } = [];
+}

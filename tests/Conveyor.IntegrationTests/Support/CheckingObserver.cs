@@ -26,6 +26,10 @@ internal sealed class CheckingObserver(IProcessorObserver inner, Action check) :
 
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => Then(() => inner.OnBackPressure(partitions, paused));
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => Then(() => inner.OnPartitionStalled(position, endOffset, idle));
+
+    public void OnPartitionStallEnded(TopicPartition partition) => Then(() => inner.OnPartitionStallEnded(partition));
+
     public void OnError(Error error) => Then(() => inner.OnError(error));
 
     private void Then(Action record)

@@ -26,6 +26,23 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public ConcurrentQueue<TopicPartition> Lost { get; } = new();
 
+    /// <summary>Partitions reported stalled, with the position and end offset the watchdog saw.</summary>
+    public ConcurrentQueue<string> Stalls { get; } = new();
+
+    public ConcurrentQueue<TopicPartition> StallsEnded { get; } = new();
+
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    {
+        Stalls.Enqueue($"{position.Partition.Value}@{position.Offset.Value} end {endOffset} idle {idle.TotalSeconds:0.0}s");
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} stalled {position.Partition.Value}@{position.Offset.Value} end {endOffset}");
+    }
+
+    public void OnPartitionStallEnded(TopicPartition partition)
+    {
+        StallsEnded.Enqueue(partition);
+        Log.Enqueue($"{DateTime.UtcNow:ss.fff} stall ended {partition.Partition.Value}");
+    }
+
     public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
         foreach (var offset in offsets)

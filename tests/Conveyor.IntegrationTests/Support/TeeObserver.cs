@@ -26,6 +26,10 @@ internal sealed class TeeObserver(params IProcessorObserver[] observers) : IProc
 
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => Each(o => o.OnBackPressure(partitions, paused));
 
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => Each(o => o.OnPartitionStalled(position, endOffset, idle));
+
+    public void OnPartitionStallEnded(TopicPartition partition) => Each(o => o.OnPartitionStallEnded(partition));
+
     public void OnError(Error error) => Each(o => o.OnError(error));
 
     private void Each(Action<IProcessorObserver> call)

@@ -39,6 +39,18 @@ public class ProcessorHealthCheckTests
         Assert.Equal("Partitions stopped at messages that failed for good: orders[3]@42.", result.Description);
     }
 
+    [Fact]
+    public void A_stalled_partition_makes_the_processor_degraded_and_is_named()
+    {
+        var status = Running(Now) with { StalledPartitions = [new TopicPartitionOffset("orders", 1, 1000)] };
+
+        var result = Evaluate(status);
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Equal(1, result.Data["stalled_partitions"]);
+        Assert.Contains("orders[1]@1000", result.Description, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(ProcessorState.Stopped, "The processor has stopped.")]
     [InlineData(ProcessorState.Failed, "The processor failed: fatal client error")]

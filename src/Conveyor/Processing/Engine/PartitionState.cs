@@ -45,5 +45,17 @@ internal sealed class PartitionState
 
     public long LastCommitted { get; set; } = -1;
 
+    /// <summary>The offset after the last message fetched from this partition, or -1 before the first (poll thread only).</summary>
+    public long NextOffset { get; set; } = -1;
+
+    /// <summary>Since when the partition has neither delivered a message nor been held by the engine (poll thread only).</summary>
+    public DateTime IdleSince { get; set; }
+
+    /// <summary>Whether the stall watchdog reported this partition stalled and has not yet reported the stall's end (poll thread only).</summary>
+    public bool ReportedStalled { get; set; }
+
+    /// <summary>The stall watchdog found nothing to read here; it looks again from this time on (poll thread only).</summary>
+    public DateTime StallCheckAfter { get; set; }
+
     public bool AcceptsWork => !Draining && !Closed && !Stopped;
 }

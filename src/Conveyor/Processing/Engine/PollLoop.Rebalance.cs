@@ -11,12 +11,34 @@ internal sealed partial class PollLoop
 {
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        var now = DateTime.UtcNow;
         foreach (var partition in partitions)
         {
-            _partitions[partition] = new PartitionState(partition);
+            _partitions[partition] = new PartitionState(partition) { IdleSince = now };
         }
 
+        ReleaseStalePauses(consumer, partitions);
         _observer.OnPartitionsAssigned(partitions);
+    }
+
+    /// <summary>
+    /// A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka too.
+    /// librdkafka keeps an application pause on its partition object, which outlives a revoke: the
+    /// unassign and the new assignment only touch its own (library) pause flag. A partition the
+    /// engine paused for back-pressure when it was revoked would come back paused and never be
+    /// fetched again, with nothing reported. Resuming a partition that is not paused does nothing.
+    /// Called before Confluent.Kafka applies the assignment, so no fetch starts in between.
+    /// </summary>
+    private void ReleaseStalePauses(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        try
+        {
+            consumer.Resume(partitions);
+        }
+        catch (KafkaException e)
+        {
+            _observer.OnError(e.Error);
+        }
     }
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
@@ -54,6 +76,7 @@ internal sealed partial class PollLoop
         _asyncCommits?.Forget(states.Select(s => s.TopicPartition));
         foreach (var state in states)
         {
+            _watchdog.Forget(state);
             _partitions.Remove(state.TopicPartition);
         }
     }

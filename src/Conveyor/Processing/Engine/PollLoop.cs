@@ -28,6 +28,8 @@ internal sealed partial class PollLoop : IDisposable
     private readonly CommitSchedule _schedule;
     private readonly AsyncCommitter? _asyncCommits;
     private readonly Transactions.TransactionCoordinator? _transactions;
+    private readonly StallWatchdog _watchdog;
+    private readonly ConsumerPositions _positions;
     private bool _allPaused;
 
     public PollLoop(
@@ -54,6 +56,8 @@ internal sealed partial class PollLoop : IDisposable
             .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
+        _watchdog = new StallWatchdog(options.StallTimeout, observer);
+        _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
@@ -69,13 +73,15 @@ internal sealed partial class PollLoop : IDisposable
             while (!stopping.IsCancellationRequested && Fatal is null)
             {
                 _telemetry?.Polled();
-                ApplyBackPressure();
-                if (_schedule.IsDue(DateTime.UtcNow) || _transactions?.AbortRequested == true)
+                var now = DateTime.UtcNow;
+                ApplyBackPressure(now);
+                WatchForStalls(now);
+                if (_schedule.IsDue(now) || _transactions?.AbortRequested == true)
                 {
                     CommitFinished(_partitions.Values);
                 }
 
-                Fetch(stopping);
+                Fetch(stopping, now);
                 if (_batch.Count > 0)
                 {
                     SubmitBatch();
@@ -96,7 +102,7 @@ internal sealed partial class PollLoop : IDisposable
     /// under one dispatcher lock, not one per message (the lock the workers take too). A partition
     /// is paused the moment its buffer is full.
     /// </summary>
-    private void Fetch(CancellationToken stopping)
+    private void Fetch(CancellationToken stopping, DateTime now)
     {
         var timeout = PollTimeout;
         while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested && !TotalBufferFull())
@@ -127,6 +133,7 @@ internal sealed partial class PollLoop : IDisposable
                 continue;
             }
 
+            _watchdog.Delivered(partition, result.Offset.Value, now);
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
@@ -162,7 +169,7 @@ internal sealed partial class PollLoop : IDisposable
         _batchBytes = 0;
     }
 
-    private void ApplyBackPressure()
+    private void ApplyBackPressure(DateTime now)
     {
         var total = _dispatcher.Buffered;
         var bytes = _dispatcher.BufferedBytes;
@@ -203,11 +210,36 @@ internal sealed partial class PollLoop : IDisposable
             foreach (var partition in resume)
             {
                 partition.Paused = false;
+                _watchdog.Released(partition, now);
             }
 
             List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];
             _consumer.Resume(partitions);
             _observer.OnBackPressure(partitions, paused: false);
+        }
+    }
+
+    /// <summary>
+    /// Reports partitions that have messages to read but deliver nothing although the engine does
+    /// not hold them, and resumes them in the client, which may hold them without the engine knowing.
+    /// </summary>
+    private void WatchForStalls(DateTime now)
+    {
+        if (_allPaused || TotalBufferFull())
+        {
+            _watchdog.HeldAll(now);
+        }
+
+        if (_watchdog.Check(now, _partitions.Values, _positions) is { } stalled)
+        {
+            try
+            {
+                _consumer.Resume([.. stalled.Select(p => p.TopicPartition)]);
+            }
+            catch (KafkaException e)
+            {
+                _observer.OnError(e.Error);
+            }
         }
     }
 

@@ -1,0 +1,118 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Notices an assigned partition that has messages to read, is not held by the engine (no
+/// back-pressure, not stopped) and has delivered nothing for <see cref="ProcessorOptions.StallTimeout"/>,
+/// and reports it once, then again when it delivers or goes away. A stall is a partition the group
+/// owns but nobody consumes: without this it would be silent. Poll thread only.
+/// </summary>
+internal sealed class StallWatchdog
+{
+    private const int BrokerQueriesPerRound = 2;
+    private static readonly TimeSpan RoundInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _stallTimeout;
+    private readonly IProcessorObserver _observer;
+    private DateTime _nextRound;
+    private DateTime _heldAllAt;
+
+    public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer)
+    {
+        _stallTimeout = stallTimeout;
+        _observer = observer;
+    }
+
+    private bool Enabled => _stallTimeout != Timeout.InfiniteTimeSpan;
+
+    /// <summary>The engine holds every partition now (the total buffer is full): no partition is idle by its own fault.</summary>
+    public void HeldAll(DateTime now) => _heldAllAt = now;
+
+    /// <summary>A message arrived from <paramref name="partition"/>.</summary>
+    public void Delivered(PartitionState partition, long offset, DateTime now)
+    {
+        partition.NextOffset = offset + 1;
+        partition.IdleSince = now;
+        if (partition.ReportedStalled)
+        {
+            EndStall(partition);
+        }
+    }
+
+    /// <summary>The engine stopped holding <paramref name="partition"/> (back-pressure resumed it): idle time counts from now.</summary>
+    public void Released(PartitionState partition, DateTime now) => partition.IdleSince = now;
+
+    /// <summary>The partition is no longer assigned.</summary>
+    public void Forget(PartitionState partition)
+    {
+        if (partition.ReportedStalled)
+        {
+            EndStall(partition);
+        }
+    }
+
+    /// <summary>
+    /// At most once a second: reports partitions that became stalled and returns them, so that the
+    /// poll loop can resume them in the client in case the client holds them without the engine
+    /// knowing. What the client knows locally is used first; the broker is asked about at most
+    /// <see cref="BrokerQueriesPerRound"/> partitions a round, so a sick cluster cannot hold the poll loop long.
+    /// </summary>
+    public List<PartitionState>? Check(DateTime now, IEnumerable<PartitionState> partitions, IPartitionPositions positions)
+    {
+        if (!Enabled || now < _nextRound)
+        {
+            return null;
+        }
+
+        _nextRound = now + RoundInterval;
+        var brokerQueries = BrokerQueriesPerRound;
+        List<PartitionState>? stalled = null;
+        foreach (var partition in partitions)
+        {
+            var idleSince = partition.IdleSince > _heldAllAt ? partition.IdleSince : _heldAllAt;
+            if (partition.ReportedStalled || partition.Paused || !partition.AcceptsWork
+                || now - idleSince < _stallTimeout || now < partition.StallCheckAfter)
+            {
+                continue;
+            }
+
+            var next = positions.Next(partition, askBroker: false);
+            var end = positions.End(partition.TopicPartition, askBroker: false);
+            if (next is null || end is null || end <= next)
+            {
+                if (brokerQueries == 0)
+                {
+                    continue; // next round
+                }
+
+                brokerQueries--;
+                next ??= positions.Next(partition, askBroker: true);
+                if (next is not null && (end is null || end <= next))
+                {
+                    end = positions.End(partition.TopicPartition, askBroker: true); // the cached end may be old
+                }
+            }
+
+            if (next is null || end is null || end <= next)
+            {
+                // Nothing to read (or unknown): an idle topic, not a stall. Look again one timeout later.
+                partition.StallCheckAfter = now + _stallTimeout;
+                continue;
+            }
+
+            partition.ReportedStalled = true;
+            (stalled ??= []).Add(partition);
+            _observer.OnPartitionStalled(new TopicPartitionOffset(partition.TopicPartition, next.Value), end.Value, now - idleSince);
+        }
+
+        return stalled;
+    }
+
+    private void EndStall(PartitionState partition)
+    {
+        partition.ReportedStalled = false;
+        partition.StallCheckAfter = default;
+        _observer.OnPartitionStallEnded(partition.TopicPartition);
+    }
+}

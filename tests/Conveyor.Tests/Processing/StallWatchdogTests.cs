@@ -1,0 +1,183 @@
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Tests.Processing;
+
+public class StallWatchdogTests
+{
+    private static readonly DateTime Start = new(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly StallRecorder _observer = new();
+    private readonly FakePositions _positions = new();
+    private readonly StallWatchdog _watchdog;
+    private readonly PartitionState _partition = new(new TopicPartition("orders", 2)) { IdleSince = Start };
+
+    public StallWatchdogTests()
+    {
+        _watchdog = new StallWatchdog(Timeout, _observer);
+    }
+
+    [Fact]
+    public void A_partition_with_messages_to_read_that_delivers_nothing_for_the_timeout_is_reported_once()
+    {
+        _watchdog.Delivered(_partition, offset: 99, Start);
+        _positions.LocalEnd = 500;
+
+        Assert.Null(Check(Start + Timeout - TimeSpan.FromSeconds(1)));
+        var stalled = Check(Start + Timeout);
+        Check(Start + Timeout + TimeSpan.FromSeconds(5));
+
+        Assert.Equal([_partition], stalled);
+        var stall = Assert.Single(_observer.Stalls);
+        Assert.Equal(new TopicPartitionOffset("orders", 2, 100), stall.Position);
+        Assert.Equal(500, stall.End);
+        Assert.Equal(Timeout, stall.Idle);
+        Assert.Equal(0, _positions.BrokerQueries); // what the client knew locally was enough
+    }
+
+    [Fact]
+    public void A_delivery_ends_the_stall_and_restarts_the_idle_time()
+    {
+        _watchdog.Delivered(_partition, offset: 99, Start);
+        _positions.LocalEnd = 500;
+        Check(Start + Timeout);
+
+        _watchdog.Delivered(_partition, offset: 100, Start + Timeout + TimeSpan.FromSeconds(1));
+
+        Assert.Equal([_partition.TopicPartition], _observer.Ended);
+        Assert.False(_partition.ReportedStalled);
+        Assert.Null(Check(Start + Timeout + TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public void A_partition_the_engine_holds_is_never_stalled()
+    {
+        _positions.LocalNext = 0;
+        _positions.LocalEnd = 500;
+        _partition.Paused = true;
+        Assert.Null(Check(Start + Timeout * 3));
+
+        _partition.Paused = false;
+        _partition.Stopped = true;
+        Assert.Null(Check(Start + Timeout * 4));
+
+        Assert.Empty(_observer.Stalls);
+    }
+
+    [Fact]
+    public void Idle_time_counts_from_when_the_engine_released_the_partition_or_last_held_every_partition()
+    {
+        _positions.LocalNext = 0;
+        _positions.LocalEnd = 500;
+        _watchdog.Released(_partition, Start + TimeSpan.FromSeconds(30));
+        Assert.Null(Check(Start + TimeSpan.FromSeconds(35)));
+
+        _watchdog.HeldAll(Start + TimeSpan.FromSeconds(38));
+        Assert.Null(Check(Start + TimeSpan.FromSeconds(45)));
+
+        Assert.NotNull(Check(Start + TimeSpan.FromSeconds(48)));
+        Assert.Equal(Timeout, Assert.Single(_observer.Stalls).Idle);
+    }
+
+    [Fact]
+    public void A_partition_at_its_end_is_idle_not_stalled_and_is_looked_at_again_one_timeout_later()
+    {
+        _watchdog.Delivered(_partition, offset: 499, Start);
+        _positions.LocalEnd = 500;
+        _positions.BrokerEnd = 500;
+
+        Assert.Null(Check(Start + Timeout));
+        Assert.Equal(1, _positions.BrokerQueries); // the cached end may be old: the broker is asked
+        Assert.Null(Check(Start + Timeout + TimeSpan.FromSeconds(5)));
+        Assert.Equal(1, _positions.BrokerQueries);
+
+        _positions.BrokerEnd = 700; // new messages that were never delivered
+        Assert.NotNull(Check(Start + (Timeout * 2)));
+        Assert.Equal(700, Assert.Single(_observer.Stalls).End);
+    }
+
+    [Fact]
+    public void An_unknown_position_is_asked_of_the_broker_and_an_unknown_answer_is_not_a_stall()
+    {
+        _positions.BrokerNext = 40;
+        _positions.LocalEnd = 100;
+        Assert.NotNull(Check(Start + Timeout));
+        Assert.Equal(40, Assert.Single(_observer.Stalls).Position.Offset.Value);
+
+        var other = new PartitionState(new TopicPartition("orders", 3)) { IdleSince = Start };
+        _positions.BrokerNext = null;
+        Assert.Null(_watchdog.Check(Start + Timeout * 3, [other], _positions));
+    }
+
+    [Fact]
+    public void At_most_two_partitions_a_round_are_asked_of_the_broker()
+    {
+        var partitions = Enumerable.Range(0, 5).Select(p => new PartitionState(new TopicPartition("orders", p)) { IdleSince = Start }).ToList();
+        _positions.LocalNext = 10;
+        _positions.LocalEnd = 10;
+        _positions.BrokerEnd = 10;
+
+        _watchdog.Check(Start + Timeout, partitions, _positions);
+        Assert.Equal(2, _positions.BrokerQueries);
+        _watchdog.Check(Start + Timeout + TimeSpan.FromSeconds(1), partitions, _positions);
+        _watchdog.Check(Start + Timeout + TimeSpan.FromSeconds(2), partitions, _positions);
+        _watchdog.Check(Start + Timeout + TimeSpan.FromSeconds(3), partitions, _positions);
+        Assert.Equal(5, _positions.BrokerQueries); // each partition once, then not before a timeout passed
+    }
+
+    [Fact]
+    public void A_revoked_stalled_partition_ends_its_stall_and_an_infinite_timeout_turns_the_watchdog_off()
+    {
+        _positions.LocalNext = 0;
+        _positions.LocalEnd = 5;
+        Check(Start + Timeout);
+        _watchdog.Forget(_partition);
+        Assert.Equal([_partition.TopicPartition], _observer.Ended);
+
+        var off = new StallWatchdog(System.Threading.Timeout.InfiniteTimeSpan, _observer);
+        var fresh = new PartitionState(new TopicPartition("orders", 9)) { IdleSince = Start };
+        Assert.Null(off.Check(Start + TimeSpan.FromDays(1), [fresh], _positions));
+    }
+
+    private List<PartitionState>? Check(DateTime now) => _watchdog.Check(now, [_partition], _positions);
+
+    private sealed class FakePositions : IPartitionPositions
+    {
+        public long? LocalNext { get; set; }
+
+        public long? BrokerNext { get; set; }
+
+        public long? LocalEnd { get; set; }
+
+        public long? BrokerEnd { get; set; }
+
+        public int BrokerQueries { get; private set; }
+
+        public long? Next(PartitionState partition, bool askBroker) =>
+            partition.NextOffset >= 0 ? partition.NextOffset : askBroker ? BrokerNext : LocalNext;
+
+        public long? End(TopicPartition partition, bool askBroker)
+        {
+            if (askBroker)
+            {
+                BrokerQueries++;
+                return BrokerEnd;
+            }
+
+            return LocalEnd;
+        }
+    }
+
+    private sealed class StallRecorder : IProcessorObserver
+    {
+        public List<(TopicPartitionOffset Position, long End, TimeSpan Idle)> Stalls { get; } = [];
+
+        public List<TopicPartition> Ended { get; } = [];
+
+        public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => Stalls.Add((position, endOffset, idle));
+
+        public void OnPartitionStallEnded(TopicPartition partition) => Ended.Add(partition);
+    }
+}
