@@ -62,7 +62,7 @@ internal static class ConsumeCommand
             }
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-            ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers);
+            ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic");
 
             if (consume.Commit == CommitMode.Engine)
             {

@@ -75,9 +75,10 @@ internal static class PipeCommand
                 : null;
             var settings = embedded is null ? kafka.GetSettings(context) : kafka.CreateSettings(context, embedded.BootstrapServers);
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-            foreach (var needed in outputs.Prepend(topic))
+            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
+            foreach (var output in outputs)
             {
-                ClusterProbe.RequireTopic(metadata, needed, settings.BootstrapServers);
+                ClusterProbe.RequireTopic(metadata, output, settings.BootstrapServers, "--to");
             }
 
             var runner = new PipeRunner(settings, pipe, context.Output, context.Errors);

@@ -30,8 +30,12 @@ internal static class VerifyCommand
             DefaultValueFactory = _ => "engine",
         };
         strategy.AcceptOnlyFromAmong("engine", "naive");
-        var assignor = new Option<string>("--assignor") { Description = "eager (range) or cooperative (cooperative-sticky)", DefaultValueFactory = _ => "eager" };
-        assignor.AcceptOnlyFromAmong("eager", "cooperative");
+        var assignor = new Option<string>("--assignor")
+        {
+            Description = "eager (classic protocol, range), cooperative (classic protocol, cooperative-sticky) or consumer (KIP-848: group.protocol=consumer, the broker assigns)",
+            DefaultValueFactory = _ => "eager",
+        };
+        assignor.AcceptOnlyFromAmong("eager", "cooperative", "consumer");
         var ordering = new Option<OrderingMode?>("--ordering") { Description = "The engine's ordering mode (default: Key; Partition with --exactly-once, which needs it)" };
         var exactlyOnce = new Option<bool>("--exactly-once")
         {
@@ -57,10 +61,15 @@ internal static class VerifyCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Handlers at once in each engine worker", DefaultValueFactory = _ => 8 }
             .MustBe(v => v >= 1, "1 or more");
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Stop injecting and audit after this long at most", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var stallTimeout = new Option<TimeSpan>("--stall-timeout")
+        {
+            Description = "Say so when no message was processed or dead-lettered for this long (with the partitions whose messages wait); the run goes on until --timeout",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+        }.MustBe(v => v >= TimeSpan.FromSeconds(1), "at least 1 s");
 
         var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")
         {
-            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, handlerDelay, concurrency, exactlyOnce,
+            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, stallTimeout, handlerDelay, concurrency, exactlyOnce,
         };
         command.Add(kafka.BootstrapServers);
         command.Add(kafka.Properties);
@@ -94,7 +103,10 @@ internal static class VerifyCommand
                 context.Get(timeout),
                 context.Get(handlerDelay),
                 context.Get(concurrency),
-                transactional);
+                transactional)
+            {
+                StallTimeout = context.Get(stallTimeout),
+            };
             var cluster = kafka.TryGetSettings(context)?.Properties;
             var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Summary()).ConfigureAwait(false);

@@ -27,10 +27,31 @@ internal sealed class ClientSettings
         new("fetch.wait.max.ms", "100"),
     ];
 
+    // Properties of the classic group protocol that librdkafka refuses with group.protocol=consumer
+    // (KIP-848): the broker decides session timeouts, heartbeats and assignment there.
+    private static readonly string[] ClassicGroupOnly =
+        ["session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "group.protocol.type"];
+
+    /// <exception cref="CommandFailedException">A classic-protocol property is given with group.protocol=consumer (exit 2).</exception>
     public ClientSettings(KafkaClientProperties properties)
     {
         Properties = properties;
+        if (UsesConsumerProtocol && properties.Properties.FirstOrDefault(p => ClassicGroupOnly.Contains(p.Key)) is { Key: not null } conflict)
+        {
+            throw new CommandFailedException(
+                $"-X {conflict.Key} cannot be used with -X group.protocol=consumer (KIP-848): the broker sets it for such groups. "
+                + $"Remove -X {conflict.Key}, or drop group.protocol=consumer to use the classic protocol.",
+                ExitCodes.Usage);
+        }
     }
+
+    /// <summary>Whether consumers join with the KIP-848 protocol (<c>group.protocol=consumer</c>).</summary>
+    public bool UsesConsumerProtocol =>
+        Properties.Properties.Any(p => p.Key == "group.protocol" && string.Equals(p.Value, "consumer", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The CLI's consumer defaults that apply to this group protocol.</summary>
+    private IEnumerable<KeyValuePair<string, string>> ApplicableConsumerDefaults =>
+        UsesConsumerProtocol ? ConsumerDefaults.Where(d => !ClassicGroupOnly.Contains(d.Key)) : ConsumerDefaults;
 
     public KafkaClientProperties Properties { get; }
 
@@ -52,7 +73,7 @@ internal sealed class ClientSettings
 
     public ConsumerConfig Consumer(string groupId, bool autoCommit)
     {
-        var defaults = ConsumerDefaults.Concat(
+        var defaults = ApplicableConsumerDefaults.Concat(
         [
             new("group.id", groupId),
             new("enable.auto.commit", autoCommit ? "true" : "false"),
@@ -70,7 +91,7 @@ internal sealed class ClientSettings
     public KafkaClientProperties ForProcessor() => new(
         BootstrapServers,
         [
-            .. ConsumerDefaults
+            .. ApplicableConsumerDefaults
                 .Where(d => Properties.Properties.All(p => p.Key != d.Key))
                 .Select(d => new KafkaProperty(d.Key, d.Value)),
             .. Properties.Properties,

@@ -36,14 +36,19 @@ internal static class ClusterProbe
         return found?.Partitions.Count;
     }
 
+    /// <param name="metadata">The cluster's metadata.</param>
+    /// <param name="topic">The topic the command needs.</param>
+    /// <param name="bootstrapServers">The cluster, for the message.</param>
+    /// <param name="option">The option that named the topic (<c>--topic</c>, <c>--to</c>), for the message.</param>
     /// <exception cref="CommandFailedException">The topic does not exist.</exception>
-    public static void RequireTopic(Metadata metadata, string topic, string bootstrapServers)
+    public static void RequireTopic(Metadata metadata, string topic, string bootstrapServers, string option)
     {
         if (PartitionCount(metadata, topic) is null)
         {
             throw new CommandFailedException(
-                $"topic '{topic}' does not exist on {bootstrapServers}. Create it first "
-                + $"(e.g. dotnet run --project src/Conveyor.Cli -- broker --topic {topic}:6 for a local broker), or check --topic.");
+                $"topic '{topic}' (given with {option}) does not exist on {bootstrapServers}. Create it first: on a Kafka cluster with "
+                + $"kafka-topics.sh --bootstrap-server {bootstrapServers} --create --topic {topic} --partitions 6 (or your platform's tools), "
+                + $"on Conveyor's embedded broker by starting it with conveyor broker --topic {topic}:6; or check {option}.");
         }
     }
 }

@@ -19,6 +19,13 @@ internal sealed record AuditReport(
     /// <summary>Up to 20 lost messages as <c>id (partition N offset M)</c>, to start the search for the cause.</summary>
     public IReadOnlyList<string> LostSamples { get; init; } = [];
 
+    /// <summary>
+    /// Input partitions with pending messages: how many, the lowest pending offset, and the group's
+    /// committed offset there (-1: none). A partition whose committed offset does not move while
+    /// its messages wait is one nobody consumes.
+    /// </summary>
+    public IReadOnlyList<PendingPartition> PendingPartitions { get; init; } = [];
+
     /// <summary>What kept the audit from seeing everything (records deleted by the broker, topics not read to the end); empty when complete.</summary>
     public IReadOnlyList<string> AuditProblems { get; init; } = [];
 
@@ -39,12 +46,12 @@ internal sealed record AuditReport(
     public bool CommittedOffsetsUnknown { get; init; }
 
     /// <summary>
-    /// Nothing lost, the audit saw every record it needed, no duplicates where they are judged,
-    /// and nothing pending where pending cannot be told from lost.
+    /// Nothing lost, nothing pending (every message processed or dead-lettered: a run that ends
+    /// with messages nobody handled has found a stall, or was cut short), the audit saw every record
+    /// it needed, and no duplicates where they are judged.
     /// </summary>
-    public bool Passed => Lost == 0 && AuditProblems.Count == 0
-        && (!DuplicatesJudged || Duplicates == 0)
-        && (!CommittedOffsetsUnknown || Pending == 0);
+    public bool Passed => Lost == 0 && Pending == 0 && AuditProblems.Count == 0
+        && (!DuplicatesJudged || Duplicates == 0);
 
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
@@ -71,6 +78,7 @@ internal sealed record AuditReport(
         var unsettled = produced.Where(p => !counts.ContainsKey(p.Key) && !deadLettered.Contains(p.Key)).ToList();
         var lostMessages = unsettled.Where(p => p.Value.Offset < committed.GetValueOrDefault(p.Value.Partition, -1)).ToList();
         var lost = lostMessages.Count;
+        var pendingPartitions = PendingPartition.Of(unsettled.Where(p => p.Value.Offset >= committed.GetValueOrDefault(p.Value.Partition, -1)).Select(p => p.Value), committed);
         return new AuditReport(
             produced.Count,
             counts.Keys.Count(produced.ContainsKey),
@@ -84,6 +92,7 @@ internal sealed record AuditReport(
             strategy)
         {
             LostSamples = [.. lostMessages.OrderBy(p => p.Key).Take(20).Select(p => $"{p.Key} (partition {p.Value.Partition} offset {p.Value.Offset})")],
+            PendingPartitions = pendingPartitions,
         };
     }
 
@@ -98,7 +107,8 @@ internal sealed record AuditReport(
             : AuditProblems.Count > 0 ? "result: INCOMPLETE AUDIT, nothing found lost but not every record could be read"
             : CommittedOffsetsUnknown && Pending > 0 ? $"result: FAILED, {Pending} messages neither processed nor dead-lettered (the embedded broker does not store transaction offsets, so they may be lost)"
             : DuplicatesJudged && Duplicates > 0 ? $"result: FAILED, nothing lost but {Duplicates} DUPLICATES in the read_committed output: not exactly-once"
-            : Pending > 0 ? $"result: nothing lost, but the run ended with {Pending} messages not yet processed (not committed either: they would be consumed again)"
+            : Pending > 0 ? $"result: FAILED, nothing lost but the run ended with {Pending} messages neither processed nor dead-lettered (not committed either: they would be consumed again), "
+                + $"on partitions {PendingPartition.Describe(PendingPartitions)}: a stall, or a run cut short"
             : DuplicatesJudged ? "result: nothing lost, no duplicates: exactly-once held"
             : "result: nothing lost")
         + string.Concat(AuditProblems.Select(p => Environment.NewLine + "audit problem: " + p));
@@ -118,6 +128,7 @@ internal sealed record AuditReport(
         lostSamples = LostSamples,
         auditProblems = AuditProblems,
         pending = Pending,
+        pendingPartitions = PendingPartitions.Select(p => new { partition = p.Partition, pending = p.Pending, firstPendingOffset = p.FirstOffset, committed = p.Committed }),
         duplicates = Duplicates,
         worstDuplicate = WorstDuplicate,
         exactlyOnce = ExactlyOnce,

@@ -38,8 +38,7 @@ internal sealed class FaultInjector
     {
         var possible = Enum.GetValues<FaultKind>()
             .Where(k => k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave or FaultKind.BrokerErrors or FaultKind.DropConnections or FaultKind.BrokerDown)
-            .Where(k => _enabled.HasFlag(k))
-            .Where(k => _broker is not null || k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave)
+            .Where(k => FaultKinds.Injectable(_enabled, embedded: _broker is not null).HasFlag(k))
             .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)
             .ToList();
         if (possible.Count == 0)

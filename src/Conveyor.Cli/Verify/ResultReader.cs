@@ -41,6 +41,9 @@ internal sealed class ResultReader : IDisposable
 
     public IEnumerable<long> Processed => _processed;
 
+    /// <summary>Whether <paramref name="id"/> was processed or dead-lettered (as far as read so far).</summary>
+    public bool IsSettled(long id) => _seen.ContainsKey(id);
+
     public IEnumerable<long> DeadLettered => _deadLettered.Keys;
 
     public DateTime LastRecordAt { get; private set; } = DateTime.UtcNow;

@@ -14,6 +14,7 @@ namespace Conveyor.Cli.Verify;
 internal sealed class VerifyRun
 {
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WorkerStartInterval = TimeSpan.FromSeconds(2);
 
     private readonly VerifySettings _settings;
     private readonly TextWriter _output;
@@ -46,7 +47,7 @@ internal sealed class VerifyRun
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {_settings.Faults}");
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -57,6 +58,13 @@ internal sealed class VerifyRun
         using var workers = new WorkerPool((number, slot) => WorkerArguments(properties, number, slot), WorkerEnvironment.For(properties.Properties), _errors);
         for (var i = 0; i < _settings.Workers; i++)
         {
+            // One at a time, as a deployment scales out: every run then has rebalances while the
+            // members already there are busy (their partitions often paused by back-pressure).
+            if (i > 0)
+            {
+                await Task.WhenAny(Task.Delay(WorkerStartInterval, cancellationToken)).ConfigureAwait(false); // a stop still audits
+            }
+
             workers.Add();
         }
 
@@ -64,7 +72,7 @@ internal sealed class VerifyRun
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(_settings.Timeout);
-            await InjectUntilSettledAsync(faults, reader, client, produced.Count, deadline.Token).ConfigureAwait(false);
+            await InjectUntilSettledAsync(faults, reader, client, produced, deadline.Token).ConfigureAwait(false);
         }
 
         await workers.StopAllAsync().ConfigureAwait(false);
@@ -79,12 +87,21 @@ internal sealed class VerifyRun
             };
     }
 
-    private async Task InjectUntilSettledAsync(FaultInjector faults, ResultReader reader, ClientSettings client, int count, CancellationToken cancellationToken)
+    private async Task InjectUntilSettledAsync(
+        FaultInjector faults, ResultReader reader, ClientSettings client, Dictionary<long, (int Partition, long Offset)> produced, CancellationToken cancellationToken)
     {
+        var count = produced.Count;
         var nextFault = DateTime.UtcNow + TimeSpan.FromSeconds(1);
         var nextReport = DateTime.UtcNow;
+        var progress = new ProgressWatch(_settings.StallTimeout);
         while (!cancellationToken.IsCancellationRequested && reader.Settled < count && !AllCommittedAndQuiet(client, reader))
         {
+            if (progress.Stalled(reader.Settled, DateTime.UtcNow) is { } idle)
+            {
+                var pending = PendingPartition.Of(produced.Where(p => !reader.IsSettled(p.Key)).Select(p => p.Value), Committed(client));
+                _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: NO PROGRESS for {idle.TotalSeconds:0} s at {reader.Settled} of {count}; pending on partitions {PendingPartition.Describe(pending)}"));
+            }
+
             if (DateTime.UtcNow >= nextFault)
             {
                 await faults.InjectOneAsync().ConfigureAwait(false);
@@ -222,9 +239,13 @@ internal sealed class VerifyRun
             "--seed", (_settings.Seed + number).ToString(CultureInfo.InvariantCulture),
             "--handler-delay", _settings.HandlerDelay.ToString("c", CultureInfo.InvariantCulture),
             "--concurrency", _settings.Concurrency.ToString(CultureInfo.InvariantCulture),
-            "-X", "session.timeout.ms=6000",
-            "-X", $"partition.assignment.strategy={(_settings.Assignor == "cooperative" ? "cooperative-sticky" : "range")}",
         };
+        arguments.AddRange(_settings.Assignor switch
+        {
+            "consumer" => ["-X", "group.protocol=consumer"], // KIP-848: the broker assigns; session timeout and assignor are the broker's
+            "cooperative" => ["-X", "session.timeout.ms=6000", "-X", "partition.assignment.strategy=cooperative-sticky"],
+            _ => ["-X", "session.timeout.ms=6000", "-X", "partition.assignment.strategy=range"],
+        });
         if (_settings.ExactlyOnce)
         {
             arguments.AddRange(["--transactional-id", $"{Group}-{slot.ToString(CultureInfo.InvariantCulture)}"]);

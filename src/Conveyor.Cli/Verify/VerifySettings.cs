@@ -17,4 +17,8 @@ internal sealed record VerifySettings(
     TimeSpan Timeout,
     TimeSpan HandlerDelay,
     int Concurrency,
-    bool ExactlyOnce = false);
+    bool ExactlyOnce = false)
+{
+    /// <summary>How long the run may make no progress before it says so (it goes on until <see cref="Timeout"/>).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

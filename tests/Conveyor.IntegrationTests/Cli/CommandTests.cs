@@ -73,7 +73,38 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", "no-such-topic");
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("topic 'no-such-topic' does not exist", errors, StringComparison.Ordinal);
+        Assert.Contains("topic 'no-such-topic' (given with --topic) does not exist", errors, StringComparison.Ordinal);
+        Assert.Contains("kafka-topics.sh", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pipe_output_topic_that_does_not_exist_is_named_with_its_option()
+    {
+        var input = kafka.CreateTopic(partitions: 1);
+
+        var (exitCode, _, errors) = await Run("pipe", "-b", kafka.Cluster.BootstrapServers, "--topic", input, "--to", "no-such-output");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("topic 'no-such-output' (given with --to) does not exist", errors, StringComparison.Ordinal);
+        Assert.Contains("or check --to.", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_kip848_consumer_runs_without_the_classic_defaults_and_a_classic_property_beside_it_is_a_usage_error()
+    {
+        var topic = kafka.CreateTopic(partitions: 2);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 4).Select(i => ((string?)$"k{i}", $"{{\"id\":{i},\"email\":\"u{i}@example.com\"}}")));
+
+        var (exitCode, output, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "-X", "group.protocol=consumer", "--max-messages", "4");
+        Assert.True(exitCode == 0, errors);
+        Assert.Equal(4, output.Count(l => l.StartsWith("received key ", StringComparison.Ordinal)));
+
+        (exitCode, _, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "-X", "group.protocol=consumer", "-X", "session.timeout.ms=6000");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("error: -X session.timeout.ms cannot be used with -X group.protocol=consumer (KIP-848): the broker sets it for such groups. "
+            + "Remove -X session.timeout.ms, or drop group.protocol=consumer to use the classic protocol.", errors.Trim());
     }
 
     [Fact]

@@ -109,3 +109,31 @@ public class VerifyExactlyOnceTests
         Assert.Contains(expected, process.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// <c>verify --faults None</c> with each group protocol: two workers join while the first one's
+/// partitions are paused by back-pressure (3,000 messages per partition, 1,000 buffered at most, handled slowly enough that a paused partition stays paused for seconds),
+/// so a pause that survives the rebalance would leave messages pending and fail the run.
+/// </summary>
+public class VerifyWithoutFaultsTests
+{
+    [Theory]
+    [InlineData("eager")]
+    [InlineData("cooperative")]
+    [InlineData("consumer")]
+    public async Task Every_message_is_processed_with_no_fault_and_each_group_protocol(string assignor)
+    {
+        await using var process = CliProcess.Start([
+            "verify", "--faults", "None", "--assignor", assignor, "--messages", "6000", "--partitions", "2", "--workers", "2", "--concurrency", "4",
+            "--handler-delay", "00:00:00.020", "--seed", "3", "--timeout", "00:02:00", "--stall-timeout", "00:00:10"]);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        var json = process.Output.Lines.LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"no JSON line:{Environment.NewLine}{process}");
+        using var document = JsonDocument.Parse(json);
+        var report = document.RootElement;
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.Equal(0, report.GetProperty("pending").GetInt32());
+        Assert.Equal(6000, report.GetProperty("processed").GetInt32());
+        Assert.DoesNotContain("NO PROGRESS", process.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -29,6 +29,36 @@ public class AuditReportTests
     }
 
     [Fact]
+    public void A_run_that_ends_with_pending_messages_fails_and_names_their_partitions_with_the_committed_offsets()
+    {
+        var produced = new Dictionary<long, (int Partition, long Offset)>
+        {
+            [0] = (0, 0), [1] = (0, 1), [2] = (1, 0), [3] = (1, 1), [4] = (1, 2), [5] = (2, 0),
+        };
+        var report = AuditReport.Compare(produced, new Dictionary<int, long> { [0] = 2, [1] = 1 }, [0, 1, 2, 5], [], NoFaults, TimeSpan.FromSeconds(1), "engine");
+
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(2, report.Pending);
+        Assert.False(report.Passed);
+        Assert.Equal([new PendingPartition(1, 2, 1, 1)], report.PendingPartitions);
+        Assert.Contains("result: FAILED, nothing lost but the run ended with 2 messages neither processed nor dead-lettered", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("on partitions 1 (2 pending from offset 1, committed 1)", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
+        var partition = Assert.Single(json.RootElement.GetProperty("pendingPartitions").EnumerateArray());
+        Assert.Equal(1, partition.GetProperty("partition").GetInt32());
+        Assert.Equal(1, partition.GetProperty("committed").GetInt64());
+    }
+
+    [Fact]
+    public void A_partition_without_a_commit_is_described_as_such()
+    {
+        Assert.Equal(
+            "0 (3 pending from offset 0, committed none)",
+            PendingPartition.Describe(PendingPartition.Of([(0, 0), (0, 1), (0, 2)], new Dictionary<int, long>())));
+    }
+
+    [Fact]
     public void A_dead_lettered_message_is_not_lost()
     {
         var report = Compare(produced: 3, committed: 3, output: [0, 2], deadLetters: [1]);

@@ -1,0 +1,24 @@
+using Conveyor.Cli.Verify;
+
+namespace Conveyor.Tests.Verify;
+
+public class ProgressWatchTests
+{
+    private static readonly DateTime Start = new(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void A_count_that_stands_still_is_reported_after_the_timeout_and_again_every_timeout_until_it_moves()
+    {
+        var watch = new ProgressWatch(TimeSpan.FromSeconds(30));
+
+        Assert.Null(watch.Stalled(10, Start));
+        Assert.Null(watch.Stalled(10, Start.AddSeconds(29)));
+        Assert.Equal(TimeSpan.FromSeconds(30), watch.Stalled(10, Start.AddSeconds(30)));
+        Assert.Null(watch.Stalled(10, Start.AddSeconds(45)));
+        Assert.Equal(TimeSpan.FromSeconds(60), watch.Stalled(10, Start.AddSeconds(60)));
+
+        Assert.Null(watch.Stalled(11, Start.AddSeconds(61)));
+        Assert.Null(watch.Stalled(11, Start.AddSeconds(90)));
+        Assert.Equal(TimeSpan.FromSeconds(30), watch.Stalled(11, Start.AddSeconds(91)));
+    }
+}
