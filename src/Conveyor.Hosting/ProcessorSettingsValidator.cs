@@ -40,8 +40,8 @@ internal sealed class ProcessorSettingsValidator(string name, string? sectionPat
         }
         catch (KafkaConfigurationException e)
         {
-            // librdkafka's words, secrets masked; "-X" is how the command line names these.
-            problems.AddRange(e.Problems.Select(p => p.StartsWith("-X ", StringComparison.Ordinal) ? $"{ProcessorSettingsBinder.KafkaSection}: {p[3..]}" : p));
+            // name=value: librdkafka's words, secrets masked; named by the section they were read from.
+            problems.AddRange(e.Problems.Select(p => $"{ProcessorSettingsBinder.KafkaSection}: {p}"));
         }
 
         var where = sectionPath is null ? $"Conveyor processor '{name}'" : $"Conveyor processor '{name}' (configuration section '{sectionPath}')";

@@ -29,9 +29,9 @@ internal sealed class KafkaOptions
             {
                 return KafkaProperty.Parse(token.Value);
             }
-            catch (FormatException e)
+            catch (FormatException)
             {
-                result.AddError(e.Message);
+                result.AddError($"-X '{token.Value}' is not a librdkafka property: expected key=value, e.g. -X security.protocol=SASL_SSL.");
                 return default;
             }
         }).ToArray(),
@@ -84,7 +84,24 @@ internal sealed class KafkaOptions
     public ClientSettings CreateSettings(CommandContext context, string servers)
     {
         var properties = new KafkaClientProperties(servers, context.Get(Properties) ?? []);
-        properties.Validate();
+        Validate(properties);
         return new ClientSettings(properties);
+    }
+
+    /// <summary>
+    /// <see cref="KafkaClientProperties.Validate"/>, with each problem named the way this command
+    /// line takes the property: <c>-X name=value: librdkafka's words</c>.
+    /// </summary>
+    /// <exception cref="KafkaConfigurationException">librdkafka rejects a property.</exception>
+    public static void Validate(KafkaClientProperties properties)
+    {
+        try
+        {
+            properties.Validate();
+        }
+        catch (KafkaConfigurationException e)
+        {
+            throw new KafkaConfigurationException([.. e.Problems.Select(p => $"-X {p}")]);
+        }
     }
 }

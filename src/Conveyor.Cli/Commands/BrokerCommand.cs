@@ -19,7 +19,7 @@ internal static class BrokerCommand
             {
                 try
                 {
-                    return TopicSpec.Parse(token.Value);
+                    return TopicArgument.Parse(token.Value);
                 }
                 catch (FormatException e)
                 {

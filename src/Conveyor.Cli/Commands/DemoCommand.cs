@@ -1,7 +1,7 @@
-using Conveyor.Cli.Tutorial;
 using System.CommandLine;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Tutorial;
 using Conveyor.Testing;
 
 namespace Conveyor.Cli.Commands;

@@ -44,7 +44,7 @@ internal static class VerifyWorkerCommand
             // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));
             var properties = new KafkaClientProperties(given.BootstrapServers, [.. given.Properties, .. inherited]);
-            properties.Validate();
+            KafkaOptions.Validate(properties);
             await new VerifyWorker(new ClientSettings(properties), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });

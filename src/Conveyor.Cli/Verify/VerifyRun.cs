@@ -77,14 +77,14 @@ internal sealed class VerifyRun
 
         await workers.StopAllAsync().ConfigureAwait(false);
         List<string> problems = [.. reader.ReadToEnd(TimeSpan.FromSeconds(60)), .. DeletedInput(client)];
-        return AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy)
-            with
-            {
-                AuditProblems = problems,
-                ExactlyOnce = _settings.ExactlyOnce,
-                DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
-                CommittedOffsetsUnknown = _settings.ExactlyOnce && embedded is not null,
-            };
+        var report = AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
+        return report with
+        {
+            AuditProblems = problems,
+            ExactlyOnce = _settings.ExactlyOnce,
+            DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
+            CommittedOffsetsUnknown = _settings.ExactlyOnce && embedded is not null,
+        };
     }
 
     private async Task InjectUntilSettledAsync(

@@ -47,7 +47,7 @@ public sealed class KafkaClientProperties
 
     /// <summary>
     /// Checks every pass-through property with librdkafka (unknown names, bad values) and reports
-    /// all problems at once, in librdkafka's words.
+    /// all problems at once, each as <c>name=value: librdkafka's words</c>, secret values masked.
     /// </summary>
     /// <exception cref="KafkaConfigurationException">At least one property was rejected.</exception>
     public void Validate()
@@ -61,7 +61,7 @@ public sealed class KafkaClientProperties
                 var error = LibrdkafkaNative.TrySet(conf, property.Key, property.Value);
                 if (error is not null)
                 {
-                    problems.Add($"-X {property}: {SecretProperties.Redact(error, ToDictionary())}");
+                    problems.Add($"{property}: {SecretProperties.Redact(error, ToDictionary())}");
                 }
             }
         }

@@ -7,7 +7,7 @@ namespace Conveyor.Configuration;
 public sealed class KafkaConfigurationException : ConveyorException
 {
     /// <summary>Creates the exception from the list of problems found.</summary>
-    public KafkaConfigurationException(IReadOnlyList<string> problems)
+    internal KafkaConfigurationException(IReadOnlyList<string> problems)
         : base(Describe(problems))
     {
         Problems = problems;

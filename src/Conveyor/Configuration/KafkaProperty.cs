@@ -1,6 +1,6 @@
 namespace Conveyor.Configuration;
 
-/// <summary>One librdkafka client property, as given with <c>-X key=value</c> (as kcat takes it).</summary>
+/// <summary>One librdkafka client property: its name and value, e.g. <c>security.protocol=SASL_SSL</c>.</summary>
 /// <param name="Key">The librdkafka property name, e.g. <c>security.protocol</c>.</param>
 /// <param name="Value">Its value; may be empty.</param>
 public readonly record struct KafkaProperty(string Key, string Value)
@@ -14,7 +14,7 @@ public readonly record struct KafkaProperty(string Key, string Value)
         if (separator <= 0)
         {
             throw new FormatException(
-                $"'{text}' is not a librdkafka property: expected key=value, e.g. -X security.protocol=SASL_SSL.");
+                $"'{text}' is not a librdkafka property: expected key=value, e.g. security.protocol=SASL_SSL.");
         }
 
         return new KafkaProperty(text[..separator].Trim(), text[(separator + 1)..]);

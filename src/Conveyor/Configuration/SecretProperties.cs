@@ -3,7 +3,7 @@ namespace Conveyor.Configuration;
 /// <summary>
 /// Knows which librdkafka properties carry secrets, so that nothing Conveyor prints or logs shows them.
 /// </summary>
-public static class SecretProperties
+internal static class SecretProperties
 {
     /// <summary>What a secret value is shown as.</summary>
     public const string Mask = "********";

@@ -4,7 +4,7 @@ namespace Conveyor.Processing;
 public sealed class MessageDeserializationException : ConveyorException
 {
     /// <summary>Creates the exception.</summary>
-    public MessageDeserializationException(string message, Exception innerException)
+    internal MessageDeserializationException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

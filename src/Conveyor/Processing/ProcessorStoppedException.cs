@@ -4,7 +4,7 @@ namespace Conveyor.Processing;
 public sealed class ProcessorStoppedException : ConveyorException
 {
     /// <summary>Creates the exception.</summary>
-    public ProcessorStoppedException(string message, Exception? innerException = null)
+    internal ProcessorStoppedException(string message, Exception? innerException = null)
         : base(message, innerException)
     {
     }

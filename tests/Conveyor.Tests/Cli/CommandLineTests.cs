@@ -58,7 +58,17 @@ public class CommandLineTests
         var (exitCode, _, errors) = await Run("produce", "-b", "127.0.0.1:1", "-X", "no.such.property=1");
 
         Assert.Equal(2, exitCode);
+        Assert.Contains("-X no.such.property=1: ", errors, StringComparison.Ordinal);
         Assert.Contains("No such configuration property: \"no.such.property\"", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_property_without_an_equals_sign_is_named_as_given_with_X()
+    {
+        var (exitCode, _, errors) = await Run("consume", "-X", "no-equals-sign");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("-X 'no-equals-sign' is not a librdkafka property: expected key=value, e.g. -X security.protocol=SASL_SSL.", errors, StringComparison.Ordinal);
     }
 
     [Fact]

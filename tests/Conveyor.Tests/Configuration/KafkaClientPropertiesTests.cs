@@ -42,6 +42,7 @@ public class KafkaClientPropertiesTests
         var error = Assert.Throws<KafkaConfigurationException>(properties.Validate);
 
         Assert.Equal(2, error.Problems.Count);
+        Assert.StartsWith("no.such.property=1: ", error.Problems[0], StringComparison.Ordinal);
         Assert.Contains("No such configuration property: \"no.such.property\"", error.Problems[0], StringComparison.Ordinal);
         Assert.Contains("linger.ms", error.Problems[1], StringComparison.Ordinal);
         Assert.Contains("Invalid value", error.Problems[1], StringComparison.Ordinal);

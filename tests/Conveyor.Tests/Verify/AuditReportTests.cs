@@ -174,8 +174,8 @@ public class AuditReportTests
     public void When_the_committed_offsets_are_unknown_a_pending_message_fails_the_run()
     {
         // Exactly-once on the embedded broker: offsets sent to transactions are not stored, so none are committed.
-        var report = AuditReport.Compare(Produced(3), new Dictionary<int, long>(), [0, 1], [], NoFaults, TimeSpan.FromSeconds(1), "engine")
-            with { ExactlyOnce = true, CommittedOffsetsUnknown = true };
+        var compared = AuditReport.Compare(Produced(3), new Dictionary<int, long>(), [0, 1], [], NoFaults, TimeSpan.FromSeconds(1), "engine");
+        var report = compared with { ExactlyOnce = true, CommittedOffsetsUnknown = true };
 
         Assert.Equal(0, report.Lost);
         Assert.Equal(1, report.Pending);

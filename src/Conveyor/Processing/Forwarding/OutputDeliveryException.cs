@@ -12,7 +12,7 @@ public sealed class OutputDeliveryException : ConveyorException
     /// <param name="message">What failed.</param>
     /// <param name="errors">The error of each output that was not acknowledged.</param>
     /// <param name="innerException">The first delivery failure.</param>
-    public OutputDeliveryException(string message, IReadOnlyList<Error> errors, Exception? innerException = null)
+    internal OutputDeliveryException(string message, IReadOnlyList<Error> errors, Exception? innerException = null)
         : base(message, innerException)
     {
         Errors = errors;

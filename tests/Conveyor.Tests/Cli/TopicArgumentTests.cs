@@ -1,19 +1,20 @@
+using Conveyor.Cli.CommandLine;
 using Conveyor.Testing;
 
-namespace Conveyor.Tests.Testing;
+namespace Conveyor.Tests.Cli;
 
-public class TopicSpecTests
+public class TopicArgumentTests
 {
     [Fact]
     public void A_name_alone_gets_one_partition()
     {
-        Assert.Equal(new TopicSpec("orders", 1), TopicSpec.Parse("orders"));
+        Assert.Equal(new TopicSpec("orders", 1), TopicArgument.Parse("orders"));
     }
 
     [Fact]
     public void Name_colon_count_sets_the_partitions()
     {
-        Assert.Equal(new TopicSpec("rust", 6), TopicSpec.Parse("rust:6"));
+        Assert.Equal(new TopicSpec("rust", 6), TopicArgument.Parse("rust:6"));
     }
 
     [Theory]
@@ -24,6 +25,6 @@ public class TopicSpecTests
     [InlineData("")]
     public void Rejects_bad_specs(string text)
     {
-        Assert.Throws<FormatException>(() => TopicSpec.Parse(text));
+        Assert.Throws<FormatException>(() => TopicArgument.Parse(text));
     }
 }
