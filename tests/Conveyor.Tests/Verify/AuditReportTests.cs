@@ -33,7 +33,12 @@ public class AuditReportTests
     {
         var produced = new Dictionary<long, (int Partition, long Offset)>
         {
-            [0] = (0, 0), [1] = (0, 1), [2] = (1, 0), [3] = (1, 1), [4] = (1, 2), [5] = (2, 0),
+            [0] = (0, 0),
+            [1] = (0, 1),
+            [2] = (1, 0),
+            [3] = (1, 1),
+            [4] = (1, 2),
+            [5] = (2, 0),
         };
         var report = AuditReport.Compare(produced, new Dictionary<int, long> { [0] = 2, [1] = 1 }, [0, 1, 2, 5], [], NoFaults, TimeSpan.FromSeconds(1), "engine");
 
