@@ -56,23 +56,14 @@ internal sealed class VerifyRun
         using var reader = new ResultReader(client, Output, DeadLetters, _settings.Partitions);
         reader.Start();
         using var workers = new WorkerPool((number, slot) => WorkerArguments(properties, number, slot), WorkerEnvironment.For(properties.Properties), _errors);
-        for (var i = 0; i < _settings.Workers; i++)
-        {
-            // One at a time, as a deployment scales out: every run then has rebalances while the
-            // members already there are busy (their partitions often paused by back-pressure).
-            if (i > 0)
-            {
-                await Task.WhenAny(Task.Delay(WorkerStartInterval, cancellationToken)).ConfigureAwait(false); // a stop still audits
-            }
-
-            workers.Add();
-        }
+        // The first worker now, the others one at a time while faults are injected (see InjectUntilSettledAsync).
+        workers.Add();
 
         var faults = new FaultInjector(_settings.Faults, workers, _settings.Workers, embedded, _settings.Seed);
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(_settings.Timeout);
-            await InjectUntilSettledAsync(faults, reader, client, produced, deadline.Token).ConfigureAwait(false);
+            await InjectUntilSettledAsync(faults, workers, reader, client, produced, deadline.Token).ConfigureAwait(false);
         }
 
         await workers.StopAllAsync().ConfigureAwait(false);
@@ -87,11 +78,18 @@ internal sealed class VerifyRun
         };
     }
 
+    /// <summary>
+    /// Starts the other workers 2 s apart, as a deployment scales out, so that every run rebalances
+    /// while the members already there are busy (their partitions often paused by back-pressure);
+    /// injects faults from the first second on; reports progress, and says so when there is none.
+    /// </summary>
     private async Task InjectUntilSettledAsync(
-        FaultInjector faults, ResultReader reader, ClientSettings client, Dictionary<long, (int Partition, long Offset)> produced, CancellationToken cancellationToken)
+        FaultInjector faults, WorkerPool workers, ResultReader reader, ClientSettings client, Dictionary<long, (int Partition, long Offset)> produced, CancellationToken cancellationToken)
     {
         var count = produced.Count;
         var nextFault = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        var nextWorker = DateTime.UtcNow + WorkerStartInterval;
+        var workersToStart = _settings.Workers - 1;
         var nextReport = DateTime.UtcNow;
         var progress = new ProgressWatch(_settings.StallTimeout);
         while (!cancellationToken.IsCancellationRequested && reader.Settled < count && !AllCommittedAndQuiet(client, reader))
@@ -100,6 +98,13 @@ internal sealed class VerifyRun
             {
                 var pending = PendingPartition.Of(produced.Where(p => !reader.IsSettled(p.Key)).Select(p => p.Value), Committed(client));
                 _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: NO PROGRESS for {idle.TotalSeconds:0} s at {reader.Settled} of {count}; pending on partitions {PendingPartition.Describe(pending)}"));
+            }
+
+            if (workersToStart > 0 && DateTime.UtcNow >= nextWorker)
+            {
+                workers.Add();
+                workersToStart--;
+                nextWorker = DateTime.UtcNow + WorkerStartInterval;
             }
 
             if (DateTime.UtcNow >= nextFault)

@@ -59,7 +59,13 @@ public sealed record ProcessorOptions
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Fetched, unfinished messages per partition before the partition is paused. Default 1,000.</summary>
+    /// <summary>
+    /// Fetched, unfinished messages of one partition past which it is paused while the whole buffer
+    /// is at least half full (<see cref="MaxBufferedMessages"/>, <see cref="MaxBufferedBytes"/>); it
+    /// resumes once down to half of this, or once the whole buffer is down to a quarter. Below half
+    /// a partition is not paused for its own count: a pause discards what librdkafka prefetched, and
+    /// a deep backlog arrives in bursts. Default 1,000.
+    /// </summary>
     public int MaxBufferedMessagesPerPartition { get; init; } = 1_000;
 
     /// <summary>Fetched, unfinished messages in all before every partition is paused. Default 10,000.</summary>

@@ -179,7 +179,8 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var observer = new RecordingObserver();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handled = 0;
-        var options = Options(topic, Names.Unique("group")) with { MaxBufferedMessagesPerPartition = 20, MaxConcurrency = 4 };
+        // A partition past its own limit is paused once the whole buffer is half full.
+        var options = Options(topic, Names.Unique("group")) with { MaxBufferedMessagesPerPartition = 20, MaxBufferedMessages = 40, MaxConcurrency = 4 };
         await RunUntil(options, observer, async (_, ct) =>
         {
             if (observer.BackPressure.IsEmpty)
@@ -199,6 +200,30 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         });
 
         Assert.Equal([true, false], observer.BackPressure.Take(2));
+    }
+
+    [Theory]
+    [InlineData(10_000, false)]
+    [InlineData(200, true)]
+    public async Task A_deep_partition_past_its_own_limit_is_paused_only_when_the_whole_buffer_is_half_full(int totalLimit, bool pauses)
+    {
+        const int count = 2_000;
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"k{i % 10}", Id(i))));
+
+        var observer = new RecordingObserver();
+        var handled = 0;
+        var options = Options(topic, Names.Unique("group")) with { MaxBufferedMessagesPerPartition = 50, MaxBufferedMessages = totalLimit, MaxConcurrency = 4 };
+        await RunUntil(options, observer, async (_, ct) =>
+        {
+            await Task.Delay(1, ct); // slower than fetching: the partition's buffer passes 50 at once
+            Interlocked.Increment(ref handled);
+        }, () => Volatile.Read(ref handled) >= count);
+
+        // With room in the buffer the partition keeps what librdkafka prefetched; near the total
+        // limit it is paused, then resumed, and every message is still handled.
+        Assert.Equal(pauses, observer.BackPressure.Contains(true));
+        Assert.Equal(count, Volatile.Read(ref handled));
     }
 
     [Theory]

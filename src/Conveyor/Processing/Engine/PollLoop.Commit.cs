@@ -102,6 +102,7 @@ internal sealed partial class PollLoop
 
             foreach (var failed in e.Results.Where(r => r.Error.IsError).GroupBy(r => r.Error.Code))
             {
+                NoteRebalance(failed.Key);
                 _observer.OnCommitFailed([.. failed.Select(r => r.TopicPartitionOffset)], failed.First().Error);
             }
 
@@ -110,8 +111,18 @@ internal sealed partial class PollLoop
         catch (KafkaException e)
         {
             _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
+            NoteRebalance(e.Error.Code);
             _observer.OnCommitFailed(offsets, e.Error);
             return [];
+        }
+    }
+
+    /// <summary>A commit refused because the group is rebalancing: the client holds the partitions meanwhile, which is no stall.</summary>
+    private void NoteRebalance(ErrorCode code)
+    {
+        if (code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration)
+        {
+            _watchdog.HeldAll(DateTime.UtcNow);
         }
     }
 }

@@ -12,6 +12,7 @@ internal sealed partial class PollLoop
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
         var now = DateTime.UtcNow;
+        _watchdog.HeldAll(now); // the group was rebalancing until now
         foreach (var partition in partitions)
         {
             _partitions[partition] = new PartitionState(partition) { IdleSince = now };
@@ -43,6 +44,7 @@ internal sealed partial class PollLoop
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
     {
+        _watchdog.HeldAll(DateTime.UtcNow); // the group is rebalancing
         var states = Owned(revoked.Select(r => r.TopicPartition));
         var drained = _dispatcher.DrainAsync(states);
         if (!drained.Wait(_options.RevokeTimeout))

@@ -105,8 +105,15 @@ internal sealed partial class PollLoop : IDisposable
     private void Fetch(CancellationToken stopping, DateTime now)
     {
         var timeout = PollTimeout;
-        while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested && !TotalBufferFull())
+        while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
         {
+            // A full buffer takes no more, unless every partition is paused: then Consume returns
+            // no messages but still serves rebalances, which must not wait for handlers to catch up.
+            if (TotalBufferFull() && !_allPaused)
+            {
+                return;
+            }
+
             ConsumeResult<byte[]?, byte[]?>? result;
             try
             {
@@ -139,12 +146,25 @@ internal sealed partial class PollLoop : IDisposable
             _batchBytes += item.Size;
             partition.Batched++;
 
-            if (partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && !partition.Paused)
+            if (!partition.Paused && partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && UnderPressure())
             {
                 Pause([partition]);
             }
         }
     }
+
+    /// <summary>
+    /// Whether the buffer as a whole is at least half full (messages or bytes). Only then does a
+    /// partition past its own limit get paused: a pause throws away what librdkafka prefetched for
+    /// it, and a partition with a deep backlog refills its share in bursts that handlers drain at
+    /// once. Below that, its messages simply wait in the buffer, which the total limits bound.
+    /// </summary>
+    private bool UnderPressure() =>
+        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages / 2 || _dispatcher.BufferedBytes + _batchBytes >= _options.MaxBufferedBytes / 2;
+
+    /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
+    private bool Relaxed() =>
+        _dispatcher.Buffered <= _options.MaxBufferedMessages / 4 && _dispatcher.BufferedBytes <= _options.MaxBufferedBytes / 4;
 
     private bool TotalBufferFull() =>
         _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages || _dispatcher.BufferedBytes + _batchBytes >= _options.MaxBufferedBytes;
@@ -186,10 +206,12 @@ internal sealed partial class PollLoop : IDisposable
         }
 
         List<PartitionState>? pause = null, resume = null;
+        var pressure = UnderPressure();
+        var relaxed = Relaxed();
         foreach (var partition in _partitions.Values)
         {
-            var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition;
-            var drained = partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
+            var full = pressure && partition.Buffered >= _options.MaxBufferedMessagesPerPartition;
+            var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
             if (!partition.Paused && (_allPaused || full || partition.Stopped))
             {
                 (pause ??= []).Add(partition);

@@ -16,7 +16,7 @@ internal sealed class StallWatchdog
     private readonly TimeSpan _stallTimeout;
     private readonly IProcessorObserver _observer;
     private DateTime _nextRound;
-    private DateTime _heldAllAt;
+    private long _heldAllTicks;
 
     public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer)
     {
@@ -26,8 +26,26 @@ internal sealed class StallWatchdog
 
     private bool Enabled => _stallTimeout != Timeout.InfiniteTimeSpan;
 
-    /// <summary>The engine holds every partition now (the total buffer is full): no partition is idle by its own fault.</summary>
-    public void HeldAll(DateTime now) => _heldAllAt = now;
+    /// <summary>
+    /// Every partition is held now, by the engine (the total buffer is full) or by the client (the
+    /// group is rebalancing: librdkafka pauses the assignment until it is settled): no partition is
+    /// idle by its own fault. Thread-safe: commits refused by a rebalance may be seen off the poll thread.
+    /// </summary>
+    public void HeldAll(DateTime now)
+    {
+        var ticks = now.Ticks;
+        var seen = Volatile.Read(ref _heldAllTicks);
+        while (ticks > seen)
+        {
+            var found = Interlocked.CompareExchange(ref _heldAllTicks, ticks, seen);
+            if (found == seen)
+            {
+                return;
+            }
+
+            seen = found;
+        }
+    }
 
     /// <summary>A message arrived from <paramref name="partition"/>.</summary>
     public void Delivered(PartitionState partition, long offset, DateTime now)
@@ -70,7 +88,8 @@ internal sealed class StallWatchdog
         List<PartitionState>? stalled = null;
         foreach (var partition in partitions)
         {
-            var idleSince = partition.IdleSince > _heldAllAt ? partition.IdleSince : _heldAllAt;
+            var heldAllAt = new DateTime(Volatile.Read(ref _heldAllTicks), DateTimeKind.Utc);
+            var idleSince = partition.IdleSince > heldAllAt ? partition.IdleSince : heldAllAt;
             if (partition.ReportedStalled || partition.Paused || !partition.AcceptsWork
                 || now - idleSince < _stallTimeout || now < partition.StallCheckAfter)
             {

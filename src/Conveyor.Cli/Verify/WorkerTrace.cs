@@ -1,0 +1,43 @@
+using Confluent.Kafka;
+using Conveyor.Processing;
+
+namespace Conveyor.Cli.Verify;
+
+/// <summary>
+/// A worker's engine events on standard error, which the verifier prints prefixed with the worker's
+/// process id: assignments, revokes, losses, commits, back-pressure and stalls, each with a time.
+/// On when <see cref="Variable"/> is set to 1; for tracing a loss or a stall to the member that caused it.
+/// </summary>
+internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
+{
+    public const string Variable = "CONVEYOR_VERIFY_TRACE";
+
+    public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
+
+    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => Line("assigned", Describe(partitions));
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => Line("revoked", Describe(partitions));
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => Line("lost", Describe(partitions));
+
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => Line("committed", Describe(offsets));
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => Line($"commit failed ({error.Code})", Describe(offsets));
+
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => Line(paused ? "paused" : "resumed", Describe(partitions));
+
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => Line("STALLED", $"{position.Partition.Value}@{position.Offset.Value} end {endOffset}");
+
+    public void OnPartitionStallEnded(TopicPartition partition) => Line("stall ended", $"{partition.Partition.Value}");
+
+    public void OnError(Error error) => Line("error", $"{error.Code} {error.Reason}");
+
+    /// <summary>The first message handled from a partition since it was assigned (written by the worker's handler).</summary>
+    public void FirstHandled(TopicPartitionOffset message) => Line("first handled", $"{message.Partition.Value}@{message.Offset.Value}");
+
+    private void Line(string what, string detail) => errors.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {what} {detail}");
+
+    private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(" ", partitions.Select(p => p.Partition.Value));
+
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => string.Join(" ", offsets.Select(o => $"{o.Partition.Value}:{o.Offset.Value}"));
+}
