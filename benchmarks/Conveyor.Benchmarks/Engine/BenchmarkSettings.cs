@@ -58,6 +58,18 @@ internal sealed record BenchmarkSettings
 
     public int RssPartitions { get; init; } = 48;
 
+    /// <summary>
+    /// The layout users have: a few deep partitions on several brokers (6 partitions, 3 brokers),
+    /// raw loop and engine alternating, the median of the rounds' ratios counts.
+    /// </summary>
+    public int DeepMessages { get; init; } = 200_000;
+
+    public int DeepPartitions { get; init; } = 6;
+
+    public int DeepBrokers { get; init; } = 3;
+
+    public int DeepRounds { get; init; } = 3;
+
     public bool Quick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();

@@ -18,6 +18,21 @@ internal sealed class EngineReport
     /// <summary>Engine ÷ raw loop of each no-op round, for the median beside the best-of ratio.</summary>
     public List<double> NoopRoundRatios { get; } = [];
 
+    /// <summary>Partitions paused by back-pressure over all no-op engine rounds, and the messages of those rounds.</summary>
+    public (int Pauses, long Messages) NoopPauses { get; set; }
+
+    /// <summary>Engine ÷ raw loop of each round on the deep layout.</summary>
+    public List<double> DeepRoundRatios { get; } = [];
+
+    public (int Pauses, long Messages) DeepPauses { get; set; }
+
+    public Throughput? DeepRaw { get; set; }
+
+    public Throughput? DeepEngine { get; set; }
+
+    /// <summary>The raw loop with librdkafka's own consumer defaults on the deep layout.</summary>
+    public Throughput? DeepRawDefault { get; set; }
+
     /// <summary>The best forwarding round (inputs finished per second).</summary>
     public Throughput? Forward { get; set; }
 
@@ -53,6 +68,9 @@ internal sealed class EngineReport
         return new EngineBenchmarkResult(
             NoopRatio: Ratio(NoopEngine?.PerSecond, NoopRaw?.PerSecond),
             NoopRatioMedian: Round(Median(NoopRoundRatios), 3),
+            NoopRatioDeep: Round(Median(DeepRoundRatios), 3),
+            PausesPer100k: PerHundredThousand(NoopPauses),
+            PausesPer100kDeep: PerHundredThousand(DeepPauses),
             Forward2OutputsRatio: Ratio(Forward?.PerSecond, NoopEngine?.PerSecond),
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
@@ -61,6 +79,9 @@ internal sealed class EngineReport
             RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
             NoopRawMsgPerS: Round(NoopRaw?.PerSecond, 0),
             NoopEngineMsgPerS: Round(NoopEngine?.PerSecond, 0),
+            DeepRawMsgPerS: Round(DeepRaw?.PerSecond, 0),
+            DeepEngineMsgPerS: Round(DeepEngine?.PerSecond, 0),
+            RawDefaultMsgPerS: Round(DeepRawDefault?.PerSecond, 0),
             Forward2OutputsMsgPerS: Round(Forward?.PerSecond, 0),
             HandlerMeanMs: Round(HandlerMean.TotalMilliseconds, 2),
             IoIdealMsgPerS: Round(ideal, 0),
@@ -91,6 +112,9 @@ internal sealed class EngineReport
         output.WriteLine();
         Target(output, "noop_ratio", result.NoopRatio, ">= 0.9", result.NoopRatio >= 0.9);
         Target(output, "noop_ratio_median", result.NoopRatioMedian, "(reported)", null);
+        Target(output, "noop_ratio_deep", result.NoopRatioDeep, ">= 0.9", result.NoopRatioDeep >= 0.9);
+        Target(output, "pauses_per_100k", result.PausesPer100k, "(reported)", null);
+        Target(output, "pauses_per_100k_deep", result.PausesPer100kDeep, "(reported)", null);
         Target(output, "forward_2_outputs_ratio", result.Forward2OutputsRatio, "(reported)", null);
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
@@ -106,6 +130,9 @@ internal sealed class EngineReport
 
     private static double? Ratio(double? value, double? baseline) =>
         value is { } v && baseline is { } b && b > 0 && double.IsFinite(v / b) ? Math.Round(v / b, 3) : null;
+
+    private static double? PerHundredThousand((int Pauses, long Messages) counted) =>
+        counted.Messages > 0 ? Math.Round(counted.Pauses * 100_000.0 / counted.Messages, 1) : null;
 
     private static double? Median(List<double> values)
     {
@@ -127,6 +154,9 @@ internal sealed class EngineReport
 internal sealed record EngineBenchmarkResult(
     double? NoopRatio,
     double? NoopRatioMedian,
+    double? NoopRatioDeep,
+    [property: JsonPropertyName("pauses_per_100k")] double? PausesPer100k,
+    [property: JsonPropertyName("pauses_per_100k_deep")] double? PausesPer100kDeep,
     [property: JsonPropertyName("forward_2_outputs_ratio")] double? Forward2OutputsRatio,
     double? IoKeyVsIdeal,
     double? IoKeyVsSequential,
@@ -135,6 +165,9 @@ internal sealed record EngineBenchmarkResult(
     double? RssBacklogRatioRaw,
     double? NoopRawMsgPerS,
     double? NoopEngineMsgPerS,
+    double? DeepRawMsgPerS,
+    double? DeepEngineMsgPerS,
+    double? RawDefaultMsgPerS,
     [property: JsonPropertyName("forward_2_outputs_msg_per_s")] double? Forward2OutputsMsgPerS,
     double? HandlerMeanMs,
     double? IoIdealMsgPerS,

@@ -47,7 +47,8 @@ internal sealed class EngineRunner
             };
 
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler);
+        var pauses = new PauseCounter();
+        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler, observer: pauses);
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
@@ -57,6 +58,22 @@ internal sealed class EngineRunner
             throw new TimeoutException($"{scenario}: the engine did not handle {messages} messages of '{backlog.Topic}' in time.");
         }
 
-        return meter.Result(scenario);
+        return meter.Result(scenario) with { Pauses = pauses.Count };
+    }
+
+    /// <summary>Counts partitions paused by back-pressure: each pause discards librdkafka's prefetched messages.</summary>
+    private sealed class PauseCounter : IProcessorObserver
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void OnBackPressure(IReadOnlyList<Confluent.Kafka.TopicPartition> partitions, bool paused)
+        {
+            if (paused)
+            {
+                Interlocked.Add(ref _count, partitions.Count);
+            }
+        }
     }
 }

@@ -19,16 +19,29 @@ internal sealed class RawLoopRunner
     }
 
     /// <summary>Consumes <paramref name="messages"/> messages of the backlog, calling <paramref name="handle"/> (if any) for each.</summary>
-    public Task<Throughput> RunAsync(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle = null) =>
+    /// <param name="scenario">The row's name.</param>
+    /// <param name="backlog">The topic to consume.</param>
+    /// <param name="messages">How many messages to consume.</param>
+    /// <param name="handle">Called for each message, if given.</param>
+    /// <param name="librdkafkaDefaults">Use librdkafka's own consumer defaults instead of the engine's settings.</param>
+    public Task<Throughput> RunAsync(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle = null, bool librdkafkaDefaults = false) =>
         Task.Factory.StartNew(
-            () => Run(scenario, backlog, messages, handle),
+            () => Run(scenario, backlog, messages, handle, librdkafkaDefaults),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default).Unwrap();
 
-    private async Task<Throughput> Run(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle)
+    private async Task<Throughput> Run(string scenario, Backlog backlog, int messages, Func<ValueTask>? handle, bool librdkafkaDefaults)
     {
-        var config = Config(_client, $"raw-{Guid.NewGuid():N}", backlog.Topic);
+        var config = librdkafkaDefaults
+            ? new ConsumerConfig
+            {
+                BootstrapServers = _client.BootstrapServers,
+                GroupId = $"raw-default-{Guid.NewGuid():N}",
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnableAutoOffsetStore = false,
+            }
+            : Config(_client, $"raw-{Guid.NewGuid():N}", backlog.Topic);
         var meter = new ThroughputMeter(messages);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(backlog.Topic);

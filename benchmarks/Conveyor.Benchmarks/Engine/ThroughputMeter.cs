@@ -57,6 +57,9 @@ internal sealed class ThroughputMeter
 /// </summary>
 internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapsed, TimeSpan Cpu)
 {
+    /// <summary>Partitions paused by the engine's back-pressure during the run (engine runs only).</summary>
+    public int Pauses { get; init; }
+
     public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
 
     public double CpuMicrosecondsPerMessage => Cpu.TotalMicroseconds / (Messages - 1);

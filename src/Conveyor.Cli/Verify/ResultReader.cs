@@ -7,7 +7,8 @@ namespace Conveyor.Cli.Verify;
 
 /// <summary>
 /// Reads the output and dead-letter topics from the beginning, on its own thread, without a
-/// group: every record of a processed or dead-lettered id, duplicates included. Reads
+/// group, to show progress while the workers run: every record of a processed or dead-lettered id,
+/// duplicates included. The audit does not rely on it: it reads everything again (<see cref="AuditRead"/>). Reads
 /// <c>read_committed</c> (librdkafka's default, set explicitly): records of aborted or open
 /// transactions are not counted, as an exactly-once consumer of the output would not see them.
 /// </summary>
@@ -54,58 +55,11 @@ internal sealed class ResultReader : IDisposable
         _thread.Start();
     }
 
-    /// <summary>
-    /// Stops the background thread and reads until every partition is at its end as the broker has
-    /// it now. Returns what kept the audit from being complete: partitions not read to their end
-    /// within <paramref name="timeout"/>, and partitions whose first records the broker had already
-    /// deleted (the embedded broker keeps ~5 MiB per partition). Empty when the audit saw everything.
-    /// </summary>
-    public IReadOnlyList<string> ReadToEnd(TimeSpan timeout)
+    /// <summary>Stops the background thread (the audit then reads everything again, see <see cref="AuditRead"/>).</summary>
+    public void Stop()
     {
         _stop.Cancel();
         _thread?.Join();
-        var problems = new List<string>();
-        var ends = new Dictionary<TopicPartition, long>();
-        foreach (var partition in _consumer.Assignment)
-        {
-            var marks = _consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
-            if (marks.Low > 0)
-            {
-                problems.Add($"{partition.Topic}[{partition.Partition.Value}] starts at offset {marks.Low}: the broker deleted earlier records before they were audited");
-            }
-
-            if (marks.High > marks.Low)
-            {
-                ends[partition] = marks.High;
-            }
-        }
-
-        var deadline = DateTime.UtcNow + timeout;
-        while (ends.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                Record(result);
-                if (ends.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value + 1 >= end)
-                {
-                    ends.Remove(result.TopicPartition);
-                }
-
-                continue;
-            }
-
-            // Nothing came: a partition may end in records that are never handed out (transaction markers).
-            foreach (var (partition, end) in ends.ToList())
-            {
-                if (_consumer.Position(partition).Value >= end)
-                {
-                    ends.Remove(partition);
-                }
-            }
-        }
-
-        problems.AddRange(ends.Select(e => $"{e.Key.Topic}[{e.Key.Partition.Value}] was not read to its end (offset {e.Value}) within {timeout}"));
-        return problems;
     }
 
     public void Dispose()

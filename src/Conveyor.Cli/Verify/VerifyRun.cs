@@ -67,8 +67,16 @@ internal sealed class VerifyRun
         }
 
         await workers.StopAllAsync().ConfigureAwait(false);
-        List<string> problems = [.. reader.ReadToEnd(TimeSpan.FromSeconds(60)), .. DeletedInput(client)];
-        var report = AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
+        reader.Stop();
+        var (processed, deadLettered, readProblems) = AuditRead.Read(client, Output, DeadLetters, _settings.Partitions, TimeSpan.FromSeconds(60));
+        List<string> problems = [.. readProblems, .. DeletedInput(client)];
+        var missedLive = processed.Concat(deadLettered).Distinct().Count(id => !reader.IsSettled(id));
+        if (missedLive > 0)
+        {
+            _errors.WriteLine($"verify: the audit read found {missedLive} ids that the live progress reader had not seen");
+        }
+
+        var report = AuditReport.Compare(produced, Committed(client), processed, deadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
         return report with
         {
             AuditProblems = problems,

@@ -60,11 +60,12 @@ public sealed record ProcessorOptions
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Fetched, unfinished messages of one partition past which it is paused while the whole buffer
-    /// is at least half full (<see cref="MaxBufferedMessages"/>, <see cref="MaxBufferedBytes"/>); it
-    /// resumes once down to half of this, or once the whole buffer is down to a quarter. Below half
-    /// a partition is not paused for its own count: a pause discards what librdkafka prefetched, and
-    /// a deep backlog arrives in bursts. Default 1,000.
+    /// Fetched, unfinished messages of one partition past which it is paused if it is stuck: its
+    /// lowest unfinished offset has not moved for a quarter of a second (a slow or blocked key). It
+    /// resumes once down to half of this, or once the whole buffer is down to a quarter. A partition
+    /// whose handlers keep up is not paused for its own count: a pause discards what librdkafka
+    /// prefetched, and a deep backlog arrives in bursts; <see cref="MaxBufferedMessages"/> and
+    /// <see cref="MaxBufferedBytes"/> bound memory either way. Default 1,000.
     /// </summary>
     public int MaxBufferedMessagesPerPartition { get; init; } = 1_000;
 

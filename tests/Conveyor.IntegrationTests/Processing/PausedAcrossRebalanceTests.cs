@@ -73,7 +73,6 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
             CommitInterval = TimeSpan.FromMilliseconds(200),
             MaxConcurrency = 2,
             MaxBufferedMessagesPerPartition = 20,
-            MaxBufferedMessages = 40, // half of it reached: partitions past 20 are paused
             RevokeTimeout = TimeSpan.FromSeconds(1),
             StallTimeout = TimeSpan.FromSeconds(8), // longer than a rebalance here (about 5 s), during which the client holds partitions
         };

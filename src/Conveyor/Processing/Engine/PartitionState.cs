@@ -45,6 +45,11 @@ internal sealed class PartitionState
 
     public long LastCommitted { get; set; } = -1;
 
+    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved (poll thread only).</summary>
+    public long HeadSeen { get; set; } = -2;
+
+    public DateTime HeadMovedAt { get; set; }
+
     /// <summary>The offset after the last message fetched from this partition, or -1 before the first (poll thread only).</summary>
     public long NextOffset { get; set; } = -1;
 

@@ -15,6 +15,8 @@ internal sealed partial class PollLoop : IDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
     private const int MaxBatch = 500;
 
     private readonly ProcessorOptions _options;
@@ -145,22 +147,27 @@ internal sealed partial class PollLoop : IDisposable
             _batch.Add(item);
             _batchBytes += item.Size;
             partition.Batched++;
-
-            if (!partition.Paused && partition.Buffered + partition.Batched >= _options.MaxBufferedMessagesPerPartition && UnderPressure())
-            {
-                Pause([partition]);
-            }
         }
     }
 
     /// <summary>
-    /// Whether the buffer as a whole is at least half full (messages or bytes). Only then does a
-    /// partition past its own limit get paused: a pause throws away what librdkafka prefetched for
-    /// it, and a partition with a deep backlog refills its share in bursts that handlers drain at
-    /// once. Below that, its messages simply wait in the buffer, which the total limits bound.
+    /// Whether a partition past its own limit is stuck: its lowest unfinished offset has not moved
+    /// for <see cref="StuckAfter"/>. Only a stuck partition is paused for its own count: a pause
+    /// throws away what librdkafka prefetched, and a partition with a deep backlog that handlers
+    /// drain as it comes refills its buffer in bursts. The total limits bound memory either way.
     /// </summary>
-    private bool UnderPressure() =>
-        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages / 2 || _dispatcher.BufferedBytes + _batchBytes >= _options.MaxBufferedBytes / 2;
+    private bool Stuck(PartitionState partition, DateTime now)
+    {
+        var head = _dispatcher.Committable(partition) ?? -1;
+        if (head != partition.HeadSeen)
+        {
+            partition.HeadSeen = head;
+            partition.HeadMovedAt = now;
+            return false;
+        }
+
+        return now - partition.HeadMovedAt >= StuckAfter;
+    }
 
     /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
     private bool Relaxed() =>
@@ -196,9 +203,9 @@ internal sealed partial class PollLoop : IDisposable
         if (!_allPaused && (total >= _options.MaxBufferedMessages || bytes >= _options.MaxBufferedBytes))
         {
             // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
-            // a round trip. Handlers that are just behind (a busy CPU) catch up within a poll
-            // timeout, so wait for them first; only slow handlers get their partitions paused.
-            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, PollTimeout);
+            // a round trip. Handlers that are just behind (a busy CPU) catch up within a short
+            // wait, so wait for them first; only slow handlers get their partitions paused.
+            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait);
         }
         else if (_allPaused && total <= _options.MaxBufferedMessages / 2 && bytes <= _options.MaxBufferedBytes / 2)
         {
@@ -206,11 +213,10 @@ internal sealed partial class PollLoop : IDisposable
         }
 
         List<PartitionState>? pause = null, resume = null;
-        var pressure = UnderPressure();
         var relaxed = Relaxed();
         foreach (var partition in _partitions.Values)
         {
-            var full = pressure && partition.Buffered >= _options.MaxBufferedMessagesPerPartition;
+            var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
             if (!partition.Paused && (_allPaused || full || partition.Stopped))
             {
