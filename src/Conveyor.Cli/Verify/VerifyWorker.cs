@@ -35,6 +35,9 @@ internal sealed class VerifyWorker
         : _settings.TransactionalId is not null ? RunExactlyOnceAsync(_settings.TransactionalId, cancellationToken)
         : RunEngineAsync(cancellationToken);
 
+    /// <summary>With tracing on, the outputs of each partition's first offsets are printed (where a loss of those was seen).</summary>
+    private const long TracedOffsets = 5;
+
     private static RetryOptions Retry => new()
     {
         MaxAttempts = 5,
@@ -57,7 +60,11 @@ internal sealed class VerifyWorker
 
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
-            await output.ProduceAsync(_settings.Output, new Message<string, string> { Key = message.Value, Value = message.Value }, ct).ConfigureAwait(false);
+            var written = await output.ProduceAsync(_settings.Output, new Message<string, string> { Key = message.Value, Value = message.Value }, ct).ConfigureAwait(false);
+            if (trace is not null && message.Offset < TracedOffsets)
+            {
+                trace.Written(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), id, written.TopicPartitionOffset, written.Status);
+            }
         }, observer: trace is null ? null : new AssignmentResetTrace(trace, handledSinceAssigned));
         await processor.RunAsync(cancellationToken).ConfigureAwait(false);
         output.Flush(TimeSpan.FromSeconds(10));

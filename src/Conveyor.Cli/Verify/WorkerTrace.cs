@@ -35,6 +35,10 @@ internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
     /// <summary>The first message handled from a partition since it was assigned (written by the worker's handler).</summary>
     public void FirstHandled(TopicPartitionOffset message) => Line("first handled", $"{message.Partition.Value}@{message.Offset.Value}");
 
+    /// <summary>A handled message's output as the producer reported it acknowledged.</summary>
+    public void Written(TopicPartitionOffset message, long id, TopicPartitionOffset output, PersistenceStatus status) =>
+        Line("written", $"{message.Partition.Value}@{message.Offset.Value} id {id} to {output.Partition.Value}@{output.Offset.Value} ({status})");
+
     private void Line(string what, string detail) => errors.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {what} {detail}");
 
     private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(" ", partitions.Select(p => p.Partition.Value));
