@@ -24,6 +24,7 @@ internal static class ConveyorCommandLine
             PipeCommand.Create(),
             VerifyCommand.Create(),
             VerifyWorkerCommand.Create(),
+            DlqCommand.Create(),
         };
         return root;
     }
