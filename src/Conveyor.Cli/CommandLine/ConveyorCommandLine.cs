@@ -25,6 +25,7 @@ internal static class ConveyorCommandLine
             VerifyCommand.Create(),
             VerifyWorkerCommand.Create(),
             DlqCommand.Create(),
+            LagCommand.Create(),
         };
         return root;
     }
