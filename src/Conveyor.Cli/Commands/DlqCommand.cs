@@ -143,6 +143,11 @@ internal static class DlqCommand
                 throw new CommandFailedException($"--to {target} is the dead-letter topic itself: choose the topic to send the dead letters to.", ExitCodes.Usage);
             }
 
+            if (target is not null && ClusterProbe.PartitionCount(metadata, target) is null)
+            {
+                throw new CommandFailedException(MissingTarget(target, settings.BootstrapServers));
+            }
+
             using var reader = new DeadLetterReader(settings, groupId, context.Errors);
             var committed = reader.Committed(topic, partitions);
             var ranges = Enumerable.Range(0, partitions).ToDictionary(p => p, p =>
@@ -158,7 +163,7 @@ internal static class DlqCommand
                 .Where(t => ClusterProbe.PartitionCount(metadata, t) is null))
             {
                 throw new CommandFailedException(target is not null
-                    ? $"topic '{missing}' (given with --to) does not exist on {settings.BootstrapServers}; nothing was sent. Create it first, or check --to."
+                    ? MissingTarget(missing, settings.BootstrapServers)
                     : $"topic '{missing}', the source topic of dead letters in {topic}, does not exist on {settings.BootstrapServers}; nothing was sent. "
                         + "Create it first, or send them elsewhere with --to.");
             }
@@ -205,6 +210,9 @@ internal static class DlqCommand
         });
         return command;
     }
+
+    private static string MissingTarget(string topic, string servers) =>
+        $"topic '{topic}' (given with --to) does not exist on {servers}; nothing was sent. Create it first, or check --to.";
 
     private static (int Partition, long Offset) ParsePosition(string text)
     {
