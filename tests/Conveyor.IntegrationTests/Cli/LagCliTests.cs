@@ -49,6 +49,24 @@ public class LagCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Watch_refreshes_until_stopped_and_shows_new_messages()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var output = new LineRecorder();
+        using var stop = new CancellationTokenSource();
+        var running = ConveyorCommandLine.InvokeAsync(
+            ["lag", "-b", kafka.Cluster.BootstrapServers, "--group", Names.Unique("group"), "--topic", topic, "--watch", "--interval", "00:00:00.100"],
+            output, new LineRecorder(), stop.Token);
+
+        await output.WaitForLines("total", 1, Timeouts.Flow);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [(null, "a"), (null, "b")]);
+        await output.WaitUntil(lines => lines.Any(l => l.StartsWith("total", StringComparison.Ordinal) && l.EndsWith(" 2    2", StringComparison.Ordinal)), Timeouts.Flow);
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running.WaitAsync(Timeouts.Stop));
+    }
+
+    [Fact]
     public async Task Without_a_topic_on_the_embedded_broker_it_says_to_name_one()
     {
         var output = new LineRecorder();
