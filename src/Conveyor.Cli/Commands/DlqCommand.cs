@@ -40,13 +40,14 @@ internal static class DlqCommand
             {
                 var letter = DeadLetter.From(record);
                 all++;
-                if (filter.Matches(letter) && (limit is null || shown.Count < limit))
+                if (filter.Matches(letter))
                 {
                     shown.Add(letter);
                 }
             }
 
-            shown = [.. shown.OrderBy(l => l.Partition).ThenBy(l => l.Offset)];
+            // --limit takes the first ones in partition and offset order, as the table shows them.
+            shown = [.. shown.OrderBy(l => l.Partition).ThenBy(l => l.Offset).Take(limit ?? int.MaxValue)];
             if (context.Get(json))
             {
                 foreach (var letter in shown)
