@@ -41,6 +41,12 @@ public sealed partial class DemoProducer(
             HealthReported(logger, name, entry.Status, entry.Description);
         }
 
+        if (!configuration.GetValue("Sample:StopWhenDone", true))
+        {
+            KeepsRunning(logger);
+            return;
+        }
+
         Finished(logger, count);
         lifetime.StopApplication();
     }
@@ -50,6 +56,9 @@ public sealed partial class DemoProducer(
 
     [LoggerMessage(2, LogLevel.Information, "health check {Name}: {Status} ({Description})")]
     private static partial void HealthReported(ILogger logger, string name, HealthStatus status, string? description);
+
+    [LoggerMessage(4, LogLevel.Information, "all orders settled; still serving /health/live, /health/ready and /metrics until Ctrl-C (Sample:StopWhenDone=false)")]
+    private static partial void KeepsRunning(ILogger logger);
 
     [LoggerMessage(3, LogLevel.Information, "all {Count} orders settled (handled or dead-lettered); stopping: the processor drains and commits")]
     private static partial void Finished(ILogger logger, int count);

@@ -1,18 +1,23 @@
+using Conveyor.Diagnostics;
 using Conveyor.Samples.Worker;
 using Conveyor.Testing;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 var orders = builder.Configuration.GetSection("Conveyor:Processors:Orders");
 
-// No brokers configured: run on the embedded broker and send a few orders to process.
-await using var embedded = string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]) ? EmbeddedKafkaCluster.Start() : null;
-if (embedded is not null)
+// No brokers configured: run on the embedded broker and send a few orders to process. The host
+// owns the broker (a singleton made by a factory is disposed with the host).
+if (string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]))
 {
+    var embedded = EmbeddedKafkaCluster.Start();
     embedded.CreateTopic("orders", partitions: 3);
     embedded.CreateTopic("orders.dlq", partitions: 1);
     builder.Configuration.AddInMemoryCollection([new("Conveyor:Processors:Orders:Kafka:bootstrap.servers", embedded.BootstrapServers)]);
+    builder.Services.AddSingleton(_ => embedded);
     builder.Services.AddHostedService<DemoProducer>();
     Console.WriteLine($"embedded Kafka broker at {embedded.BootstrapServers} with topics orders (3 partitions) and orders.dlq");
 }
@@ -21,10 +26,26 @@ var tally = new OrderTally();
 builder.Services.AddSingleton(tally);
 builder.Services.AddConveyorProcessor<string, Order, OrderHandler>("orders", orders, processor => processor.Observer = tally);
 
-using var host = builder.Build();
+// Conveyor's meter through OpenTelemetry: scraped by Prometheus at /metrics, and pushed over OTLP
+// when OTEL_EXPORTER_OTLP_ENDPOINT names a collector.
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService("conveyor-sample-worker"))
+    .WithMetrics(metrics =>
+    {
+        metrics.AddMeter(ConveyorDiagnostics.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            metrics.AddOtlpExporter();
+        }
+    });
+
+var app = builder.Build();
+app.MapConveyorHealth();               // /health/live and /health/ready
+app.MapPrometheusScrapingEndpoint();   // /metrics
 try
 {
-    await host.RunAsync();
+    await app.RunAsync();
     return 0;
 }
 catch (OptionsValidationException e)
@@ -38,3 +59,6 @@ catch (OptionsValidationException e)
 
     return 2;
 }
+
+/// <summary>The sample's entry point, public for WebApplicationFactory in the tests.</summary>
+public partial class Program;

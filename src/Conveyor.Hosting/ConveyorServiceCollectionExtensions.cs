@@ -59,7 +59,11 @@ public static class ConveyorServiceCollectionExtensions
             provider =>
             {
                 var service = provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name));
-                return new ProcessorHealthCheck(() => service.Status, registration.MaxPollAge, provider.GetRequiredService<TimeProvider>());
+                return new ProcessorHealthCheck(
+                    () => service.Status is { Failure: { } failure } status ? status with { Failure = service.Redact(failure) } : service.Status,
+                    registration.MaxPollAge,
+                    provider.GetRequiredService<TimeProvider>(),
+                    () => service.LastError);
             },
             HealthStatus.Unhealthy,
             [HealthCheckTag]));

@@ -5,8 +5,13 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Hosting;
 
 /// <summary>Logs what a hosted processor does, including librdkafka's own log lines and errors, then tells the user's observer.</summary>
-internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next) : IProcessorObserver
+internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : IProcessorObserver
 {
+    private LastError? _lastError;
+
+    /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
+    public LastError? LastError => Volatile.Read(ref _lastError);
+
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Assigned(logger, processor, Describe(partitions));
@@ -38,6 +43,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
     {
         Log.CommitFailed(logger, processor, Describe(offsets), error.Reason);
+        Remember($"commit of {Describe(offsets)} failed: {error.Reason}");
         next?.OnCommitFailed(offsets, error);
     }
 
@@ -50,12 +56,14 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
     {
         Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), exception);
+        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {exception.GetType().Name}: {exception.Message}");
         next?.OnDeadLettered(message, deadLetter, exception);
     }
 
     public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         Log.PartitionStopped(logger, processor, Describe(message), exception);
+        Remember($"{Describe(message)} failed for good and stopped its partition: {exception.GetType().Name}: {exception.Message}");
         next?.OnPartitionStopped(message, exception);
     }
 
@@ -92,6 +100,8 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
             Log.ClientError(logger, processor, error.Code, error.Reason);
         }
 
+        Remember($"client error {error.Code}: {error.Reason}");
+
         next?.OnError(error);
     }
 
@@ -100,6 +110,8 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, message.Message);
         next?.OnClientLog(message);
     }
+
+    private void Remember(string message) => Volatile.Write(ref _lastError, new LastError((time ?? TimeProvider.System).GetUtcNow(), message));
 
     internal static LogLevel Level(SyslogLevel level) => level switch
     {
@@ -116,3 +128,8 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 }
+
+/// <summary>A processor's last failure, for its health check.</summary>
+/// <param name="At">When it happened.</param>
+/// <param name="Message">What happened.</param>
+internal sealed record LastError(DateTimeOffset At, string Message);

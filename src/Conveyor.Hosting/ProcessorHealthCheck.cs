@@ -8,12 +8,18 @@ namespace Conveyor.Hosting;
 /// the failure action, or when its poll loop has not gone round for <c>MaxPollAge</c>;
 /// degraded while it starts and while a partition is stalled (messages to read, none delivered).
 /// </summary>
-internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time) : IHealthCheck
+internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time, Func<LastError?>? lastError = null) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Evaluate(status(), time.GetUtcNow(), maxPollAge));
+    internal const string AssignedKey = "assigned";
+    internal const string StoppedKey = "stopped";
+    internal const string StalledKey = "stalled";
+    internal const string LastErrorKey = "last_error";
+    internal const string LastErrorAtKey = "last_error_at";
 
-    internal static HealthCheckResult Evaluate(ProcessorStatus status, DateTimeOffset now, TimeSpan maxPollAge)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Evaluate(status(), time.GetUtcNow(), maxPollAge, lastError?.Invoke()));
+
+    internal static HealthCheckResult Evaluate(ProcessorStatus status, DateTimeOffset now, TimeSpan maxPollAge, LastError? lastError = null)
     {
         var data = new Dictionary<string, object>
         {
@@ -21,10 +27,19 @@ internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpa
             ["assigned_partitions"] = status.AssignedPartitions.Count,
             ["stopped_partitions"] = status.StoppedPartitions.Count,
             ["stalled_partitions"] = status.StalledPartitions.Count,
+            [AssignedKey] = status.AssignedPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]").ToArray(),
+            [StoppedKey] = status.StoppedPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]@{p.Offset.Value}").ToArray(),
+            [StalledKey] = status.StalledPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]@{p.Offset.Value}").ToArray(),
         };
         if (status.LastPoll is { } lastPoll)
         {
             data["last_poll"] = lastPoll;
+        }
+
+        if (lastError is not null)
+        {
+            data[LastErrorKey] = lastError.Message;
+            data[LastErrorAtKey] = lastError.At;
         }
 
         switch (status.State)

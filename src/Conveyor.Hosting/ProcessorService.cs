@@ -1,3 +1,4 @@
+using Conveyor.Configuration;
 using Conveyor.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,8 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
     private KafkaProcessor<TKey, TValue>? _processor;
+    private LoggingObserver? _observer;
+    private Dictionary<string, string> _kafka = [];
 
     public ProcessorService(
         string name,
@@ -43,13 +46,21 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
     /// <summary>The processor's state; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
     public ProcessorStatus Status => _processor?.Status ?? new ProcessorStatus(ProcessorState.NotStarted, null, [], [], null);
 
+    /// <summary>The last failure the processor reported, with every secret property value masked; null while none.</summary>
+    public LastError? LastError => _observer?.LastError is { } error ? error with { Message = Redact(error.Message) } : null;
+
+    /// <summary>Replaces the values of secret librdkafka properties (passwords, keys, tokens) in a text with a mask.</summary>
+    public string Redact(string text) => SecretProperties.Redact(text, Volatile.Read(ref _kafka));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Let the host finish starting; the processor's constructor and first poll run on a worker thread.
         await Task.Yield();
         var settings = _settings.Get(_name);
         var options = settings.Processor;
+        Volatile.Write(ref _kafka, new Dictionary<string, string>(settings.Kafka));
         var observer = new LoggingObserver(_logger, _clientLogger, _name, _registration.Observer);
+        _observer = observer;
         _processor = new KafkaProcessor<TKey, TValue>(
             settings.ToClientProperties(), options, HandleAsync, _registration.KeyDeserializer, _registration.ValueDeserializer, observer);
         Log.Starting(_logger, _name, options.GroupId, string.Join(", ", options.Topics));

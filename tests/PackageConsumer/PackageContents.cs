@@ -25,7 +25,7 @@ internal static class PackageContents
             new() { ["Confluent.Kafka"] = null, ["librdkafka.redist"] = null, ["Polly.Core"] = null });
         Check(problems, artifacts, "Conveyor.Hosting", version,
             ["lib/net10.0/Conveyor.Hosting.dll", "lib/net10.0/Conveyor.Hosting.xml"],
-            new() { ["Conveyor"] = version, ["Microsoft.Extensions.Hosting.Abstractions"] = null });
+            new() { ["Conveyor"] = version }, frameworkReferences: ["Microsoft.AspNetCore.App"]);
         // Conveyor.Testing uses Conveyor's internals: it must ask for exactly its own Conveyor.
         Check(problems, artifacts, "Conveyor.Testing", version,
             ["lib/net10.0/Conveyor.Testing.dll", "lib/net10.0/Conveyor.Testing.xml"],
@@ -39,7 +39,8 @@ internal static class PackageContents
     }
 
     /// <param name="dependencies">Package id → the exact version range the nuspec must state, or null for any.</param>
-    private static void Check(List<string> problems, string artifacts, string id, string version, string[] files, Dictionary<string, string?> dependencies)
+    /// <param name="frameworkReferences">Shared frameworks the nuspec must name (ASP.NET Core for Conveyor.Hosting).</param>
+    private static void Check(List<string> problems, string artifacts, string id, string version, string[] files, Dictionary<string, string?> dependencies, string[]? frameworkReferences = null)
     {
         var path = Path.Combine(artifacts, $"{id}.{version}.nupkg");
         if (!File.Exists(path))
@@ -98,6 +99,12 @@ internal static class PackageContents
             {
                 problems.Add($"{id}: depends on {dependency} {actual}; expected {range}");
             }
+        }
+
+        var frameworks = metadata.Descendants().Where(e => e.Name.LocalName == "frameworkReference").Select(e => e.Attribute("name")?.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (var framework in (frameworkReferences ?? []).Where(f => !frameworks.Contains(f)))
+        {
+            problems.Add($"{id}: no framework reference to {framework}");
         }
     }
 

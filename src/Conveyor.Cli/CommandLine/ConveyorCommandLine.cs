@@ -24,6 +24,8 @@ internal static class ConveyorCommandLine
             PipeCommand.Create(),
             VerifyCommand.Create(),
             VerifyWorkerCommand.Create(),
+            DlqCommand.Create(),
+            LagCommand.Create(),
         };
         return root;
     }

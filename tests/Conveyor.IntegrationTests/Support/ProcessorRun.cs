@@ -17,6 +17,7 @@ internal static class ProcessorRun
     /// <param name="done">The condition that ends the run.</param>
     /// <param name="beforeStop">Runs once the condition held, before the stop (e.g. to read what was committed while running).</param>
     /// <param name="onEvent">Runs on every observer event, before the condition is checked.</param>
+    /// <param name="properties">librdkafka properties for the processor's clients.</param>
     public static async Task UntilAsync<TValue>(
         string bootstrapServers,
         ProcessorOptions options,
@@ -24,7 +25,8 @@ internal static class ProcessorRun
         MessageHandler<string, TValue> handler,
         Func<bool> done,
         Action? beforeStop = null,
-        Action? onEvent = null)
+        Action? onEvent = null,
+        IReadOnlyList<KafkaProperty>? properties = null)
     {
         using var stop = new CancellationTokenSource();
         var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +44,7 @@ internal static class ProcessorRun
                 }
             }
         };
-        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers), options, checkedHandler, observer: new CheckingObserver(observer, () =>
+        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers, properties ?? []), options, checkedHandler, observer: new CheckingObserver(observer, () =>
         {
             onEvent?.Invoke();
             if (done())

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Conveyor.Cli.CommandLine;
+using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Lag;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary><c>conveyor lag</c>: a group's committed offset, the end offset and the lag per partition.</summary>
+internal static class LagCommand
+{
+    public static Command Create()
+    {
+        var kafka = new KafkaOptions();
+        var group = new Option<string>("--group", "-g") { Description = "The consumer group", Required = true };
+        var topics = new Option<string[]>("--topic", "-t")
+        {
+            Description = "Topic to show, repeatable (default: every topic the group has committed offsets for)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var watch = new Option<bool>("--watch", "-w") { Description = "Refresh every --interval until Ctrl-C" };
+        var interval = new Option<TimeSpan>("--interval")
+        {
+            Description = "How often --watch refreshes (hh:mm:ss)",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
+        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 00:00:00.100");
+        var command = new Command("lag", "Per partition: the group's committed offset, the end offset and the lag, with totals")
+        {
+            kafka.BootstrapServers, kafka.Properties, group, topics, watch, interval,
+        };
+        command.SetAction(async (context, cancellationToken) =>
+        {
+            var settings = kafka.GetSettings(context);
+            var groupId = context.Get(group);
+            var given = (context.Get(topics) ?? []).Distinct().ToList();
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            foreach (var topic in given)
+            {
+                ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
+            }
+
+            using var lag = new GroupLag(settings, groupId, context.Errors);
+            IReadOnlyList<string> shown = given;
+            if (shown.Count == 0)
+            {
+                shown = await lag.CommittedTopicsAsync().ConfigureAwait(false)
+                    ?? throw new CommandFailedException(
+                        $"the cluster at {settings.BootstrapServers} did not say which topics group {groupId} has committed offsets for; name them with --topic.");
+                if (shown.Count == 0)
+                {
+                    // Conveyor's embedded broker answers an OffsetFetch for all topics with none at all.
+                    await context.Output.WriteLineAsync(
+                        $"the cluster at {settings.BootstrapServers} lists no committed offsets for group {groupId} (Conveyor's embedded broker never lists them without topic names): name the topics with --topic").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+            }
+
+            var describe = await lag.DescribeAsync().ConfigureAwait(false);
+            var clear = context.Get(watch) && !Console.IsOutputRedirected && ReferenceEquals(context.Parsed.InvocationConfiguration.Output, Console.Out);
+            while (true)
+            {
+                if (clear)
+                {
+                    await context.Output.WriteAsync("\u001b[H\u001b[2J").ConfigureAwait(false);
+                }
+
+                await context.Output.WriteLineAsync($"group {groupId} at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z: {describe}").ConfigureAwait(false);
+                if (context.Get(watch))
+                {
+                    metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+                }
+
+                foreach (var line in LagLines.Table(lag.Measure(metadata, shown)))
+                {
+                    await context.Output.WriteLineAsync(line).ConfigureAwait(false);
+                }
+
+                if (!context.Get(watch))
+                {
+                    return ExitCodes.Success;
+                }
+
+                await Task.Delay(context.Get(interval), cancellationToken).ConfigureAwait(false);
+                await context.Output.WriteLineAsync().ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+}
