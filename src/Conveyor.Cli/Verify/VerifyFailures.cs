@@ -47,3 +47,6 @@ internal sealed class PermanentFailureException(string message) : Exception(mess
 
 /// <summary>A handler failure that a retry may fix.</summary>
 internal sealed class TransientFailureException(string message) : Exception(message);
+
+/// <summary>An output record acknowledged without an offset: sent again (retryable).</summary>
+internal sealed class UnconfirmedOutputException(string message) : Exception(message);

@@ -65,6 +65,15 @@ internal sealed class VerifyWorker
             {
                 trace.Written(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), id, written.TopicPartitionOffset, written.Status);
             }
+
+            if (written.Offset.Value < 0)
+            {
+                // Acknowledged without an offset: librdkafka's answer to DUPLICATE_SEQUENCE_NUMBER,
+                // "already written". The embedded broker gave it for records it never stored
+                // (traced: the id was absent from the output, the input committed past it), so
+                // the record is sent again: a duplicate at worst, never a false loss.
+                throw new UnconfirmedOutputException($"output of id {id} acknowledged without an offset ({written.Status})");
+            }
         }, observer: trace is null ? null : new AssignmentResetTrace(trace, handledSinceAssigned));
         await processor.RunAsync(cancellationToken).ConfigureAwait(false);
         output.Flush(TimeSpan.FromSeconds(10));
