@@ -30,7 +30,7 @@ internal static class DemoCommand
         partitions.MustBe(v => v >= 1, "1 or more");
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "Give up when the flow has not finished within this time (hh:mm:ss)",
+            Description = "Give up when the flow has not finished within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
         };
 
@@ -57,6 +57,8 @@ internal static class DemoCommand
         {
             var topic = context.Get(kafka.Topic);
             var partitionCount = context.Get(partitions);
+            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
+            EngineOptions.Check(processor, exactlyOnce: false);
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec(topic, partitionCount)] })
                 : null;
@@ -66,9 +68,8 @@ internal static class DemoCommand
                 : $"embedded Kafka broker started at {settings.BootstrapServers} with topic {topic} ({partitionCount} partitions)")
                 .ConfigureAwait(false);
 
-            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
             var deadLetterTopic = processor.DeadLetterTopicFor(topic);
-            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             List<(string, int)> missing = [.. new[] { topic, deadLetterTopic }
                 .Where(needed => ClusterProbe.PartitionCount(metadata, needed) is null)
                 .Select(needed => (needed, partitionCount))];

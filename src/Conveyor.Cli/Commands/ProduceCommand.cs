@@ -39,7 +39,7 @@ internal static class ProduceCommand
         {
             var settings = kafka.GetSettings(context);
             var topic = context.Get(kafka.Topic);
-            ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
 
             using var producer = new TutorialProducer(settings, context.Output, context.Errors);
             if (context.Get(stdin))
