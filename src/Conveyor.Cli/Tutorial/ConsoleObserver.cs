@@ -19,10 +19,16 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private int _deadLettered;
     private int _stopped;
 
-    public ConsoleObserver(TextWriter output, TextWriter errors)
+    private readonly bool _showClientLogs;
+
+    /// <param name="output">Hears the tutorial's lines.</param>
+    /// <param name="errors">Hears errors, stalls and (with <paramref name="showClientLogs"/>) librdkafka's log lines.</param>
+    /// <param name="showClientLogs">Whether the user asked for librdkafka's lines (<c>-X debug=...</c>).</param>
+    public ConsoleObserver(TextWriter output, TextWriter errors, bool showClientLogs = false)
     {
         _output = output;
         _errors = errors;
+        _showClientLogs = showClientLogs;
     }
 
     /// <summary>Called after every commit, with the committed offsets so far.</summary>
@@ -124,4 +130,12 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public void OnPartitionStallEnded(TopicPartition partition) => _output.WriteLine(EngineLines.StallEnded(partition));
 
     public void OnError(Error error) => _errors.WriteLine(TutorialLines.ClientError(error));
+
+    public void OnClientLog(LogMessage message)
+    {
+        if (_showClientLogs)
+        {
+            _errors.WriteLine(Kafka.ClientSettings.LogLine(message));
+        }
+    }
 }

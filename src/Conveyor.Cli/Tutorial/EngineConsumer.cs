@@ -25,7 +25,7 @@ internal sealed class EngineConsumer
         _engine = engine;
         _output = output;
         _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
-        Observer = new ConsoleObserver(output, errors);
+        Observer = new ConsoleObserver(output, errors, settings.ShowClientLogs);
         Observer.Committed += _ => CheckTarget();
         Observer.MessageSettled += CheckMaxMessages;
     }

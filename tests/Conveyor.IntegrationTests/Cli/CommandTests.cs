@@ -140,6 +140,19 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Debug_shows_the_engine_consumers_librdkafka_lines()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1,\"email\":\"a@b\"}")]);
+
+        var (exitCode, _, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "-X", "debug=consumer,cgrp", "--max-messages", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("librdkafka Debug CGRPJOINSTATE: ", errors, StringComparison.Ordinal); // only a group member logs these
+    }
+
+    [Fact]
     public async Task Consuming_a_topic_that_does_not_exist_says_so()
     {
         var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", "no-such-topic");
