@@ -35,7 +35,8 @@ internal sealed class DemoFlow
             await Task.WhenAny(consumer.Observer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
             await producer.ProduceUsersAsync(topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
             var badLines = string.Concat(Enumerable.Range(1, malformed).Select(i => $"bad-{i}\tthis is not JSON\n"));
-            await producer.ProduceLinesAsync(topic, new StringReader(badLines), cancellationToken).ConfigureAwait(false);
+            using var badInput = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(badLines));
+            await producer.ProduceLinesAsync(topic, badInput, DataFormat.Text, DataFormat.Text, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

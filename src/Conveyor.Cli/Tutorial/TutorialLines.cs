@@ -14,8 +14,10 @@ internal static class TutorialLines
     public static string Produced(string? key, TopicPartitionOffset at) =>
         Invariant($"produced message with key {ShowKey(key)} in offset {at.Offset.Value} of partition {at.Partition.Value}");
 
-    public static string ProduceFailed(string? key, Error error) =>
-        $"failed to produce message with key {ShowKey(key)} - {error.Reason}";
+    public static string ProduceFailed(string? key, Error error, int? line = null) =>
+        line is { } number
+            ? $"failed to produce line {number} with key {ShowKey(key)} - {error.Reason}"
+            : $"failed to produce message with key {ShowKey(key)} - {error.Reason}";
 
     public static string Received(string? key, User value, TopicPartitionOffset at) =>
         Invariant($"received key {ShowKey(key)} with value {value} in offset {at.Offset.Value} from partition {at.Partition.Value}");
