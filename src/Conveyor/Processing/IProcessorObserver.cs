@@ -72,6 +72,16 @@ public interface IProcessorObserver
     {
     }
 
+    /// <summary>
+    /// The processor has had no partition assigned for <see cref="ProcessorOptions.UnavailableTimeout"/>,
+    /// and <paramref name="problem"/> says why: the cluster cannot
+    /// be reached or refuses the client (in the client's words), or a subscribed topic does not exist.
+    /// Reported again after each further period while it lasts.
+    /// </summary>
+    void OnUnavailable(string problem)
+    {
+    }
+
     /// <summary>The client reported an error; fatal ones stop the processor.</summary>
     void OnError(Error error)
     {

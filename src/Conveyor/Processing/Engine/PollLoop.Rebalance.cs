@@ -18,6 +18,7 @@ internal sealed partial class PollLoop
         }
 
         ReleaseStalePauses(consumer, partitions);
+        _availability.Assigned(partitions.Count);
         _observer.OnPartitionsAssigned(partitions);
     }
 

@@ -30,6 +30,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly Transactions.TransactionCoordinator? _transactions;
     private readonly StallWatchdog _watchdog;
     private readonly ConsumerPositions _positions;
+    private readonly AvailabilityWatch _availability;
     private bool _allPaused;
 
     public PollLoop(
@@ -58,10 +59,14 @@ internal sealed partial class PollLoop : IDisposable
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
+        _availability = new AvailabilityWatch(config, options, observer);
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
     public Error? Fatal { get; private set; }
+
+    /// <summary>Set when the processor could not start and <see cref="ProcessorOptions.FailWhenUnavailable"/> is on.</summary>
+    public string? Unavailable { get; private set; }
 
     /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
@@ -70,10 +75,11 @@ internal sealed partial class PollLoop : IDisposable
         _schedule.Restart(DateTime.UtcNow);
         try
         {
-            while (!stopping.IsCancellationRequested && Fatal is null)
+            while (!stopping.IsCancellationRequested && Fatal is null && Unavailable is null)
             {
                 _telemetry?.Polled();
                 var now = DateTime.UtcNow;
+                Unavailable = _availability.Check(now);
                 ApplyBackPressure(now);
                 WatchForStalls(now);
                 if (_schedule.IsDue(now) || _transactions?.AbortRequested == true)
@@ -257,6 +263,7 @@ internal sealed partial class PollLoop : IDisposable
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
     {
+        _availability.Noted(error);
         _observer.OnError(error);
         if (error.IsFatal)
         {
