@@ -1,3 +1,4 @@
+using Conveyor.Hosting;
 using Conveyor.Samples.Worker;
 using Conveyor.Testing;
 using Microsoft.Extensions.Options;
@@ -6,15 +7,13 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 var orders = builder.Configuration.GetSection("Conveyor:Processors:Orders");
 
-// No brokers configured: run on the embedded broker and send a few orders to process.
-await using var embedded = string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]) ? EmbeddedKafkaCluster.Start() : null;
-if (embedded is not null)
+// No brokers configured: run on the embedded broker and send a few orders to process. Its address
+// is known only once it runs, so the settings are first checked with a stand-in address.
+var useEmbedded = string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]);
+if (useEmbedded)
 {
-    embedded.CreateTopic("orders", partitions: 3);
-    embedded.CreateTopic("orders.dlq", partitions: 1);
-    builder.Configuration.AddInMemoryCollection([new("Conveyor:Processors:Orders:Kafka:bootstrap.servers", embedded.BootstrapServers)]);
+    builder.Configuration.AddInMemoryCollection([new("Conveyor:Processors:Orders:Kafka:bootstrap.servers", "embedded-broker:9092")]);
     builder.Services.AddHostedService<DemoProducer>();
-    Console.WriteLine($"embedded Kafka broker at {embedded.BootstrapServers} with topics orders (3 partitions) and orders.dlq");
 }
 
 var tally = new OrderTally();
@@ -24,12 +23,11 @@ builder.Services.AddConveyorProcessor<string, Order, OrderHandler>("orders", ord
 using var host = builder.Build();
 try
 {
-    await host.RunAsync();
-    return 0;
+    // Checked before anything starts (the embedded broker included), every problem at once.
+    host.Services.GetRequiredService<IOptionsFactory<ProcessorSettings>>().Create("orders");
 }
 catch (OptionsValidationException e)
 {
-    // Checked at start, before anything connects; every problem at once.
     Console.Error.WriteLine($"Invalid configuration ({e.Failures.Count()} problems):");
     foreach (var failure in e.Failures)
     {
@@ -38,3 +36,15 @@ catch (OptionsValidationException e)
 
     return 2;
 }
+
+await using var embedded = useEmbedded ? EmbeddedKafkaCluster.Start() : null;
+if (embedded is not null)
+{
+    embedded.CreateTopic("orders", partitions: 3);
+    embedded.CreateTopic("orders.dlq", partitions: 1);
+    builder.Configuration.AddInMemoryCollection([new("Conveyor:Processors:Orders:Kafka:bootstrap.servers", embedded.BootstrapServers)]);
+    Console.WriteLine($"embedded Kafka broker at {embedded.BootstrapServers} with topics orders (3 partitions) and orders.dlq");
+}
+
+await host.RunAsync();
+return 0;

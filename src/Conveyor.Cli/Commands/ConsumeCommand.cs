@@ -69,6 +69,10 @@ internal static class ConsumeCommand
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic");
+            if (consume.Commit == CommitMode.Engine && processor.OnFailure == Conveyor.Processing.FailureAction.DeadLetter)
+            {
+                ClusterProbe.WarnIfMissing(metadata, processor.DeadLetterTopicFor(consume.Topic), settings.BootstrapServers, "--dead-letter-topic", context.Errors);
+            }
 
             if (consume.Commit == CommitMode.Engine)
             {

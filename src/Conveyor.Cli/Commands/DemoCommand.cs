@@ -81,6 +81,15 @@ internal static class DemoCommand
             var flow = new DemoFlow(settings, engineSettings, context.Output, context.Errors);
             var summary = await flow.RunAsync(context.Get(messages), context.Get(malformed), deadline.Token).ConfigureAwait(false);
             await context.Output.WriteLineAsync(summary.ToString()).ConfigureAwait(false);
+            if (summary.StoppedPartitions > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                await context.Errors.WriteLineAsync(
+                    $"error: {summary.StoppedPartitions} partition{(summary.StoppedPartitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); "
+                    + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.")
+                    .ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
             if (summary.IsComplete || cancellationToken.IsCancellationRequested)
             {
                 return ExitCodes.Success;

@@ -53,6 +53,9 @@ internal sealed class DemoFlow
         var committed = producer.DeliveredOffsets.Count(o =>
             consumer.Observer.CommittedOffsets.TryGetValue(o.TopicPartition, out var next) && o.Offset.Value < next);
         return new DemoSummary(
-            producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0);
+            producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0)
+        {
+            StoppedPartitions = consumer.Observer.StoppedAt.Count,
+        };
     }
 }

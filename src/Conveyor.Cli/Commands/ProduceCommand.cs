@@ -55,7 +55,10 @@ internal static class ProduceCommand
 
             var settings = kafka.GetSettings(context);
             var topic = context.Get(kafka.Topic);
-            ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
+            // A missing topic is an error, not a new topic: a broker that auto-creates topics (the
+            // embedded one does, with 4 partitions) would otherwise create it with its defaults.
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
+            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
 
             using var producer = new TutorialProducer(settings, context.Output, context.Errors);
             if (context.Get(stdin))

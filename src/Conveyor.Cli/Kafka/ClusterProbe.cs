@@ -88,6 +88,21 @@ internal static class ClusterProbe
         return found?.Partitions.Count;
     }
 
+    /// <summary>
+    /// Warns (without stopping) that the dead-letter topic does not exist: the first dead letter
+    /// would create it with the broker's defaults where topics are auto-created (the embedded broker:
+    /// 4 partitions), and fail, stopping its partition, where they are not.
+    /// </summary>
+    public static void WarnIfMissing(Metadata metadata, string topic, string bootstrapServers, string option, TextWriter errors)
+    {
+        if (PartitionCount(metadata, topic) is null)
+        {
+            errors.WriteLine(
+                $"warning: dead-letter topic '{topic}' (see {option}) does not exist on {bootstrapServers}: a failed message would create it with the broker's "
+                + "defaults if it auto-creates topics (the embedded broker does, with 4 partitions), or stop its partition if not. Create it first.");
+        }
+    }
+
     /// <param name="metadata">The cluster's metadata.</param>
     /// <param name="topic">The topic the command needs.</param>
     /// <param name="bootstrapServers">The cluster, for the message.</param>

@@ -13,6 +13,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private readonly TextWriter _output;
     private readonly TextWriter _errors;
     private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
+    private readonly ConcurrentDictionary<TopicPartition, long> _stoppedAt = new();
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _retries;
@@ -36,6 +37,9 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     /// <summary>Called after every dead letter or stopped partition: the message is done with, one way or another.</summary>
     public event Action? MessageSettled;
+
+    /// <summary>Partitions stopped at a message that failed for good (<c>--on-failure StopPartition</c>), with that message's offset.</summary>
+    public IReadOnlyDictionary<TopicPartition, long> StoppedAt => _stoppedAt;
 
     /// <summary>Completes when partitions are first assigned.</summary>
     public Task FirstAssignment => _firstAssignment.Task;
@@ -117,6 +121,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         Interlocked.Increment(ref _stopped);
+        _stoppedAt[message.TopicPartition] = message.Offset.Value;
         _output.WriteLine(EngineLines.PartitionStopped(message, exception));
         MessageSettled?.Invoke();
     }

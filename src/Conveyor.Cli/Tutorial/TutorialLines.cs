@@ -41,7 +41,8 @@ internal static class TutorialLines
         $"partitions REVOKED: {ListPartitions(partitions)}";
 
     public static string Lost(IEnumerable<TopicPartition> partitions) =>
-        $"partitions LOST: {ListPartitions(partitions)} (not committed: another member owns them now)";
+        $"partitions LOST: {ListPartitions(partitions)} (this member's place in the group ended: its session timed out or the broker could not be reached; "
+        + "nothing was committed for them, so their unfinished messages will be consumed again)";
 
     public static string ClientError(Error error) =>
         error.IsFatal ? $"fatal error - {error.Reason}" : $"error - {error.Reason}";

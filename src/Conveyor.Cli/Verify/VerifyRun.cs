@@ -47,7 +47,7 @@ internal sealed class VerifyRun
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -56,19 +56,24 @@ internal sealed class VerifyRun
         using var reader = new ResultReader(client, Output, DeadLetters, _settings.Partitions);
         reader.Start();
         using var workers = new WorkerPool((number, slot) => WorkerArguments(properties, number, slot), WorkerEnvironment.For(properties.Properties), _errors);
+        var faults = new FaultInjector(_settings.Faults, workers, _settings.Workers, embedded, _settings.Seed);
         for (var i = 0; i < _settings.Workers; i++)
         {
             // One at a time, as a deployment scales out: every run then has rebalances while the
             // members already there are busy (their partitions often paused by back-pressure).
             if (i > 0)
             {
-                await Task.WhenAny(Task.Delay(WorkerStartInterval, cancellationToken)).ConfigureAwait(false); // a stop still audits
+                var next = DateTime.UtcNow + WorkerStartInterval;
+                while (DateTime.UtcNow < next && !cancellationToken.IsCancellationRequested)
+                {
+                    await InjectFirstFaultOnceWorkingAsync(faults, reader).ConfigureAwait(false);
+                    await Task.WhenAny(Task.Delay(100, cancellationToken)).ConfigureAwait(false); // a stop still audits
+                }
             }
 
             workers.Add();
         }
 
-        var faults = new FaultInjector(_settings.Faults, workers, _settings.Workers, embedded, _settings.Seed);
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(_settings.Timeout);
@@ -80,6 +85,7 @@ internal sealed class VerifyRun
         var report = AuditReport.Compare(produced, Committed(client), reader.Processed, reader.DeadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
         return report with
         {
+            FaultsExpected = faults.CanInject,
             AuditProblems = problems,
             ExactlyOnce = _settings.ExactlyOnce,
             DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
@@ -102,6 +108,7 @@ internal sealed class VerifyRun
                 _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: NO PROGRESS for {idle.TotalSeconds:0} s at {reader.Settled} of {count}; pending on partitions {PendingPartition.Describe(pending)}"));
             }
 
+            await InjectFirstFaultOnceWorkingAsync(faults, reader).ConfigureAwait(false);
             if (DateTime.UtcNow >= nextFault)
             {
                 await faults.InjectOneAsync().ConfigureAwait(false);
@@ -110,7 +117,7 @@ internal sealed class VerifyRun
 
             if (DateTime.UtcNow >= nextReport)
             {
-                _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}"))}");
+                _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {(faults.Injected == 0 ? "none" : string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}")))}");
                 nextReport = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             }
 
@@ -122,6 +129,19 @@ internal sealed class VerifyRun
             {
                 _errors.WriteLine($"verify: stopped waiting after {_settings.Timeout} (or on request); auditing what is there");
             }
+        }
+    }
+
+    /// <summary>
+    /// A run with faults must have at least one: the first is injected as soon as the workers have
+    /// settled a first message, not only on the schedule, so that a short run that would end before
+    /// the first scheduled fault is still tested. (A run that ends with none is not a proof.)
+    /// </summary>
+    private static async Task InjectFirstFaultOnceWorkingAsync(FaultInjector faults, ResultReader reader)
+    {
+        if (faults.Injected == 0 && faults.CanInject && reader.Settled > 0)
+        {
+            await faults.InjectOneAsync().ConfigureAwait(false);
         }
     }
 

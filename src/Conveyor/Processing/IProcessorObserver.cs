@@ -19,7 +19,11 @@ public interface IProcessorObserver
     {
     }
 
-    /// <summary>Partitions were lost (another member owns them now); nothing was committed for them.</summary>
+    /// <summary>
+    /// Partitions were lost: this member's group membership ended without a revoke (its session
+    /// timed out, or the coordinator could not be reached), so they may be someone else's already;
+    /// nothing was committed for them.
+    /// </summary>
     void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
     }

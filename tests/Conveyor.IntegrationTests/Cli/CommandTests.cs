@@ -153,6 +153,44 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Producing_to_a_topic_that_does_not_exist_says_so_instead_of_creating_it()
+    {
+        var topic = Names.Unique("missing");
+
+        var (exitCode, output, errors) = await Run("produce", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--count", "1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith($"error: topic '{topic}' (given with --topic) does not exist on {kafka.Cluster.BootstrapServers}.", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_dead_letter_topic_is_warned_about_before_consuming()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1,\"email\":\"a@b\"}")]);
+
+        var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "--max-messages", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith($"warning: dead-letter topic '{topic}.dlq' (see --dead-letter-topic) does not exist", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_with_StopPartition_ends_says_which_partitions_stopped_and_exits_1()
+    {
+        var (exitCode, output, errors) = await Run(
+            "demo", "--on-failure", "StopPartition", "--fail-rate", "1", "--max-attempts", "1", "--messages", "6", "--malformed", "0",
+            "--commit-interval", "100ms", "--timeout", "1m");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(output, l => l.StartsWith("STOPPED partition ", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, l => l.Contains("too many unfinished messages", StringComparison.Ordinal));
+        Assert.Matches("^demo stopped: produced 6, processed 0, .*, partitions stopped [1-6]$", output[^1]);
+        Assert.Matches("^error: [1-6] partitions? stopped at a message that failed for good \\(--on-failure StopPartition\\)", FirstLine(errors));
+    }
+
+    [Fact]
     public async Task Consuming_a_topic_that_does_not_exist_says_so()
     {
         var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", "no-such-topic");

@@ -36,6 +36,11 @@ internal sealed partial class PollLoop
         {
             consumer.Resume(partitions);
         }
+        catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_Partial)
+        {
+            // Partitions this client never had are unknown to it yet ("Local: Unknown partition"):
+            // nothing holds them, so there is nothing to resume and nothing to report.
+        }
         catch (KafkaException e)
         {
             _observer.OnError(e.Error);

@@ -258,7 +258,14 @@ internal sealed partial class PollLoop : IDisposable
 
         List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
         _consumer.Pause(partitions);
-        _observer.OnBackPressure(partitions, paused: true);
+
+        // A partition stopped at a failed message is paused too, but that is no back-pressure:
+        // OnPartitionStopped has told of it already.
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped).Select(p => p.TopicPartition)];
+        if (pressed.Count > 0)
+        {
+            _observer.OnBackPressure(pressed, paused: true);
+        }
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
