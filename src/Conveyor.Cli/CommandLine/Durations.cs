@@ -6,7 +6,7 @@ namespace Conveyor.Cli.CommandLine;
 
 /// <summary>
 /// Durations on the command line: <c>100ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c> (decimals allowed,
-/// e.g. <c>1.5s</c>) or .NET's <c>hh:mm:ss[.fff]</c>.
+/// e.g. <c>1.5s</c>), <c>0</c>, or .NET's <c>hh:mm:ss[.fff]</c>.
 /// </summary>
 internal static class Durations
 {
@@ -18,6 +18,11 @@ internal static class Durations
     public static TimeSpan? TryParse(string text)
     {
         text = text.Trim();
+        if (text == "0")
+        {
+            return TimeSpan.Zero; // no unit needed for nothing
+        }
+
         foreach (var (suffix, milliseconds) in Units)
         {
             if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)

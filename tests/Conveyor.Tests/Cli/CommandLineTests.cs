@@ -52,6 +52,7 @@ public class CommandLineTests
     [InlineData("1h", 3_600_000)]
     [InlineData("00:00:05", 5_000)]
     [InlineData("00:00:00.250", 250)]
+    [InlineData("0", 0)]
     public void Durations_take_short_forms_and_hh_mm_ss(string text, int milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Durations.TryParse(text));
 
