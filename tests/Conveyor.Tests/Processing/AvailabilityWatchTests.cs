@@ -67,6 +67,15 @@ public class AvailabilityWatchTests
         Assert.Equal(0, asked);
     }
 
+    [Fact]
+    public void A_diagnosis_that_throws_is_not_a_problem_and_does_not_reach_the_poll_loop()
+    {
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => throw new InvalidOperationException("no client"), out var observer);
+
+        Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10)));
+        Assert.Empty(observer.Problems);
+    }
+
     private static AvailabilityWatch Watch(bool failWhenUnavailable, Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> diagnose, out ProblemObserver observer)
     {
         observer = new ProblemObserver();

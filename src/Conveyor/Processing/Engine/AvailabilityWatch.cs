@@ -77,7 +77,7 @@ internal sealed class AvailabilityWatch
         {
             _diagnosis = null;
             _since = now; // ask again after another timeout if nothing changes
-            if (done.Result is { } problem && !_started)
+            if (done.IsCompletedSuccessfully && done.Result is { } problem && !_started)
             {
                 Problem = problem;
                 _observer.OnUnavailable(problem);
@@ -119,6 +119,10 @@ internal sealed class AvailabilityWatch
         catch (KafkaException e)
         {
             return $"cannot reach the cluster at {config.BootstrapServers}{(last.Length > 0 ? last : $": {e.Error.Reason}")}";
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // no client could be made to ask with; the consumer's own errors still go to OnError
         }
     }
 }
