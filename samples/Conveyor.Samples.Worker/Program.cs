@@ -1,4 +1,5 @@
 using Conveyor.Diagnostics;
+using Conveyor.Hosting;
 using Conveyor.Samples.Worker;
 using Conveyor.Testing;
 using Microsoft.Extensions.Options;
@@ -9,10 +10,21 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 var orders = builder.Configuration.GetSection("Conveyor:Processors:Orders");
 
+var tally = new OrderTally();
+builder.Services.AddSingleton(tally);
+builder.Services.AddConveyorProcessor<string, Order, OrderHandler>("orders", orders, processor => processor.Observer = tally);
+
 // No brokers configured: run on the embedded broker and send a few orders to process. The host
-// owns the broker (a singleton made by a factory is disposed with the host).
+// owns the broker (a singleton made by a factory is disposed with the host). The settings are
+// checked first, with a stand-in address, so that a mistake is reported before the broker starts.
 if (string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]))
 {
+    builder.Configuration.AddInMemoryCollection([new("Conveyor:Processors:Orders:Kafka:bootstrap.servers", "embedded-broker:9092")]);
+    if (SettingsProblems(builder.Services) is { } problems)
+    {
+        return problems;
+    }
+
     var embedded = EmbeddedKafkaCluster.Start();
     embedded.CreateTopic("orders", partitions: 3);
     embedded.CreateTopic("orders.dlq", partitions: 1);
@@ -21,10 +33,6 @@ if (string.IsNullOrWhiteSpace(orders["Kafka:bootstrap.servers"]))
     builder.Services.AddHostedService<DemoProducer>();
     Console.WriteLine($"embedded Kafka broker at {embedded.BootstrapServers} with topics orders (3 partitions) and orders.dlq");
 }
-
-var tally = new OrderTally();
-builder.Services.AddSingleton(tally);
-builder.Services.AddConveyorProcessor<string, Order, OrderHandler>("orders", orders, processor => processor.Observer = tally);
 
 // Conveyor's meter through OpenTelemetry: scraped by Prometheus at /metrics, and pushed over OTLP
 // when OTEL_EXPORTER_OTLP_ENDPOINT names a collector.
@@ -51,6 +59,28 @@ try
 catch (OptionsValidationException e)
 {
     // Checked at start, before anything connects; every problem at once.
+    return Report(e);
+}
+
+// Checks the processor's settings without starting anything; the exit code 2 and the problems when invalid.
+static int? SettingsProblems(IServiceCollection services)
+{
+    try
+    {
+#pragma warning disable ASP0000 // a throwaway provider, only to validate the options before the broker starts
+        using var check = services.BuildServiceProvider();
+#pragma warning restore ASP0000
+        check.GetRequiredService<IOptionsFactory<ProcessorSettings>>().Create("orders");
+        return null;
+    }
+    catch (OptionsValidationException e)
+    {
+        return Report(e);
+    }
+}
+
+static int Report(OptionsValidationException e)
+{
     Console.Error.WriteLine($"Invalid configuration ({e.Failures.Count()} problems):");
     foreach (var failure in e.Failures)
     {

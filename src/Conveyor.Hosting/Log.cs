@@ -48,6 +48,9 @@ internal static partial class Log
     [LoggerMessage(1042, LogLevel.Information, "Processor {Processor}: partition {Partition} is no longer stalled")]
     public static partial void StallEnded(ILogger logger, string processor, string partition);
 
+    [LoggerMessage(1043, LogLevel.Warning, "Processor {Processor} cannot start: {Problem}")]
+    public static partial void Unavailable(ILogger logger, string processor, string problem);
+
     [LoggerMessage(1050, LogLevel.Warning, "Processor {Processor}: Kafka client error {Code}: {Reason}")]
     public static partial void ClientError(ILogger logger, string processor, ErrorCode code, string reason);
 

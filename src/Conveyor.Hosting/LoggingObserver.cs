@@ -89,6 +89,12 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         next?.OnPartitionStallEnded(partition);
     }
 
+    public void OnUnavailable(string problem)
+    {
+        Log.Unavailable(logger, processor, problem);
+        next?.OnUnavailable(problem);
+    }
+
     public void OnError(Error error)
     {
         if (error.IsFatal)

@@ -69,6 +69,11 @@ internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpa
             return HealthCheckResult.Unhealthy($"The processor has not polled for {age.TotalSeconds:F0} s (limit {maxPollAge.TotalSeconds:F0} s).", data: data);
         }
 
+        if (status.Unavailable is { } problem)
+        {
+            return HealthCheckResult.Unhealthy($"The processor cannot start: {problem}.", data: data);
+        }
+
         if (status.StalledPartitions.Count > 0)
         {
             var at = string.Join(", ", status.StalledPartitions.Select(p => $"{p.Topic}[{p.Partition.Value}]@{p.Offset.Value}"));

@@ -39,6 +39,28 @@ internal static class CommandActions
             {
                 return ExitCodes.Success; // Ctrl-C or SIGTERM: a requested, clean stop
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else is a failure the CLI did not foresee: still one line, in the words
+                // of whoever raised it (librdkafka's, through Confluent.Kafka), the trace on request.
+                if (parsed.GetValue(ConveyorCommandLine.Verbose))
+                {
+                    await errors.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+                }
+
+                await errors.WriteLineAsync(Unforeseen(e, parsed.GetValue(ConveyorCommandLine.Verbose))).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
         });
+    }
+
+    /// <summary>The one line for an exception the CLI has no specific message for.</summary>
+    public static string Unforeseen(Exception e, bool verbose)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
+        var words = inner.Message.ReplaceLineEndings(" ");
+        return verbose
+            ? $"error: {words} ({inner.GetType().Name})"
+            : $"error: {words} ({inner.GetType().Name}; run again with --verbose for the stack trace)";
     }
 }

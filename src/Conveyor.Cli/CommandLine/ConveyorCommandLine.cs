@@ -9,6 +9,13 @@ internal static class ConveyorCommandLine
     /// <summary>How long a command gets to stop cleanly after Ctrl-C or SIGTERM (commit, leave the group).</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary><c>--verbose</c>, on every command: a failure's stack trace is printed too.</summary>
+    public static Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "On failure, print the stack trace as well",
+        Recursive = true,
+    };
+
     public static Command Create()
     {
         // A plain command named "conveyor" rather than RootCommand, whose name would be the
@@ -17,6 +24,7 @@ internal static class ConveyorCommandLine
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
+            Verbose,
             BrokerCommand.Create(),
             ProduceCommand.Create(),
             ConsumeCommand.Create(),
@@ -27,13 +35,23 @@ internal static class ConveyorCommandLine
             DlqCommand.Create(),
             LagCommand.Create(),
         };
+        Durations.Apply(root);
         return root;
     }
 
-    /// <summary>Parses and runs; parse errors print the problem and usage and exit with <see cref="ExitCodes.Usage"/>.</summary>
+    /// <summary>
+    /// Parses and runs; a parse error prints one line (the problem and where help is) and exits
+    /// with <see cref="ExitCodes.Usage"/>; no command at all prints the help.
+    /// </summary>
     public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
     {
         var parsed = Create().Parse(args);
+        if (parsed.Errors.Count > 0 && args.Length > 0)
+        {
+            await (errors ?? Console.Error).WriteLineAsync(UsageErrors.Describe(parsed)).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,

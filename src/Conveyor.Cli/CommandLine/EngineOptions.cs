@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Kafka;
 using Conveyor.Processing;
 
 namespace Conveyor.Cli.CommandLine;
@@ -26,7 +27,7 @@ internal sealed class EngineOptions
 
     public Option<TimeSpan> RetryDelay { get; } = new Option<TimeSpan>("--retry-delay")
     {
-        Description = "First retry delay (hh:mm:ss.fff); later ones double, with jitter",
+        Description = "First retry delay (e.g. 100ms, 5s or hh:mm:ss.fff); later ones double, with jitter",
         DefaultValueFactory = _ => TimeSpan.FromMilliseconds(100),
     }.MustBe(v => v >= TimeSpan.Zero, "0 or more");
 
@@ -51,7 +52,7 @@ internal sealed class EngineOptions
     {
         Description = "How often finished offsets are committed (also on revoke and stop)",
         DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
-    }.MustBe(v => v >= TimeSpan.FromMilliseconds(10), "at least 00:00:00.010");
+    }.MustBe(v => v >= TimeSpan.FromMilliseconds(10), "at least 10ms");
 
     public Option<int?> CommitEvery { get; } = new Option<int?>("--commit-every")
     {
@@ -97,4 +98,46 @@ internal sealed class EngineOptions
             MaxDelay = TimeSpan.FromSeconds(10) < context.Get(RetryDelay) ? context.Get(RetryDelay) : TimeSpan.FromSeconds(10),
         },
     };
+
+    // The library names its options; the command line names its flags.
+    private static readonly (string Library, string Flag)[] FlagNames =
+    [
+        ("TransactionalId", "--transactional-id"), ("Ordering ", "--ordering "), ("Guarantee ", "--guarantee "), ("CommitMode ", "--commit-mode "),
+        ("MaxConcurrency", "--concurrency"), ("CommitInterval", "--commit-interval"), ("CommitEveryMessages", "--commit-every"),
+        ("Retry.MaxAttempts", "--max-attempts"), ("Retry.InitialDelay", "--retry-delay"), ("DeadLetterTopic ", "--dead-letter-topic "),
+    ];
+
+    /// <summary>
+    /// Checks the engine options before anything connects, in the command line's terms; a problem
+    /// is a usage error (exit 2).
+    /// </summary>
+    /// <param name="options">The options built from the command line.</param>
+    /// <param name="exactlyOnce">Whether this command can run ExactlyOnce (only pipe writes outputs in transactions).</param>
+    /// <exception cref="CommandFailedException">The options are not valid.</exception>
+    public static void Check(ProcessorOptions options, bool exactlyOnce)
+    {
+        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && !exactlyOnce)
+        {
+            throw new CommandFailedException(
+                "--guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use "
+                + "conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.",
+                ExitCodes.Usage);
+        }
+
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new CommandFailedException(string.Join(" ", problems.Select(ToFlags)), ExitCodes.Usage);
+        }
+    }
+
+    private static string ToFlags(string problem)
+    {
+        foreach (var (library, flag) in FlagNames)
+        {
+            problem = problem.Replace(library, flag, StringComparison.Ordinal);
+        }
+
+        return problem.Replace("ExactlyOnce needs", "--guarantee ExactlyOnce needs", StringComparison.Ordinal);
+    }
 }

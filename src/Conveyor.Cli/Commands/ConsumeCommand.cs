@@ -30,9 +30,9 @@ internal static class ConsumeCommand
         };
         var statsInterval = new Option<TimeSpan>("--stats-interval")
         {
-            Description = "How often --stats prints (hh:mm:ss)",
+            Description = "How often --stats prints (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
-        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 00:00:00.100");
+        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 100ms");
 
         var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
         {
@@ -61,12 +61,21 @@ internal static class ConsumeCommand
                 throw new CommandFailedException("--stats needs --commit engine: the statistics come from Conveyor's engine.", ExitCodes.Usage);
             }
 
-            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
+            if (consume.Commit == CommitMode.Engine)
+            {
+                EngineOptions.Check(processor, exactlyOnce: false);
+            }
+
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic");
+            if (consume.Commit == CommitMode.Engine && processor.OnFailure == Conveyor.Processing.FailureAction.DeadLetter)
+            {
+                ClusterProbe.WarnIfMissing(metadata, processor.DeadLetterTopicFor(consume.Topic), settings.BootstrapServers, "--dead-letter-topic", context.Errors);
+            }
 
             if (consume.Commit == CommitMode.Engine)
             {
-                var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
                 var engineConsumer = new EngineConsumer(settings, new EngineSettings(processor, consume.FailRate, consume.MaxMessages, consume.Seed, context.Get(stats) ? context.Get(statsInterval) : null), context.Output, context.Errors);
                 await engineConsumer.RunAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;

@@ -30,7 +30,7 @@ internal static class DemoCommand
         partitions.MustBe(v => v >= 1, "1 or more");
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "Give up when the flow has not finished within this time (hh:mm:ss)",
+            Description = "Give up when the flow has not finished within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
         };
 
@@ -57,6 +57,8 @@ internal static class DemoCommand
         {
             var topic = context.Get(kafka.Topic);
             var partitionCount = context.Get(partitions);
+            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
+            EngineOptions.Check(processor, exactlyOnce: false);
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec(topic, partitionCount)] })
                 : null;
@@ -66,9 +68,8 @@ internal static class DemoCommand
                 : $"embedded Kafka broker started at {settings.BootstrapServers} with topic {topic} ({partitionCount} partitions)")
                 .ConfigureAwait(false);
 
-            var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
             var deadLetterTopic = processor.DeadLetterTopicFor(topic);
-            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             List<(string, int)> missing = [.. new[] { topic, deadLetterTopic }
                 .Where(needed => ClusterProbe.PartitionCount(metadata, needed) is null)
                 .Select(needed => (needed, partitionCount))];
@@ -80,6 +81,15 @@ internal static class DemoCommand
             var flow = new DemoFlow(settings, engineSettings, context.Output, context.Errors);
             var summary = await flow.RunAsync(context.Get(messages), context.Get(malformed), deadline.Token).ConfigureAwait(false);
             await context.Output.WriteLineAsync(summary.ToString()).ConfigureAwait(false);
+            if (summary.StoppedPartitions > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                await context.Errors.WriteLineAsync(
+                    $"error: {summary.StoppedPartitions} partition{(summary.StoppedPartitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); "
+                    + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.")
+                    .ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
             if (summary.IsComplete || cancellationToken.IsCancellationRequested)
             {
                 return ExitCodes.Success;

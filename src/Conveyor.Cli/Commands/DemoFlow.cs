@@ -35,7 +35,8 @@ internal sealed class DemoFlow
             await Task.WhenAny(consumer.Observer.FirstAssignment, consuming).WaitAsync(cancellationToken).ConfigureAwait(false);
             await producer.ProduceUsersAsync(topic, messages, firstId: 1, ratePerSecond: 0, cancellationToken).ConfigureAwait(false);
             var badLines = string.Concat(Enumerable.Range(1, malformed).Select(i => $"bad-{i}\tthis is not JSON\n"));
-            await producer.ProduceLinesAsync(topic, new StringReader(badLines), cancellationToken).ConfigureAwait(false);
+            using var badInput = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(badLines));
+            await producer.ProduceLinesAsync(topic, badInput, DataFormat.Text, DataFormat.Text, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -52,6 +53,9 @@ internal sealed class DemoFlow
         var committed = producer.DeliveredOffsets.Count(o =>
             consumer.Observer.CommittedOffsets.TryGetValue(o.TopicPartition, out var next) && o.Offset.Value < next);
         return new DemoSummary(
-            producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0);
+            producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0)
+        {
+            StoppedPartitions = consumer.Observer.StoppedAt.Count,
+        };
     }
 }

@@ -9,6 +9,10 @@ namespace Conveyor.Cli.Commands;
 /// <param name="IsComplete">Everything produced was committed.</param>
 internal sealed record DemoSummary(int Produced, int Processed, int Retried, int DeadLettered, int Committed, bool IsComplete)
 {
+    /// <summary>Partitions stopped at a message that failed for good (<c>--on-failure StopPartition</c>).</summary>
+    public int StoppedPartitions { get; init; }
+
     public override string ToString() =>
-        $"demo {(IsComplete ? "finished" : "stopped")}: produced {Produced}, processed {Processed}, retried {Retried}, dead-lettered {DeadLettered}, committed {Committed}";
+        $"demo {(IsComplete ? "finished" : "stopped")}: produced {Produced}, processed {Processed}, retried {Retried}, dead-lettered {DeadLettered}, committed {Committed}"
+        + (StoppedPartitions > 0 ? $", partitions stopped {StoppedPartitions}" : string.Empty);
 }

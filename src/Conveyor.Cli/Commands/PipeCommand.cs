@@ -41,7 +41,7 @@ internal static class PipeCommand
         }.MustBe(v => v >= 1, "1 or more");
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "Embedded broker only: give up when the sample input is not forwarded within this time (hh:mm:ss)",
+            Description = "Embedded broker only: give up when the sample input is not forwarded within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
         };
 
@@ -66,6 +66,7 @@ internal static class PipeCommand
             }
 
             var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group)) with { TransactionalId = context.Get(transactionalId) };
+            EngineOptions.Check(processor, exactlyOnce: true);
             var pipe = new PipeSettings(processor, outputs, context.Get(transform), context.Get(maxMessages));
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions
@@ -74,7 +75,7 @@ internal static class PipeCommand
                 })
                 : null;
             var settings = embedded is null ? kafka.GetSettings(context) : kafka.CreateSettings(context, embedded.BootstrapServers);
-            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
             foreach (var output in outputs)
             {

@@ -33,18 +33,39 @@ internal static class ProduceCommand
             Description = "Send one message per key<TAB>value line read from standard input instead of User messages",
         };
 
-        var command = new Command("produce", "Send keyed User JSON messages and print each delivery report") { count, firstId, rate, stdin };
+        var keyFormat = new Option<DataFormat>("--key-format")
+        {
+            Description = "With --stdin: how keys are written: text (the bytes as they are), base64 or hex",
+            DefaultValueFactory = _ => DataFormat.Text,
+        };
+        var valueFormat = new Option<DataFormat>("--value-format")
+        {
+            Description = "With --stdin: how values are written: text (the bytes as they are), base64 or hex",
+            DefaultValueFactory = _ => DataFormat.Text,
+        };
+
+        var command = new Command("produce", "Send keyed User JSON messages and print each delivery report") { count, firstId, rate, stdin, keyFormat, valueFormat };
         kafka.AddTo(command, withGroup: false);
         command.SetAction(async (context, cancellationToken) =>
         {
+            if (!context.Get(stdin) && (context.Parsed.GetResult(keyFormat) is { Implicit: false } || context.Parsed.GetResult(valueFormat) is { Implicit: false }))
+            {
+                throw new CommandFailedException("--key-format and --value-format apply to --stdin lines only: add --stdin.", ExitCodes.Usage);
+            }
+
             var settings = kafka.GetSettings(context);
             var topic = context.Get(kafka.Topic);
-            ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            // A missing topic is an error, not a new topic: a broker that auto-creates topics (the
+            // embedded one does, with 4 partitions) would otherwise create it with its defaults.
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
+            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
 
             using var producer = new TutorialProducer(settings, context.Output, context.Errors);
             if (context.Get(stdin))
             {
-                await producer.ProduceLinesAsync(topic, Console.In, cancellationToken).ConfigureAwait(false);
+                using var input = Console.OpenStandardInput();
+                await producer.ProduceLinesAsync(topic, input, context.Get(keyFormat), context.Get(valueFormat), cancellationToken).ConfigureAwait(false);
+                return ReportLines(producer, context.Errors);
             }
             else
             {
@@ -55,6 +76,26 @@ internal static class ProduceCommand
             return Report(producer, context.Errors);
         });
         return command;
+    }
+
+    /// <summary>The summary of <c>--stdin</c>: every line is accounted for; exit 1 if any was not delivered (empty lines aside).</summary>
+    private static int ReportLines(TutorialProducer producer, TextWriter errors)
+    {
+        var unacknowledged = producer.Sent - producer.Delivered - producer.Failed;
+        var failed = producer.Failed + producer.Rejected;
+        var lines = producer.Sent + producer.Rejected + producer.Skipped;
+        var summary = FormattableString.Invariant(
+            $"{lines} lines: {producer.Delivered} delivered, {failed} failed ({producer.Rejected} not in the format given), {producer.Skipped} empty skipped");
+        if (failed == 0 && unacknowledged == 0)
+        {
+            errors.WriteLine(summary);
+            return ExitCodes.Success;
+        }
+
+        errors.WriteLine(unacknowledged == 0
+            ? $"error: {summary}; see the lines above."
+            : $"error: {summary}, {unacknowledged} not acknowledged before stopping; see the lines above.");
+        return ExitCodes.Failure;
     }
 
     private static int Report(TutorialProducer producer, TextWriter errors)

@@ -65,9 +65,12 @@ internal sealed class ClientSettings
     {
         if (ShowClientLogs)
         {
-            errors.WriteLine($"librdkafka {log.Level} {log.Facility}: {log.Message}");
+            errors.WriteLine(LogLine(log));
         }
     };
+
+    /// <summary>How the CLI prints one of librdkafka's log lines.</summary>
+    public static string LogLine(LogMessage log) => $"librdkafka {log.Level} {log.Facility}: {log.Message}";
 
     public ProducerConfig Producer() => new(Properties.ToDictionary(ProducerDefaults));
 

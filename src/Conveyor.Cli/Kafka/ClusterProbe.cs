@@ -4,36 +4,103 @@ namespace Conveyor.Cli.Kafka;
 
 /// <summary>
 /// Asks the cluster for its metadata before a command starts, so an unreachable cluster or a
-/// missing topic is reported within a bounded time instead of librdkafka retrying forever.
+/// missing topic is reported within a bounded time instead of librdkafka retrying forever. The
+/// failure is told in librdkafka's own words (its last error and log line), so a TLS, SASL or DNS
+/// problem is not reported as a plain "unreachable"; those that cannot heal by waiting end the
+/// probe at once.
 /// </summary>
 internal static class ClusterProbe
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    /// <exception cref="CommandFailedException">The cluster did not answer within the timeout.</exception>
-    public static Metadata Connect(ClientSettings settings, TimeSpan timeout)
+    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(500);
+
+    /// <param name="settings">The connection.</param>
+    /// <param name="timeout">How long the cluster gets to answer.</param>
+    /// <param name="errors">Hears librdkafka's log lines when the user asked for them with <c>-X debug=...</c>.</param>
+    /// <exception cref="CommandFailedException">
+    /// librdkafka cannot make a client with these settings (exit 2), or the cluster did not answer
+    /// within the timeout or refused the client (exit 1).
+    /// </exception>
+    public static Metadata Connect(ClientSettings settings, TimeSpan timeout, TextWriter? errors = null)
     {
-        using var admin = new AdminClientBuilder(settings.Admin())
-            .SetLogHandler((_, _) => { }) // the failure is reported below, once, not per connection attempt
-            .Build();
-        try
+        var problems = new ProbeProblems();
+        var printLogs = errors is not null ? settings.LogTo(errors) : null;
+        using var admin = BuildAdmin(settings, problems, printLogs);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            return admin.GetMetadata(timeout);
-        }
-        catch (KafkaException e)
-        {
-            throw new CommandFailedException(
-                $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({e.Error.Reason}). "
-                + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
-                + "for a local broker run: dotnet run --project src/Conveyor.Cli -- broker");
+            try
+            {
+                var remaining = deadline - DateTime.UtcNow;
+                return admin.GetMetadata(remaining < Slice ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)) : Slice);
+            }
+            catch (KafkaException e)
+            {
+                problems.Note(e.Error);
+                if (problems.Hopeless is { } hopeless)
+                {
+                    throw new CommandFailedException(
+                        $"could not connect to Kafka at {settings.BootstrapServers}: {hopeless}. {Advice(hopeless)}");
+                }
+
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new CommandFailedException(
+                        $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({problems.Cause(e.Error)}). "
+                        + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
+                        + "for a local broker run: dotnet run --project src/Conveyor.Cli -- broker");
+                }
+            }
         }
     }
+
+    /// <summary>Builds a client the way every command does first, turning librdkafka's refusal into a usage error.</summary>
+    private static IAdminClient BuildAdmin(ClientSettings settings, ProbeProblems problems, Action<IClient, LogMessage>? printLogs)
+    {
+        try
+        {
+            return new AdminClientBuilder(settings.Admin())
+                .SetLogHandler((client, log) =>
+                {
+                    problems.Note(log);
+                    printLogs?.Invoke(client, log);
+                })
+                .SetErrorHandler((_, error) => problems.Note(error))
+                .Build();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandFailedException(
+                $"librdkafka cannot create a client with these settings: {e.Message}. Check the -X properties it names.", ExitCodes.Usage);
+        }
+    }
+
+    private static string Advice(string cause) =>
+        cause.Contains("resolve", StringComparison.OrdinalIgnoreCase)
+            ? "Check the host names in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS)."
+            : "Check the -X security.protocol, sasl.* and ssl.* properties against the cluster's listeners.";
 
     /// <summary>The number of partitions of <paramref name="topic"/>, or null when the cluster does not have it.</summary>
     public static int? PartitionCount(Metadata metadata, string topic)
     {
         var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic && !t.Error.IsError);
         return found?.Partitions.Count;
+    }
+
+    /// <summary>
+    /// Warns (without stopping) that the dead-letter topic does not exist: the first dead letter
+    /// would create it with the broker's defaults where topics are auto-created (the embedded broker:
+    /// 4 partitions), and fail, stopping its partition, where they are not.
+    /// </summary>
+    public static void WarnIfMissing(Metadata metadata, string topic, string bootstrapServers, string option, TextWriter errors)
+    {
+        if (PartitionCount(metadata, topic) is null)
+        {
+            errors.WriteLine(
+                $"warning: dead-letter topic '{topic}' (see {option}) does not exist on {bootstrapServers}: a failed message would create it with the broker's "
+                + "defaults if it auto-creates topics (the embedded broker does, with 4 partitions), or stop its partition if not. Create it first.");
+        }
     }
 
     /// <param name="metadata">The cluster's metadata.</param>

@@ -48,4 +48,6 @@ internal sealed class PipeObserver(ConsoleObserver console, TextWriter output) :
     public void OnPartitionStallEnded(TopicPartition partition) => console.OnPartitionStallEnded(partition);
 
     public void OnError(Error error) => console.OnError(error);
+
+    public void OnClientLog(LogMessage message) => console.OnClientLog(message);
 }

@@ -21,7 +21,7 @@ internal sealed class PipeRunner
     {
         _settings = settings;
         _pipe = pipe;
-        Observer = new PipeObserver(new ConsoleObserver(output, errors), output);
+        Observer = new PipeObserver(new ConsoleObserver(output, errors, settings.ShowClientLogs), output);
         Observer.MessageForwarded += CheckMaxMessages;
         Observer.Console.MessageSettled += CheckMaxMessages;
         Observer.Console.Committed += _ => CheckTarget();

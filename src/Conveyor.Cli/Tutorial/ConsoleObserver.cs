@@ -13,16 +13,23 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private readonly TextWriter _output;
     private readonly TextWriter _errors;
     private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
+    private readonly ConcurrentDictionary<TopicPartition, long> _stoppedAt = new();
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _retries;
     private int _deadLettered;
     private int _stopped;
 
-    public ConsoleObserver(TextWriter output, TextWriter errors)
+    private readonly bool _showClientLogs;
+
+    /// <param name="output">Hears the tutorial's lines.</param>
+    /// <param name="errors">Hears errors, stalls and (with <paramref name="showClientLogs"/>) librdkafka's log lines.</param>
+    /// <param name="showClientLogs">Whether the user asked for librdkafka's lines (<c>-X debug=...</c>).</param>
+    public ConsoleObserver(TextWriter output, TextWriter errors, bool showClientLogs = false)
     {
         _output = output;
         _errors = errors;
+        _showClientLogs = showClientLogs;
     }
 
     /// <summary>Called after every commit, with the committed offsets so far.</summary>
@@ -30,6 +37,9 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     /// <summary>Called after every dead letter or stopped partition: the message is done with, one way or another.</summary>
     public event Action? MessageSettled;
+
+    /// <summary>Partitions stopped at a message that failed for good (<c>--on-failure StopPartition</c>), with that message's offset.</summary>
+    public IReadOnlyDictionary<TopicPartition, long> StoppedAt => _stoppedAt;
 
     /// <summary>Completes when partitions are first assigned.</summary>
     public Task FirstAssignment => _firstAssignment.Task;
@@ -111,6 +121,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         Interlocked.Increment(ref _stopped);
+        _stoppedAt[message.TopicPartition] = message.Offset.Value;
         _output.WriteLine(EngineLines.PartitionStopped(message, exception));
         MessageSettled?.Invoke();
     }
@@ -124,4 +135,12 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public void OnPartitionStallEnded(TopicPartition partition) => _output.WriteLine(EngineLines.StallEnded(partition));
 
     public void OnError(Error error) => _errors.WriteLine(TutorialLines.ClientError(error));
+
+    public void OnClientLog(LogMessage message)
+    {
+        if (_showClientLogs)
+        {
+            _errors.WriteLine(Kafka.ClientSettings.LogLine(message));
+        }
+    }
 }

@@ -25,9 +25,10 @@ internal sealed class EngineConsumer
         _engine = engine;
         _output = output;
         _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
-        Observer = new ConsoleObserver(output, errors);
+        Observer = new ConsoleObserver(output, errors, settings.ShowClientLogs);
         Observer.Committed += _ => CheckTarget();
         Observer.MessageSettled += CheckMaxMessages;
+        Observer.MessageSettled += CheckTarget;
     }
 
     public ConsoleObserver Observer { get; }
@@ -35,7 +36,10 @@ internal sealed class EngineConsumer
     /// <summary>Messages handled successfully.</summary>
     public int Processed => Volatile.Read(ref _processed);
 
-    /// <summary>Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed.</summary>
+    /// <summary>
+    /// Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed, or their
+    /// partition stopped at a failed message (its commit stays there, so it would never get further).
+    /// </summary>
     public void StopWhenCommitted(IReadOnlyDictionary<TopicPartition, long> nextOffsets)
     {
         _target = nextOffsets;
@@ -105,7 +109,8 @@ internal sealed class EngineConsumer
     private void CheckTarget()
     {
         var target = _target;
-        if (target is not null && target.All(t => Observer.CommittedOffsets.TryGetValue(t.Key, out var at) && at >= t.Value))
+        if (target is not null && target.All(t =>
+            (Observer.CommittedOffsets.TryGetValue(t.Key, out var at) && at >= t.Value) || Observer.StoppedAt.ContainsKey(t.Key)))
         {
             _done.Cancel();
         }

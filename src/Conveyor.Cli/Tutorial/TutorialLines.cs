@@ -14,8 +14,10 @@ internal static class TutorialLines
     public static string Produced(string? key, TopicPartitionOffset at) =>
         Invariant($"produced message with key {ShowKey(key)} in offset {at.Offset.Value} of partition {at.Partition.Value}");
 
-    public static string ProduceFailed(string? key, Error error) =>
-        $"failed to produce message with key {ShowKey(key)} - {error.Reason}";
+    public static string ProduceFailed(string? key, Error error, int? line = null) =>
+        line is { } number
+            ? $"failed to produce line {number} with key {ShowKey(key)} - {error.Reason}"
+            : $"failed to produce message with key {ShowKey(key)} - {error.Reason}";
 
     public static string Received(string? key, User value, TopicPartitionOffset at) =>
         Invariant($"received key {ShowKey(key)} with value {value} in offset {at.Offset.Value} from partition {at.Partition.Value}");
@@ -39,7 +41,8 @@ internal static class TutorialLines
         $"partitions REVOKED: {ListPartitions(partitions)}";
 
     public static string Lost(IEnumerable<TopicPartition> partitions) =>
-        $"partitions LOST: {ListPartitions(partitions)} (not committed: another member owns them now)";
+        $"partitions LOST: {ListPartitions(partitions)} (this member's place in the group ended: its session timed out or the broker could not be reached; "
+        + "nothing was committed for them, so their unfinished messages will be consumed again)";
 
     public static string ClientError(Error error) =>
         error.IsFatal ? $"fatal error - {error.Reason}" : $"error - {error.Reason}";

@@ -14,16 +14,20 @@ internal sealed class TutorialProducer : IDisposable
 {
     private static readonly TimeSpan FlushOnStopTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly IProducer<string?, byte[]> _producer;
+    private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly TextWriter _output;
     private readonly ConcurrentQueue<TopicPartitionOffset> _delivered = new();
+    private readonly TextWriter _errors;
     private int _sent;
     private int _failed;
+    private int _skipped;
+    private int _rejected;
 
     public TutorialProducer(ClientSettings settings, TextWriter output, TextWriter errors)
     {
         _output = output;
-        _producer = new ProducerBuilder<string?, byte[]>(settings.Producer())
+        _errors = errors;
+        _producer = new ProducerBuilder<byte[]?, byte[]>(settings.Producer())
             .SetErrorHandler((_, error) => errors.WriteLine(TutorialLines.ClientError(error)))
             .SetLogHandler(settings.LogTo(errors))
             .Build();
@@ -37,6 +41,12 @@ internal sealed class TutorialProducer : IDisposable
 
     /// <summary>Messages that could not be delivered (each printed as a failure line).</summary>
     public int Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Empty input lines, not sent.</summary>
+    public int Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>Input lines not sent because they are not in the format given.</summary>
+    public int Rejected => Volatile.Read(ref _rejected);
 
     /// <summary>Where each acknowledged message was written.</summary>
     public IReadOnlyCollection<TopicPartitionOffset> DeliveredOffsets => _delivered;
@@ -60,26 +70,38 @@ internal sealed class TutorialProducer : IDisposable
             }
 
             var user = User.Numbered(firstId + i);
-            Send(topic, user.Key, User.Json.Serialize(user, SerializationContext.Empty));
+            Send(topic, Encoding.UTF8.GetBytes(user.Key), User.Json.Serialize(user, SerializationContext.Empty), user.Key, line: null);
         }
 
         Flush(cancellationToken);
     }
 
-    /// <summary>Sends one message per <c>key&lt;TAB&gt;value</c> line (a line without a tab is a value without key).</summary>
-    public async Task ProduceLinesAsync(string topic, TextReader input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one message per <c>key&lt;TAB&gt;value</c> line (a line without a tab is a value without
+    /// key), read as bytes and decoded per <paramref name="keyFormat"/> and <paramref name="valueFormat"/>.
+    /// A line that cannot be sent (empty, not in the format, refused by the client such as one over
+    /// <c>message.max.bytes</c>) is reported with its number on standard error, and the rest are still sent.
+    /// </summary>
+    public async Task ProduceLinesAsync(string topic, Stream input, DataFormat keyFormat, DataFormat valueFormat, CancellationToken cancellationToken)
     {
-        while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        await foreach (var (number, bytes) in StdinRecords.ReadLinesAsync(input, cancellationToken).ConfigureAwait(false))
         {
-            if (line.Length == 0)
+            if (bytes.Length == 0)
             {
+                Interlocked.Increment(ref _skipped);
+                await _errors.WriteLineAsync($"line {number}: empty, not sent (a message needs at least a value)").ConfigureAwait(false);
                 continue;
             }
 
-            var tab = line.IndexOf('\t', StringComparison.Ordinal);
-            var key = tab < 0 ? null : line[..tab];
-            var value = tab < 0 ? line : line[(tab + 1)..];
-            Send(topic, key, Encoding.UTF8.GetBytes(value));
+            var record = StdinRecords.Parse(number, bytes, keyFormat, valueFormat);
+            if (record.Problem is not null)
+            {
+                Interlocked.Increment(ref _rejected);
+                await _errors.WriteLineAsync($"line {number}: {record.Problem}, not sent").ConfigureAwait(false);
+                continue;
+            }
+
+            Send(topic, record.Key, record.Value, record.DisplayKey, number);
         }
 
         Flush(cancellationToken);
@@ -87,31 +109,39 @@ internal sealed class TutorialProducer : IDisposable
 
     public void Dispose() => _producer.Dispose();
 
-    private void Send(string topic, string? key, byte[] value)
+    private void Send(string topic, byte[]? key, byte[] value, string? displayKey, int? line)
     {
-        var message = new Message<string?, byte[]> { Key = key, Value = value };
+        var message = new Message<byte[]?, byte[]> { Key = key, Value = value };
         while (true)
         {
             try
             {
-                _producer.Produce(topic, message, report => OnDelivery(key, report));
+                _producer.Produce(topic, message, report => OnDelivery(displayKey, line, report));
                 Interlocked.Increment(ref _sent);
                 return;
             }
-            catch (ProduceException<string?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 // The local queue is full: wait for deliveries to make room rather than drop the message.
                 _producer.Poll(TimeSpan.FromMilliseconds(100));
             }
+            catch (ProduceException<byte[]?, byte[]> e)
+            {
+                // Refused before sending (e.g. larger than message.max.bytes): counted as sent and failed.
+                Interlocked.Increment(ref _sent);
+                Interlocked.Increment(ref _failed);
+                _output.WriteLine(TutorialLines.ProduceFailed(displayKey, e.Error, line));
+                return;
+            }
         }
     }
 
-    private void OnDelivery(string? key, DeliveryReport<string?, byte[]> report)
+    private void OnDelivery(string? key, int? line, DeliveryReport<byte[]?, byte[]> report)
     {
         if (report.Error.IsError)
         {
             Interlocked.Increment(ref _failed);
-            _output.WriteLine(TutorialLines.ProduceFailed(key, report.Error));
+            _output.WriteLine(TutorialLines.ProduceFailed(key, report.Error, line));
         }
         else
         {

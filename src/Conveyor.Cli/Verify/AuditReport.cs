@@ -46,12 +46,21 @@ internal sealed record AuditReport(
     public bool CommittedOffsetsUnknown { get; init; }
 
     /// <summary>
+    /// Whether scheduled faults (worker or broker) were asked and can be injected here: a run that
+    /// then injected none tested nothing, and does not pass.
+    /// </summary>
+    public bool FaultsExpected { get; init; }
+
+    /// <summary>Faults were asked, none was injected: the run proves nothing.</summary>
+    public bool NoFaultInjected => FaultsExpected && Faults.Values.Sum() == 0;
+
+    /// <summary>
     /// Nothing lost, nothing pending (every message processed or dead-lettered: a run that ends
     /// with messages nobody handled has found a stall, or was cut short), the audit saw every record
     /// it needed, and no duplicates where they are judged.
     /// </summary>
     public bool Passed => Lost == 0 && Pending == 0 && AuditProblems.Count == 0
-        && (!DuplicatesJudged || Duplicates == 0);
+        && (!DuplicatesJudged || Duplicates == 0) && !NoFaultInjected;
 
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
@@ -99,8 +108,8 @@ internal sealed record AuditReport(
     /// <summary>A few lines for people.</summary>
     public string Summary() => string.Join(Environment.NewLine,
         $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : "")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
-        ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates} (worst: one message recorded {WorstDuplicate} times) {DuplicatesVerdict}"
-            : $"duplicates: {Duplicates} (worst: one message recorded {WorstDuplicate} times)",
+        ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates}{Worst} {DuplicatesVerdict}"
+            : $"duplicates: {Duplicates}{Worst}",
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
         Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
@@ -109,9 +118,13 @@ internal sealed record AuditReport(
             : DuplicatesJudged && Duplicates > 0 ? $"result: FAILED, nothing lost but {Duplicates} DUPLICATES in the read_committed output: not exactly-once"
             : Pending > 0 ? $"result: FAILED, nothing lost but the run ended with {Pending} messages neither processed nor dead-lettered (not committed either: they would be consumed again), "
                 + $"on partitions {PendingPartition.Describe(PendingPartitions)}: a stall, or a run cut short"
+            : NoFaultInjected ? "result: NOT A PROOF, nothing lost but no fault was injected although faults were asked (the run ended first): "
+                + "run more --messages, a longer --handler-delay or a shorter --fault-interval, or pass --faults None for a fault-free run"
             : DuplicatesJudged ? "result: nothing lost, no duplicates: exactly-once held"
             : "result: nothing lost")
         + string.Concat(AuditProblems.Select(p => Environment.NewLine + "audit problem: " + p));
+
+    private string Worst => WorstDuplicate > 1 ? $" (worst: one message recorded {WorstDuplicate} times)" : string.Empty;
 
     private string DuplicatesVerdict =>
         DuplicatesJudged ? "- judged: exactly-once against a real cluster must have 0"
@@ -134,6 +147,7 @@ internal sealed record AuditReport(
         exactlyOnce = ExactlyOnce,
         duplicatesJudged = DuplicatesJudged,
         committedOffsetsUnknown = CommittedOffsetsUnknown,
+        faultsExpected = FaultsExpected,
         passed = Passed,
         faults = Faults,
         durationSeconds = Math.Round(Duration.TotalSeconds, 1),

@@ -33,14 +33,16 @@ internal sealed class FaultInjector
 
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
+    /// <summary>Whether any scheduled fault (worker or broker) is enabled and possible here; handler faults come from the workers' dice.</summary>
+    public bool CanInject => Possible().Count > 0;
+
+    /// <summary>Scheduled faults injected so far.</summary>
+    public int Injected => _counts.Values.Sum();
+
     /// <summary>Injects one fault chosen at random among those enabled (and possible here).</summary>
     public async Task InjectOneAsync()
     {
-        var possible = Enum.GetValues<FaultKind>()
-            .Where(k => k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave or FaultKind.BrokerErrors or FaultKind.DropConnections or FaultKind.BrokerDown)
-            .Where(k => FaultKinds.Injectable(_enabled, embedded: _broker is not null).HasFlag(k))
-            .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)
-            .ToList();
+        var possible = Possible();
         if (possible.Count == 0)
         {
             return;
@@ -83,6 +85,11 @@ internal sealed class FaultInjector
                 break;
         }
     }
+
+    private List<FaultKind> Possible() => [.. Enum.GetValues<FaultKind>()
+        .Where(k => k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave or FaultKind.BrokerErrors or FaultKind.DropConnections or FaultKind.BrokerDown)
+        .Where(k => FaultKinds.Injectable(_enabled, embedded: _broker is not null).HasFlag(k))
+        .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)];
 
     private void Count(string name) => _counts[name] = _counts.GetValueOrDefault(name) + 1;
 }

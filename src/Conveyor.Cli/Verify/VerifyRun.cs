@@ -47,7 +47,7 @@ internal sealed class VerifyRun
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} workers, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -58,8 +58,8 @@ internal sealed class VerifyRun
         using var workers = new WorkerPool((number, slot) => WorkerArguments(properties, number, slot), WorkerEnvironment.For(properties.Properties), _errors);
         // The first worker now, the others one at a time while faults are injected (see InjectUntilSettledAsync).
         workers.Add();
-
         var faults = new FaultInjector(_settings.Faults, workers, _settings.Workers, embedded, _settings.Seed);
+
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(_settings.Timeout);
@@ -79,6 +79,7 @@ internal sealed class VerifyRun
         var report = AuditReport.Compare(produced, Committed(client), processed, deadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
         return report with
         {
+            FaultsExpected = faults.CanInject,
             AuditProblems = problems,
             ExactlyOnce = _settings.ExactlyOnce,
             DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
@@ -115,6 +116,7 @@ internal sealed class VerifyRun
                 nextWorker = DateTime.UtcNow + WorkerStartInterval;
             }
 
+            await InjectFirstFaultOnceWorkingAsync(faults, reader).ConfigureAwait(false);
             if (DateTime.UtcNow >= nextFault)
             {
                 await faults.InjectOneAsync().ConfigureAwait(false);
@@ -123,7 +125,7 @@ internal sealed class VerifyRun
 
             if (DateTime.UtcNow >= nextReport)
             {
-                _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}"))}");
+                _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {(faults.Injected == 0 ? "none" : string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}")))}");
                 nextReport = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             }
 
@@ -135,6 +137,19 @@ internal sealed class VerifyRun
             {
                 _errors.WriteLine($"verify: stopped waiting after {_settings.Timeout} (or on request); auditing what is there");
             }
+        }
+    }
+
+    /// <summary>
+    /// A run with faults must have at least one: the first is injected as soon as the workers have
+    /// settled a first message, not only on the schedule, so that a short run that would end before
+    /// the first scheduled fault is still tested. (A run that ends with none is not a proof.)
+    /// </summary>
+    private static async Task InjectFirstFaultOnceWorkingAsync(FaultInjector faults, ResultReader reader)
+    {
+        if (faults.Injected == 0 && faults.CanInject && reader.Settled > 0)
+        {
+            await faults.InjectOneAsync().ConfigureAwait(false);
         }
     }
 

@@ -130,7 +130,7 @@ internal sealed class VerifyWorker
                     }
                     catch (Exception e) when (e is PermanentFailureException or TransientFailureException or KafkaException)
                     {
-                        _errors.WriteLine($"naive: skipped {result.TopicPartitionOffset} - {e.Message}");
+                        _errors.WriteLine($"naive: skipped offset {result.Offset.Value} of {result.Topic} partition {result.Partition.Value} - {e.Message}");
                     }
                 }, CancellationToken.None);
             }

@@ -24,6 +24,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
     private long _lastPollTicks;
     private ProcessorState _state;
     private string? _failure;
+    private string? _unavailable;
 
     /// <param name="next">The user's observer.</param>
     /// <param name="group">The consumer group, a tag on everything.</param>
@@ -50,6 +51,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
                     _failure)
                 {
                     StalledPartitions = [.. _stalled.Values],
+                    Unavailable = _unavailable,
                 };
             }
         }
@@ -75,6 +77,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
             _paused.Clear();
             _stopped.Clear();
             _stalled.Clear();
+            _unavailable = null;
             _lag = [];
         }
 
@@ -86,6 +89,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         lock (_lock)
         {
             _assigned.UnionWith(partitions);
+            if (partitions.Count > 0)
+            {
+                _unavailable = null;
+            }
         }
 
         ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "assigned"));
@@ -107,6 +114,16 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
     }
 
     public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => _next.OnCommitted(offsets);
+
+    public void OnUnavailable(string problem)
+    {
+        lock (_lock)
+        {
+            _unavailable = problem;
+        }
+
+        _next.OnUnavailable(problem);
+    }
 
     public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => _next.OnCommitFailed(offsets, error);
 

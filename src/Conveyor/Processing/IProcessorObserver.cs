@@ -19,7 +19,11 @@ public interface IProcessorObserver
     {
     }
 
-    /// <summary>Partitions were lost (another member owns them now); nothing was committed for them.</summary>
+    /// <summary>
+    /// Partitions were lost: this member's group membership ended without a revoke (its session
+    /// timed out, or the coordinator could not be reached), so they may be someone else's already;
+    /// nothing was committed for them.
+    /// </summary>
     void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
     }
@@ -69,6 +73,16 @@ public interface IProcessorObserver
 
     /// <summary>A partition reported by <see cref="OnPartitionStalled"/> delivers again, or is no longer assigned.</summary>
     void OnPartitionStallEnded(TopicPartition partition)
+    {
+    }
+
+    /// <summary>
+    /// The processor has had no partition assigned for <see cref="ProcessorOptions.UnavailableTimeout"/>,
+    /// and <paramref name="problem"/> says why: the cluster cannot
+    /// be reached or refuses the client (in the client's words), or a subscribed topic does not exist.
+    /// Reported again after each further period while it lasts.
+    /// </summary>
+    void OnUnavailable(string problem)
     {
     }
 

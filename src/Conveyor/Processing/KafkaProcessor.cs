@@ -156,6 +156,11 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             throw new ProcessorStoppedException($"The processor stopped because a message failed and OnFailure is StopProcessor: {reason.Message}", reason);
         }
 
+        if (poll.Unavailable is { } unavailable)
+        {
+            throw new ProcessorStoppedException($"The processor stopped because it could not start within {_options.UnavailableTimeout} (FailWhenUnavailable): {unavailable}.");
+        }
+
         if (poll.Fatal is { } fatal)
         {
             throw new ProcessorStoppedException($"The processor stopped on a fatal client error: {fatal.Reason}");

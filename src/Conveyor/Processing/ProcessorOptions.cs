@@ -60,6 +60,22 @@ public sealed record ProcessorOptions
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How long a processor may go without any partition assigned before it asks the cluster why and reports the answer (unreachable or refusing the client,
+    /// or a missing topic) through <see cref="IProcessorObserver.OnUnavailable"/>,
+    /// <see cref="ProcessorStatus.Unavailable"/>, a warning log (hosting) and the health check.
+    /// Reported again after each further period while it lasts. Default 30 s.
+    /// </summary>
+    public TimeSpan UnavailableTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When true, <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/> ends with a
+    /// <see cref="ProcessorStoppedException"/> once a problem is reported after
+    /// <see cref="UnavailableTimeout"/>, instead of waiting for the cluster or the topic to appear.
+    /// Default false: like Kafka clients, a processor waits for its brokers.
+    /// </summary>
+    public bool FailWhenUnavailable { get; init; }
+
+    /// <summary>
     /// Fetched, unfinished messages of one partition past which it is paused if it is stuck: its
     /// lowest unfinished offset has not moved for a quarter of a second (a slow or blocked key). It
     /// resumes once down to half of this, or once the whole buffer is down to a quarter. A partition
@@ -140,6 +156,7 @@ public sealed record ProcessorOptions
         Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
         Require(problems, StallTimeout >= TimeSpan.FromSeconds(1) || StallTimeout == Timeout.InfiniteTimeSpan,
             $"StallTimeout must be at least 1 s (or Timeout.InfiniteTimeSpan to turn the watchdog off); it is {StallTimeout}.");
+        Require(problems, UnavailableTimeout >= TimeSpan.FromSeconds(1), $"UnavailableTimeout must be at least 1 s; it is {UnavailableTimeout}.");
         Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
         Require(problems, MaxBufferedMessages >= 1, $"MaxBufferedMessages must be 1 or more; it is {MaxBufferedMessages}.");
         Require(problems, MaxBufferedBytes >= 1024, $"MaxBufferedBytes must be at least 1024; it is {MaxBufferedBytes}.");

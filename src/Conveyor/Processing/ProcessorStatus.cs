@@ -20,4 +20,10 @@ public sealed record ProcessorStatus(
     /// <see cref="ProcessorOptions.StallTimeout"/> although the engine does not hold them (the next offset expected).
     /// </summary>
     public IReadOnlyList<TopicPartitionOffset> StalledPartitions { get; init; } = [];
+
+    /// <summary>
+    /// Why the processor cannot start (see <see cref="ProcessorOptions.UnavailableTimeout"/>): the
+    /// cluster is unreachable or refuses it, or a topic is missing; null once partitions are assigned.
+    /// </summary>
+    public string? Unavailable { get; init; }
 }

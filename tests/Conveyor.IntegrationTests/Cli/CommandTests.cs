@@ -67,6 +67,129 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData("consume")]
+    [InlineData("produce")]
+    [InlineData("pipe", "--to", "out")]
+    public async Task A_client_librdkafka_cannot_create_is_a_usage_error_in_its_words(params string[] command)
+    {
+        var (exitCode, _, errors) = await Run([.. command, "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=BOGUS"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(
+            "error: librdkafka cannot create a client with these settings: Unsupported SASL mechanism: BOGUS. Check the -X properties it names.",
+            FirstLine(errors));
+    }
+
+    [Fact]
+    public async Task A_missing_ssl_key_file_is_a_usage_error_in_librdkafkas_words()
+    {
+        var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SSL", "-X", "ssl.key.location=/nonexistent");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: librdkafka cannot create a client with these settings: ssl.key.location failed", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sasl_against_a_broker_without_sasl_names_the_handshake_not_an_unreachable_cluster()
+    {
+        var clock = Stopwatch.StartNew();
+
+        var (exitCode, _, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+            "-X", "sasl.username=u", "-X", "sasl.password=secret-password");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith($"error: could not connect to Kafka at {kafka.Cluster.BootstrapServers}: ", FirstLine(errors), StringComparison.Ordinal);
+        Assert.Contains("SASL Handshake not supported by broker", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-password", errors, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Tls_against_a_plaintext_listener_names_the_handshake()
+    {
+        var (exitCode, _, errors) = await Run("produce", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SSL");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("SSL handshake failed", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_that_does_not_resolve_is_named_at_once()
+    {
+        var clock = Stopwatch.StartNew();
+
+        var (exitCode, _, errors) = await Run("consume", "-b", "nonexistent.invalid:9092");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: could not connect to Kafka at nonexistent.invalid:9092: ", FirstLine(errors), StringComparison.Ordinal);
+        Assert.Contains("Failed to resolve 'nonexistent.invalid:9092'", errors, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Debug_shows_librdkafkas_lines_while_the_connection_is_probed()
+    {
+        var (exitCode, _, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+            "-X", "sasl.username=u", "-X", "sasl.password=p", "-X", "debug=broker,security");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("librdkafka ", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Debug_shows_the_engine_consumers_librdkafka_lines()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1,\"email\":\"a@b\"}")]);
+
+        var (exitCode, _, errors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "-X", "debug=consumer,cgrp", "--max-messages", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("librdkafka Debug CGRPJOINSTATE: ", errors, StringComparison.Ordinal); // only a group member logs these
+    }
+
+    [Fact]
+    public async Task Producing_to_a_topic_that_does_not_exist_says_so_instead_of_creating_it()
+    {
+        var topic = Names.Unique("missing");
+
+        var (exitCode, output, errors) = await Run("produce", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--count", "1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith($"error: topic '{topic}' (given with --topic) does not exist on {kafka.Cluster.BootstrapServers}.", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_dead_letter_topic_is_warned_about_before_consuming()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1,\"email\":\"a@b\"}")]);
+
+        var (exitCode, _, errors) = await Run("consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"), "--max-messages", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith($"warning: dead-letter topic '{topic}.dlq' (see --dead-letter-topic) does not exist", FirstLine(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_with_StopPartition_ends_says_which_partitions_stopped_and_exits_1()
+    {
+        var (exitCode, output, errors) = await Run(
+            "demo", "--on-failure", "StopPartition", "--fail-rate", "1", "--max-attempts", "1", "--messages", "6", "--malformed", "0",
+            "--commit-interval", "100ms", "--timeout", "1m");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(output, l => l.StartsWith("STOPPED partition ", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, l => l.Contains("too many unfinished messages", StringComparison.Ordinal));
+        Assert.Matches("^demo stopped: produced 6, processed 0, .*, partitions stopped [1-6]$", output[^1]);
+        Assert.Matches("^error: [1-6] partitions? stopped at a message that failed for good \\(--on-failure StopPartition\\)", FirstLine(errors));
+    }
+
     [Fact]
     public async Task Consuming_a_topic_that_does_not_exist_says_so()
     {
@@ -134,6 +257,8 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
             ["produced message with key alpha in offset 0 of partition 0", "produced message with key (none) in offset 1 of partition 0"],
             process.Output.Lines);
     }
+
+    private static string FirstLine(string text) => text.Split(Environment.NewLine)[0];
 
     private static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> Run(params string[] args)
     {

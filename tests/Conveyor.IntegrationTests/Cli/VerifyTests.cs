@@ -39,6 +39,26 @@ public class VerifyTests
     }
 }
 
+/// <summary>A run too short for the fault schedule still gets a fault: it must test something to pass.</summary>
+public class VerifyShortRunTests
+{
+    [Fact]
+    public async Task A_short_run_with_faults_asked_injects_at_least_one()
+    {
+        await using var process = CliProcess.Start(["verify", "--messages", "100", "--workers", "1", "--seed", "5", "--timeout", "00:02:00"]);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        var json = process.Output.Lines.LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"no JSON line:{Environment.NewLine}{process}");
+        using var document = JsonDocument.Parse(json);
+        var report = document.RootElement;
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.True(report.GetProperty("faultsExpected").GetBoolean());
+        Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, process.ToString());
+        Assert.StartsWith("verify: 100 messages, 6 partitions, 1 worker, ", process.Output.Lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(process.Output.Lines, l => l.EndsWith("faults so far: ", StringComparison.Ordinal));
+    }
+}
+
 /// <summary>Unordered handling under faults, beside the other runs.</summary>
 public class VerifyUnorderedTests
 {

@@ -95,7 +95,8 @@ public partial class RoundTripTests(EmbeddedKafkaFixture kafka)
         using (var producer = new TutorialProducer(kafka.Settings(), new LineRecorder(), new LineRecorder()))
         {
             var lines = "bad-1\tthis is not json\nbad-2\t{\"id\":1}\nuser-9\t{\"id\":9,\"email\":\"user-9@foobar.com\"}\n";
-            await producer.ProduceLinesAsync(topic, new StringReader(lines), CancellationToken.None);
+            using var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(lines));
+            await producer.ProduceLinesAsync(topic, input, DataFormat.Text, DataFormat.Text, CancellationToken.None);
             Assert.Equal(3, producer.Delivered);
         }
 

@@ -19,13 +19,57 @@ public class CommandLineTests
     [InlineData("consume", "--commit-mode", "Sometimes")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--transform", "reverse")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--max-messages", "0")]
-    public async Task Bad_usage_prints_the_problem_and_usage_and_exits_2(params string[] args)
+    public async Task Bad_usage_prints_one_line_naming_the_problem_and_where_help_is_and_exits_2(params string[] args)
     {
         var (exitCode, output, errors) = await Run(args);
 
         Assert.Equal(2, exitCode);
-        Assert.NotEmpty(errors);
-        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        var line = Assert.Single(errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Usage:", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("error: Unrecognized command or argument 'frobnicate'. See 'conveyor --help'.", "frobnicate")]
+    [InlineData("error: --ordering 'Foo' is not one of Key, Partition, Unordered. See 'conveyor consume --help'.", "consume", "--ordering", "Foo")]
+    [InlineData("error: --retry-delay '5q' is not a duration: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss. See 'conveyor demo --help'.", "demo", "--retry-delay", "5q")]
+    [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "consume", "-b", "127.0.0.1:1", "--guarantee", "ExactlyOnce")]
+    [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "demo", "--guarantee", "ExactlyOnce")]
+    public async Task A_usage_error_is_one_line_in_the_command_lines_terms(string expected, params string[] args)
+    {
+        var (exitCode, output, errors) = await Run(args);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(expected, errors.Trim());
+        Assert.Empty(output);
+    }
+
+    [Theory]
+    [InlineData("100ms", 100)]
+    [InlineData("5s", 5_000)]
+    [InlineData("1.5s", 1_500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("00:00:05", 5_000)]
+    [InlineData("00:00:00.250", 250)]
+    [InlineData("0", 0)]
+    public void Durations_take_short_forms_and_hh_mm_ss(string text, int milliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Durations.TryParse(text));
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("5q")]
+    [InlineData("-5s")]
+    [InlineData("ms")]
+    public void Durations_refuse_anything_else(string text) => Assert.Null(Durations.TryParse(text));
+
+    [Fact]
+    public void A_short_duration_is_accepted_on_the_command_line()
+    {
+        var parsed = ConveyorCommandLine.Create().Parse(["consume", "--retry-delay", "100ms", "--commit-interval", "5s"]);
+
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), parsed.GetValue<TimeSpan>("--retry-delay"));
     }
 
     [Fact]
@@ -104,8 +148,16 @@ public class CommandLineTests
         var (exitCode, _, errors) = await Run("pipe", "--to", "out", "--guarantee", "ExactlyOnce");
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("TransactionalId is missing", errors, StringComparison.Ordinal);
-        Assert.Contains("ExactlyOnce needs Ordering Partition", errors, StringComparison.Ordinal);
+        Assert.StartsWith("error: --transactional-id is missing", errors, StringComparison.Ordinal);
+        Assert.Contains("--guarantee ExactlyOnce needs --ordering Partition", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unforeseen_failure_is_one_line_that_points_at_verbose()
+    {
+        var line = CommandActions.Unforeseen(new AggregateException(new InvalidOperationException("Local: something\nbroke")), verbose: false);
+
+        Assert.Equal("error: Local: something broke (InvalidOperationException; run again with --verbose for the stack trace)", line);
     }
 
     private static async Task<(int ExitCode, string Output, string Errors)> Run(params string[] args)

@@ -47,6 +47,15 @@ public class TutorialLinesTests
     }
 
     [Fact]
+    public void Lost_partitions_blame_the_ended_membership_not_another_member()
+    {
+        var line = TutorialLines.Lost([new TopicPartition("t", 0), new TopicPartition("t", 1)]);
+
+        Assert.StartsWith("partitions LOST: t[0], t[1] (this member's place in the group ended: its session timed out or the broker could not be reached;", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("another member", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rebalance_lines_name_partitions_in_order()
     {
         var partitions = new[] { new TopicPartition("rust", 5), new TopicPartition("rust", 3), new TopicPartition("rust", 4) };

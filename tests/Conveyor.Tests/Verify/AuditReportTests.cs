@@ -189,6 +189,38 @@ public class AuditReportTests
     }
 
     /// <summary>Ids 0..n-1 produced to partition 0 at offsets equal to their ids.</summary>
+    [Fact]
+    public void A_run_that_asked_for_faults_and_injected_none_is_not_a_proof()
+    {
+        var report = Compare(produced: 3, committed: 3, output: [0, 1, 2]) with { FaultsExpected = true };
+
+        Assert.False(report.Passed);
+        Assert.Contains("result: NOT A PROOF, nothing lost but no fault was injected although faults were asked", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("faults injected: none", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_fault_free_run_by_request_passes_and_a_run_with_a_fault_passes()
+    {
+        var faultFree = Compare(produced: 3, committed: 3, output: [0, 1, 2]);
+        var faulted = AuditReport.Compare(Produced(3), new Dictionary<int, long> { [0] = 3 }, [0, 1, 2], [], new Dictionary<string, int> { ["worker killed (SIGKILL)"] = 1 }, TimeSpan.FromSeconds(1), "engine")
+            with
+        { FaultsExpected = true };
+
+        Assert.True(faultFree.Passed);
+        Assert.True(faulted.Passed);
+        Assert.Equal("result: nothing lost", faulted.Summary().Split(Environment.NewLine)[^1]);
+    }
+
+    [Fact]
+    public void No_duplicate_is_said_plainly()
+    {
+        var summary = Compare(produced: 2, committed: 2, output: [0, 1]).Summary();
+
+        Assert.Contains($"duplicates: 0{Environment.NewLine}", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("recorded 1 times", summary, StringComparison.Ordinal);
+    }
+
     private static AuditReport Compare(int produced, long committed, long[] output, long[]? deadLetters = null) =>
         AuditReport.Compare(Produced(produced), new Dictionary<int, long> { [0] = committed }, output, deadLetters ?? [], NoFaults, TimeSpan.FromSeconds(1), "engine");
 

@@ -154,9 +154,10 @@ internal sealed class MessageExecutor<TKey, TValue>
         return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = retry.MaxAttempts - 1,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = retry.InitialDelay,
+            // Polly's own jittered exponential back-off (decorrelated jitter) can wait less on a
+            // later retry than on an earlier one, even less than the initial delay: the delay here
+            // doubles, with bounded jitter, as documented.
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(retry.DelayFor(args.AttemptNumber, Random.Shared.NextDouble())),
             MaxDelay = retry.MaxDelay,
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is { } e && e is not OperationCanceledException && retry.ShouldRetry(e)),

@@ -19,6 +19,7 @@ internal sealed partial class PollLoop
         }
 
         ReleaseStalePauses(consumer, partitions);
+        _availability.Assigned(partitions.Count);
         _observer.OnPartitionsAssigned(partitions);
     }
 
@@ -35,6 +36,11 @@ internal sealed partial class PollLoop
         try
         {
             consumer.Resume(partitions);
+        }
+        catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_Partial)
+        {
+            // Partitions this client never had are unknown to it yet ("Local: Unknown partition"):
+            // nothing holds them, so there is nothing to resume and nothing to report.
         }
         catch (KafkaException e)
         {

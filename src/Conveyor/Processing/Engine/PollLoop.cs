@@ -32,6 +32,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly Transactions.TransactionCoordinator? _transactions;
     private readonly StallWatchdog _watchdog;
     private readonly ConsumerPositions _positions;
+    private readonly AvailabilityWatch _availability;
     private bool _allPaused;
 
     public PollLoop(
@@ -60,10 +61,14 @@ internal sealed partial class PollLoop : IDisposable
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
+        _availability = new AvailabilityWatch(config, options, observer);
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
     public Error? Fatal { get; private set; }
+
+    /// <summary>Set when the processor could not start and <see cref="ProcessorOptions.FailWhenUnavailable"/> is on.</summary>
+    public string? Unavailable { get; private set; }
 
     /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
@@ -72,10 +77,11 @@ internal sealed partial class PollLoop : IDisposable
         _schedule.Restart(DateTime.UtcNow);
         try
         {
-            while (!stopping.IsCancellationRequested && Fatal is null)
+            while (!stopping.IsCancellationRequested && Fatal is null && Unavailable is null)
             {
                 _telemetry?.Polled();
                 var now = DateTime.UtcNow;
+                Unavailable = _availability.Check(now);
                 ApplyBackPressure(now);
                 WatchForStalls(now);
                 if (_schedule.IsDue(now) || _transactions?.AbortRequested == true)
@@ -280,11 +286,19 @@ internal sealed partial class PollLoop : IDisposable
 
         List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
         _consumer.Pause(partitions);
-        _observer.OnBackPressure(partitions, paused: true);
+
+        // A partition stopped at a failed message is paused too, but that is no back-pressure:
+        // OnPartitionStopped has told of it already.
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped).Select(p => p.TopicPartition)];
+        if (pressed.Count > 0)
+        {
+            _observer.OnBackPressure(pressed, paused: true);
+        }
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
     {
+        _availability.Noted(error);
         _observer.OnError(error);
         if (error.IsFatal)
         {

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Conveyor.Cli.CommandLine;
+
+/// <summary>
+/// Durations on the command line: <c>100ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c> (decimals allowed,
+/// e.g. <c>1.5s</c>), <c>0</c>, or .NET's <c>hh:mm:ss[.fff]</c>.
+/// </summary>
+internal static class Durations
+{
+    public const string Forms = "e.g. 100ms, 5s, 2m, 1h or hh:mm:ss";
+
+    private static readonly (string Suffix, double Milliseconds)[] Units = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
+
+    /// <summary>Parses a duration; null when <paramref name="text"/> is none of the accepted forms.</summary>
+    public static TimeSpan? TryParse(string text)
+    {
+        text = text.Trim();
+        if (text == "0")
+        {
+            return TimeSpan.Zero; // no unit needed for nothing
+        }
+
+        foreach (var (suffix, milliseconds) in Units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+                && !(suffix == "s" && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase)))
+            {
+                return TimeSpan.FromMilliseconds(amount * milliseconds);
+            }
+        }
+
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero
+            ? span
+            : null;
+    }
+
+    /// <summary>Makes every duration option under <paramref name="command"/> take the short forms.</summary>
+    public static void Apply(Command command)
+    {
+        foreach (var option in command.Options.OfType<Option<TimeSpan>>())
+        {
+            option.CustomParser = Parse;
+        }
+
+        foreach (var subcommand in command.Subcommands)
+        {
+            Apply(subcommand);
+        }
+    }
+
+    private static TimeSpan Parse(ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (TryParse(token) is { } duration)
+        {
+            return duration;
+        }
+
+        var option = (result.Parent as OptionResult)?.Option.Name ?? "duration";
+        result.AddError($"{option} '{token}' is not a duration: {Forms}.");
+        return default;
+    }
+}

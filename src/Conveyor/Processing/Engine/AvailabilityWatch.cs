@@ -1,0 +1,128 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Notices a processor that cannot start: no partition assigned within
+/// <see cref="ProcessorOptions.UnavailableTimeout"/>. It then asks
+/// the cluster, off the poll thread, why: unreachable (or refusing the client: authentication,
+/// TLS), or a subscribed topic that does not exist. The answer goes to
+/// <see cref="IProcessorObserver.OnUnavailable"/> (and so to the status, logs and health check);
+/// with <see cref="ProcessorOptions.FailWhenUnavailable"/> the poll loop then stops. A member that
+/// simply has no partitions (more members than partitions) is not reported: its cluster answers and
+/// its topics exist. The poll loop calls <see cref="Noted"/>, <see cref="Assigned"/> and <see cref="Check"/>.
+/// </summary>
+internal sealed class AvailabilityWatch
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ConsumerConfig _config;
+    private readonly ProcessorOptions _options;
+    private readonly IProcessorObserver _observer;
+    private readonly Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> _diagnose;
+    private DateTime? _since;
+    private bool _started;
+    private Error? _lastError;
+    private Task<string?>? _diagnosis;
+
+    /// <param name="config">The consumer's settings, to ask the cluster with.</param>
+    /// <param name="options">The timeout, the topics, and whether to fail.</param>
+    /// <param name="observer">Hears the problem, once per diagnosis.</param>
+    /// <param name="diagnose">Finds the problem (tests replace it); default: <see cref="Diagnose"/>.</param>
+    public AvailabilityWatch(
+        ConsumerConfig config, ProcessorOptions options, IProcessorObserver observer,
+        Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?>? diagnose = null)
+    {
+        _config = config;
+        _options = options;
+        _observer = observer;
+        _diagnose = diagnose ?? Diagnose;
+    }
+
+    /// <summary>The problem found, once found; null while there is none (or the processor started).</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Whether the cluster is being asked now, in the background.</summary>
+    public bool Diagnosing => _diagnosis is not null;
+
+    /// <summary>The client reported an error.</summary>
+    public void Noted(Error error)
+    {
+        if (!_started && error.IsError)
+        {
+            _lastError = error;
+        }
+    }
+
+    /// <summary>Partitions were assigned: the processor reached its cluster and topics.</summary>
+    public void Assigned(int partitions)
+    {
+        if (partitions > 0)
+        {
+            _started = true;
+            Problem = null;
+        }
+    }
+
+    /// <summary>Called on every poll; returns the problem when the processor should stop because of it.</summary>
+    public string? Check(DateTime now)
+    {
+        if (_started)
+        {
+            return null;
+        }
+
+        _since ??= now;
+        if (_diagnosis is { IsCompleted: true } done)
+        {
+            _diagnosis = null;
+            _since = now; // ask again after another timeout if nothing changes
+            if (done.IsCompletedSuccessfully && done.Result is { } problem && !_started)
+            {
+                Problem = problem;
+                _observer.OnUnavailable(problem);
+                return _options.FailWhenUnavailable ? problem : null;
+            }
+        }
+        else if (_diagnosis is null && now - _since >= _options.UnavailableTimeout)
+        {
+            // Asked even without an error: librdkafka reports a missing topic only after
+            // topic.metadata.propagation.max.ms (30 s), and not at all on some paths.
+            var topics = _options.Topics;
+            var lastError = _lastError;
+            _diagnosis = Task.Run(() => _diagnose(_config, topics, lastError));
+        }
+
+        return null;
+    }
+
+    /// <summary>Asks the cluster for its metadata: unreachable (in the client's last words), or which topics are missing; null when all is there.</summary>
+    public static string? Diagnose(ConsumerConfig config, IReadOnlyList<string> topics, Error? lastError)
+    {
+        var last = lastError is { } error ? $": {error.Reason}" : string.Empty;
+        try
+        {
+            using var admin = new AdminClientBuilder(new AdminClientConfig(config)).SetLogHandler((_, _) => { }).Build();
+            var metadata = admin.GetMetadata(MetadataTimeout); // every topic: asking for one could create it on a broker that auto-creates
+            var missing = topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError)).ToList();
+            if (missing.Count > 0)
+            {
+                return missing.Count == 1
+                    ? $"topic '{missing[0]}' does not exist on {config.BootstrapServers}; create it, or subscribe to another"
+                    : $"topics {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist on {config.BootstrapServers}; create them, or subscribe to others";
+            }
+
+            return lastError is { Code: ErrorCode.Local_Authentication or ErrorCode.SaslAuthenticationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed }
+                ? $"the cluster at {config.BootstrapServers} refuses the consumer{last}"
+                : null;
+        }
+        catch (KafkaException e)
+        {
+            return $"cannot reach the cluster at {config.BootstrapServers}{(last.Length > 0 ? last : $": {e.Error.Reason}")}";
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // no client could be made to ask with; the consumer's own errors still go to OnError
+        }
+    }
+}

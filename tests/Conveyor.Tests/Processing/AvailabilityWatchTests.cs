@@ -1,0 +1,115 @@
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Tests.Processing;
+
+public class AvailabilityWatchTests
+{
+    private static readonly DateTime Start = new(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Nothing_is_asked_before_the_timeout()
+    {
+        var asked = 0;
+        var watch = Watch(failWhenUnavailable: false, (_, _, _) => { asked++; return "x"; }, out _);
+
+        Assert.Null(watch.Check(Start));
+        Assert.Null(watch.Check(Start + TimeSpan.FromSeconds(9)));
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
+    public void After_the_timeout_the_problem_is_reported_with_the_clients_last_error_and_the_run_goes_on_by_default()
+    {
+        Error? seen = null;
+        var watch = Watch(failWhenUnavailable: false, (_, _, error) => { seen = error; return "cannot reach the cluster"; }, out var observer);
+        watch.Noted(new Error(ErrorCode.Local_AllBrokersDown, "1/1 brokers are down"));
+
+        var stop = CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10));
+
+        Assert.Null(stop);
+        Assert.Equal(["cannot reach the cluster"], observer.Problems);
+        Assert.Equal("cannot reach the cluster", watch.Problem);
+        Assert.Equal(ErrorCode.Local_AllBrokersDown, seen?.Code);
+    }
+
+    [Fact]
+    public void With_FailWhenUnavailable_the_problem_stops_the_poll_loop()
+    {
+        var watch = Watch(failWhenUnavailable: true, (_, topics, _) => $"topic '{topics[0]}' does not exist", out var observer);
+
+        var stop = CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10));
+
+        Assert.Equal("topic 'orders' does not exist", stop);
+        Assert.Single(observer.Problems);
+    }
+
+    [Fact]
+    public void A_member_whose_cluster_and_topics_are_fine_is_not_reported()
+    {
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => null, out var observer);
+
+        Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10)));
+        Assert.Empty(observer.Problems);
+    }
+
+    [Fact]
+    public void Once_partitions_are_assigned_nothing_is_asked()
+    {
+        var asked = 0;
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => { asked++; return "x"; }, out _);
+        watch.Assigned(0); // an empty assignment proves nothing
+        watch.Check(Start);
+        watch.Assigned(2);
+
+        Assert.Null(watch.Check(Start + TimeSpan.FromMinutes(5)));
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
+    public void A_diagnosis_that_throws_is_not_a_problem_and_does_not_reach_the_poll_loop()
+    {
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => throw new InvalidOperationException("no client"), out var observer);
+
+        Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10)));
+        Assert.Empty(observer.Problems);
+    }
+
+    private static AvailabilityWatch Watch(bool failWhenUnavailable, Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> diagnose, out ProblemObserver observer)
+    {
+        observer = new ProblemObserver();
+        var options = new ProcessorOptions
+        {
+            GroupId = "g",
+            Topics = ["orders"],
+            UnavailableTimeout = TimeSpan.FromSeconds(10),
+            FailWhenUnavailable = failWhenUnavailable,
+        };
+        var watch = new AvailabilityWatch(new ConsumerConfig { BootstrapServers = "127.0.0.1:1" }, options, observer, diagnose);
+        watch.Check(Start);
+        return watch;
+    }
+
+    /// <summary>Checks as the poll loop does until the diagnosis (run in the background) has been taken in.</summary>
+    private static string? CheckUntilAnswered(AvailabilityWatch watch, DateTime now)
+    {
+        var stop = watch.Check(now);
+        Assert.True(watch.Diagnosing);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (watch.Diagnosing && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1); // the diagnosis runs on the thread pool: yield to it
+            stop = watch.Check(now);
+        }
+
+        return stop;
+    }
+
+    private sealed class ProblemObserver : IProcessorObserver
+    {
+        public List<string> Problems { get; } = [];
+
+        public void OnUnavailable(string problem) => Problems.Add(problem);
+    }
+}
