@@ -268,3 +268,37 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         return (exitCode, output.Lines, errors.ToString());
     }
 }
+
+/// <summary>The broker dies under a running consumer: what the consumer says about its partitions.</summary>
+public class BrokerGoneTests
+{
+    [Fact]
+    public async Task Partitions_lost_when_the_broker_dies_are_not_blamed_on_another_member()
+    {
+        var cluster = Conveyor.Testing.EmbeddedKafkaCluster.Start();
+        cluster.CreateTopic("gone", 2);
+        var output = new LineRecorder();
+        var errors = new LineRecorder();
+        using var stop = new CancellationTokenSource();
+        var run = ConveyorCommandLine.InvokeAsync(["consume", "-b", cluster.BootstrapServers, "--topic", "gone", "--group", Names.Unique("group")], output, errors, stop.Token);
+        var deadline = DateTime.UtcNow + Timeouts.Rebalance;
+        while (!output.Lines.Any(l => l.StartsWith("assigned partitions:", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"never assigned:{Environment.NewLine}{output}{errors}");
+            await Task.Delay(50);
+        }
+
+        await cluster.DisposeAsync(); // the only broker is gone: the session times out (6 s), the partitions are lost
+        while (!output.Lines.Any(l => l.StartsWith("partitions LOST:", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline + Timeouts.Rebalance, $"no lost partitions reported:{Environment.NewLine}{output}{errors}");
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeouts.Stop);
+        var lost = output.Lines.First(l => l.StartsWith("partitions LOST:", StringComparison.Ordinal));
+        Assert.Contains("this member's place in the group ended", lost, StringComparison.Ordinal);
+        Assert.DoesNotContain("another member", lost, StringComparison.Ordinal);
+    }
+}
