@@ -77,7 +77,7 @@ public sealed record ProcessorOptions
 
     /// <summary>
     /// Fetched, unfinished messages of one partition past which it is paused if it is stuck: its
-    /// lowest unfinished offset has not moved for a quarter of a second (a slow or blocked key). It
+    /// lowest unfinished offset has not moved for a second (a slow or blocked key). It
     /// resumes once down to half of this, or once the whole buffer is down to a quarter. A partition
     /// whose handlers keep up is not paused for its own count: a pause discards what librdkafka
     /// prefetched, and a deep backlog arrives in bursts; <see cref="MaxBufferedMessages"/> and

@@ -15,7 +15,7 @@ internal sealed partial class PollLoop : IDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
     private const int MaxBatch = 500;
 

@@ -73,8 +73,35 @@ internal sealed class OutputProducer : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return [.. deliveries.Select(d => d.Result.TopicPartitionOffset)];
+        var written = deliveries.Select(d => d.Result.TopicPartitionOffset).ToArray();
+        if (_owned)
+        {
+            await ResendUnconfirmedAsync(outputs, written, cancellationToken).ConfigureAwait(false);
+        }
+
+        return written;
     }
+
+    /// <summary>
+    /// Outputs acknowledged as duplicates (DUPLICATE_SEQUENCE_NUMBER: persisted, offset unknown) are
+    /// sent again. A real broker answers so only for a record it stored; the embedded broker was
+    /// seen to answer so for a new producer's first records without storing them, and the input's
+    /// offset passes on the strength of these acknowledgements. At worst a second copy, never none.
+    /// Not for a transactional producer, whose records commit or abort together.
+    /// </summary>
+    private async Task ResendUnconfirmedAsync(IReadOnlyList<OutputRecord> outputs, TopicPartitionOffset[] written, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < written.Length; i++)
+        {
+            for (var resend = 0; resend < MaxResends && written[i].Offset.Value < 0; resend++)
+            {
+                var delivered = await Send(outputs[i], cancellationToken).ConfigureAwait(false);
+                written[i] = delivered.TopicPartitionOffset;
+            }
+        }
+    }
+
+    private const int MaxResends = 3;
 
     public void Dispose()
     {
