@@ -102,9 +102,11 @@ public class AsyncCommitterTests
     public void A_forgotten_partition_drops_its_pending_offsets()
     {
         using var release = new ManualResetEventSlim();
+        using var inFlight = new ManualResetEventSlim();
         var sent = new ConcurrentQueue<TopicPartitionOffset>();
         var committer = new AsyncCommitter(offsets =>
         {
+            inFlight.Set();
             release.Wait(Timeout);
             foreach (var offset in offsets)
             {
@@ -114,7 +116,8 @@ public class AsyncCommitterTests
             return offsets;
         });
 
-        committer.Request([new(P1, 1)]); // in flight, held
+        committer.Request([new(P1, 1)]);
+        Assert.True(inFlight.Wait(Timeout)); // in flight, held (else both would go in one commit)
         committer.Request([new(P0, 3)]); // pending behind it
         committer.Forget([P0]);
         release.Set();
