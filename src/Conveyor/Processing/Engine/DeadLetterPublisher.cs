@@ -72,20 +72,8 @@ internal sealed class DeadLetterPublisher : IDisposable
         };
         var topic = _options.DeadLetterTopicFor(source.Topic);
         var delivered = await _producer.ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
-        for (var resend = 0; resend < MaxResends && delivered.Offset.Value < 0; resend++)
-        {
-            // Acknowledged as a duplicate (DUPLICATE_SEQUENCE_NUMBER: persisted, offset unknown).
-            // A real broker answers so only for a record it stored; the embedded broker was seen
-            // to answer so for a new producer's first records without storing them. The offset
-            // passes this message only on the strength of this record, so it is sent again: at
-            // worst a second copy of the dead letter, never none.
-            delivered = await _producer.ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
-        }
-
-        return delivered.TopicPartitionOffset;
+        return await UnconfirmedDelivery.ConfirmAsync(delivered.TopicPartitionOffset, () => _producer.ProduceAsync(topic, message, cancellationToken)).ConfigureAwait(false);
     }
-
-    private const int MaxResends = 3;
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
 
@@ -74,34 +75,14 @@ internal sealed class OutputProducer : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         var written = deliveries.Select(d => d.Result.TopicPartitionOffset).ToArray();
-        if (_owned)
+        for (var i = 0; _owned && i < written.Length; i++) // a transactional producer's records commit together: never re-sent
         {
-            await ResendUnconfirmedAsync(outputs, written, cancellationToken).ConfigureAwait(false);
+            var output = outputs[i];
+            written[i] = await UnconfirmedDelivery.ConfirmAsync(written[i], () => Send(output, cancellationToken)).ConfigureAwait(false);
         }
 
         return written;
     }
-
-    /// <summary>
-    /// Outputs acknowledged as duplicates (DUPLICATE_SEQUENCE_NUMBER: persisted, offset unknown) are
-    /// sent again. A real broker answers so only for a record it stored; the embedded broker was
-    /// seen to answer so for a new producer's first records without storing them, and the input's
-    /// offset passes on the strength of these acknowledgements. At worst a second copy, never none.
-    /// Not for a transactional producer, whose records commit or abort together.
-    /// </summary>
-    private async Task ResendUnconfirmedAsync(IReadOnlyList<OutputRecord> outputs, TopicPartitionOffset[] written, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < written.Length; i++)
-        {
-            for (var resend = 0; resend < MaxResends && written[i].Offset.Value < 0; resend++)
-            {
-                var delivered = await Send(outputs[i], cancellationToken).ConfigureAwait(false);
-                written[i] = delivered.TopicPartitionOffset;
-            }
-        }
-    }
-
-    private const int MaxResends = 3;
 
     public void Dispose()
     {
