@@ -18,24 +18,26 @@ internal sealed partial class PollLoop
             _partitions[partition] = new PartitionState(partition) { IdleSince = now };
         }
 
-        ReleaseStalePauses(consumer, partitions);
+        // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka
+        // too: librdkafka keeps an application pause on its partition object, which outlives a
+        // revoke (the unassign and the new assignment only touch its own, library, pause flag). A
+        // partition the engine paused for back-pressure when it was revoked would come back paused
+        // and never be fetched again, with nothing reported. Called before Confluent.Kafka applies
+        // the assignment, so no fetch starts in between.
+        ResumeInClient(partitions);
         _availability.Assigned(partitions.Count);
         _observer.OnPartitionsAssigned(partitions);
     }
 
     /// <summary>
-    /// A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka too.
-    /// librdkafka keeps an application pause on its partition object, which outlives a revoke: the
-    /// unassign and the new assignment only touch its own (library) pause flag. A partition the
-    /// engine paused for back-pressure when it was revoked would come back paused and never be
-    /// fetched again, with nothing reported. Resuming a partition that is not paused does nothing.
-    /// Called before Confluent.Kafka applies the assignment, so no fetch starts in between.
+    /// Resumes partitions in librdkafka that the engine does not hold, in case librdkafka holds them
+    /// without the engine knowing. Resuming a partition that is not paused does nothing.
     /// </summary>
-    private void ReleaseStalePauses(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    private void ResumeInClient(List<TopicPartition> partitions)
     {
         try
         {
-            consumer.Resume(partitions);
+            _consumer.Resume(partitions);
         }
         catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_Partial)
         {

@@ -266,14 +266,7 @@ internal sealed partial class PollLoop : IDisposable
 
         if (_watchdog.Check(now, _partitions.Values, _positions) is { } stalled)
         {
-            try
-            {
-                _consumer.Resume([.. stalled.Select(p => p.TopicPartition)]);
-            }
-            catch (KafkaException e)
-            {
-                _observer.OnError(e.Error);
-            }
+            ResumeInClient([.. stalled.Select(p => p.TopicPartition)]);
         }
     }
 
