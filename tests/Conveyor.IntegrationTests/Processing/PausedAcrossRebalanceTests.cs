@@ -65,7 +65,7 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
             Handled(message.Value);
         };
 
-        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, Protocol(protocol));
+        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, GroupProtocols.Properties(protocol));
         var options = new ProcessorOptions
         {
             GroupId = group,
@@ -113,11 +113,4 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
             await Task.Delay(20);
         }
     }
-
-    private static KafkaProperty[] Protocol(string protocol) => protocol switch
-    {
-        "eager" => [new("session.timeout.ms", "6000"), new("partition.assignment.strategy", "range")],
-        "cooperative" => [new("session.timeout.ms", "6000"), new("partition.assignment.strategy", "cooperative-sticky")],
-        _ => [new("group.protocol", "consumer")],
-    };
 }

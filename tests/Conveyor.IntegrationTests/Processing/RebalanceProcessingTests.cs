@@ -54,7 +54,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
                 allHandled.TrySetResult();
             }
         };
-        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, Protocol(protocol));
+        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, GroupProtocols.Properties(protocol));
         var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode };
         var firstObserver = new RecordingObserver();
         var bothMembers = new RecordingObserver();
@@ -94,11 +94,4 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
         Assert.Equal(count, kafka.Committed(group, topic, 6).Values.Sum());
         Assert.True(duplicates <= uncommittedAtJoin + (2 * options.MaxConcurrency), $"{duplicates} messages were handled twice, {uncommittedAtJoin} could be");
     }
-
-    private static KafkaProperty[] Protocol(string protocol) => protocol switch
-    {
-        "eager" => [new("session.timeout.ms", "6000"), new("partition.assignment.strategy", "range")],
-        "cooperative" => [new("session.timeout.ms", "6000"), new("partition.assignment.strategy", "cooperative-sticky")],
-        _ => [new("group.protocol", "consumer")],
-    };
 }
