@@ -50,26 +50,7 @@ internal static class EngineBenchmark
         // hot paths of both before anything is timed; shorter warm-ups left the first rounds slower.
         await raw.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
         await engine.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
-        for (var round = 1; round <= settings.NoopRounds; round++)
-        {
-            var baseline = await raw.RunAsync($"no-op raw loop #{round}", backlog, backlog.Messages).ConfigureAwait(false);
-            report.Add(baseline, "consume + StoreOffset");
-            var measured = await engine.RunAsync($"no-op engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
-            report.Add(measured, "KafkaProcessor, Key ordering, MaxConcurrency 64");
-            Log($"no-op round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s");
-            report.NoopRoundRatios.Add(measured.PerSecond / baseline.PerSecond);
-            report.NoopPauses = (report.NoopPauses.Pauses + measured.Pauses, report.NoopPauses.Messages + measured.Messages);
-            if (report.NoopRaw is null || baseline.PerSecond > report.NoopRaw.PerSecond)
-            {
-                report.NoopRaw = baseline;
-            }
-
-            if (report.NoopEngine is null || measured.PerSecond > report.NoopEngine.PerSecond)
-            {
-                report.NoopEngine = measured;
-            }
-        }
-
+        await RunRoundsAsync("no-op", settings.NoopRounds, backlog, raw, engine, report.Noop, report).ConfigureAwait(false);
         return backlog;
     }
 
@@ -88,24 +69,20 @@ internal static class EngineBenchmark
         var engine = new EngineRunner(client);
         report.DeepRawDefault = await raw.RunAsync("deep raw loop, librdkafka defaults", backlog, backlog.Messages, librdkafkaDefaults: true).ConfigureAwait(false);
         report.Add(report.DeepRawDefault, "consume + StoreOffset with librdkafka's own consumer defaults");
-        for (var round = 1; round <= settings.DeepRounds; round++)
-        {
-            var baseline = await raw.RunAsync($"deep raw loop #{round}", backlog, backlog.Messages).ConfigureAwait(false);
-            report.Add(baseline, "consume + StoreOffset");
-            var measured = await engine.RunAsync($"deep engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
-            report.Add(measured, $"KafkaProcessor, Key ordering, MaxConcurrency 64; {measured.Pauses} partition pauses");
-            Log($"deep round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses");
-            report.DeepRoundRatios.Add(measured.PerSecond / baseline.PerSecond);
-            report.DeepPauses = (report.DeepPauses.Pauses + measured.Pauses, report.DeepPauses.Messages + measured.Messages);
-            if (report.DeepRaw is null || baseline.PerSecond > report.DeepRaw.PerSecond)
-            {
-                report.DeepRaw = baseline;
-            }
+        await RunRoundsAsync("deep", settings.DeepRounds, backlog, raw, engine, report.Deep, report).ConfigureAwait(false);
+    }
 
-            if (report.DeepEngine is null || measured.PerSecond > report.DeepEngine.PerSecond)
-            {
-                report.DeepEngine = measured;
-            }
+    /// <summary>Alternates the raw loop and the engine over the whole backlog, <paramref name="rounds"/> times each.</summary>
+    private static async Task RunRoundsAsync(string layout, int rounds, Backlog backlog, RawLoopRunner raw, EngineRunner engine, RoundSeries series, EngineReport report)
+    {
+        for (var round = 1; round <= rounds; round++)
+        {
+            var baseline = await raw.RunAsync($"{layout} raw loop #{round}", backlog, backlog.Messages).ConfigureAwait(false);
+            report.Add(baseline, "consume + StoreOffset");
+            var measured = await engine.RunAsync($"{layout} engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
+            report.Add(measured, $"KafkaProcessor, Key ordering, MaxConcurrency 64; {measured.Pauses} partition pauses");
+            Log($"{layout} round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses");
+            series.Add(baseline, measured);
         }
     }
 

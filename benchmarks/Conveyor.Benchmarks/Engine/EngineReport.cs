@@ -11,24 +11,11 @@ internal sealed class EngineReport
 
     private readonly List<(string Scenario, string Messages, string Seconds, string Rate, string Cpu, string Note)> _rows = [];
 
-    public Throughput? NoopRaw { get; set; }
+    /// <summary>The no-op rounds on the wide layout (24 partitions, 1 broker).</summary>
+    public RoundSeries Noop { get; } = new();
 
-    public Throughput? NoopEngine { get; set; }
-
-    /// <summary>Engine ÷ raw loop of each no-op round, for the median beside the best-of ratio.</summary>
-    public List<double> NoopRoundRatios { get; } = [];
-
-    /// <summary>Partitions paused by back-pressure over all no-op engine rounds, and the messages of those rounds.</summary>
-    public (int Pauses, long Messages) NoopPauses { get; set; }
-
-    /// <summary>Engine ÷ raw loop of each round on the deep layout.</summary>
-    public List<double> DeepRoundRatios { get; } = [];
-
-    public (int Pauses, long Messages) DeepPauses { get; set; }
-
-    public Throughput? DeepRaw { get; set; }
-
-    public Throughput? DeepEngine { get; set; }
+    /// <summary>The no-op rounds on the deep layout (6 partitions, 3 brokers).</summary>
+    public RoundSeries Deep { get; } = new();
 
     /// <summary>The raw loop with librdkafka's own consumer defaults on the deep layout.</summary>
     public Throughput? DeepRawDefault { get; set; }
@@ -66,21 +53,21 @@ internal sealed class EngineReport
     {
         var ideal = HandlerMean > TimeSpan.Zero ? IoConcurrency / HandlerMean.TotalSeconds : double.NaN;
         return new EngineBenchmarkResult(
-            NoopRatio: Ratio(NoopEngine?.PerSecond, NoopRaw?.PerSecond),
-            NoopRatioMedian: Round(Median(NoopRoundRatios), 3),
-            NoopRatioDeep: Round(Median(DeepRoundRatios), 3),
-            PausesPer100k: PerHundredThousand(NoopPauses),
-            PausesPer100kDeep: PerHundredThousand(DeepPauses),
-            Forward2OutputsRatio: Ratio(Forward?.PerSecond, NoopEngine?.PerSecond),
+            NoopRatio: Ratio(Noop.Engine?.PerSecond, Noop.Raw?.PerSecond),
+            NoopRatioMedian: Round(Median(Noop.Ratios), 3),
+            NoopRatioDeep: Round(Median(Deep.Ratios), 3),
+            PausesPer100k: Noop.PausesPer100k,
+            PausesPer100kDeep: Deep.PausesPer100k,
+            Forward2OutputsRatio: Ratio(Forward?.PerSecond, Noop.Engine?.PerSecond),
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
             IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
             RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
             RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
-            NoopRawMsgPerS: Round(NoopRaw?.PerSecond, 0),
-            NoopEngineMsgPerS: Round(NoopEngine?.PerSecond, 0),
-            DeepRawMsgPerS: Round(DeepRaw?.PerSecond, 0),
-            DeepEngineMsgPerS: Round(DeepEngine?.PerSecond, 0),
+            NoopRawMsgPerS: Round(Noop.Raw?.PerSecond, 0),
+            NoopEngineMsgPerS: Round(Noop.Engine?.PerSecond, 0),
+            DeepRawMsgPerS: Round(Deep.Raw?.PerSecond, 0),
+            DeepEngineMsgPerS: Round(Deep.Engine?.PerSecond, 0),
             RawDefaultMsgPerS: Round(DeepRawDefault?.PerSecond, 0),
             Forward2OutputsMsgPerS: Round(Forward?.PerSecond, 0),
             HandlerMeanMs: Round(HandlerMean.TotalMilliseconds, 2),
@@ -131,10 +118,7 @@ internal sealed class EngineReport
     private static double? Ratio(double? value, double? baseline) =>
         value is { } v && baseline is { } b && b > 0 && double.IsFinite(v / b) ? Math.Round(v / b, 3) : null;
 
-    private static double? PerHundredThousand((int Pauses, long Messages) counted) =>
-        counted.Messages > 0 ? Math.Round(counted.Pauses * 100_000.0 / counted.Messages, 1) : null;
-
-    private static double? Median(List<double> values)
+    private static double? Median(IReadOnlyList<double> values)
     {
         if (values.Count == 0)
         {

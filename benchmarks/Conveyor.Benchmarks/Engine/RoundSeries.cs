@@ -1,0 +1,38 @@
+namespace Conveyor.Benchmarks.Engine;
+
+/// <summary>
+/// Alternating raw-loop and engine rounds over one backlog: the best round of each, the ratio of
+/// each round, and the engine's back-pressure pauses over all its rounds.
+/// </summary>
+internal sealed class RoundSeries
+{
+    private readonly List<double> _ratios = [];
+    private int _pauses;
+    private long _messages;
+
+    public Throughput? Raw { get; private set; }
+
+    public Throughput? Engine { get; private set; }
+
+    /// <summary>Engine ÷ raw loop of each round.</summary>
+    public IReadOnlyList<double> Ratios => _ratios;
+
+    /// <summary>Partitions paused by back-pressure per 100,000 messages in the engine's rounds; null before any round.</summary>
+    public double? PausesPer100k => _messages > 0 ? Math.Round(_pauses * 100_000.0 / _messages, 1) : null;
+
+    public void Add(Throughput raw, Throughput engine)
+    {
+        _ratios.Add(engine.PerSecond / raw.PerSecond);
+        _pauses += engine.Pauses;
+        _messages += engine.Messages;
+        if (Raw is null || raw.PerSecond > Raw.PerSecond)
+        {
+            Raw = raw;
+        }
+
+        if (Engine is null || engine.PerSecond > Engine.PerSecond)
+        {
+            Engine = engine;
+        }
+    }
+}
