@@ -50,13 +50,9 @@ internal sealed class VerifyWorker
     {
         using var output = CreateProducer();
         var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
-        var handledSinceAssigned = new System.Collections.Concurrent.ConcurrentDictionary<int, byte>();
         var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), Options(), async (message, ct) =>
         {
-            if (trace is not null && handledSinceAssigned.TryAdd(message.Partition, 0))
-            {
-                trace.FirstHandled(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
-            }
+            trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
 
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
@@ -74,7 +70,7 @@ internal sealed class VerifyWorker
                 // the record is sent again: a duplicate at worst, never a false loss.
                 throw new UnconfirmedOutputException($"output of id {id} acknowledged without an offset ({written.Status})");
             }
-        }, observer: trace is null ? null : new AssignmentResetTrace(trace, handledSinceAssigned));
+        }, observer: trace);
         await processor.RunAsync(cancellationToken).ConfigureAwait(false);
         output.Flush(TimeSpan.FromSeconds(10));
     }
@@ -150,36 +146,6 @@ internal sealed class VerifyWorker
         var config = _client.Producer();
         config.LingerMs = 2;
         return new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
-    }
-
-    /// <summary>The trace, and forgets which partitions had a first handled message when they are assigned again.</summary>
-    private sealed class AssignmentResetTrace(WorkerTrace trace, System.Collections.Concurrent.ConcurrentDictionary<int, byte> handled) : IProcessorObserver
-    {
-        public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
-        {
-            foreach (var partition in partitions)
-            {
-                handled.TryRemove(partition.Partition.Value, out _);
-            }
-
-            trace.OnPartitionsAssigned(partitions);
-        }
-
-        public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => trace.OnPartitionsRevoked(partitions);
-
-        public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => trace.OnPartitionsLost(partitions);
-
-        public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => trace.OnCommitted(offsets);
-
-        public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => trace.OnCommitFailed(offsets, error);
-
-        public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => trace.OnBackPressure(partitions, paused);
-
-        public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => trace.OnPartitionStalled(position, endOffset, idle);
-
-        public void OnPartitionStallEnded(TopicPartition partition) => trace.OnPartitionStallEnded(partition);
-
-        public void OnError(Error error) => trace.OnError(error);
     }
 
     /// <summary>Tells the verifier (on standard error) about aborted transactions and fatal client errors.</summary>

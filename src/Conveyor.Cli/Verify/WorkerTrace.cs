@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Processing;
 
@@ -12,9 +13,20 @@ internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
 {
     public const string Variable = "CONVEYOR_VERIFY_TRACE";
 
+    // Partitions that had a message handled since they were last assigned.
+    private readonly ConcurrentDictionary<int, byte> _handledSinceAssigned = new();
+
     public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
 
-    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => Line("assigned", Describe(partitions));
+    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _handledSinceAssigned.TryRemove(partition.Partition.Value, out _);
+        }
+
+        Line("assigned", Describe(partitions));
+    }
 
     public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => Line("revoked", Describe(partitions));
 
@@ -32,8 +44,14 @@ internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
 
     public void OnError(Error error) => Line("error", $"{error.Code} {error.Reason}");
 
-    /// <summary>The first message handled from a partition since it was assigned (written by the worker's handler).</summary>
-    public void FirstHandled(TopicPartitionOffset message) => Line("first handled", $"{message.Partition.Value}@{message.Offset.Value}");
+    /// <summary>The worker's handler starts on <paramref name="message"/>: printed when it is the first of its partition since the partition was assigned.</summary>
+    public void Handling(TopicPartitionOffset message)
+    {
+        if (_handledSinceAssigned.TryAdd(message.Partition.Value, 0))
+        {
+            Line("first handled", $"{message.Partition.Value}@{message.Offset.Value}");
+        }
+    }
 
     /// <summary>A handled message's output as the producer reported it acknowledged.</summary>
     public void Written(TopicPartitionOffset message, long id, TopicPartitionOffset output, PersistenceStatus status) =>
