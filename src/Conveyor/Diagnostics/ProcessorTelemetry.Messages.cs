@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
-using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Diagnostics;
@@ -67,13 +66,14 @@ internal sealed partial class ProcessorTelemetry
     }
 
     /// <summary>The handler, timed per call; a successful call counts the message processed.</summary>
-    public MessageHandler<TKey, TValue> Wrap<TKey, TValue>(MessageHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
+    public StagedHandler<TKey, TValue> Wrap<TKey, TValue>(StagedHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
     {
         var started = Stopwatch.GetTimestamp();
         var tags = MessageTags(new TopicPartition(message.Topic, message.Partition));
+        IPendingAcknowledgement? pending;
         try
         {
-            await handler(message, cancellationToken).ConfigureAwait(false);
+            pending = await handler(message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -86,6 +86,7 @@ internal sealed partial class ProcessorTelemetry
 
         ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         ConveyorMetrics.Processed.Add(1, tags);
+        return pending;
     };
 
     /// <summary>One message between <see cref="StartMessage"/> and <see cref="EndMessage"/>.</summary>

@@ -20,7 +20,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
-    private readonly MessageHandler<TKey, TValue> _handler;
+    private readonly StagedHandler<TKey, TValue> _handler;
     private readonly IDeserializer<TKey> _keys;
     private readonly IDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
@@ -42,15 +42,18 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, keyDeserializer, valueDeserializer, observer, transactions: null)
+        : this(client, options, StagedHandlers.From(handler ?? throw new ArgumentNullException(nameof(handler))), keyDeserializer, valueDeserializer, observer, transactions: null)
     {
     }
 
-    /// <summary>With <paramref name="transactions"/>: commits go into its transactions (exactly-once forwarding).</summary>
+    /// <summary>
+    /// Runs a staged handler (a forwarder's, which may hand its outputs off); with
+    /// <paramref name="transactions"/>, commits go into its transactions (exactly-once forwarding).
+    /// </summary>
     internal KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
-        MessageHandler<TKey, TValue> handler,
+        StagedHandler<TKey, TValue> handler,
         IDeserializer<TKey>? keyDeserializer,
         IDeserializer<TValue>? valueDeserializer,
         IProcessorObserver? observer,
@@ -133,8 +136,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         using var poll = new PollLoop(ConsumerSettings.For(_client, _options), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping);
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => WorkAsync(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => worker.RunAsync(abort.Token), CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -169,61 +173,6 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private static async Task WorkAsync(
-        Dispatcher dispatcher,
-        MessageExecutor<TKey, TValue> executor,
-        ProcessorTelemetry telemetry,
-        CommitSchedule schedule,
-        TransactionGate? gate,
-        CancellationTokenSource stopping,
-        CancellationToken abort)
-    {
-        await foreach (var item in dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            if (gate is not null)
-            {
-                // Exactly-once: no message runs while a transaction commits.
-                await gate.EnterAsync().ConfigureAwait(false);
-            }
-
-            if (!dispatcher.TryStart(item))
-            {
-                gate?.Exit();
-                continue;
-            }
-
-            var scope = telemetry.StartMessage(item);
-            var outcome = ExecutionOutcome.Abandoned;
-            try
-            {
-                outcome = await executor.ExecuteAsync(item, stopping.Token, abort).ConfigureAwait(false);
-            }
-            finally
-            {
-                ProcessorTelemetry.EndMessage(scope, abandoned: outcome == ExecutionOutcome.Abandoned);
-            }
-
-            switch (outcome)
-            {
-                case ExecutionOutcome.StopPartition:
-                    dispatcher.Stop(item.Partition);
-                    break;
-                case ExecutionOutcome.StopProcessor:
-                    dispatcher.Stop(item.Partition);
-                    await stopping.CancelAsync().ConfigureAwait(false);
-                    break;
-            }
-
-            dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
-            if (outcome == ExecutionOutcome.Finished)
-            {
-                schedule.MessageFinished();
-            }
-
-            gate?.Exit();
-        }
-    }
 
     private static IDeserializer<T> DefaultDeserializer<T>() => typeof(T) switch
     {

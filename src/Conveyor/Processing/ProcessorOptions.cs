@@ -94,7 +94,10 @@ public sealed record ProcessorOptions
     /// <summary>How a <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/> groups messages into batches; unused by other processors.</summary>
     public Batching.BatchOptions Batch { get; init; } = new();
 
-    /// <summary>Retries of failed handler calls.</summary>
+    /// <summary>How a <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/> bounds the outputs it handed to its producer and awaits; unused by other processors.</summary>
+    public Forwarding.ForwardingOptions Forwarding { get; init; } = new();
+
+    /// <summary>Retries of failed handler calls (and of a forwarder's outputs that were not acknowledged).</summary>
     public RetryOptions Retry { get; init; } = new();
 
     /// <summary>What happens to a message that failed for good. Default <see cref="FailureAction.DeadLetter"/>.</summary>
@@ -172,6 +175,8 @@ public sealed record ProcessorOptions
         Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
         Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
         Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
+        Require(problems, Forwarding.MaxUnacknowledgedOutputs >= 1, $"Forwarding.MaxUnacknowledgedOutputs must be 1 or more; it is {Forwarding.MaxUnacknowledgedOutputs}.");
+        Require(problems, Forwarding.MaxUnacknowledgedBytes >= 1024, $"Forwarding.MaxUnacknowledgedBytes must be at least 1024; it is {Forwarding.MaxUnacknowledgedBytes}.");
         if (OnFailure == FailureAction.DeadLetter)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");

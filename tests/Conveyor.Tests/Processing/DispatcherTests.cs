@@ -174,6 +174,31 @@ public class DispatcherTests
         Assert.Equal(1, dispatcher.Buffered);
     }
 
+    [Fact]
+    public void A_handed_off_message_frees_its_lane_but_holds_its_offset_and_the_drain_until_it_finishes()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 2).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+
+        dispatcher.HandOff(items[0]);
+        Assert.Equal([1L], ReadyOffsets(dispatcher)); // the key's next message may run
+        Start(dispatcher, items[1]);
+        dispatcher.Finish(items[1], finished: true);
+        Assert.Equal(0, dispatcher.Committable(partition)); // offset 0 still waits for its acknowledgement
+        var drained = dispatcher.DrainAsync([partition]);
+        Assert.False(drained.IsCompleted);
+
+        dispatcher.Finish(items[0], finished: true);
+        Assert.Equal(2, dispatcher.Committable(partition));
+        Assert.True(drained.IsCompleted);
+        Assert.Empty(ReadyOffsets(dispatcher)); // finishing a handed-off message does not advance its lane twice
+        Assert.Equal(0, dispatcher.Buffered);
+    }
+
     private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
 
     private static List<long> ReadyOffsets(Dispatcher dispatcher)

@@ -68,6 +68,20 @@ internal sealed class Dispatcher
     }
 
     /// <summary>
+    /// A running message's handler is done and handed something off that is still to be
+    /// acknowledged: the next message of its lane may start. The message still counts as running
+    /// (a revoke waits for it) and its offset stays unfinished until <see cref="Finish"/>.
+    /// </summary>
+    public void HandOff(WorkItem item)
+    {
+        lock (_lock)
+        {
+            item.LaneReleased = true;
+            AdvanceLaneLocked(item.Lane);
+        }
+    }
+
+    /// <summary>
     /// A running message is done. <paramref name="finished"/>: its offset may be committed
     /// (handled, or dead-lettered); otherwise it stays unfinished and holds its partition's commit back.
     /// </summary>
@@ -88,7 +102,10 @@ internal sealed class Dispatcher
                 partition.Drained?.TrySetResult();
             }
 
-            AdvanceLaneLocked(item.Lane);
+            if (!item.LaneReleased)
+            {
+                AdvanceLaneLocked(item.Lane);
+            }
         }
     }
 

@@ -14,4 +14,16 @@ internal enum ExecutionOutcome
 
     /// <summary>Failed for good; the processor stops.</summary>
     StopProcessor,
+
+    /// <summary>
+    /// The handler is done and handed something off (<see cref="Execution.Pending"/>): the worker and
+    /// the message's ordering lane are free, the message finishes once that is acknowledged.
+    /// </summary>
+    HandedOff,
+}
+
+/// <summary>The end of a handler run: its outcome, and what it handed off when <see cref="ExecutionOutcome.HandedOff"/>.</summary>
+internal readonly record struct Execution(ExecutionOutcome Outcome, IPendingAcknowledgement? Pending = null)
+{
+    public static implicit operator Execution(ExecutionOutcome outcome) => new(outcome);
 }

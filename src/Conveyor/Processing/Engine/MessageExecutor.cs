@@ -1,29 +1,26 @@
 using Confluent.Kafka;
-using Polly;
-using Polly.Retry;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
-/// Runs one message: deserializes it, calls the handler with retries (Polly: exponential back-off
-/// with jitter), and applies the failure action when it fails for good. Never lets a failure pass
-/// silently: every failed message is dead-lettered (and acknowledged), or stops its partition or the processor.
+/// Runs one message: deserializes it, calls the handler, retries failed calls with exponential
+/// back-off and jitter (<see cref="RetryOptions"/>), and applies the failure action when it fails
+/// for good. The first call costs no retry machinery: a message that succeeds at once pays only for
+/// the call. Never lets a failure pass silently: every failed message is dead-lettered (and
+/// acknowledged), or stops its partition or the processor.
 /// </summary>
 internal sealed class MessageExecutor<TKey, TValue>
 {
-    private static readonly ResiliencePropertyKey<WorkItem> ItemKey = new("conveyor.item");
-
     private readonly ProcessorOptions _options;
-    private readonly MessageHandler<TKey, TValue> _handler;
+    private readonly StagedHandler<TKey, TValue> _handler;
     private readonly IDeserializer<TKey> _keys;
     private readonly IDeserializer<TValue> _values;
     private readonly DeadLetterPublisher? _deadLetters;
     private readonly IProcessorObserver _observer;
-    private readonly ResiliencePipeline _retry;
 
     public MessageExecutor(
         ProcessorOptions options,
-        MessageHandler<TKey, TValue> handler,
+        StagedHandler<TKey, TValue> handler,
         IDeserializer<TKey> keys,
         IDeserializer<TValue> values,
         DeadLetterPublisher? deadLetters,
@@ -35,7 +32,6 @@ internal sealed class MessageExecutor<TKey, TValue>
         _values = values;
         _deadLetters = deadLetters;
         _observer = observer;
-        _retry = BuildRetry(options.Retry, observer);
     }
 
     /// <summary>The exception that made the last <see cref="ExecutionOutcome.StopProcessor"/>.</summary>
@@ -44,7 +40,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <param name="item">The message.</param>
     /// <param name="stopping">Cancelled when the processor stops: no new attempts start.</param>
     /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed); handed to the handler.</param>
-    public async Task<ExecutionOutcome> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
+    public async Task<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
     {
         TKey key;
         TValue value;
@@ -57,31 +53,83 @@ internal sealed class MessageExecutor<TKey, TValue>
             return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping).ConfigureAwait(false);
         }
 
-        var attempts = 0;
-        var context = ResilienceContextPool.Shared.Get(stopping);
-        context.Properties.Set(ItemKey, item);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var pending = await _handler(new MessageContext<TKey, TValue>(item.Result, key, value, attempt), abort).ConfigureAwait(false);
+                return pending is null ? ExecutionOutcome.Finished : new Execution(ExecutionOutcome.HandedOff, pending);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+            {
+                return ExecutionOutcome.Abandoned;
+            }
+            catch (Exception e)
+            {
+                if (!await WaitToRetryAsync(item, attempt, e, stopping).ConfigureAwait(false))
+                {
+                    return stopping.IsCancellationRequested
+                        ? ExecutionOutcome.Abandoned
+                        : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for what a handler handed off (<see cref="ExecutionOutcome.HandedOff"/>), sending again
+    /// what was not acknowledged with the same retries as a handler call, then the failure action.
+    /// Runs on no worker: the message holds only its place in the offsets.
+    /// </summary>
+    public async Task<ExecutionOutcome> SettleAsync(WorkItem item, IPendingAcknowledgement pending, CancellationToken stopping)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await pending.Acknowledged.ConfigureAwait(false);
+                return ExecutionOutcome.Finished;
+            }
+            catch (OperationCanceledException)
+            {
+                return ExecutionOutcome.Abandoned;
+            }
+            catch (Exception e)
+            {
+                if (!await WaitToRetryAsync(item, attempt, e, stopping).ConfigureAwait(false))
+                {
+                    return stopping.IsCancellationRequested
+                        ? ExecutionOutcome.Abandoned
+                        : await FailAsync(item, new FailureRecordDraft(e, attempt, "output"), stopping).ConfigureAwait(false);
+                }
+
+                pending = pending.Resend();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After failed attempt <paramref name="attempt"/>: when another is allowed, reports the retry
+    /// and waits out its delay; false when the message failed for good, or the processor is stopping.
+    /// </summary>
+    private async Task<bool> WaitToRetryAsync(WorkItem item, int attempt, Exception failure, CancellationToken stopping)
+    {
+        var retry = _options.Retry;
+        if (attempt >= retry.MaxAttempts || !retry.ShouldRetry(failure) || stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var delay = retry.DelayFor(attempt - 1, Random.Shared.NextDouble());
+        _observer.OnRetrying(item.Result.TopicPartitionOffset, attempt, failure, delay);
         try
         {
-            await _retry.ExecuteAsync(
-                async _ =>
-                {
-                    attempts++;
-                    await _handler(new MessageContext<TKey, TValue>(item.Result, key, value, attempts), abort).ConfigureAwait(false);
-                },
-                context).ConfigureAwait(false);
-            return ExecutionOutcome.Finished;
+            await Task.Delay(delay, stopping).ConfigureAwait(false);
+            return true;
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            return ExecutionOutcome.Abandoned;
-        }
-        catch (Exception e)
-        {
-            return await FailAsync(item, new FailureRecordDraft(e, attempts, "handler"), stopping).ConfigureAwait(false);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
+            return false;
         }
     }
 
@@ -142,35 +190,6 @@ internal sealed class MessageExecutor<TKey, TValue>
         {
             throw new MessageDeserializationException($"The value of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
         }
-    }
-
-    private static ResiliencePipeline BuildRetry(RetryOptions retry, IProcessorObserver observer)
-    {
-        if (retry.MaxAttempts <= 1)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = retry.MaxAttempts - 1,
-            // Polly's own jittered exponential back-off (decorrelated jitter) can wait less on a
-            // later retry than on an earlier one, even less than the initial delay: the delay here
-            // doubles, with bounded jitter, as documented.
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(retry.DelayFor(args.AttemptNumber, Random.Shared.NextDouble())),
-            MaxDelay = retry.MaxDelay,
-            ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } e && e is not OperationCanceledException && retry.ShouldRetry(e)),
-            OnRetry = args =>
-            {
-                if (args.Context.Properties.TryGetValue(ItemKey, out var item))
-                {
-                    observer.OnRetrying(item.Result.TopicPartitionOffset, args.AttemptNumber + 1, args.Outcome.Exception!, args.RetryDelay);
-                }
-
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
     }
 
     private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";

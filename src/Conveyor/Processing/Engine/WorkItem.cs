@@ -22,4 +22,7 @@ internal sealed class WorkItem
     public long Offset => Result.Offset.Value;
 
     public int Size { get; }
+
+    /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
+    public bool LaneReleased { get; set; }
 }

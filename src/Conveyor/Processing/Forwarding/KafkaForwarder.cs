@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Forwarding;
@@ -44,7 +45,7 @@ public sealed class KafkaForwarder<TKey, TValue>
         ArgumentNullException.ThrowIfNull(handler);
 
         // Validates the options and properties now, so that mistakes surface before RunAsync.
-        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => ValueTask.CompletedTask, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
+        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => default, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
         _client = client;
         _options = options;
         _handler = handler;
@@ -89,42 +90,70 @@ public sealed class KafkaForwarder<TKey, TValue>
             }
         }
 
-        using var producer = transactions is null ? new OutputProducer(_client, OnProducerError) : new OutputProducer(transactions.Producer);
-
-        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, async (message, ct) =>
-        {
-            var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
-            IReadOnlyList<TopicPartitionOffset> written;
-            try
-            {
-                written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
-            }
-            catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
-            {
-                // The producer is unusable: every later output would fail too. Stop rather than
-                // send every message to the failure action; this one stays unfinished.
-                StopOnFatal(fatal, stopping);
-                throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
-            }
-            catch (OutputDeliveryException e) when (transactions is not null)
-            {
-                // The transaction cannot commit any more: it is aborted and the partitions rewound,
-                // so this message runs again in the next transaction (its finish here never counts).
-                transactions.RequestAbort(e.Errors[0]);
-                return;
-            }
-
-            transactions?.Produced();
-
-            forwardingObserver?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
-        }, _keys, _values, _observer, transactions);
-
+        using var producer = transactions is null
+            ? new OutputProducer(_client, _options.Forwarding, OnProducerError, fatal => StopOnFatal(fatal, stopping))
+            : new OutputProducer(transactions.Producer);
+        var handler = transactions is null
+            ? Pipelined(producer, forwardingObserver)
+            : Transactional(producer, transactions, forwardingObserver, stopping);
+        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _observer, transactions);
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
         {
             throw new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
         }
     }
+
+    /// <summary>
+    /// At-least-once: the outputs go to the producer and the worker is free at once; the input
+    /// finishes when all are acknowledged (the engine waits for that, resending what failed).
+    /// </summary>
+    private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer, IForwardingObserver? observer) => async (message, ct) =>
+    {
+        var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+        var input = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
+        if (outputs.Count == 0)
+        {
+            observer?.OnForwarded(input, []);
+            return null;
+        }
+
+        Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged = observer is null ? null : written => observer.OnForwarded(input, written);
+        return await producer.HandAsync(outputs, onAcknowledged, ct).ConfigureAwait(false);
+    };
+
+    /// <summary>
+    /// Exactly-once: the outputs are written into the open transaction and waited for, so that a
+    /// transaction never commits an input's offset without its outputs, nor outputs of an input it
+    /// does not commit.
+    /// </summary>
+    private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, IForwardingObserver? observer, CancellationTokenSource stopping) => async (message, ct) =>
+    {
+        var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+        IReadOnlyList<TopicPartitionOffset> written;
+        try
+        {
+            written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
+        }
+        catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
+        {
+            // The producer is unusable: every later output would fail too. Stop rather than
+            // send every message to the failure action; this one stays unfinished.
+            StopOnFatal(fatal, stopping);
+            throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
+        }
+        catch (OutputDeliveryException e)
+        {
+            // The transaction cannot commit any more: it is aborted and the partitions rewound,
+            // so this message runs again in the next transaction (its finish here never counts).
+            transactions.RequestAbort(e.Errors[0]);
+            return null;
+        }
+
+        transactions.Produced();
+        observer?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+        return null;
+    };
 
     private void StopOnFatal(Error error, CancellationTokenSource stopping)
     {

@@ -5,24 +5,35 @@ using Conveyor.Processing.Engine;
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// Writes a message's outputs and waits until the broker acknowledged every one of them.
+/// Writes a message's outputs: handed off (<see cref="HandAsync"/>, pipelined, within a bounded
+/// window of unacknowledged outputs) or waited for (<see cref="SendAllAsync"/>, for transactions).
 /// Idempotent by default (acks from all in-sync replicas, no duplicates or reordering from the
-/// producer's own retries); the user's properties override the defaults.
+/// producer's own retries, so records for one partition land in the order they were handed over);
+/// the user's properties override the defaults.
 /// </summary>
 internal sealed class OutputProducer : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly bool _owned;
+    private readonly Action<Error> _onFatal;
 
     /// <summary>Writes through a producer owned by someone else (the transactional one of an exactly-once forwarder).</summary>
     public OutputProducer(IProducer<byte[]?, byte[]?> producer)
     {
         _producer = producer;
+        _onFatal = _ => { };
+        Window = new OutputWindow(int.MaxValue, long.MaxValue);
     }
 
-    public OutputProducer(KafkaClientProperties client, Action<Error> onError)
+    /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
+    /// <param name="window">The bounds of unacknowledged outputs.</param>
+    /// <param name="onError">Hears the producer's errors.</param>
+    /// <param name="onFatal">Told when an output failed with a fatal error: the producer is unusable.</param>
+    public OutputProducer(KafkaClientProperties client, ForwardingOptions window, Action<Error> onError, Action<Error> onFatal)
     {
         _owned = true;
+        _onFatal = onFatal;
+        Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
         var config = client.ToDictionary(
         [
             new("enable.idempotence", "true"),
@@ -33,6 +44,54 @@ internal sealed class OutputProducer : IDisposable
             .SetErrorHandler((_, error) => onError(error))
             .SetLogHandler((_, _) => { })
             .Build();
+    }
+
+    /// <summary>Outputs handed off and not yet acknowledged.</summary>
+    public OutputWindow Window { get; }
+
+    /// <summary>
+    /// Waits for room in the window, then hands every output to the producer, in order, without
+    /// waiting for acknowledgements: the returned delivery completes when all are acknowledged.
+    /// </summary>
+    /// <param name="outputs">At least one output.</param>
+    /// <param name="onAcknowledged">Called with where each output was written, once all were.</param>
+    /// <param name="cancellationToken">Cancels the wait for room.</param>
+    public async ValueTask<OutputDelivery> HandAsync(IReadOnlyList<OutputRecord> outputs, Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        foreach (var output in outputs)
+        {
+            bytes += SizeOf(output);
+        }
+
+        await Window.EnterAsync(outputs.Count, bytes, cancellationToken).ConfigureAwait(false);
+        var delivery = new OutputDelivery(this, outputs, onAcknowledged);
+        delivery.Start();
+        return delivery;
+    }
+
+    internal static long SizeOf(OutputRecord output) => (output.Key?.Length ?? 0) + (output.Value?.Length ?? 0);
+
+    internal void OnFatal(Error error) => _onFatal(error);
+
+    /// <summary>Hands one output to the producer; a record refused before it was queued (e.g. too large) is reported to <paramref name="delivered"/> at once.</summary>
+    internal void Produce(OutputRecord output, Action<DeliveryReport<byte[]?, byte[]?>> delivered)
+    {
+        try
+        {
+            _producer.Produce(output.Destination, output.ToMessage(), delivered);
+        }
+        catch (ProduceException<byte[]?, byte[]?> e)
+        {
+            delivered(e.DeliveryResult is { } result
+                ? new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = result.TopicPartitionOffset, Message = result.Message, Error = e.Error }
+                : new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(output.Destination, Offset.Unset), Error = e.Error });
+        }
+        catch (Exception e) when (e is KafkaException or ArgumentException)
+        {
+            var error = e is KafkaException k ? k.Error : new Error(ErrorCode.Local_Fail, e.Message);
+            delivered(new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(output.Destination, Offset.Unset), Error = error });
+        }
     }
 
     /// <summary>

@@ -1,0 +1,107 @@
+using Conveyor.Diagnostics;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Transactions;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// The loop each of the <see cref="ProcessorOptions.MaxConcurrency"/> workers runs: takes a ready
+/// message from the dispatcher, runs it, and reports the outcome back to the dispatcher (which owns
+/// the offsets and lanes). A message that handed something off frees the worker and its lane at
+/// once; it finishes on the acknowledgement's continuation, on no worker.
+/// </summary>
+internal sealed class Worker<TKey, TValue>
+{
+    private readonly Dispatcher _dispatcher;
+    private readonly MessageExecutor<TKey, TValue> _executor;
+    private readonly ProcessorTelemetry _telemetry;
+    private readonly CommitSchedule _schedule;
+    private readonly TransactionGate? _gate;
+    private readonly CancellationTokenSource _stopping;
+
+    public Worker(
+        Dispatcher dispatcher,
+        MessageExecutor<TKey, TValue> executor,
+        ProcessorTelemetry telemetry,
+        CommitSchedule schedule,
+        TransactionGate? gate,
+        CancellationTokenSource stopping)
+    {
+        _dispatcher = dispatcher;
+        _executor = executor;
+        _telemetry = telemetry;
+        _schedule = schedule;
+        _gate = gate;
+        _stopping = stopping;
+    }
+
+    /// <summary>Runs ready messages until the dispatcher completes.</summary>
+    /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed).</param>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        await foreach (var item in _dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (_gate is not null)
+            {
+                // Exactly-once: no message runs while a transaction commits.
+                await _gate.EnterAsync().ConfigureAwait(false);
+            }
+
+            if (!_dispatcher.TryStart(item))
+            {
+                _gate?.Exit();
+                continue;
+            }
+
+            var scope = _telemetry.StartMessage(item);
+            var execution = new Execution(ExecutionOutcome.Abandoned);
+            try
+            {
+                execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);
+                if (execution.Outcome == ExecutionOutcome.HandedOff)
+                {
+                    // Started inside the message's scope, so that a failure found later is traced to it.
+                    _dispatcher.HandOff(item);
+                    _ = SettleAsync(item, execution.Pending!);
+                }
+            }
+            finally
+            {
+                ProcessorTelemetry.EndMessage(scope, abandoned: execution.Outcome == ExecutionOutcome.Abandoned);
+            }
+
+            if (execution.Outcome != ExecutionOutcome.HandedOff)
+            {
+                await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
+            }
+
+            _gate?.Exit();
+        }
+    }
+
+    private async Task SettleAsync(WorkItem item, IPendingAcknowledgement pending)
+    {
+        var outcome = await _executor.SettleAsync(item, pending, _stopping.Token).ConfigureAwait(false);
+        await ApplyAsync(item, outcome).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAsync(WorkItem item, ExecutionOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case ExecutionOutcome.StopPartition:
+                _dispatcher.Stop(item.Partition);
+                break;
+            case ExecutionOutcome.StopProcessor:
+                _dispatcher.Stop(item.Partition);
+                await _stopping.CancelAsync().ConfigureAwait(false);
+                break;
+        }
+
+        _dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
+        if (outcome == ExecutionOutcome.Finished)
+        {
+            _schedule.MessageFinished();
+        }
+    }
+}
