@@ -10,15 +10,21 @@ namespace Conveyor.Benchmarks.Engine;
 /// </summary>
 internal static class EngineBenchmark
 {
+    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "rss"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Any(a => a != "--quick"))
+        var quick = args.Contains("--quick");
+        var rest = args.Where(a => a != "--quick").ToList();
+        var only = rest is ["--only", var scenario] && Scenarios.Contains(scenario) ? scenario : null;
+        if (rest.Count > 0 && only is null)
         {
-            await Console.Error.WriteLineAsync("usage: engine [--quick]").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: engine [--quick] [--only {string.Join("|", Scenarios)}]  (--only runs one scenario, e.g. under a profiler; forward needs the no-op backlog and runs its rounds too)").ConfigureAwait(false);
             return 2;
         }
 
-        var settings = args.Contains("--quick") ? BenchmarkSettings.QuickRun : BenchmarkSettings.Full;
+        bool Runs(string scenario) => only is null || only == scenario || (only == "forward" && scenario == "noop");
+        var settings = quick ? BenchmarkSettings.QuickRun : BenchmarkSettings.Full;
         var started = Stopwatch.GetTimestamp();
         var report = new EngineReport { IoConcurrency = settings.IoConcurrency };
         await using var cluster = EmbeddedKafkaCluster.Start();
@@ -31,11 +37,26 @@ internal static class EngineBenchmark
         var raw = new RawLoopRunner(client);
         var engine = new EngineRunner(client);
 
-        var noop = await RunNoopAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
-        await RunDeepAsync(settings, report).ConfigureAwait(false);
-        await RunForwardingAsync(settings, noop, new ForwardingRunner(cluster, client), report).ConfigureAwait(false);
-        await RunIoAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
-        await RunRssAsync(settings, producer, cluster.BootstrapServers, report).ConfigureAwait(false);
+        var noop = Runs("noop") ? await RunNoopAsync(settings, producer, raw, engine, report).ConfigureAwait(false) : null;
+        if (Runs("deep"))
+        {
+            await RunDeepAsync(settings, report).ConfigureAwait(false);
+        }
+
+        if (Runs("forward"))
+        {
+            await RunForwardingAsync(settings, noop!, new ForwardingRunner(cluster, client), report).ConfigureAwait(false);
+        }
+
+        if (Runs("io"))
+        {
+            await RunIoAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        }
+
+        if (Runs("rss"))
+        {
+            await RunRssAsync(settings, producer, cluster.BootstrapServers, report).ConfigureAwait(false);
+        }
 
         report.Print(Console.Out, report.Result(settings.Quick, Stopwatch.GetElapsedTime(started)));
         return 0;
@@ -90,18 +111,24 @@ internal static class EngineBenchmark
     {
         var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
         Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds");
+            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}");
         await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
         for (var round = 1; round <= settings.ForwardRounds; round++)
         {
             var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s)");
-            if (report.Forward is null || measured.PerSecond > report.Forward.PerSecond)
-            {
-                report.Forward = measured;
-            }
+            report.Forward.Add(measured);
         }
+
+        report.ProducerOnly = forwarding.RunProducerOnly("producer alone, 2 records per input", backlog, messages, "produce-only", settings.MessageBytes);
+        report.Add(report.ProducerOnly, "no consumer, no engine: pairs of records produced and acknowledged per second (the forwarder's ceiling)");
+        Log($"producer alone: {report.ProducerOnly.PerSecond:N0} pairs/s");
+
+        report.ForwardSequential = await forwarding.RunSequentialAsync("forward 2 outputs, one at a time (seed's loop)", backlog, settings.ForwardSequentialMessages, "forward-sequential")
+            .ConfigureAwait(false);
+        report.Add(report.ForwardSequential, "consume, send to both outputs, await both acknowledgements, StoreOffset, next");
+        Log($"forwarding one at a time: {report.ForwardSequential.PerSecond:N0} inputs/s");
     }
 
     private static async Task RunIoAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)

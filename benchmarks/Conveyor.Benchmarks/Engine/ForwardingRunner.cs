@@ -76,6 +76,100 @@ internal sealed class ForwardingRunner
         return meter.Result(scenario);
     }
 
+    /// <summary>
+    /// The seed's way, as the baseline: one consumer, and for each input send it to both outputs,
+    /// wait for both acknowledgements, store its offset, then the next input. The same idempotent
+    /// producer settings as the forwarder's.
+    /// </summary>
+    public Task<Throughput> RunSequentialAsync(string scenario, Backlog backlog, int messages, string outputPrefix) =>
+        Task.Factory.StartNew(
+            () => RunSequential(scenario, backlog, messages, outputPrefix),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap();
+
+    private async Task<Throughput> RunSequential(string scenario, Backlog backlog, int messages, string outputPrefix)
+    {
+        string[] outputs = [$"{outputPrefix}-a", $"{outputPrefix}-b"];
+        foreach (var topic in outputs)
+        {
+            _cluster.CreateTopic(topic, backlog.Partitions);
+        }
+
+        var producerConfig = _client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("linger.ms", "5")]);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(producerConfig).SetLogHandler((_, _) => { }).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(RawLoopRunner.Config(_client, $"sequential-{Guid.NewGuid():N}", backlog.Topic))
+            .SetLogHandler((_, _) => { })
+            .Build();
+        consumer.Subscribe(backlog.Topic);
+        var meter = new ThroughputMeter(messages);
+        var deadline = DateTime.UtcNow + RawLoopRunner.Timeout(messages);
+        while (!meter.IsDone)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{scenario}: the sequential loop did not forward {messages} messages of '{backlog.Topic}' in time.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result is null || result.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            var message = new Message<byte[]?, byte[]?> { Key = result.Message.Key, Value = result.Message.Value };
+            await Task.WhenAll(
+                producer.ProduceAsync(new TopicPartition(outputs[0], result.Partition), message),
+                producer.ProduceAsync(new TopicPartition(outputs[1], result.Partition), message)).ConfigureAwait(false);
+            consumer.StoreOffset(result);
+            meter.Count();
+        }
+
+        consumer.Close();
+        return meter.Result(scenario);
+    }
+
+    /// <summary>
+    /// The ceiling, as a reference: no consumer, no engine, one idempotent producer (the forwarder's
+    /// settings) writing <paramref name="messages"/> pairs of 100-byte records to two new topics as
+    /// fast as it is given them. Measured in pairs acknowledged per second, comparable with inputs/s.
+    /// </summary>
+    public Throughput RunProducerOnly(string scenario, Backlog backlog, int messages, string outputPrefix, int valueBytes)
+    {
+        string[] outputs = [$"{outputPrefix}-a", $"{outputPrefix}-b"];
+        foreach (var topic in outputs)
+        {
+            _cluster.CreateTopic(topic, backlog.Partitions);
+        }
+
+        var producerConfig = _client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("linger.ms", "5")]);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(producerConfig).SetLogHandler((_, _) => { }).Build();
+        var meter = new ThroughputMeter(messages * 2);
+        var value = new byte[valueBytes];
+        Action<DeliveryReport<byte[]?, byte[]?>> delivered = report =>
+        {
+            if (!report.Error.IsError)
+            {
+                meter.Count();
+            }
+        };
+        for (var i = 0; i < messages; i++)
+        {
+            var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(i % 1_000), Value = value };
+            var partition = new Partition(i % backlog.Partitions);
+            producer.Produce(new TopicPartition(outputs[0], partition), message, delivered);
+            producer.Produce(new TopicPartition(outputs[1], partition), message, delivered);
+        }
+
+        if (!meter.Reached.Wait(RawLoopRunner.Timeout(messages)))
+        {
+            throw new TimeoutException($"{scenario}: the producer did not get {messages * 2} acknowledgements in time.");
+        }
+
+        var records = meter.Result(scenario);
+        return records with { Messages = messages, Elapsed = records.Elapsed, Cpu = records.Cpu };
+    }
+
     /// <summary>Counts an input once every output of it was acknowledged.</summary>
     private sealed class FinishedCounter(ThroughputMeter meter) : IForwardingObserver
     {

@@ -7,12 +7,16 @@ namespace Conveyor.Benchmarks.Engine;
 internal sealed class RoundSeries
 {
     private readonly List<double> _ratios = [];
+    private readonly List<double> _engineRates = [];
     private int _pauses;
     private long _messages;
 
     public Throughput? Raw { get; private set; }
 
     public Throughput? Engine { get; private set; }
+
+    /// <summary>The engine's msg/s of each round.</summary>
+    public IReadOnlyList<double> EngineRates => _engineRates;
 
     /// <summary>Engine ÷ raw loop of each round.</summary>
     public IReadOnlyList<double> Ratios => _ratios;
@@ -23,6 +27,7 @@ internal sealed class RoundSeries
     public void Add(Throughput raw, Throughput engine)
     {
         _ratios.Add(engine.PerSecond / raw.PerSecond);
+        _engineRates.Add(engine.PerSecond);
         _pauses += engine.Pauses;
         _messages += engine.Messages;
         if (Raw is null || raw.PerSecond > Raw.PerSecond)
