@@ -115,7 +115,9 @@ internal static class EngineBenchmark
         await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
         for (var round = 1; round <= settings.ForwardRounds; round++)
         {
+            var gc = GcCounts.Now();
             var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
+            Log($"forwarding round {round}: {GcCounts.Now() - gc}");
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s)");
             report.Forward.Add(measured);
@@ -177,6 +179,17 @@ internal static class EngineBenchmark
         report.RssRawLarge = await RssProbe.MeasureAsync(bootstrapServers, large, raw: true).ConfigureAwait(false);
         report.Add("RSS raw loop, large backlog", report.RssRawLarge);
         Log($"RSS raw loop: {report.RssRawSmall.PeakRssMib:F1} MiB and {report.RssRawLarge.PeakRssMib:F1} MiB");
+    }
+
+    /// <summary>Garbage collections by generation and their pause time, to see what a scenario costs the runtime.</summary>
+    private readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
+    {
+        public static GcCounts Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+        public static GcCounts operator -(GcCounts a, GcCounts b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.Allocated - b.Allocated);
+
+        public override string ToString() =>
+            $"GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {Paused.TotalMilliseconds:F0} ms, allocated {Allocated / 1024.0 / 1024:F0} MiB";
     }
 
     private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");

@@ -2,14 +2,47 @@ namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// What a handler handed off without waiting for it (a forwarder's outputs, given to the producer):
-/// the worker is free at once, and the message is finished only when <see cref="Acknowledged"/>
-/// completes. Until then its offset is not committed and its partition's revoke waits for it.
+/// the worker is free at once, and the message is finished only when it is settled. Until then its
+/// offset is not committed and its partition's revoke waits for it.
 /// </summary>
 internal interface IPendingAcknowledgement
 {
-    /// <summary>Completes once everything handed off is confirmed; faults with the reason when something is not.</summary>
-    Task Acknowledged { get; }
+    /// <summary>
+    /// Calls <paramref name="settled"/> once, on whatever thread settles it (at once if it already
+    /// is): with a null failure when everything handed off was confirmed, else with the reason
+    /// (an <see cref="OperationCanceledException"/> when the message must stay unfinished). A plain
+    /// callback rather than a task: the common case, confirmed, then costs no allocation.
+    /// </summary>
+    void WhenSettled(Action<WorkItem, IPendingAcknowledgement, Exception?> settled, WorkItem item);
 
-    /// <summary>Sends again whatever was not confirmed, after <see cref="Acknowledged"/> faulted; returns what to wait for next.</summary>
+    /// <summary>Sends again whatever was not confirmed, after a failure; <see cref="WhenSettled"/> may then be called again.</summary>
     IPendingAcknowledgement Resend();
+}
+
+/// <summary>Awaiting an <see cref="IPendingAcknowledgement"/>, for the paths where a task's cost does not matter (retries).</summary>
+internal static class PendingAcknowledgements
+{
+    /// <summary>Completes when <paramref name="pending"/> is confirmed; faults with its failure otherwise.</summary>
+    public static Task SettledAsync(this IPendingAcknowledgement pending, WorkItem item)
+    {
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending.WhenSettled(
+            (_, _, failure) =>
+            {
+                switch (failure)
+                {
+                    case null:
+                        settled.TrySetResult();
+                        break;
+                    case OperationCanceledException cancelled:
+                        settled.TrySetCanceled(cancelled.CancellationToken);
+                        break;
+                    default:
+                        settled.TrySetException(failure);
+                        break;
+                }
+            },
+            item);
+        return settled.Task;
+    }
 }

@@ -40,7 +40,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <param name="item">The message.</param>
     /// <param name="stopping">Cancelled when the processor stops: no new attempts start.</param>
     /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed); handed to the handler.</param>
-    public async Task<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
+    public async ValueTask<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
     {
         TKey key;
         TValue value;
@@ -77,33 +77,35 @@ internal sealed class MessageExecutor<TKey, TValue>
     }
 
     /// <summary>
-    /// Waits for what a handler handed off (<see cref="ExecutionOutcome.HandedOff"/>), sending again
-    /// what was not acknowledged with the same retries as a handler call, then the failure action.
-    /// Runs on no worker: the message holds only its place in the offsets.
+    /// What a handler handed off (<see cref="ExecutionOutcome.HandedOff"/>) failed with
+    /// <paramref name="failure"/>: sends again what was not acknowledged, with the same retries as a
+    /// handler call, then applies the failure action. Runs on no worker: the message holds only its
+    /// place in the offsets.
     /// </summary>
-    public async Task<ExecutionOutcome> SettleAsync(WorkItem item, IPendingAcknowledgement pending, CancellationToken stopping)
+    public async Task<ExecutionOutcome> RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure, CancellationToken stopping)
     {
         for (var attempt = 1; ; attempt++)
         {
-            try
-            {
-                await pending.Acknowledged.ConfigureAwait(false);
-                return ExecutionOutcome.Finished;
-            }
-            catch (OperationCanceledException)
+            if (failure is OperationCanceledException)
             {
                 return ExecutionOutcome.Abandoned;
             }
+
+            if (!await WaitToRetryAsync(item, attempt, failure, stopping).ConfigureAwait(false))
+            {
+                return stopping.IsCancellationRequested
+                    ? ExecutionOutcome.Abandoned
+                    : await FailAsync(item, new FailureRecordDraft(failure, attempt, "output"), stopping).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await pending.Resend().SettledAsync(item).ConfigureAwait(false);
+                return ExecutionOutcome.Finished;
+            }
             catch (Exception e)
             {
-                if (!await WaitToRetryAsync(item, attempt, e, stopping).ConfigureAwait(false))
-                {
-                    return stopping.IsCancellationRequested
-                        ? ExecutionOutcome.Abandoned
-                        : await FailAsync(item, new FailureRecordDraft(e, attempt, "output"), stopping).ConfigureAwait(false);
-                }
-
-                pending = pending.Resend();
+                failure = e;
             }
         }
     }

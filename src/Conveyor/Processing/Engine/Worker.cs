@@ -18,6 +18,7 @@ internal sealed class Worker<TKey, TValue>
     private readonly CommitSchedule _schedule;
     private readonly TransactionGate? _gate;
     private readonly CancellationTokenSource _stopping;
+    private readonly Action<WorkItem, IPendingAcknowledgement, Exception?> _settled;
 
     public Worker(
         Dispatcher dispatcher,
@@ -33,6 +34,7 @@ internal sealed class Worker<TKey, TValue>
         _schedule = schedule;
         _gate = gate;
         _stopping = stopping;
+        _settled = OnSettled;
     }
 
     /// <summary>Runs ready messages until the dispatcher completes.</summary>
@@ -60,9 +62,8 @@ internal sealed class Worker<TKey, TValue>
                 execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);
                 if (execution.Outcome == ExecutionOutcome.HandedOff)
                 {
-                    // Started inside the message's scope, so that a failure found later is traced to it.
                     _dispatcher.HandOff(item);
-                    _ = SettleAsync(item, execution.Pending!);
+                    execution.Pending!.WhenSettled(_settled, item);
                 }
             }
             finally
@@ -79,9 +80,23 @@ internal sealed class Worker<TKey, TValue>
         }
     }
 
-    private async Task SettleAsync(WorkItem item, IPendingAcknowledgement pending)
+    /// <summary>What a message handed off is settled, on whatever thread settled it (the producer's delivery thread).</summary>
+    private void OnSettled(WorkItem item, IPendingAcknowledgement pending, Exception? failure)
     {
-        var outcome = await _executor.SettleAsync(item, pending, _stopping.Token).ConfigureAwait(false);
+        if (failure is null)
+        {
+            _dispatcher.Finish(item, finished: true);
+            _schedule.MessageFinished();
+            return;
+        }
+
+        _ = RecoverAsync(item, pending, failure);
+    }
+
+    private async Task RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure)
+    {
+        await Task.Yield(); // off the thread that settled it: retries wait, dead letters are written
+        var outcome = await _executor.RecoverAsync(item, pending, failure, _stopping.Token).ConfigureAwait(false);
         await ApplyAsync(item, outcome).ConfigureAwait(false);
     }
 

@@ -8,9 +8,15 @@ namespace Conveyor.Processing.Forwarding;
 /// </summary>
 public sealed record ForwardingOptions
 {
-    /// <summary>Outputs handed to the producer and not yet acknowledged, at most. Default 10,000.</summary>
-    public int MaxUnacknowledgedOutputs { get; init; } = 10_000;
+    /// <summary>
+    /// Outputs handed to the producer and not yet acknowledged, at most. Default 4,000: with
+    /// acknowledgements after 10 ms that still allows 400,000 outputs a second, and every output in
+    /// flight keeps its input and the client's objects alive, which the garbage collector pays for
+    /// (measured on the embedded broker: 10,000 spent twice the GC pause time for no more throughput).
+    /// Raise it for a cluster far away.
+    /// </summary>
+    public int MaxUnacknowledgedOutputs { get; init; } = 4_000;
 
-    /// <summary>Bytes (keys and values) of those outputs, at most; a single input's larger outputs go alone. Default 32 MiB.</summary>
-    public long MaxUnacknowledgedBytes { get; init; } = 32L * 1024 * 1024;
+    /// <summary>Bytes (keys and values) of those outputs, at most; a single input's larger outputs go alone. Default 16 MiB.</summary>
+    public long MaxUnacknowledgedBytes { get; init; } = 16L * 1024 * 1024;
 }

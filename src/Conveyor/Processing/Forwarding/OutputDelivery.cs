@@ -4,10 +4,10 @@ using Conveyor.Processing.Engine;
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// One input's outputs, handed to the producer: completes when the broker acknowledged each of
-/// them with an offset, or faults with an <see cref="OutputDeliveryException"/> naming every output
-/// that was not. <see cref="Resend"/> sends only those again. The producer's delivery reports
-/// (its own thread) record results; the engine awaits <see cref="Acknowledged"/>.
+/// One input's outputs, handed to the producer: settled when the broker acknowledged each of them
+/// with an offset, or failed with an <see cref="OutputDeliveryException"/> naming every output that
+/// was not. <see cref="Resend"/> sends only those again. The producer's delivery reports (its own
+/// thread) record results and call the engine back there.
 /// </summary>
 internal sealed class OutputDelivery : IPendingAcknowledgement
 {
@@ -19,8 +19,16 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     private readonly TopicPartitionOffset?[] _written;
     private readonly Error?[] _errors;
     private readonly int[] _unconfirmedResends;
-    private TaskCompletionSource _acknowledged = NewCompletion();
+    private const int Pending = 0, Settled = 1, Listening = 2;
+
     private int _outstanding;
+
+    // Who is told, and how it ended: whichever of WhenSettled and the last delivery report comes
+    // second (by _state) makes the call, so it is made exactly once.
+    private int _state;
+    private Action<WorkItem, IPendingAcknowledgement, Exception?>? _settled;
+    private WorkItem? _item;
+    private Exception? _failure;
 
     public OutputDelivery(OutputProducer producer, IReadOnlyList<OutputRecord> outputs, Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged)
     {
@@ -32,7 +40,15 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         _unconfirmedResends = new int[outputs.Count];
     }
 
-    public Task Acknowledged => _acknowledged.Task;
+    public void WhenSettled(Action<WorkItem, IPendingAcknowledgement, Exception?> settled, WorkItem item)
+    {
+        _settled = settled;
+        _item = item;
+        if (Interlocked.CompareExchange(ref _state, Listening, Pending) == Settled)
+        {
+            settled(item, this, _failure);
+        }
+    }
 
     /// <summary>Hands every output to the producer, in order.</summary>
     public void Start()
@@ -47,7 +63,9 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     public IPendingAcknowledgement Resend()
     {
         var failed = Enumerable.Range(0, _outputs.Count).Where(i => _errors[i] is not null).ToList();
-        _acknowledged = NewCompletion();
+        _failure = null;
+        _settled = null;
+        Volatile.Write(ref _state, Pending);
         _producer.Window.Force(failed.Count, failed.Sum(i => OutputProducer.SizeOf(_outputs[i])));
         foreach (var i in failed)
         {
@@ -97,7 +115,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         if (Array.TrueForAll(_errors, e => e is null))
         {
             _onAcknowledged?.Invoke(Array.ConvertAll(_written, w => w!));
-            _acknowledged.TrySetResult();
+            Settle(null);
             return;
         }
 
@@ -107,17 +125,25 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
             // The producer is unusable: every later output would fail too. The processor stops;
             // this input stays unfinished.
             _producer.OnFatal(fatal);
-            _acknowledged.TrySetCanceled();
+            Settle(new OperationCanceledException($"The output producer failed fatally: {fatal.Code}: {fatal.Reason}"));
             return;
         }
 
-        _acknowledged.TrySetException(new OutputDeliveryException(
+        Settle(new OutputDeliveryException(
             $"{errors.Count} of {_outputs.Count} outputs were not acknowledged: {string.Join("; ", errors.Select(e => $"{e.Code}: {e.Reason}").Distinct())}",
             errors));
     }
 
-    // The continuation (the engine finishing the input: a lock and a counter) runs on the
-    // producer's delivery thread, saving a thread-pool hop per input; anything slower it does
-    // (a retry's delay, a dead letter) awaits and leaves that thread.
-    private static TaskCompletionSource NewCompletion() => new();
+    /// <summary>
+    /// Tells the engine, on the producer's delivery thread: finishing a confirmed input is a lock
+    /// and a counter; anything slower (a retry's delay, a dead letter) goes off this thread.
+    /// </summary>
+    private void Settle(Exception? failure)
+    {
+        _failure = failure;
+        if (Interlocked.CompareExchange(ref _state, Settled, Pending) == Listening)
+        {
+            _settled!(_item!, this, failure);
+        }
+    }
 }

@@ -39,6 +39,9 @@ internal sealed class OutputProducer : IDisposable
             new("enable.idempotence", "true"),
             new("acks", "all"),
             new("linger.ms", "5"),
+            // Confluent.Kafka copies these into every delivery report unless told not to; the
+            // forwarder needs only where each output landed (always reported) and the error.
+            new("dotnet.producer.delivery.report.fields", "none"),
         ]);
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => onError(error))
