@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Conveyor.Processing;
 
+using Conveyor.Hosting.DeadLetters;
+
 namespace Conveyor.Cli.DeadLetters;
 
 /// <summary>What the <c>dlq</c> commands print: a table row, a JSON line, or the whole record.</summary>

@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using Spectre.Console;
 
+using Conveyor.Hosting.DeadLetters;
+
 namespace Conveyor.Cli.DeadLetters;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Cli.DeadLetters;
+using Conveyor.Hosting.DeadLetters;
 using Conveyor.Cli.Kafka;
 using Conveyor.Processing;
 
