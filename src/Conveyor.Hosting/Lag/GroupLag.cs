@@ -35,6 +35,9 @@ internal sealed class GroupLag : IDisposable
     public static int? PartitionCount(Metadata metadata, string topic) =>
         metadata.Topics.FirstOrDefault(t => t.Topic == topic && !t.Error.IsError)?.Partitions.Count;
 
+    /// <summary>The cluster's topics and partitions now.</summary>
+    public Metadata Metadata() => _admin.GetMetadata(QueryTimeout);
+
     /// <summary>One row per partition; <c>Committed</c> is null where the group has committed nothing.</summary>
     public IReadOnlyList<PartitionLag> Measure(Metadata metadata, IReadOnlyList<string> topics)
     {
