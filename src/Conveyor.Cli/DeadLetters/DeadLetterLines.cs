@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Conveyor.Processing;
-
 using Conveyor.Hosting.DeadLetters;
+using Conveyor.Processing;
 
 namespace Conveyor.Cli.DeadLetters;
 

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
-using Spectre.Console;
-
 using Conveyor.Hosting.DeadLetters;
+using Spectre.Console;
 
 namespace Conveyor.Cli.DeadLetters;
 
