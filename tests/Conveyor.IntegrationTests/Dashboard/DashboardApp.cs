@@ -17,14 +17,18 @@ internal sealed class DashboardApp : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DashboardApp(WebApplication app, string url)
+    private DashboardApp(WebApplication app, string url, string group)
     {
         _app = app;
         Url = url;
+        Group = group;
     }
 
     /// <summary>The dashboard's address, e.g. http://127.0.0.1:41234/conveyor.</summary>
     public string Url { get; }
+
+    /// <summary>The processor's consumer group.</summary>
+    public string Group { get; }
 
     /// <param name="fixture">The embedded broker.</param>
     /// <param name="topic">The topic the processor reads.</param>
@@ -37,9 +41,10 @@ internal sealed class DashboardApp : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         const string section = "Conveyor:Processors:Orders";
+        var group = Names.Unique("dashboard");
         builder.Configuration.AddInMemoryCollection(
         [
-            new($"{section}:GroupId", Names.Unique("dashboard")),
+            new($"{section}:GroupId", group),
             new($"{section}:Topics:0", topic),
             new($"{section}:CommitInterval", "00:00:00.200"),
             new($"{section}:Retry:MaxAttempts", "2"),
@@ -64,7 +69,7 @@ internal sealed class DashboardApp : IAsyncDisposable
             options.RefreshInterval = TimeSpan.FromMilliseconds(500);
         });
         await app.StartAsync();
-        return new DashboardApp(app, app.Urls.First().TrimEnd('/') + "/conveyor");
+        return new DashboardApp(app, app.Urls.First().TrimEnd('/') + "/conveyor", group);
     }
 
     public async ValueTask DisposeAsync()
