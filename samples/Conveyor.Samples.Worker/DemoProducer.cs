@@ -57,7 +57,7 @@ public sealed partial class DemoProducer(
     [LoggerMessage(2, LogLevel.Information, "health check {Name}: {Status} ({Description})")]
     private static partial void HealthReported(ILogger logger, string name, HealthStatus status, string? description);
 
-    [LoggerMessage(4, LogLevel.Information, "all orders settled; still serving /health/live, /health/ready and /metrics until Ctrl-C (Sample:StopWhenDone=false)")]
+    [LoggerMessage(4, LogLevel.Information, "all orders settled; still serving /health/live, /health/ready, /metrics and the dashboard at /conveyor until Ctrl-C (Sample:StopWhenDone=false)")]
     private static partial void KeepsRunning(ILogger logger);
 
     [LoggerMessage(3, LogLevel.Information, "all {Count} orders settled (handled or dead-lettered); stopping: the processor drains and commits")]

@@ -51,6 +51,7 @@ builder.Services.AddOpenTelemetry()
 var app = builder.Build();
 app.MapConveyorHealth();               // /health/live and /health/ready
 app.MapPrometheusScrapingEndpoint();   // /metrics
+app.MapConveyorDashboard();            // /conveyor: overview, partitions, dead letters, configuration (read-only)
 try
 {
     await app.RunAsync();

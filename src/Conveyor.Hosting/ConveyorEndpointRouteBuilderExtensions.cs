@@ -1,4 +1,6 @@
 using Conveyor.Hosting;
+using Conveyor.Hosting.Dashboard;
+using Conveyor.Hosting.Dashboard.Model;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.AspNetCore.Builder;
 
-/// <summary>Serves the hosted processors' health checks over HTTP.</summary>
+/// <summary>Serves the hosted processors' health checks and dashboard over HTTP.</summary>
 public static class ConveyorEndpointRouteBuilderExtensions
 {
     /// <summary>
@@ -28,6 +30,29 @@ public static class ConveyorEndpointRouteBuilderExtensions
         group.MapHealthChecks("/live", Options(HealthStatus.Degraded));
         group.MapHealthChecks("/ready", Options(HealthStatus.Healthy));
         return group;
+    }
+
+    /// <summary>
+    /// Maps the Conveyor dashboard under <paramref name="prefix"/>: an overview of the hosted
+    /// processors (state, message rate, in-flight, retries, dead letters, lag; stopped partitions
+    /// with their reason), their partitions, their dead letters and their configuration (secrets
+    /// masked). Server-rendered pages that refresh themselves; assets come from the assembly.
+    /// Read-only unless <see cref="ConveyorDashboardOptions.ActionsPolicy"/> names an authorization
+    /// policy, which then enables replaying dead letters (POSTs with antiforgery tokens).
+    /// </summary>
+    /// <param name="endpoints">The application's endpoints.</param>
+    /// <param name="prefix">The path the dashboard goes under; <c>/conveyor</c> by default.</param>
+    /// <param name="configure">Actions, refresh interval, title.</param>
+    /// <returns>The group of the dashboard's endpoints, e.g. to require authorization for viewing too.</returns>
+    /// <exception cref="InvalidOperationException">Actions are enabled but antiforgery is not registered.</exception>
+    public static RouteGroupBuilder MapConveyorDashboard(this IEndpointRouteBuilder endpoints, string prefix = "/conveyor", Action<ConveyorDashboardOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        var options = new ConveyorDashboardOptions();
+        configure?.Invoke(options);
+        return DashboardEndpoints.Map(endpoints, prefix, options, services =>
+            services.GetService<IDashboardSource>() ?? new HostedSource(services.GetServices<IHostedProcessor>()));
     }
 
     /// <param name="lowestPassing">The lowest status answered with 200; anything below gets 503.</param>

@@ -54,6 +54,7 @@ public static class ConveyorServiceCollectionExtensions
 
         services.AddKeyedSingleton(ServiceKey(name), (provider, _) => ActivatorUtilities.CreateInstance<ProcessorService<TKey, TValue, THandler>>(provider, name, registration));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name)));
+        services.AddSingleton<IHostedProcessor>(provider => provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name)));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             $"conveyor-{name}",
             provider =>

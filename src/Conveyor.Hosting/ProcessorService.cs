@@ -1,4 +1,5 @@
 using Conveyor.Configuration;
+using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ namespace Conveyor.Hosting;
 /// cancels it, so it drains and commits before the host's shutdown timeout; a
 /// <see cref="ProcessorStoppedException"/> (or any other failure) is logged and stops the whole application.
 /// </summary>
-internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService
+internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService, IHostedProcessor
     where THandler : class, IMessageHandler<TKey, TValue>
 {
     private readonly string _name;
@@ -32,7 +33,8 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         IServiceScopeFactory scopes,
         IOptionsMonitor<ProcessorSettings> settings,
         IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        TimeProvider time)
     {
         _name = name;
         _registration = registration;
@@ -41,7 +43,15 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         _lifetime = lifetime;
         _logger = loggers.CreateLogger("Conveyor.Hosting.Processor");
         _clientLogger = loggers.CreateLogger("Conveyor.Librdkafka");
+        Activity = new ProcessorActivity(time);
     }
+
+    public string Name => _name;
+
+    public ProcessorSettings Settings => _settings.Get(_name);
+
+    /// <summary>What the processor has done, for the dashboard.</summary>
+    public ProcessorActivity Activity { get; }
 
     /// <summary>The processor's state; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
     public ProcessorStatus Status => _processor?.Status ?? new ProcessorStatus(ProcessorState.NotStarted, null, [], [], null);
@@ -59,7 +69,7 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         var settings = _settings.Get(_name);
         var options = settings.Processor;
         Volatile.Write(ref _kafka, new Dictionary<string, string>(settings.Kafka));
-        var observer = new LoggingObserver(_logger, _clientLogger, _name, _registration.Observer);
+        var observer = new LoggingObserver(_logger, _clientLogger, _name, ObserverFanOut.Of(Activity, _registration.Observer));
         _observer = observer;
         _processor = new KafkaProcessor<TKey, TValue>(
             settings.ToClientProperties(), options, HandleAsync, _registration.KeyDeserializer, _registration.ValueDeserializer, observer);
@@ -85,7 +95,17 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         await using (scope.ConfigureAwait(false))
         {
             var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            await handler.HandleAsync(message, cancellationToken).ConfigureAwait(false);
+            Activity.Started(message.Topic, message.Partition);
+            var succeeded = false;
+            try
+            {
+                await handler.HandleAsync(message, cancellationToken).ConfigureAwait(false);
+                succeeded = true;
+            }
+            finally
+            {
+                Activity.Finished(message.Topic, message.Partition, succeeded);
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ internal static class CommandActions
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
+            catch (Conveyor.Hosting.DeadLetters.DeadLetterReadException e)
+            {
+                await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
             catch (CommandFailedException e)
             {
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.DeadLetters;
 using Conveyor.Cli.Kafka;
+using Conveyor.Hosting.DeadLetters;
 
 namespace Conveyor.Cli.Commands;
 
@@ -28,7 +29,7 @@ internal static class DlqCommand
             var (settings, topic, partitions) = options.Connect(context);
             var filter = options.Filter(context);
             var limit = context.Get(options.Limit!);
-            using var reader = new DeadLetterReader(settings, DlqOptions.ReaderGroup, context.Errors);
+            using var reader = new DeadLetterReader(settings.Consumer(DlqOptions.ReaderGroup, autoCommit: false), settings.LogTo(context.Errors));
             var ranges = Enumerable.Range(0, partitions).ToDictionary(p => p, p =>
             {
                 var marks = reader.Watermarks(topic, p);
@@ -90,7 +91,7 @@ internal static class DlqCommand
                     string.Create(CultureInfo.InvariantCulture, $"{topic} has no partition {partition}: it has partitions 0 to {partitions - 1}."));
             }
 
-            using var reader = new DeadLetterReader(settings, DlqOptions.ReaderGroup, context.Errors);
+            using var reader = new DeadLetterReader(settings.Consumer(DlqOptions.ReaderGroup, autoCommit: false), settings.LogTo(context.Errors));
             var marks = reader.Watermarks(topic, partition);
             if (offset < marks.Low.Value || offset >= marks.High.Value)
             {
@@ -149,7 +150,7 @@ internal static class DlqCommand
                 throw new CommandFailedException(MissingTarget(target, settings.BootstrapServers));
             }
 
-            using var reader = new DeadLetterReader(settings, groupId, context.Errors);
+            using var reader = new DeadLetterReader(settings.Consumer(groupId, autoCommit: false), settings.LogTo(context.Errors));
             var committed = reader.Committed(topic, partitions);
             var ranges = Enumerable.Range(0, partitions).ToDictionary(p => p, p =>
             {
@@ -195,7 +196,7 @@ internal static class DlqCommand
             }
 
             var progress = ReplayProgress.Create(context.Output, context.Parsed.InvocationConfiguration.Output, plan.Selected.Count);
-            var replayer = new DeadLetterReplayer(settings, context.Errors);
+            var replayer = new DeadLetterReplayer(settings.Producer(), settings.LogTo(context.Errors));
             var (replayed, failed) = await progress.RunAsync(
                 report => replayer.ReplayAsync(plan.Selected, target, reader.Consumer, report, cancellationToken)).ConfigureAwait(false);
             context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,

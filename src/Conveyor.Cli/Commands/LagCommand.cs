@@ -2,6 +2,7 @@ using System.CommandLine;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Lag;
+using Conveyor.Hosting.Lag;
 
 namespace Conveyor.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal static class LagCommand
                 ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
             }
 
-            using var lag = new GroupLag(settings, groupId, context.Errors);
+            using var lag = new GroupLag(settings.Admin(), groupId, settings.LogTo(context.Errors));
             IReadOnlyList<string> shown = given;
             if (shown.Count == 0)
             {

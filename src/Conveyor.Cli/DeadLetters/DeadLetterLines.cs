@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Conveyor.Hosting.DeadLetters;
 using Conveyor.Processing;
 
 namespace Conveyor.Cli.DeadLetters;

@@ -1,3 +1,5 @@
+using Conveyor.Hosting.DeadLetters;
+
 namespace Conveyor.Cli.DeadLetters;
 
 /// <summary>

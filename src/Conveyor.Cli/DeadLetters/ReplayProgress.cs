@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Hosting.DeadLetters;
 using Spectre.Console;
 
 namespace Conveyor.Cli.DeadLetters;

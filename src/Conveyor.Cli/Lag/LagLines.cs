@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Conveyor.Hosting.Lag;
+
 namespace Conveyor.Cli.Lag;
 
 /// <summary>The table <c>conveyor lag</c> prints.</summary>

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Conveyor.Cli.CommandLine;
-using Conveyor.Cli.DeadLetters;
 using Conveyor.Configuration;
+using Conveyor.Hosting.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Cli.DeadLetters;
-using Conveyor.Cli.Kafka;
+using Conveyor.Hosting.DeadLetters;
 using Conveyor.Processing;
 
 namespace Conveyor.Tests.Cli;
@@ -64,7 +64,7 @@ public class DeadLetterTests
             Message = new Message<byte[]?, byte[]?> { Value = [1], Headers = [] },
         };
 
-        var error = Assert.Throws<CommandFailedException>(() => DeadLetter.From(record));
+        var error = Assert.Throws<DeadLetterReadException>(() => DeadLetter.From(record));
         Assert.StartsWith("orders is not a dead-letter topic: the record at partition 2 offset 7 has no conveyor.source.topic header", error.Message, StringComparison.Ordinal);
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Conveyor.Processing;
 
-namespace Conveyor.Cli.DeadLetters;
+namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>One record of a dead-letter topic, with the <c>conveyor.*</c> headers the engine wrote read back.</summary>
 internal sealed class DeadLetter
@@ -51,12 +51,12 @@ internal sealed class DeadLetter
         record.Message.Headers is { } headers && headers.TryGetLastBytes(DeadLetterHeaders.SourceTopic, out _);
 
     /// <summary>Reads a record as a dead letter.</summary>
-    /// <exception cref="Kafka.CommandFailedException">The record has no <c>conveyor.*</c> headers: the topic is not a dead-letter topic.</exception>
+    /// <exception cref="DeadLetterReadException">The record has no <c>conveyor.*</c> headers: the topic is not a dead-letter topic.</exception>
     public static DeadLetter From(ConsumeResult<byte[]?, byte[]?> record)
     {
         if (!IsDeadLetter(record))
         {
-            throw new Kafka.CommandFailedException(
+            throw new DeadLetterReadException(
                 $"{record.Topic} is not a dead-letter topic: the record at partition {record.Partition.Value} offset {record.Offset.Value} has no "
                 + $"{DeadLetterHeaders.SourceTopic} header (Conveyor writes conveyor.* headers on every dead letter). Check --topic.");
         }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Conveyor.Cli.DeadLetters;
+namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>Which dead letters <c>dlq list</c> and <c>dlq replay</c> select; an unset criterion matches everything.</summary>
 /// <param name="SourceTopic">Exactly this source topic.</param>

@@ -1,4 +1,4 @@
-namespace Conveyor.Cli.DeadLetters;
+namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>The headers <c>conveyor dlq replay</c> adds to a replayed message (UTF-8 text).</summary>
 internal static class ReplayHeaders

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
-using Conveyor.Cli.Kafka;
 
-namespace Conveyor.Cli.DeadLetters;
+namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>
 /// Reads a dead-letter topic by assigning its partitions (no group membership, nothing committed),
@@ -17,15 +16,13 @@ internal sealed class DeadLetterReader : IDisposable
 
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
 
-    /// <param name="settings">The cluster.</param>
-    /// <param name="groupId">Only used to read committed offsets (replay's position); this reader never commits.</param>
-    /// <param name="errors">Hears librdkafka's log lines when -X debug asks for them.</param>
-    public DeadLetterReader(ClientSettings settings, string groupId, TextWriter errors)
+    /// <param name="config">The cluster; its group id is only used to read committed offsets (replay's position): this reader never commits.</param>
+    /// <param name="log">Hears librdkafka's log lines; null drops them.</param>
+    public DeadLetterReader(ConsumerConfig config, Action<IClient, LogMessage>? log = null)
     {
-        var config = settings.Consumer(groupId, autoCommit: false);
-        config.EnableAutoOffsetStore = false;
+        config = new ConsumerConfig(new Dictionary<string, string>(config)) { EnableAutoCommit = false, EnableAutoOffsetStore = false };
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler(settings.LogTo(errors))
+            .SetLogHandler(log ?? ((_, _) => { }))
             .SetErrorHandler((_, _) => { }) // transient errors are retried by librdkafka; a stall is reported below
             .Build();
     }
@@ -42,7 +39,7 @@ internal sealed class DeadLetterReader : IDisposable
             .ToDictionary(c => c.Partition.Value, c => c.Offset.Value >= 0 ? (long?)c.Offset.Value : null);
 
     /// <summary>Reads every record in [start, end) of each given partition, in offset order per partition.</summary>
-    /// <exception cref="CommandFailedException">The cluster stops delivering before the ranges are read.</exception>
+    /// <exception cref="DeadLetterReadException">The cluster stops delivering before the ranges are read.</exception>
     public IEnumerable<ConsumeResult<byte[]?, byte[]?>> Read(string topic, IReadOnlyDictionary<int, (long Start, long End)> ranges, CancellationToken cancellationToken)
     {
         var wanted = ranges.Where(r => r.Value.End > r.Value.Start).ToDictionary(r => r.Key, r => r.Value);
@@ -63,7 +60,7 @@ internal sealed class DeadLetterReader : IDisposable
                 {
                     if (DateTime.UtcNow - lastRecord > StallTimeout)
                     {
-                        throw new CommandFailedException(
+                        throw new DeadLetterReadException(
                             $"reading {topic} stalled: nothing arrived for {StallTimeout.TotalSeconds:0} s while partitions {string.Join(", ", wanted.Keys)} had records left to read.");
                     }
 

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Conveyor.Cli.Kafka;
 
-namespace Conveyor.Cli.DeadLetters;
+namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>
 /// Sends dead letters back: the original key, value and headers without the <c>conveyor.*</c>
@@ -15,30 +14,34 @@ internal sealed class DeadLetterReplayer
 {
     private const int ChunkSize = 500;
 
-    private readonly ClientSettings _settings;
-    private readonly TextWriter _errors;
+    private readonly ProducerConfig _config;
+    private readonly Action<IClient, LogMessage> _log;
     private readonly TimeProvider _time;
 
-    public DeadLetterReplayer(ClientSettings settings, TextWriter errors, TimeProvider? time = null)
+    /// <param name="config">The cluster; idempotence and acks=all are set on a copy.</param>
+    /// <param name="log">Hears librdkafka's log lines; null drops them.</param>
+    /// <param name="time">The clock of the replayed-at header.</param>
+    public DeadLetterReplayer(ProducerConfig config, Action<IClient, LogMessage>? log = null, TimeProvider? time = null)
     {
-        _settings = settings;
-        _errors = errors;
+        _config = config;
+        _log = log ?? ((_, _) => { });
         _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Where a dead letter goes: <paramref name="to"/>, else the topic it came from.</summary>
     public static string TargetOf(DeadLetter letter, string? to) => to ?? letter.SourceTopic;
 
-    /// <summary>Sends the plan's dead letters; <paramref name="onSent"/> hears each outcome (null error: acknowledged).</summary>
+    /// <summary>
+    /// Sends the dead letters; <paramref name="onSent"/> hears each outcome (null error: acknowledged).
+    /// With <paramref name="positions"/>, each acknowledged chunk's position is committed there; without, nothing is committed.
+    /// </summary>
     /// <returns>How many were acknowledged and how many failed or were not sent because an earlier one of their partition failed.</returns>
     public async Task<(int Replayed, int Failed)> ReplayAsync(
-        IReadOnlyList<DeadLetter> letters, string? to, IConsumer<byte[]?, byte[]?> positions, Action<DeadLetter, DeliveryResult<byte[]?, byte[]?>?, Error?> onSent, CancellationToken cancellationToken)
+        IReadOnlyList<DeadLetter> letters, string? to, IConsumer<byte[]?, byte[]?>? positions, Action<DeadLetter, DeliveryResult<byte[]?, byte[]?>?, Error?> onSent, CancellationToken cancellationToken)
     {
-        var config = _settings.Producer();
-        config.EnableIdempotence = true;
-        config.Acks = Acks.All;
+        var config = new ProducerConfig(new Dictionary<string, string>(_config)) { EnableIdempotence = true, Acks = Acks.All };
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler(_settings.LogTo(_errors))
+            .SetLogHandler(_log)
             .SetErrorHandler((_, _) => { }) // each failed send is reported with its record
             .Build();
 
@@ -71,7 +74,7 @@ internal sealed class DeadLetterReplayer
                 }
             }
 
-            if (acknowledged.Count > 0)
+            if (positions is not null && acknowledged.Count > 0)
             {
                 var topic = chunk[0].Topic;
                 positions.Commit([.. acknowledged.Select(a => new TopicPartitionOffset(topic, a.Key, a.Value))]);

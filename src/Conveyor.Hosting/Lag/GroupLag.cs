@@ -1,37 +1,48 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using Conveyor.Cli.Kafka;
 
-namespace Conveyor.Cli.Lag;
+namespace Conveyor.Hosting.Lag;
 
 /// <summary>A group's committed offsets against the partitions' end offsets.</summary>
 internal sealed class GroupLag : IDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ClientSettings _settings;
+    private readonly string _bootstrapServers;
     private readonly string _group;
     private readonly IConsumer<Ignore, Ignore> _consumer;
     private readonly IAdminClient _admin;
 
-    public GroupLag(ClientSettings settings, string group, TextWriter errors)
+    /// <param name="config">The cluster; the group id is set on a copy and nothing is ever committed.</param>
+    /// <param name="group">The group whose committed offsets are read.</param>
+    /// <param name="log">Hears librdkafka's log lines; null drops them.</param>
+    public GroupLag(ClientConfig config, string group, Action<IClient, LogMessage>? log = null)
     {
-        _settings = settings;
+        _bootstrapServers = config.BootstrapServers;
         _group = group;
+        log ??= (_, _) => { };
         // This consumer never subscribes or commits: it reads the group's committed offsets and the end offsets.
-        _consumer = new ConsumerBuilder<Ignore, Ignore>(settings.Consumer(group, autoCommit: false))
-            .SetLogHandler(settings.LogTo(errors))
+        var consumer = new ConsumerConfig(new Dictionary<string, string>(config)) { GroupId = group, EnableAutoCommit = false };
+        _consumer = new ConsumerBuilder<Ignore, Ignore>(consumer)
+            .SetLogHandler(log)
             .SetErrorHandler((_, _) => { })
             .Build();
-        _admin = new AdminClientBuilder(settings.Admin()).SetLogHandler(settings.LogTo(errors)).Build();
+        _admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(config))).SetLogHandler(log).Build();
     }
+
+    /// <summary>The number of partitions of a topic in the metadata; null when it has no such topic.</summary>
+    public static int? PartitionCount(Metadata metadata, string topic) =>
+        metadata.Topics.FirstOrDefault(t => t.Topic == topic && !t.Error.IsError)?.Partitions.Count;
+
+    /// <summary>The cluster's topics and partitions now.</summary>
+    public Metadata Metadata() => _admin.GetMetadata(QueryTimeout);
 
     /// <summary>One row per partition; <c>Committed</c> is null where the group has committed nothing.</summary>
     public IReadOnlyList<PartitionLag> Measure(Metadata metadata, IReadOnlyList<string> topics)
     {
         var partitions = topics
-            .SelectMany(t => Enumerable.Range(0, ClusterProbe.PartitionCount(metadata, t) ?? 0).Select(p => new TopicPartition(t, p)))
+            .SelectMany(t => Enumerable.Range(0, PartitionCount(metadata, t) ?? 0).Select(p => new TopicPartition(t, p)))
             .ToList();
         var committed = _consumer.Committed(partitions, QueryTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
         return [.. partitions.Select(tp =>
@@ -75,7 +86,7 @@ internal sealed class GroupLag : IDisposable
         }
         catch (KafkaException e)
         {
-            return $"state and members not shown: the cluster at {_settings.BootstrapServers} did not answer DescribeGroups ({e.Error.Reason}); Conveyor's embedded broker does not implement it, a real cluster does";
+            return $"state and members not shown: the cluster at {_bootstrapServers} did not answer DescribeGroups ({e.Error.Reason}); Conveyor's embedded broker does not implement it, a real cluster does";
         }
     }
 

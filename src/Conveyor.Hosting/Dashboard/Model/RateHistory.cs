@@ -1,0 +1,59 @@
+namespace Conveyor.Hosting.Dashboard.Model;
+
+/// <summary>
+/// Counts events per second over the last few minutes in a fixed ring, so the dashboard can draw
+/// a processor's message rate without keeping every event.
+/// </summary>
+internal sealed class RateHistory(TimeProvider time)
+{
+    public const int Seconds = 300;
+
+    private readonly long[] _second = new long[Seconds];
+    private readonly long[] _count = new long[Seconds];
+    private readonly Lock _lock = new();
+
+    public void Add()
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var slot = (int)(now % Seconds);
+        lock (_lock)
+        {
+            if (_second[slot] != now)
+            {
+                _second[slot] = now;
+                _count[slot] = 0;
+            }
+
+            _count[slot]++;
+        }
+    }
+
+    /// <summary>Messages per second in each of <paramref name="buckets"/> buckets of <paramref name="bucketSeconds"/>, oldest first; the current second is left out (it is still counting).</summary>
+    public double[] Rates(int buckets, int bucketSeconds)
+    {
+        var last = time.GetUtcNow().ToUnixTimeSeconds() - 1;
+        var rates = new double[buckets];
+        lock (_lock)
+        {
+            for (var b = 0; b < buckets; b++)
+            {
+                long sum = 0;
+                for (var s = 0; s < bucketSeconds; s++)
+                {
+                    var second = last - (((buckets - 1 - b) * bucketSeconds) + s);
+                    if (second < 0 || last - second >= Seconds)
+                    {
+                        continue;
+                    }
+
+                    var slot = (int)(second % Seconds);
+                    sum += _second[slot] == second ? _count[slot] : 0;
+                }
+
+                rates[b] = (double)sum / bucketSeconds;
+            }
+        }
+
+        return rates;
+    }
+}
