@@ -8,9 +8,6 @@ namespace Conveyor.Diagnostics;
 /// <summary>Per message: a process activity continuing the producer's trace, counts and durations.</summary>
 internal sealed partial class ProcessorTelemetry
 {
-    // The message a worker is running, so that failure events raised in its flow find it.
-    private static readonly AsyncLocal<MessageFailure?> CurrentFailure = new();
-
     /// <summary>
     /// A worker took a message. Starts its <c>process {topic}</c> activity, parented on the
     /// <c>traceparent</c> header when there is one; it is <see cref="Activity.Current"/> for the
@@ -41,9 +38,7 @@ internal sealed partial class ProcessorTelemetry
             activity.SetTag(MessagingAttributes.Offset, result.Offset.Value);
         }
 
-        var failure = new MessageFailure();
-        CurrentFailure.Value = failure; // set in this synchronous call, so it holds for the worker's await of the message
-        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags, failure);
+        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags, item);
     }
 
     /// <summary>The worker is done with the message, whatever became of it.</summary>
@@ -53,7 +48,7 @@ internal sealed partial class ProcessorTelemetry
         if (!abandoned)
         {
             var tags = scope.Tags;
-            if (scope.Failure.ErrorType is { } error)
+            if (scope.Item.FailureType is { } error)
             {
                 tags.Add(MessagingAttributes.ErrorType, error);
             }
@@ -62,7 +57,6 @@ internal sealed partial class ProcessorTelemetry
         }
 
         scope.Activity?.Dispose();
-        CurrentFailure.Value = null;
     }
 
     /// <summary>The handler, timed per call; a successful call counts the message processed.</summary>
@@ -90,11 +84,5 @@ internal sealed partial class ProcessorTelemetry
     };
 
     /// <summary>One message between <see cref="StartMessage"/> and <see cref="EndMessage"/>.</summary>
-    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags, MessageFailure Failure);
-
-    /// <summary>Why the running message failed for good, if it did.</summary>
-    internal sealed class MessageFailure
-    {
-        public string? ErrorType { get; set; }
-    }
+    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags, WorkItem Item);
 }

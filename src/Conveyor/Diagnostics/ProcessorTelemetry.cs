@@ -268,13 +268,8 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
 
     private static void MarkFailed(Exception exception, string description)
     {
-        // Called in the message's own flow: the current failure and activity are the message's.
+        // Called in the message's own flow: the current activity is the message's.
         var errorType = exception.GetType().FullName ?? exception.GetType().Name;
-        if (CurrentFailure.Value is { } failure)
-        {
-            failure.ErrorType = errorType;
-        }
-
         if (Activity.Current is { Source.Name: ConveyorDiagnostics.ActivitySourceName } activity)
         {
             activity.SetStatus(ActivityStatusCode.Error, $"{description}: {exception.Message}");

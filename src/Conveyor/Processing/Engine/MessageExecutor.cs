@@ -137,6 +137,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
     private async Task<ExecutionOutcome> FailAsync(WorkItem item, FailureRecordDraft failure, CancellationToken stopping)
     {
+        item.FailureType = failure.Exception.GetType().FullName ?? failure.Exception.GetType().Name;
         var at = item.Result.TopicPartitionOffset;
         switch (_options.OnFailure)
         {

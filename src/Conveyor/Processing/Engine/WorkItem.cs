@@ -23,6 +23,9 @@ internal sealed class WorkItem
 
     public int Size { get; }
 
+    /// <summary>The type of the exception it failed with for good, if it did (the worker's flow only; for the duration metric's error.type).</summary>
+    public string? FailureType { get; set; }
+
     /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
     public bool LaneReleased { get; set; }
 }
