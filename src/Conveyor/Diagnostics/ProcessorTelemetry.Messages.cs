@@ -9,16 +9,20 @@ namespace Conveyor.Diagnostics;
 internal sealed partial class ProcessorTelemetry
 {
     /// <summary>
-    /// A worker took a message. Starts its <c>process {topic}</c> activity, parented on the
-    /// <c>traceparent</c> header when there is one; it is <see cref="Activity.Current"/> for the
-    /// handler and the dead-letter write.
+    /// A worker took a message (for its first attempt, or a retry after a back-off). Starts its
+    /// <c>process {topic}</c> activity, one per attempt, parented on the <c>traceparent</c> header
+    /// when there is one; it is <see cref="Activity.Current"/> for the handler and the dead-letter write.
     /// </summary>
     public MessageScope StartMessage(WorkItem item)
     {
         var result = item.Result;
         var tags = MessageTags(result.TopicPartition);
-        ConveyorMetrics.Consumed.Add(1, tags);
-        ConveyorMetrics.InFlight.Add(1, tags);
+        if (item.FirstStarted == 0)
+        {
+            item.FirstStarted = Stopwatch.GetTimestamp();
+            ConveyorMetrics.Consumed.Add(1, tags);
+            ConveyorMetrics.InFlight.Add(1, tags);
+        }
 
         // A message's trace comes from its headers only, never from whatever activity was current
         // when the processor was started (the workers inherit that context).
@@ -38,14 +42,20 @@ internal sealed partial class ProcessorTelemetry
             activity.SetTag(MessagingAttributes.Offset, result.Offset.Value);
         }
 
-        return new MessageScope(activity, Stopwatch.GetTimestamp(), tags, item);
+        return new MessageScope(activity, tags, item);
     }
 
-    /// <summary>The worker is done with the message, whatever became of it.</summary>
-    public static void EndMessage(MessageScope scope, bool abandoned)
+    /// <summary>The worker is done with the message's attempt; the message is done too unless it waits for a retry.</summary>
+    public static void EndMessage(MessageScope scope, ExecutionOutcome outcome)
     {
+        scope.Activity?.Dispose();
+        if (outcome == ExecutionOutcome.RetryLater)
+        {
+            return; // still in flight, waiting out its back-off
+        }
+
         ConveyorMetrics.InFlight.Add(-1, scope.Tags);
-        if (!abandoned)
+        if (outcome != ExecutionOutcome.Abandoned)
         {
             var tags = scope.Tags;
             if (scope.Item.FailureType is { } error)
@@ -53,11 +63,12 @@ internal sealed partial class ProcessorTelemetry
                 tags.Add(MessagingAttributes.ErrorType, error);
             }
 
-            ConveyorMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(scope.Started).TotalSeconds, tags);
+            ConveyorMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(scope.Item.FirstStarted).TotalSeconds, tags);
         }
-
-        scope.Activity?.Dispose();
     }
+
+    /// <summary>A message waiting for its retry was dropped (its partition revoked or stopped, or the processor stopping): no longer in flight.</summary>
+    public void DropMessage(WorkItem item) => ConveyorMetrics.InFlight.Add(-1, MessageTags(item.Result.TopicPartition));
 
     /// <summary>The handler, timed per call; a successful call counts the message processed.</summary>
     public StagedHandler<TKey, TValue> Wrap<TKey, TValue>(StagedHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
@@ -84,5 +95,5 @@ internal sealed partial class ProcessorTelemetry
     };
 
     /// <summary>One message between <see cref="StartMessage"/> and <see cref="EndMessage"/>.</summary>
-    internal readonly record struct MessageScope(Activity? Activity, long Started, TagList Tags, WorkItem Item);
+    internal readonly record struct MessageScope(Activity? Activity, TagList Tags, WorkItem Item);
 }

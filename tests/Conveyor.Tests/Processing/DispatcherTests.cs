@@ -199,6 +199,54 @@ public class DispatcherTests
         Assert.Equal(0, dispatcher.Buffered);
     }
 
+    [Fact]
+    public void A_suspended_message_lets_a_drain_complete_keeps_its_lane_and_runs_again_first_when_resumed()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 2).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+
+        dispatcher.Suspend(items[0]);
+        Assert.Empty(ReadyOffsets(dispatcher)); // its key waits
+        Assert.Equal(0, partition.Running);
+
+        Assert.True(dispatcher.Resume(items[0], drop: false));
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+        dispatcher.Finish(items[0], finished: true);
+        Assert.Equal([1L], ReadyOffsets(dispatcher));
+    }
+
+    [Fact]
+    public void A_message_that_ends_unfinished_drops_the_rest_of_its_lane_instead_of_running_past_it()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, items[0]);
+
+        dispatcher.Finish(items[0], finished: false);
+        Assert.Empty(ReadyOffsets(dispatcher));
+        Assert.Equal(0, dispatcher.Buffered);
+        Assert.Equal(0, dispatcher.Committable(partition));
+
+        // A suspended message dropped at a stop drops its lane too.
+        var other = new PartitionState(new TopicPartition("t", 1));
+        var more = Enumerable.Range(0, 2).Select(i => Item(other, i, "k", OrderingMode.Key)).ToList();
+        more.ForEach(dispatcher.Submit);
+        Assert.Equal([0L], ReadyOffsets(dispatcher));
+        Start(dispatcher, more[0]);
+        dispatcher.Suspend(more[0]);
+        Assert.False(dispatcher.Resume(more[0], drop: true));
+        Assert.Empty(ReadyOffsets(dispatcher));
+        Assert.Equal(0, dispatcher.Buffered);
+    }
+
     private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
 
     private static List<long> ReadyOffsets(Dispatcher dispatcher)

@@ -68,6 +68,44 @@ internal sealed class Dispatcher
     }
 
     /// <summary>
+    /// A running message failed and waits for its retry: it no longer runs (a revoke or a stop does
+    /// not wait for it), but keeps its ordering lane, its place in the buffer and its unfinished offset.
+    /// </summary>
+    public void Suspend(WorkItem item)
+    {
+        lock (_lock)
+        {
+            var partition = item.Partition;
+            partition.Running--;
+            if (partition.Running == 0)
+            {
+                partition.Drained?.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A suspended message's back-off is over: it is ready to run again, first in its lane; false
+    /// (and the message dropped, unfinished) when its partition takes no more work or <paramref name="drop"/>
+    /// (the processor is stopping).
+    /// </summary>
+    public bool Resume(WorkItem item, bool drop)
+    {
+        lock (_lock)
+        {
+            if (drop || !item.Partition.AcceptsWork)
+            {
+                ReleaseLocked(item);
+                DropLaneLocked(item.Lane);
+                return false;
+            }
+
+            _ready.Writer.TryWrite(item);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// A running message's handler is done and handed something off that is still to be
     /// acknowledged: the next message of its lane may start. The message still counts as running
     /// (a revoke waits for it) and its offset stays unfinished until <see cref="Finish"/>.
@@ -102,9 +140,19 @@ internal sealed class Dispatcher
                 partition.Drained?.TrySetResult();
             }
 
-            if (!item.LaneReleased)
+            if (item.LaneReleased)
+            {
+                // Its lane moved on when it handed its work off.
+            }
+            else if (finished)
             {
                 AdvanceLaneLocked(item.Lane);
+            }
+            else
+            {
+                // A lane never runs past an unfinished message: the ones behind it are dropped and
+                // fetched again with it (after a restart, or by the partition's next owner).
+                DropLaneLocked(item.Lane);
             }
         }
     }
@@ -234,6 +282,23 @@ internal sealed class Dispatcher
                 return;
             }
 
+            ReleaseLocked(next);
+        }
+
+        _busyLanes.Remove(lane);
+        _spareQueues.Push(waiting);
+    }
+
+    private void DropLaneLocked(LaneKey lane)
+    {
+        if (lane.IsNone)
+        {
+            return;
+        }
+
+        var waiting = _busyLanes[lane];
+        while (waiting.TryDequeue(out var next))
+        {
             ReleaseLocked(next);
         }
 

@@ -20,10 +20,19 @@ internal enum ExecutionOutcome
     /// the message's ordering lane are free, the message finishes once that is acknowledged.
     /// </summary>
     HandedOff,
+
+    /// <summary>
+    /// The handler call failed and is to be retried after <see cref="Execution.RetryDelay"/>: the
+    /// worker is free meanwhile, the message keeps its ordering lane (its key or partition waits).
+    /// </summary>
+    RetryLater,
 }
 
-/// <summary>The end of a handler run: its outcome, and what it handed off when <see cref="ExecutionOutcome.HandedOff"/>.</summary>
-internal readonly record struct Execution(ExecutionOutcome Outcome, IPendingAcknowledgement? Pending = null)
+/// <summary>
+/// The end of a handler run: its outcome, what it handed off when <see cref="ExecutionOutcome.HandedOff"/>,
+/// how long to wait when <see cref="ExecutionOutcome.RetryLater"/>.
+/// </summary>
+internal readonly record struct Execution(ExecutionOutcome Outcome, IPendingAcknowledgement? Pending = null, TimeSpan RetryDelay = default)
 {
     public static implicit operator Execution(ExecutionOutcome outcome) => new(outcome);
 }

@@ -53,26 +53,27 @@ internal sealed class MessageExecutor<TKey, TValue>
             return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping).ConfigureAwait(false);
         }
 
-        for (var attempt = 1; ; attempt++)
+        var attempt = item.Attempts + 1;
+        try
         {
-            try
+            var pending = await _handler(new MessageContext<TKey, TValue>(item.Result, key, value, attempt), abort).ConfigureAwait(false);
+            return pending is null ? ExecutionOutcome.Finished : new Execution(ExecutionOutcome.HandedOff, pending);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+        {
+            return ExecutionOutcome.Abandoned;
+        }
+        catch (Exception e)
+        {
+            item.Attempts = attempt;
+            if (RetryDelay(item, attempt, e, stopping) is { } delay)
             {
-                var pending = await _handler(new MessageContext<TKey, TValue>(item.Result, key, value, attempt), abort).ConfigureAwait(false);
-                return pending is null ? ExecutionOutcome.Finished : new Execution(ExecutionOutcome.HandedOff, pending);
+                return new Execution(ExecutionOutcome.RetryLater, RetryDelay: delay);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
-            {
-                return ExecutionOutcome.Abandoned;
-            }
-            catch (Exception e)
-            {
-                if (!await WaitToRetryAsync(item, attempt, e, stopping).ConfigureAwait(false))
-                {
-                    return stopping.IsCancellationRequested
-                        ? ExecutionOutcome.Abandoned
-                        : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping).ConfigureAwait(false);
-                }
-            }
+
+            return stopping.IsCancellationRequested
+                ? ExecutionOutcome.Abandoned
+                : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping).ConfigureAwait(false);
         }
     }
 
@@ -112,18 +113,29 @@ internal sealed class MessageExecutor<TKey, TValue>
 
     /// <summary>
     /// After failed attempt <paramref name="attempt"/>: when another is allowed, reports the retry
-    /// and waits out its delay; false when the message failed for good, or the processor is stopping.
+    /// and returns its delay; null when the message failed for good, or the processor is stopping.
     /// </summary>
-    private async Task<bool> WaitToRetryAsync(WorkItem item, int attempt, Exception failure, CancellationToken stopping)
+    private TimeSpan? RetryDelay(WorkItem item, int attempt, Exception failure, CancellationToken stopping)
     {
         var retry = _options.Retry;
         if (attempt >= retry.MaxAttempts || !retry.ShouldRetry(failure) || stopping.IsCancellationRequested)
         {
-            return false;
+            return null;
         }
 
         var delay = retry.DelayFor(attempt - 1, Random.Shared.NextDouble());
         _observer.OnRetrying(item.Result.TopicPartitionOffset, attempt, failure, delay);
+        return delay;
+    }
+
+    /// <summary>As <see cref="RetryDelay"/>, then waits out the delay; false when there is no retry or the processor stops meanwhile.</summary>
+    private async Task<bool> WaitToRetryAsync(WorkItem item, int attempt, Exception failure, CancellationToken stopping)
+    {
+        if (RetryDelay(item, attempt, failure, stopping) is not { } delay)
+        {
+            return false;
+        }
+
         try
         {
             await Task.Delay(delay, stopping).ConfigureAwait(false);

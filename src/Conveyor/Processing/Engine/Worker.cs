@@ -68,15 +68,44 @@ internal sealed class Worker<TKey, TValue>
             }
             finally
             {
-                ProcessorTelemetry.EndMessage(scope, abandoned: execution.Outcome == ExecutionOutcome.Abandoned);
+                ProcessorTelemetry.EndMessage(scope, execution.Outcome);
             }
 
-            if (execution.Outcome != ExecutionOutcome.HandedOff)
+            switch (execution.Outcome)
             {
-                await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
+                case ExecutionOutcome.HandedOff:
+                    break;
+                case ExecutionOutcome.RetryLater:
+                    _dispatcher.Suspend(item);
+                    _ = RetryLaterAsync(item, execution.RetryDelay);
+                    break;
+                default:
+                    await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
+                    break;
             }
 
             _gate?.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Waits out a failed message's back-off on no worker, then makes it ready again. A stop does not
+    /// wait for it: the message stays unfinished, its offset uncommitted, and is consumed again later.
+    /// </summary>
+    private async Task RetryLaterAsync(WorkItem item, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: dropped below, like a message of a partition that takes no more work.
+        }
+
+        if (!_dispatcher.Resume(item, drop: _stopping.IsCancellationRequested))
+        {
+            _telemetry.DropMessage(item);
         }
     }
 
