@@ -21,6 +21,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stopped = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
     private Dictionary<TopicPartition, long> _lag = [];
+    private IReadOnlyDictionary<TopicPartition, int> _buffered = new Dictionary<TopicPartition, int>();
     private long _lastPollTicks;
     private ProcessorState _state;
     private string? _failure;
@@ -52,6 +53,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
                 {
                     StalledPartitions = [.. _stalled.Values],
                     Unavailable = _unavailable,
+                    BufferedMessages = Volatile.Read(ref _buffered),
                 };
             }
         }
@@ -196,6 +198,8 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
 
     public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
 
+
+    public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered) => Volatile.Write(ref _buffered, buffered);
 
     public void Polled() => Volatile.Write(ref _lastPollTicks, DateTimeOffset.UtcNow.UtcTicks);
 

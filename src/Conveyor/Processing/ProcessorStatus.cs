@@ -26,4 +26,7 @@ public sealed record ProcessorStatus(
     /// cluster is unreachable or refuses it, or a topic is missing; null once partitions are assigned.
     /// </summary>
     public string? Unavailable { get; init; }
+
+    /// <summary>Fetched messages not yet finished, per assigned partition (waiting, running or awaiting acknowledgements); refreshed about twice a second.</summary>
+    public IReadOnlyDictionary<TopicPartition, int> BufferedMessages { get; init; } = new Dictionary<TopicPartition, int>();
 }

@@ -44,6 +44,18 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Expect(card.GetByTestId("handled")).ToHaveTextAsync("0");
         await _browser!.ScreenshotAsync("overview-lagging");
 
+        // Fetched but held at the gate: each partition's buffered messages are all of its lag.
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Partitions", Exact = true }).First.ClickAsync();
+        for (var partition = 0; partition < 3; partition++)
+        {
+            var row = Page.GetByTestId(string.Create(CultureInfo.InvariantCulture, $"partition-{topic}-{partition}"));
+            var lag = await row.GetByTestId("lag").InnerTextAsync();
+            await Expect(row.GetByTestId("buffered")).ToHaveTextAsync(lag);
+        }
+
+        await _browser.ScreenshotAsync("partitions-buffered");
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Overview", Exact = true }).First.ClickAsync();
+
         // Opened: the page refreshes by itself (no reload here) until everything is handled and committed.
         script.Open();
         await Expect(card.GetByTestId("handled")).ToHaveTextAsync("30");
@@ -56,6 +68,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         {
             var row = Page.GetByTestId(string.Create(CultureInfo.InvariantCulture, $"partition-{topic}-{partition}"));
             await Expect(row.GetByTestId("lag")).ToHaveTextAsync("0");
+            await Expect(row.GetByTestId("buffered")).ToHaveTextAsync("0");
             await Expect(row.GetByTestId("state")).ToHaveTextAsync("running");
         }
 

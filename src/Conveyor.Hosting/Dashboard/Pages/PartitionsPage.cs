@@ -7,8 +7,9 @@ using static Conveyor.Hosting.Dashboard.Pages.Html;
 namespace Conveyor.Hosting.Dashboard.Pages;
 
 /// <summary>
-/// Per partition of each processor: assigned or not, committed offset, end offset, lag, handler
-/// calls in flight, and paused (back-pressure), stalled or stopped (failure) with the failed message's position.
+/// Per partition of each processor: assigned or not, committed offset, end offset, lag, messages
+/// buffered (fetched, unfinished), handler calls in flight, and paused (back-pressure), stalled or
+/// stopped (failure) with the failed message's position.
 /// </summary>
 internal static class PartitionsPage
 {
@@ -20,7 +21,7 @@ internal static class PartitionsPage
             body.Append(CultureInfo.InvariantCulture, $"""
                 <section class="card" id="{E(processor.Name)}" data-testid="partitions-{E(processor.Name)}">
                 <header><h2>{E(processor.Name)}</h2><span class="meta">group <b>{E(processor.GroupId)}</b></span></header>
-                <table class="grid"><thead><tr><th>Topic</th><th>Partition</th><th>Assigned</th><th class="num">Committed</th><th class="num">End</th><th class="num">Lag</th><th class="num">In flight</th><th>State</th></tr></thead><tbody>
+                <table class="grid"><thead><tr><th>Topic</th><th>Partition</th><th>Assigned</th><th class="num">Committed</th><th class="num">End</th><th class="num">Lag</th><th class="num">Buffered</th><th class="num">In flight</th><th>State</th></tr></thead><tbody>
                 """);
             foreach (var partition in lag.Partitions)
             {
@@ -28,8 +29,9 @@ internal static class PartitionsPage
                 var (state, css) = State(processor, tp);
                 var assigned = processor.Status is { } status ? (status.AssignedPartitions.Contains(tp) ? "yes" : "no") : "–";
                 var inFlight = processor.Activity is { } activity ? N(activity.InFlight.GetValueOrDefault(tp)) : "–";
+                var buffered = processor.Status?.BufferedMessages.TryGetValue(tp, out var count) == true ? N(count) : "–";
                 body.Append(CultureInfo.InvariantCulture, $"""
-                    <tr class="{css}" data-testid="partition-{E(partition.Topic)}-{partition.Partition}"><td>{E(partition.Topic)}</td><td>{partition.Partition}</td><td>{assigned}</td><td class="num">{N(partition.Committed)}</td><td class="num">{N(partition.End)}</td><td class="num" data-testid="lag">{N(partition.Lag)}</td><td class="num">{inFlight}</td><td data-testid="state">{E(state)}</td></tr>
+                    <tr class="{css}" data-testid="partition-{E(partition.Topic)}-{partition.Partition}"><td>{E(partition.Topic)}</td><td>{partition.Partition}</td><td>{assigned}</td><td class="num">{N(partition.Committed)}</td><td class="num">{N(partition.End)}</td><td class="num" data-testid="lag">{N(partition.Lag)}</td><td class="num" data-testid="buffered">{buffered}</td><td class="num">{inFlight}</td><td data-testid="state">{E(state)}</td></tr>
                     """);
             }
 

@@ -17,6 +17,7 @@ internal sealed partial class PollLoop : IDisposable
     private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan BufferedReportInterval = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 500;
 
     private readonly ProcessorOptions _options;
@@ -34,6 +35,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly ConsumerPositions _positions;
     private readonly AvailabilityWatch _availability;
     private bool _allPaused;
+    private DateTime _bufferedReportDue;
 
     public PollLoop(
         ConsumerConfig config,
@@ -84,6 +86,7 @@ internal sealed partial class PollLoop : IDisposable
                 Unavailable = _availability.Check(now);
                 ApplyBackPressure(now);
                 WatchForStalls(now);
+                ReportBuffered(now);
                 if (_schedule.IsDue(now) || _transactions?.AbortRequested == true)
                 {
                     CommitFinished(_partitions.Values);
@@ -268,6 +271,17 @@ internal sealed partial class PollLoop : IDisposable
         {
             ResumeInClient([.. stalled.Select(p => p.TopicPartition)]);
         }
+    }
+
+    private void ReportBuffered(DateTime now)
+    {
+        if (_telemetry is null || now < _bufferedReportDue)
+        {
+            return;
+        }
+
+        _bufferedReportDue = now + BufferedReportInterval;
+        _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered)); // a display figure: read without the dispatcher's lock
     }
 
     private void Pause(List<PartitionState> states)
