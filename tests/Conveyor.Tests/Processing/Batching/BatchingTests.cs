@@ -110,7 +110,7 @@ public class BatchingTests
     }
 
     private static BatchCollector<string, string> Collector(BatchOptions options, BatchHandler<string, string> handler) =>
-        new(options, new BatchRunner<string, string>(handler, Retry, new NoObserver()));
+        new(options, new BatchRunner<string, string>(handler, Retry, new CompositeObserver()));
 
     private static MessageContext<string, string> Message(int partition, long offset, string value = "v") =>
         new(new ConsumeResult<byte[]?, byte[]?>
@@ -119,5 +119,5 @@ public class BatchingTests
             Message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes(value) },
         }, "k", value, 1);
 
-    private sealed class NoObserver : IProcessorObserver;
+
 }
