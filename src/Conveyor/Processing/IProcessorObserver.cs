@@ -92,7 +92,7 @@ public interface IProcessorObserver
     }
 
     /// <summary>
-    /// One of librdkafka's own log lines (from the consumer or the dead-letter producer), secret
+    /// One of librdkafka's own log lines (from the consumer, or a dead-letter, output or transactional producer), secret
     /// property values masked. Mostly warnings and errors; <c>debug=...</c> adds debug lines.
     /// </summary>
     void OnClientLog(LogMessage message)

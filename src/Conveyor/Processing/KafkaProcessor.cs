@@ -42,51 +42,31 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, keyDeserializer, valueDeserializer, observer, transactions: null)
+        : this(client, options, handler, keyDeserializer, valueDeserializer, Setup(client, options, observer), transactions: null)
     {
     }
 
-    /// <summary>With <paramref name="transactions"/>: commits go into its transactions (exactly-once forwarding).</summary>
+    /// <summary>
+    /// With options and properties already validated, and a telemetry layer made by the caller
+    /// (the forwarder and the batch processor route their own producers' events through it). With
+    /// <paramref name="transactions"/>: commits go into its transactions (exactly-once forwarding).
+    /// </summary>
     internal KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
         MessageHandler<TKey, TValue> handler,
         IDeserializer<TKey>? keyDeserializer,
         IDeserializer<TValue>? valueDeserializer,
-        IProcessorObserver? observer,
-        TransactionCoordinator? transactions,
-        bool validateOnly = false)
+        ProcessorTelemetry telemetry,
+        TransactionCoordinator? transactions)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
-        var problems = options.Validate().ToList();
-        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && transactions is null && !validateOnly)
-        {
-            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
-        }
-
-        try
-        {
-            client.Validate();
-        }
-        catch (KafkaConfigurationException e)
-        {
-            problems.AddRange(e.Problems);
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new KafkaConfigurationException(problems);
-        }
-
         _client = client;
         _options = options;
         _handler = handler;
         _keys = keyDeserializer ?? DefaultDeserializer<TKey>();
         _values = valueDeserializer ?? DefaultDeserializer<TValue>();
-        var properties = client.ToDictionary();
-        _telemetry = new ProcessorTelemetry(observer ?? new SilentObserver(), options.GroupId, text => SecretProperties.Redact(text, properties));
+        _telemetry = telemetry;
         _transactions = transactions;
     }
 
@@ -125,7 +105,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
         using var deadLetters = _options.OnFailure == FailureAction.DeadLetter
-            ? new DeadLetterPublisher(_client, _options, _telemetry.OnError, _telemetry.ClientLog)
+            ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
@@ -234,5 +214,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         _ => new JsonValueSerializer<T>(),
     };
 
-    private sealed class SilentObserver : IProcessorObserver;
+    private static ProcessorTelemetry Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
+    {
+        ProcessorSetup.Validate(client, options, transactional: false);
+        return ProcessorSetup.Telemetry(client, options, observer);
+    }
 }

@@ -43,15 +43,12 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ProcessorSetup.Validate(client, options, transactional: false);
         ArgumentNullException.ThrowIfNull(handler);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new KafkaConfigurationException(problems);
-        }
 
-        _collector = new BatchCollector<TKey, TValue>(options.Batch, new BatchRunner<TKey, TValue>(handler, options.Retry, observer ?? new SilentObserver()));
+        // The batch runner's retries pass through the same telemetry as the engine's events.
+        var telemetry = ProcessorSetup.Telemetry(client, options, observer);
+        _collector = new BatchCollector<TKey, TValue>(options.Batch, new BatchRunner<TKey, TValue>(handler, options.Retry, telemetry));
 
         // The engine holds one handler call per message in an open or running batch; retries are
         // the batch runner's, so the engine's own retry is off and a failed message goes straight
@@ -62,8 +59,11 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
             MaxConcurrency = (int)Math.Min(100_000L, (long)options.MaxConcurrency * options.Batch.MaxMessages),
             Retry = options.Retry with { MaxAttempts = 1 },
         };
-        _processor = new KafkaProcessor<TKey, TValue>(client, engine, _collector.HandleAsync, keyDeserializer, valueDeserializer, observer);
+        _processor = new KafkaProcessor<TKey, TValue>(client, engine, _collector.HandleAsync, keyDeserializer, valueDeserializer, telemetry, transactions: null);
     }
+
+    /// <summary>A snapshot of the batch processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    public ProcessorStatus Status => _processor.Status;
 
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops like
@@ -81,6 +81,4 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
             _collector.Dispose();
         }
     }
-
-    private sealed class SilentObserver : IProcessorObserver;
 }

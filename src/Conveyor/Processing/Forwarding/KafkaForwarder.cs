@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Forwarding;
@@ -22,7 +23,7 @@ public sealed class KafkaForwarder<TKey, TValue>
     private readonly ForwardingHandler<TKey, TValue> _handler;
     private readonly IDeserializer<TKey>? _keys;
     private readonly IDeserializer<TValue>? _values;
-    private readonly IProcessorObserver? _observer;
+    private readonly ProcessorTelemetry _telemetry;
     private Error? _fatal;
 
     /// <summary>Creates a forwarder; checks the options and the client properties before anything connects.</summary>
@@ -41,17 +42,21 @@ public sealed class KafkaForwarder<TKey, TValue>
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
     {
+        ProcessorSetup.Validate(client, options, transactional: true);
         ArgumentNullException.ThrowIfNull(handler);
-
-        // Validates the options and properties now, so that mistakes surface before RunAsync.
-        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => ValueTask.CompletedTask, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
         _client = client;
         _options = options;
         _handler = handler;
         _keys = keyDeserializer;
         _values = valueDeserializer;
-        _observer = observer;
+
+        // Every event of the consumer and of the output (or transactional) producer passes through
+        // it: metrics, status and secret masking, then the user's observer.
+        _telemetry = ProcessorSetup.Telemetry(client, options, observer);
     }
+
+    /// <summary>A snapshot of the forwarder's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
     /// Forwards until <paramref name="cancellationToken"/> is cancelled, then stops like
@@ -62,18 +67,10 @@ public sealed class KafkaForwarder<TKey, TValue>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forwardingObserver = _observer as IForwardingObserver;
-        void OnProducerError(Error error)
-        {
-            _observer?.OnError(error);
-            if (error.IsFatal)
-            {
-                StopOnFatal(error, stopping);
-            }
-        }
+        void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
 
         using var transactions = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
-            ? new TransactionCoordinator(_client, _options, _observer, OnProducerError)
+            ? new TransactionCoordinator(_client, _options, _telemetry, OnProducerFatal)
             : null;
         if (transactions is not null)
         {
@@ -89,7 +86,7 @@ public sealed class KafkaForwarder<TKey, TValue>
             }
         }
 
-        using var producer = transactions is null ? new OutputProducer(_client, OnProducerError) : new OutputProducer(transactions.Producer);
+        using var producer = transactions is null ? new OutputProducer(_client, _telemetry, OnProducerFatal) : new OutputProducer(transactions.Producer);
 
         var processor = new KafkaProcessor<TKey, TValue>(_client, _options, async (message, ct) =>
         {
@@ -116,13 +113,15 @@ public sealed class KafkaForwarder<TKey, TValue>
 
             transactions?.Produced();
 
-            forwardingObserver?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
-        }, _keys, _values, _observer, transactions);
+            _telemetry.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+        }, _keys, _values, _telemetry, transactions);
 
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
         {
-            throw new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+            var stopped = new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+            _telemetry.Stop(stopped.Message);
+            throw stopped;
         }
     }
 

@@ -1,13 +1,13 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// Writes a message's outputs and waits until the broker acknowledged every one of them.
-/// Idempotent by default (acks from all in-sync replicas, no duplicates or reordering from the
-/// producer's own retries); the user's properties override the defaults.
+/// Writes a message's outputs and waits until the broker acknowledged every one of them, through
+/// an idempotent producer of <see cref="ProducerFactory"/> (the user's properties override its defaults).
 /// </summary>
 internal sealed class OutputProducer : IDisposable
 {
@@ -20,20 +20,15 @@ internal sealed class OutputProducer : IDisposable
         _producer = producer;
     }
 
-    public OutputProducer(KafkaClientProperties client, Action<Error> onError)
+    /// <summary>Writes through a producer of its own; fatal errors also go to <paramref name="onFatal"/>.</summary>
+    public OutputProducer(KafkaClientProperties client, ProcessorTelemetry telemetry, Action<Error> onFatal)
     {
         _owned = true;
-        var config = client.ToDictionary(
-        [
-            new("enable.idempotence", "true"),
-            new("acks", "all"),
-            new("linger.ms", "5"),
-        ]);
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, _) => { })
-            .Build();
+        _producer = ProducerFactory.Build(client, Linger, telemetry, onFatal);
     }
+
+    /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
+    public static TimeSpan Linger { get; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
     /// Writes all outputs at once and waits for every acknowledgement.

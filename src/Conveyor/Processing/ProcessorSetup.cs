@@ -1,0 +1,49 @@
+using Conveyor.Configuration;
+using Conveyor.Diagnostics;
+
+namespace Conveyor.Processing;
+
+/// <summary>
+/// What the three entry points (<see cref="KafkaProcessor{TKey, TValue}"/>,
+/// <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/>, <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/>)
+/// do alike in their constructors: one validation of the options and the client properties, every
+/// problem at once, and one telemetry layer in front of the user's observer.
+/// </summary>
+internal static class ProcessorSetup
+{
+    /// <summary>Throws a <see cref="KafkaConfigurationException"/> listing every problem with the options and the client properties.</summary>
+    /// <param name="client">The client properties, checked by librdkafka.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="transactional">Whether this entry point writes outputs in transactions (a forwarder): only then is exactly-once possible.</param>
+    public static void Validate(KafkaClientProperties client, ProcessorOptions options, bool transactional)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate().ToList();
+        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && !transactional)
+        {
+            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
+        }
+
+        try
+        {
+            client.Validate();
+        }
+        catch (KafkaConfigurationException e)
+        {
+            problems.AddRange(e.Problems);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new KafkaConfigurationException(problems);
+        }
+    }
+
+    /// <summary>The telemetry layer every event, error and client log line passes through before it reaches <paramref name="observer"/>.</summary>
+    public static ProcessorTelemetry Telemetry(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
+    {
+        var properties = client.ToDictionary();
+        return new ProcessorTelemetry(observer, options.GroupId, text => SecretProperties.Redact(text, properties));
+    }
+}
