@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Polly;
-using Polly.Retry;
 
 namespace Conveyor.Processing.Engine;
 
@@ -144,34 +143,21 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
     }
 
-    private static ResiliencePipeline BuildRetry(RetryOptions retry, IProcessorObserver observer)
-    {
-        if (retry.MaxAttempts <= 1)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = retry.MaxAttempts - 1,
-            // Polly's own jittered exponential back-off (decorrelated jitter) can wait less on a
-            // later retry than on an earlier one, even less than the initial delay: the delay here
-            // doubles, with bounded jitter, as documented.
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(retry.DelayFor(args.AttemptNumber, Random.Shared.NextDouble())),
-            MaxDelay = retry.MaxDelay,
-            ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } e && e is not OperationCanceledException && retry.ShouldRetry(e)),
-            OnRetry = args =>
-            {
-                if (args.Context.Properties.TryGetValue(ItemKey, out var item))
+    private static ResiliencePipeline BuildRetry(RetryOptions retry, IProcessorObserver observer) =>
+        retry.MaxAttempts <= 1
+            ? ResiliencePipeline.Empty
+            : RetryBackoff.Build(
+                retry,
+                retry.MaxAttempts - 1,
+                (attempt, _) => attempt,
+                e => e is not OperationCanceledException && retry.ShouldRetry(e),
+                (context, attempt, exception, delay) =>
                 {
-                    observer.OnRetrying(item.Result.TopicPartitionOffset, args.AttemptNumber + 1, args.Outcome.Exception!, args.RetryDelay);
-                }
-
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
-    }
+                    if (context.Properties.TryGetValue(ItemKey, out var item))
+                    {
+                        observer.OnRetrying(item.Result.TopicPartitionOffset, attempt + 1, exception, delay);
+                    }
+                });
 
     private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 
