@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Serialization;
 using Polly;
 
 namespace Conveyor.Processing.Engine;
@@ -14,8 +15,8 @@ internal sealed class MessageExecutor<TKey, TValue>
 
     private readonly ProcessorOptions _options;
     private readonly MessageHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey> _keys;
-    private readonly IDeserializer<TValue> _values;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
     private readonly DeadLetterPublisher? _deadLetters;
     private readonly IProcessorObserver _observer;
     private readonly ResiliencePipeline _retry;
@@ -23,8 +24,8 @@ internal sealed class MessageExecutor<TKey, TValue>
     public MessageExecutor(
         ProcessorOptions options,
         MessageHandler<TKey, TValue> handler,
-        IDeserializer<TKey> keys,
-        IDeserializer<TValue> values,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
         DeadLetterPublisher? deadLetters,
         IProcessorObserver observer)
     {
@@ -49,7 +50,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         TValue value;
         try
         {
-            (key, value) = Deserialize(item.Result);
+            (key, value) = await DeserializeAsync(item.Result).ConfigureAwait(false);
         }
         catch (MessageDeserializationException e)
         {
@@ -119,13 +120,13 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
     }
 
-    private (TKey Key, TValue Value) Deserialize(ConsumeResult<byte[]?, byte[]?> result)
+    private async ValueTask<(TKey Key, TValue Value)> DeserializeAsync(ConsumeResult<byte[]?, byte[]?> result)
     {
         var message = result.Message;
         TKey key;
         try
         {
-            key = _keys.Deserialize(message.Key, message.Key is null, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers));
+            key = await _keys.DeserializeAsync(message.Key, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -134,7 +135,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
         try
         {
-            var value = _values.Deserialize(message.Value, message.Value is null, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers));
+            var value = await _values.DeserializeAsync(message.Value, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers)).ConfigureAwait(false);
             return (key, value);
         }
         catch (Exception e)
