@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -16,13 +17,13 @@ namespace Conveyor.Processing;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
+public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDisposable
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
     private readonly MessageHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey> _keys;
-    private readonly IDeserializer<TValue> _values;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
     private readonly TransactionCoordinator? _transactions;
     private int _started;
@@ -35,6 +36,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -42,7 +44,29 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, keyDeserializer, valueDeserializer, Setup(client, options, observer), transactions: null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), Setup(client, options, observer), transactions: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a processor whose deserializers are asynchronous, as Confluent's Schema Registry
+    /// serdes are (e.g. <c>AvroDeserializer&lt;T&gt;</c>); checks the options and the client properties before anything connects.
+    /// </summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
+    /// <param name="options">How to process.</param>
+    /// <param name="handler">Called for each message.</param>
+    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
+    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
+    /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops. May be null.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), Setup(client, options, observer), transactions: null)
     {
     }
 
@@ -55,8 +79,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         KafkaClientProperties client,
         ProcessorOptions options,
         MessageHandler<TKey, TValue> handler,
-        IDeserializer<TKey>? keyDeserializer,
-        IDeserializer<TValue>? valueDeserializer,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
         ProcessorTelemetry telemetry,
         TransactionCoordinator? transactions)
     {
@@ -64,13 +88,13 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         _client = client;
         _options = options;
         _handler = handler;
-        _keys = keyDeserializer ?? DefaultDeserializer<TKey>();
-        _values = valueDeserializer ?? DefaultDeserializer<TValue>();
+        _keys = keys;
+        _values = values;
         _telemetry = telemetry;
         _transactions = transactions;
     }
 
-    /// <summary>A snapshot of the processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
@@ -204,15 +228,6 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
             gate?.Exit();
         }
     }
-
-    private static IDeserializer<T> DefaultDeserializer<T>() => typeof(T) switch
-    {
-        var t when t == typeof(string) => (IDeserializer<T>)Deserializers.Utf8,
-        var t when t == typeof(byte[]) => (IDeserializer<T>)Deserializers.ByteArray,
-        var t when t == typeof(Null) => (IDeserializer<T>)Deserializers.Null,
-        var t when t == typeof(Ignore) => (IDeserializer<T>)Deserializers.Ignore,
-        _ => new JsonValueSerializer<T>(),
-    };
 
     private static ProcessorTelemetry Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
     {

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Batching;
 
@@ -22,7 +24,7 @@ namespace Conveyor.Processing.Batching;
 /// </remarks>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class KafkaBatchProcessor<TKey, TValue>
+public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaProcessor<TKey, TValue> _processor;
     private readonly BatchCollector<TKey, TValue> _collector;
@@ -35,6 +37,7 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaBatchProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -42,6 +45,39 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>
+    /// Creates a batch processor whose deserializers are asynchronous, as Confluent's Schema Registry
+    /// serdes are; checks the options and the client properties before anything connects.
+    /// </summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
+    /// <param name="options">How to consume, batch, commit and fail.</param>
+    /// <param name="handler">Called for each batch.</param>
+    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
+    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
+    /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops. May be null.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaBatchProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        BatchHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    private KafkaBatchProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        BatchHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keyDeserializer,
+        MessageDeserializer<TValue> valueDeserializer,
+        IProcessorObserver? observer)
     {
         ProcessorSetup.Validate(client, options, transactional: false);
         ArgumentNullException.ThrowIfNull(handler);
@@ -62,7 +98,7 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
         _processor = new KafkaProcessor<TKey, TValue>(client, engine, _collector.HandleAsync, keyDeserializer, valueDeserializer, telemetry, transactions: null);
     }
 
-    /// <summary>A snapshot of the batch processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    /// <inheritdoc />
     public ProcessorStatus Status => _processor.Status;
 
     /// <summary>

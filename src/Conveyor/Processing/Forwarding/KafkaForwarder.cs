@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.Transactions;
+using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Forwarding;
 
@@ -16,13 +18,13 @@ namespace Conveyor.Processing.Forwarding;
 /// </summary>
 /// <typeparam name="TKey">The input key type.</typeparam>
 /// <typeparam name="TValue">The input value type.</typeparam>
-public sealed class KafkaForwarder<TKey, TValue>
+public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
     private readonly ForwardingHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey>? _keys;
-    private readonly IDeserializer<TValue>? _values;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
     private Error? _fatal;
 
@@ -34,6 +36,7 @@ public sealed class KafkaForwarder<TKey, TValue>
     /// <param name="valueDeserializer">Input value deserializer; same defaults.</param>
     /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaForwarder(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -41,21 +44,54 @@ public sealed class KafkaForwarder<TKey, TValue>
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>
+    /// Creates a forwarder whose deserializers are asynchronous, as Confluent's Schema Registry
+    /// serdes are; checks the options and the client properties before anything connects.
+    /// </summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties, for the consumer and the output producer.</param>
+    /// <param name="options">How to consume, order, commit and fail.</param>
+    /// <param name="handler">Turns each input into the records to write.</param>
+    /// <param name="keyDeserializer">Input key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
+    /// <param name="valueDeserializer">Input value deserializer; null: the same defaults.</param>
+    /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaForwarder(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        ForwardingHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    private KafkaForwarder(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        ForwardingHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
+        IProcessorObserver? observer)
     {
         ProcessorSetup.Validate(client, options, transactional: true);
         ArgumentNullException.ThrowIfNull(handler);
         _client = client;
         _options = options;
         _handler = handler;
-        _keys = keyDeserializer;
-        _values = valueDeserializer;
+        _keys = keys;
+        _values = values;
 
         // Every event of the consumer and of the output (or transactional) producer passes through
         // it: metrics, status and secret masking, then the user's observer.
         _telemetry = ProcessorSetup.Telemetry(client, options, observer);
     }
 
-    /// <summary>A snapshot of the forwarder's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
