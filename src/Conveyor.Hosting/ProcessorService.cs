@@ -1,4 +1,5 @@
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

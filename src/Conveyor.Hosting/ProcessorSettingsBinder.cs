@@ -87,7 +87,7 @@ internal static class ProcessorSettingsBinder
             return;
         }
 
-        if (typeof(Delegate).IsAssignableFrom(type))
+        if (typeof(Delegate).IsAssignableFrom(type) || type.IsInterface)
         {
             problems.Add($"{path} can only be set in code.");
             return;

@@ -36,6 +36,12 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         _redact = redact;
     }
 
+    /// <summary>Hears the start of a run (the logs of <see cref="Processing.ProcessorOptions.LoggerFactory"/>).</summary>
+    public Action? Started { get; init; }
+
+    /// <summary>Hears the end of a run, with its failure if it failed.</summary>
+    public Action<string?>? Ended { get; init; }
+
     public ProcessorStatus Status
     {
         get
@@ -65,6 +71,7 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         }
 
         ConveyorMetrics.Started(this);
+        Started?.Invoke();
     }
 
     public void Stop(string? failure)
@@ -82,6 +89,7 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         }
 
         ConveyorMetrics.Stopped(this);
+        Ended?.Invoke(failure);
     }
 
     public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Conveyor.Processing;
 
 /// <summary>
@@ -105,6 +107,17 @@ public sealed record ProcessorOptions
 
     /// <summary>Suffix of derived dead-letter topic names. Default <c>.dlq</c>.</summary>
     public string DeadLetterTopicSuffix { get; init; } = ".dlq";
+
+    /// <summary>
+    /// Where a processor used without Conveyor.Hosting logs what the hosting package logs, with
+    /// the same event ids: assignments, revokes, losses, commits (debug) and failed commits,
+    /// retries, dead letters, stopped partitions, back-pressure (debug), stalls, an unavailable
+    /// cluster, client errors, and the start and end of each run (category <c>Conveyor.Processor</c>,
+    /// the processor named by its group), and librdkafka's own log lines (category
+    /// <c>Conveyor.Librdkafka</c>); secret property values masked. Null (the default): no logs.
+    /// A hosted processor logs through the host's logger factory: leave this null there.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>The dead-letter topic for messages from <paramref name="sourceTopic"/>.</summary>
     public string DeadLetterTopicFor(string sourceTopic) => DeadLetterTopic ?? sourceTopic + DeadLetterTopicSuffix;

@@ -41,9 +41,31 @@ internal static class ProcessorSetup
     }
 
     /// <summary>The telemetry layer every event, error and client log line passes through before it reaches <paramref name="observer"/>.</summary>
+    /// <remarks>
+    /// With <see cref="ProcessorOptions.LoggerFactory"/>, a <see cref="LoggingObserver"/> between the
+    /// two logs what the hosting package logs (categories <see cref="LogCategory"/> and
+    /// <see cref="ClientLogCategory"/>), the processor named by its group.
+    /// </remarks>
     public static ProcessorTelemetry Telemetry(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
     {
         var properties = client.ToDictionary();
-        return new ProcessorTelemetry(observer, options.GroupId, text => SecretProperties.Redact(text, properties));
+        string Redact(string text) => SecretProperties.Redact(text, properties);
+        if (options.LoggerFactory is not { } loggers)
+        {
+            return new ProcessorTelemetry(observer, options.GroupId, Redact);
+        }
+
+        var log = new LoggingObserver(loggers.CreateLogger(LogCategory), loggers.CreateLogger(ClientLogCategory), options.GroupId, observer);
+        return new ProcessorTelemetry(log, options.GroupId, Redact)
+        {
+            Started = () => log.Starting(options),
+            Ended = failure => log.Stopped(failure is null ? null : Redact(failure)),
+        };
     }
+
+    /// <summary>The category of a processor's own log lines without hosting.</summary>
+    public const string LogCategory = "Conveyor.Processor";
+
+    /// <summary>The category of librdkafka's log lines.</summary>
+    public const string ClientLogCategory = "Conveyor.Librdkafka";
 }

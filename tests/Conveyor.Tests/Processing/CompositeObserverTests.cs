@@ -4,7 +4,6 @@ using Confluent.Kafka;
 using Conveyor.Cli.Pipe;
 using Conveyor.Cli.Tutorial;
 using Conveyor.Diagnostics;
-using Conveyor.Hosting;
 using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
 using Conveyor.Processing.Transactions;
@@ -50,7 +49,7 @@ public class CompositeObserverTests
 
     [Theory]
     [MemberData(nameof(Events))]
-    public void The_hosting_logger_passes_every_event_on(string name) =>
+    public void The_logging_observer_passes_every_event_on(string name) =>
         AssertPassesOn(name, next => new LoggingObserver(NullLogger.Instance, NullLogger.Instance, "p", next));
 
     [Fact]

@@ -2,15 +2,35 @@ using Confluent.Kafka;
 using Conveyor.Processing;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.Diagnostics;
 
-/// <summary>Logs what a hosted processor does, including librdkafka's own log lines and errors, then tells the user's observer.</summary>
+/// <summary>
+/// Logs what a processor does, including librdkafka's own log lines and errors, then tells the
+/// user's observer: for a hosted processor (Conveyor.Hosting), and for one given
+/// <see cref="ProcessorOptions.LoggerFactory"/>. Also logs the start and the end of a run.
+/// </summary>
 internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : CompositeObserver(next)
 {
     private LastError? _lastError;
 
     /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
     public LastError? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>The run starts.</summary>
+    public void Starting(ProcessorOptions options) => Log.Starting(logger, processor, options.GroupId, string.Join(", ", options.Topics));
+
+    /// <summary>The run ended: drained and committed, or failed with <paramref name="failure"/>.</summary>
+    public void Stopped(string? failure)
+    {
+        if (failure is null)
+        {
+            Log.Stopped(logger, processor);
+        }
+        else
+        {
+            Log.RunFailed(logger, processor, failure);
+        }
+    }
 
     public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
