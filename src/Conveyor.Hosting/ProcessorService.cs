@@ -1,7 +1,6 @@
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
 using Conveyor.Processing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,39 +8,45 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Hosting;
 
 /// <summary>
-/// Runs one <see cref="KafkaProcessor{TKey, TValue}"/> for the life of the host. Stopping the host
-/// cancels it, so it drains and commits before the host's shutdown timeout; a
-/// <see cref="ProcessorStoppedException"/> (or any other failure) is logged and stops the whole application.
+/// Runs one <see cref="IKafkaProcessor"/> (a processor, a forwarder or a batch processor) for the
+/// life of the host. Stopping the host cancels it, so it drains and commits before the host's
+/// shutdown timeout; a <see cref="ProcessorStoppedException"/> (or any other failure) is logged and
+/// stops the whole application.
 /// </summary>
-internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService
-    where THandler : class, IMessageHandler<TKey, TValue>
+internal sealed class ProcessorService : BackgroundService
 {
     private readonly string _name;
-    private readonly ProcessorRegistration<TKey, TValue> _registration;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor> _create;
+    private readonly IProcessorObserver? _userObserver;
     private readonly IOptionsMonitor<ProcessorSettings> _settings;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
-    private KafkaProcessor<TKey, TValue>? _processor;
+    private IKafkaProcessor? _processor;
     private LoggingObserver? _observer;
     private Dictionary<string, string> _kafka = [];
 
+    /// <param name="name">The processor's name (logs, health check, options name).</param>
+    /// <param name="create">Makes the processor from its client properties, options and observer (which logs, then tells the user's).</param>
+    /// <param name="userObserver">The user's observer, if any.</param>
+    /// <param name="settings">The bound settings.</param>
+    /// <param name="lifetime">Stopped when the processor fails.</param>
+    /// <param name="loggers">The host's loggers.</param>
     public ProcessorService(
         string name,
-        ProcessorRegistration<TKey, TValue> registration,
-        IServiceScopeFactory scopes,
+        Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor> create,
+        IProcessorObserver? userObserver,
         IOptionsMonitor<ProcessorSettings> settings,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
     {
         _name = name;
-        _registration = registration;
-        _scopes = scopes;
+        _create = create;
+        _userObserver = userObserver;
         _settings = settings;
         _lifetime = lifetime;
         _logger = loggers.CreateLogger("Conveyor.Hosting.Processor");
-        _clientLogger = loggers.CreateLogger("Conveyor.Librdkafka");
+        _clientLogger = loggers.CreateLogger(ProcessorSetup.ClientLogCategory);
     }
 
     /// <summary>The processor's state; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
@@ -60,10 +65,9 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         var settings = _settings.Get(_name);
         var options = settings.Processor;
         Volatile.Write(ref _kafka, new Dictionary<string, string>(settings.Kafka));
-        var observer = new LoggingObserver(_logger, _clientLogger, _name, _registration.Observer);
+        var observer = new LoggingObserver(_logger, _clientLogger, _name, _userObserver);
         _observer = observer;
-        _processor = new KafkaProcessor<TKey, TValue>(
-            settings.ToClientProperties(), options, HandleAsync, _registration.KeyDeserializer, _registration.ValueDeserializer, observer);
+        _processor = _create(settings.ToClientProperties(), options, observer);
         Log.Starting(_logger, _name, options.GroupId, string.Join(", ", options.Topics));
         try
         {
@@ -77,16 +81,6 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
             Log.Failed(_logger, _name, e.Message, e);
             _lifetime.StopApplication();
             throw;
-        }
-    }
-
-    private async ValueTask HandleAsync(MessageContext<TKey, TValue> message, CancellationToken cancellationToken)
-    {
-        var scope = _scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            await handler.HandleAsync(message, cancellationToken).ConfigureAwait(false);
         }
     }
 }

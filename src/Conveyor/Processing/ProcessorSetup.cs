@@ -20,9 +20,9 @@ internal static class ProcessorSetup
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
-        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && !transactional)
+        if (GuaranteeProblem(options, transactional) is { } problem)
         {
-            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
+            problems.Add(problem);
         }
 
         try
@@ -39,6 +39,12 @@ internal static class ProcessorSetup
             throw new KafkaConfigurationException(problems);
         }
     }
+
+    /// <summary>What is wrong with the guarantee for this kind of entry point, if anything: only a forwarder can be exactly-once.</summary>
+    public static string? GuaranteeProblem(ProcessorOptions options, bool transactional) =>
+        options.Guarantee == DeliveryGuarantee.ExactlyOnce && !transactional
+            ? "Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder."
+            : null;
 
     /// <summary>The telemetry layer every event, error and client log line passes through before it reaches <paramref name="observer"/>.</summary>
     /// <remarks>
