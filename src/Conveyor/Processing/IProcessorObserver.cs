@@ -5,7 +5,8 @@ namespace Conveyor.Processing;
 /// <summary>
 /// Hears what a processor does: rebalances, commits, retries, dead letters, stops. Every method
 /// has an empty default; implement the ones you need. Called from the processor's threads: keep
-/// them short and thread-safe.
+/// them short and thread-safe. To pass events on to other observers, derive from
+/// <see cref="CompositeObserver"/>, which passes every event on.
 /// </summary>
 public interface IProcessorObserver
 {
