@@ -43,8 +43,8 @@ public static class ConveyorServiceCollectionExtensions
                 client,
                 options,
                 (message, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(message, ct)),
-                registration.KeyDeserializer,
-                registration.ValueDeserializer,
+                registration.Keys,
+                registration.Values,
                 observer));
 
     /// <summary>
@@ -73,8 +73,8 @@ public static class ConveyorServiceCollectionExtensions
                 client,
                 options,
                 (message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, handler => handler.HandleAsync(message, ct)),
-                registration.KeyDeserializer,
-                registration.ValueDeserializer,
+                registration.Keys,
+                registration.Values,
                 observer));
 
     /// <summary>
@@ -102,8 +102,8 @@ public static class ConveyorServiceCollectionExtensions
                 client,
                 options,
                 (batch, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(batch, ct)),
-                registration.KeyDeserializer,
-                registration.ValueDeserializer,
+                registration.Keys,
+                registration.Values,
                 observer));
 
     /// <summary>What the three registrations share: settings bound and validated at start, the handler, the hosted service, the health check.</summary>
@@ -126,6 +126,7 @@ public static class ConveyorServiceCollectionExtensions
 
         var registration = new ProcessorRegistration<TKey, TValue>();
         configure?.Invoke(registration);
+        registration.Validate();
 
         services.AddOptions<ProcessorSettings>(name)
             .Configure(settings => ProcessorSettingsBinder.Bind(configuration, settings))

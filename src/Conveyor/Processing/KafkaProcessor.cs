@@ -44,7 +44,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), Setup(client, options, observer), transactions: null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
     {
     }
 
@@ -66,7 +66,19 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         IAsyncDeserializer<TKey>? keyDeserializer,
         IAsyncDeserializer<TValue>? valueDeserializer,
         IProcessorObserver? observer)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), Setup(client, options, observer), transactions: null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
+        IProcessorObserver? observer)
+        : this(client, options, handler, keys, values, Setup(client, options, observer), transactions: null)
     {
     }
 

@@ -62,6 +62,42 @@ public class HostedForwarderAndBatchTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, kafka.Committed(group, topic, 1).Values.Sum());
     }
 
+    [Fact]
+    public async Task A_hosted_processor_takes_an_async_value_deserializer_beside_the_default_key_one()
+    {
+        const int count = 5;
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"k{i}", $"m{i}")));
+        var seen = new Seen();
+        using var host = Build(group, topic, (services, section) =>
+        {
+            services.AddSingleton(seen);
+            services.AddConveyorProcessor<string, string, Record>("orders", section, registration => registration.AsyncValueDeserializer = new AsyncUpper());
+        });
+
+        await host.StartAsync().WaitAsync(Timeouts.Flow);
+        await seen.All.Task.WaitAsync(Timeouts.Flow);
+        await host.StopAsync().WaitAsync(Timeouts.Stop);
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"k{i}=M{i}"), seen.Values.Order()); // keys run side by side
+    }
+
+    [Fact]
+    public void Both_kinds_of_deserializer_for_one_part_are_refused_at_registration()
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().Build();
+
+        var error = Assert.Throws<ArgumentException>(() => services.AddConveyorProcessor<string, string, Record>("orders", configuration, registration =>
+        {
+            registration.ValueDeserializer = Confluent.Kafka.Deserializers.Utf8;
+            registration.AsyncValueDeserializer = new AsyncUpper();
+        }));
+
+        Assert.Equal("Set ValueDeserializer or AsyncValueDeserializer, not both.", error.Message);
+    }
+
     private IHost Build(string group, string topic, Action<IServiceCollection, IConfiguration> add, Dictionary<string, string>? extra = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -128,6 +164,36 @@ public class HostedForwarderAndBatchTests(EmbeddedKafkaFixture kafka)
         {
             batches.Add(batch.Count);
             return ValueTask.CompletedTask;
+        }
+    }
+
+    internal sealed class Seen
+    {
+        public ConcurrentQueue<string> Values { get; } = new();
+
+        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    internal sealed class Record(Seen seen) : IMessageHandler<string, string>
+    {
+        public ValueTask HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken)
+        {
+            seen.Values.Enqueue($"{message.Key}={message.Value}");
+            if (seen.Values.Count == 5)
+            {
+                seen.All.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class AsyncUpper : Confluent.Kafka.IAsyncDeserializer<string>
+    {
+        public async Task<string> DeserializeAsync(ReadOnlyMemory<byte> data, bool isNull, Confluent.Kafka.SerializationContext context)
+        {
+            await Task.Yield();
+            return System.Text.Encoding.UTF8.GetString(data.Span).ToUpperInvariant();
         }
     }
 }

@@ -71,7 +71,8 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
     {
     }
 
-    private KafkaBatchProcessor(
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaBatchProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
         BatchHandler<TKey, TValue> handler,

@@ -70,7 +70,8 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     {
     }
 
-    private KafkaForwarder(
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaForwarder(
         KafkaClientProperties client,
         ProcessorOptions options,
         ForwardingHandler<TKey, TValue> handler,
