@@ -1,13 +1,19 @@
+using Conveyor.Configuration;
 using Conveyor.Hosting;
+using Conveyor.Hosting.Dashboard.Model;
+using Conveyor.Processing;
+using Conveyor.Processing.Batching;
+using Conveyor.Processing.Forwarding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers Conveyor processors as hosted services.</summary>
+/// <summary>Registers Conveyor processors, forwarders and batch processors as hosted services.</summary>
 public static class ConveyorServiceCollectionExtensions
 {
     /// <summary>The tag on every Conveyor health check.</summary>
@@ -16,7 +22,7 @@ public static class ConveyorServiceCollectionExtensions
     /// <summary>
     /// Adds a processor named <paramref name="name"/> that runs for the life of the host and hands each
     /// message to a <typeparamref name="THandler"/> resolved from a new scope. Its settings come from
-    /// <paramref name="configuration"/> (the <see cref="Conveyor.Processing.ProcessorOptions"/>
+    /// <paramref name="configuration"/> (the <see cref="ProcessorOptions"/>
     /// properties, librdkafka properties under <c>Kafka</c>) and are checked when the host starts,
     /// every problem reported at once. Adds a health check <c>conveyor-{name}</c> (tag <c>conveyor</c>).
     /// </summary>
@@ -32,7 +38,84 @@ public static class ConveyorServiceCollectionExtensions
         string name,
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
-        where THandler : class, IMessageHandler<TKey, TValue>
+        where THandler : class, IMessageHandler<TKey, TValue> =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: false, (scopes, registration, activity) => (client, options, observer) =>
+            new KafkaProcessor<TKey, TValue>(
+                client,
+                options,
+                (message, ct) => InScopeAsync<THandler>(scopes, activity, [(message.Topic, message.Partition)], handler => handler.HandleAsync(message, ct)),
+                registration.Keys,
+                registration.Values,
+                observer));
+
+    /// <summary>
+    /// Adds a forwarder named <paramref name="name"/> (consume, transform, produce; see
+    /// <see cref="KafkaForwarder{TKey, TValue}"/>) that runs for the life of the host and hands each
+    /// message to a <typeparamref name="THandler"/> resolved from a new scope. Configured, checked and
+    /// health-checked like <see cref="AddConveyorProcessor{TKey, TValue, THandler}"/>; the
+    /// <c>Kafka</c> properties serve the consumer and the output producer, and <c>Guarantee</c>
+    /// may be <c>ExactlyOnce</c> (with <c>TransactionalId</c>).
+    /// </summary>
+    /// <typeparam name="TKey">The input key type.</typeparam>
+    /// <typeparam name="TValue">The input value type.</typeparam>
+    /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
+    /// <param name="services">The services.</param>
+    /// <param name="name">A name unique among this host's processors (logs, health check, options name).</param>
+    /// <param name="configuration">The forwarder's configuration section.</param>
+    /// <param name="configure">Deserializers, an observer (an <see cref="IForwardingObserver"/> also hears each forwarded message), health limits.</param>
+    public static IServiceCollection AddConveyorForwarder<TKey, TValue, THandler>(
+        this IServiceCollection services,
+        string name,
+        IConfiguration configuration,
+        Action<ProcessorRegistration<TKey, TValue>>? configure = null)
+        where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: true, (scopes, registration, activity) => (client, options, observer) =>
+            new KafkaForwarder<TKey, TValue>(
+                client,
+                options,
+                (message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, activity, (message.Topic, message.Partition), handler => handler.HandleAsync(message, ct)),
+                registration.Keys,
+                registration.Values,
+                observer));
+
+    /// <summary>
+    /// Adds a batch processor named <paramref name="name"/> (see <see cref="KafkaBatchProcessor{TKey, TValue}"/>)
+    /// that runs for the life of the host and hands each batch to a <typeparamref name="THandler"/>
+    /// resolved from a new scope. Configured, checked and health-checked like
+    /// <see cref="AddConveyorProcessor{TKey, TValue, THandler}"/>; batches are set under <c>Batch</c>
+    /// (<c>MaxMessages</c>, <c>MaxBytes</c>, <c>MaxWait</c>).
+    /// </summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
+    /// <param name="services">The services.</param>
+    /// <param name="name">A name unique among this host's processors (logs, health check, options name).</param>
+    /// <param name="configuration">The batch processor's configuration section.</param>
+    /// <param name="configure">Deserializers, an observer, health limits.</param>
+    public static IServiceCollection AddConveyorBatchProcessor<TKey, TValue, THandler>(
+        this IServiceCollection services,
+        string name,
+        IConfiguration configuration,
+        Action<ProcessorRegistration<TKey, TValue>>? configure = null)
+        where THandler : class, IBatchHandler<TKey, TValue> =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: false, (scopes, registration, activity) => (client, options, observer) =>
+            new KafkaBatchProcessor<TKey, TValue>(
+                client,
+                options,
+                (batch, ct) => InScopeAsync<THandler>(scopes, activity, [.. batch.Select(m => (m.Topic, m.Partition))], handler => handler.HandleAsync(batch, ct)),
+                registration.Keys,
+                registration.Values,
+                observer));
+
+    /// <summary>What the three registrations share: settings bound and validated at start, the handler, the hosted service, the health check.</summary>
+    private static IServiceCollection AddConveyor<TKey, TValue, THandler>(
+        this IServiceCollection services,
+        string name,
+        IConfiguration configuration,
+        Action<ProcessorRegistration<TKey, TValue>>? configure,
+        bool transactional,
+        Func<IServiceScopeFactory, ProcessorRegistration<TKey, TValue>, ProcessorActivity, Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor>> factory)
+        where THandler : class
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -44,22 +127,34 @@ public static class ConveyorServiceCollectionExtensions
 
         var registration = new ProcessorRegistration<TKey, TValue>();
         configure?.Invoke(registration);
+        registration.Validate();
 
         services.AddOptions<ProcessorSettings>(name)
             .Configure(settings => ProcessorSettingsBinder.Bind(configuration, settings))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path));
+        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path, transactional));
         services.TryAddScoped<THandler>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddKeyedSingleton(ServiceKey(name), (provider, _) => ActivatorUtilities.CreateInstance<ProcessorService<TKey, TValue, THandler>>(provider, name, registration));
-        services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name)));
-        services.AddSingleton<IHostedProcessor>(provider => provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name)));
+        services.AddKeyedSingleton(ServiceKey(name), (provider, _) =>
+        {
+            var activity = new ProcessorActivity(provider.GetRequiredService<TimeProvider>());
+            return new ProcessorService(
+                name,
+                factory(provider.GetRequiredService<IServiceScopeFactory>(), registration, activity),
+                registration.Observer,
+                activity,
+                provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>(),
+                provider.GetRequiredService<IHostApplicationLifetime>(),
+                provider.GetRequiredService<ILoggerFactory>());
+        });
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<ProcessorService>(ServiceKey(name)));
+        services.AddSingleton<IHostedProcessor>(provider => provider.GetRequiredKeyedService<ProcessorService>(ServiceKey(name)));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             $"conveyor-{name}",
             provider =>
             {
-                var service = provider.GetRequiredKeyedService<ProcessorService<TKey, TValue, THandler>>(ServiceKey(name));
+                var service = provider.GetRequiredKeyedService<ProcessorService>(ServiceKey(name));
                 return new ProcessorHealthCheck(
                     () => service.Status is { Failure: { } failure } status ? status with { Failure = service.Redact(failure) } : service.Status,
                     registration.MaxPollAge,
@@ -69,6 +164,57 @@ public static class ConveyorServiceCollectionExtensions
             HealthStatus.Unhealthy,
             [HealthCheckTag]));
         return services;
+    }
+
+    /// <summary>Runs the handler from a new scope; the dashboard's activity counts the call for each of <paramref name="messages"/>.</summary>
+    private static async ValueTask InScopeAsync<THandler>(IServiceScopeFactory scopes, ProcessorActivity activity, IReadOnlyList<(string Topic, int Partition)> messages, Func<THandler, ValueTask> handle)
+        where THandler : notnull
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+            foreach (var (topic, partition) in messages)
+            {
+                activity.Started(topic, partition);
+            }
+
+            var succeeded = false;
+            try
+            {
+                await handle(handler).ConfigureAwait(false);
+                succeeded = true;
+            }
+            finally
+            {
+                foreach (var (topic, partition) in messages)
+                {
+                    activity.Finished(topic, partition, succeeded);
+                }
+            }
+        }
+    }
+
+    private static async ValueTask<TResult> InScopeAsync<THandler, TResult>(IServiceScopeFactory scopes, ProcessorActivity activity, (string Topic, int Partition) message, Func<THandler, ValueTask<TResult>> handle)
+        where THandler : notnull
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+            activity.Started(message.Topic, message.Partition);
+            var succeeded = false;
+            try
+            {
+                var result = await handle(handler).ConfigureAwait(false);
+                succeeded = true;
+                return result;
+            }
+            finally
+            {
+                activity.Finished(message.Topic, message.Partition, succeeded);
+            }
+        }
     }
 
     private static string ServiceKey(string name) => "conveyor:" + name;

@@ -1,3 +1,4 @@
+using Conveyor.Diagnostics;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 

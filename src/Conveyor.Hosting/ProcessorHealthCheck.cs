@@ -1,3 +1,4 @@
+using Conveyor.Diagnostics;
 using Conveyor.Processing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

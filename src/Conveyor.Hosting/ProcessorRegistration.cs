@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Processing;
+using Conveyor.Serialization;
 
 namespace Conveyor.Hosting;
 
@@ -14,6 +15,12 @@ public sealed class ProcessorRegistration<TKey, TValue>
     /// <summary>Value deserializer; same defaults.</summary>
     public IDeserializer<TValue>? ValueDeserializer { get; set; }
 
+    /// <summary>An asynchronous key deserializer (e.g. a Schema Registry serde), instead of <see cref="KeyDeserializer"/>.</summary>
+    public IAsyncDeserializer<TKey>? AsyncKeyDeserializer { get; set; }
+
+    /// <summary>An asynchronous value deserializer (e.g. a Schema Registry serde), instead of <see cref="ValueDeserializer"/>.</summary>
+    public IAsyncDeserializer<TValue>? AsyncValueDeserializer { get; set; }
+
     /// <summary>Hears rebalances, commits, retries, dead letters and stops, after they are logged.</summary>
     public IProcessorObserver? Observer { get; set; }
 
@@ -22,4 +29,25 @@ public sealed class ProcessorRegistration<TKey, TValue>
     /// Default 1 minute: longer than a revoke's default wait for running handlers (30 s), which holds the loop.
     /// </summary>
     public TimeSpan MaxPollAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The key deserializer to use.</summary>
+    internal MessageDeserializer<TKey> Keys => AsyncKeyDeserializer is { } async ? MessageDeserializer<TKey>.Of(async) : MessageDeserializer<TKey>.Of(KeyDeserializer);
+
+    /// <summary>The value deserializer to use.</summary>
+    internal MessageDeserializer<TValue> Values => AsyncValueDeserializer is { } async ? MessageDeserializer<TValue>.Of(async) : MessageDeserializer<TValue>.Of(ValueDeserializer);
+
+    /// <summary>Refuses a key or a value given both kinds of deserializer.</summary>
+    /// <exception cref="ArgumentException">Both kinds are set for the key or for the value.</exception>
+    internal void Validate()
+    {
+        if (KeyDeserializer is not null && AsyncKeyDeserializer is not null)
+        {
+            throw new ArgumentException("Set KeyDeserializer or AsyncKeyDeserializer, not both.");
+        }
+
+        if (ValueDeserializer is not null && AsyncValueDeserializer is not null)
+        {
+            throw new ArgumentException("Set ValueDeserializer or AsyncValueDeserializer, not both.");
+        }
+    }
 }

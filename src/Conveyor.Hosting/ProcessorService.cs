@@ -1,7 +1,7 @@
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,41 +9,48 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Hosting;
 
 /// <summary>
-/// Runs one <see cref="KafkaProcessor{TKey, TValue}"/> for the life of the host. Stopping the host
-/// cancels it, so it drains and commits before the host's shutdown timeout; a
-/// <see cref="ProcessorStoppedException"/> (or any other failure) is logged and stops the whole application.
+/// Runs one <see cref="IKafkaProcessor"/> (a processor, a forwarder or a batch processor) for the
+/// life of the host. Stopping the host cancels it, so it drains and commits before the host's
+/// shutdown timeout; a <see cref="ProcessorStoppedException"/> (or any other failure) is logged and
+/// stops the whole application.
 /// </summary>
-internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundService, IHostedProcessor
-    where THandler : class, IMessageHandler<TKey, TValue>
+internal sealed class ProcessorService : BackgroundService, IHostedProcessor
 {
     private readonly string _name;
-    private readonly ProcessorRegistration<TKey, TValue> _registration;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor> _create;
+    private readonly IProcessorObserver? _userObserver;
     private readonly IOptionsMonitor<ProcessorSettings> _settings;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
-    private KafkaProcessor<TKey, TValue>? _processor;
+    private IKafkaProcessor? _processor;
     private LoggingObserver? _observer;
     private Dictionary<string, string> _kafka = [];
 
+    /// <param name="name">The processor's name (logs, health check, options name).</param>
+    /// <param name="create">Makes the processor from its client properties, options and observer (which logs, then tells the user's).</param>
+    /// <param name="userObserver">The user's observer, if any.</param>
+    /// <param name="activity">Counts what the processor does, for the dashboard (the handler calls are counted by <paramref name="create"/>'s handler).</param>
+    /// <param name="settings">The bound settings.</param>
+    /// <param name="lifetime">Stopped when the processor fails.</param>
+    /// <param name="loggers">The host's loggers.</param>
     public ProcessorService(
         string name,
-        ProcessorRegistration<TKey, TValue> registration,
-        IServiceScopeFactory scopes,
+        Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor> create,
+        IProcessorObserver? userObserver,
+        ProcessorActivity activity,
         IOptionsMonitor<ProcessorSettings> settings,
         IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers,
-        TimeProvider time)
+        ILoggerFactory loggers)
     {
         _name = name;
-        _registration = registration;
-        _scopes = scopes;
+        _create = create;
+        _userObserver = userObserver;
+        Activity = activity;
         _settings = settings;
         _lifetime = lifetime;
         _logger = loggers.CreateLogger("Conveyor.Hosting.Processor");
-        _clientLogger = loggers.CreateLogger("Conveyor.Librdkafka");
-        Activity = new ProcessorActivity(time);
+        _clientLogger = loggers.CreateLogger(ProcessorSetup.ClientLogCategory);
     }
 
     public string Name => _name;
@@ -69,10 +76,9 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
         var settings = _settings.Get(_name);
         var options = settings.Processor;
         Volatile.Write(ref _kafka, new Dictionary<string, string>(settings.Kafka));
-        var observer = new LoggingObserver(_logger, _clientLogger, _name, ObserverFanOut.Of(Activity, _registration.Observer));
+        var observer = new LoggingObserver(_logger, _clientLogger, _name, new CompositeObserver(Activity, _userObserver));
         _observer = observer;
-        _processor = new KafkaProcessor<TKey, TValue>(
-            settings.ToClientProperties(), options, HandleAsync, _registration.KeyDeserializer, _registration.ValueDeserializer, observer);
+        _processor = _create(settings.ToClientProperties(), options, observer);
         Log.Starting(_logger, _name, options.GroupId, string.Join(", ", options.Topics));
         try
         {
@@ -86,26 +92,6 @@ internal sealed class ProcessorService<TKey, TValue, THandler> : BackgroundServi
             Log.Failed(_logger, _name, e.Message, e);
             _lifetime.StopApplication();
             throw;
-        }
-    }
-
-    private async ValueTask HandleAsync(MessageContext<TKey, TValue> message, CancellationToken cancellationToken)
-    {
-        var scope = _scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            Activity.Started(message.Topic, message.Partition);
-            var succeeded = false;
-            try
-            {
-                await handler.HandleAsync(message, cancellationToken).ConfigureAwait(false);
-                succeeded = true;
-            }
-            finally
-            {
-                Activity.Finished(message.Topic, message.Partition, succeeded);
-            }
         }
     }
 }

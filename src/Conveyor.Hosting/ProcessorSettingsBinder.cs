@@ -68,11 +68,11 @@ internal static class ProcessorSettingsBinder
         }
 
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (type == typeof(RetryOptions))
+        if (type == typeof(RetryOptions) || type == typeof(Processing.Batching.BatchOptions))
         {
             foreach (var nested in child.GetChildren())
             {
-                Check(nested, typeof(RetryOptions), $"{path}:{nested.Key}", problems, good);
+                Check(nested, type, $"{path}:{nested.Key}", problems, good);
             }
 
             return;
@@ -87,7 +87,7 @@ internal static class ProcessorSettingsBinder
             return;
         }
 
-        if (typeof(Delegate).IsAssignableFrom(type))
+        if (typeof(Delegate).IsAssignableFrom(type) || type.IsInterface)
         {
             problems.Add($"{path} can only be set in code.");
             return;

@@ -1,4 +1,5 @@
 using Conveyor.Configuration;
+using Conveyor.Processing;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Hosting;
@@ -6,9 +7,9 @@ namespace Conveyor.Hosting;
 /// <summary>
 /// Checks one named processor's settings when the host starts (<c>ValidateOnStart</c>), before
 /// anything connects, and reports every problem at once: values that could not be bound,
-/// <see cref="Processing.ProcessorOptions.Validate"/>, and each librdkafka property as librdkafka sees it.
+/// <see cref="ProcessorOptions.Validate"/>, a guarantee this kind of processor cannot give, and each librdkafka property as librdkafka sees it.
 /// </summary>
-internal sealed class ProcessorSettingsValidator(string name, string? sectionPath) : IValidateOptions<ProcessorSettings>
+internal sealed class ProcessorSettingsValidator(string name, string? sectionPath, bool transactional = false) : IValidateOptions<ProcessorSettings>
 {
     // The engine sets these itself: a value here would be silently overridden or break its commits.
     private static readonly string[] EngineOwned = ["group.id", "enable.auto.commit", "enable.auto.offset.store"];
@@ -32,6 +33,10 @@ internal sealed class ProcessorSettingsValidator(string name, string? sectionPat
         }
 
         problems.AddRange(options.Processor.Validate());
+        if (ProcessorSetup.GuaranteeProblem(options.Processor, transactional) is { } guarantee)
+        {
+            problems.Add(guarantee);
+        }
         try
         {
             new KafkaClientProperties(string.IsNullOrWhiteSpace(bootstrap) ? "unset:9092" : bootstrap, options.Kafka

@@ -59,8 +59,18 @@ internal sealed record AuditReport(
     /// with messages nobody handled has found a stall, or was cut short), the audit saw every record
     /// it needed, and no duplicates where they are judged.
     /// </summary>
-    public bool Passed => Lost == 0 && Pending == 0 && AuditProblems.Count == 0
+    public bool Passed => Lost == 0 && Pending == 0 && !Shortfall && !NothingProduced && AuditProblems.Count == 0
         && (!DuplicatesJudged || Duplicates == 0) && !NoFaultInjected;
+
+    /// <summary>Nothing was produced: there was nothing to lose, so the run proves nothing.</summary>
+    public bool NothingProduced => Produced == 0;
+
+    /// <summary>
+    /// Fewer messages processed than produced and not dead-lettered. Every such message is lost or
+    /// pending, so this only holds on its own when the figures do not add up: checked anyway, so
+    /// that no counting mistake can make a run that did not do the work pass.
+    /// </summary>
+    public bool Shortfall => Processed < Produced - DeadLettered;
 
     /// <summary>
     /// Compares the ids produced with the ids recorded in the output and dead-letter topics.
@@ -118,6 +128,8 @@ internal sealed record AuditReport(
             : DuplicatesJudged && Duplicates > 0 ? $"result: FAILED, nothing lost but {Duplicates} DUPLICATES in the read_committed output: not exactly-once"
             : Pending > 0 ? $"result: FAILED, nothing lost but the run ended with {Pending} messages neither processed nor dead-lettered (not committed either: they would be consumed again), "
                 + $"on partitions {PendingPartition.Describe(PendingPartitions)}: a stall, or a run cut short"
+            : NothingProduced ? "result: NOT A PROOF, nothing was produced, so nothing could be lost"
+            : Shortfall ? $"result: FAILED, processed {Processed} messages, fewer than the {Produced - DeadLettered} produced and not dead-lettered"
             : NoFaultInjected ? "result: NOT A PROOF, nothing lost but no fault was injected although faults were asked (the run ended first): "
                 + "run more --messages, a longer --handler-delay or a shorter --fault-interval, or pass --faults None for a fault-free run"
             : DuplicatesJudged ? "result: nothing lost, no duplicates: exactly-once held"

@@ -8,11 +8,11 @@ namespace Conveyor.Diagnostics;
 
 /// <summary>
 /// One processor's metrics, traces and status. Sits in front of the user's observer: hears every
-/// engine event first, records it, then passes it on. Thread-safe.
+/// engine event first (consumer, dead-letter, output and transactional producers alike), records
+/// it, then passes it on; errors and client log lines with secret values masked. Thread-safe.
 /// </summary>
-internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTelemetry
+internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTelemetry
 {
-    private readonly IProcessorObserver _next;
     private readonly string _group;
     private readonly Func<string, string> _redact;
     private readonly Lock _lock = new();
@@ -30,12 +30,18 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
     /// <param name="next">The user's observer.</param>
     /// <param name="group">The consumer group, a tag on everything.</param>
     /// <param name="redact">Removes secrets from client log lines.</param>
-    public ProcessorTelemetry(IProcessorObserver next, string group, Func<string, string> redact)
+    public ProcessorTelemetry(IProcessorObserver? next, string group, Func<string, string> redact)
+        : base(next)
     {
-        _next = next;
         _group = group;
         _redact = redact;
     }
+
+    /// <summary>Hears the start of a run (the logs of <see cref="Processing.ProcessorOptions.LoggerFactory"/>).</summary>
+    public Action? Started { get; init; }
+
+    /// <summary>Hears the end of a run, with its failure if it failed.</summary>
+    public Action<string?>? Ended { get; init; }
 
     public ProcessorStatus Status
     {
@@ -67,6 +73,7 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
 
         ConveyorMetrics.Started(this);
+        Started?.Invoke();
     }
 
     public void Stop(string? failure)
@@ -84,9 +91,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
 
         ConveyorMetrics.Stopped(this);
+        Ended?.Invoke(failure);
     }
 
-    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         lock (_lock)
         {
@@ -98,53 +106,49 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
 
         ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "assigned"));
-        _next.OnPartitionsAssigned(partitions);
+        base.OnPartitionsAssigned(partitions);
     }
 
-    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    public override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
         Forget(partitions);
         ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "revoked"));
-        _next.OnPartitionsRevoked(partitions);
+        base.OnPartitionsRevoked(partitions);
     }
 
-    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    public override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
         Forget(partitions);
         ConveyorMetrics.Rebalances.Add(1, Tag(MessagingAttributes.RebalanceEvent, "lost"));
-        _next.OnPartitionsLost(partitions);
+        base.OnPartitionsLost(partitions);
     }
 
-    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => _next.OnCommitted(offsets);
-
-    public void OnUnavailable(string problem)
+    public override void OnUnavailable(string problem)
     {
         lock (_lock)
         {
             _unavailable = problem;
         }
 
-        _next.OnUnavailable(problem);
+        base.OnUnavailable(problem);
     }
 
-    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => _next.OnCommitFailed(offsets, error);
-
-    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    public override void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
     {
         ConveyorMetrics.Retried.Add(1, MessageTags(message.TopicPartition));
-        _next.OnRetrying(message, failedAttempt, exception, delay);
+        base.OnRetrying(message, failedAttempt, exception, delay);
     }
 
-    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    public override void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
     {
         var tags = MessageTags(message.TopicPartition);
         ConveyorMetrics.Failed.Add(1, tags);
         ConveyorMetrics.DeadLettered.Add(1, tags);
         MarkFailed(exception, $"dead-lettered to {deadLetter.Topic}");
-        _next.OnDeadLettered(message, deadLetter, exception);
+        base.OnDeadLettered(message, deadLetter, exception);
     }
 
-    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    public override void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         lock (_lock)
         {
@@ -153,10 +157,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
 
         ConveyorMetrics.Failed.Add(1, MessageTags(message.TopicPartition));
         MarkFailed(exception, "partition stopped");
-        _next.OnPartitionStopped(message, exception);
+        base.OnPartitionStopped(message, exception);
     }
 
-    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    public override void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
     {
         lock (_lock)
         {
@@ -170,10 +174,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
             }
         }
 
-        _next.OnBackPressure(partitions, paused);
+        base.OnBackPressure(partitions, paused);
     }
 
-    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    public override void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
     {
         lock (_lock)
         {
@@ -181,23 +185,20 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
 
         ConveyorMetrics.Stalls.Add(1, MessageTags(position.TopicPartition));
-        _next.OnPartitionStalled(position, endOffset, idle);
+        base.OnPartitionStalled(position, endOffset, idle);
     }
 
-    public void OnPartitionStallEnded(TopicPartition partition)
+    public override void OnPartitionStallEnded(TopicPartition partition)
     {
         lock (_lock)
         {
             _stalled.Remove(partition);
         }
 
-        _next.OnPartitionStallEnded(partition);
+        base.OnPartitionStallEnded(partition);
     }
 
-    public void OnError(Error error) => _next.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
-
-    public void OnClientLog(LogMessage message) => _next.OnClientLog(message);
-
+    public override void OnError(Error error) => base.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
     public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered) => Volatile.Write(ref _buffered, buffered);
 
@@ -220,8 +221,10 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         }
     }
 
-    public void ClientLog(LogMessage message) =>
-        OnClientLog(new LogMessage(message.Name, message.Level, message.Facility, _redact(message.Message)));
+    public override void OnClientLog(LogMessage message) =>
+        base.OnClientLog(new LogMessage(message.Name, message.Level, message.Facility, _redact(message.Message)));
+
+    public void ClientLog(LogMessage message) => OnClientLog(message);
 
     internal IEnumerable<Measurement<long>> LagMeasurements()
     {

@@ -5,7 +5,8 @@ namespace Conveyor.Processing;
 /// <summary>
 /// Hears what a processor does: rebalances, commits, retries, dead letters, stops. Every method
 /// has an empty default; implement the ones you need. Called from the processor's threads: keep
-/// them short and thread-safe.
+/// them short and thread-safe. To pass events on to other observers, derive from
+/// <see cref="CompositeObserver"/>, which passes every event on.
 /// </summary>
 public interface IProcessorObserver
 {
@@ -92,7 +93,7 @@ public interface IProcessorObserver
     }
 
     /// <summary>
-    /// One of librdkafka's own log lines (from the consumer or the dead-letter producer), secret
+    /// One of librdkafka's own log lines (from the consumer, or a dead-letter, output or transactional producer), secret
     /// property values masked. Mostly warnings and errors; <c>debug=...</c> adds debug lines.
     /// </summary>
     void OnClientLog(LogMessage message)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -16,13 +17,13 @@ namespace Conveyor.Processing;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
+public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDisposable
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
     private readonly StagedHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey> _keys;
-    private readonly IDeserializer<TValue> _values;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
     private readonly TransactionCoordinator? _transactions;
     private int _started;
@@ -35,6 +36,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -42,58 +44,70 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, StagedHandlers.From(handler ?? throw new ArgumentNullException(nameof(handler))), keyDeserializer, valueDeserializer, observer, transactions: null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
     {
     }
 
     /// <summary>
-    /// Runs a staged handler (a forwarder's, which may hand its outputs off); with
-    /// <paramref name="transactions"/>, commits go into its transactions (exactly-once forwarding).
+    /// Creates a processor whose deserializers are asynchronous, as Confluent's Schema Registry
+    /// serdes are (e.g. <c>AvroDeserializer&lt;T&gt;</c>); checks the options and the client properties before anything connects.
+    /// </summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
+    /// <param name="options">How to process.</param>
+    /// <param name="handler">Called for each message.</param>
+    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
+    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
+    /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops. May be null.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        MessageHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
+        IProcessorObserver? observer)
+        : this(client, options, StagedHandlers.From(handler ?? throw new ArgumentNullException(nameof(handler))), keys, values, Setup(client, options, observer), transactions: null)
+    {
+    }
+
+    /// <summary>
+    /// With options and properties already validated, and a telemetry layer made by the caller
+    /// (the forwarder and the batch processor route their own producers' events through it); runs a
+    /// staged handler (a forwarder's hands its outputs off). With <paramref name="transactions"/>:
+    /// commits go into its transactions (exactly-once forwarding).
     /// </summary>
     internal KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
         StagedHandler<TKey, TValue> handler,
-        IDeserializer<TKey>? keyDeserializer,
-        IDeserializer<TValue>? valueDeserializer,
-        IProcessorObserver? observer,
-        TransactionCoordinator? transactions,
-        bool validateOnly = false)
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
+        ProcessorTelemetry telemetry,
+        TransactionCoordinator? transactions)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
-        var problems = options.Validate().ToList();
-        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && transactions is null && !validateOnly)
-        {
-            problems.Add("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.");
-        }
-
-        try
-        {
-            client.Validate();
-        }
-        catch (KafkaConfigurationException e)
-        {
-            problems.AddRange(e.Problems);
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new KafkaConfigurationException(problems);
-        }
-
         _client = client;
         _options = options;
         _handler = handler;
-        _keys = keyDeserializer ?? DefaultDeserializer<TKey>();
-        _values = valueDeserializer ?? DefaultDeserializer<TValue>();
-        var properties = client.ToDictionary();
-        _telemetry = new ProcessorTelemetry(observer ?? new SilentObserver(), options.GroupId, text => SecretProperties.Redact(text, properties));
+        _keys = keys;
+        _values = values;
+        _telemetry = telemetry;
         _transactions = transactions;
     }
 
-    /// <summary>A snapshot of the processor's state: running or not, last poll, stopped partitions. Thread-safe.</summary>
+    /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
@@ -128,7 +142,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
         using var deadLetters = _options.OnFailure == FailureAction.DeadLetter
-            ? new DeadLetterPublisher(_client, _options, _telemetry.OnError, _telemetry.ClientLog)
+            ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
@@ -174,14 +188,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static IDeserializer<T> DefaultDeserializer<T>() => typeof(T) switch
+    private static ProcessorTelemetry Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
     {
-        var t when t == typeof(string) => (IDeserializer<T>)Deserializers.Utf8,
-        var t when t == typeof(byte[]) => (IDeserializer<T>)Deserializers.ByteArray,
-        var t when t == typeof(Null) => (IDeserializer<T>)Deserializers.Null,
-        var t when t == typeof(Ignore) => (IDeserializer<T>)Deserializers.Ignore,
-        _ => new JsonValueSerializer<T>(),
-    };
-
-    private sealed class SilentObserver : IProcessorObserver;
+        ProcessorSetup.Validate(client, options, transactional: false);
+        return ProcessorSetup.Telemetry(client, options, observer);
+    }
 }

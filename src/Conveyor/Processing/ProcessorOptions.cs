@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Conveyor.Processing;
 
 /// <summary>
@@ -109,6 +111,17 @@ public sealed record ProcessorOptions
     /// <summary>Suffix of derived dead-letter topic names. Default <c>.dlq</c>.</summary>
     public string DeadLetterTopicSuffix { get; init; } = ".dlq";
 
+    /// <summary>
+    /// Where a processor used without Conveyor.Hosting logs what the hosting package logs, with
+    /// the same event ids: assignments, revokes, losses, commits (debug) and failed commits,
+    /// retries, dead letters, stopped partitions, back-pressure (debug), stalls, an unavailable
+    /// cluster, client errors, and the start and end of each run (category <c>Conveyor.Processor</c>,
+    /// the processor named by its group), and librdkafka's own log lines (category
+    /// <c>Conveyor.Librdkafka</c>); secret property values masked. Null (the default): no logs.
+    /// A hosted processor logs through the host's logger factory: leave this null there.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>The dead-letter topic for messages from <paramref name="sourceTopic"/>.</summary>
     public string DeadLetterTopicFor(string sourceTopic) => DeadLetterTopic ?? sourceTopic + DeadLetterTopicSuffix;
 
@@ -166,17 +179,35 @@ public sealed record ProcessorOptions
         if (Retry is null)
         {
             problems.Add("Retry must not be null (leave it out for the defaults).");
-            return problems;
+        }
+        else
+        {
+            Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
+            Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
+            Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
         }
 
-        Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
-        Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
-        Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
-        Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
-        Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
-        Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
-        Require(problems, Forwarding.MaxUnacknowledgedOutputs >= 1, $"Forwarding.MaxUnacknowledgedOutputs must be 1 or more; it is {Forwarding.MaxUnacknowledgedOutputs}.");
-        Require(problems, Forwarding.MaxUnacknowledgedBytes >= 1024, $"Forwarding.MaxUnacknowledgedBytes must be at least 1024; it is {Forwarding.MaxUnacknowledgedBytes}.");
+        if (Batch is null)
+        {
+            problems.Add("Batch must not be null (leave it out for the defaults).");
+        }
+        else
+        {
+            Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
+            Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
+            Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
+        }
+
+        if (Forwarding is null)
+        {
+            problems.Add("Forwarding must not be null (leave it out for the defaults).");
+        }
+        else
+        {
+            Require(problems, Forwarding.MaxUnacknowledgedOutputs >= 1, $"Forwarding.MaxUnacknowledgedOutputs must be 1 or more; it is {Forwarding.MaxUnacknowledgedOutputs}.");
+            Require(problems, Forwarding.MaxUnacknowledgedBytes >= 1024, $"Forwarding.MaxUnacknowledgedBytes must be at least 1024; it is {Forwarding.MaxUnacknowledgedBytes}.");
+        }
+
         if (OnFailure == FailureAction.DeadLetter)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");

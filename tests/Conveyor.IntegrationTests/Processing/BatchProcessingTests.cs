@@ -53,7 +53,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             }
 
             return ValueTask.CompletedTask;
-        }, observer: new CheckingObserver(observer, () =>
+        }, observer: CheckingObserver.Create(observer, () =>
         {
             if (observer.CommittedSum >= count)
             {

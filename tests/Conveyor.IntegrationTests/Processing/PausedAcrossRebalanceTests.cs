@@ -45,7 +45,7 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
         // partitions are paused by back-pressure, and they are still paused when the second member joins.
         var firstRevoked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = new RecordingObserver();
-        var firstEvents = new CheckingObserver(first, () =>
+        var firstEvents = CheckingObserver.Create(first, () =>
         {
             if (first.Log.Any(l => l.Contains(" revoked ", StringComparison.Ordinal)))
             {

@@ -393,7 +393,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         using var stop = new CancellationTokenSource();
         var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options,
             (message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask,
-            observer: new CheckingObserver(observer, () =>
+            observer: CheckingObserver.Create(observer, () =>
             {
                 if (!observer.Stopped.IsEmpty)
                 {

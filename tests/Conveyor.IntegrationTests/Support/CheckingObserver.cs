@@ -1,40 +1,39 @@
-using Confluent.Kafka;
+using System.Reflection;
 using Conveyor.Processing;
 
 namespace Conveyor.IntegrationTests.Support;
 
-/// <summary>Passes every event on to a recorder, then runs a check (so a test can wait on events, not on time).</summary>
-internal sealed class CheckingObserver(IProcessorObserver inner, Action check) : IProcessorObserver
+/// <summary>
+/// Passes every event on to a recorder, then runs a check (so a test can wait on events, not on
+/// time). A proxy of the interface: every event, one added later included, goes through
+/// <see cref="Invoke"/>, so none is passed over.
+/// </summary>
+internal class CheckingObserver : DispatchProxy
 {
-    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => Then(() => inner.OnPartitionsAssigned(partitions));
+    private IProcessorObserver _inner = null!;
+    private Action _check = null!;
 
-    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => Then(() => inner.OnPartitionsRevoked(partitions));
-
-    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => Then(() => inner.OnPartitionsLost(partitions));
-
-    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => Then(() => inner.OnCommitted(offsets));
-
-    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => Then(() => inner.OnCommitFailed(offsets, error));
-
-    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) =>
-        Then(() => inner.OnRetrying(message, failedAttempt, exception, delay));
-
-    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception) =>
-        Then(() => inner.OnDeadLettered(message, deadLetter, exception));
-
-    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) => Then(() => inner.OnPartitionStopped(message, exception));
-
-    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => Then(() => inner.OnBackPressure(partitions, paused));
-
-    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) => Then(() => inner.OnPartitionStalled(position, endOffset, idle));
-
-    public void OnPartitionStallEnded(TopicPartition partition) => Then(() => inner.OnPartitionStallEnded(partition));
-
-    public void OnError(Error error) => Then(() => inner.OnError(error));
-
-    private void Then(Action record)
+    public static IProcessorObserver Create(IProcessorObserver inner, Action check)
     {
-        record();
-        check();
+        var observer = Create<IProcessorObserver, CheckingObserver>();
+        var proxy = (CheckingObserver)(object)observer;
+        proxy._inner = inner;
+        proxy._check = check;
+        return observer;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        try
+        {
+            targetMethod!.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+        }
+
+        _check();
+        return null;
     }
 }

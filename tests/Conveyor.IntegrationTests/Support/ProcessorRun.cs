@@ -44,7 +44,7 @@ internal static class ProcessorRun
                 }
             }
         };
-        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers, properties ?? []), options, checkedHandler, observer: new CheckingObserver(observer, () =>
+        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers, properties ?? []), options, checkedHandler, observer: CheckingObserver.Create(observer, () =>
         {
             onEvent?.Invoke();
             if (done())

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 using Conveyor.Hosting;
 using Conveyor.Processing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

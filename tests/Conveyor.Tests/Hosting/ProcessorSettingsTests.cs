@@ -1,5 +1,6 @@
 using Conveyor.Hosting;
 using Conveyor.Processing;
+using Conveyor.Processing.Forwarding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -146,6 +147,60 @@ public class ProcessorSettingsTests
         Assert.False(retry.ShouldRetry(new InvalidOperationException()));
     }
 
+    [Fact]
+    public async Task Only_a_hosted_forwarder_may_be_exactly_once_and_batch_settings_bind_from_their_section()
+    {
+        static IHost Build(Action<IServiceCollection, IConfiguration> add)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Orders:GroupId"] = "g",
+                ["Orders:Topics:0"] = "orders",
+                ["Orders:Guarantee"] = "ExactlyOnce",
+                ["Orders:TransactionalId"] = "orders-1",
+                ["Orders:Ordering"] = "Partition",
+                ["Orders:Batch:MaxMessages"] = "many",
+                // Nothing listens here: a connection attempt would hang the test rather than fail it.
+                ["Orders:Kafka:bootstrap.servers"] = "127.0.0.1:1",
+            });
+            add(builder.Services, builder.Configuration.GetSection("Orders"));
+            return builder.Build();
+        }
+
+        using var batches = Build((services, section) => services.AddConveyorBatchProcessor<string, string, NoBatchHandler>("orders", section));
+        using var forwarder = Build((services, section) => services.AddConveyorForwarder<string, string, NoForwardingHandler>("orders", section));
+
+        var batchError = await Assert.ThrowsAsync<OptionsValidationException>(() => batches.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        var forwarderError = await Assert.ThrowsAsync<OptionsValidationException>(() => forwarder.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, batchError.Failures.Count());
+        Assert.Contains(batchError.Failures, f => f.Contains("Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.", StringComparison.Ordinal));
+        Assert.Contains(batchError.Failures, f => f.Contains("Batch:MaxMessages: 'many' is not a valid whole number", StringComparison.Ordinal));
+        Assert.Equal(batchError.Failures.Where(f => f.Contains("Batch:", StringComparison.Ordinal)), forwarderError.Failures);
+    }
+
+    [Fact]
+    public void Batch_settings_are_bound_for_a_hosted_batch_processor()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Batch:MaxMessages"] = "250",
+            ["Orders:Batch:MaxWait"] = "00:00:02",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddConveyorBatchProcessor<string, string, NoBatchHandler>("orders", configuration.GetSection("Orders"));
+        using var provider = services.BuildServiceProvider();
+
+        var batch = provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>().Get("orders").Processor.Batch;
+
+        Assert.Equal(250, batch.MaxMessages);
+        Assert.Equal(TimeSpan.FromSeconds(2), batch.MaxWait);
+    }
+
     private static ProcessorSettings Bind(Dictionary<string, string?> values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
@@ -158,5 +213,16 @@ public class ProcessorSettingsTests
     private sealed class NoHandler : IMessageHandler<string, string>
     {
         public ValueTask HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    private sealed class NoBatchHandler : IBatchHandler<string, string>
+    {
+        public ValueTask HandleAsync(IReadOnlyList<MessageContext<string, string>> batch, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    private sealed class NoForwardingHandler : IForwardingHandler<string, string>
+    {
+        public ValueTask<IReadOnlyList<OutputRecord>> HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<OutputRecord>>([]);
     }
 }

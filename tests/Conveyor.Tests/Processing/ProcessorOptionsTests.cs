@@ -128,4 +128,27 @@ public class ProcessorOptionsTests
 
         Assert.Equal(["Retry must not be null (leave it out for the defaults)."], problems);
     }
+
+    [Fact]
+    public void A_missing_retry_section_does_not_hide_the_problems_checked_after_it()
+    {
+        var problems = (Valid with
+        {
+            Retry = null!,
+            Batch = new() { MaxMessages = 0 },
+            Topics = ["orders", "orders.dlq"],
+        }).Validate();
+
+        Assert.Contains("Retry must not be null (leave it out for the defaults).", problems);
+        Assert.Contains(problems, p => p.StartsWith("Batch.MaxMessages must be between 1 and 100000", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("The dead-letter topic of 'orders' is 'orders.dlq', which is also consumed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_batch_section_is_a_problem_not_a_crash()
+    {
+        var problems = (Valid with { Batch = null! }).Validate();
+
+        Assert.Equal(["Batch must not be null (leave it out for the defaults)."], problems);
+    }
 }

@@ -20,6 +20,25 @@ public class AuditReportTests
     }
 
     [Fact]
+    public void A_run_that_produced_nothing_is_not_a_pass()
+    {
+        var report = Compare(produced: 0, committed: 0, output: []);
+
+        Assert.False(report.Passed);
+        Assert.Contains("result: NOT A PROOF, nothing was produced", report.Summary(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Figures_with_fewer_processed_than_produced_minus_dead_lettered_never_pass_even_with_nothing_counted_lost_or_pending()
+    {
+        var report = new AuditReport(Produced: 10, Processed: 7, DeadLettered: 2, Lost: 0, Pending: 0, Duplicates: 0, WorstDuplicate: 0, NoFaults, TimeSpan.FromSeconds(1), "engine");
+
+        Assert.False(report.Passed);
+        Assert.Contains("result: FAILED, processed 7 messages, fewer than the 8 produced and not dead-lettered", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("\"passed\":false", report.Json(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unprocessed_message_at_or_above_the_committed_offset_is_pending_not_lost()
     {
         var report = Compare(produced: 5, committed: 3, output: [0, 1, 2]);

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 using Conveyor.Processing;
 
 namespace Conveyor.Hosting.Dashboard.Model;

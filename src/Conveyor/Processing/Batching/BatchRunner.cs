@@ -1,3 +1,5 @@
+using Polly;
+
 namespace Conveyor.Processing.Batching;
 
 /// <summary>
@@ -11,13 +13,26 @@ internal sealed class BatchRunner<TKey, TValue>
 {
     private readonly BatchHandler<TKey, TValue> _handler;
     private readonly RetryOptions _retry;
-    private readonly IProcessorObserver _observer;
+    private readonly ResiliencePipeline _backoff;
 
     public BatchRunner(BatchHandler<TKey, TValue> handler, RetryOptions retry, IProcessorObserver observer)
     {
         _handler = handler;
         _retry = retry;
-        _observer = observer;
+
+        // Attempts are counted per message, not per batch: a batch may be retried more often than
+        // MaxAttempts as long as each failure is a different message's, so Polly's own count is
+        // unbounded and the delay follows the failed message's attempts.
+        _backoff = RetryBackoff.Build(
+            retry,
+            int.MaxValue,
+            (_, e) => ((RetryBatch)e).Failed.FailedAttempts - 1,
+            e => e is RetryBatch,
+            (_, _, e, delay) =>
+            {
+                var retrying = (RetryBatch)e;
+                observer.OnRetrying(retrying.Failed.Position, retrying.Failed.FailedAttempts, retrying.Failure, delay);
+            });
     }
 
     /// <summary>Runs the batch (in offset order) until it finishes or a message fails for good.</summary>
@@ -25,60 +40,79 @@ internal sealed class BatchRunner<TKey, TValue>
     public async Task<List<BatchEntry<TKey, TValue>>> RunAsync(List<BatchEntry<TKey, TValue>> batch)
     {
         var cancellationToken = batch[0].CancellationToken;
-        while (true)
+        try
         {
-            int index;
-            Exception failure;
-            try
-            {
-                await _handler([.. batch.Select(e => e.Message)], cancellationToken).ConfigureAwait(false);
-                batch.ForEach(e => e.Done.TrySetResult());
-                return [];
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                batch.ForEach(e => e.Done.TrySetCanceled(cancellationToken));
-                return [];
-            }
-            catch (BatchFailedException e) when (e.Index < batch.Count)
-            {
-                (index, failure) = (e.Index, e.InnerException!);
-            }
-            catch (Exception e)
-            {
-                // No (valid) index: the batch failed as a whole, which counts against its first message.
-                (index, failure) = (0, e);
-            }
-
-            batch[..index].ForEach(e => e.Done.TrySetResult());
-            batch = batch[index..];
-            var failed = batch[0];
-            failed.FailedAttempts++;
-            if (failed.FailedAttempts >= _retry.MaxAttempts || !_retry.ShouldRetry(failure))
-            {
-                failed.Done.TrySetException(failure);
-                return batch[1..];
-            }
-
-            var delay = Backoff(failed.FailedAttempts);
-            _observer.OnRetrying(failed.Position, failed.FailedAttempts, failure, delay);
-            try
-            {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                batch.ForEach(e => e.Done.TrySetCanceled(cancellationToken));
-                return [];
-            }
+            return await _backoff.ExecuteAsync(
+                async _ =>
+                {
+                    try
+                    {
+                        return await RunOnceAsync(batch, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RetryBatch retry)
+                    {
+                        batch = retry.Rest;
+                        throw;
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled during a back-off.
+            batch.ForEach(e => e.Done.TrySetCanceled(cancellationToken));
+            return [];
         }
     }
 
-    /// <summary>Exponential back-off from the initial delay, capped, with up to 25 % jitter.</summary>
-    private TimeSpan Backoff(int failedAttempts)
+    /// <summary>One call of the handler; throws <see cref="RetryBatch"/> when what is left of the batch is to run again.</summary>
+    /// <returns>The messages to batch again.</returns>
+    private async Task<List<BatchEntry<TKey, TValue>>> RunOnceAsync(
+        List<BatchEntry<TKey, TValue>> batch, CancellationToken cancellationToken)
     {
-        var exponential = _retry.InitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
-        var capped = Math.Min(exponential, _retry.MaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.75 + (Random.Shared.NextDouble() * 0.25)));
+        int index;
+        Exception failure;
+        try
+        {
+            await _handler([.. batch.Select(e => e.Message)], cancellationToken).ConfigureAwait(false);
+            batch.ForEach(e => e.Done.TrySetResult());
+            return [];
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            batch.ForEach(e => e.Done.TrySetCanceled(cancellationToken));
+            return [];
+        }
+        catch (BatchFailedException e) when (e.Index < batch.Count)
+        {
+            (index, failure) = (e.Index, e.InnerException!);
+        }
+        catch (Exception e)
+        {
+            // No (valid) index: the batch failed as a whole, which counts against its first message.
+            (index, failure) = (0, e);
+        }
+
+        batch[..index].ForEach(e => e.Done.TrySetResult());
+        batch = batch[index..];
+        var failed = batch[0];
+        failed.FailedAttempts++;
+        if (failed.FailedAttempts >= _retry.MaxAttempts || !_retry.ShouldRetry(failure))
+        {
+            failed.Done.TrySetException(failure);
+            return batch[1..];
+        }
+
+        throw new RetryBatch(failed, failure, batch);
+    }
+
+    /// <summary>What is left of a batch runs again after a back-off, for its first message's sake.</summary>
+    private sealed class RetryBatch(BatchEntry<TKey, TValue> failed, Exception failure, List<BatchEntry<TKey, TValue>> rest) : Exception(failure.Message, failure)
+    {
+        public BatchEntry<TKey, TValue> Failed => failed;
+
+        public Exception Failure => InnerException!;
+
+        public List<BatchEntry<TKey, TValue>> Rest => rest;
     }
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Engine;
+using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Batching;
 
@@ -22,7 +25,7 @@ namespace Conveyor.Processing.Batching;
 /// </remarks>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class KafkaBatchProcessor<TKey, TValue>
+public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaProcessor<TKey, TValue> _processor;
     private readonly BatchCollector<TKey, TValue> _collector;
@@ -35,6 +38,7 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaBatchProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -42,16 +46,47 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(handler);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new KafkaConfigurationException(problems);
-        }
+    }
 
-        _collector = new BatchCollector<TKey, TValue>(options.Batch, new BatchRunner<TKey, TValue>(handler, options.Retry, observer ?? new SilentObserver()));
+    /// <summary>
+    /// Creates a batch processor whose deserializers are asynchronous, as Confluent's Schema Registry
+    /// serdes are; checks the options and the client properties before anything connects.
+    /// </summary>
+    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
+    /// <param name="options">How to consume, batch, commit and fail.</param>
+    /// <param name="handler">Called for each batch.</param>
+    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
+    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
+    /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops. May be null.</param>
+    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    public KafkaBatchProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        BatchHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaBatchProcessor(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        BatchHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keyDeserializer,
+        MessageDeserializer<TValue> valueDeserializer,
+        IProcessorObserver? observer)
+    {
+        ProcessorSetup.Validate(client, options, transactional: false);
+        ArgumentNullException.ThrowIfNull(handler);
+
+        // The batch runner's retries pass through the same telemetry as the engine's events.
+        var telemetry = ProcessorSetup.Telemetry(client, options, observer);
+        _collector = new BatchCollector<TKey, TValue>(options.Batch, new BatchRunner<TKey, TValue>(handler, options.Retry, telemetry));
 
         // The engine holds one handler call per message in an open or running batch; retries are
         // the batch runner's, so the engine's own retry is off and a failed message goes straight
@@ -62,8 +97,11 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
             MaxConcurrency = (int)Math.Min(100_000L, (long)options.MaxConcurrency * options.Batch.MaxMessages),
             Retry = options.Retry with { MaxAttempts = 1 },
         };
-        _processor = new KafkaProcessor<TKey, TValue>(client, engine, _collector.HandleAsync, keyDeserializer, valueDeserializer, observer);
+        _processor = new KafkaProcessor<TKey, TValue>(client, engine, StagedHandlers.From<TKey, TValue>(_collector.HandleAsync), keyDeserializer, valueDeserializer, telemetry, transactions: null);
     }
+
+    /// <inheritdoc />
+    public ProcessorStatus Status => _processor.Status;
 
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops like
@@ -81,6 +119,4 @@ public sealed class KafkaBatchProcessor<TKey, TValue>
             _collector.Dispose();
         }
     }
-
-    private sealed class SilentObserver : IProcessorObserver;
 }

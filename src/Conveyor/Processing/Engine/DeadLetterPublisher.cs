@@ -20,19 +20,12 @@ internal sealed class DeadLetterPublisher : IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ProcessorOptions _options;
 
-    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, Action<Error> onError, Action<LogMessage>? onLog = null)
+    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, ProcessorTelemetry telemetry)
     {
         _options = options;
-        var config = client.ToDictionary(
-        [
-            new("enable.idempotence", "true"),
-            new("acks", "all"),
-            new("linger.ms", "0"),
-        ]);
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, message) => onLog?.Invoke(message))
-            .Build();
+
+        // Each dead letter is awaited on its own: nothing to batch, so no linger.
+        _producer = ProducerFactory.Build(client, TimeSpan.Zero, telemetry);
     }
 
     /// <summary>Writes the message and waits for the broker's acknowledgement; throws if it cannot.</summary>

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Engine;
 
@@ -13,16 +14,16 @@ internal sealed class MessageExecutor<TKey, TValue>
 {
     private readonly ProcessorOptions _options;
     private readonly StagedHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey> _keys;
-    private readonly IDeserializer<TValue> _values;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
     private readonly DeadLetterPublisher? _deadLetters;
     private readonly IProcessorObserver _observer;
 
     public MessageExecutor(
         ProcessorOptions options,
         StagedHandler<TKey, TValue> handler,
-        IDeserializer<TKey> keys,
-        IDeserializer<TValue> values,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
         DeadLetterPublisher? deadLetters,
         IProcessorObserver observer)
     {
@@ -46,7 +47,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         TValue value;
         try
         {
-            (key, value) = Deserialize(item.Result);
+            (key, value) = await DeserializeAsync(item.Result).ConfigureAwait(false);
         }
         catch (MessageDeserializationException e)
         {
@@ -183,13 +184,13 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
     }
 
-    private (TKey Key, TValue Value) Deserialize(ConsumeResult<byte[]?, byte[]?> result)
+    private async ValueTask<(TKey Key, TValue Value)> DeserializeAsync(ConsumeResult<byte[]?, byte[]?> result)
     {
         var message = result.Message;
         TKey key;
         try
         {
-            key = _keys.Deserialize(message.Key, message.Key is null, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers));
+            key = await _keys.DeserializeAsync(message.Key, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -198,7 +199,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
         try
         {
-            var value = _values.Deserialize(message.Value, message.Value is null, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers));
+            var value = await _values.DeserializeAsync(message.Value, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers)).ConfigureAwait(false);
             return (key, value);
         }
         catch (Exception e)

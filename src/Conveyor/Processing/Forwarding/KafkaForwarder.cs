@@ -1,7 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
+using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Forwarding;
 
@@ -16,14 +19,14 @@ namespace Conveyor.Processing.Forwarding;
 /// </summary>
 /// <typeparam name="TKey">The input key type.</typeparam>
 /// <typeparam name="TValue">The input value type.</typeparam>
-public sealed class KafkaForwarder<TKey, TValue>
+public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
     private readonly ForwardingHandler<TKey, TValue> _handler;
-    private readonly IDeserializer<TKey>? _keys;
-    private readonly IDeserializer<TValue>? _values;
-    private readonly IProcessorObserver? _observer;
+    private readonly MessageDeserializer<TKey> _keys;
+    private readonly MessageDeserializer<TValue> _values;
+    private readonly ProcessorTelemetry _telemetry;
     private Error? _fatal;
 
     /// <summary>Creates a forwarder; checks the options and the client properties before anything connects.</summary>
@@ -34,6 +37,7 @@ public sealed class KafkaForwarder<TKey, TValue>
     /// <param name="valueDeserializer">Input value deserializer; same defaults.</param>
     /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaForwarder(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -41,18 +45,47 @@ public sealed class KafkaForwarder<TKey, TValue>
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
     {
-        ArgumentNullException.ThrowIfNull(handler);
+    }
 
-        // Validates the options and properties now, so that mistakes surface before RunAsync.
-        _ = new KafkaProcessor<TKey, TValue>(client, options, (_, _) => default, keyDeserializer, valueDeserializer, observer, transactions: null, validateOnly: true);
+    /// <summary>Creates a forwarder whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
+    /// <inheritdoc cref="KafkaForwarder{TKey, TValue}(KafkaClientProperties, ProcessorOptions, ForwardingHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
+    public KafkaForwarder(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        ForwardingHandler<TKey, TValue> handler,
+        IAsyncDeserializer<TKey>? keyDeserializer,
+        IAsyncDeserializer<TValue>? valueDeserializer,
+        IProcessorObserver? observer)
+        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    {
+    }
+
+    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
+    internal KafkaForwarder(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        ForwardingHandler<TKey, TValue> handler,
+        MessageDeserializer<TKey> keys,
+        MessageDeserializer<TValue> values,
+        IProcessorObserver? observer)
+    {
+        ProcessorSetup.Validate(client, options, transactional: true);
+        ArgumentNullException.ThrowIfNull(handler);
         _client = client;
         _options = options;
         _handler = handler;
-        _keys = keyDeserializer;
-        _values = valueDeserializer;
-        _observer = observer;
+        _keys = keys;
+        _values = values;
+
+        // Every event of the consumer and of the output (or transactional) producer passes through
+        // it: metrics, status and secret masking, then the user's observer.
+        _telemetry = ProcessorSetup.Telemetry(client, options, observer);
     }
+
+    /// <inheritdoc />
+    public ProcessorStatus Status => _telemetry.Status;
 
     /// <summary>
     /// Forwards until <paramref name="cancellationToken"/> is cancelled, then stops like
@@ -63,18 +96,10 @@ public sealed class KafkaForwarder<TKey, TValue>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forwardingObserver = _observer as IForwardingObserver;
-        void OnProducerError(Error error)
-        {
-            _observer?.OnError(error);
-            if (error.IsFatal)
-            {
-                StopOnFatal(error, stopping);
-            }
-        }
+        void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
 
         using var transactions = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
-            ? new TransactionCoordinator(_client, _options, _observer, OnProducerError)
+            ? new TransactionCoordinator(_client, _options, _telemetry, OnProducerFatal)
             : null;
         if (transactions is not null)
         {
@@ -91,16 +116,17 @@ public sealed class KafkaForwarder<TKey, TValue>
         }
 
         using var producer = transactions is null
-            ? new OutputProducer(_client, _options.Forwarding, OnProducerError, fatal => StopOnFatal(fatal, stopping))
+            ? new OutputProducer(_client, _options.Forwarding, _telemetry, OnProducerFatal)
             : new OutputProducer(transactions.Producer);
-        var handler = transactions is null
-            ? Pipelined(producer, forwardingObserver)
-            : Transactional(producer, transactions, forwardingObserver, stopping);
-        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _observer, transactions);
+        var handler = transactions is null ? Pipelined(producer) : Transactional(producer, transactions, stopping);
+        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _telemetry, transactions);
+
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
         {
-            throw new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+            var stopped = new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+            _telemetry.Stop(stopped.Message);
+            throw stopped;
         }
     }
 
@@ -108,18 +134,17 @@ public sealed class KafkaForwarder<TKey, TValue>
     /// At-least-once: the outputs go to the producer and the worker is free at once; the input
     /// finishes when all are acknowledged (the engine waits for that, resending what failed).
     /// </summary>
-    private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer, IForwardingObserver? observer) => async (message, ct) =>
+    private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer) => async (message, ct) =>
     {
         var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
         var input = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
         if (outputs.Count == 0)
         {
-            observer?.OnForwarded(input, []);
+            _telemetry.OnForwarded(input, []);
             return null;
         }
 
-        Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged = observer is null ? null : written => observer.OnForwarded(input, written);
-        return await producer.HandAsync(outputs, onAcknowledged, ct).ConfigureAwait(false);
+        return await producer.HandAsync(outputs, written => _telemetry.OnForwarded(input, written), ct).ConfigureAwait(false);
     };
 
     /// <summary>
@@ -127,7 +152,7 @@ public sealed class KafkaForwarder<TKey, TValue>
     /// transaction never commits an input's offset without its outputs, nor outputs of an input it
     /// does not commit.
     /// </summary>
-    private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, IForwardingObserver? observer, CancellationTokenSource stopping) => async (message, ct) =>
+    private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, CancellationTokenSource stopping) => async (message, ct) =>
     {
         var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
         IReadOnlyList<TopicPartitionOffset> written;
@@ -151,7 +176,7 @@ public sealed class KafkaForwarder<TKey, TValue>
         }
 
         transactions.Produced();
-        observer?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+        _telemetry.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
         return null;
     };
 

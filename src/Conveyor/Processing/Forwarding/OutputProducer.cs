@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
@@ -7,9 +8,9 @@ namespace Conveyor.Processing.Forwarding;
 /// <summary>
 /// Writes a message's outputs: handed off (<see cref="HandAsync"/>, pipelined, within a bounded
 /// window of unacknowledged outputs) or waited for (<see cref="SendAllAsync"/>, for transactions).
-/// Idempotent by default (acks from all in-sync replicas, no duplicates or reordering from the
-/// producer's own retries, so records for one partition land in the order they were handed over);
-/// the user's properties override the defaults.
+/// The producer comes from <see cref="ProducerFactory"/>: idempotent by default (no duplicates or
+/// reordering from its own retries, so records for one partition land in the order they were
+/// handed over); the user's properties override the defaults.
 /// </summary>
 internal sealed class OutputProducer : IDisposable
 {
@@ -27,27 +28,18 @@ internal sealed class OutputProducer : IDisposable
 
     /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
     /// <param name="window">The bounds of unacknowledged outputs.</param>
-    /// <param name="onError">Hears the producer's errors.</param>
-    /// <param name="onFatal">Told when an output failed with a fatal error: the producer is unusable.</param>
-    public OutputProducer(KafkaClientProperties client, ForwardingOptions window, Action<Error> onError, Action<Error> onFatal)
+    /// <param name="telemetry">Hears the producer's errors and log lines.</param>
+    /// <param name="onFatal">Told when the producer or an output failed with a fatal error: the producer is unusable.</param>
+    public OutputProducer(KafkaClientProperties client, ForwardingOptions window, ProcessorTelemetry telemetry, Action<Error> onFatal)
     {
         _owned = true;
         _onFatal = onFatal;
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
-        var config = client.ToDictionary(
-        [
-            new("enable.idempotence", "true"),
-            new("acks", "all"),
-            new("linger.ms", "5"),
-            // Confluent.Kafka copies these into every delivery report unless told not to; the
-            // forwarder needs only where each output landed (always reported) and the error.
-            new("dotnet.producer.delivery.report.fields", "none"),
-        ]);
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, _) => { })
-            .Build();
+        _producer = ProducerFactory.Build(client, Linger, telemetry, onFatal);
     }
+
+    /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
+    public static TimeSpan Linger { get; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Outputs handed off and not yet acknowledged.</summary>
     public OutputWindow Window { get; }

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Transactions;
 
@@ -12,26 +13,19 @@ namespace Conveyor.Processing.Transactions;
 internal sealed class TransactionCoordinator : IDisposable
 {
     private readonly TimeSpan _timeout;
-    private readonly ITransactionObserver? _observer;
+    private readonly ITransactionObserver _observer;
     private Error? _abortRequested;
     private long _produced;
 
-    public TransactionCoordinator(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer, Action<Error> onError)
+    /// <param name="client">The user's properties.</param>
+    /// <param name="options">The transactional id and timeout.</param>
+    /// <param name="telemetry">Hears the producer's errors and log lines, and the transaction outcomes, before the user's observer.</param>
+    /// <param name="onFatal">Also hears the producer's fatal errors.</param>
+    public TransactionCoordinator(KafkaClientProperties client, ProcessorOptions options, ProcessorTelemetry telemetry, Action<Error> onFatal)
     {
         _timeout = options.TransactionTimeout;
-        _observer = observer as ITransactionObserver;
-        var config = client.ToDictionary(
-        [
-            new("enable.idempotence", "true"),
-            new("acks", "all"),
-            new("linger.ms", "5"),
-            new("transaction.timeout.ms", "60000"),
-        ]);
-        config["transactional.id"] = options.TransactionalId!;
-        Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, error) => onError(error))
-            .SetLogHandler((_, _) => { })
-            .Build();
+        _observer = telemetry;
+        Producer = ProducerFactory.Build(client, Forwarding.OutputProducer.Linger, telemetry, onFatal, options.TransactionalId!);
     }
 
     public IProducer<byte[]?, byte[]?> Producer { get; }
@@ -86,7 +80,7 @@ internal sealed class TransactionCoordinator : IDisposable
             }
 
             CommitWithRetry();
-            _observer?.OnTransactionCommitted(offsets);
+            _observer.OnTransactionCommitted(offsets);
             return Begin(TransactionOutcome.Committed, null);
         }
         catch (KafkaException e) when (e.Error.IsFatal)
@@ -102,7 +96,7 @@ internal sealed class TransactionCoordinator : IDisposable
     }
 
     /// <summary>An aborted transaction's partitions were rewound: tells the user's observer (which also hears the commits).</summary>
-    public void ReportAborted(Error reason, IReadOnlyList<TopicPartitionOffset> rewoundTo) => _observer?.OnTransactionAborted(reason, rewoundTo);
+    public void ReportAborted(Error reason, IReadOnlyList<TopicPartitionOffset> rewoundTo) => _observer.OnTransactionAborted(reason, rewoundTo);
 
     public void Dispose() => Producer.Dispose();
 

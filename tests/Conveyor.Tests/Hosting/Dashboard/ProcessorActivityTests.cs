@@ -1,7 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Hosting;
 using Conveyor.Hosting.Dashboard.Model;
-using Conveyor.Processing;
 
 namespace Conveyor.Tests.Hosting.Dashboard;
 
@@ -61,35 +59,5 @@ public class ProcessorActivityTests
         snapshot = activity.Snapshot();
         Assert.Empty(snapshot.Paused);
         Assert.Empty(snapshot.Stopped);
-    }
-
-    [Fact]
-    public void The_fan_out_tells_every_observer_every_event()
-    {
-        var first = new ProcessorActivity(new ManualClock(Start));
-        var second = new ProcessorActivity(new ManualClock(Start));
-        var both = ObserverFanOut.Of(first, null, second)!;
-
-        both.OnRetrying(new TopicPartitionOffset("orders", 0, 1), 1, new TimeoutException(), TimeSpan.Zero);
-        both.OnPartitionStopped(new TopicPartitionOffset("orders", 0, 1), new TimeoutException("slow"));
-
-        foreach (var activity in new[] { first, second })
-        {
-            Assert.Equal(1, activity.Snapshot().Retries);
-            Assert.Single(activity.Snapshot().Stopped);
-        }
-
-        Assert.Same(first, ObserverFanOut.Of(first, null));
-        Assert.Null(ObserverFanOut.Of(null, null));
-    }
-
-    [Fact]
-    public void Every_interface_method_of_the_observer_is_forwarded_by_the_fan_out()
-    {
-        var declared = typeof(IProcessorObserver).GetMethods().Select(m => m.Name).Order().ToList();
-        var forwarded = typeof(ObserverFanOut).GetMethods()
-            .Where(m => m.DeclaringType == typeof(ObserverFanOut) && m.IsPublic && !m.IsStatic)
-            .Select(m => m.Name).Order().ToList();
-        Assert.Equal(declared, forwarded);
     }
 }

@@ -109,8 +109,35 @@ public class BatchingTests
         Assert.False(overlap);
     }
 
-    private static BatchCollector<string, string> Collector(BatchOptions options, BatchHandler<string, string> handler) =>
-        new(options, new BatchRunner<string, string>(handler, Retry, new NoObserver()));
+    [Fact]
+    public async Task Batch_retries_wait_the_same_back_off_as_single_messages_by_the_failed_messages_attempts()
+    {
+        var retry = new RetryOptions { MaxAttempts = 4, InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromSeconds(1) };
+        var retries = new RetryRecorder();
+        var attempts = 0;
+        using var collector = Collector(new BatchOptions { MaxMessages = 2, MaxWait = TimeSpan.FromHours(1) }, (_, _) =>
+            Interlocked.Increment(ref attempts) < 4 ? throw new TimeoutException("database busy") : ValueTask.CompletedTask, retry, retries);
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(o => collector.HandleAsync(Message(0, o), CancellationToken.None).AsTask())).WaitAsync(Timeout);
+
+        Assert.Equal([1, 2, 3], retries.Attempts.Select(r => r.Attempt));
+        for (var retryIndex = 0; retryIndex < 3; retryIndex++)
+        {
+            var delay = retries.Attempts.ElementAt(retryIndex).Delay;
+            Assert.InRange(delay, retry.DelayFor(retryIndex, 0), retry.DelayFor(retryIndex, 0.999_999));
+        }
+    }
+
+    private static BatchCollector<string, string> Collector(
+        BatchOptions options, BatchHandler<string, string> handler, RetryOptions? retry = null, IProcessorObserver? observer = null) =>
+        new(options, new BatchRunner<string, string>(handler, retry ?? Retry, observer ?? new CompositeObserver()));
+
+    private sealed class RetryRecorder : IProcessorObserver
+    {
+        public ConcurrentQueue<(int Attempt, TimeSpan Delay)> Attempts { get; } = new();
+
+        public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Attempts.Enqueue((failedAttempt, delay));
+    }
 
     private static MessageContext<string, string> Message(int partition, long offset, string value = "v") =>
         new(new ConsumeResult<byte[]?, byte[]?>
@@ -118,6 +145,4 @@ public class BatchingTests
             TopicPartitionOffset = new TopicPartitionOffset("t", partition, offset),
             Message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes(value) },
         }, "k", value, 1);
-
-    private sealed class NoObserver : IProcessorObserver;
 }

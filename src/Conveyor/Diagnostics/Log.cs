@@ -1,9 +1,12 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.Diagnostics;
 
-/// <summary>Every log line Conveyor.Hosting writes, with stable event ids (1000-1099).</summary>
+/// <summary>
+/// Every log line Conveyor writes, with stable event ids (1000-1099): through the host's logger
+/// factory (Conveyor.Hosting), or <see cref="Processing.ProcessorOptions.LoggerFactory"/> without hosting.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "Processor {Processor} starting: group {Group}, topics {Topics}")]
@@ -14,6 +17,9 @@ internal static partial class Log
 
     [LoggerMessage(1002, LogLevel.Critical, "Processor {Processor} failed and stops the application: {Reason}")]
     public static partial void Failed(ILogger logger, string processor, string reason, Exception exception);
+
+    [LoggerMessage(1003, LogLevel.Error, "Processor {Processor} failed: {Reason}")]
+    public static partial void RunFailed(ILogger logger, string processor, string reason);
 
     [LoggerMessage(1010, LogLevel.Information, "Processor {Processor}: partitions assigned: {Partitions}")]
     public static partial void Assigned(ILogger logger, string processor, string partitions);

@@ -2,100 +2,120 @@ using Confluent.Kafka;
 using Conveyor.Processing;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.Diagnostics;
 
-/// <summary>Logs what a hosted processor does, including librdkafka's own log lines and errors, then tells the user's observer.</summary>
-internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : IProcessorObserver
+/// <summary>
+/// Logs what a processor does, including librdkafka's own log lines and errors, then tells the
+/// user's observer: for a hosted processor (Conveyor.Hosting), and for one given
+/// <see cref="ProcessorOptions.LoggerFactory"/>. Also logs the start and the end of a run.
+/// </summary>
+internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : CompositeObserver(next)
 {
     private LastError? _lastError;
 
     /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
     public LastError? LastError => Volatile.Read(ref _lastError);
 
-    public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    /// <summary>The run starts.</summary>
+    public void Starting(ProcessorOptions options) => Log.Starting(logger, processor, options.GroupId, string.Join(", ", options.Topics));
+
+    /// <summary>The run ended: drained and committed, or failed with <paramref name="failure"/>.</summary>
+    public void Stopped(string? failure)
+    {
+        if (failure is null)
+        {
+            Log.Stopped(logger, processor);
+        }
+        else
+        {
+            Log.RunFailed(logger, processor, failure);
+        }
+    }
+
+    public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Assigned(logger, processor, Describe(partitions));
-        next?.OnPartitionsAssigned(partitions);
+        base.OnPartitionsAssigned(partitions);
     }
 
-    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    public override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Revoked(logger, processor, Describe(partitions));
-        next?.OnPartitionsRevoked(partitions);
+        base.OnPartitionsRevoked(partitions);
     }
 
-    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    public override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Lost(logger, processor, Describe(partitions));
-        next?.OnPartitionsLost(partitions);
+        base.OnPartitionsLost(partitions);
     }
 
-    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    public override void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.Committed(logger, processor, Describe(offsets));
         }
 
-        next?.OnCommitted(offsets);
+        base.OnCommitted(offsets);
     }
 
-    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
+    public override void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
     {
         Log.CommitFailed(logger, processor, Describe(offsets), error.Reason);
         Remember($"commit of {Describe(offsets)} failed: {error.Reason}");
-        next?.OnCommitFailed(offsets, error);
+        base.OnCommitFailed(offsets, error);
     }
 
-    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
+    public override void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
     {
         Log.Retrying(logger, processor, Describe(message), failedAttempt, $"{exception.GetType().Name}: {exception.Message}", delay);
-        next?.OnRetrying(message, failedAttempt, exception, delay);
+        base.OnRetrying(message, failedAttempt, exception, delay);
     }
 
-    public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
+    public override void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
     {
         Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), exception);
         Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {exception.GetType().Name}: {exception.Message}");
-        next?.OnDeadLettered(message, deadLetter, exception);
+        base.OnDeadLettered(message, deadLetter, exception);
     }
 
-    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    public override void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         Log.PartitionStopped(logger, processor, Describe(message), exception);
         Remember($"{Describe(message)} failed for good and stopped its partition: {exception.GetType().Name}: {exception.Message}");
-        next?.OnPartitionStopped(message, exception);
+        base.OnPartitionStopped(message, exception);
     }
 
-    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
+    public override void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.BackPressure(logger, processor, paused ? "paused" : "resumed", Describe(partitions));
         }
 
-        next?.OnBackPressure(partitions, paused);
+        base.OnBackPressure(partitions, paused);
     }
 
-    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    public override void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
     {
         Log.Stalled(logger, processor, Describe(position), endOffset, idle);
-        next?.OnPartitionStalled(position, endOffset, idle);
+        base.OnPartitionStalled(position, endOffset, idle);
     }
 
-    public void OnPartitionStallEnded(TopicPartition partition)
+    public override void OnPartitionStallEnded(TopicPartition partition)
     {
         Log.StallEnded(logger, processor, $"{partition.Topic}[{partition.Partition.Value}]");
-        next?.OnPartitionStallEnded(partition);
+        base.OnPartitionStallEnded(partition);
     }
 
-    public void OnUnavailable(string problem)
+    public override void OnUnavailable(string problem)
     {
         Log.Unavailable(logger, processor, problem);
-        next?.OnUnavailable(problem);
+        base.OnUnavailable(problem);
     }
 
-    public void OnError(Error error)
+    public override void OnError(Error error)
     {
         if (error.IsFatal)
         {
@@ -107,14 +127,13 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         }
 
         Remember($"client error {error.Code}: {error.Reason}");
-
-        next?.OnError(error);
+        base.OnError(error);
     }
 
-    public void OnClientLog(LogMessage message)
+    public override void OnClientLog(LogMessage message)
     {
         Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, message.Message);
-        next?.OnClientLog(message);
+        base.OnClientLog(message);
     }
 
     private void Remember(string message) => Volatile.Write(ref _lastError, new LastError((time ?? TimeProvider.System).GetUtcNow(), message));

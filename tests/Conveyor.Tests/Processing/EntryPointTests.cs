@@ -1,0 +1,53 @@
+using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Batching;
+using Conveyor.Processing.Forwarding;
+
+namespace Conveyor.Tests.Processing;
+
+/// <summary>The three ways to run have one shape: the same constructor, one validation, one interface.</summary>
+public class EntryPointTests
+{
+    private static readonly KafkaClientProperties Client = new("localhost:9092", [KafkaProperty.Parse("no.such.property=1")]);
+    private static readonly ProcessorOptions Invalid = new() { GroupId = "", Topics = ["orders"], MaxConcurrency = 0 };
+
+    [Fact]
+    public void Each_entry_point_reports_every_problem_with_the_options_and_the_properties_at_once()
+    {
+        var processor = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(Client, Invalid, (_, _) => ValueTask.CompletedTask));
+        var forwarder = Assert.Throws<KafkaConfigurationException>(() => new KafkaForwarder<string, string>(Client, Invalid, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])));
+        var batches = Assert.Throws<KafkaConfigurationException>(() => new KafkaBatchProcessor<string, string>(Client, Invalid, (_, _) => ValueTask.CompletedTask));
+
+        Assert.Equal(3, processor.Problems.Count); // group, concurrency, the unknown property
+        Assert.Contains(processor.Problems, p => p.Contains("no.such.property", StringComparison.Ordinal));
+        Assert.Equal(processor.Problems, forwarder.Problems);
+        Assert.Equal(processor.Problems, batches.Problems);
+    }
+
+    [Fact]
+    public void Only_the_forwarder_accepts_exactly_once()
+    {
+        var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"], Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "t", Ordering = OrderingMode.Partition };
+        var client = new KafkaClientProperties("localhost:9092");
+
+        Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
+        Assert.Throws<KafkaConfigurationException>(() => new KafkaBatchProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
+        IKafkaProcessor forwarder = new KafkaForwarder<string, string>(client, options, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([]));
+        Assert.Equal(ProcessorState.NotStarted, forwarder.Status.State);
+    }
+
+    [Fact]
+    public void Every_entry_point_is_a_kafka_processor_with_a_status_before_it_runs()
+    {
+        var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"] };
+        var client = new KafkaClientProperties("localhost:9092");
+        IKafkaProcessor[] all =
+        [
+            new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask),
+            new KafkaForwarder<string, string>(client, options, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])),
+            new KafkaBatchProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask),
+        ];
+
+        Assert.All(all, p => Assert.Equal(ProcessorState.NotStarted, p.Status.State));
+    }
+}
