@@ -48,17 +48,8 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     {
     }
 
-    /// <summary>
-    /// Creates a forwarder whose deserializers are asynchronous, as Confluent's Schema Registry
-    /// serdes are; checks the options and the client properties before anything connects.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties, for the consumer and the output producer.</param>
-    /// <param name="options">How to consume, order, commit and fail.</param>
-    /// <param name="handler">Turns each input into the records to write.</param>
-    /// <param name="keyDeserializer">Input key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
-    /// <param name="valueDeserializer">Input value deserializer; null: the same defaults.</param>
-    /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    /// <summary>Creates a forwarder whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
+    /// <inheritdoc cref="KafkaForwarder{TKey, TValue}(KafkaClientProperties, ProcessorOptions, ForwardingHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
     public KafkaForwarder(
         KafkaClientProperties client,
         ProcessorOptions options,
