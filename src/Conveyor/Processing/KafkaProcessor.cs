@@ -48,17 +48,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     {
     }
 
-    /// <summary>
-    /// Creates a processor whose deserializers are asynchronous, as Confluent's Schema Registry
-    /// serdes are (e.g. <c>AvroDeserializer&lt;T&gt;</c>); checks the options and the client properties before anything connects.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
-    /// <param name="options">How to process.</param>
-    /// <param name="handler">Called for each message.</param>
-    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
-    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
-    /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops. May be null.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    /// <summary>Creates a processor whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
+    /// <inheritdoc cref="KafkaProcessor{TKey, TValue}(KafkaClientProperties, ProcessorOptions, MessageHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
     public KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,

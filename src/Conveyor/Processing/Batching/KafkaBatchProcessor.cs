@@ -50,17 +50,8 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
     {
     }
 
-    /// <summary>
-    /// Creates a batch processor whose deserializers are asynchronous, as Confluent's Schema Registry
-    /// serdes are; checks the options and the client properties before anything connects.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
-    /// <param name="options">How to consume, batch, commit and fail.</param>
-    /// <param name="handler">Called for each batch.</param>
-    /// <param name="keyDeserializer">Key deserializer; null: the default (UTF-8 for strings, raw for byte arrays, JSON otherwise).</param>
-    /// <param name="valueDeserializer">Value deserializer; null: the same defaults.</param>
-    /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops. May be null.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
+    /// <summary>Creates a batch processor whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
+    /// <inheritdoc cref="KafkaBatchProcessor{TKey, TValue}(KafkaClientProperties, ProcessorOptions, BatchHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
     public KafkaBatchProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
