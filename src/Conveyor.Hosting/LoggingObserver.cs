@@ -89,6 +89,33 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         next?.OnPartitionStallEnded(partition);
     }
 
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        Log.FinishedSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));
+        next?.OnFinishedSkipped(messages);
+    }
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full)
+    {
+        var partition = Describe([unfinished.TopicPartition]);
+        if (full)
+        {
+            Log.CompletionsFull(logger, processor, partition, unfinished.Offset.Value);
+        }
+        else
+        {
+            Log.CompletionsFit(logger, processor, partition);
+        }
+
+        next?.OnCompletionsFull(unfinished, full);
+    }
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem)
+    {
+        Log.CompletionsUnreadable(logger, processor, Describe(committed), problem);
+        next?.OnCompletionsUnreadable(committed, problem);
+    }
+
     public void OnUnavailable(string problem)
     {
         Log.Unavailable(logger, processor, problem);

@@ -192,6 +192,20 @@ internal sealed partial class ProcessorTelemetry : IProcessorObserver, IEngineTe
         _next.OnPartitionStallEnded(partition);
     }
 
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        foreach (var partition in messages.GroupBy(m => m.TopicPartition))
+        {
+            ConveyorMetrics.SkippedFinished.Add(partition.Count(), MessageTags(partition.Key));
+        }
+
+        _next.OnFinishedSkipped(messages);
+    }
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => _next.OnCompletionsFull(unfinished, full);
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => _next.OnCompletionsUnreadable(committed, problem);
+
     public void OnError(Error error) => _next.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
     public void OnClientLog(LogMessage message) => _next.OnClientLog(message);

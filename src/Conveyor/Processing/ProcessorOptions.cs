@@ -36,6 +36,24 @@ public sealed record ProcessorOptions
     public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
 
     /// <summary>
+    /// <see cref="DeliveryGuarantee.AtLeastOnce"/>: each commit also records, in the offset commit's
+    /// metadata, which messages above the committed offset are already finished, and a processor
+    /// that is assigned the partition (after a rebalance or a restart) skips them instead of
+    /// handling them again (<see cref="IProcessorObserver.OnFinishedSkipped"/>). Default true; false
+    /// commits the offset alone, and everything from it on is handled again.
+    /// </summary>
+    public bool PersistCompletions { get; init; } = true;
+
+    /// <summary>
+    /// The most commit metadata a commit may carry: the broker's <c>offset.metadata.max.bytes</c>
+    /// (4,096 by default in Kafka). A partition whose finished offsets above an unfinished one would
+    /// need more takes no new messages until that message finishes
+    /// (<see cref="IProcessorObserver.OnCompletionsFull"/>). At 4,096 that is about 24,000 offsets.
+    /// Default 4,096; between 512 and 1,048,576.
+    /// </summary>
+    public int CommitMetadataMaxBytes { get; init; } = 4096;
+
+    /// <summary>
     /// <see cref="DeliveryGuarantee.ExactlyOnce"/> only: the producer's <c>transactional.id</c>. Unique
     /// per running instance and stable across its restarts, so that a restarted instance fences its
     /// own zombie.
@@ -140,6 +158,8 @@ public sealed record ProcessorOptions
         Require(problems, MaxConcurrency is >= 1 and <= 100_000, $"MaxConcurrency must be between 1 and 100000; it is {MaxConcurrency}.");
         Require(problems, CommitInterval >= TimeSpan.FromMilliseconds(10), $"CommitInterval must be at least 10 ms; it is {CommitInterval}.");
         Require(problems, CommitEveryMessages is null or >= 1, $"CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is {CommitEveryMessages}.");
+        Require(problems, CommitMetadataMaxBytes is >= 512 and <= Completions.CompletionEncoding.MaxMetadataBytes,
+            $"CommitMetadataMaxBytes must be between 512 and {Completions.CompletionEncoding.MaxMetadataBytes} (the broker's offset.metadata.max.bytes); it is {CommitMetadataMaxBytes}.");
         Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
         Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
             "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
 
 namespace Conveyor.Processing.Engine;
 
@@ -33,6 +34,8 @@ internal sealed partial class PollLoop : IDisposable
     private readonly StallWatchdog _watchdog;
     private readonly ConsumerPositions _positions;
     private readonly AvailabilityWatch _availability;
+    private readonly CompletionStore? _completions;
+    private readonly List<TopicPartitionOffset> _skipped = [];
     private bool _allPaused;
 
     public PollLoop(
@@ -58,6 +61,7 @@ internal sealed partial class PollLoop : IDisposable
             .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
             .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
+        _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
@@ -90,6 +94,7 @@ internal sealed partial class PollLoop : IDisposable
                 }
 
                 Fetch(stopping, now);
+                ReportSkipped();
                 if (_batch.Count > 0)
                 {
                     SubmitBatch();
@@ -149,6 +154,13 @@ internal sealed partial class PollLoop : IDisposable
             }
 
             _watchdog.Delivered(partition, result.Offset.Value, now);
+            if (partition.Restored.Contains(result.Offset.Value))
+            {
+                // Finished before this assignment (the commit metadata says so): the tracker counts it finished.
+                _skipped.Add(result.TopicPartitionOffset);
+                continue;
+            }
+
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
@@ -224,11 +236,12 @@ internal sealed partial class PollLoop : IDisposable
         {
             var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
-            if (!partition.Paused && (_allPaused || full || partition.Stopped))
+            var completionsFull = CompletionsFull(partition);
+            if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull))
             {
                 (pause ??= []).Add(partition);
             }
-            else if (partition.Paused && !_allPaused && drained && !partition.Stopped)
+            else if (partition.Paused && !_allPaused && drained && !partition.Stopped && !completionsFull)
             {
                 (resume ??= []).Add(partition);
             }
@@ -250,6 +263,47 @@ internal sealed partial class PollLoop : IDisposable
             List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];
             _consumer.Resume(partitions);
             _observer.OnBackPressure(partitions, paused: false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a partition must take no new messages because the finished offsets above its lowest
+    /// unfinished one could outgrow the commit metadata. Checked before each fetch, which takes at
+    /// most <see cref="MaxBatch"/> messages, so the last tracked offset stays within
+    /// <see cref="CompletionStore.MaxSpan"/> of the committable one and every map fits. It takes
+    /// messages again once that distance is down to half.
+    /// </summary>
+    private bool CompletionsFull(PartitionState partition)
+    {
+        if (_completions is null || partition.NextOffset < 0)
+        {
+            return false;
+        }
+
+        var limit = partition.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
+        if (!partition.CompletionsFull && partition.NextOffset - partition.CompletionFloor <= limit)
+        {
+            return false; // the floor only grows, so the distance is no larger than this
+        }
+
+        partition.CompletionFloor = Math.Max(partition.CompletionFloor, _dispatcher.Committable(partition) ?? partition.CompletionFloor);
+        var full = partition.NextOffset - partition.CompletionFloor > limit;
+        if (full != partition.CompletionsFull)
+        {
+            partition.CompletionsFull = full;
+            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.CompletionFloor), full);
+        }
+
+        return full;
+    }
+
+    /// <summary>Reports the messages skipped in the last fetch because they were finished before this assignment.</summary>
+    private void ReportSkipped()
+    {
+        if (_skipped.Count > 0)
+        {
+            _observer.OnFinishedSkipped([.. _skipped]);
+            _skipped.Clear();
         }
     }
 
