@@ -30,6 +30,12 @@ internal sealed class CheckingObserver(IProcessorObserver inner, Action check) :
 
     public void OnPartitionStallEnded(TopicPartition partition) => Then(() => inner.OnPartitionStallEnded(partition));
 
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) => Then(() => inner.OnFinishedSkipped(messages));
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => Then(() => inner.OnCompletionsFull(unfinished, full));
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => Then(() => inner.OnCompletionsUnreadable(committed, problem));
+
     public void OnError(Error error) => Then(() => inner.OnError(error));
 
     private void Then(Action record)
