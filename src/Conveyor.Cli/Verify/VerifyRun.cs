@@ -37,6 +37,9 @@ internal sealed class VerifyRun
 
     private string Group => $"verify-{_runId}";
 
+    /// <summary>How the engine commits: what <c>--completions</c> says (the naive strategy and exactly-once commit the offset alone).</summary>
+    private string Completions => _settings.Strategy != "engine" || _settings.ExactlyOnce ? "watermark" : _settings.PersistCompletions ? "persisted" : "watermark";
+
     /// <param name="cluster">A real cluster's properties, or null to host the embedded broker here.</param>
     /// <param name="cancellationToken">Stops the run early; what is there is still audited.</param>
     public async Task<AuditReport> RunAsync(KafkaClientProperties? cluster, CancellationToken cancellationToken)
@@ -47,7 +50,7 @@ internal sealed class VerifyRun
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
         await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, completions {Completions}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -82,6 +85,7 @@ internal sealed class VerifyRun
             FaultsExpected = faults.CanInject,
             AuditProblems = problems,
             ExactlyOnce = _settings.ExactlyOnce,
+            Completions = Completions,
             DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
             CommittedOffsetsUnknown = _settings.ExactlyOnce && embedded is not null,
         };
@@ -267,6 +271,7 @@ internal sealed class VerifyRun
             "--seed", (_settings.Seed + number).ToString(CultureInfo.InvariantCulture),
             "--handler-delay", _settings.HandlerDelay.ToString("c", CultureInfo.InvariantCulture),
             "--concurrency", _settings.Concurrency.ToString(CultureInfo.InvariantCulture),
+            "--completions", _settings.PersistCompletions ? "persisted" : "watermark",
         };
         arguments.AddRange(_settings.Assignor switch
         {

@@ -100,6 +100,7 @@ internal sealed class VerifyWorker
         Ordering = _settings.Ordering,
         MaxConcurrency = _settings.Concurrency,
         CommitInterval = TimeSpan.FromSeconds(1),
+        PersistCompletions = _settings.PersistCompletions,
         Retry = Retry,
     };
 
