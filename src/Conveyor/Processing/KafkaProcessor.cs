@@ -124,7 +124,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IAsyncDisposable
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
-        using var deadLetters = _options.OnFailure == FailureAction.DeadLetter
+        using var deadLetters = _options.OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics
             ? new DeadLetterPublisher(_client, _options, _telemetry.OnError, _telemetry.ClientLog)
             : null;
         var dispatcher = new Dispatcher();

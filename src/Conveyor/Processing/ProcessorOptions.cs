@@ -118,6 +118,9 @@ public sealed record ProcessorOptions
     /// <summary>What happens to a message that failed for good. Default <see cref="FailureAction.DeadLetter"/>.</summary>
     public FailureAction OnFailure { get; init; } = FailureAction.DeadLetter;
 
+    /// <summary>The chain of retry topics of <see cref="FailureAction.RetryTopics"/>; unused by other failure actions.</summary>
+    public RetryTopics.RetryTopicOptions RetryTopics { get; init; } = new();
+
     /// <summary>The dead-letter topic; null derives it from the source topic: <c>{topic}</c> + <see cref="DeadLetterTopicSuffix"/>.</summary>
     public string? DeadLetterTopic { get; init; }
 
@@ -192,7 +195,16 @@ public sealed record ProcessorOptions
         Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
         Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
         Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
-        if (OnFailure == FailureAction.DeadLetter)
+        if (OnFailure == FailureAction.RetryTopics)
+        {
+            var retry = RetryTopics;
+            Require(problems, retry is not null && retry.Delays is { Count: >= 1 and <= 20 }, $"RetryTopics.Delays must name 1 to 20 delays (one retry topic each); it names {retry?.Delays?.Count ?? 0}.");
+            Require(problems, retry?.Delays is null || retry.Delays.All(d => d > TimeSpan.Zero && d <= TimeSpan.FromDays(7)), "RetryTopics.Delays must each be above 0 and at most 7 days.");
+            Require(problems, !string.IsNullOrEmpty(retry?.Suffix) && IsLegalTopicName("t" + retry.Suffix + "1"), $"RetryTopics.Suffix '{retry?.Suffix}' must be non-empty and legal in a topic name (a-z, A-Z, 0-9, '.', '_', '-').");
+            Require(problems, Guarantee == DeliveryGuarantee.AtLeastOnce, $"RetryTopics needs Guarantee AtLeastOnce (it is {Guarantee}): a message is handed on to a retry topic once it failed.");
+        }
+
+        if (OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");
             Require(problems, DeadLetterTopic is not null || !string.IsNullOrEmpty(DeadLetterTopicSuffix), "DeadLetterTopicSuffix must not be empty when DeadLetterTopic is not set: the dead-letter topic would be the source topic.");

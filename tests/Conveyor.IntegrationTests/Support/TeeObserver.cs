@@ -30,6 +30,12 @@ internal sealed class TeeObserver(params IProcessorObserver[] observers) : IProc
 
     public void OnPartitionStallEnded(TopicPartition partition) => Each(o => o.OnPartitionStallEnded(partition));
 
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) => Each(o => o.OnFinishedSkipped(messages));
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => Each(o => o.OnCompletionsFull(unfinished, full));
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => Each(o => o.OnCompletionsUnreadable(committed, problem));
+
     public void OnError(Error error) => Each(o => o.OnError(error));
 
     private void Each(Action<IProcessorObserver> call)

@@ -33,6 +33,9 @@ internal sealed class PartitionState
     /// <summary>Paused because its finished offsets above the committable one would not fit the commit metadata (poll thread only).</summary>
     public bool CompletionsFull { get; set; }
 
+    /// <summary>A retry topic's partition paused until its next message is due (poll thread only).</summary>
+    public DateTime? RetryDueAt { get; set; }
+
     /// <summary>The metadata of the last commit that succeeded (poll thread only).</summary>
     public string LastCommittedMetadata { get; set; } = string.Empty;
 

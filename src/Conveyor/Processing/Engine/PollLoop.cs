@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
+using Conveyor.Processing.RetryTopics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -36,6 +37,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly AvailabilityWatch _availability;
     private readonly CompletionStore? _completions;
     private readonly List<TopicPartitionOffset> _skipped = [];
+    private readonly RetryRoute? _retries;
     private bool _allPaused;
 
     public PollLoop(
@@ -61,6 +63,7 @@ internal sealed partial class PollLoop : IDisposable
             .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
             .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
+        _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
         _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
@@ -77,7 +80,7 @@ internal sealed partial class PollLoop : IDisposable
     /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
     {
-        _consumer.Subscribe(_options.Topics);
+        _consumer.Subscribe(RetryRoute.Subscriptions(_options));
         _schedule.Restart(DateTime.UtcNow);
         try
         {
@@ -146,10 +149,16 @@ internal sealed partial class PollLoop : IDisposable
             timeout = TimeSpan.Zero; // take what is already fetched, without waiting for more
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.TopicPartition, out var partition)
-                || !partition.AcceptsWork)
+                || !partition.AcceptsWork
+                || partition.RetryDueAt is not null)
             {
                 // A stopped partition's later messages are not tracked: its commit stays at the
                 // failed message and they are fetched again after a restart.
+                continue;
+            }
+
+            if (_retries is not null && NotYetDue(partition, result, now))
+            {
                 continue;
             }
 
@@ -237,11 +246,12 @@ internal sealed partial class PollLoop : IDisposable
             var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
             var completionsFull = CompletionsFull(partition);
-            if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull))
+            var waiting = WaitingForRetry(partition, now);
+            if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull || waiting))
             {
                 (pause ??= []).Add(partition);
             }
-            else if (partition.Paused && !_allPaused && drained && !partition.Stopped && !completionsFull)
+            else if (partition.Paused && !_allPaused && drained && !partition.Stopped && !completionsFull && !waiting)
             {
                 (resume ??= []).Add(partition);
             }
@@ -335,8 +345,8 @@ internal sealed partial class PollLoop : IDisposable
         _consumer.Pause(partitions);
 
         // A partition stopped at a failed message is paused too, but that is no back-pressure:
-        // OnPartitionStopped has told of it already.
-        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped).Select(p => p.TopicPartition)];
+        // OnPartitionStopped has told of it already. Nor is a retry topic waiting for a due time.
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.RetryDueAt is null).Select(p => p.TopicPartition)];
         if (pressed.Count > 0)
         {
             _observer.OnBackPressure(pressed, paused: true);
