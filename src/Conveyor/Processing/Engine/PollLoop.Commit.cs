@@ -128,6 +128,7 @@ internal sealed partial class PollLoop
             }
 
             _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: true);
+            _rebalanceHold.Release();
             _observer.OnCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
             return offsets;
         }
@@ -158,12 +159,18 @@ internal sealed partial class PollLoop
         }
     }
 
-    /// <summary>A commit refused because the group is rebalancing: the client holds the partitions meanwhile, which is no stall.</summary>
+    /// <summary>
+    /// A commit refused because the group is rebalancing: the client holds the partitions
+    /// meanwhile, which is no stall; and the engine starts no new work until the rebalance is over
+    /// (<see cref="RebalanceHold"/>), since it could not be committed before the partitions move.
+    /// </summary>
     private void NoteRebalance(ErrorCode code)
     {
         if (code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration)
         {
-            _watchdog.HeldAll(DateTime.UtcNow);
+            var now = DateTime.UtcNow;
+            _watchdog.HeldAll(now);
+            _rebalanceHold.Refused(now);
         }
     }
 }

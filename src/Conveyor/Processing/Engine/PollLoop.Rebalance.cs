@@ -13,6 +13,7 @@ internal sealed partial class PollLoop
     {
         var now = DateTime.UtcNow;
         _watchdog.HeldAll(now); // the group was rebalancing until now
+        _rebalanceHold.Release();
 
         // Read before librdkafka fetches anything of these partitions, so no finished message is handed out again.
         var restored = _completions?.Read(partitions);

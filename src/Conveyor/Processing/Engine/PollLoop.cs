@@ -38,6 +38,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly CompletionStore? _completions;
     private readonly List<TopicPartitionOffset> _skipped = [];
     private readonly RetryRoute? _retries;
+    private readonly RebalanceHold _rebalanceHold = new();
     private bool _allPaused;
 
     public PollLoop(
@@ -241,12 +242,13 @@ internal sealed partial class PollLoop : IDisposable
 
         List<PartitionState>? pause = null, resume = null;
         var relaxed = Relaxed();
+        var held = _rebalanceHold.IsHeld(now);
         foreach (var partition in _partitions.Values)
         {
             var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
             var completionsFull = CompletionsFull(partition);
-            var waiting = WaitingForRetry(partition, now);
+            var waiting = WaitingForRetry(partition, now) || held;
             if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull || waiting))
             {
                 (pause ??= []).Add(partition);
