@@ -27,10 +27,11 @@ internal static class VerifyWorkerCommand
         var transactionalId = new Option<string?>("--transactional-id");
         var completions = new Option<string>("--completions") { DefaultValueFactory = _ => "persisted" };
         completions.AcceptOnlyFromAmong("persisted", "watermark");
+        var retryTopics = new Option<bool>("--retry-topics");
 
         var command = new Command("verify-worker", "One worker process of conveyor verify")
         {
-            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId, completions,
+            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId, completions, retryTopics,
         };
         command.Hidden = true;
         command.Add(kafka.BootstrapServers);
@@ -41,7 +42,7 @@ internal static class VerifyWorkerCommand
             var settings = new WorkerSettings(
                 context.Get(input), context.Get(output), context.Get(kafka.Group), context.Get(strategy),
                 context.Get(failRate), context.Get(permanentEvery), context.Get(slowRate), context.Get(seed), context.Get(ordering),
-                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId), context.Get(completions) == "persisted");
+                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId), context.Get(completions) == "persisted", context.Get(retryTopics));
             var given = kafka.GetSettings(context).Properties;
             // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));

@@ -25,6 +25,9 @@ internal sealed record VerifySettings(
     /// </summary>
     public bool PersistCompletions { get; init; } = true;
 
+    /// <summary>Whether failed messages go through retry topics before the dead-letter topic (<c>--retry-topics</c>).</summary>
+    public bool RetryTopics { get; init; }
+
     /// <summary>How long the run may make no progress before it says so (it goes on until <see cref="Timeout"/>).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

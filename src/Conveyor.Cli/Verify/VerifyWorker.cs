@@ -101,6 +101,8 @@ internal sealed class VerifyWorker
         MaxConcurrency = _settings.Concurrency,
         CommitInterval = TimeSpan.FromSeconds(1),
         PersistCompletions = _settings.PersistCompletions,
+        OnFailure = _settings.RetryTopics ? FailureAction.RetryTopics : FailureAction.DeadLetter,
+        RetryTopics = VerifyRetryTopics.Options,
         Retry = Retry,
     };
 
