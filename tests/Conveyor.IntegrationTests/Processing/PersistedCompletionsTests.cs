@@ -102,6 +102,32 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, kafka.Committed(group, topic, 1)[0]);
     }
 
+    [Fact]
+    public async Task Metadata_of_another_tool_is_ignored_with_a_warning_and_nothing_is_skipped()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 20).Select(i => ((string?)$"k{i}", $"{i}")));
+        using (var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = group }).Build())
+        {
+            Conveyor.Native.OffsetsNative.For(consumer)!.Commit([(new TopicPartitionOffset(topic, 0, 5), "written by another tool")]);
+        }
+
+        var observer = new RecordingObserver();
+        var handled = new ConcurrentQueue<long>();
+        await ProcessorRun.UntilAsync<string>(kafka.Cluster.BootstrapServers, Options(topic, group, persist: true), observer, (message, _) =>
+        {
+            handled.Enqueue(message.Offset);
+            return ValueTask.CompletedTask;
+        }, () => handled.Count >= 15);
+
+        var (committed, problem) = Assert.Single(observer.CompletionsUnreadable);
+        Assert.Equal(new TopicPartitionOffset(topic, 0, 5), committed);
+        Assert.StartsWith("not a Conveyor completion map", problem, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(5, 15).Select(i => (long)i), handled.Order());
+        Assert.Empty(observer.Skipped);
+    }
+
     /// <summary>Handles a new topic's messages, all but <see cref="Blocked"/>, which wait until the stop gives up on them.</summary>
     private async Task<(string Topic, string Group)> FirstRunLeavingTwoMessagesUnfinished(bool persist)
     {
