@@ -33,8 +33,27 @@ internal sealed class EngineOptions
 
     public Option<FailureAction> OnFailure { get; } = new("--on-failure")
     {
-        Description = "What happens to a message that failed for good: DeadLetter, StopPartition, StopProcessor",
+        Description = "What happens to a message that failed for good: DeadLetter, StopPartition, StopProcessor, "
+            + "RetryTopics (to <topic>.retry.1, .retry.2, ... after --retry-topic-delays, then the dead-letter topic; gives up key order for the retried message)",
         DefaultValueFactory = _ => FailureAction.DeadLetter,
+    };
+
+    public Option<TimeSpan[]> RetryTopicDelays { get; } = new("--retry-topic-delays")
+    {
+        Description = $"With --on-failure RetryTopics: the delay of each retry topic, comma-separated ({Durations.Forms})",
+        DefaultValueFactory = _ => [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)],
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+            var delays = text.Split(',').Select(Durations.TryParse).ToList();
+            if (delays.Count == 0 || delays.Any(d => d is null || d <= TimeSpan.Zero))
+            {
+                result.AddError($"--retry-topic-delays '{text}' must be positive durations separated by commas, {Durations.Forms}.");
+                return [];
+            }
+
+            return [.. delays.Select(d => d!.Value)];
+        },
     };
 
     public Option<string?> DeadLetterTopic { get; } = new("--dead-letter-topic")
@@ -74,6 +93,7 @@ internal sealed class EngineOptions
         command.Add(MaxAttempts);
         command.Add(RetryDelay);
         command.Add(OnFailure);
+        command.Add(RetryTopicDelays);
         command.Add(DeadLetterTopic);
         command.Add(Guarantee);
         command.Add(CommitInterval);
@@ -90,6 +110,7 @@ internal sealed class EngineOptions
         CommitEveryMessages = context.Get(CommitEvery),
         CommitMode = context.Get(CommitMode),
         OnFailure = context.Get(OnFailure),
+        RetryTopics = new Conveyor.Processing.RetryTopics.RetryTopicOptions { Delays = context.Get(RetryTopicDelays) ?? [] },
         DeadLetterTopic = context.Get(DeadLetterTopic),
         Retry = new RetryOptions
         {

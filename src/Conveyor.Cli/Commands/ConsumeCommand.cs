@@ -69,9 +69,21 @@ internal static class ConsumeCommand
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic");
-            if (consume.Commit == CommitMode.Engine && processor.OnFailure == Conveyor.Processing.FailureAction.DeadLetter)
+            if (consume.Commit == CommitMode.Engine && processor.OnFailure is Conveyor.Processing.FailureAction.DeadLetter or Conveyor.Processing.FailureAction.RetryTopics)
             {
                 ClusterProbe.WarnIfMissing(metadata, processor.DeadLetterTopicFor(consume.Topic), settings.BootstrapServers, "--dead-letter-topic", context.Errors);
+            }
+
+            if (consume.Commit == CommitMode.Engine && processor.OnFailure == Conveyor.Processing.FailureAction.RetryTopics)
+            {
+                for (var number = 1; number <= processor.RetryTopics.Delays.Count; number++)
+                {
+                    var retryTopic = processor.RetryTopics.TopicFor(consume.Topic, number);
+                    if (ClusterProbe.PartitionCount(metadata, retryTopic) is null)
+                    {
+                        context.Errors.WriteLine($"warning: retry topic '{retryTopic}' does not exist on {settings.BootstrapServers}: create it first; a topic created by the first retry is seen only at the next metadata refresh (topic.metadata.refresh.interval.ms).");
+                    }
+                }
             }
 
             if (consume.Commit == CommitMode.Engine)

@@ -42,6 +42,17 @@ internal static class VerifyCommand
             Description = "Workers forward with DeliveryGuarantee.ExactlyOnce (transactions, ordering Partition, one transactional id per worker slot); "
                 + "with -b duplicates in the read_committed output fail the run too. The embedded broker does not enforce transactions: there duplicates are reported, not judged",
         };
+        var completions = new Option<string>("--completions")
+        {
+            Description = "persisted: the engine records finished offsets above the committed one in the commit metadata and skips them after a rebalance; "
+                + "watermark: it commits the offset alone (everything above the lowest unfinished message is handled again). Run both with one --seed to compare duplicates",
+            DefaultValueFactory = _ => "persisted",
+        };
+        completions.AcceptOnlyFromAmong("persisted", "watermark");
+        var retryTopics = new Option<bool>("--retry-topics")
+        {
+            Description = "Engine workers send failed messages through two retry topics (<input>.retry.1 after 1 s, .retry.2 after 2 s) before the dead-letter topic",
+        };
         var faults = new Option<FaultKind>("--faults")
         {
             Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, BrokerDown (a partition leader, never the coordinator), All (every one of those), None",
@@ -69,7 +80,7 @@ internal static class VerifyCommand
 
         var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")
         {
-            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, stallTimeout, handlerDelay, concurrency, exactlyOnce,
+            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, stallTimeout, handlerDelay, concurrency, exactlyOnce, completions, retryTopics,
         };
         command.Add(kafka.BootstrapServers);
         command.Add(kafka.Properties);
@@ -80,6 +91,11 @@ internal static class VerifyCommand
             if (transactional && context.Get(strategy) != "engine")
             {
                 throw new CommandFailedException("--exactly-once needs --strategy engine: the naive strategy has no transactions.", ExitCodes.Usage);
+            }
+
+            if (context.Get(retryTopics) && (transactional || context.Get(strategy) != "engine"))
+            {
+                throw new CommandFailedException("--retry-topics needs --strategy engine without --exactly-once: retry topics are an at-least-once failure action of the engine.", ExitCodes.Usage);
             }
 
             if (transactional && context.Get(ordering) is { } chosen && chosen != OrderingMode.Partition)
@@ -106,6 +122,8 @@ internal static class VerifyCommand
                 transactional)
             {
                 StallTimeout = context.Get(stallTimeout),
+                PersistCompletions = context.Get(completions) == "persisted",
+                RetryTopics = context.Get(retryTopics),
             };
             var cluster = kafka.TryGetSettings(context)?.Properties;
             var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);

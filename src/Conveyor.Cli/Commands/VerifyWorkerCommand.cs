@@ -25,10 +25,13 @@ internal static class VerifyWorkerCommand
         var handlerDelay = new Option<TimeSpan>("--handler-delay");
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 8 };
         var transactionalId = new Option<string?>("--transactional-id");
+        var completions = new Option<string>("--completions") { DefaultValueFactory = _ => "persisted" };
+        completions.AcceptOnlyFromAmong("persisted", "watermark");
+        var retryTopics = new Option<bool>("--retry-topics");
 
         var command = new Command("verify-worker", "One worker process of conveyor verify")
         {
-            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId,
+            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId, completions, retryTopics,
         };
         command.Hidden = true;
         command.Add(kafka.BootstrapServers);
@@ -39,7 +42,7 @@ internal static class VerifyWorkerCommand
             var settings = new WorkerSettings(
                 context.Get(input), context.Get(output), context.Get(kafka.Group), context.Get(strategy),
                 context.Get(failRate), context.Get(permanentEvery), context.Get(slowRate), context.Get(seed), context.Get(ordering),
-                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId));
+                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId), context.Get(completions) == "persisted", context.Get(retryTopics));
             var given = kafka.GetSettings(context).Properties;
             // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));

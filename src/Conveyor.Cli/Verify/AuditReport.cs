@@ -29,6 +29,12 @@ internal sealed record AuditReport(
     /// <summary>What kept the audit from seeing everything (records deleted by the broker, topics not read to the end); empty when complete.</summary>
     public IReadOnlyList<string> AuditProblems { get; init; } = [];
 
+    /// <summary>How the engine committed: <c>persisted</c> completions or the <c>watermark</c> alone (<c>verify --completions</c>).</summary>
+    public string Completions { get; init; } = "watermark";
+
+    /// <summary>Duplicates per processed message: the share of work done twice.</summary>
+    public double DuplicatesPerProcessed => Processed == 0 ? 0 : (double)Duplicates / Processed;
+
     /// <summary>Whether the workers forwarded with <c>DeliveryGuarantee.ExactlyOnce</c> (<c>verify --exactly-once</c>).</summary>
     public bool ExactlyOnce { get; init; }
 
@@ -117,9 +123,9 @@ internal sealed record AuditReport(
 
     /// <summary>A few lines for people.</summary>
     public string Summary() => string.Join(Environment.NewLine,
-        $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : "")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
+        $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : $", completions {Completions}")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
         ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates}{Worst} {DuplicatesVerdict}"
-            : $"duplicates: {Duplicates}{Worst}",
+            : string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates} ({DuplicatesPerProcessed:0.0000} per processed message){Worst}"),
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
         Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
@@ -154,7 +160,9 @@ internal sealed record AuditReport(
         auditProblems = AuditProblems,
         pending = Pending,
         pendingPartitions = PendingPartitions.Select(p => new { partition = p.Partition, pending = p.Pending, firstPendingOffset = p.FirstOffset, committed = p.Committed }),
+        completions = Completions,
         duplicates = Duplicates,
+        duplicatesPerProcessed = Math.Round(DuplicatesPerProcessed, 6),
         worstDuplicate = WorstDuplicate,
         exactlyOnce = ExactlyOnce,
         duplicatesJudged = DuplicatesJudged,

@@ -37,6 +37,9 @@ internal sealed class VerifyRun
 
     private string Group => $"verify-{_runId}";
 
+    /// <summary>How the engine commits: what <c>--completions</c> says (the naive strategy and exactly-once commit the offset alone).</summary>
+    private string Completions => _settings.Strategy != "engine" || _settings.ExactlyOnce ? "watermark" : _settings.PersistCompletions ? "persisted" : "watermark";
+
     /// <param name="cluster">A real cluster's properties, or null to host the embedded broker here.</param>
     /// <param name="cancellationToken">Stops the run early; what is there is still audited.</param>
     public async Task<AuditReport> RunAsync(KafkaClientProperties? cluster, CancellationToken cancellationToken)
@@ -46,8 +49,14 @@ internal sealed class VerifyRun
         embedded?.SetGroupCoordinator(Group, 1);
         var properties = cluster ?? new KafkaClientProperties(embedded!.BootstrapServers);
         var client = new ClientSettings(properties);
-        await TopicCreator.EnsureAsync(client, embedded, [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)], _output).ConfigureAwait(false);
-        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
+        List<(string, int)> topics = [(Input, _settings.Partitions), (Output, _settings.Partitions), (DeadLetters, _settings.Partitions)];
+        if (_settings.RetryTopics)
+        {
+            topics.AddRange(VerifyRetryTopics.Topics(Input).Select(t => (t, _settings.Partitions)));
+        }
+
+        await TopicCreator.EnsureAsync(client, embedded, topics, _output).ConfigureAwait(false);
+        _output.WriteLine($"verify: {_settings.Messages} messages, {_settings.Partitions} partitions, {_settings.Workers} worker{(_settings.Workers == 1 ? "" : "s")}, strategy {_settings.Strategy}{(_settings.ExactlyOnce ? " (exactly-once)" : "")}, completions {Completions}{(_settings.RetryTopics ? ", retry topics" : "")}, ordering {_settings.Ordering}, assignor {_settings.Assignor}, seed {_settings.Seed}, faults: {FaultKinds.Describe(_settings.Faults, embedded is not null)}");
 
         var clock = Stopwatch.StartNew();
         var produced = await ProduceAsync(client).ConfigureAwait(false);
@@ -82,6 +91,7 @@ internal sealed class VerifyRun
             FaultsExpected = faults.CanInject,
             AuditProblems = problems,
             ExactlyOnce = _settings.ExactlyOnce,
+            Completions = Completions,
             DuplicatesJudged = _settings.ExactlyOnce && embedded is null,
             CommittedOffsetsUnknown = _settings.ExactlyOnce && embedded is not null,
         };
@@ -267,7 +277,13 @@ internal sealed class VerifyRun
             "--seed", (_settings.Seed + number).ToString(CultureInfo.InvariantCulture),
             "--handler-delay", _settings.HandlerDelay.ToString("c", CultureInfo.InvariantCulture),
             "--concurrency", _settings.Concurrency.ToString(CultureInfo.InvariantCulture),
+            "--completions", _settings.PersistCompletions ? "persisted" : "watermark",
         };
+        if (_settings.RetryTopics)
+        {
+            arguments.Add("--retry-topics");
+        }
+
         arguments.AddRange(_settings.Assignor switch
         {
             "consumer" => ["-X", "group.protocol=consumer"], // KIP-848: the broker assigns; session timeout and assignor are the broker's

@@ -19,6 +19,15 @@ internal sealed record VerifySettings(
     int Concurrency,
     bool ExactlyOnce = false)
 {
+    /// <summary>
+    /// Whether the engine workers persist completions in the commit metadata (<c>--completions persisted</c>,
+    /// the default) or commit the watermark alone (<c>watermark</c>), to compare the duplicates of both.
+    /// </summary>
+    public bool PersistCompletions { get; init; } = true;
+
+    /// <summary>Whether failed messages go through retry topics before the dead-letter topic (<c>--retry-topics</c>).</summary>
+    public bool RetryTopics { get; init; }
+
     /// <summary>How long the run may make no progress before it says so (it goes on until <see cref="Timeout"/>).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -100,6 +100,9 @@ internal sealed class VerifyWorker
         Ordering = _settings.Ordering,
         MaxConcurrency = _settings.Concurrency,
         CommitInterval = TimeSpan.FromSeconds(1),
+        PersistCompletions = _settings.PersistCompletions,
+        OnFailure = _settings.RetryTopics ? FailureAction.RetryTopics : FailureAction.DeadLetter,
+        RetryTopics = VerifyRetryTopics.Options,
         Retry = Retry,
     };
 

@@ -12,6 +12,8 @@ namespace Conveyor.Cli.Verify;
 /// <param name="Ordering">The engine's ordering mode.</param>
 /// <param name="HandlerDelay">How long every handler attempt takes at least (a stand-in for real work).</param>
 /// <param name="Concurrency">The engine's handlers at once.</param>
+/// <param name="PersistCompletions">The engine records finished offsets above the committed one in the commit metadata (<c>verify --completions persisted</c>).</param>
+/// <param name="RetryTopics">Failed messages go through the retry topics (<see cref="VerifyRetryTopics.Options"/>) before the dead-letter topic (<c>verify --retry-topics</c>).</param>
 /// <param name="TransactionalId">
 /// Set for exactly-once: the worker runs a <c>KafkaForwarder</c> with <c>DeliveryGuarantee.ExactlyOnce</c>
 /// and this <c>transactional.id</c> (stable per worker slot, so a replacement fences its predecessor).
@@ -28,4 +30,6 @@ internal sealed record WorkerSettings(
     Conveyor.Processing.OrderingMode Ordering = Conveyor.Processing.OrderingMode.Key,
     TimeSpan HandlerDelay = default,
     int Concurrency = 8,
-    string? TransactionalId = null);
+    string? TransactionalId = null,
+    bool PersistCompletions = true,
+    bool RetryTopics = false);

@@ -42,6 +42,13 @@ internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
 
     public void OnPartitionStallEnded(TopicPartition partition) => Line("stall ended", $"{partition.Partition.Value}");
 
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) =>
+        Line("skipped finished", string.Join(" ", messages.GroupBy(m => m.Partition.Value).Select(p => $"{p.Key}:{p.Count()}x{p.Min(m => m.Offset.Value)}-{p.Max(m => m.Offset.Value)}")));
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => Line(full ? "COMPLETIONS FULL" : "completions fit", $"{unfinished.Partition.Value}@{unfinished.Offset.Value}");
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => Line("completions unreadable", $"{committed.Partition.Value}@{committed.Offset.Value}: {problem}");
+
     public void OnError(Error error) => Line("error", $"{error.Code} {error.Reason}");
 
     /// <summary>The worker's handler starts on <paramref name="message"/>: printed when it is the first of its partition since the partition was assigned.</summary>

@@ -54,6 +54,18 @@ internal static partial class Log
     [LoggerMessage(1042, LogLevel.Information, "Processor {Processor}: partition {Partition} is no longer stalled")]
     public static partial void StallEnded(ILogger logger, string processor, string partition);
 
+    [LoggerMessage(1044, LogLevel.Information, "Processor {Processor}: skipped {Count} message(s) already finished before this assignment ({Partitions})")]
+    public static partial void FinishedSkipped(ILogger logger, string processor, int count, string partitions);
+
+    [LoggerMessage(1045, LogLevel.Warning, "Processor {Processor}: partition {Partition} takes no new messages until offset {Offset} finishes: the offsets finished above it would not fit the commit metadata (CommitMetadataMaxBytes)")]
+    public static partial void CompletionsFull(ILogger logger, string processor, string partition, long offset);
+
+    [LoggerMessage(1046, LogLevel.Information, "Processor {Processor}: partition {Partition} takes new messages again: the finished offsets fit the commit metadata")]
+    public static partial void CompletionsFit(ILogger logger, string processor, string partition);
+
+    [LoggerMessage(1047, LogLevel.Warning, "Processor {Processor}: ignoring the metadata committed with {Committed}: {Problem}; messages from the committed offset on are handled again")]
+    public static partial void CompletionsUnreadable(ILogger logger, string processor, string committed, string problem);
+
     [LoggerMessage(1043, LogLevel.Warning, "Processor {Processor} cannot start: {Problem}")]
     public static partial void Unavailable(ILogger logger, string processor, string problem);
 

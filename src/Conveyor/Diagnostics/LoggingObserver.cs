@@ -109,6 +109,33 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         base.OnPartitionStallEnded(partition);
     }
 
+    public override void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        Log.FinishedSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));
+        base.OnFinishedSkipped(messages);
+    }
+
+    public override void OnCompletionsFull(TopicPartitionOffset unfinished, bool full)
+    {
+        var partition = Describe([unfinished.TopicPartition]);
+        if (full)
+        {
+            Log.CompletionsFull(logger, processor, partition, unfinished.Offset.Value);
+        }
+        else
+        {
+            Log.CompletionsFit(logger, processor, partition);
+        }
+
+        base.OnCompletionsFull(unfinished, full);
+    }
+
+    public override void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem)
+    {
+        Log.CompletionsUnreadable(logger, processor, Describe(committed), problem);
+        base.OnCompletionsUnreadable(committed, problem);
+    }
+
     public override void OnUnavailable(string problem)
     {
         Log.Unavailable(logger, processor, problem);

@@ -198,6 +198,18 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         base.OnPartitionStallEnded(partition);
     }
 
+    public override void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        foreach (var partition in messages.GroupBy(m => m.TopicPartition))
+        {
+            ConveyorMetrics.SkippedFinished.Add(partition.Count(), MessageTags(partition.Key));
+        }
+
+        base.OnFinishedSkipped(messages);
+    }
+
+    public override void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => base.OnCompletionsUnreadable(committed, _redact(problem));
+
     public override void OnError(Error error) => base.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
     public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered) => Volatile.Write(ref _buffered, buffered);

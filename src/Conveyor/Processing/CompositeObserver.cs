@@ -61,6 +61,15 @@ public class CompositeObserver : IForwardingObserver, ITransactionObserver
     public virtual void OnPartitionStallEnded(TopicPartition partition) => Each(o => o.OnPartitionStallEnded(partition));
 
     /// <inheritdoc />
+    public virtual void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) => Each(o => o.OnFinishedSkipped(messages));
+
+    /// <inheritdoc />
+    public virtual void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => Each(o => o.OnCompletionsFull(unfinished, full));
+
+    /// <inheritdoc />
+    public virtual void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => Each(o => o.OnCompletionsUnreadable(committed, problem));
+
+    /// <inheritdoc />
     public virtual void OnUnavailable(string problem) => Each(o => o.OnUnavailable(problem));
 
     /// <inheritdoc />

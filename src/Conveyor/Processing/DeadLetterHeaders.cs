@@ -35,4 +35,11 @@ public static class DeadLetterHeaders
 
     /// <summary>When it failed for good, ISO 8601.</summary>
     public const string FailedAt = "conveyor.failed.at";
+
+    /// <summary>Every header above.</summary>
+    internal static readonly HashSet<string> All =
+    [
+        SourceTopic, SourcePartition, SourceOffset, SourceTimestamp, ConsumerGroup, FailureKind,
+        ExceptionType, ExceptionMessage, ExceptionStackTrace, Attempts, FailedAt,
+    ];
 }

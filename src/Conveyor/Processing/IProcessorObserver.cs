@@ -60,6 +60,35 @@ public interface IProcessorObserver
     }
 
     /// <summary>
+    /// Messages were not handed to the handler because they were already finished: the offset
+    /// commit metadata of their partition (<see cref="ProcessorOptions.PersistCompletions"/>)
+    /// records them as finished above an unfinished one, by this processor before a rebalance or
+    /// restart, or by another member.
+    /// </summary>
+    void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+    }
+
+    /// <summary>
+    /// The finished offsets of a partition above its lowest unfinished one, <paramref name="unfinished"/>,
+    /// reach so far that the next ones would not fit <see cref="ProcessorOptions.CommitMetadataMaxBytes"/>:
+    /// the partition takes no new messages until that message finishes (<paramref name="full"/> true),
+    /// or takes them again (false).
+    /// </summary>
+    void OnCompletionsFull(TopicPartitionOffset unfinished, bool full)
+    {
+    }
+
+    /// <summary>
+    /// The metadata committed with <paramref name="committed"/> is not a completion map this
+    /// processor can read (another tool's text, corrupt, another version): it is ignored, and
+    /// messages from the committed offset on are handled as usual.
+    /// </summary>
+    void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem)
+    {
+    }
+
+    /// <summary>
     /// An assigned partition has messages to read but has delivered none for <paramref name="idle"/>,
     /// although the engine does not hold it (no back-pressure, not stopped): it is stalled. Reported
     /// once per stall (see <see cref="ProcessorOptions.StallTimeout"/>); <see cref="OnPartitionStallEnded"/>

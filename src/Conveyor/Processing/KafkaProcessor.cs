@@ -132,7 +132,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var abort = new CancellationTokenSource();
-        using var deadLetters = _options.OnFailure == FailureAction.DeadLetter
+        using var deadLetters = _options.OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics
             ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
         var dispatcher = new Dispatcher();

@@ -38,6 +38,24 @@ public sealed record ProcessorOptions
     public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
 
     /// <summary>
+    /// <see cref="DeliveryGuarantee.AtLeastOnce"/>: each commit also records, in the offset commit's
+    /// metadata, which messages above the committed offset are already finished, and a processor
+    /// that is assigned the partition (after a rebalance or a restart) skips them instead of
+    /// handling them again (<see cref="IProcessorObserver.OnFinishedSkipped"/>). Default true; false
+    /// commits the offset alone, and everything from it on is handled again.
+    /// </summary>
+    public bool PersistCompletions { get; init; } = true;
+
+    /// <summary>
+    /// The most commit metadata a commit may carry: the broker's <c>offset.metadata.max.bytes</c>
+    /// (4,096 by default in Kafka). A partition whose finished offsets above an unfinished one would
+    /// need more takes no new messages until that message finishes
+    /// (<see cref="IProcessorObserver.OnCompletionsFull"/>). At 4,096 that is about 24,000 offsets.
+    /// Default 4,096; between 512 and 1,048,576.
+    /// </summary>
+    public int CommitMetadataMaxBytes { get; init; } = 4096;
+
+    /// <summary>
     /// <see cref="DeliveryGuarantee.ExactlyOnce"/> only: the producer's <c>transactional.id</c>. Unique
     /// per running instance and stable across its restarts, so that a restarted instance fences its
     /// own zombie.
@@ -105,6 +123,9 @@ public sealed record ProcessorOptions
     /// <summary>What happens to a message that failed for good. Default <see cref="FailureAction.DeadLetter"/>.</summary>
     public FailureAction OnFailure { get; init; } = FailureAction.DeadLetter;
 
+    /// <summary>The chain of retry topics of <see cref="FailureAction.RetryTopics"/>; unused by other failure actions.</summary>
+    public RetryTopics.RetryTopicOptions RetryTopics { get; init; } = new();
+
     /// <summary>The dead-letter topic; null derives it from the source topic: <c>{topic}</c> + <see cref="DeadLetterTopicSuffix"/>.</summary>
     public string? DeadLetterTopic { get; init; }
 
@@ -156,6 +177,8 @@ public sealed record ProcessorOptions
         Require(problems, MaxConcurrency is >= 1 and <= 100_000, $"MaxConcurrency must be between 1 and 100000; it is {MaxConcurrency}.");
         Require(problems, CommitInterval >= TimeSpan.FromMilliseconds(10), $"CommitInterval must be at least 10 ms; it is {CommitInterval}.");
         Require(problems, CommitEveryMessages is null or >= 1, $"CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is {CommitEveryMessages}.");
+        Require(problems, CommitMetadataMaxBytes is >= 512 and <= Completions.CompletionEncoding.MaxMetadataBytes,
+            $"CommitMetadataMaxBytes must be between 512 and {Completions.CompletionEncoding.MaxMetadataBytes} (the broker's offset.metadata.max.bytes); it is {CommitMetadataMaxBytes}.");
         Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
         Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
             "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");
@@ -208,7 +231,16 @@ public sealed record ProcessorOptions
             Require(problems, Forwarding.MaxUnacknowledgedBytes >= 1024, $"Forwarding.MaxUnacknowledgedBytes must be at least 1024; it is {Forwarding.MaxUnacknowledgedBytes}.");
         }
 
-        if (OnFailure == FailureAction.DeadLetter)
+        if (OnFailure == FailureAction.RetryTopics)
+        {
+            var retry = RetryTopics;
+            Require(problems, retry is not null && retry.Delays is { Count: >= 1 and <= 20 }, $"RetryTopics.Delays must name 1 to 20 delays (one retry topic each); it names {retry?.Delays?.Count ?? 0}.");
+            Require(problems, retry?.Delays is null || retry.Delays.All(d => d > TimeSpan.Zero && d <= TimeSpan.FromDays(7)), "RetryTopics.Delays must each be above 0 and at most 7 days.");
+            Require(problems, !string.IsNullOrEmpty(retry?.Suffix) && IsLegalTopicName("t" + retry.Suffix + "1"), $"RetryTopics.Suffix '{retry?.Suffix}' must be non-empty and legal in a topic name (a-z, A-Z, 0-9, '.', '_', '-').");
+            Require(problems, Guarantee == DeliveryGuarantee.AtLeastOnce, $"RetryTopics needs Guarantee AtLeastOnce (it is {Guarantee}): a message is handed on to a retry topic once it failed.");
+        }
+
+        if (OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics)
         {
             Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");
             Require(problems, DeadLetterTopic is not null || !string.IsNullOrEmpty(DeadLetterTopicSuffix), "DeadLetterTopicSuffix must not be empty when DeadLetterTopic is not set: the dead-letter topic would be the source topic.");

@@ -17,7 +17,10 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
     [InlineData("kip848")]
     [InlineData("cooperative", OffsetCommitMode.Asynchronous)]
     [InlineData("kip848", OffsetCommitMode.Asynchronous)]
-    public async Task A_member_joining_mid_stream_loses_nothing(string protocol, OffsetCommitMode commitMode = OffsetCommitMode.Synchronous)
+    [InlineData("eager", OffsetCommitMode.Synchronous, false)]
+    [InlineData("cooperative", OffsetCommitMode.Synchronous, false)]
+    [InlineData("kip848", OffsetCommitMode.Synchronous, false)]
+    public async Task A_member_joining_mid_stream_loses_nothing(string protocol, OffsetCommitMode commitMode = OffsetCommitMode.Synchronous, bool persistCompletions = true)
     {
         const int count = 3_000;
         var topic = kafka.CreateTopic(partitions: 6);
@@ -55,7 +58,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
             }
         };
         var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, GroupProtocols.Properties(protocol));
-        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode };
+        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode, PersistCompletions = persistCompletions };
         var firstObserver = new RecordingObserver();
         var bothMembers = new RecordingObserver();
 
@@ -84,7 +87,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
         // accepts them until the rejoin), so there that includes all the work done during the join.
         var duplicates = handled.Values.Sum() - count;
         var uncommittedAtJoin = handledWhenSecondAssigned - committedBeforeJoin;
-        output.WriteLine($"{protocol}: {duplicates} duplicates, {uncommittedAtJoin} handled and uncommitted when the join began or during it, "
+        output.WriteLine($"{protocol} {commitMode} {(persistCompletions ? "persisted" : "watermark")}: {duplicates} duplicates, {firstObserver.Skipped.Count + secondObserver.Skipped.Count} finished messages skipped, {uncommittedAtJoin} handled and uncommitted when the join began or during it, "
             + $"{firstObserver.CommitFailures.Count + secondObserver.CommitFailures.Count} failed commits: "
             + string.Join(", ", firstObserver.CommitFailures.Concat(secondObserver.CommitFailures).Select(e => e.Code)));
         firstObserver.Log.ToList().ForEach(l => output.WriteLine("F " + l));

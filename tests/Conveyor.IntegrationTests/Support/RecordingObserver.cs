@@ -107,6 +107,26 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Retries.Enqueue(message);
 
+    /// <summary>Messages skipped because the commit metadata recorded them as finished.</summary>
+    public ConcurrentQueue<TopicPartitionOffset> Skipped { get; } = new();
+
+    /// <summary>Each time a partition's completions stopped (true) or stopped stopping (false) it, with its lowest unfinished offset.</summary>
+    public ConcurrentQueue<(TopicPartitionOffset Unfinished, bool Full)> CompletionsFull { get; } = new();
+
+    public ConcurrentQueue<(TopicPartitionOffset Committed, string Problem)> CompletionsUnreadable { get; } = new();
+
+    public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        foreach (var message in messages)
+        {
+            Skipped.Enqueue(message);
+        }
+    }
+
+    public void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => CompletionsFull.Enqueue((unfinished, full));
+
+    public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => CompletionsUnreadable.Enqueue((committed, problem));
+
     public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
         foreach (var partition in partitions)

@@ -43,6 +43,36 @@ public class ProcessorOptionsTests
     }
 
     [Fact]
+    public void Completions_are_persisted_by_default_within_a_metadata_bound_that_is_checked()
+    {
+        Assert.True(Valid.PersistCompletions);
+        Assert.Equal(4096, Valid.CommitMetadataMaxBytes);
+
+        var problems = (Valid with { CommitMetadataMaxBytes = 100 }).Validate();
+        Assert.Equal(["CommitMetadataMaxBytes must be between 512 and 1048576 (the broker's offset.metadata.max.bytes); it is 100."], problems);
+        Assert.Empty((Valid with { CommitMetadataMaxBytes = 512 }).Validate());
+    }
+
+    [Fact]
+    public void Retry_topics_need_delays_a_legal_suffix_and_at_least_once()
+    {
+        var options = Valid with
+        {
+            OnFailure = FailureAction.RetryTopics,
+            RetryTopics = new Conveyor.Processing.RetryTopics.RetryTopicOptions { Delays = [], Suffix = "/retry/" },
+            Guarantee = DeliveryGuarantee.AtMostOnce,
+        };
+
+        var problems = options.Validate();
+
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("RetryTopics.Delays must name 1 to 20 delays", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("RetryTopics.Suffix '/retry/'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("RetryTopics needs Guarantee AtLeastOnce (it is AtMostOnce)", StringComparison.Ordinal));
+        Assert.Empty((Valid with { OnFailure = FailureAction.RetryTopics }).Validate());
+    }
+
+    [Fact]
     public void Commit_options_are_checked_together()
     {
         var options = Valid with

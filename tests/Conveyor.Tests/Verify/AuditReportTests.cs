@@ -236,8 +236,21 @@ public class AuditReportTests
     {
         var summary = Compare(produced: 2, committed: 2, output: [0, 1]).Summary();
 
-        Assert.Contains($"duplicates: 0{Environment.NewLine}", summary, StringComparison.Ordinal);
+        Assert.Contains($"duplicates: 0 (0.0000 per processed message){Environment.NewLine}", summary, StringComparison.Ordinal);
         Assert.DoesNotContain("recorded 1 times", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicates_are_reported_per_processed_message_with_the_completions_mode()
+    {
+        var report = Compare(produced: 4, committed: 4, output: [0, 0, 0, 1, 2, 3]) with { Completions = "persisted" };
+
+        Assert.Equal(0.5, report.DuplicatesPerProcessed);
+        Assert.Contains("verify (engine, completions persisted)", report.Summary(), StringComparison.Ordinal);
+        Assert.Contains("duplicates: 2 (0.5000 per processed message) (worst: one message recorded 3 times)", report.Summary(), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(report.Json());
+        Assert.Equal(0.5, json.RootElement.GetProperty("duplicatesPerProcessed").GetDouble());
+        Assert.Equal("persisted", json.RootElement.GetProperty("completions").GetString());
     }
 
     private static AuditReport Compare(int produced, long committed, long[] output, long[]? deadLetters = null) =>

@@ -5,36 +5,42 @@ namespace Conveyor.Processing.Commits;
 /// <summary>
 /// Sends commits in the background, one at a time and in the order requested, so the poll loop
 /// never waits for the coordinator. A partition's offset only ever moves forward: a request is
-/// taken only when it is higher than everything pending, in flight or confirmed for that partition,
-/// so a slow or retried commit can never land over a newer one. Requests that arrive while a
-/// commit is in flight are merged and sent next.
+/// taken only when it is higher than everything pending, in flight or confirmed for that partition
+/// (or as high, with new metadata: more offsets finished above it), so a slow or retried commit
+/// can never land over a newer one. Requests that arrive while a commit is in flight are merged
+/// and sent next.
 /// </summary>
 internal sealed class AsyncCommitter
 {
-    private readonly Func<IReadOnlyList<TopicPartitionOffset>, IReadOnlyList<TopicPartitionOffset>> _commit;
+    private readonly Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> _commit;
     private readonly Lock _lock = new();
-    private readonly Dictionary<TopicPartition, long> _pending = [];
-    private readonly Dictionary<TopicPartition, long> _inFlight = [];
-    private readonly Dictionary<TopicPartition, long> _confirmed = [];
+    private readonly Dictionary<TopicPartition, OffsetCommit> _pending = [];
+    private readonly Dictionary<TopicPartition, OffsetCommit> _inFlight = [];
+    private readonly Dictionary<TopicPartition, OffsetCommit> _confirmed = [];
     private Task _draining = Task.CompletedTask;
     private bool _isDraining;
 
     /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and never throws.</param>
-    public AsyncCommitter(Func<IReadOnlyList<TopicPartitionOffset>, IReadOnlyList<TopicPartitionOffset>> commit)
+    public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit)
     {
         _commit = commit;
     }
 
-    /// <summary>Asks for these offsets to be committed; returns at once. Offsets not above what is already pending, in flight or committed are ignored.</summary>
-    public void Request(IEnumerable<TopicPartitionOffset> offsets)
+    /// <summary>
+    /// Asks for these offsets to be committed; returns at once. Offsets below what is already
+    /// pending, in flight or committed are ignored, and so are equal ones with the same metadata.
+    /// </summary>
+    public void Request(IEnumerable<OffsetCommit> offsets)
     {
         lock (_lock)
         {
             foreach (var offset in offsets)
             {
-                if (offset.Offset.Value > HighestLocked(offset.TopicPartition))
+                if (HighestLocked(offset.Partition) is not { } highest
+                    || offset.Offset > highest.Offset
+                    || (offset.Offset == highest.Offset && offset.Metadata != highest.Metadata))
                 {
-                    _pending[offset.TopicPartition] = offset.Offset.Value;
+                    _pending[offset.Partition] = offset;
                 }
             }
 
@@ -71,15 +77,26 @@ internal sealed class AsyncCommitter
         }
     }
 
-    private long HighestLocked(TopicPartition partition) => Math.Max(
-        _pending.GetValueOrDefault(partition, -1),
-        Math.Max(_inFlight.GetValueOrDefault(partition, -1), _confirmed.GetValueOrDefault(partition, -1)));
+    /// <summary>The newest of what is pending, in flight and confirmed: the highest offset, and among equal ones the later stage.</summary>
+    private OffsetCommit? HighestLocked(TopicPartition partition)
+    {
+        OffsetCommit? highest = null;
+        foreach (var stage in (ReadOnlySpan<Dictionary<TopicPartition, OffsetCommit>>)[_pending, _inFlight, _confirmed])
+        {
+            if (stage.TryGetValue(partition, out var offset) && (highest is null || offset.Offset > highest.Value.Offset))
+            {
+                highest = offset;
+            }
+        }
+
+        return highest;
+    }
 
     private void Drain()
     {
         while (true)
         {
-            List<TopicPartitionOffset> batch;
+            List<OffsetCommit> batch;
             lock (_lock)
             {
                 if (_pending.Count == 0)
@@ -88,7 +105,7 @@ internal sealed class AsyncCommitter
                     return;
                 }
 
-                batch = [.. _pending.Select(p => new TopicPartitionOffset(p.Key, p.Value))];
+                batch = [.. _pending.Values];
                 foreach (var (partition, offset) in _pending)
                 {
                     _inFlight[partition] = offset;
@@ -97,7 +114,7 @@ internal sealed class AsyncCommitter
                 _pending.Clear();
             }
 
-            IReadOnlyList<TopicPartitionOffset> committed;
+            IReadOnlyList<OffsetCommit> committed;
             try
             {
                 committed = _commit(batch);
@@ -111,12 +128,15 @@ internal sealed class AsyncCommitter
             {
                 foreach (var sent in batch)
                 {
-                    _inFlight.Remove(sent.TopicPartition);
+                    _inFlight.Remove(sent.Partition);
                 }
 
                 foreach (var done in committed)
                 {
-                    _confirmed[done.TopicPartition] = Math.Max(_confirmed.GetValueOrDefault(done.TopicPartition, -1), done.Offset.Value);
+                    if (!_confirmed.TryGetValue(done.Partition, out var confirmed) || done.Offset >= confirmed.Offset)
+                    {
+                        _confirmed[done.Partition] = done;
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
+using Conveyor.Processing.RetryTopics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -19,22 +20,32 @@ internal sealed class DeadLetterPublisher : IDisposable
 
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ProcessorOptions _options;
+    private readonly RetryRoute? _retries;
 
     public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, ProcessorTelemetry telemetry)
     {
         _options = options;
+        _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
 
         // Each dead letter is awaited on its own: nothing to batch, so no linger.
         _producer = ProducerFactory.Build(client, TimeSpan.Zero, telemetry);
     }
 
-    /// <summary>Writes the message and waits for the broker's acknowledgement; throws if it cannot.</summary>
+    /// <summary>
+    /// Writes the message and waits for the broker's acknowledgement; throws if it cannot. With
+    /// <see cref="FailureAction.RetryTopics"/> it goes to the next retry topic, and to the
+    /// dead-letter topic only after the last one.
+    /// </summary>
     public async Task<TopicPartitionOffset> PublishAsync(ConsumeResult<byte[]?, byte[]?> source, FailureRecord failure, CancellationToken cancellationToken)
     {
         var headers = new Headers();
         foreach (var header in source.Message.Headers ?? [])
         {
-            headers.Add(header.Key, header.GetValueBytes());
+            // A message from a retry topic carries the failure headers of its last hop: replaced below, not repeated.
+            if (!DeadLetterHeaders.All.Contains(header.Key))
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
         }
 
         // The trace goes on: the message's own traceparent is kept, or replaced by the activity
@@ -56,14 +67,14 @@ internal sealed class DeadLetterPublisher : IDisposable
         Add(headers, DeadLetterHeaders.Attempts, failure.Attempts.ToString(CultureInfo.InvariantCulture));
         Add(headers, DeadLetterHeaders.FailedAt, failure.FailedAt.ToString("O", CultureInfo.InvariantCulture));
 
+        var (topic, routed) = _retries?.Next(source, headers, DateTimeOffset.UtcNow) ?? (_options.DeadLetterTopicFor(source.Topic), headers);
         var message = new Message<byte[]?, byte[]?>
         {
             Key = source.Message.Key,
             Value = source.Message.Value,
-            Headers = headers,
+            Headers = routed,
             Timestamp = source.Message.Timestamp,
         };
-        var topic = _options.DeadLetterTopicFor(source.Topic);
         var delivered = await _producer.ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
         return await UnconfirmedDelivery.ConfirmAsync(delivered.TopicPartitionOffset, () => _producer.ProduceAsync(topic, message, cancellationToken)).ConfigureAwait(false);
     }

@@ -7,7 +7,7 @@ namespace Conveyor.Processing.Engine;
 /// partition's offsets and buffer counts. Thread-safe: the poll loop submits and drains, workers
 /// start and finish; one lock guards all of it (and the <see cref="PartitionState"/> fields).
 /// </summary>
-internal sealed class Dispatcher
+internal sealed partial class Dispatcher
 {
     private readonly Lock _lock = new();
 

@@ -154,7 +154,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         var at = item.Result.TopicPartitionOffset;
         switch (_options.OnFailure)
         {
-            case FailureAction.DeadLetter when _deadLetters is not null:
+            case FailureAction.DeadLetter or FailureAction.RetryTopics when _deadLetters is not null:
                 try
                 {
                     var record = new FailureRecord(failure.Exception, failure.Attempts, failure.Kind, _options.GroupId, DateTimeOffset.UtcNow);

@@ -1,22 +1,43 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Completions;
 using Conveyor.Processing.Offsets;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
-/// What the engine knows of one assigned partition. Every field but <see cref="Paused"/> and
-/// <see cref="LastCommitted"/> (poll thread only) is guarded by the dispatcher's lock.
+/// What the engine knows of one assigned partition. Fields marked "poll thread only" belong to
+/// the poll loop; the others are guarded by the dispatcher's lock.
 /// </summary>
 internal sealed class PartitionState
 {
-    public PartitionState(TopicPartition topicPartition)
+    /// <param name="topicPartition">The partition.</param>
+    /// <param name="restored">Offsets a previous owner finished, read from the committed offset's metadata.</param>
+    public PartitionState(TopicPartition topicPartition, CompletionMap? restored = null)
     {
         TopicPartition = topicPartition;
+        Restored = restored ?? CompletionMap.Empty;
+        Offsets = new PartitionOffsetTracker(Restored);
+        CompletionFloor = Restored.Committed;
     }
 
     public TopicPartition TopicPartition { get; }
 
-    public PartitionOffsetTracker Offsets { get; } = new();
+    public PartitionOffsetTracker Offsets { get; }
+
+    /// <summary>Offsets finished before this assignment: the poll loop skips their messages. Immutable.</summary>
+    public CompletionMap Restored { get; }
+
+    /// <summary>The committable offset when the poll loop last asked; it only grows (poll thread only).</summary>
+    public long CompletionFloor { get; set; }
+
+    /// <summary>Paused because its finished offsets above the committable one would not fit the commit metadata (poll thread only).</summary>
+    public bool CompletionsFull { get; set; }
+
+    /// <summary>A retry topic's partition paused until its next message is due (poll thread only).</summary>
+    public DateTime? RetryDueAt { get; set; }
+
+    /// <summary>The metadata of the last commit that succeeded (poll thread only).</summary>
+    public string LastCommittedMetadata { get; set; } = string.Empty;
 
     /// <summary>Fetched messages not yet finished or dropped.</summary>
     public int Buffered { get; set; }
@@ -38,11 +59,13 @@ internal sealed class PartitionState
     /// <summary>Completes when <see cref="Running"/> reaches zero after a drain was asked for.</summary>
     public TaskCompletionSource? Drained { get; set; }
 
+    /// <summary>Paused in the client (poll thread only).</summary>
     public bool Paused { get; set; }
 
     /// <summary>At-most-once: messages fetched into the batch that is committed before they are submitted (poll thread only).</summary>
     public int Batched { get; set; }
 
+    /// <summary>The last offset committed (poll thread only).</summary>
     public long LastCommitted { get; set; } = -1;
 
     /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved (poll thread only).</summary>

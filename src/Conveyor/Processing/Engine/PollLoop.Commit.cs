@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Engine;
 
@@ -10,7 +11,8 @@ internal sealed partial class PollLoop
     private static readonly TimeSpan AsyncCommitFlushTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Commits each partition's committable offset when it moved. Synchronous mode commits on this
+    /// Commits each partition's committable offset when it moved, or (persisted completions) when
+    /// more offsets above it finished, recorded in the metadata. Synchronous mode commits on this
     /// thread only, so commits are ordered and a later commit can never be overtaken by an earlier
     /// one; asynchronous mode hands them to the <see cref="Commits.AsyncCommitter"/>, which keeps
     /// them ordered. <paramref name="final"/> (revoke, stop) waits until they have landed.
@@ -24,14 +26,37 @@ internal sealed partial class PollLoop
             return;
         }
 
-        var offsets = new List<TopicPartitionOffset>();
+        var offsets = new List<OffsetCommit>();
         var states = new List<PartitionState>();
+        var finished = _completions is null ? null : new List<long>();
         foreach (var partition in partitions)
         {
-            if (_dispatcher.Committable(partition) is { } next && next > partition.LastCommitted && !partition.Closed)
+            if (partition.Closed)
             {
-                offsets.Add(new TopicPartitionOffset(partition.TopicPartition, next));
-                states.Add(partition);
+                continue;
+            }
+
+            if (finished is null)
+            {
+                if (_dispatcher.Committable(partition) is { } next && next > partition.LastCommitted)
+                {
+                    offsets.Add(new OffsetCommit(partition.TopicPartition, next));
+                    states.Add(partition);
+                }
+
+                continue;
+            }
+
+            finished.Clear();
+            if (_dispatcher.CommitPoint(partition, finished) is { } point)
+            {
+                partition.CompletionFloor = Math.Max(partition.CompletionFloor, point);
+                var metadata = _completions!.Encode(point, finished);
+                if (point > partition.LastCommitted || (point == partition.LastCommitted && metadata != partition.LastCommittedMetadata))
+                {
+                    offsets.Add(new OffsetCommit(partition.TopicPartition, point, metadata));
+                    states.Add(partition);
+                }
             }
         }
 
@@ -60,17 +85,21 @@ internal sealed partial class PollLoop
 
         if (latest.Count > 0)
         {
-            Commit([.. latest.Select(p => new TopicPartitionOffset(p.Key.TopicPartition, p.Value))], [.. latest.Keys]);
+            Commit([.. latest.Select(p => new OffsetCommit(p.Key.TopicPartition, p.Value))], [.. latest.Keys]);
         }
     }
 
-    private void Commit(List<TopicPartitionOffset> offsets, List<PartitionState> states)
+    private void Commit(List<OffsetCommit> offsets, List<PartitionState> states)
     {
         var committed = CommitNow(offsets);
         foreach (var offset in committed)
         {
-            var state = states.First(s => s.TopicPartition == offset.TopicPartition);
-            state.LastCommitted = Math.Max(state.LastCommitted, offset.Offset.Value);
+            var state = states.First(s => s.TopicPartition == offset.Partition);
+            if (offset.Offset >= state.LastCommitted)
+            {
+                state.LastCommitted = offset.Offset;
+                state.LastCommittedMetadata = offset.Metadata;
+            }
         }
 
         if (committed.Count < offsets.Count)
@@ -80,24 +109,37 @@ internal sealed partial class PollLoop
         }
     }
 
-    /// <summary>Commits and reports; returns the offsets that were committed. Called on this thread, or by the asynchronous committer (one at a time).</summary>
-    private IReadOnlyList<TopicPartitionOffset> CommitNow(IReadOnlyList<TopicPartitionOffset> offsets)
+    /// <summary>
+    /// Commits (with metadata when completions are persisted) and reports; returns the offsets that
+    /// were committed. Called on this thread, or by the asynchronous committer (one at a time).
+    /// </summary>
+    private IReadOnlyList<OffsetCommit> CommitNow(IReadOnlyList<OffsetCommit> offsets)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            _consumer.Commit(offsets);
+            if (_completions is not null)
+            {
+                _completions.Commit(offsets);
+            }
+            else
+            {
+                _consumer.Commit(offsets.Select(o => o.ToTopicPartitionOffset()));
+            }
+
             _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: true);
-            _observer.OnCommitted(offsets);
+            _rebalanceHold.Release();
+            _observer.OnCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
             return offsets;
         }
         catch (TopicPartitionOffsetException e)
         {
             _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
-            List<TopicPartitionOffset> succeeded = [.. e.Results.Where(r => !r.Error.IsError).Select(r => r.TopicPartitionOffset)];
+            var refused = e.Results.Where(r => r.Error.IsError).Select(r => r.TopicPartition).ToHashSet();
+            List<OffsetCommit> succeeded = [.. offsets.Where(o => !refused.Contains(o.Partition))];
             if (succeeded.Count > 0)
             {
-                _observer.OnCommitted(succeeded);
+                _observer.OnCommitted([.. succeeded.Select(o => o.ToTopicPartitionOffset())]);
             }
 
             foreach (var failed in e.Results.Where(r => r.Error.IsError).GroupBy(r => r.Error.Code))
@@ -112,17 +154,23 @@ internal sealed partial class PollLoop
         {
             _telemetry?.CommitTimed(Stopwatch.GetElapsedTime(started), succeeded: false);
             NoteRebalance(e.Error.Code);
-            _observer.OnCommitFailed(offsets, e.Error);
+            _observer.OnCommitFailed([.. offsets.Select(o => o.ToTopicPartitionOffset())], e.Error);
             return [];
         }
     }
 
-    /// <summary>A commit refused because the group is rebalancing: the client holds the partitions meanwhile, which is no stall.</summary>
+    /// <summary>
+    /// A commit refused because the group is rebalancing: the client holds the partitions
+    /// meanwhile, which is no stall; and the engine starts no new work until the rebalance is over
+    /// (<see cref="RebalanceHold"/>), since it could not be committed before the partitions move.
+    /// </summary>
     private void NoteRebalance(ErrorCode code)
     {
         if (code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration)
         {
-            _watchdog.HeldAll(DateTime.UtcNow);
+            var now = DateTime.UtcNow;
+            _watchdog.HeldAll(now);
+            _rebalanceHold.Refused(now);
         }
     }
 }

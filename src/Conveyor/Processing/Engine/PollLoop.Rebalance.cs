@@ -13,9 +13,13 @@ internal sealed partial class PollLoop
     {
         var now = DateTime.UtcNow;
         _watchdog.HeldAll(now); // the group was rebalancing until now
+        _rebalanceHold.Release();
+
+        // Read before librdkafka fetches anything of these partitions, so no finished message is handed out again.
+        var restored = _completions?.Read(partitions);
         foreach (var partition in partitions)
         {
-            _partitions[partition] = new PartitionState(partition) { IdleSince = now };
+            _partitions[partition] = new PartitionState(partition, restored?.GetValueOrDefault(partition)) { IdleSince = now };
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka

@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.RetryTopics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -34,6 +36,10 @@ internal sealed partial class PollLoop : IDisposable
     private readonly StallWatchdog _watchdog;
     private readonly ConsumerPositions _positions;
     private readonly AvailabilityWatch _availability;
+    private readonly CompletionStore? _completions;
+    private readonly List<TopicPartitionOffset> _skipped = [];
+    private readonly RetryRoute? _retries;
+    private readonly RebalanceHold _rebalanceHold = new();
     private bool _allPaused;
     private DateTime _bufferedReportDue;
 
@@ -60,6 +66,8 @@ internal sealed partial class PollLoop : IDisposable
             .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
             .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
             .Build();
+        _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
+        _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
@@ -75,7 +83,7 @@ internal sealed partial class PollLoop : IDisposable
     /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
     {
-        _consumer.Subscribe(_options.Topics);
+        _consumer.Subscribe(RetryRoute.Subscriptions(_options));
         _schedule.Restart(DateTime.UtcNow);
         try
         {
@@ -93,6 +101,7 @@ internal sealed partial class PollLoop : IDisposable
                 }
 
                 Fetch(stopping, now);
+                ReportSkipped();
                 if (_batch.Count > 0)
                 {
                     SubmitBatch();
@@ -144,14 +153,27 @@ internal sealed partial class PollLoop : IDisposable
             timeout = TimeSpan.Zero; // take what is already fetched, without waiting for more
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.TopicPartition, out var partition)
-                || !partition.AcceptsWork)
+                || !partition.AcceptsWork
+                || partition.RetryDueAt is not null)
             {
                 // A stopped partition's later messages are not tracked: its commit stays at the
                 // failed message and they are fetched again after a restart.
                 continue;
             }
 
+            if (_retries is not null && NotYetDue(partition, result, now))
+            {
+                continue;
+            }
+
             _watchdog.Delivered(partition, result.Offset.Value, now);
+            if (partition.Restored.Contains(result.Offset.Value))
+            {
+                // Finished before this assignment (the commit metadata says so): the tracker counts it finished.
+                _skipped.Add(result.TopicPartitionOffset);
+                continue;
+            }
+
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
@@ -223,15 +245,18 @@ internal sealed partial class PollLoop : IDisposable
 
         List<PartitionState>? pause = null, resume = null;
         var relaxed = Relaxed();
+        var held = _rebalanceHold.IsHeld(now);
         foreach (var partition in _partitions.Values)
         {
             var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
-            if (!partition.Paused && (_allPaused || full || partition.Stopped))
+            var completionsFull = CompletionsFull(partition);
+            var waiting = WaitingForRetry(partition, now) || held;
+            if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull || waiting))
             {
                 (pause ??= []).Add(partition);
             }
-            else if (partition.Paused && !_allPaused && drained && !partition.Stopped)
+            else if (partition.Paused && !_allPaused && drained && !partition.Stopped && !completionsFull && !waiting)
             {
                 (resume ??= []).Add(partition);
             }
@@ -253,6 +278,47 @@ internal sealed partial class PollLoop : IDisposable
             List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];
             _consumer.Resume(partitions);
             _observer.OnBackPressure(partitions, paused: false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a partition must take no new messages because the finished offsets above its lowest
+    /// unfinished one could outgrow the commit metadata. Checked before each fetch, which takes at
+    /// most <see cref="MaxBatch"/> messages, so the last tracked offset stays within
+    /// <see cref="CompletionStore.MaxSpan"/> of the committable one and every map fits. It takes
+    /// messages again once that distance is down to half.
+    /// </summary>
+    private bool CompletionsFull(PartitionState partition)
+    {
+        if (_completions is null || partition.NextOffset < 0)
+        {
+            return false;
+        }
+
+        var limit = partition.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
+        if (!partition.CompletionsFull && partition.NextOffset - partition.CompletionFloor <= limit)
+        {
+            return false; // the floor only grows, so the distance is no larger than this
+        }
+
+        partition.CompletionFloor = Math.Max(partition.CompletionFloor, _dispatcher.Committable(partition) ?? partition.CompletionFloor);
+        var full = partition.NextOffset - partition.CompletionFloor > limit;
+        if (full != partition.CompletionsFull)
+        {
+            partition.CompletionsFull = full;
+            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.CompletionFloor), full);
+        }
+
+        return full;
+    }
+
+    /// <summary>Reports the messages skipped in the last fetch because they were finished before this assignment.</summary>
+    private void ReportSkipped()
+    {
+        if (_skipped.Count > 0)
+        {
+            _observer.OnFinishedSkipped([.. _skipped]);
+            _skipped.Clear();
         }
     }
 
@@ -295,8 +361,8 @@ internal sealed partial class PollLoop : IDisposable
         _consumer.Pause(partitions);
 
         // A partition stopped at a failed message is paused too, but that is no back-pressure:
-        // OnPartitionStopped has told of it already.
-        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped).Select(p => p.TopicPartition)];
+        // OnPartitionStopped has told of it already. Nor is a retry topic waiting for a due time.
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.RetryDueAt is null).Select(p => p.TopicPartition)];
         if (pressed.Count > 0)
         {
             _observer.OnBackPressure(pressed, paused: true);

@@ -1,10 +1,14 @@
+using Conveyor.Processing.Completions;
+
 namespace Conveyor.Processing.Offsets;
 
 /// <summary>
 /// The offsets of one partition that are being processed. Offsets are tracked in the order the
 /// partition delivers them (increasing, possibly with gaps) and completed in any order. The
 /// committable offset is always the lowest unfinished one, so a commit never passes a message that
-/// is still being processed; once everything is done it is the last offset + 1.
+/// is still being processed; once everything is done it is the last offset + 1. Offsets a previous
+/// owner already finished (<see cref="Restored"/>, read from the commit metadata) count as
+/// finished without being tracked: the poll loop skips their messages.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one owner (the poll loop) calls it. A ring buffer in delivery order, so
@@ -21,6 +25,20 @@ internal sealed class PartitionOffsetTracker
     private int _count;
     private long _lastTracked = -1;
 
+    public PartitionOffsetTracker()
+        : this(CompletionMap.Empty)
+    {
+    }
+
+    /// <param name="restored">Offsets finished before this assignment; never tracked, always finished.</param>
+    public PartitionOffsetTracker(CompletionMap restored)
+    {
+        Restored = restored;
+    }
+
+    /// <summary>Offsets finished before this assignment (immutable, shared with the poll loop).</summary>
+    public CompletionMap Restored { get; private set; }
+
     /// <summary>Offsets tracked and not yet passed by the committable offset (finished ones behind a gap included).</summary>
     public int Pending => _count;
 
@@ -28,7 +46,7 @@ internal sealed class PartitionOffsetTracker
     /// The offset to commit (the next one to read after a restart): the lowest unfinished offset,
     /// or the last tracked + 1 when all are finished; null before anything was tracked.
     /// </summary>
-    public long? Committable => _count > 0 ? _offsets[_head] : _lastTracked >= 0 ? _lastTracked + 1 : null;
+    public long? Committable => _count > 0 ? _offsets[_head] : _lastTracked >= 0 ? PastRestored(_lastTracked + 1) : null;
 
     /// <summary>Starts tracking an offset; offsets must arrive in increasing order.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The offset is not above the last one tracked.</exception>
@@ -77,12 +95,58 @@ internal sealed class PartitionOffsetTracker
         return true;
     }
 
+    /// <summary>
+    /// Adds the finished offsets above <see cref="Committable"/> to <paramref name="into"/>, in
+    /// increasing order: finished ones behind the gap and restored ones not yet passed. What the
+    /// commit metadata records.
+    /// </summary>
+    public void AddFinishedAboveCommittable(List<long> into)
+    {
+        if (Committable is not { } committable)
+        {
+            return;
+        }
+
+        var start = into.Count;
+        for (var i = 0; i < _count; i++)
+        {
+            var slot = (_head + i) % _offsets.Length;
+            if (_done[slot] && !Restored.Contains(_offsets[slot]))
+            {
+                into.Add(_offsets[slot]);
+            }
+        }
+
+        if (Restored.Last > committable)
+        {
+            var tracked = into.Count - start;
+            Restored.AddAbove(committable, into);
+            if (tracked > 0 && into.Count > start + tracked)
+            {
+                // Both kinds between the gap and the last tracked offset: merge them (the first loop left restored ones out).
+                into.Sort(start, into.Count - start, Comparer<long>.Default);
+            }
+        }
+    }
+
     /// <summary>Forgets everything pending (the partition was revoked or lost); the next offset tracked may be any.</summary>
     public void Reset()
     {
         _head = 0;
         _count = 0;
         _lastTracked = -1;
+        Restored = CompletionMap.Empty;
+    }
+
+    /// <summary>The first offset from <paramref name="offset"/> on that was not finished before this assignment.</summary>
+    private long PastRestored(long offset)
+    {
+        while (Restored.Contains(offset))
+        {
+            offset++;
+        }
+
+        return offset;
     }
 
     /// <summary>The position of the offset among the pending ones, or -1.</summary>

@@ -20,7 +20,7 @@ public class AsyncCommitterTests
             release.Wait(Timeout);
             foreach (var offset in offsets)
             {
-                committed.Enqueue(offset);
+                committed.Enqueue(offset.ToTopicPartitionOffset());
             }
 
             return offsets;
@@ -47,7 +47,7 @@ public class AsyncCommitterTests
             Thread.SpinWait(2_000);
             foreach (var offset in offsets)
             {
-                sent.Enqueue(offset);
+                sent.Enqueue(offset.ToTopicPartitionOffset());
             }
 
             Interlocked.Decrement(ref running);
@@ -83,7 +83,7 @@ public class AsyncCommitterTests
         var fail = true;
         var committer = new AsyncCommitter(offsets =>
         {
-            attempts.Enqueue(offsets[0].Offset.Value);
+            attempts.Enqueue(offsets[0].Offset);
             return fail ? [] : offsets;
         });
 
@@ -110,7 +110,7 @@ public class AsyncCommitterTests
             release.Wait(Timeout);
             foreach (var offset in offsets)
             {
-                sent.Enqueue(offset);
+                sent.Enqueue(offset.ToTopicPartitionOffset());
             }
 
             return offsets;
@@ -124,5 +124,31 @@ public class AsyncCommitterTests
 
         Assert.True(committer.Flush(Timeout));
         Assert.Equal([new TopicPartitionOffset(P1, 1)], sent);
+    }
+
+    [Fact]
+    public void The_same_offset_is_sent_again_only_with_new_metadata()
+    {
+        var sent = new ConcurrentQueue<OffsetCommit>();
+        var committer = new AsyncCommitter(offsets =>
+        {
+            foreach (var offset in offsets)
+            {
+                sent.Enqueue(offset);
+            }
+
+            return offsets;
+        });
+
+        committer.Request([new(P0, 10, "cv1b:a")]);
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 10, "cv1b:a")]); // nothing new
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 10, "cv1b:ab")]); // more finished above 10
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 9, "cv1b:abc")]); // older offset: never
+        Assert.True(committer.Flush(Timeout));
+
+        Assert.Equal(["cv1b:a", "cv1b:ab"], sent.Select(s => s.Metadata));
     }
 }

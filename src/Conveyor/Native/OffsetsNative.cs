@@ -1,0 +1,189 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+
+namespace Conveyor.Native;
+
+/// <summary>
+/// Offset commits with metadata, which Confluent.Kafka's <c>Commit</c> and <c>Committed</c> do not
+/// carry (its <see cref="TopicPartitionOffset"/> has no metadata field): librdkafka's own
+/// <c>rd_kafka_commit</c> and <c>rd_kafka_committed</c> on the consumer's handle, with
+/// <c>rd_kafka_topic_partition_t.metadata</c> set or read. Thread-safe, like those functions.
+/// </summary>
+internal sealed unsafe partial class OffsetsNative
+{
+    private readonly SafeHandle _handle;
+
+    // The imports below resolve through the module resolver that LibrdkafkaNative registers.
+    static OffsetsNative() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(LibrdkafkaNative).TypeHandle);
+
+    private OffsetsNative(SafeHandle handle)
+    {
+        _handle = handle;
+    }
+
+    /// <summary>
+    /// The native handle of a Confluent.Kafka client. Confluent.Kafka keeps it internal
+    /// (<c>Handle.LibrdkafkaHandle</c>), so it is read by reflection; null when a future version
+    /// moved it (the caller then commits without metadata).
+    /// </summary>
+    public static OffsetsNative? For(IClient client)
+    {
+        var handle = client.Handle;
+        const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        var native = handle.GetType().GetProperty("LibrdkafkaHandle", Flags)?.GetValue(handle)
+            ?? handle.GetType().GetField("LibrdkafkaHandle", Flags)?.GetValue(handle);
+        return native is SafeHandle safe ? new OffsetsNative(safe) : null;
+    }
+
+    /// <summary>
+    /// Commits the offsets, each with its metadata, and waits for the answer. Throws as
+    /// Confluent.Kafka's <c>Commit</c> does: <see cref="TopicPartitionOffsetException"/> when some
+    /// partitions failed, <see cref="KafkaException"/> when the whole request did.
+    /// </summary>
+    public void Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets)
+    {
+        var list = PartitionListNew(offsets.Count);
+        var owned = new List<IntPtr>(offsets.Count);
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            foreach (var (offset, metadata) in offsets)
+            {
+                var element = (Element*)PartitionListAdd(list, offset.Topic, offset.Partition.Value);
+                element->Offset = offset.Offset.Value;
+                if (metadata.Length > 0)
+                {
+                    var bytes = System.Text.Encoding.UTF8.GetBytes(metadata);
+                    var memory = Marshal.AllocHGlobal(bytes.Length);
+                    owned.Add(memory);
+                    Marshal.Copy(bytes, 0, memory, bytes.Length);
+                    element->Metadata = memory;
+                    element->MetadataSize = (nuint)bytes.Length;
+                }
+            }
+
+            var error = (ErrorCode)CommitSync(_handle.DangerousGetHandle(), list, 0);
+            var results = Results(list, offsets.Count);
+            if (error != ErrorCode.NoError && results.All(r => !r.Error.IsError))
+            {
+                throw new KafkaException(error);
+            }
+
+            if (results.Any(r => r.Error.IsError))
+            {
+                throw new TopicPartitionOffsetException(results);
+            }
+        }
+        finally
+        {
+            // The metadata is ours (allocated here, freed here): librdkafka would free it with its own allocator.
+            var elements = ((PartitionList*)list)->Elements;
+            for (var i = 0; i < offsets.Count; i++)
+            {
+                elements[i].Metadata = IntPtr.Zero;
+                elements[i].MetadataSize = 0;
+            }
+
+            PartitionListDestroy(list);
+            owned.ForEach(Marshal.FreeHGlobal);
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The group's committed offsets of these partitions with their metadata (null metadata when none); throws <see cref="KafkaException"/> when the request failed.</summary>
+    public IReadOnlyList<(TopicPartitionOffset Offset, string? Metadata, Error Error)> Committed(IReadOnlyList<TopicPartition> partitions, TimeSpan timeout)
+    {
+        var list = PartitionListNew(partitions.Count);
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            foreach (var partition in partitions)
+            {
+                PartitionListAdd(list, partition.Topic, partition.Partition.Value);
+            }
+
+            var error = (ErrorCode)CommittedSync(_handle.DangerousGetHandle(), list, (int)timeout.TotalMilliseconds);
+            if (error != ErrorCode.NoError)
+            {
+                throw new KafkaException(error);
+            }
+
+            var elements = ((PartitionList*)list)->Elements;
+            var results = new List<(TopicPartitionOffset, string?, Error)>(partitions.Count);
+            for (var i = 0; i < partitions.Count; i++)
+            {
+                var element = elements[i];
+                var metadata = element.Metadata == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(element.Metadata, (int)element.MetadataSize);
+                results.Add((new TopicPartitionOffset(partitions[i], new Offset(element.Offset)), metadata, new Error((ErrorCode)element.Error)));
+            }
+
+            return results;
+        }
+        finally
+        {
+            PartitionListDestroy(list);
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    private static List<TopicPartitionOffsetError> Results(IntPtr list, int count)
+    {
+        var elements = ((PartitionList*)list)->Elements;
+        var results = new List<TopicPartitionOffsetError>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var element = elements[i];
+            var topic = Marshal.PtrToStringUTF8(element.Topic) ?? string.Empty;
+            results.Add(new TopicPartitionOffsetError(topic, new Partition(element.Partition), new Offset(element.Offset), new Error((ErrorCode)element.Error)));
+        }
+
+        return results;
+    }
+
+    /// <summary><c>rd_kafka_topic_partition_t</c> (rdkafka.h, stable since 0.9).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Element
+    {
+        public IntPtr Topic;
+        public int Partition;
+        public long Offset;
+        public IntPtr Metadata;
+        public nuint MetadataSize;
+        public IntPtr Opaque;
+        public int Error;
+        public IntPtr Private;
+    }
+
+    /// <summary><c>rd_kafka_topic_partition_list_t</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PartitionList
+    {
+        public int Count;
+        public int Size;
+        public Element* Elements;
+    }
+
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_topic_partition_list_new")]
+    private static partial IntPtr PartitionListNew(int size);
+
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_topic_partition_list_add", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr PartitionListAdd(IntPtr list, string topic, int partition);
+
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_topic_partition_list_destroy")]
+    private static partial void PartitionListDestroy(IntPtr list);
+
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_commit")]
+    private static partial int CommitSync(IntPtr handle, IntPtr list, int async);
+
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_committed")]
+    private static partial int CommittedSync(IntPtr handle, IntPtr list, int timeoutMs);
+}

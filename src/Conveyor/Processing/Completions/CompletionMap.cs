@@ -1,0 +1,77 @@
+namespace Conveyor.Processing.Completions;
+
+/// <summary>
+/// Offsets above a committed offset that are already finished, as read back from the commit's
+/// metadata: a bitset relative to <see cref="Committed"/>. Immutable, so the poll loop (which skips
+/// these messages) and the offset tracker (which counts them as finished) share one instance.
+/// </summary>
+internal sealed class CompletionMap
+{
+    private readonly ulong[] _bits;
+
+    private CompletionMap(long committed, ulong[] bits, long last, int count)
+    {
+        Committed = committed;
+        _bits = bits;
+        Last = last;
+        Count = count;
+    }
+
+    /// <summary>No finished offsets recorded, and no committed offset known.</summary>
+    public static CompletionMap Empty { get; } = new(-1, [], -1, 0);
+
+    /// <summary>The committed offset (the lowest unfinished one) the finished offsets are relative to.</summary>
+    public long Committed { get; }
+
+    /// <summary>The highest finished offset, or -1 when there is none.</summary>
+    public long Last { get; }
+
+    /// <summary>How many offsets are finished.</summary>
+    public int Count { get; }
+
+    /// <summary>A map of these finished offsets, each above <paramref name="committed"/>, in increasing order.</summary>
+    /// <exception cref="ArgumentException">An offset is not above the committed one, or not above the previous one.</exception>
+    public static CompletionMap Of(long committed, IReadOnlyList<long> finished)
+    {
+        if (finished.Count == 0)
+        {
+            return new CompletionMap(committed, [], -1, 0);
+        }
+
+        var last = finished[^1];
+        var bits = new ulong[((last - committed - 1) >> 6) + 1];
+        var previous = committed;
+        foreach (var offset in finished)
+        {
+            if (offset <= previous)
+            {
+                throw new ArgumentException($"Finished offsets must increase from above the committed offset {committed}; {offset} follows {previous}.", nameof(finished));
+            }
+
+            var index = offset - committed - 1;
+            bits[index >> 6] |= 1UL << (int)(index & 63);
+            previous = offset;
+        }
+
+        return new CompletionMap(committed, bits, last, finished.Count);
+    }
+
+    /// <summary>Whether the offset is recorded as finished.</summary>
+    public bool Contains(long offset)
+    {
+        var index = offset - Committed - 1;
+        return index >= 0 && offset <= Last && (_bits[index >> 6] & (1UL << (int)(index & 63))) != 0;
+    }
+
+    /// <summary>Adds the finished offsets above <paramref name="after"/> to <paramref name="into"/>, in increasing order.</summary>
+    public void AddAbove(long after, List<long> into)
+    {
+        for (var offset = Math.Max(after + 1, Committed + 1); offset <= Last; offset++)
+        {
+            if (Contains(offset))
+            {
+                into.Add(offset);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Conveyor.Processing.Engine;
+
+/// <summary>Persisted completions: what a commit records above the committed offset.</summary>
+internal sealed partial class Dispatcher
+{
+    /// <summary>
+    /// The offset to commit for a partition, as <see cref="Committable"/>, with the finished offsets
+    /// above it added to <paramref name="finished"/> in increasing order; read under one lock, so the two agree.
+    /// </summary>
+    public long? CommitPoint(PartitionState partition, List<long> finished)
+    {
+        lock (_lock)
+        {
+            partition.Offsets.AddFinishedAboveCommittable(finished);
+            return partition.Offsets.Committable;
+        }
+    }
+}
