@@ -3,8 +3,8 @@ using Microsoft.Playwright;
 namespace Conveyor.IntegrationTests.Dashboard;
 
 /// <summary>
-/// Debian's chromium driven by Playwright, launched by its path (Playwright's own browser download
-/// is not available here; .ci/run installs chromium with apt). CONVEYOR_CHROMIUM names another binary.
+/// Chromium driven by Playwright, launched by its path (<see cref="Chromium"/>; Playwright's own
+/// browser download is not available here).
 /// </summary>
 internal sealed class Browser : IAsyncDisposable
 {
@@ -25,11 +25,7 @@ internal sealed class Browser : IAsyncDisposable
 
     public static async Task<Browser> LaunchAsync()
     {
-        var executable = Environment.GetEnvironmentVariable("CONVEYOR_CHROMIUM") is { Length: > 0 } given ? given : "/usr/bin/chromium";
-        if (!File.Exists(executable))
-        {
-            throw new InvalidOperationException($"No chromium at {executable}: install Debian's chromium (apt-get install chromium, as .ci/run does) or set CONVEYOR_CHROMIUM.");
-        }
+        var executable = await Chromium.PathAsync();
 
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
