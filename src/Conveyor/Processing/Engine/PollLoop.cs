@@ -200,12 +200,8 @@ internal sealed partial class PollLoop : IDisposable
         return now - partition.HeadMovedAt >= StuckAfter;
     }
 
-    /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
-    private bool Relaxed() =>
-        _dispatcher.Buffered <= _options.MaxBufferedMessages / 4 && _dispatcher.BufferedBytes <= _options.MaxBufferedBytes / 4;
-
     private bool TotalBufferFull() =>
-        _dispatcher.Buffered + _batch.Count >= _options.MaxBufferedMessages || _dispatcher.BufferedBytes + _batchBytes >= _options.MaxBufferedBytes;
+        BackPressure.TotalFull(_dispatcher.Buffered + _batch.Count, _dispatcher.BufferedBytes + _batchBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
 
     private void SubmitBatch()
     {
@@ -231,34 +227,34 @@ internal sealed partial class PollLoop : IDisposable
     {
         var total = _dispatcher.Buffered;
         var bytes = _dispatcher.BufferedBytes;
-        if (!_allPaused && (total >= _options.MaxBufferedMessages || bytes >= _options.MaxBufferedBytes))
+        if (!_allPaused && BackPressure.TotalFull(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
         {
             // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
             // a round trip. Handlers that are just behind (a busy CPU) catch up within a short
             // wait, so wait for them first; only slow handlers get their partitions paused.
             _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait);
         }
-        else if (_allPaused && total <= _options.MaxBufferedMessages / 2 && bytes <= _options.MaxBufferedBytes / 2)
+        else if (_allPaused && BackPressure.TotalDrained(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
         {
             _allPaused = false;
         }
 
         List<PartitionState>? pause = null, resume = null;
-        var relaxed = Relaxed();
-        var held = _rebalanceHold.IsHeld(now);
+        var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
+        var rebalancing = _rebalanceHold.IsHeld(now);
         foreach (var partition in _partitions.Values)
         {
-            var full = partition.Buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
-            var drained = relaxed || partition.Buffered <= _options.MaxBufferedMessagesPerPartition / 2;
-            var completionsFull = CompletionsFull(partition);
-            var waiting = WaitingForRetry(partition, now) || held;
-            if (!partition.Paused && (_allPaused || full || partition.Stopped || completionsFull || waiting))
+            var buffered = partition.Buffered;
+            var stuck = buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
+            var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
+            switch (BackPressure.Decide(new BackPressure.Partition(partition.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
             {
-                (pause ??= []).Add(partition);
-            }
-            else if (partition.Paused && !_allPaused && drained && !partition.Stopped && !completionsFull && !waiting)
-            {
-                (resume ??= []).Add(partition);
+                case BackPressure.Decision.Pause:
+                    (pause ??= []).Add(partition);
+                    break;
+                case BackPressure.Decision.Resume:
+                    (resume ??= []).Add(partition);
+                    break;
             }
         }
 

@@ -1,0 +1,56 @@
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// The back-pressure rules as pure functions of buffer state, so they are tested without a
+/// consumer. The poll thread gathers the state, asks, and pauses or resumes in the client.
+/// </summary>
+internal static class BackPressure
+{
+    /// <summary>What to do with one partition.</summary>
+    public enum Decision
+    {
+        Keep,
+        Pause,
+        Resume,
+    }
+
+    /// <summary>
+    /// One partition's state as the rules see it.
+    /// </summary>
+    /// <param name="Paused">Paused in the client now.</param>
+    /// <param name="Buffered">Its fetched, unfinished messages.</param>
+    /// <param name="Stuck">Its lowest unfinished offset has not moved for a while (only asked for when past its limit).</param>
+    /// <param name="Held">It must take nothing new whatever its buffer: stopped at a failure, its completion map full, waiting for a retry's due time, or the group rebalancing.</param>
+    public readonly record struct Partition(bool Paused, int Buffered, bool Stuck, bool Held);
+
+    /// <summary>
+    /// Pause a partition when every partition must pause (<paramref name="allPaused"/>), when it is
+    /// held, or when it is past its own limit <em>and</em> stuck: a partition whose handlers keep up is
+    /// not paused for its own count, since a pause discards what librdkafka prefetched. Resume a paused
+    /// one once nothing holds it and it is down to half its limit, or the whole buffer is
+    /// <paramref name="relaxed"/> (a quarter full).
+    /// </summary>
+    public static Decision Decide(Partition partition, int limitPerPartition, bool allPaused, bool relaxed)
+    {
+        var full = partition.Buffered >= limitPerPartition && partition.Stuck;
+        if (!partition.Paused)
+        {
+            return allPaused || full || partition.Held ? Decision.Pause : Decision.Keep;
+        }
+
+        var drained = relaxed || partition.Buffered <= limitPerPartition / 2;
+        return !allPaused && drained && !partition.Held ? Decision.Resume : Decision.Keep;
+    }
+
+    /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
+    public static bool Relaxed(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
+        buffered <= maxMessages / 4 && bufferedBytes <= maxBytes / 4;
+
+    /// <summary>Whether the whole buffer is at its limit, counting what is fetched and not yet submitted.</summary>
+    public static bool TotalFull(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
+        buffered >= maxMessages || bufferedBytes >= maxBytes;
+
+    /// <summary>Whether every partition, paused for a full buffer, may fetch again: the buffer is down to half.</summary>
+    public static bool TotalDrained(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
+        buffered <= maxMessages / 2 && bufferedBytes <= maxBytes / 2;
+}

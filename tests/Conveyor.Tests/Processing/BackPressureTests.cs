@@ -1,0 +1,50 @@
+using static Conveyor.Processing.Engine.BackPressure;
+
+namespace Conveyor.Tests.Processing;
+
+public class BackPressureTests
+{
+    private const int Limit = 1_000;
+
+    [Theory]
+    [InlineData(1_000, true, nameof(Decision.Pause))] // past its limit and stuck: a slow or blocked key
+    [InlineData(5_000, false, nameof(Decision.Keep))] // past its limit but moving: its prefetch is kept
+    [InlineData(999, true, nameof(Decision.Keep))] // stuck but under its limit
+    public void A_running_partition_is_paused_for_its_own_count_only_when_it_is_stuck(int buffered, bool stuck, string expected) =>
+        Assert.Equal(expected, Name(Decide(new Partition(Paused: false, buffered, stuck, Held: false), Limit, allPaused: false, relaxed: false)));
+
+    [Fact]
+    public void A_held_partition_is_paused_whatever_its_buffer_and_never_resumed_while_held()
+    {
+        Assert.Equal(Decision.Pause, Decide(new Partition(false, 0, false, Held: true), Limit, allPaused: false, relaxed: true));
+        Assert.Equal(Decision.Keep, Decide(new Partition(true, 0, false, Held: true), Limit, allPaused: false, relaxed: true));
+    }
+
+    [Fact]
+    public void A_full_total_pauses_every_partition_and_resumes_none()
+    {
+        Assert.Equal(Decision.Pause, Decide(new Partition(false, 0, false, false), Limit, allPaused: true, relaxed: false));
+        Assert.Equal(Decision.Keep, Decide(new Partition(true, 0, false, false), Limit, allPaused: true, relaxed: true));
+    }
+
+    [Theory]
+    [InlineData(500, false, nameof(Decision.Resume))] // down to half its limit
+    [InlineData(501, false, nameof(Decision.Keep))]
+    [InlineData(900, true, nameof(Decision.Resume))] // the whole buffer is a quarter full
+    public void A_paused_partition_resumes_at_half_its_limit_or_when_the_whole_buffer_is_relaxed(int buffered, bool relaxed, string expected) =>
+        Assert.Equal(expected, Name(Decide(new Partition(Paused: true, buffered, Stuck: true, Held: false), Limit, allPaused: false, relaxed)));
+
+    private static string Name(Decision decision) => decision.ToString();
+
+    [Fact]
+    public void The_total_limits_count_messages_and_bytes_alike()
+    {
+        Assert.True(TotalFull(10_000, 0, 10_000, 1_000_000));
+        Assert.True(TotalFull(0, 1_000_000, 10_000, 1_000_000));
+        Assert.False(TotalFull(9_999, 999_999, 10_000, 1_000_000));
+        Assert.True(TotalDrained(5_000, 500_000, 10_000, 1_000_000));
+        Assert.False(TotalDrained(5_000, 500_001, 10_000, 1_000_000));
+        Assert.True(Relaxed(2_500, 250_000, 10_000, 1_000_000));
+        Assert.False(Relaxed(2_501, 0, 10_000, 1_000_000));
+    }
+}
