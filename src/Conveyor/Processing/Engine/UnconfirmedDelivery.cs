@@ -12,7 +12,8 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal static class UnconfirmedDelivery
 {
-    private const int MaxResends = 3;
+    /// <summary>How many times a record acknowledged without an offset is sent again (a forwarder's pipelined outputs follow the same rule).</summary>
+    internal const int MaxResends = 3;
 
     /// <summary>Where <paramref name="delivered"/> landed, sending again with <paramref name="resend"/> while its offset is unknown.</summary>
     public static async Task<TopicPartitionOffset> ConfirmAsync(TopicPartitionOffset delivered, Func<Task<DeliveryResult<byte[]?, byte[]?>>> resend)

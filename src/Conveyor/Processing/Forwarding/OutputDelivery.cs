@@ -11,8 +11,6 @@ namespace Conveyor.Processing.Forwarding;
 /// </summary>
 internal sealed class OutputDelivery : IPendingAcknowledgement
 {
-    private const int MaxUnconfirmedResends = 3;
-
     private readonly OutputProducer _producer;
     private readonly IReadOnlyList<OutputRecord> _outputs;
     private readonly Action<IReadOnlyList<TopicPartitionOffset>>? _onAcknowledged;
@@ -85,7 +83,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
 
     private void Delivered(int index, DeliveryReport<byte[]?, byte[]?> report)
     {
-        if (!report.Error.IsError && report.Offset.Value < 0 && _unconfirmedResends[index] < MaxUnconfirmedResends)
+        if (!report.Error.IsError && report.Offset.Value < 0 && _unconfirmedResends[index] < UnconfirmedDelivery.MaxResends)
         {
             // Acknowledged as a duplicate with no offset: see UnconfirmedDelivery. Sent again, off
             // the producer's delivery thread; it stays outstanding and keeps its room in the window.
