@@ -1,29 +1,14 @@
 using System.Text.RegularExpressions;
 using Conveyor.Cli.CommandLine;
 using Conveyor.IntegrationTests.Support;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Conveyor.IntegrationTests.Dashboard;
 
 /// <summary><c>conveyor dashboard</c> in a real browser: the same pages for a group seen from Kafka alone.</summary>
 [Collection(EmbeddedKafkaCollection.Name)]
-public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
+public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
-    private Browser? _browser;
-
-    private IPage Page => _browser!.Page;
-
-    public async Task InitializeAsync() => _browser = await Browser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task The_cli_dashboard_shows_a_group_from_kafka_alone_and_replays_its_dead_letter_from_the_page()
     {
@@ -50,7 +35,7 @@ public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : IAsy
             var card = Page.GetByTestId("processor-" + worker.Group);
             await Expect(card.GetByTestId("state")).ToHaveTextAsync("Seen from Kafka");
             await Expect(card.GetByTestId("lag")).ToHaveTextAsync("0");
-            await _browser!.ScreenshotAsync("cli-overview");
+            await ScreenshotAsync("cli-overview");
 
             await Page.GotoAsync($"{url}dead-letters?topic={topic}.dlq");
             var letter = Page.Locator("[data-testid=dead-letter][data-key=poison]");
@@ -59,7 +44,7 @@ public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : IAsy
             await Page.GetByTestId("replay-selected").ClickAsync();
             await Expect(Page.GetByTestId("notice")).ToHaveTextAsync("Replayed 1 dead letter(s) to their source topics.");
             await script.ReplayHandled.Task.WaitAsync(Timeouts.Flow);
-            await _browser.ScreenshotAsync("cli-dead-letters-replayed");
+            await ScreenshotAsync("cli-dead-letters-replayed");
         }
         finally
         {

@@ -12,22 +12,8 @@ namespace Conveyor.IntegrationTests.Dashboard;
 /// Each test saves screenshots under screenshots/ in the test output directory.
 /// </summary>
 [Collection(EmbeddedKafkaCollection.Name)]
-public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
+public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
-    private Browser? _browser;
-
-    private IPage Page => _browser!.Page;
-
-    public async Task InitializeAsync() => _browser = await Browser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task The_overview_shows_the_lag_falling_to_zero_as_messages_are_processed()
     {
@@ -42,7 +28,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Expect(card.GetByTestId("state")).ToHaveTextAsync("Running");
         await Expect(card.GetByTestId("lag")).ToHaveTextAsync("30");
         await Expect(card.GetByTestId("handled")).ToHaveTextAsync("0");
-        await _browser!.ScreenshotAsync("overview-lagging");
+        await ScreenshotAsync("overview-lagging");
 
         // Fetched but held at the gate: each partition's buffered messages are all of its lag.
         await Page.GetByRole(AriaRole.Link, new() { Name = "Partitions", Exact = true }).First.ClickAsync();
@@ -53,7 +39,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
             await Expect(row.GetByTestId("buffered")).ToHaveTextAsync(lag);
         }
 
-        await _browser.ScreenshotAsync("partitions-buffered");
+        await ScreenshotAsync("partitions-buffered");
         await Page.GetByRole(AriaRole.Link, new() { Name = "Overview", Exact = true }).First.ClickAsync();
 
         // Opened: the page refreshes by itself (no reload here) until everything is handled and committed.
@@ -61,7 +47,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Expect(card.GetByTestId("handled")).ToHaveTextAsync("30");
         await Expect(card.GetByTestId("lag")).ToHaveTextAsync("0");
         await Expect(card.GetByTestId("alert")).ToHaveCountAsync(0);
-        await _browser.ScreenshotAsync("overview");
+        await ScreenshotAsync("overview");
 
         await Page.GetByRole(AriaRole.Link, new() { Name = "Partitions", Exact = true }).First.ClickAsync();
         for (var partition = 0; partition < 3; partition++)
@@ -72,7 +58,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
             await Expect(row.GetByTestId("state")).ToHaveTextAsync("running");
         }
 
-        await _browser.ScreenshotAsync("partitions");
+        await ScreenshotAsync("partitions");
     }
 
     [Fact]
@@ -95,14 +81,14 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Expect(letter).ToHaveCountAsync(1);
         await Expect(letter).ToContainTextAsync("InvalidOperationException");
         await Expect(letter).ToContainTextAsync(topic + "[");
-        await _browser!.ScreenshotAsync("dead-letters");
+        await ScreenshotAsync("dead-letters");
 
         // The detail view: the exception, the value and the stack trace.
         await letter.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(Page.GetByTestId("exception")).ToContainTextAsync(HandlerScript.PoisonReason);
         await Expect(Page.GetByTestId("value")).ToContainTextAsync("\"amount\": -1");
         await Expect(Page.GetByTestId("stack-trace")).ToContainTextAsync(nameof(HandlerScript));
-        await _browser.ScreenshotAsync("dead-letter");
+        await ScreenshotAsync("dead-letter");
         await Page.GoBackAsync();
 
         // Select it and replay it: the handler gets it back (marked as a replay) and handles it.
@@ -110,7 +96,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Page.GetByTestId("replay-selected").ClickAsync();
         await Expect(Page.GetByTestId("notice")).ToHaveTextAsync("Replayed 1 dead letter(s) to their source topics.");
         await script.ReplayHandled.Task.WaitAsync(Timeouts.Flow);
-        await _browser.ScreenshotAsync("dead-letters-replayed");
+        await ScreenshotAsync("dead-letters-replayed");
 
         await Page.GotoAsync(app.Url);
         await Expect(card.GetByTestId("handled")).ToHaveTextAsync("5");
@@ -131,14 +117,14 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Expect(alert).ToHaveCountAsync(1);
         await Expect(alert).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"^Partition {topic}\\[[01]\\] stopped at offset [0-9]+: InvalidOperationException: {HandlerScript.PoisonReason}$"));
         await Expect(card).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bbad\\b"));
-        await _browser!.ScreenshotAsync("overview-stopped-partition");
+        await ScreenshotAsync("overview-stopped-partition");
 
         await Page.GotoAsync(app.Url + "/partitions");
         var stopped = Page.Locator("tr.bad");
         await Expect(stopped).ToHaveCountAsync(1);
         await Expect(stopped.GetByTestId("state")).ToContainTextAsync($"stopped at offset");
         await Expect(stopped.GetByTestId("state")).ToContainTextAsync(HandlerScript.PoisonReason);
-        await _browser.ScreenshotAsync("partitions-stopped");
+        await ScreenshotAsync("partitions-stopped");
     }
 
     [Fact]
@@ -158,7 +144,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : IAsyncLifetime
         await Page.GotoAsync(app.Url + "/configuration");
         var password = Page.Locator("tr", new() { Has = Page.GetByText("sasl.password", new() { Exact = true }) });
         await Expect(password.Locator("code")).ToHaveTextAsync("********");
-        await _browser!.ScreenshotAsync("configuration");
+        await ScreenshotAsync("configuration");
 
         foreach (var path in new[] { "", "/partitions", "/dead-letters", "/configuration" })
         {
