@@ -150,14 +150,16 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
 
     public override void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
+        ConveyorMetrics.Failed.Add(1, MessageTags(message.TopicPartition));
+        MarkFailed(exception, "partition stopped");
+
+        // The inner observers (the hosted logging layer remembers the last error) hear it before the
+        // status shows the stopped partition, so a health check never sees the one without the other.
+        base.OnPartitionStopped(message, exception);
         lock (_lock)
         {
             _stopped[message.TopicPartition] = message;
         }
-
-        ConveyorMetrics.Failed.Add(1, MessageTags(message.TopicPartition));
-        MarkFailed(exception, "partition stopped");
-        base.OnPartitionStopped(message, exception);
     }
 
     public override void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)

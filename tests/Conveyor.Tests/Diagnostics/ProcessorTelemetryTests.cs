@@ -51,6 +51,32 @@ public class ProcessorTelemetryTests
         Assert.Equal("fatal", telemetry.Status.Failure);
     }
 
+    [Fact]
+    public void A_stopped_partition_shows_in_the_status_only_after_the_inner_observers_heard_of_it()
+    {
+        // The hosted health check reads the status and the logging layer's last error separately:
+        // a stopped partition without the error that stopped it made the health body's lastError null.
+        var inner = new StatusProbe();
+        var telemetry = new ProcessorTelemetry(inner, "g", text => text);
+        inner.Telemetry = telemetry;
+        telemetry.Start();
+
+        telemetry.OnPartitionStopped(new TopicPartitionOffset("t", 0, 3), new InvalidOperationException("x"));
+
+        Assert.Equal(0, inner.StoppedSeenWhileHearing);
+        Assert.Equal([new TopicPartitionOffset("t", 0, 3)], telemetry.Status.StoppedPartitions);
+    }
+
+    private sealed class StatusProbe : IProcessorObserver
+    {
+        public ProcessorTelemetry? Telemetry { get; set; }
+
+        public int StoppedSeenWhileHearing { get; private set; } = -1;
+
+        public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) =>
+            StoppedSeenWhileHearing = Telemetry!.Status.StoppedPartitions.Count;
+    }
+
     private sealed class Recorder : IProcessorObserver
     {
         public List<LogMessage> Lines { get; } = [];
