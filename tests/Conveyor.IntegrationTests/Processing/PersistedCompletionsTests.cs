@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 
@@ -128,6 +129,87 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         Assert.Empty(observer.Skipped);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_partition_handed_back_after_a_refused_revoke_commit_skips_what_this_member_finished(bool persist)
+    {
+        // An eager group: a second member subscribing to another topic makes the first revoke its
+        // partition and get it straight back. The embedded broker refuses the revoke's commit
+        // while the group rebalances, so the committed offset stays where it was: nowhere.
+        var topic = kafka.CreateTopic(partitions: 1);
+        var otherTopic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, Count).Select(i => ((string?)$"k{i}", $"{i}")));
+        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, GroupProtocols.Properties("eager"));
+        var options = new ProcessorOptions
+        {
+            GroupId = group,
+            Topics = [topic],
+            PersistCompletions = persist,
+            CommitInterval = TimeSpan.FromHours(1), // nothing committed before the rebalance
+        };
+        var handled = new ConcurrentDictionary<long, int>();
+        var firstPass = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handledTwice = 0;
+        var observer = new RecordingObserver();
+        var handedBackAndSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void CheckSettled()
+        {
+            // Handed back, and then every message either skipped (persisted) or handled again.
+            if (observer.Assigned.Count >= 2 && (persist ? observer.Skipped.Count >= Count : Volatile.Read(ref handledTwice) >= Count))
+            {
+                handedBackAndSettled.TrySetResult();
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        var first = new KafkaProcessor<string, string>(client, options, (message, _) =>
+        {
+            var times = handled.AddOrUpdate(message.Offset, 1, (_, n) => n + 1);
+            if (times == 1 && handled.Count == Count)
+            {
+                firstPass.TrySetResult();
+            }
+            else if (times == 2)
+            {
+                Interlocked.Increment(ref handledTwice);
+                CheckSettled();
+            }
+
+            return ValueTask.CompletedTask;
+        }, observer: new CompositeObserver(observer, new Listener(CheckSettled))).RunAsync(stop.Token);
+        await firstPass.Task.WaitAsync(Timeouts.Flow);
+
+        using var stopOther = new CancellationTokenSource();
+        var otherAssigned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new KafkaProcessor<string, string>(client, options with { Topics = [otherTopic] }, (_, _) => ValueTask.CompletedTask, observer: new Listener(() => otherAssigned.TrySetResult())).RunAsync(stopOther.Token);
+        await handedBackAndSettled.Task.WaitAsync(Timeouts.Rebalance * 2);
+
+        // The first member stops first, once the other has its assignment too: until every member
+        // has synced, the group still refuses commits, and the stop's commit must land.
+        await otherAssigned.Task.WaitAsync(Timeouts.Rebalance);
+        await stop.CancelAsync();
+        await first.WaitAsync(Timeouts.Stop);
+        await stopOther.CancelAsync();
+        await other.WaitAsync(Timeouts.Stop);
+
+        Assert.NotEmpty(observer.CommitFailures); // the revoke's commit was refused
+        Assert.Equal(Count, kafka.Committed(group, topic, 1)[0]); // the stop commits past the skipped ones too
+        Assert.Equal(Count, handled.Count);
+        if (persist)
+        {
+            // Every message handled once: what the member finished came back with the partition.
+            Assert.All(handled.Values, times => Assert.Equal(1, times));
+            Assert.Equal(Count, observer.Skipped.Count);
+        }
+        else
+        {
+            Assert.All(handled.Values, times => Assert.Equal(2, times));
+            Assert.Empty(observer.Skipped);
+        }
+    }
+
     /// <summary>Handles a new topic's messages, all but <see cref="Blocked"/>, which wait until the stop gives up on them.</summary>
     private async Task<(string Topic, string Group)> FirstRunLeavingTwoMessagesUnfinished(bool persist)
     {
@@ -155,6 +237,14 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         {
             current = seen;
         }
+    }
+
+    /// <summary>Calls back on every assignment and every report of skipped messages.</summary>
+    private sealed class Listener(Action heard) : IProcessorObserver
+    {
+        public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => heard();
+
+        public void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) => heard();
     }
 
     private static ProcessorOptions Options(string topic, string group, bool persist) => new()

@@ -56,6 +56,45 @@ internal sealed class CompletionMap
         return new CompletionMap(committed, bits, last, finished.Count);
     }
 
+    /// <summary>
+    /// A map of a run of finished offsets, <paramref name="runFrom"/> up to (not including)
+    /// <paramref name="runTo"/>, joined with <paramref name="others"/> (any order, repeats allowed).
+    /// Offsets not above <paramref name="committed"/> are left out.
+    /// </summary>
+    public static CompletionMap Union(long committed, long runFrom, long runTo, IEnumerable<long> others)
+    {
+        runFrom = Math.Max(runFrom, committed + 1);
+        var extra = others.Where(o => o > committed).ToList();
+        var last = Math.Max(runTo > runFrom ? runTo - 1 : -1, extra.Count == 0 ? -1 : extra.Max());
+        if (last < 0)
+        {
+            return new CompletionMap(committed, [], -1, 0);
+        }
+
+        var bits = new ulong[((last - committed - 1) >> 6) + 1];
+        for (var offset = runFrom; offset < runTo; offset++)
+        {
+            var index = offset - committed - 1;
+            if ((index & 63) == 0 && offset + 64 <= runTo)
+            {
+                bits[index >> 6] = ulong.MaxValue; // a whole word at once
+                offset += 63;
+                continue;
+            }
+
+            bits[index >> 6] |= 1UL << (int)(index & 63);
+        }
+
+        foreach (var offset in extra)
+        {
+            var index = offset - committed - 1;
+            bits[index >> 6] |= 1UL << (int)(index & 63);
+        }
+
+        var count = bits.Sum(word => System.Numerics.BitOperations.PopCount(word));
+        return new CompletionMap(committed, bits, last, count);
+    }
+
     /// <summary>Whether the offset is recorded as finished.</summary>
     public bool Contains(long offset)
     {

@@ -15,4 +15,23 @@ internal sealed partial class Dispatcher
             return partition.Offsets.Committable;
         }
     }
+
+    /// <summary>
+    /// Lets the committable offsets move past messages skipped because they were finished before
+    /// this assignment. Called after the messages fetched with them were submitted, so none of
+    /// those is passed; partitions revoked meanwhile are left alone.
+    /// </summary>
+    public void PassRestored(List<(PartitionState Partition, long Offset)> skipped)
+    {
+        lock (_lock)
+        {
+            foreach (var (partition, offset) in skipped)
+            {
+                if (partition.AcceptsWork)
+                {
+                    partition.Offsets.PassRestored(offset);
+                }
+            }
+        }
+    }
 }

@@ -76,6 +76,9 @@ internal sealed class PartitionState
     /// <summary>The offset after the last message fetched from this partition, or -1 before the first (poll thread only).</summary>
     public long NextOffset { get; set; } = -1;
 
+    /// <summary>The offset of the first message this assignment delivered, or -1 before it (poll thread only).</summary>
+    public long FirstDelivered { get; set; } = -1;
+
     /// <summary>Since when the partition has neither delivered a message nor been held by the engine (poll thread only).</summary>
     public DateTime IdleSince { get; set; }
 

@@ -19,7 +19,9 @@ internal sealed partial class PollLoop
         var restored = _completions?.Read(partitions);
         foreach (var partition in partitions)
         {
-            _partitions[partition] = new PartitionState(partition, restored?.GetValueOrDefault(partition)) { IdleSince = now };
+            var finished = restored?.GetValueOrDefault(partition);
+            finished = _completionMemory?.Recall(partition, finished) ?? finished;
+            _partitions[partition] = new PartitionState(partition, finished) { IdleSince = now };
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka
@@ -70,6 +72,7 @@ internal sealed partial class PollLoop
         // During an eager rebalance the broker may refuse with REBALANCE_IN_PROGRESS; the
         // offsets then stay at the last commit and those messages are handled again.
         CommitFinished(states, final: true);
+        RememberFinished(states); // in case the commit was refused and they come back
         Forget(states);
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }
@@ -77,8 +80,29 @@ internal sealed partial class PollLoop
     private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
     {
         // Another member may already own them: committing now could overwrite its progress.
-        Forget(Owned(lost.Select(l => l.TopicPartition)));
+        var states = Owned(lost.Select(l => l.TopicPartition));
+        RememberFinished(states);
+        Forget(states);
         _observer.OnPartitionsLost([.. lost.Select(l => l.TopicPartition)]);
+    }
+
+    /// <summary>Keeps what this member finished in partitions it gives up (<see cref="Completions.CompletionMemory"/>).</summary>
+    private void RememberFinished(List<PartitionState> states)
+    {
+        if (_completionMemory is null)
+        {
+            return;
+        }
+
+        var finished = new List<long>();
+        foreach (var state in states)
+        {
+            finished.Clear();
+            if (_dispatcher.CommitPoint(state, finished) is { } lowestUnfinished)
+            {
+                _completionMemory.Remember(state.TopicPartition, state.FirstDelivered, lowestUnfinished, finished);
+            }
+        }
     }
 
     private List<PartitionState> Owned(IEnumerable<TopicPartition> partitions) =>

@@ -37,7 +37,8 @@ internal sealed partial class PollLoop : IDisposable
     private readonly ConsumerPositions _positions;
     private readonly AvailabilityWatch _availability;
     private readonly CompletionStore? _completions;
-    private readonly List<TopicPartitionOffset> _skipped = [];
+    private readonly CompletionMemory? _completionMemory;
+    private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
     private readonly RetryRoute? _retries;
     private readonly RebalanceHold _rebalanceHold = new();
     private bool _allPaused;
@@ -68,6 +69,7 @@ internal sealed partial class PollLoop : IDisposable
             .Build();
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
         _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
+        _completionMemory = _completions is null ? null : new CompletionMemory(TimeProvider.System);
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
@@ -101,11 +103,12 @@ internal sealed partial class PollLoop : IDisposable
                 }
 
                 Fetch(stopping, now);
-                ReportSkipped();
                 if (_batch.Count > 0)
                 {
                     SubmitBatch();
                 }
+
+                PassSkipped();
             }
         }
         finally
@@ -167,10 +170,15 @@ internal sealed partial class PollLoop : IDisposable
             }
 
             _watchdog.Delivered(partition, result.Offset.Value, now);
+            if (partition.FirstDelivered < 0)
+            {
+                partition.FirstDelivered = result.Offset.Value;
+            }
+
             if (partition.Restored.Contains(result.Offset.Value))
             {
                 // Finished before this assignment (the commit metadata says so): the tracker counts it finished.
-                _skipped.Add(result.TopicPartitionOffset);
+                _skipped.Add((partition, result.Offset.Value));
                 continue;
             }
 
@@ -308,12 +316,17 @@ internal sealed partial class PollLoop : IDisposable
         return full;
     }
 
-    /// <summary>Reports the messages skipped in the last fetch because they were finished before this assignment.</summary>
-    private void ReportSkipped()
+    /// <summary>
+    /// Reports the messages skipped in the last fetch because they were finished before this
+    /// assignment, and lets the committable offsets pass them (after the batch fetched with them
+    /// was submitted, so a commit never passes one of its messages).
+    /// </summary>
+    private void PassSkipped()
     {
         if (_skipped.Count > 0)
         {
-            _observer.OnFinishedSkipped([.. _skipped]);
+            _dispatcher.PassRestored(_skipped);
+            _observer.OnFinishedSkipped([.. _skipped.Select(s => new TopicPartitionOffset(s.Partition.TopicPartition, s.Offset))]);
             _skipped.Clear();
         }
     }

@@ -69,6 +69,20 @@ internal sealed class PartitionOffsetTracker
         _lastTracked = offset;
     }
 
+    /// <summary>
+    /// Passes an offset that was finished before this assignment (<see cref="Restored"/>) and was
+    /// never tracked: once nothing before it is pending, the committable offset moves past it.
+    /// Call it after tracking every message delivered before it; an offset at or below the last
+    /// tracked one changes nothing.
+    /// </summary>
+    public void PassRestored(long offset)
+    {
+        if (offset > _lastTracked && Restored.Contains(offset))
+        {
+            _lastTracked = offset;
+        }
+    }
+
     /// <summary>Marks an offset finished; returns true when that moved the committable offset.</summary>
     /// <exception cref="InvalidOperationException">The offset is not pending (never tracked, or already passed).</exception>
     public bool Complete(long offset)

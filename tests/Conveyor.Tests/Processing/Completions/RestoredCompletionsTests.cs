@@ -37,6 +37,39 @@ public class RestoredCompletionsTests
     }
 
     [Fact]
+    public void When_every_message_fetched_was_restored_the_committable_offset_passes_them()
+    {
+        var tracker = new PartitionOffsetTracker(CompletionMap.Union(9, 10, 15, [17]));
+        Assert.Null(tracker.Committable);
+
+        foreach (var offset in new long[] { 10, 11, 12, 13, 14 })
+        {
+            tracker.PassRestored(offset);
+        }
+
+        Assert.Equal(15, tracker.Committable);
+        Assert.Equal([17L], FinishedAbove(tracker));
+    }
+
+    [Fact]
+    public void Passing_a_restored_offset_never_passes_a_pending_or_unrestored_one()
+    {
+        var tracker = new PartitionOffsetTracker(CompletionMap.Of(9, [11, 13]));
+        tracker.Track(10);
+        tracker.PassRestored(11);
+        Assert.Equal(10, tracker.Committable); // 10 is still being handled
+
+        tracker.PassRestored(12); // not restored: a message that was not finished before
+        tracker.Complete(10);
+        Assert.Equal(12, tracker.Committable);
+
+        tracker.Track(12);
+        tracker.PassRestored(11); // behind the last tracked: changes nothing
+        tracker.Complete(12);
+        Assert.Equal(14, tracker.Committable);
+    }
+
+    [Fact]
     public void A_reset_forgets_the_restored_offsets()
     {
         var tracker = new PartitionOffsetTracker(CompletionMap.Of(10, [11]));
