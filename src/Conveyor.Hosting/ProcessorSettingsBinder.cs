@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using Conveyor.Processing;
+using Conveyor.Processing.RetryTopics;
 using Microsoft.Extensions.Configuration;
 
 namespace Conveyor.Hosting;
@@ -33,6 +34,14 @@ internal static class ProcessorSettingsBinder
 
         var filtered = new ConfigurationBuilder().AddInMemoryCollection(good).Build();
         var options = settings.Processor with { };
+
+        // The binder adds configured items to a list that already holds some (here the default
+        // delays) instead of replacing them: configured delays start from an empty list.
+        if (filtered.GetSection($"{nameof(ProcessorOptions.RetryTopics)}:{nameof(RetryTopicOptions.Delays)}").GetChildren().Any())
+        {
+            options = options with { RetryTopics = options.RetryTopics with { Delays = [] } };
+        }
+
         filtered.Bind(options);
         settings.Processor = options;
     }
@@ -68,7 +77,7 @@ internal static class ProcessorSettingsBinder
         }
 
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (type == typeof(RetryOptions) || type == typeof(Processing.Batching.BatchOptions))
+        if (type == typeof(RetryOptions) || type == typeof(Processing.Batching.BatchOptions) || type == typeof(RetryTopicOptions))
         {
             foreach (var nested in child.GetChildren())
             {
@@ -87,6 +96,30 @@ internal static class ProcessorSettingsBinder
             return;
         }
 
+        if (type == typeof(IReadOnlyList<TimeSpan>))
+        {
+            // A list, or one value for a single item; each item checked as a time span.
+            if (child.Value is { } single)
+            {
+                CheckValue(typeof(TimeSpan), $"{path}:0", single, problems, good);
+                return;
+            }
+
+            foreach (var item in child.GetChildren())
+            {
+                if (item.Value is { } itemValue)
+                {
+                    CheckValue(typeof(TimeSpan), $"{path}:{item.Key}", itemValue, problems, good);
+                }
+                else
+                {
+                    problems.Add($"{path}:{item.Key} must be a single value, not a section.");
+                }
+            }
+
+            return;
+        }
+
         if (typeof(Delegate).IsAssignableFrom(type) || type.IsInterface)
         {
             problems.Add($"{path} can only be set in code.");
@@ -99,6 +132,11 @@ internal static class ProcessorSettingsBinder
             return;
         }
 
+        CheckValue(type, path, value, problems, good);
+    }
+
+    private static void CheckValue(Type type, string path, string value, List<string> problems, List<KeyValuePair<string, string?>> good)
+    {
         if (Problem(type, value) is { } problem)
         {
             problems.Add($"{path}: '{value}' {problem}");

@@ -1,6 +1,7 @@
 using Conveyor.Hosting;
 using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
+using Conveyor.Processing.RetryTopics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -73,6 +74,63 @@ public class ProcessorSettingsTests
         Assert.Contains(failures, f => f.Contains("Kafka: session.timeout.ms=soon:", StringComparison.Ordinal));
         Assert.Equal(9, failures.Count);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_retry_topics_section_binds_and_its_delays_replace_the_default_ones()
+    {
+        var settings = Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:OnFailure"] = "RetryTopics",
+            ["Orders:RetryTopics:Delays:0"] = "00:00:05",
+            ["Orders:RetryTopics:Delays:1"] = "00:01:00",
+            ["Orders:RetryTopics:Suffix"] = "-retry-",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        });
+
+        var options = settings.Processor;
+        Assert.Equal(FailureAction.RetryTopics, options.OnFailure);
+        Assert.Equal([TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)], options.RetryTopics.Delays);
+        Assert.Equal("-retry-", options.RetryTopics.Suffix);
+        Assert.Equal("orders-retry-2", options.RetryTopics.TopicFor("orders", 2));
+        Assert.Empty(settings.BindingProblems);
+
+        // One delay alone replaces both defaults; the defaults stay when none is configured.
+        static IReadOnlyList<TimeSpan> DelaysOf(string key, string value) => Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:OnFailure"] = "RetryTopics",
+            [key] = value,
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        }).Processor.RetryTopics.Delays;
+        Assert.Equal([TimeSpan.FromSeconds(30)], DelaysOf("Orders:RetryTopics:Delays:0", "00:00:30"));
+        Assert.Equal([TimeSpan.FromSeconds(30)], DelaysOf("Orders:RetryTopics:Delays", "00:00:30"));
+        Assert.Equal(new RetryTopicOptions().Delays, DelaysOf("Orders:RetryTopics:Suffix", "-r-"));
+    }
+
+    [Fact]
+    public void Bad_retry_topic_settings_are_reported_with_their_path()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:OnFailure"] = "RetryTopics",
+            ["Orders:RetryTopics:Delays:0"] = "00:00:05",
+            ["Orders:RetryTopics:Delays:1"] = "later",
+            ["Orders:RetryTopics:Delays:2:Seconds"] = "5",
+            ["Orders:RetryTopics:Delay"] = "00:00:05",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        }));
+
+        var failures = error.Failures.ToList();
+        Assert.Contains(failures, f => f.EndsWith("): RetryTopics:Delays:1: 'later' is not a time span (e.g. 00:00:05 for 5 seconds).", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.EndsWith("): RetryTopics:Delays:2 must be a single value, not a section.", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.EndsWith("): RetryTopics:Delay is not a setting; known settings here: Delays, Suffix.", StringComparison.Ordinal));
+        Assert.Equal(3, failures.Count);
     }
 
     [Fact]
