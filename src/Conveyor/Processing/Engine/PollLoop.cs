@@ -43,8 +43,17 @@ internal sealed partial class PollLoop : IDisposable
     private bool _allPaused;
     private DateTime _bufferedReportDue;
 
+    /// <param name="config">The consumer's settings: where consumption starts, and how to ask the cluster why nothing is assigned.</param>
+    /// <param name="consumers">Makes the consumer (tests pass a fake).</param>
+    /// <param name="options">How to process.</param>
+    /// <param name="dispatcher">Takes the fetched messages.</param>
+    /// <param name="schedule">When to commit.</param>
+    /// <param name="observer">Hears what happens.</param>
+    /// <param name="telemetry">Counts polls, commits and the buffer.</param>
+    /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     public PollLoop(
         ConsumerConfig config,
+        IConsumerFactory consumers,
         ProcessorOptions options,
         Dispatcher dispatcher,
         CommitSchedule schedule,
@@ -58,16 +67,15 @@ internal sealed partial class PollLoop : IDisposable
         _schedule = schedule;
         _observer = observer;
         _telemetry = telemetry;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetPartitionsAssignedHandler(OnAssigned)
-            .SetPartitionsRevokedHandler(OnRevoked)
-            .SetPartitionsLostHandler(OnLost)
-            .SetErrorHandler(OnError)
-            .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
-            .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
-            .Build();
+        _consumer = consumers.Create(new ConsumerCallbacks(
+            OnAssigned,
+            OnRevoked,
+            OnLost,
+            OnError,
+            (_, message) => _telemetry?.ClientLog(message),
+            (_, json) => _telemetry?.Statistics(json)));
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
-        _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
+        _completions = transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null;
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
