@@ -42,14 +42,24 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _returned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task Started => _started.Task;
+        public Task Started => _started.Task.WaitAsync(Patience);
 
-        public Task Returned => _returned.Task;
+        /// <summary>Completes when the handler returned; faults when it threw (the exception goes on to the poll loop too).</summary>
+        public Task Returned => _returned.Task.WaitAsync(Patience);
 
         internal void Run(FakeConsumer consumer)
         {
             _started.TrySetResult();
-            run(consumer);
+            try
+            {
+                run(consumer);
+            }
+            catch (Exception e)
+            {
+                _returned.TrySetException(e);
+                throw;
+            }
+
             _returned.TrySetResult();
         }
     }
