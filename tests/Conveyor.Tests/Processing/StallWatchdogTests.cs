@@ -60,7 +60,7 @@ public class StallWatchdogTests
         Assert.Null(Check(Start + Timeout * 3));
 
         _partition.Paused = false;
-        _partition.Stopped = true;
+        new Dispatcher().Stop(_partition); // only the dispatcher stops a partition
         Assert.Null(Check(Start + Timeout * 4));
 
         Assert.Empty(_observer.Stalls);

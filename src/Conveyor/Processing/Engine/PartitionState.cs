@@ -39,25 +39,20 @@ internal sealed class PartitionState
     /// <summary>The metadata of the last commit that succeeded (poll thread only).</summary>
     public string LastCommittedMetadata { get; set; } = string.Empty;
 
-    /// <summary>Fetched messages not yet finished or dropped.</summary>
-    public int Buffered { get; set; }
+    /// <summary>The dispatcher's part: buffer counts and lifecycle, written only by the <see cref="Dispatcher"/> under its lock.</summary>
+    public Dispatcher.PartitionWork Work { get; } = Dispatcher.NewWork();
 
-    public long BufferedBytes { get; set; }
+    /// <summary>Fetched messages not yet finished or dropped (the dispatcher's; read without its lock only for figures and estimates).</summary>
+    public int Buffered => Work.Buffered;
 
-    /// <summary>Handlers running now.</summary>
-    public int Running { get; set; }
+    /// <summary>Revoked (and committed) or lost: finished work no longer counts (the dispatcher's).</summary>
+    public bool Closed => Work.Closed;
 
-    /// <summary>Being revoked or stopped: nothing more starts, running handlers finish and still count.</summary>
-    public bool Draining { get; set; }
+    /// <summary>A message failed for good with <see cref="FailureAction.StopPartition"/>: nothing more starts (the dispatcher's).</summary>
+    public bool Stopped => Work.Stopped;
 
-    /// <summary>Revoked (and committed) or lost: finished work no longer counts.</summary>
-    public bool Closed { get; set; }
-
-    /// <summary>A message failed for good with <see cref="FailureAction.StopPartition"/>: nothing more starts.</summary>
-    public bool Stopped { get; set; }
-
-    /// <summary>Completes when <see cref="Running"/> reaches zero after a drain was asked for.</summary>
-    public TaskCompletionSource? Drained { get; set; }
+    /// <summary>Neither draining, closed nor stopped (the dispatcher's).</summary>
+    public bool AcceptsWork => Work.AcceptsWork;
 
     /// <summary>Paused in the client (poll thread only).</summary>
     public bool Paused { get; set; }
@@ -84,6 +79,4 @@ internal sealed class PartitionState
 
     /// <summary>The stall watchdog found nothing to read here; it looks again from this time on (poll thread only).</summary>
     public DateTime StallCheckAfter { get; set; }
-
-    public bool AcceptsWork => !Draining && !Closed && !Stopped;
 }
