@@ -19,7 +19,7 @@ internal sealed partial class PollLoop
         var restored = _completions?.Read(partitions);
         foreach (var partition in partitions)
         {
-            _partitions[partition] = new PartitionState(partition, restored?.GetValueOrDefault(partition)) { IdleSince = now };
+            _partitions[partition] = new PartitionState(partition, restored?.GetValueOrDefault(partition)) { Poll = { IdleSince = now } };
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka
