@@ -11,8 +11,9 @@ internal sealed partial class Dispatcher
     /// <summary>
     /// A partition's buffer counts and lifecycle as the dispatcher keeps them. Anyone may read
     /// them; only the <see cref="Dispatcher"/> writes them, under its lock: the writable kind,
-    /// <see cref="WritableWork"/>, is private to it. Readers outside the lock get a recent value
-    /// (figures, estimates), never a torn one.
+    /// <see cref="WritableWork"/>, is private to it. The poll thread reads some without the lock,
+    /// where a value a moment old will do (figures, back-pressure estimates, skipping a partition
+    /// that takes no more work; the dispatcher checks again under the lock).
     /// </summary>
     public abstract class PartitionWork
     {

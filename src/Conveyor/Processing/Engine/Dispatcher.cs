@@ -5,7 +5,8 @@ namespace Conveyor.Processing.Engine;
 /// <summary>
 /// Hands fetched messages to workers, one at a time per ordering lane, and keeps each
 /// partition's offsets and buffer counts. Thread-safe: the poll loop submits and drains, workers
-/// start and finish; one lock guards all of it, and each partition's <see cref="PartitionWork"/>, which only the dispatcher writes.
+/// start and finish; one lock guards all of it, and each partition's <see cref="PartitionWork"/>,
+/// which only the dispatcher writes.
 /// </summary>
 internal sealed partial class Dispatcher
 {
