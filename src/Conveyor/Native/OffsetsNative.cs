@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
+using Conveyor.Processing.Completions;
 
 namespace Conveyor.Native;
 
@@ -10,7 +11,7 @@ namespace Conveyor.Native;
 /// <c>rd_kafka_commit</c> and <c>rd_kafka_committed</c> on the consumer's handle, with
 /// <c>rd_kafka_topic_partition_t.metadata</c> set or read. Thread-safe, like those functions.
 /// </summary>
-internal sealed unsafe partial class OffsetsNative
+internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
 {
     private readonly SafeHandle _handle;
 

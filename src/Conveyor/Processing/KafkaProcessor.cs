@@ -26,6 +26,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
     private readonly TransactionCoordinator? _transactions;
+    private readonly IConsumerFactory? _consumers;
     private int _started;
 
     /// <summary>Creates a processor; checks the options and the client properties before anything connects.</summary>
@@ -77,7 +78,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     /// With options and properties already validated, and a telemetry layer made by the caller
     /// (the forwarder and the batch processor route their own producers' events through it); runs a
     /// staged handler (a forwarder's hands its outputs off). With <paramref name="transactions"/>:
-    /// commits go into its transactions (exactly-once forwarding).
+    /// commits go into its transactions (exactly-once forwarding). <paramref name="consumers"/>
+    /// makes the consumer: Confluent.Kafka's when null, a fake in the engine's unit tests.
     /// </summary>
     internal KafkaProcessor(
         KafkaClientProperties client,
@@ -86,7 +88,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         MessageDeserializer<TKey> keys,
         MessageDeserializer<TValue> values,
         ProcessorTelemetry telemetry,
-        TransactionCoordinator? transactions)
+        TransactionCoordinator? transactions,
+        IConsumerFactory? consumers = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         _client = client;
@@ -96,6 +99,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         _values = values;
         _telemetry = telemetry;
         _transactions = transactions;
+        _consumers = consumers;
     }
 
     /// <inheritdoc />
@@ -138,7 +142,8 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         var dispatcher = new Dispatcher();
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
-        using var poll = new PollLoop(ConsumerSettings.For(_client, _options), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
+        var settings = ConsumerSettings.For(_client, _options);
+        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
         var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping);

@@ -211,7 +211,7 @@ public class DispatcherTests
 
         dispatcher.Suspend(items[0]);
         Assert.Empty(ReadyOffsets(dispatcher)); // its key waits
-        Assert.Equal(0, partition.Running);
+        Assert.Equal(0, partition.Work.Running);
 
         Assert.True(dispatcher.Resume(items[0], drop: false));
         Assert.Equal([0L], ReadyOffsets(dispatcher));

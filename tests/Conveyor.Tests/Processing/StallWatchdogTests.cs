@@ -12,7 +12,7 @@ public class StallWatchdogTests
     private readonly StallRecorder _observer = new();
     private readonly FakePositions _positions = new();
     private readonly StallWatchdog _watchdog;
-    private readonly PartitionState _partition = new(new TopicPartition("orders", 2)) { IdleSince = Start };
+    private readonly PartitionState _partition = new(new TopicPartition("orders", 2)) { Poll = { IdleSince = Start } };
 
     public StallWatchdogTests()
     {
@@ -47,7 +47,7 @@ public class StallWatchdogTests
         _watchdog.Delivered(_partition, offset: 100, Start + Timeout + TimeSpan.FromSeconds(1));
 
         Assert.Equal([_partition.TopicPartition], _observer.Ended);
-        Assert.False(_partition.ReportedStalled);
+        Assert.False(_partition.Poll.ReportedStalled);
         Assert.Null(Check(Start + Timeout + TimeSpan.FromSeconds(2)));
     }
 
@@ -56,11 +56,11 @@ public class StallWatchdogTests
     {
         _positions.LocalNext = 0;
         _positions.LocalEnd = 500;
-        _partition.Paused = true;
+        _partition.Poll.Paused = true;
         Assert.Null(Check(Start + Timeout * 3));
 
-        _partition.Paused = false;
-        _partition.Stopped = true;
+        _partition.Poll.Paused = false;
+        new Dispatcher().Stop(_partition); // only the dispatcher stops a partition
         Assert.Null(Check(Start + Timeout * 4));
 
         Assert.Empty(_observer.Stalls);
@@ -106,7 +106,7 @@ public class StallWatchdogTests
         Assert.NotNull(Check(Start + Timeout));
         Assert.Equal(40, Assert.Single(_observer.Stalls).Position.Offset.Value);
 
-        var other = new PartitionState(new TopicPartition("orders", 3)) { IdleSince = Start };
+        var other = new PartitionState(new TopicPartition("orders", 3)) { Poll = { IdleSince = Start } };
         _positions.BrokerNext = null;
         Assert.Null(_watchdog.Check(Start + Timeout * 3, [other], _positions));
     }
@@ -114,7 +114,7 @@ public class StallWatchdogTests
     [Fact]
     public void At_most_two_partitions_a_round_are_asked_of_the_broker()
     {
-        var partitions = Enumerable.Range(0, 5).Select(p => new PartitionState(new TopicPartition("orders", p)) { IdleSince = Start }).ToList();
+        var partitions = Enumerable.Range(0, 5).Select(p => new PartitionState(new TopicPartition("orders", p)) { Poll = { IdleSince = Start } }).ToList();
         _positions.LocalNext = 10;
         _positions.LocalEnd = 10;
         _positions.BrokerEnd = 10;
@@ -137,7 +137,7 @@ public class StallWatchdogTests
         Assert.Equal([_partition.TopicPartition], _observer.Ended);
 
         var off = new StallWatchdog(System.Threading.Timeout.InfiniteTimeSpan, _observer);
-        var fresh = new PartitionState(new TopicPartition("orders", 9)) { IdleSince = Start };
+        var fresh = new PartitionState(new TopicPartition("orders", 9)) { Poll = { IdleSince = Start } };
         Assert.Null(off.Check(Start + TimeSpan.FromDays(1), [fresh], _positions));
     }
 
@@ -156,7 +156,7 @@ public class StallWatchdogTests
         public int BrokerQueries { get; private set; }
 
         public long? Next(PartitionState partition, bool askBroker) =>
-            partition.NextOffset >= 0 ? partition.NextOffset : askBroker ? BrokerNext : LocalNext;
+            partition.Poll.NextOffset >= 0 ? partition.Poll.NextOffset : askBroker ? BrokerNext : LocalNext;
 
         public long? End(TopicPartition partition, bool askBroker)
         {

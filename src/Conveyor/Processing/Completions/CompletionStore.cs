@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Native;
 using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Completions;
@@ -14,10 +13,10 @@ internal sealed class CompletionStore
     /// <summary>How long an assignment waits for the committed offsets; past it, nothing is skipped.</summary>
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly OffsetsNative _native;
+    private readonly IOffsetsWithMetadata _native;
     private readonly IProcessorObserver _observer;
 
-    private CompletionStore(OffsetsNative native, int maxBytes, IProcessorObserver observer)
+    private CompletionStore(IOffsetsWithMetadata native, int maxBytes, IProcessorObserver observer)
     {
         _native = native;
         _observer = observer;
@@ -35,14 +34,17 @@ internal sealed class CompletionStore
     /// The store for a processor's consumer, or null when completions are not persisted: turned
     /// off, not at-least-once, or (reported) the client's native handle cannot be reached.
     /// </summary>
-    public static CompletionStore? For(IConsumer<byte[]?, byte[]?> consumer, ProcessorOptions options, IProcessorObserver observer)
+    /// <param name="offsets">Commits and reads with metadata on the processor's consumer; called only when completions are persisted, null when it cannot.</param>
+    /// <param name="options">Whether completions are persisted, and the metadata bound.</param>
+    /// <param name="observer">Hears that completions cannot be persisted.</param>
+    public static CompletionStore? For(Func<IOffsetsWithMetadata?> offsets, ProcessorOptions options, IProcessorObserver observer)
     {
         if (!options.PersistCompletions || options.Guarantee != DeliveryGuarantee.AtLeastOnce)
         {
             return null;
         }
 
-        if (OffsetsNative.For(consumer) is not { } native)
+        if (offsets() is not { } native)
         {
             observer.OnError(new Error(ErrorCode.Local_NotImplemented,
                 "This Confluent.Kafka version hides the native client handle: completions are not persisted, so messages finished above an unfinished one are handled again after a rebalance."));

@@ -13,9 +13,9 @@ internal sealed class ConsumerPositions(IConsumer<byte[]?, byte[]?> consumer, bo
 
     public long? Next(PartitionState partition, bool askBroker)
     {
-        if (partition.NextOffset >= 0)
+        if (partition.Poll.NextOffset >= 0)
         {
-            return partition.NextOffset;
+            return partition.Poll.NextOffset;
         }
 
         try

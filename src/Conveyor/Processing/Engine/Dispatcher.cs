@@ -5,7 +5,8 @@ namespace Conveyor.Processing.Engine;
 /// <summary>
 /// Hands fetched messages to workers, one at a time per ordering lane, and keeps each
 /// partition's offsets and buffer counts. Thread-safe: the poll loop submits and drains, workers
-/// start and finish; one lock guards all of it (and the <see cref="PartitionState"/> fields).
+/// start and finish; one lock guards all of it, and each partition's <see cref="PartitionWork"/>,
+/// which only the dispatcher writes.
 /// </summary>
 internal sealed partial class Dispatcher
 {
@@ -62,7 +63,7 @@ internal sealed partial class Dispatcher
                 return false;
             }
 
-            item.Partition.Running++;
+            Writable(item.Partition).Start();
             return true;
         }
     }
@@ -75,12 +76,7 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            var partition = item.Partition;
-            partition.Running--;
-            if (partition.Running == 0)
-            {
-                partition.Drained?.TrySetResult();
-            }
+            Writable(item.Partition).End();
         }
     }
 
@@ -128,17 +124,13 @@ internal sealed partial class Dispatcher
         lock (_lock)
         {
             var partition = item.Partition;
-            partition.Running--;
             if (finished && !partition.Closed)
             {
                 partition.Offsets.Complete(item.Offset);
             }
 
             ReleaseLocked(item);
-            if (partition.Running == 0)
-            {
-                partition.Drained?.TrySetResult();
-            }
+            Writable(partition).End();
 
             if (item.LaneReleased)
             {
@@ -162,7 +154,7 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            partition.Stopped = true;
+            Writable(partition).Stop();
         }
     }
 
@@ -177,11 +169,9 @@ internal sealed partial class Dispatcher
         {
             foreach (var partition in partitions)
             {
-                partition.Draining = true;
-                if (partition.Running > 0)
+                if (Writable(partition).Drain() is { } drained)
                 {
-                    partition.Drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    drains.Add(partition.Drained.Task);
+                    drains.Add(drained);
                 }
             }
         }
@@ -196,8 +186,7 @@ internal sealed partial class Dispatcher
         {
             foreach (var partition in partitions)
             {
-                partition.Draining = true;
-                partition.Closed = true;
+                Writable(partition).Close();
             }
         }
     }
@@ -247,8 +236,7 @@ internal sealed partial class Dispatcher
     {
         var partition = item.Partition;
         partition.Offsets.Track(item.Offset);
-        partition.Buffered++;
-        partition.BufferedBytes += item.Size;
+        Writable(partition).Buffer(item.Size);
         _buffered++;
         _bufferedBytes += item.Size;
 
@@ -308,8 +296,7 @@ internal sealed partial class Dispatcher
 
     private void ReleaseLocked(WorkItem item)
     {
-        item.Partition.Buffered--;
-        item.Partition.BufferedBytes -= item.Size;
+        Writable(item.Partition).Unbuffer(item.Size);
         _buffered--;
         _bufferedBytes -= item.Size;
         if (_room is not null && _buffered <= _roomMessages && _bufferedBytes <= _roomBytes)

@@ -38,7 +38,7 @@ internal sealed partial class PollLoop
 
             if (finished is null)
             {
-                if (_dispatcher.Committable(partition) is { } next && next > partition.LastCommitted)
+                if (_dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted)
                 {
                     offsets.Add(new OffsetCommit(partition.TopicPartition, next));
                     states.Add(partition);
@@ -50,9 +50,9 @@ internal sealed partial class PollLoop
             finished.Clear();
             if (_dispatcher.CommitPoint(partition, finished) is { } point)
             {
-                partition.CompletionFloor = Math.Max(partition.CompletionFloor, point);
+                partition.Poll.CompletionFloor = Math.Max(partition.Poll.CompletionFloor, point);
                 var metadata = _completions!.Encode(point, finished);
-                if (point > partition.LastCommitted || (point == partition.LastCommitted && metadata != partition.LastCommittedMetadata))
+                if (point > partition.Poll.LastCommitted || (point == partition.Poll.LastCommitted && metadata != partition.Poll.LastCommittedMetadata))
                 {
                     offsets.Add(new OffsetCommit(partition.TopicPartition, point, metadata));
                     states.Add(partition);
@@ -95,10 +95,10 @@ internal sealed partial class PollLoop
         foreach (var offset in committed)
         {
             var state = states.First(s => s.TopicPartition == offset.Partition);
-            if (offset.Offset >= state.LastCommitted)
+            if (offset.Offset >= state.Poll.LastCommitted)
             {
-                state.LastCommitted = offset.Offset;
-                state.LastCommittedMetadata = offset.Metadata;
+                state.Poll.LastCommitted = offset.Offset;
+                state.Poll.LastCommittedMetadata = offset.Metadata;
             }
         }
 

@@ -18,8 +18,8 @@ internal sealed partial class PollLoop
             return false;
         }
 
-        partition.RetryDueAt = due.UtcDateTime;
-        if (!partition.Paused)
+        partition.Poll.RetryDueAt = due.UtcDateTime;
+        if (!partition.Poll.Paused)
         {
             Pause([partition]);
         }
@@ -40,11 +40,11 @@ internal sealed partial class PollLoop
     /// <summary>Whether the partition still waits for a retry's due time; clears the wait once it is due.</summary>
     private static bool WaitingForRetry(PartitionState partition, DateTime now)
     {
-        if (partition.RetryDueAt is { } due && due <= now)
+        if (partition.Poll.RetryDueAt is { } due && due <= now)
         {
-            partition.RetryDueAt = null;
+            partition.Poll.RetryDueAt = null;
         }
 
-        return partition.RetryDueAt is not null;
+        return partition.Poll.RetryDueAt is not null;
     }
 }

@@ -36,7 +36,7 @@ internal sealed partial class PollLoop
             var states = new List<PartitionState>();
             foreach (var partition in partitions.Where(p => !p.Closed))
             {
-                if (_dispatcher.Committable(partition) is { } next && next > partition.LastCommitted)
+                if (_dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted)
                 {
                     offsets.Add(new TopicPartitionOffset(partition.TopicPartition, next));
                     states.Add(partition);
@@ -49,7 +49,7 @@ internal sealed partial class PollLoop
                 case Transactions.TransactionOutcome.Committed:
                     foreach (var (offset, state) in offsets.Zip(states))
                     {
-                        state.LastCommitted = offset.Offset.Value;
+                        state.Poll.LastCommitted = offset.Offset.Value;
                     }
 
                     _observer.OnCommitted(offsets);
@@ -77,15 +77,15 @@ internal sealed partial class PollLoop
     {
         var states = _partitions.Values.Where(p => !p.Closed).ToList();
         Forget(states);
-        var stored = states.Where(s => s.LastCommitted < 0).Select(s => s.TopicPartition).ToList() is { Count: > 0 } unknown
+        var stored = states.Where(s => s.Poll.LastCommitted < 0).Select(s => s.TopicPartition).ToList() is { Count: > 0 } unknown
             ? _consumer.Committed(unknown, _options.TransactionTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset)
             : [];
         var rewound = new List<TopicPartitionOffset>();
         foreach (var old in states)
         {
-            var state = new PartitionState(old.TopicPartition) { LastCommitted = old.LastCommitted };
+            var state = new PartitionState(old.TopicPartition) { Poll = { LastCommitted = old.Poll.LastCommitted } };
             _partitions[old.TopicPartition] = state;
-            var target = old.LastCommitted >= 0 ? new Offset(old.LastCommitted)
+            var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed
                 : Offset.Beginning;
             rewound.Add(new TopicPartitionOffset(old.TopicPartition, target));
@@ -96,7 +96,7 @@ internal sealed partial class PollLoop
             _consumer.Seek(position);
         }
 
-        _consumer.Resume(states.Where(s => s.Paused).Select(s => s.TopicPartition).ToList());
+        _consumer.Resume(states.Where(s => s.Poll.Paused).Select(s => s.TopicPartition).ToList());
         _transactions!.ReportAborted(reason, rewound);
     }
 }

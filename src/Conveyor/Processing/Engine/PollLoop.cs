@@ -44,8 +44,17 @@ internal sealed partial class PollLoop : IDisposable
     private bool _allPaused;
     private DateTime _bufferedReportDue;
 
+    /// <param name="config">The consumer's settings: where consumption starts, and how to ask the cluster why nothing is assigned.</param>
+    /// <param name="consumers">Makes the consumer (tests pass a fake).</param>
+    /// <param name="options">How to process.</param>
+    /// <param name="dispatcher">Takes the fetched messages.</param>
+    /// <param name="schedule">When to commit.</param>
+    /// <param name="observer">Hears what happens.</param>
+    /// <param name="telemetry">Counts polls, commits and the buffer.</param>
+    /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     public PollLoop(
         ConsumerConfig config,
+        IConsumerFactory consumers,
         ProcessorOptions options,
         Dispatcher dispatcher,
         CommitSchedule schedule,
@@ -59,16 +68,15 @@ internal sealed partial class PollLoop : IDisposable
         _schedule = schedule;
         _observer = observer;
         _telemetry = telemetry;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetPartitionsAssignedHandler(OnAssigned)
-            .SetPartitionsRevokedHandler(OnRevoked)
-            .SetPartitionsLostHandler(OnLost)
-            .SetErrorHandler(OnError)
-            .SetLogHandler((_, message) => _telemetry?.ClientLog(message))
-            .SetStatisticsHandler((_, json) => _telemetry?.Statistics(json))
-            .Build();
+        _consumer = consumers.Create(new ConsumerCallbacks(
+            OnAssigned,
+            OnRevoked,
+            OnLost,
+            OnError,
+            (_, message) => _telemetry?.ClientLog(message),
+            (_, json) => _telemetry?.Statistics(json)));
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
-        _completions = transactions is null ? CompletionStore.For(_consumer, options, observer) : null;
+        _completions = transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null;
         _completionMemory = _completions is null ? null : new CompletionMemory(TimeProvider.System);
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
@@ -157,7 +165,7 @@ internal sealed partial class PollLoop : IDisposable
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.TopicPartition, out var partition)
                 || !partition.AcceptsWork
-                || partition.RetryDueAt is not null)
+                || partition.Poll.RetryDueAt is not null)
             {
                 // A stopped partition's later messages are not tracked: its commit stays at the
                 // failed message and they are fetched again after a restart.
@@ -170,9 +178,9 @@ internal sealed partial class PollLoop : IDisposable
             }
 
             _watchdog.Delivered(partition, result.Offset.Value, now);
-            if (partition.FirstDelivered < 0)
+            if (partition.Poll.FirstDelivered < 0)
             {
-                partition.FirstDelivered = result.Offset.Value;
+                partition.Poll.FirstDelivered = result.Offset.Value;
             }
 
             if (partition.Restored.Contains(result.Offset.Value))
@@ -185,7 +193,7 @@ internal sealed partial class PollLoop : IDisposable
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
-            partition.Batched++;
+            partition.Poll.Batched++;
         }
     }
 
@@ -198,14 +206,14 @@ internal sealed partial class PollLoop : IDisposable
     private bool Stuck(PartitionState partition, DateTime now)
     {
         var head = _dispatcher.Committable(partition) ?? -1;
-        if (head != partition.HeadSeen)
+        if (head != partition.Poll.HeadSeen)
         {
-            partition.HeadSeen = head;
-            partition.HeadMovedAt = now;
+            partition.Poll.HeadSeen = head;
+            partition.Poll.HeadMovedAt = now;
             return false;
         }
 
-        return now - partition.HeadMovedAt >= StuckAfter;
+        return now - partition.Poll.HeadMovedAt >= StuckAfter;
     }
 
     private bool TotalBufferFull() =>
@@ -223,7 +231,7 @@ internal sealed partial class PollLoop : IDisposable
 
         foreach (var item in _batch)
         {
-            item.Partition.Batched = 0;
+            item.Partition.Poll.Batched = 0;
         }
 
         _dispatcher.Submit(_batch);
@@ -255,7 +263,7 @@ internal sealed partial class PollLoop : IDisposable
             var buffered = partition.Buffered;
             var stuck = buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
-            switch (BackPressure.Decide(new BackPressure.Partition(partition.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
+            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
             {
                 case BackPressure.Decision.Pause:
                     (pause ??= []).Add(partition);
@@ -275,7 +283,7 @@ internal sealed partial class PollLoop : IDisposable
         {
             foreach (var partition in resume)
             {
-                partition.Paused = false;
+                partition.Poll.Paused = false;
                 _watchdog.Released(partition, now);
             }
 
@@ -294,23 +302,23 @@ internal sealed partial class PollLoop : IDisposable
     /// </summary>
     private bool CompletionsFull(PartitionState partition)
     {
-        if (_completions is null || partition.NextOffset < 0)
+        if (_completions is null || partition.Poll.NextOffset < 0)
         {
             return false;
         }
 
-        var limit = partition.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
-        if (!partition.CompletionsFull && partition.NextOffset - partition.CompletionFloor <= limit)
+        var limit = partition.Poll.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
+        if (!partition.Poll.CompletionsFull && partition.Poll.NextOffset - partition.Poll.CompletionFloor <= limit)
         {
             return false; // the floor only grows, so the distance is no larger than this
         }
 
-        partition.CompletionFloor = Math.Max(partition.CompletionFloor, _dispatcher.Committable(partition) ?? partition.CompletionFloor);
-        var full = partition.NextOffset - partition.CompletionFloor > limit;
-        if (full != partition.CompletionsFull)
+        partition.Poll.CompletionFloor = Math.Max(partition.Poll.CompletionFloor, _dispatcher.Committable(partition) ?? partition.Poll.CompletionFloor);
+        var full = partition.Poll.NextOffset - partition.Poll.CompletionFloor > limit;
+        if (full != partition.Poll.CompletionsFull)
         {
-            partition.CompletionsFull = full;
-            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.CompletionFloor), full);
+            partition.Poll.CompletionsFull = full;
+            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.Poll.CompletionFloor), full);
         }
 
         return full;
@@ -363,7 +371,7 @@ internal sealed partial class PollLoop : IDisposable
     {
         foreach (var partition in states)
         {
-            partition.Paused = true;
+            partition.Poll.Paused = true;
         }
 
         List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
@@ -371,7 +379,7 @@ internal sealed partial class PollLoop : IDisposable
 
         // A partition stopped at a failed message is paused too, but that is no back-pressure:
         // OnPartitionStopped has told of it already. Nor is a retry topic waiting for a due time.
-        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.RetryDueAt is null).Select(p => p.TopicPartition)];
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.Poll.RetryDueAt is null).Select(p => p.TopicPartition)];
         if (pressed.Count > 0)
         {
             _observer.OnBackPressure(pressed, paused: true);

@@ -50,21 +50,21 @@ internal sealed class StallWatchdog
     /// <summary>A message arrived from <paramref name="partition"/>.</summary>
     public void Delivered(PartitionState partition, long offset, DateTime now)
     {
-        partition.NextOffset = offset + 1;
-        partition.IdleSince = now;
-        if (partition.ReportedStalled)
+        partition.Poll.NextOffset = offset + 1;
+        partition.Poll.IdleSince = now;
+        if (partition.Poll.ReportedStalled)
         {
             EndStall(partition);
         }
     }
 
     /// <summary>The engine stopped holding <paramref name="partition"/> (back-pressure resumed it): idle time counts from now.</summary>
-    public void Released(PartitionState partition, DateTime now) => partition.IdleSince = now;
+    public void Released(PartitionState partition, DateTime now) => partition.Poll.IdleSince = now;
 
     /// <summary>The partition is no longer assigned.</summary>
     public void Forget(PartitionState partition)
     {
-        if (partition.ReportedStalled)
+        if (partition.Poll.ReportedStalled)
         {
             EndStall(partition);
         }
@@ -89,9 +89,9 @@ internal sealed class StallWatchdog
         foreach (var partition in partitions)
         {
             var heldAllAt = new DateTime(Volatile.Read(ref _heldAllTicks), DateTimeKind.Utc);
-            var idleSince = partition.IdleSince > heldAllAt ? partition.IdleSince : heldAllAt;
-            if (partition.ReportedStalled || partition.Paused || !partition.AcceptsWork
-                || now - idleSince < _stallTimeout || now < partition.StallCheckAfter)
+            var idleSince = partition.Poll.IdleSince > heldAllAt ? partition.Poll.IdleSince : heldAllAt;
+            if (partition.Poll.ReportedStalled || partition.Poll.Paused || !partition.AcceptsWork
+                || now - idleSince < _stallTimeout || now < partition.Poll.StallCheckAfter)
             {
                 continue;
             }
@@ -116,11 +116,11 @@ internal sealed class StallWatchdog
             if (next is null || end is null || end <= next)
             {
                 // Nothing to read (or unknown): an idle topic, not a stall. Look again one timeout later.
-                partition.StallCheckAfter = now + _stallTimeout;
+                partition.Poll.StallCheckAfter = now + _stallTimeout;
                 continue;
             }
 
-            partition.ReportedStalled = true;
+            partition.Poll.ReportedStalled = true;
             (stalled ??= []).Add(partition);
             _observer.OnPartitionStalled(new TopicPartitionOffset(partition.TopicPartition, next.Value), end.Value, now - idleSince);
         }
@@ -130,8 +130,8 @@ internal sealed class StallWatchdog
 
     private void EndStall(PartitionState partition)
     {
-        partition.ReportedStalled = false;
-        partition.StallCheckAfter = default;
+        partition.Poll.ReportedStalled = false;
+        partition.Poll.StallCheckAfter = default;
         _observer.OnPartitionStallEnded(partition.TopicPartition);
     }
 }

@@ -1,0 +1,57 @@
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// The poll thread's part of a partition's state: read and written only on the poll thread, by
+/// the <see cref="PollLoop"/> and the helpers it calls there (<see cref="StallWatchdog"/>,
+/// <see cref="ConsumerPositions"/>), so it needs no lock. Workers and the <see cref="Dispatcher"/>
+/// never touch it; what they share with the poll thread is in <see cref="Dispatcher.PartitionWork"/>.
+/// </summary>
+internal sealed class PollThreadState
+{
+    /// <param name="completionFloor">The committed offset the assignment started from (its restored completions').</param>
+    public PollThreadState(long completionFloor)
+    {
+        CompletionFloor = completionFloor;
+    }
+
+    /// <summary>Paused in the client.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>At-most-once: messages fetched into the batch that is committed before they are submitted.</summary>
+    public int Batched { get; set; }
+
+    /// <summary>The last offset committed.</summary>
+    public long LastCommitted { get; set; } = -1;
+
+    /// <summary>The metadata of the last commit that succeeded.</summary>
+    public string LastCommittedMetadata { get; set; } = string.Empty;
+
+    /// <summary>The committable offset when the poll loop last asked; it only grows.</summary>
+    public long CompletionFloor { get; set; }
+
+    /// <summary>Paused because its finished offsets above the committable one would not fit the commit metadata.</summary>
+    public bool CompletionsFull { get; set; }
+
+    /// <summary>A retry topic's partition paused until its next message is due.</summary>
+    public DateTime? RetryDueAt { get; set; }
+
+    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved.</summary>
+    public long HeadSeen { get; set; } = -2;
+
+    public DateTime HeadMovedAt { get; set; }
+
+    /// <summary>The offset after the last message fetched from this partition, or -1 before the first (the stall watchdog's).</summary>
+    public long NextOffset { get; set; } = -1;
+
+    /// <summary>The offset of the first message this assignment delivered, or -1 before it.</summary>
+    public long FirstDelivered { get; set; } = -1;
+
+    /// <summary>Since when the partition has neither delivered a message nor been held by the engine (the stall watchdog's).</summary>
+    public DateTime IdleSince { get; set; }
+
+    /// <summary>Whether the stall watchdog reported this partition stalled and has not yet reported the stall's end.</summary>
+    public bool ReportedStalled { get; set; }
+
+    /// <summary>The stall watchdog found nothing to read here; it looks again from this time on.</summary>
+    public DateTime StallCheckAfter { get; set; }
+}

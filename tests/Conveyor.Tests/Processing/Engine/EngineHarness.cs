@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.Engine;
+using Conveyor.Serialization;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// A whole processor (poll loop, dispatcher, workers) on a <see cref="FakeConsumer"/>. The handler
+/// records when each message starts and finishes, and holds the messages a test asks it to hold
+/// until the test releases them.
+/// </summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    public static readonly TopicPartition P0 = new("orders", 0);
+    public static readonly TopicPartition P1 = new("orders", 1);
+    public static readonly TopicPartition P2 = new("orders", 2);
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _held = new();
+    private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _started = new();
+    private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _finished = new();
+    private readonly ConcurrentQueue<(TopicPartitionOffset Message, string Key)> _startOrder = new();
+    private readonly ConcurrentQueue<(TopicPartitionOffset Message, string Key)> _finishOrder = new();
+    private readonly ConcurrentDictionary<string, int> _runningPerKey = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _running;
+
+    public EngineHarness(ProcessorOptions? options = null)
+    {
+        Options = options ?? Defaults();
+    }
+
+    /// <summary>Commits only when a test's options say so (a long interval), so the commits a test sees are the ones it causes.</summary>
+    public static ProcessorOptions Defaults() => new()
+    {
+        GroupId = "engine-tests",
+        Topics = ["orders"],
+        CommitInterval = TimeSpan.FromMinutes(10),
+        MaxConcurrency = 8,
+    };
+
+    public ProcessorOptions Options { get; }
+
+    public RecordingObserver Observer { get; } = new();
+
+    public FakeConsumer Consumer => _consumer.Task.IsCompleted ? _consumer.Task.Result : throw new InvalidOperationException("Not started.");
+
+    /// <summary>The messages as their handlers started and finished, with their keys.</summary>
+    public IReadOnlyList<(TopicPartitionOffset Message, string Key)> StartOrder => [.. _startOrder];
+
+    public IReadOnlyList<(TopicPartitionOffset Message, string Key)> FinishOrder => [.. _finishOrder];
+
+    /// <summary>Whether two handlers of one key in one partition ever ran at the same time.</summary>
+    public bool KeyOverlapped { get; private set; }
+
+    /// <summary>Starts the processor; returns its consumer once the poll loop made it.</summary>
+    public async Task<FakeConsumer> StartAsync()
+    {
+        var telemetry = ProcessorSetup.Telemetry(new KafkaClientProperties("fake:9092"), Options, Observer);
+        var processor = new KafkaProcessor<string, string>(
+            new KafkaClientProperties("fake:9092"),
+            Options,
+            StagedHandlers.From<string, string>(HandleAsync),
+            MessageDeserializer<string>.Of((IDeserializer<string>?)null),
+            MessageDeserializer<string>.Of((IDeserializer<string>?)null),
+            telemetry,
+            transactions: null,
+            consumers: new Factory(_consumer));
+        _running = Task.Run(() => processor.RunAsync(_stop.Token));
+        return await _consumer.Task.WaitAsync(Patience);
+    }
+
+    /// <summary>The handler of this message waits until <see cref="Release"/>.</summary>
+    public void Hold(TopicPartition partition, long offset) => Gate(_held, new TopicPartitionOffset(partition, offset));
+
+    public void Release(TopicPartition partition, long offset) => Gate(_held, new TopicPartitionOffset(partition, offset)).TrySetResult();
+
+    public Task Started(TopicPartition partition, long offset) => Gate(_started, new TopicPartitionOffset(partition, offset)).Task.WaitAsync(Patience);
+
+    public Task Finished(TopicPartition partition, long offset) => Gate(_finished, new TopicPartitionOffset(partition, offset)).Task.WaitAsync(Patience);
+
+    public bool HasStarted(TopicPartition partition, long offset) => Gate(_started, new TopicPartitionOffset(partition, offset)).Task.IsCompleted;
+
+    public bool HasFinished(TopicPartition partition, long offset) => Gate(_finished, new TopicPartitionOffset(partition, offset)).Task.IsCompleted;
+
+    /// <summary>Asks the processor to stop; completes when it has (drained, committed, closed).</summary>
+    public Task StopAsync()
+    {
+        _stop.Cancel();
+        return Running.WaitAsync(Patience);
+    }
+
+    /// <summary>The processor's run; completes when it stops.</summary>
+    public Task Running => _running ?? throw new InvalidOperationException("Not started.");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var held in _held.Values)
+        {
+            held.TrySetResult();
+        }
+
+        if (_running is not null)
+        {
+            await _stop.CancelAsync();
+            await _running.WaitAsync(Patience).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        _stop.Dispose();
+    }
+
+    private static TaskCompletionSource Gate(ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> gates, TopicPartitionOffset message) =>
+        gates.GetOrAdd(message, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async ValueTask HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken)
+    {
+        var position = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
+        var lane = $"{message.Partition}/{message.Key}"; // ordering is per key within a partition
+        if (_runningPerKey.AddOrUpdate(lane, 1, (_, running) => running + 1) > 1)
+        {
+            KeyOverlapped = true;
+        }
+
+        _startOrder.Enqueue((position, message.Key));
+        Gate(_started, position).TrySetResult();
+        if (_held.TryGetValue(position, out var hold))
+        {
+            await hold.Task; // not the token: a held handler runs on until released, as a slow one would
+        }
+
+        _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
+        _finishOrder.Enqueue((position, message.Key));
+        Gate(_finished, position).TrySetResult();
+    }
+
+    private sealed class Factory(TaskCompletionSource<FakeConsumer> made) : IConsumerFactory
+    {
+        public IConsumer<byte[]?, byte[]?> Create(ConsumerCallbacks callbacks)
+        {
+            var consumer = new FakeConsumer(callbacks);
+            made.TrySetResult(consumer);
+            return consumer;
+        }
+
+        public IOffsetsWithMetadata? OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (FakeConsumer)consumer;
+    }
+}
+
+/// <summary>Records the processor's events.</summary>
+internal sealed class RecordingObserver : IProcessorObserver
+{
+    private readonly ConcurrentQueue<string> _events = new();
+
+    public IReadOnlyList<string> Events => [.. _events];
+
+    public ConcurrentQueue<(IReadOnlyList<TopicPartitionOffset> Offsets, Error Error)> CommitFailures { get; } = new();
+
+    public ConcurrentQueue<(IReadOnlyList<TopicPartition> Partitions, bool Paused)> BackPressure { get; } = new();
+
+    public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => _events.Enqueue($"revoked {string.Join(",", partitions)}");
+
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => _events.Enqueue($"lost {string.Join(",", partitions)}");
+
+    public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) => CommitFailures.Enqueue((offsets, error));
+
+    public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => BackPressure.Enqueue((partitions, paused));
+
+    public void OnError(Error error) => _events.Enqueue($"error {error.Code}: {error.Reason}");
+}

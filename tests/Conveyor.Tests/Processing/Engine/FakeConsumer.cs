@@ -1,0 +1,469 @@
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// A consumer without a broker for the poll loop's unit tests. Each partition is a log the test
+/// appends to; <c>Consume</c> returns the next message of an assigned, unpaused partition, and
+/// runs the rebalances the test asked for first, calling the loop's handlers from inside
+/// <c>Consume</c> on the poll thread as librdkafka does. Commits (with or without metadata) are
+/// recorded, and can be made to fail. Tests wait for its state with <see cref="WaitUntilAsync"/>.
+/// </summary>
+internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMetadata
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private readonly object _lock = new(); // a monitor: Consume waits on it for a change, as for a fetch
+    private readonly ConsumerCallbacks _callbacks;
+    private readonly Queue<Rebalance> _rebalances = new();
+    private readonly Dictionary<TopicPartition, List<Message<byte[]?, byte[]?>>> _logs = [];
+    private readonly Dictionary<TopicPartition, long> _positions = [];
+    private readonly HashSet<TopicPartition> _paused = [];
+    private readonly Dictionary<TopicPartition, (long Offset, string Metadata)> _committed = [];
+    private readonly List<CommitAttempt> _commits = [];
+    private readonly List<string> _calls = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private int _failingCommits;
+
+    public FakeConsumer(ConsumerCallbacks callbacks)
+    {
+        _callbacks = callbacks;
+    }
+
+    /// <summary>One commit call: its offsets and metadata, and whether it failed.</summary>
+    public sealed record CommitAttempt(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> Offsets, bool Failed);
+
+    /// <summary>A rebalance the test asked for: when the loop's handler was called, and when it returned.</summary>
+    public sealed class Rebalance(Action<FakeConsumer> run)
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _returned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => _started.Task.WaitAsync(Patience);
+
+        /// <summary>Completes when the handler returned; faults when it threw (the exception goes on to the poll loop too).</summary>
+        public Task Returned => _returned.Task.WaitAsync(Patience);
+
+        internal void Run(FakeConsumer consumer)
+        {
+            _started.TrySetResult();
+            try
+            {
+                run(consumer);
+            }
+            catch (Exception e)
+            {
+                _returned.TrySetException(e);
+                throw;
+            }
+
+            _returned.TrySetResult();
+        }
+    }
+
+    public string Name => "fake";
+
+    public Handle Handle => throw new NotSupportedException("A fake consumer has no native handle.");
+
+    public string MemberId => "fake-member";
+
+    public List<TopicPartition> Assignment
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _positions.Keys];
+            }
+        }
+    }
+
+    public List<string> Subscription { get; private set; } = [];
+
+    public IConsumerGroupMetadata ConsumerGroupMetadata => throw new NotSupportedException("Transactions are not faked.");
+
+    public bool Closed { get; private set; }
+
+    public bool Disposed { get; private set; }
+
+    /// <summary>Every commit call so far, in order.</summary>
+    public IReadOnlyList<CommitAttempt> Commits
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _commits];
+            }
+        }
+    }
+
+    /// <summary>What the consumer was asked to do, in order: "pause t[0]", "resume t[0]", "commit t[0]@3", "close".</summary>
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>Whether the partition is paused now.</summary>
+    public bool IsPaused(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            return _paused.Contains(partition);
+        }
+    }
+
+    /// <summary>The partition's committed offset, or null.</summary>
+    public long? CommittedOffset(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            return _committed.TryGetValue(partition, out var committed) ? committed.Offset : null;
+        }
+    }
+
+    /// <summary>Appends a message to a partition's log; returns its offset.</summary>
+    public long Append(TopicPartition partition, string key, string value = "v")
+    {
+        lock (_lock)
+        {
+            var log = Log(partition);
+            log.Add(new Message<byte[]?, byte[]?>
+            {
+                Key = Encoding.UTF8.GetBytes(key),
+                Value = Encoding.UTF8.GetBytes(value),
+                Headers = [],
+                Timestamp = new Timestamp(DateTime.UtcNow),
+            });
+            Changed();
+            return log.Count - 1;
+        }
+    }
+
+    /// <summary>The next <see cref="Consume(TimeSpan)"/> assigns these partitions, from their committed offsets (else the beginning).</summary>
+    public Rebalance GroupAssigns(params TopicPartition[] partitions) => Enqueue(consumer => consumer.RunAssign(partitions));
+
+    /// <summary>The next <see cref="Consume(TimeSpan)"/> revokes these partitions.</summary>
+    public Rebalance GroupRevokes(params TopicPartition[] partitions) => Enqueue(consumer => consumer.RunRevoke(partitions));
+
+    /// <summary>The next <see cref="Consume(TimeSpan)"/> reports these partitions lost.</summary>
+    public Rebalance GroupLoses(params TopicPartition[] partitions) => Enqueue(consumer => consumer.RunLose(partitions));
+
+    /// <summary>The next <paramref name="count"/> commits throw a <see cref="KafkaException"/>.</summary>
+    public void FailCommits(int count)
+    {
+        lock (_lock)
+        {
+            _failingCommits = count;
+        }
+    }
+
+    /// <summary>Completes once <paramref name="condition"/> (asked under the consumer's lock, after every change) holds; fails the test after a long while.</summary>
+    public Task WaitUntilAsync(Func<bool> condition)
+    {
+        lock (_lock)
+        {
+            if (condition())
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((condition, done));
+            return done.Task.WaitAsync(Patience);
+        }
+    }
+
+    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            Rebalance? rebalance;
+            lock (_lock)
+            {
+                if (!_rebalances.TryDequeue(out rebalance))
+                {
+                    if (NextLocked() is { } result)
+                    {
+                        return result;
+                    }
+
+                    var remaining = deadline - DateTime.UtcNow;
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        return null;
+                    }
+
+                    // The poll timeout, as librdkafka waits for a fetch: woken early by any change.
+                    Monitor.Wait(_lock, remaining);
+                    continue;
+                }
+            }
+
+            rebalance.Run(this); // outside the lock: the loop's handler calls back into the consumer
+            lock (_lock)
+            {
+                Changed();
+            }
+        }
+    }
+
+    public ConsumeResult<byte[]?, byte[]?>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
+
+    public ConsumeResult<byte[]?, byte[]?> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
+
+    public void Subscribe(string topic) => Subscription = [topic];
+
+    public void Unsubscribe() => Subscription = [];
+
+    public void Pause(IEnumerable<TopicPartition> partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                _paused.Add(partition);
+                _calls.Add($"pause {partition}");
+            }
+
+            Changed();
+        }
+    }
+
+    public void Resume(IEnumerable<TopicPartition> partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                // Like librdkafka, a pause outlives a revoke, and resuming what is not paused does nothing.
+                if (_paused.Remove(partition))
+                {
+                    _calls.Add($"resume {partition}");
+                }
+            }
+
+            Changed();
+        }
+    }
+
+    public void Seek(TopicPartitionOffset tpo)
+    {
+        lock (_lock)
+        {
+            _positions[tpo.TopicPartition] = tpo.Offset == Offset.Beginning ? 0 : tpo.Offset.Value;
+            Changed();
+        }
+    }
+
+    public Offset Position(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            return _positions.TryGetValue(partition, out var position) ? new Offset(position) : Offset.Unset;
+        }
+    }
+
+    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition)
+    {
+        lock (_lock)
+        {
+            return new WatermarkOffsets(0, Log(topicPartition).Count);
+        }
+    }
+
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => GetWatermarkOffsets(topicPartition);
+
+    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => Record([.. offsets.Select(o => (o, string.Empty))]);
+
+    void IOffsetsWithMetadata.Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets) => Record(offsets);
+
+    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
+        [.. ((IOffsetsWithMetadata)this).Committed([.. partitions], timeout).Select(c => c.Offset)];
+
+    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
+
+    IReadOnlyList<(TopicPartitionOffset Offset, string? Metadata, Error Error)> IOffsetsWithMetadata.Committed(IReadOnlyList<TopicPartition> partitions, TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            return [.. partitions.Select(p => _committed.TryGetValue(p, out var c)
+                ? (new TopicPartitionOffset(p, c.Offset), (string?)c.Metadata, new Error(ErrorCode.NoError))
+                : (new TopicPartitionOffset(p, Offset.Unset), null, new Error(ErrorCode.NoError)))];
+        }
+    }
+
+    public void Close()
+    {
+        // As librdkafka's close: the partitions still assigned are revoked through the loop's handler.
+        var assigned = Assignment;
+        if (assigned.Count > 0)
+        {
+            RunRevoke([.. assigned]);
+        }
+
+        lock (_lock)
+        {
+            Closed = true;
+            _calls.Add("close");
+            Changed();
+        }
+    }
+
+    public void Dispose() => Disposed = true;
+
+    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException("The engine commits explicit offsets.");
+
+    public void Commit(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine commits explicit offsets.");
+
+    public void StoreOffset(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine does not store offsets.");
+
+    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException("The engine does not store offsets.");
+
+    public void Assign(TopicPartition partition) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Unassign() => throw new NotSupportedException("The engine subscribes.");
+
+    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    private Rebalance Enqueue(Action<FakeConsumer> run)
+    {
+        var rebalance = new Rebalance(run);
+        lock (_lock)
+        {
+            _rebalances.Enqueue(rebalance);
+            Changed();
+        }
+
+        return rebalance;
+    }
+
+    private void RunAssign(TopicPartition[] partitions)
+    {
+        _callbacks.Assigned(this, [.. partitions]);
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                _positions[partition] = _committed.TryGetValue(partition, out var committed) ? committed.Offset : 0;
+            }
+        }
+    }
+
+    private void RunRevoke(TopicPartition[] partitions)
+    {
+        _callbacks.Revoked(this, [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset))]);
+        Unassign(partitions);
+    }
+
+    private void RunLose(TopicPartition[] partitions)
+    {
+        _callbacks.Lost(this, [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset))]);
+        Unassign(partitions);
+    }
+
+    private void Unassign(TopicPartition[] partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                _positions.Remove(partition);
+            }
+        }
+    }
+
+    private void Record(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets)
+    {
+        lock (_lock)
+        {
+            if (_failingCommits > 0)
+            {
+                _failingCommits--;
+                _commits.Add(new CommitAttempt(offsets, Failed: true));
+                Changed();
+                throw new KafkaException(ErrorCode.RequestTimedOut);
+            }
+
+            foreach (var (offset, metadata) in offsets)
+            {
+                _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
+                _calls.Add($"commit {offset}");
+            }
+
+            _commits.Add(new CommitAttempt(offsets, Failed: false));
+            Changed();
+        }
+    }
+
+    private ConsumeResult<byte[]?, byte[]?>? NextLocked()
+    {
+        foreach (var (partition, position) in _positions)
+        {
+            var log = Log(partition);
+            if (!_paused.Contains(partition) && position < log.Count)
+            {
+                _positions[partition] = position + 1;
+                return new ConsumeResult<byte[]?, byte[]?>
+                {
+                    TopicPartitionOffset = new TopicPartitionOffset(partition, position),
+                    Message = log[(int)position],
+                };
+            }
+        }
+
+        return null;
+    }
+
+    private List<Message<byte[]?, byte[]?>> Log(TopicPartition partition)
+    {
+        if (!_logs.TryGetValue(partition, out var log))
+        {
+            _logs[partition] = log = [];
+        }
+
+        return log;
+    }
+
+    /// <summary>Wakes a waiting <c>Consume</c> and completes the waits whose condition now holds. Under the lock.</summary>
+    private void Changed()
+    {
+        Monitor.PulseAll(_lock);
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition())
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using Confluent.Kafka;
+using static Conveyor.Tests.Processing.Engine.EngineHarness;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// The poll loop with a fake consumer: rebalances arrive inside <c>Consume</c>, as librdkafka
+/// delivers them, and the tests hold handlers to choose what is in flight when they do.
+/// </summary>
+public sealed class PollLoopTests : IAsyncLifetime
+{
+    /// <summary>
+    /// How long a test watches for something that must not happen (a revoke or a stop returning
+    /// while a handler still runs). Only a broken engine is affected by it: it makes the break show.
+    /// </summary>
+    private static readonly TimeSpan StillBlocked = TimeSpan.FromMilliseconds(200);
+
+    private EngineHarness _engine = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _engine.DisposeAsync();
+
+    [Fact]
+    public async Task Messages_of_assigned_partitions_reach_the_handler_one_at_a_time_per_key_in_offset_order()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a"); // 0
+        consumer.Append(P0, "b"); // 1
+        consumer.Append(P0, "a"); // 2
+        consumer.Append(P0, "b"); // 3
+        consumer.Append(P1, "a"); // 0, another partition: its own lane
+        consumer.Append(P2, "a"); // never assigned
+        _engine.Hold(P0, 0);
+
+        await consumer.GroupAssigns(P0, P1).Returned;
+
+        // Key b and the other partition run past the held a@0; a@2 waits behind it in its lane.
+        await _engine.Finished(P0, 3);
+        await _engine.Finished(P1, 0);
+        Assert.False(_engine.HasStarted(P0, 2));
+
+        _engine.Release(P0, 0);
+        await _engine.Finished(P0, 2);
+
+        Assert.False(_engine.KeyOverlapped);
+        var p0 = _engine.FinishOrder.Where(m => m.Message.TopicPartition == P0).ToList();
+        Assert.Equal([0L, 2], p0.Where(m => m.Key == "a").Select(m => m.Message.Offset.Value));
+        Assert.Equal([1L, 3], p0.Where(m => m.Key == "b").Select(m => m.Message.Offset.Value));
+        Assert.DoesNotContain(_engine.StartOrder, m => m.Message.TopicPartition == P2);
+    }
+
+    [Fact]
+    public async Task A_revoke_waits_for_the_running_handler_and_then_commits_everything_finished()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        consumer.Append(P0, "c");
+        _engine.Hold(P0, 1);
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Started(P0, 1));
+
+        var revoke = consumer.GroupRevokes(P0);
+        await revoke.Started;
+        var returnedWhileRunning = await CompletesWithin(revoke.Returned, StillBlocked);
+        Assert.Empty(consumer.Commits);
+
+        _engine.Release(P0, 1);
+        await revoke.Returned;
+
+        Assert.False(returnedWhileRunning);
+        var commit = Assert.Single(consumer.Commits);
+        Assert.Equal([new TopicPartitionOffset(P0, 3)], commit.Offsets.Select(o => o.Offset));
+        Assert.Contains($"revoked {P0}", _engine.Observer.Events);
+    }
+
+    [Fact]
+    public async Task A_revoke_that_times_out_commits_nothing_past_the_unfinished_message()
+    {
+        _engine = new EngineHarness(Defaults() with { RevokeTimeout = TimeSpan.FromMilliseconds(100) });
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        consumer.Append(P0, "c");
+        _engine.Hold(P0, 1);
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Started(P0, 1));
+
+        await consumer.GroupRevokes(P0).Returned;
+        _engine.Release(P0, 1);
+        await _engine.Finished(P0, 1);
+        await _engine.StopAsync();
+
+        // Offset 2 finished too, but above the unfinished 1: only the metadata may say so.
+        var commit = Assert.Single(consumer.Commits);
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], commit.Offsets.Select(o => o.Offset));
+        Assert.Equal(1, consumer.CommittedOffset(P0));
+    }
+
+    [Fact]
+    public async Task Lost_partitions_are_never_committed()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        consumer.Append(P1, "a");
+        _engine.Hold(P0, 1);
+        await consumer.GroupAssigns(P0, P1).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P1, 0), _engine.Started(P0, 1));
+
+        await consumer.GroupLoses(P0).Returned;
+        _engine.Release(P0, 1);
+        await _engine.Finished(P0, 1);
+        await _engine.StopAsync();
+
+        // The stop commits what it still owns: the other partition, never the lost one.
+        Assert.Contains($"lost {P0}", _engine.Observer.Events);
+        Assert.Null(consumer.CommittedOffset(P0));
+        Assert.DoesNotContain(consumer.Commits.SelectMany(c => c.Offsets), o => o.Offset.TopicPartition == P0);
+        Assert.Equal(1, consumer.CommittedOffset(P1));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_is_tried_again_with_the_same_offsets_and_never_past_an_unfinished_message()
+    {
+        _engine = new EngineHarness(Defaults() with { CommitEveryMessages = 2 });
+        var consumer = await _engine.StartAsync();
+        consumer.FailCommits(1);
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        consumer.Append(P0, "c");
+        _engine.Hold(P0, 2);
+        await consumer.GroupAssigns(P0).Returned;
+
+        // Two finished messages make a commit due; it fails once and is tried again (after the retry delay).
+        await consumer.WaitUntilAsync(() => consumer.CommittedOffset(P0) is not null);
+
+        var commits = consumer.Commits;
+        Assert.Equal(2, commits.Count);
+        Assert.True(commits[0].Failed);
+        Assert.False(commits[1].Failed);
+        Assert.Equal([new TopicPartitionOffset(P0, 2)], commits[0].Offsets.Select(o => o.Offset));
+        Assert.Equal([new TopicPartitionOffset(P0, 2)], commits[1].Offsets.Select(o => o.Offset));
+        var failure = Assert.Single(_engine.Observer.CommitFailures);
+        Assert.Equal(ErrorCode.RequestTimedOut, failure.Error.Code);
+
+        _engine.Release(P0, 2);
+        await _engine.StopAsync();
+        Assert.Equal(3, consumer.CommittedOffset(P0));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_partition_given_back_after_a_refused_revoke_commit_skips_only_what_this_member_finished(bool persist)
+    {
+        _engine = new EngineHarness(Defaults() with { PersistCompletions = persist, RevokeTimeout = TimeSpan.FromMilliseconds(100) });
+        var consumer = await _engine.StartAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            consumer.Append(P0, $"k{i}");
+        }
+
+        _engine.Hold(P0, 1); // still running when the revoke gives up on it
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Finished(P0, 3), _engine.Started(P0, 1));
+
+        consumer.FailCommits(1); // the revoke's commit is refused, as during a classic rebalance
+        await consumer.GroupRevokes(P0).Returned;
+        Assert.Null(consumer.CommittedOffset(P0));
+        _engine.Release(P0, 1);
+        consumer.Append(P0, "k4");
+        await consumer.GroupAssigns(P0).Returned; // the partition comes straight back
+        await _engine.Finished(P0, 4);
+        await _engine.StopAsync();
+
+        var starts = _engine.StartOrder.GroupBy(m => m.Message.Offset.Value).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(2, starts[1]); // unfinished at the revoke: handled again in both modes
+        Assert.Equal(1, starts[4]);
+        Assert.All([0L, 2, 3], offset => Assert.Equal(persist ? 1 : 2, starts[offset]));
+        Assert.Equal(5, consumer.CommittedOffset(P0));
+    }
+
+    [Fact]
+    public async Task Back_pressure_pauses_a_stuck_partition_only_and_resumes_it_once_its_handlers_catch_up()
+    {
+        // The total buffer must not be relaxed (a quarter full) either: that resumes a paused partition however stuck.
+        _engine = new EngineHarness(Defaults() with { MaxBufferedMessagesPerPartition = 2, MaxBufferedMessages = 8 });
+        var consumer = await _engine.StartAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            consumer.Append(P0, "stuck"); // one lane: all wait behind the held first one
+        }
+
+        _engine.Hold(P0, 0);
+        await consumer.GroupAssigns(P0, P1).Returned;
+
+        // Past its limit and its head not moving: paused (after the engine's stuck time).
+        await consumer.WaitUntilAsync(() => consumer.IsPaused(P0));
+        consumer.Append(P1, "free");
+        await _engine.Finished(P1, 0); // the other partition still flows
+        Assert.False(consumer.IsPaused(P1));
+        Assert.Contains(_engine.Observer.BackPressure, b => b.Paused && b.Partitions.SequenceEqual([P0]));
+
+        _engine.Release(P0, 0);
+        await consumer.WaitUntilAsync(() => !consumer.IsPaused(P0));
+        var next = consumer.Append(P0, "stuck");
+        await _engine.Finished(P0, next); // fetched again
+
+        Assert.Contains(_engine.Observer.BackPressure, b => !b.Paused && b.Partitions.SequenceEqual([P0]));
+        Assert.Equal([$"pause {P0}", $"resume {P0}"], consumer.Calls.Where(c => c.StartsWith("pause", StringComparison.Ordinal) || c.StartsWith("resume", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Stopping_drains_the_running_handler_then_commits_then_closes_the_consumer()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        _engine.Hold(P0, 1);
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Started(P0, 1));
+
+        var stopped = _engine.StopAsync();
+        var stoppedWhileRunning = await CompletesWithin(stopped, StillBlocked);
+        Assert.False(consumer.Closed);
+
+        _engine.Release(P0, 1);
+        await stopped;
+
+        Assert.False(stoppedWhileRunning);
+        Assert.True(consumer.Closed);
+        Assert.True(consumer.Disposed);
+        Assert.Equal([$"commit {new TopicPartitionOffset(P0, 2)}", "close"], consumer.Calls);
+    }
+
+    /// <summary>Whether <paramref name="task"/> completes within <paramref name="time"/>: for what must not happen yet.</summary>
+    private static async Task<bool> CompletesWithin(Task task, TimeSpan time) =>
+        await Task.WhenAny(task, Task.Delay(time)) == task;
+}
