@@ -28,6 +28,20 @@ public class BackPressureTests
     }
 
     [Theory]
+    [InlineData(true, nameof(Decision.Keep))]
+    [InlineData(false, nameof(Decision.Resume))]
+    public void A_relaxed_buffer_resumes_no_partition_that_is_still_full_and_stuck(bool stuck, string expected)
+    {
+        // Resuming it would pause it again at the next look: a pause and a resume on every poll.
+        var partition = new Partition(Paused: true, Buffered: Limit, stuck, Held: false);
+        Assert.Equal(expected, Name(Decide(partition, Limit, allPaused: false, relaxed: true)));
+        if (expected == nameof(Decision.Resume))
+        {
+            Assert.Equal(Decision.Keep, Decide(partition with { Paused = false }, Limit, allPaused: false, relaxed: true));
+        }
+    }
+
+    [Theory]
     [InlineData(500, false, nameof(Decision.Resume))] // down to half its limit
     [InlineData(501, false, nameof(Decision.Keep))]
     [InlineData(900, true, nameof(Decision.Resume))] // the whole buffer is a quarter full

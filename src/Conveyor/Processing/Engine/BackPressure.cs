@@ -28,7 +28,9 @@ internal static class BackPressure
     /// held, or when it is past its own limit <em>and</em> stuck: a partition whose handlers keep up is
     /// not paused for its own count, since a pause discards what librdkafka prefetched. Resume a paused
     /// one once nothing holds it and it is down to half its limit, or the whole buffer is
-    /// <paramref name="relaxed"/> (a quarter full).
+    /// <paramref name="relaxed"/> (a quarter full) and the partition itself is not full and stuck:
+    /// resuming that one would pause it again at the next look, and every pause throws away what
+    /// librdkafka prefetched.
     /// </summary>
     public static Decision Decide(Partition partition, int limitPerPartition, bool allPaused, bool relaxed)
     {
@@ -38,7 +40,7 @@ internal static class BackPressure
             return allPaused || full || partition.Held ? Decision.Pause : Decision.Keep;
         }
 
-        var drained = relaxed || partition.Buffered <= limitPerPartition / 2;
+        var drained = (relaxed && !full) || partition.Buffered <= limitPerPartition / 2;
         return !allPaused && drained && !partition.Held ? Decision.Resume : Decision.Keep;
     }
 
