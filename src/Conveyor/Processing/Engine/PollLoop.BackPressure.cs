@@ -1,0 +1,134 @@
+using Confluent.Kafka;
+using Conveyor.Processing.Completions;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Back-pressure on the poll thread: gathers each partition's buffer state, asks
+/// <see cref="BackPressure"/> what to do, and pauses or resumes partitions in the client.
+/// </summary>
+internal sealed partial class PollLoop
+{
+    /// <summary>
+    /// Whether a partition past its own limit is stuck: its lowest unfinished offset has not moved
+    /// for <see cref="StuckAfter"/>. Only a stuck partition is paused for its own count: a pause
+    /// throws away what librdkafka prefetched, and a partition with a deep backlog that handlers
+    /// drain as it comes refills its buffer in bursts. The total limits bound memory either way.
+    /// </summary>
+    private bool Stuck(PartitionState partition, DateTime now)
+    {
+        var head = _dispatcher.Committable(partition) ?? -1;
+        if (head != partition.Poll.HeadSeen)
+        {
+            partition.Poll.HeadSeen = head;
+            partition.Poll.HeadMovedAt = now;
+            return false;
+        }
+
+        return now - partition.Poll.HeadMovedAt >= StuckAfter;
+    }
+
+    private void ApplyBackPressure(DateTime now)
+    {
+        var total = _dispatcher.Buffered;
+        var bytes = _dispatcher.BufferedBytes;
+        if (!_allPaused && BackPressure.TotalFull(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
+        {
+            // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
+            // a round trip. Handlers that are just behind (a busy CPU) catch up within a short
+            // wait, so wait for them first; only slow handlers get their partitions paused.
+            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait);
+        }
+        else if (_allPaused && BackPressure.TotalDrained(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
+        {
+            _allPaused = false;
+        }
+
+        List<PartitionState>? pause = null, resume = null;
+        var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
+        var rebalancing = _rebalanceHold.IsHeld(now);
+        foreach (var partition in _partitions.Values)
+        {
+            var buffered = partition.Buffered;
+            var stuck = buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now);
+            var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
+            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
+            {
+                case BackPressure.Decision.Pause:
+                    (pause ??= []).Add(partition);
+                    break;
+                case BackPressure.Decision.Resume:
+                    (resume ??= []).Add(partition);
+                    break;
+            }
+        }
+
+        if (pause is not null)
+        {
+            Pause(pause);
+        }
+
+        if (resume is not null)
+        {
+            foreach (var partition in resume)
+            {
+                partition.Poll.Paused = false;
+                _watchdog.Released(partition, now);
+            }
+
+            List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];
+            _consumer.Resume(partitions);
+            _observer.OnBackPressure(partitions, paused: false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a partition must take no new messages because the finished offsets above its lowest
+    /// unfinished one could outgrow the commit metadata. Checked before each fetch, which takes at
+    /// most <see cref="MaxBatch"/> messages, so the last tracked offset stays within
+    /// <see cref="CompletionStore.MaxSpan"/> of the committable one and every map fits. It takes
+    /// messages again once that distance is down to half.
+    /// </summary>
+    private bool CompletionsFull(PartitionState partition)
+    {
+        if (_completions is null || partition.Poll.NextOffset < 0)
+        {
+            return false;
+        }
+
+        var limit = partition.Poll.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
+        if (!partition.Poll.CompletionsFull && partition.Poll.NextOffset - partition.Poll.CompletionFloor <= limit)
+        {
+            return false; // the floor only grows, so the distance is no larger than this
+        }
+
+        partition.Poll.CompletionFloor = Math.Max(partition.Poll.CompletionFloor, _dispatcher.Committable(partition) ?? partition.Poll.CompletionFloor);
+        var full = partition.Poll.NextOffset - partition.Poll.CompletionFloor > limit;
+        if (full != partition.Poll.CompletionsFull)
+        {
+            partition.Poll.CompletionsFull = full;
+            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.Poll.CompletionFloor), full);
+        }
+
+        return full;
+    }
+
+    private void Pause(List<PartitionState> states)
+    {
+        foreach (var partition in states)
+        {
+            partition.Poll.Paused = true;
+        }
+
+        List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
+        _consumer.Pause(partitions);
+
+        // A partition stopped at a failed message is paused too, but that is no back-pressure:
+        // OnPartitionStopped has told of it already. Nor is a retry topic waiting for a due time.
+        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.Poll.RetryDueAt is null).Select(p => p.TopicPartition)];
+        if (pressed.Count > 0)
+        {
+            _observer.OnBackPressure(pressed, paused: true);
+        }
+    }
+}
