@@ -15,6 +15,14 @@ internal sealed class FaultInjector
         (KafkaApiKey.SyncGroup, ErrorCode.RebalanceInProgress),
     ];
 
+    /// <summary>
+    /// How long a joined worker stays before it may leave again. A classic join takes about 5 s on
+    /// the embedded broker, as long as the default fault interval: a worker that left at the next
+    /// fault had never handled a message, and the partitions assigned to it waited through every
+    /// join and leave (a rebalance storm, not a test of the engine).
+    /// </summary>
+    public static readonly TimeSpan MinimumMembership = TimeSpan.FromSeconds(15);
+
     private readonly FaultKind _enabled;
     private readonly WorkerPool _workers;
     private readonly int _baseWorkers;
@@ -34,7 +42,7 @@ internal sealed class FaultInjector
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
     /// <summary>Whether any scheduled fault (worker or broker) is enabled and possible here; handler faults come from the workers' dice.</summary>
-    public bool CanInject => Possible().Count > 0;
+    public bool CanInject => Possible(now: false).Count > 0;
 
     /// <summary>Scheduled faults injected so far.</summary>
     public int Injected => _counts.Values.Sum();
@@ -86,10 +94,12 @@ internal sealed class FaultInjector
         }
     }
 
-    private List<FaultKind> Possible() => [.. Enum.GetValues<FaultKind>()
+    /// <summary>The faults enabled and possible here; <paramref name="now"/>: and possible at this moment (a joined worker leaves only once it is old enough).</summary>
+    private List<FaultKind> Possible(bool now = true) => [.. Enum.GetValues<FaultKind>()
         .Where(k => k is FaultKind.Kill or FaultKind.Restart or FaultKind.JoinLeave or FaultKind.BrokerErrors or FaultKind.DropConnections or FaultKind.BrokerDown)
         .Where(k => FaultKinds.Injectable(_enabled, embedded: _broker is not null).HasFlag(k))
-        .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)];
+        .Where(k => k != FaultKind.BrokerDown || _broker!.BrokerCount >= 2)
+        .Where(k => !now || k != FaultKind.JoinLeave || _workers.Count <= _baseWorkers || _workers.LastAge >= MinimumMembership)];
 
     private void Count(string name) => _counts[name] = _counts.GetValueOrDefault(name) + 1;
 }

@@ -18,7 +18,7 @@ internal enum FaultKind
     /// <summary>SIGTERM of a worker, then a new one.</summary>
     Restart = 8,
 
-    /// <summary>An extra worker joins, or leaves again.</summary>
+    /// <summary>An extra worker joins, or leaves again (not before <see cref="FaultInjector.MinimumMembership"/>).</summary>
     JoinLeave = 16,
 
     /// <summary>Request errors on Fetch, OffsetCommit, Produce, JoinGroup and SyncGroup (embedded broker only).</summary>

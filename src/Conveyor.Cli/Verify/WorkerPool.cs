@@ -27,6 +27,9 @@ internal sealed class WorkerPool : IDisposable
 
     public int Count => _workers.Count;
 
+    /// <summary>How long the worker in the last slot has been running.</summary>
+    public TimeSpan LastAge => _workers.Count == 0 ? TimeSpan.Zero : DateTime.UtcNow - _workers[^1].StartedAt;
+
     public void Add() => _workers.Add(Start(_workers.Count));
 
     public void Kill(int index)

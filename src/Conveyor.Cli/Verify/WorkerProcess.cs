@@ -16,6 +16,9 @@ internal sealed partial class WorkerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>When it was started.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+
     /// <summary>Starts <c>conveyor verify-worker</c> with these arguments, using this very program.</summary>
     public static WorkerProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
     {
