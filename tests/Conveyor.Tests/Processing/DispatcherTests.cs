@@ -268,6 +268,6 @@ public class DispatcherTests
             TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
             Message = new Message<byte[]?, byte[]?> { Key = keyBytes, Value = Encoding.UTF8.GetBytes(value) },
         };
-        return new WorkItem(result, partition, LaneKey.For(mode, partition.TopicPartition, keyBytes));
+        return new WorkItem(result, partition, LaneKey.For(mode, partition, keyBytes));
     }
 }

@@ -1,23 +1,26 @@
-using Confluent.Kafka;
+using System.Runtime.CompilerServices;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// The ordering lane of a message: messages of one lane run one at a time, in offset order.
-/// Key mode: partition and key bytes; partition mode: the partition; unordered: none.
+/// Key mode: partition and key bytes; partition mode: the partition; unordered: none. The
+/// partition is one assignment of it (its <see cref="PartitionState"/>), not its name: a message of
+/// a revoked assignment that waits out a retry back-off keeps its lane, and when it ends it drops
+/// the lane's followers, which must never be the messages of the partition's next assignment here.
 /// </summary>
 internal readonly struct LaneKey : IEquatable<LaneKey>
 {
-    private readonly TopicPartition? _partition;
+    private readonly PartitionState? _partition;
     private readonly byte[]? _key;
     private readonly int _hash;
 
-    private LaneKey(TopicPartition partition, byte[]? key)
+    private LaneKey(PartitionState partition, byte[]? key)
     {
         _partition = partition;
         _key = key;
         var hash = new HashCode();
-        hash.Add(partition);
+        hash.Add(RuntimeHelpers.GetHashCode(partition));
         hash.AddBytes(key);
         _hash = hash.ToHashCode();
     }
@@ -27,7 +30,7 @@ internal readonly struct LaneKey : IEquatable<LaneKey>
 
     public bool IsNone => _partition is null;
 
-    public static LaneKey For(OrderingMode mode, TopicPartition partition, byte[]? key) => mode switch
+    public static LaneKey For(OrderingMode mode, PartitionState partition, byte[]? key) => mode switch
     {
         OrderingMode.Key => new LaneKey(partition, key),
         OrderingMode.Partition => new LaneKey(partition, null),
@@ -35,7 +38,7 @@ internal readonly struct LaneKey : IEquatable<LaneKey>
     };
 
     public bool Equals(LaneKey other) =>
-        _hash == other._hash && Equals(_partition, other._partition) && _key.AsSpan().SequenceEqual(other._key);
+        _hash == other._hash && ReferenceEquals(_partition, other._partition) && _key.AsSpan().SequenceEqual(other._key);
 
     public override bool Equals(object? obj) => obj is LaneKey other && Equals(other);
 

@@ -190,7 +190,7 @@ internal sealed partial class PollLoop : IDisposable
                 continue;
             }
 
-            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, result.TopicPartition, result.Message.Key));
+            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, partition, result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
             partition.Poll.Batched++;

@@ -22,6 +22,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _held = new();
+    private readonly ConcurrentDictionary<TopicPartitionOffset, bool> _failOnce = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _started = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _finished = new();
     private readonly ConcurrentQueue<(TopicPartitionOffset Message, string Key)> _startOrder = new();
@@ -76,6 +77,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         return await _consumer.Task.WaitAsync(Patience);
     }
 
+    /// <summary>The handler of this message throws at its first attempt (it is retried after the back-off).</summary>
+    public void FailOnce(TopicPartition partition, long offset) => _failOnce[new TopicPartitionOffset(partition, offset)] = true;
+
     /// <summary>The handler of this message waits until <see cref="Release"/>.</summary>
     public void Hold(TopicPartition partition, long offset) => Gate(_held, new TopicPartitionOffset(partition, offset));
 
@@ -129,6 +133,12 @@ internal sealed class EngineHarness : IAsyncDisposable
 
         _startOrder.Enqueue((position, message.Key));
         Gate(_started, position).TrySetResult();
+        if (_failOnce.TryRemove(position, out _))
+        {
+            _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
+            throw new InvalidOperationException($"{position} fails once");
+        }
+
         if (_held.TryGetValue(position, out var hold))
         {
             await hold.Task; // not the token: a held handler runs on until released, as a slow one would

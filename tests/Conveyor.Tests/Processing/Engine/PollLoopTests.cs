@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Processing;
 using static Conveyor.Tests.Processing.Engine.EngineHarness;
 
 namespace Conveyor.Tests.Processing.Engine;
@@ -180,6 +181,30 @@ public sealed class PollLoopTests : IAsyncLifetime
         Assert.Equal(1, starts[4]);
         Assert.All([0L, 2, 3], offset => Assert.Equal(persist ? 1 : 2, starts[offset]));
         Assert.Equal(5, consumer.CommittedOffset(P0));
+    }
+
+    [Fact]
+    public async Task A_retry_left_waiting_by_a_revoke_never_drops_the_next_assignments_messages_of_its_key()
+    {
+        var backOff = TimeSpan.FromMilliseconds(300);
+        _engine = new EngineHarness(Defaults() with { Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = backOff, MaxDelay = backOff } });
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "k"); // 0: fails once, then waits out its back-off on no worker
+        consumer.Append(P0, "k"); // 1: behind it in the key's lane
+        _engine.FailOnce(P0, 0);
+        await consumer.GroupAssigns(P0).Returned;
+        await _engine.Started(P0, 0);
+
+        // Revoked during the back-off (a revoke does not wait for one) and assigned straight back:
+        // the new assignment fetches 0 and 1 again. When the old attempt's back-off ends, it is
+        // dropped with its lane, which must not take the new assignment's messages with it.
+        await consumer.GroupRevokes(P0).Returned;
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 1));
+        await _engine.StopAsync();
+
+        Assert.Equal(2, consumer.CommittedOffset(P0));
+        Assert.False(_engine.KeyOverlapped);
     }
 
     [Fact]
