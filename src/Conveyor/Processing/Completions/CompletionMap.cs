@@ -33,13 +33,6 @@ internal sealed class CompletionMap
     /// <exception cref="ArgumentException">An offset is not above the committed one, or not above the previous one.</exception>
     public static CompletionMap Of(long committed, IReadOnlyList<long> finished)
     {
-        if (finished.Count == 0)
-        {
-            return new CompletionMap(committed, [], -1, 0);
-        }
-
-        var last = finished[^1];
-        var bits = new ulong[((last - committed - 1) >> 6) + 1];
         var previous = committed;
         foreach (var offset in finished)
         {
@@ -48,12 +41,10 @@ internal sealed class CompletionMap
                 throw new ArgumentException($"Finished offsets must increase from above the committed offset {committed}; {offset} follows {previous}.", nameof(finished));
             }
 
-            var index = offset - committed - 1;
-            bits[index >> 6] |= 1UL << (int)(index & 63);
             previous = offset;
         }
 
-        return new CompletionMap(committed, bits, last, finished.Count);
+        return Union(committed, committed + 1, committed + 1, finished);
     }
 
     /// <summary>

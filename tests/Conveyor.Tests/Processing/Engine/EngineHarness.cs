@@ -133,18 +133,23 @@ internal sealed class EngineHarness : IAsyncDisposable
 
         _startOrder.Enqueue((position, message.Key));
         Gate(_started, position).TrySetResult();
-        if (_failOnce.TryRemove(position, out _))
+        try
+        {
+            if (_failOnce.TryRemove(position, out _))
+            {
+                throw new InvalidOperationException($"{position} fails once");
+            }
+
+            if (_held.TryGetValue(position, out var hold))
+            {
+                await hold.Task; // not the token: a held handler runs on until released, as a slow one would
+            }
+        }
+        finally
         {
             _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
-            throw new InvalidOperationException($"{position} fails once");
         }
 
-        if (_held.TryGetValue(position, out var hold))
-        {
-            await hold.Task; // not the token: a held handler runs on until released, as a slow one would
-        }
-
-        _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
         _finishOrder.Enqueue((position, message.Key));
         Gate(_finished, position).TrySetResult();
     }
