@@ -118,28 +118,34 @@ internal static class DlqCommand
         var options = new DlqOptions(withFilters: true);
         var all = new Option<bool>("--all") { Description = "Replay every dead letter not replayed yet (without it, give at least one filter)" };
         var to = new Option<string?>("--to") { Description = "Send to this topic instead of each dead letter's source topic" };
-        var group = new Option<string?>("--group", "-g") { Description = "Consumer group that remembers what was replayed (default: conveyor-dlq-replay-<dead-letter topic>)" };
+        var positionGroup = new Option<string?>("--position-group")
+        {
+            Description = "Consumer group that remembers what was replayed (default: conveyor-dlq-replay-<dead-letter topic>, with --group: conveyor-dlq-replay-<dead-letter topic>.<group>)",
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be sent; send and commit nothing" };
         var command = new Command("replay", "Send dead letters back to their source topic (or --to), each once: the position is kept in a consumer group")
         {
-            all, to, group, dryRun,
+            all, to, positionGroup, dryRun,
         };
         options.AddTo(command);
         command.SetAction(async (context, cancellationToken) =>
         {
             var filter = options.Filter(context);
-            if (context.Get(all) == !filter.IsEmpty)
+            // --group names whose dead letters these are, so it goes with --all as well as with filters.
+            var narrowed = !(filter with { Group = null }).IsEmpty;
+            if (context.Get(all) ? narrowed : filter.IsEmpty)
             {
                 throw new CommandFailedException(
                     filter.IsEmpty
-                        ? "say which dead letters to replay: --all, or filters (--source-topic, --exception, --key, --since); --dry-run shows what would be sent."
+                        ? "say which dead letters to replay: --all, or filters (--group, --source-topic, --exception, --key, --since); --dry-run shows what would be sent."
                         : "--all replays everything: give it without filters, or give filters without --all.",
                     ExitCodes.Usage);
             }
 
             var (settings, topic, partitions) = options.Connect(context, out var metadata);
             var target = context.Get(to);
-            var groupId = context.Get(group) ?? $"conveyor-dlq-replay-{topic}";
+            // A group's replays keep their own position: they pass the other groups' dead letters, which are not theirs to send.
+            var groupId = context.Get(positionGroup) ?? (filter.Group is { } failing ? $"conveyor-dlq-replay-{topic}.{failing}" : $"conveyor-dlq-replay-{topic}");
             if (target == topic)
             {
                 throw new CommandFailedException($"--to {target} is the dead-letter topic itself: choose the topic to send the dead letters to.", ExitCodes.Usage);
@@ -158,7 +164,14 @@ internal static class DlqCommand
                 return (Math.Max(committed[p] ?? marks.Low.Value, marks.Low.Value), marks.High.Value);
             });
             var unreplayed = reader.Read(topic, ranges, cancellationToken).Select(DeadLetter.From).ToList();
-            var plan = ReplayPlan.Make(unreplayed, filter, context.Get(options.Limit!));
+            var plan = ReplayPlan.Make(filter.Group is null ? unreplayed : [.. unreplayed.Where(l => l.ConsumerGroup == filter.Group)], filter, context.Get(options.Limit!));
+            if (filter.Group is null && ReplayPlan.Groups(plan.Selected) is { Count: > 1 } groups)
+            {
+                throw new CommandFailedException(
+                    $"the selected dead letters were failed by {groups.Count} consumer groups ({string.Join(", ", groups)}): a replay goes back to the group that failed it, "
+                    + "so replay one group at a time with --group; nothing was sent.",
+                    ExitCodes.Usage);
+            }
 
             // Every target must exist before anything is sent.
             foreach (var missing in plan.Selected.Select(l => DeadLetterReplayer.TargetOf(l, target)).Distinct()
@@ -280,6 +293,8 @@ internal static class DlqCommand
 
         public Option<string?> SourceTopic { get; }
 
+        public Option<string?> Group { get; } = new("--group", "-g") { Description = "Only dead letters failed by this consumer group (as the GROUP column shows it)" };
+
         public Option<string?>? Exception { get; }
 
         public Option<string?>? Key { get; }
@@ -294,6 +309,7 @@ internal static class DlqCommand
             command.Add(_kafka.Properties);
             command.Add(Topic);
             command.Add(SourceTopic);
+            command.Add(Group);
             foreach (var option in new Option?[] { Exception, Key, Since, Limit })
             {
                 if (option is not null)
@@ -306,7 +322,7 @@ internal static class DlqCommand
         public DeadLetterFilter Filter(CommandContext context)
         {
             var since = context.Get(Since!) is { } text && DeadLetterFilter.TryParseSince(text, DateTimeOffset.UtcNow, out var at) ? at : (DateTimeOffset?)null;
-            return new DeadLetterFilter(context.Get(SourceTopic), context.Get(Exception!), context.Get(Key!), since);
+            return new DeadLetterFilter(context.Get(SourceTopic), context.Get(Exception!), context.Get(Key!), since, context.Get(Group));
         }
 
         public (ClientSettings Settings, string Topic, int Partitions) Connect(CommandContext context) => Connect(context, out _);

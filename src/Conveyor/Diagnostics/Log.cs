@@ -57,6 +57,9 @@ internal static partial class Log
     [LoggerMessage(1044, LogLevel.Information, "Processor {Processor}: skipped {Count} message(s) already finished before this assignment ({Partitions})")]
     public static partial void FinishedSkipped(ILogger logger, string processor, int count, string partitions);
 
+    [LoggerMessage(1080, LogLevel.Debug, "Processor {Processor}: skipped {Count} message(s) that belong to another consumer group, a retry or replay of theirs ({Partitions})")]
+    public static partial void OtherGroupSkipped(ILogger logger, string processor, int count, string partitions);
+
     [LoggerMessage(1045, LogLevel.Warning, "Processor {Processor}: partition {Partition} takes no new messages until offset {Offset} finishes: the offsets finished above it would not fit the commit metadata (CommitMetadataMaxBytes)")]
     public static partial void CompletionsFull(ILogger logger, string processor, string partition, long offset);
 

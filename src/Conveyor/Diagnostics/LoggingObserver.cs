@@ -115,6 +115,12 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         base.OnFinishedSkipped(messages);
     }
 
+    public override void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        Log.OtherGroupSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));
+        base.OnOtherGroupSkipped(messages);
+    }
+
     public override void OnCompletionsFull(TopicPartitionOffset unfinished, bool full)
     {
         var partition = Describe([unfinished.TopicPartition]);

@@ -210,6 +210,16 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         base.OnFinishedSkipped(messages);
     }
 
+    public override void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        foreach (var partition in messages.GroupBy(m => m.TopicPartition))
+        {
+            ConveyorMetrics.SkippedOtherGroup.Add(partition.Count(), MessageTags(partition.Key));
+        }
+
+        base.OnOtherGroupSkipped(messages);
+    }
+
     public override void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => base.OnCompletionsUnreadable(committed, _redact(problem));
 
     public override void OnError(Error error) => base.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));

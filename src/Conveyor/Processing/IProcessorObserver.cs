@@ -70,6 +70,15 @@ public interface IProcessorObserver
     }
 
     /// <summary>
+    /// Messages were finished without handling because they belong to another consumer group:
+    /// their <see cref="DeadLetterHeaders.TargetGroup"/> header names that group (a retry of
+    /// another group's failure, or a dead letter replayed to another group).
+    /// </summary>
+    void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+    }
+
+    /// <summary>
     /// The finished offsets of a partition above its lowest unfinished one, <paramref name="unfinished"/>,
     /// reach so far that the next ones would not fit <see cref="ProcessorOptions.CommitMetadataMaxBytes"/>:
     /// the partition takes no new messages until that message finishes (<paramref name="full"/> true),

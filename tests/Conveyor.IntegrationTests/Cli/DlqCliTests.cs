@@ -15,16 +15,17 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
     [Fact]
     public async Task List_shows_each_dead_letter_and_the_filters_select_what_they_say()
     {
-        var (topic, _) = await DeadLetterAsync(
+        var (topic, group) = await DeadLetterAsync(
             [("ok-1", "{\"id\":1}"), ("bad-2", "{\"id\":2}"), ("slow-3", "{\"id\":3}"), ("bad-4", "{\"id\":4}")]);
         var dlq = topic + ".dlq";
 
         var (exitCode, output, errors) = await Run("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--source-topic", topic);
         Assert.True(exitCode == 0, errors);
         Assert.StartsWith("DLQ P:OFFSET  SOURCE", output[0], StringComparison.Ordinal);
+        Assert.Contains("  GROUP  ", output[0], StringComparison.Ordinal);
         Assert.Equal(3, output.Count - 2);
         Assert.Contains(output, l => l.StartsWith("0:0 ", StringComparison.Ordinal) && l.Contains($"{topic}[0]@1", StringComparison.Ordinal)
-            && l.Contains("bad-2", StringComparison.Ordinal) && l.Contains("handler", StringComparison.Ordinal)
+            && l.Contains("bad-2", StringComparison.Ordinal) && l.Contains("handler", StringComparison.Ordinal) && l.Contains(group, StringComparison.Ordinal)
             && l.Contains("ArgumentException: bad input", StringComparison.Ordinal));
         Assert.Contains(output, l => l.Contains("slow-3", StringComparison.Ordinal) && l.Contains("TimeoutException: too slow", StringComparison.Ordinal));
         Assert.Equal($"3 of 3 dead letters in {dlq} (filtered)", output[^1]);
@@ -43,6 +44,8 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(3, (await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--since", "1h")).Count);
         Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--since", "2099-01-01T00:00:00Z"));
         Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--source-topic", "other"));
+        Assert.Equal(3, (await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--group", group)).Count);
+        Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--group", "another-group"));
     }
 
     [Fact]
@@ -137,7 +140,8 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(["bad-2", "bad-3"], replayed.Select(r => r.Message.Key));
         Assert.Equal(["{\"id\":2}", "{\"id\":3}"], replayed.Select(r => r.Message.Value));
         Assert.All(replayed, r => Assert.DoesNotContain(r.Message.Headers, h => h.Key.StartsWith("conveyor.", StringComparison.Ordinal)
-            && h.Key is not (ReplayHeaders.ReplayedFrom or ReplayHeaders.ReplayedAt)));
+            && h.Key is not (ReplayHeaders.ReplayedFrom or ReplayHeaders.ReplayedAt or DeadLetterHeaders.TargetGroup)));
+        Assert.All(replayed, r => Assert.Equal(group, r.Header(DeadLetterHeaders.TargetGroup)));
         Assert.Equal($"{dlq}/0/0", replayed[0].Header(ReplayHeaders.ReplayedFrom));
         Assert.True(DateTimeOffset.Parse(replayed[0].Header(ReplayHeaders.ReplayedAt), System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.AddMinutes(-5));
 
