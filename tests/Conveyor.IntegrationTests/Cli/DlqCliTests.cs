@@ -75,6 +75,30 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Without_a_topic_or_group_it_asks_for_one_and_with_a_group_it_finds_the_groups_dead_letter_topic()
+    {
+        var (topic, group) = await DeadLetterAsync([("bad-1", "{}")]);
+        var servers = kafka.Cluster.BootstrapServers;
+
+        foreach (var command in new[] { new[] { "list" }, ["show", "0:0"], ["replay", "--all"] })
+        {
+            var (exitCode, _, errors) = await Run(["dlq", .. command, "-b", servers]);
+            Assert.Equal(2, exitCode);
+            Assert.Equal("error: say which dead-letter topic: --topic orders.dlq, --source-topic orders, or --group G (found from the topics G has committed offsets for).", errors.Split(Environment.NewLine)[0]);
+        }
+
+        var (listed, output, listErrors) = await Run("dlq", "list", "-b", servers, "--group", group);
+        Assert.True(listed == 0, listErrors);
+        Assert.StartsWith("DLQ P:OFFSET  SOURCE", output[0], StringComparison.Ordinal);
+        Assert.Equal($"1 of 1 dead letters in {topic}.dlq (filtered)", output[^1]);
+
+        var unknown = Names.Unique("group");
+        var (missing, _, missingErrors) = await Run("dlq", "list", "-b", servers, "--group", unknown);
+        Assert.Equal(1, missing);
+        Assert.StartsWith($"error: group {unknown} has no committed offsets on {servers}, so its dead-letter topic cannot be found", missingErrors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_clear_message_and_sends_nothing()
     {
         var (topic, _) = await DeadLetterAsync([("bad-1", "{\"id\":1}")]);
