@@ -57,6 +57,9 @@ internal static partial class Log
     [LoggerMessage(1044, LogLevel.Information, "Processor {Processor}: skipped {Count} message(s) already finished before this assignment ({Partitions})")]
     public static partial void FinishedSkipped(ILogger logger, string processor, int count, string partitions);
 
+    [LoggerMessage(1081, LogLevel.Warning, "Processor {Processor}: {Topics} missing on the cluster: a message that fails for good is written there, which creates the topic with the broker's defaults if it creates topics on use, or else fails and stops the message's partition. Create it before the first failure")]
+    public static partial void FailureTopicsMissing(ILogger logger, string processor, string topics);
+
     [LoggerMessage(1080, LogLevel.Debug, "Processor {Processor}: skipped {Count} message(s) that belong to another consumer group, a retry or replay of theirs ({Partitions})")]
     public static partial void OtherGroupSkipped(ILogger logger, string processor, int count, string partitions);
 

@@ -115,6 +115,13 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         base.OnFinishedSkipped(messages);
     }
 
+    public override void OnFailureTopicsMissing(IReadOnlyList<string> topics)
+    {
+        var names = string.Join(", ", topics.Select(t => $"'{t}'"));
+        Log.FailureTopicsMissing(logger, processor, topics.Count == 1 ? $"the topic for failed messages {names} is" : $"the topics for failed messages {names} are");
+        base.OnFailureTopicsMissing(topics);
+    }
+
     public override void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
     {
         Log.OtherGroupSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));

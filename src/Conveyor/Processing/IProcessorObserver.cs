@@ -125,6 +125,17 @@ public interface IProcessorObserver
     {
     }
 
+    /// <summary>
+    /// Topics that failed messages are written to (the dead-letter topic, with
+    /// <see cref="FailureAction.RetryTopics"/> the retry topics too) do not exist. Reported once,
+    /// when the processor first gets partitions: at the first failure a cluster that creates topics
+    /// on use would create one with its defaults, and one that does not would refuse the write and
+    /// the message's partition would stop. Create them before then.
+    /// </summary>
+    void OnFailureTopicsMissing(IReadOnlyList<string> topics)
+    {
+    }
+
     /// <summary>The client reported an error; fatal ones stop the processor.</summary>
     void OnError(Error error)
     {
