@@ -39,8 +39,10 @@ internal static partial class Log
     [LoggerMessage(1030, LogLevel.Information, "Processor {Processor}: {Message} failed (attempt {Attempt}: {Error}); retrying in {Delay}")]
     public static partial void Retrying(ILogger logger, string processor, string message, int attempt, string error, TimeSpan delay);
 
-    [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}")]
-    public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, Exception exception);
+    // One line: the stack trace is in the dead letter itself (conveyor.exception.stacktrace), and a
+    // burst of bad messages would otherwise flood the log with one trace each.
+    [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}: {Error} (its stack trace is in the dead letter)")]
+    public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, string error);
 
     [LoggerMessage(1032, LogLevel.Error, "Processor {Processor}: partition stopped at {Message}, which failed for good; it resumes only after a restart")]
     public static partial void PartitionStopped(ILogger logger, string processor, string message, Exception exception);

@@ -75,8 +75,9 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public override void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
     {
-        Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), exception);
-        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {exception.GetType().Name}: {exception.Message}");
+        var error = $"{exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}";
+        Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), error);
+        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {error}");
         base.OnDeadLettered(message, deadLetter, exception);
     }
 
