@@ -44,7 +44,7 @@ public class QuietFailureTests
         };
 
         Assert.Equal(
-            "ProcessorStatus { State = Running, LastPoll = null, AssignedPartitions = [orders[0], orders[1]], StoppedPartitions = [orders[1]@42], StalledPartitions = [], BufferedMessages = {orders[0]: 3}, Failure = null, Unavailable = null }",
+            "ProcessorStatus { State = Running, LastPoll = null, AssignedPartitions = [orders[0], orders[1]], StoppedPartitions = [orders[1]@42], StalledPartitions = [], BufferedMessages = {orders[0]: 3}, CommittableOffsets = {}, Failure = null, Unavailable = null }",
             status.ToString());
     }
 

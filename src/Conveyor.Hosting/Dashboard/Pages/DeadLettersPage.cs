@@ -67,7 +67,7 @@ internal static class DeadLettersPage
                 : letter.SourceTopic;
             var check = page.ActionsEnabled ? $"""<td><input type="checkbox" name="position" value="{position}" aria-label="select {position}"></td>""" : "";
             list.Append(CultureInfo.InvariantCulture, $"""
-                <tr data-testid="dead-letter" data-key="{E(letter.Key)}">{check}<td><a href="{E(page.Root)}/dead-letters/{Q(topic)}/{letter.Partition}/{letter.Offset}">{position}</a></td><td>{E(source)}</td><td data-testid="group">{E(letter.ConsumerGroup ?? "?")}</td><td class="key">{E(letter.Key ?? "(none)")}</td><td>{E(letter.FailedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td class="num">{letter.Attempts}</td><td title="{E(letter.ExceptionMessage)}" data-testid="exception">{E(letter.ExceptionType)}: {E(Shorten(letter.ExceptionMessage))}</td></tr>
+                <tr data-testid="dead-letter" data-key="{E(letter.Key)}">{check}<td><a href="{E(page.Root)}/dead-letters/{Q(topic)}/{letter.Partition}/{letter.Offset}">{position}</a></td><td>{E(source)}</td><td data-testid="group">{E(letter.ConsumerGroup ?? "?")}</td><td class="key">{E(letter.Key ?? "(none)")}</td><td class="when">{E(letter.FailedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td class="num">{letter.Attempts}</td><td title="{E(letter.ExceptionMessage)}" data-testid="exception">{E(letter.ExceptionType)}: {E(Shorten(letter.ExceptionMessage))}</td></tr>
                 """);
         }
 

@@ -284,7 +284,16 @@ internal sealed partial class PollLoop : IDisposable
         }
 
         _bufferedReportDue = now + BufferedReportInterval;
-        _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered)); // a display figure: read without the dispatcher's lock
+        var committable = new Dictionary<TopicPartition, long>();
+        foreach (var (topicPartition, partition) in _partitions)
+        {
+            if (_dispatcher.Committable(partition) is { } offset)
+            {
+                committable[topicPartition] = offset;
+            }
+        }
+
+        _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered), committable); // buffered: a display figure, read without the dispatcher's lock
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
