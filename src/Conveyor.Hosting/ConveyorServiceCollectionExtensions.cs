@@ -39,7 +39,7 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IMessageHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: false, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Processor, (scopes, registration, activity) => (client, options, observer) =>
             new KafkaProcessor<TKey, TValue>(
                 client,
                 options,
@@ -69,7 +69,7 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: true, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Forwarder, (scopes, registration, activity) => (client, options, observer) =>
             new KafkaForwarder<TKey, TValue>(
                 client,
                 options,
@@ -98,7 +98,7 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IBatchHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, transactional: false, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Batch, (scopes, registration, activity) => (client, options, observer) =>
             new KafkaBatchProcessor<TKey, TValue>(
                 client,
                 options,
@@ -113,7 +113,7 @@ public static class ConveyorServiceCollectionExtensions
         string name,
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure,
-        bool transactional,
+        HostedKind kind,
         Func<IServiceScopeFactory, ProcessorRegistration<TKey, TValue>, ProcessorActivity, Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor>> factory)
         where THandler : class
     {
@@ -130,9 +130,13 @@ public static class ConveyorServiceCollectionExtensions
         registration.Validate();
 
         services.AddOptions<ProcessorSettings>(name)
-            .Configure(settings => ProcessorSettingsBinder.Bind(configuration, settings))
+            .Configure(settings =>
+            {
+                ProcessorSettingsBinder.Bind(configuration, settings);
+                settings.Kind = kind;
+            })
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path, transactional));
+        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path, transactional: kind == HostedKind.Forwarder));
         services.TryAddScoped<THandler>();
         services.TryAddSingleton(TimeProvider.System);
 

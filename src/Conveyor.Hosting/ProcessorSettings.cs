@@ -22,6 +22,9 @@ public sealed class ProcessorSettings
     /// <summary>Values in the configuration section that could not be bound, one sentence each.</summary>
     internal List<string> BindingProblems { get; } = [];
 
+    /// <summary>Which registration made it: the dashboard shows batch settings only for a batch processor, output settings only for a forwarder.</summary>
+    internal HostedKind Kind { get; set; }
+
     /// <summary>The client properties: <c>bootstrap.servers</c> and the rest.</summary>
     public KafkaClientProperties ToClientProperties() => new(
         Kafka.GetValueOrDefault(BootstrapServersKey) ?? throw new InvalidOperationException($"Kafka:{BootstrapServersKey} is not set."),

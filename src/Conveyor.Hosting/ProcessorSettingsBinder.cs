@@ -77,7 +77,7 @@ internal static class ProcessorSettingsBinder
         }
 
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (type == typeof(RetryOptions) || type == typeof(Processing.Batching.BatchOptions) || type == typeof(RetryTopicOptions))
+        if (IsNestedOptions(type))
         {
             foreach (var nested in child.GetChildren())
             {
@@ -134,6 +134,16 @@ internal static class ProcessorSettingsBinder
 
         CheckValue(type, path, value, problems, good);
     }
+
+    /// <summary>
+    /// A section of its own: a settings class of Conveyor's (Retry, RetryTopics, Batch, Forwarding,
+    /// and any added later), found by what it is rather than listed, so none is left out.
+    /// </summary>
+    internal static bool IsNestedOptions(Type type) =>
+        type.IsClass
+        && type != typeof(string)
+        && !typeof(Delegate).IsAssignableFrom(type)
+        && type.Assembly == typeof(ProcessorOptions).Assembly;
 
     private static void CheckValue(Type type, string path, string value, List<string> problems, List<KeyValuePair<string, string?>> good)
     {

@@ -11,9 +11,6 @@ namespace Conveyor.Hosting;
 /// </summary>
 internal sealed class ProcessorSettingsValidator(string name, string? sectionPath, bool transactional = false) : IValidateOptions<ProcessorSettings>
 {
-    // The engine sets these itself: a value here would be silently overridden or break its commits.
-    private static readonly string[] EngineOwned = ["group.id", "enable.auto.commit", "enable.auto.offset.store"];
-
     public ValidateOptionsResult Validate(string? name1, ProcessorSettings options)
     {
         if (name1 != name)
@@ -27,10 +24,8 @@ internal sealed class ProcessorSettingsValidator(string name, string? sectionPat
             problems.Add($"{ProcessorSettingsBinder.KafkaSection}:{ProcessorSettings.BootstrapServersKey} is missing: the brokers to connect to, host:port[,host:port...].");
         }
 
-        foreach (var key in EngineOwned.Where(options.Kafka.ContainsKey))
-        {
-            problems.Add($"{ProcessorSettingsBinder.KafkaSection}:{key} is set by Conveyor itself; remove it{(key == "group.id" ? " and set GroupId instead" : string.Empty)}.");
-        }
+        // The same rule as without hosting (ProcessorSetup.Validate), named by the section.
+        problems.AddRange(Processing.Engine.ConsumerSettings.EngineOwnedProblems(options.Kafka.Keys, key => $"{ProcessorSettingsBinder.KafkaSection}:{key}"));
 
         problems.AddRange(options.Processor.Validate());
         if (ProcessorSetup.GuaranteeProblem(options.Processor, transactional) is { } guarantee)

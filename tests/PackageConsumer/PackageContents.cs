@@ -25,8 +25,8 @@ internal static class PackageContents
             new() { ["Confluent.Kafka"] = null, ["librdkafka.redist"] = null, ["Polly.Core"] = null });
         Check(problems, artifacts, "Conveyor.Hosting", version,
             ["lib/net10.0/Conveyor.Hosting.dll", "lib/net10.0/Conveyor.Hosting.xml"],
-            new() { ["Conveyor"] = version }, frameworkReferences: ["Microsoft.AspNetCore.App"]);
-        // Conveyor.Testing uses Conveyor's internals: it must ask for exactly its own Conveyor.
+            new() { ["Conveyor"] = $"[{version}]" }, frameworkReferences: ["Microsoft.AspNetCore.App"]);
+        // Conveyor.Hosting and Conveyor.Testing use Conveyor's internals: each must ask for exactly its own Conveyor.
         Check(problems, artifacts, "Conveyor.Testing", version,
             ["lib/net10.0/Conveyor.Testing.dll", "lib/net10.0/Conveyor.Testing.xml"],
             new() { ["Conveyor"] = $"[{version}]" });

@@ -49,6 +49,29 @@ internal sealed class KafkaOptions
         DefaultValueFactory = _ => DefaultGroup,
     };
 
+    /// <summary>Whether the topic is the tutorial's default (not given).</summary>
+    public bool TopicDefaulted(CommandContext context) => context.Parsed.GetResult(Topic) is null or { Implicit: true };
+
+    /// <summary>
+    /// A line for the tutorial's commands saying which of the tutorial's defaults (topic, group)
+    /// they use because none was given; null when every one was given.
+    /// </summary>
+    public string? DefaultsNote(CommandContext context, bool withGroup)
+    {
+        var used = new List<string>();
+        if (TopicDefaulted(context))
+        {
+            used.Add($"topic '{DefaultTopic}' (--topic)");
+        }
+
+        if (withGroup && context.Parsed.GetResult(Group) is null or { Implicit: true })
+        {
+            used.Add($"group '{DefaultGroup}' (--group)");
+        }
+
+        return used.Count == 0 ? null : $"note: using the tutorial's default {string.Join(" and ", used)}; name your own to use another";
+    }
+
     public void AddTo(Command command, bool withGroup)
     {
         command.Add(BootstrapServers);

@@ -58,7 +58,8 @@ internal static class BrokerCommand
             }
 
             await context.Output.WriteLineAsync(
-                $"embedded Kafka broker running with {cluster.BrokerCount} broker(s), topics: {string.Join(", ", specs.Select(s => s.ToString()))}")
+                $"embedded Kafka broker running with {cluster.BrokerCount} broker(s), topics: {string.Join(", ", specs.Select(s => s.ToString()))}"
+                + (context.Parsed.GetResult(topics) is null or { Implicit: true } ? " (the tutorial's default; create your own with --topic name:partitions)" : ""))
                 .ConfigureAwait(false);
             await context.Output.WriteLineAsync($"bootstrap servers: {cluster.BootstrapServers}").ConfigureAwait(false);
 

@@ -68,7 +68,12 @@ internal static class ConsumeCommand
             }
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
-            ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic");
+            ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic", kafka.TopicDefaulted(context));
+            if (kafka.DefaultsNote(context, withGroup: true) is { } note)
+            {
+                await context.Output.WriteLineAsync(note).ConfigureAwait(false);
+            }
+
             if (consume.Commit == CommitMode.Engine && processor.OnFailure is Conveyor.Processing.FailureAction.DeadLetter or Conveyor.Processing.FailureAction.RetryTopics)
             {
                 ClusterProbe.WarnIfMissing(metadata, processor.DeadLetterTopicFor(consume.Topic), settings.BootstrapServers, "--dead-letter-topic", context.Errors);

@@ -52,7 +52,7 @@ internal static class DashboardCommand
             var shown = new List<(string, IReadOnlyList<string>)>();
             foreach (var group in (context.Get(groups) ?? []).Distinct())
             {
-                shown.Add((group, given.Count > 0 ? given : await CommittedTopicsAsync(settings, group, context).ConfigureAwait(false)));
+                shown.Add((group, given.Count > 0 ? given : await CommittedTopicsAsync(settings, metadata, group, context).ConfigureAwait(false)));
             }
 
             using var source = new KafkaDashboardSource(settings, shown);
@@ -95,15 +95,14 @@ internal static class DashboardCommand
         return app;
     }
 
-    private static async Task<IReadOnlyList<string>> CommittedTopicsAsync(ClientSettings settings, string group, CommandContext context)
+    private static async Task<IReadOnlyList<string>> CommittedTopicsAsync(ClientSettings settings, Confluent.Kafka.Metadata metadata, string group, CommandContext context)
     {
         using var lag = new GroupLag(settings.Admin(), group, settings.LogTo(context.Errors));
-        var topics = await lag.CommittedTopicsAsync().ConfigureAwait(false) ?? [];
+        var topics = await lag.FindCommittedTopicsAsync(metadata).ConfigureAwait(false);
         if (topics.Count == 0)
         {
-            // Conveyor's embedded broker never lists a group's committed offsets without topic names.
             await context.Errors.WriteLineAsync(
-                $"note: the cluster at {settings.BootstrapServers} lists no committed offsets for group {group}; name its topics with --topic to see its lag").ConfigureAwait(false);
+                $"warning: group {group} has no committed offsets on {settings.BootstrapServers}, so its lag cannot be shown: check --group, or name its topics with --topic").ConfigureAwait(false);
         }
 
         return topics;

@@ -67,6 +67,11 @@ internal static class DemoCommand
                 ? $"using Kafka at {settings.BootstrapServers}"
                 : $"embedded Kafka broker started at {settings.BootstrapServers} with topic {topic} ({partitionCount} partitions)")
                 .ConfigureAwait(false);
+            if (kafka.DefaultsNote(context, withGroup: true) is { } note)
+            {
+                // The demo's own story, so on standard output beside it.
+                await context.Output.WriteLineAsync(note).ConfigureAwait(false);
+            }
 
             var deadLetterTopic = processor.DeadLetterTopicFor(topic);
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);

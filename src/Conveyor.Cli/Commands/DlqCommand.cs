@@ -5,6 +5,7 @@ using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.DeadLetters;
 using Conveyor.Cli.Kafka;
 using Conveyor.Hosting.DeadLetters;
+using Conveyor.Hosting.Lag;
 
 namespace Conveyor.Cli.Commands;
 
@@ -24,9 +25,9 @@ internal static class DlqCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of a table (for scripts)" };
         var command = new Command("list", "One line per dead letter: where it is, where it came from, its key and why it failed") { json };
         options.AddTo(command);
-        command.SetAction((context, cancellationToken) =>
+        command.SetAction(async (context, cancellationToken) =>
         {
-            var (settings, topic, partitions) = options.Connect(context);
+            var (settings, topic, partitions, _) = await options.ConnectAsync(context).ConfigureAwait(false);
             var filter = options.Filter(context);
             var limit = context.Get(options.Limit!);
             using var reader = new DeadLetterReader(settings.Consumer(DlqOptions.ReaderGroup, autoCommit: false), settings.LogTo(context.Errors));
@@ -56,7 +57,7 @@ internal static class DlqCommand
                     context.Output.WriteLine(DeadLetterLines.Json(letter));
                 }
 
-                return Task.FromResult(ExitCodes.Success);
+                return ExitCodes.Success;
             }
 
             if (shown.Count > 0)
@@ -70,7 +71,7 @@ internal static class DlqCommand
             context.Output.WriteLine(all == 0
                 ? $"{topic} holds no dead letters"
                 : string.Create(CultureInfo.InvariantCulture, $"{shown.Count} of {all} dead letters in {topic}{(filter.IsEmpty && limit is null ? "" : " (filtered)")}"));
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -81,10 +82,10 @@ internal static class DlqCommand
         var position = new Argument<string>("PARTITION:OFFSET") { Description = "Where the dead letter is in the dead-letter topic, e.g. 3:0 (as dlq list prints it)" };
         var command = new Command("show", "The whole dead letter: every header, the value (JSON indented, hex otherwise) and the stack trace") { position };
         options.AddTo(command);
-        command.SetAction((context, cancellationToken) =>
+        command.SetAction(async (context, cancellationToken) =>
         {
             var (partition, offset) = ParsePosition(context.Parsed.GetValue(position) ?? "");
-            var (settings, topic, partitions) = options.Connect(context);
+            var (settings, topic, partitions, _) = await options.ConnectAsync(context).ConfigureAwait(false);
             if (partition >= partitions)
             {
                 throw new CommandFailedException(
@@ -108,7 +109,7 @@ internal static class DlqCommand
                 context.Output.WriteLine(line);
             }
 
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -118,28 +119,34 @@ internal static class DlqCommand
         var options = new DlqOptions(withFilters: true);
         var all = new Option<bool>("--all") { Description = "Replay every dead letter not replayed yet (without it, give at least one filter)" };
         var to = new Option<string?>("--to") { Description = "Send to this topic instead of each dead letter's source topic" };
-        var group = new Option<string?>("--group", "-g") { Description = "Consumer group that remembers what was replayed (default: conveyor-dlq-replay-<dead-letter topic>)" };
+        var positionGroup = new Option<string?>("--position-group")
+        {
+            Description = "Consumer group that remembers what was replayed (default: conveyor-dlq-replay-<dead-letter topic>, with --group: conveyor-dlq-replay-<dead-letter topic>.<group>)",
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be sent; send and commit nothing" };
         var command = new Command("replay", "Send dead letters back to their source topic (or --to), each once: the position is kept in a consumer group")
         {
-            all, to, group, dryRun,
+            all, to, positionGroup, dryRun,
         };
         options.AddTo(command);
         command.SetAction(async (context, cancellationToken) =>
         {
             var filter = options.Filter(context);
-            if (context.Get(all) == !filter.IsEmpty)
+            // --group names whose dead letters these are, so it goes with --all as well as with filters.
+            var narrowed = !(filter with { Group = null }).IsEmpty;
+            if (context.Get(all) ? narrowed : filter.IsEmpty)
             {
                 throw new CommandFailedException(
                     filter.IsEmpty
-                        ? "say which dead letters to replay: --all, or filters (--source-topic, --exception, --key, --since); --dry-run shows what would be sent."
+                        ? "say which dead letters to replay: --all, or filters (--group, --source-topic, --exception, --key, --since); --dry-run shows what would be sent."
                         : "--all replays everything: give it without filters, or give filters without --all.",
                     ExitCodes.Usage);
             }
 
-            var (settings, topic, partitions) = options.Connect(context, out var metadata);
+            var (settings, topic, partitions, metadata) = await options.ConnectAsync(context).ConfigureAwait(false);
             var target = context.Get(to);
-            var groupId = context.Get(group) ?? $"conveyor-dlq-replay-{topic}";
+            // A group's replays keep their own position: they pass the other groups' dead letters, which are not theirs to send.
+            var groupId = context.Get(positionGroup) ?? (filter.Group is { } failing ? $"conveyor-dlq-replay-{topic}.{failing}" : $"conveyor-dlq-replay-{topic}");
             if (target == topic)
             {
                 throw new CommandFailedException($"--to {target} is the dead-letter topic itself: choose the topic to send the dead letters to.", ExitCodes.Usage);
@@ -158,7 +165,14 @@ internal static class DlqCommand
                 return (Math.Max(committed[p] ?? marks.Low.Value, marks.Low.Value), marks.High.Value);
             });
             var unreplayed = reader.Read(topic, ranges, cancellationToken).Select(DeadLetter.From).ToList();
-            var plan = ReplayPlan.Make(unreplayed, filter, context.Get(options.Limit!));
+            var plan = ReplayPlan.Make(filter.Group is null ? unreplayed : [.. unreplayed.Where(l => l.ConsumerGroup == filter.Group)], filter, context.Get(options.Limit!));
+            if (filter.Group is null && ReplayPlan.Groups(plan.Selected) is { Count: > 1 } groups)
+            {
+                throw new CommandFailedException(
+                    $"the selected dead letters were failed by {groups.Count} consumer groups ({string.Join(", ", groups)}): a replay goes back to the group that failed it, "
+                    + "so replay one group at a time with --group; nothing was sent.",
+                    ExitCodes.Usage);
+            }
 
             // Every target must exist before anything is sent.
             foreach (var missing in plan.Selected.Select(l => DeadLetterReplayer.TargetOf(l, target)).Distinct()
@@ -276,9 +290,11 @@ internal static class DlqCommand
             }
         }
 
-        public Option<string?> Topic { get; } = new("--topic", "-t") { Description = $"The dead-letter topic (default: <--source-topic or {KafkaOptions.DefaultTopic}>.dlq)" };
+        public Option<string?> Topic { get; } = new("--topic", "-t") { Description = "The dead-letter topic (default: <--source-topic>.dlq, or found from --group's committed offsets)" };
 
         public Option<string?> SourceTopic { get; }
+
+        public Option<string?> Group { get; } = new("--group", "-g") { Description = "Only dead letters failed by this consumer group (as the GROUP column shows it)" };
 
         public Option<string?>? Exception { get; }
 
@@ -294,6 +310,7 @@ internal static class DlqCommand
             command.Add(_kafka.Properties);
             command.Add(Topic);
             command.Add(SourceTopic);
+            command.Add(Group);
             foreach (var option in new Option?[] { Exception, Key, Since, Limit })
             {
                 if (option is not null)
@@ -306,19 +323,49 @@ internal static class DlqCommand
         public DeadLetterFilter Filter(CommandContext context)
         {
             var since = context.Get(Since!) is { } text && DeadLetterFilter.TryParseSince(text, DateTimeOffset.UtcNow, out var at) ? at : (DateTimeOffset?)null;
-            return new DeadLetterFilter(context.Get(SourceTopic), context.Get(Exception!), context.Get(Key!), since);
+            return new DeadLetterFilter(context.Get(SourceTopic), context.Get(Exception!), context.Get(Key!), since, context.Get(Group));
         }
 
-        public (ClientSettings Settings, string Topic, int Partitions) Connect(CommandContext context) => Connect(context, out _);
-
         /// <summary>Checks the cluster answers and the dead-letter topic exists.</summary>
-        public (ClientSettings Settings, string Topic, int Partitions) Connect(CommandContext context, out Metadata metadata)
+        public async Task<(ClientSettings Settings, string Topic, int Partitions, Metadata Metadata)> ConnectAsync(CommandContext context)
         {
             var settings = _kafka.GetSettings(context);
-            var topic = context.Get(Topic) ?? (context.Get(SourceTopic) ?? KafkaOptions.DefaultTopic) + ".dlq";
-            metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
-            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
-            return (settings, topic, ClusterProbe.PartitionCount(metadata, topic)!.Value);
+            var given = context.Get(Topic);
+            var source = context.Get(SourceTopic);
+            var group = context.Get(Group);
+            if (given is null && source is null && group is null)
+            {
+                throw new CommandFailedException(
+                    "say which dead-letter topic: --topic orders.dlq, --source-topic orders, or --group G (found from the topics G has committed offsets for).",
+                    ExitCodes.Usage);
+            }
+
+            var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
+            var topic = given ?? (source is not null ? source + ".dlq" : await FindAsync(settings, metadata, group!, context).ConfigureAwait(false));
+            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, given is not null ? "--topic" : "--source-topic");
+            return (settings, topic, ClusterProbe.PartitionCount(metadata, topic)!.Value, metadata);
+        }
+
+        /// <summary>The dead-letter topic (<c>&lt;topic&gt;.dlq</c>) of the topics the group has committed offsets for, when there is one.</summary>
+        private static async Task<string> FindAsync(ClientSettings settings, Metadata metadata, string group, CommandContext context)
+        {
+            using var lag = new GroupLag(settings.Admin(), group, settings.LogTo(context.Errors));
+            var committed = await lag.FindCommittedTopicsAsync(metadata).ConfigureAwait(false);
+            List<string> found = [.. committed
+                .Where(t => !t.EndsWith(".dlq", StringComparison.Ordinal))
+                .Select(t => t + ".dlq")
+                .Where(t => ClusterProbe.PartitionCount(metadata, t) is not null)
+                .Distinct()];
+            return found.Count switch
+            {
+                1 => found[0],
+                0 when committed.Count == 0 => throw new CommandFailedException(
+                    $"group {group} has no committed offsets on {settings.BootstrapServers}, so its dead-letter topic cannot be found: check --group, or name the topic with --topic."),
+                0 => throw new CommandFailedException(
+                    $"none of the topics group {group} has committed offsets for ({string.Join(", ", committed)}) has a <topic>.dlq dead-letter topic: name it with --topic."),
+                _ => throw new CommandFailedException(
+                    $"group {group} reads topics with several dead-letter topics ({string.Join(", ", found)}): name one with --topic.", ExitCodes.Usage),
+            };
         }
     }
 }

@@ -43,15 +43,11 @@ internal static class LagCommand
             IReadOnlyList<string> shown = given;
             if (shown.Count == 0)
             {
-                shown = await lag.CommittedTopicsAsync().ConfigureAwait(false)
-                    ?? throw new CommandFailedException(
-                        $"the cluster at {settings.BootstrapServers} did not say which topics group {groupId} has committed offsets for; name them with --topic.");
+                shown = await lag.FindCommittedTopicsAsync(metadata).ConfigureAwait(false);
                 if (shown.Count == 0)
                 {
-                    // Conveyor's embedded broker answers an OffsetFetch for all topics with none at all.
-                    await context.Output.WriteLineAsync(
-                        $"the cluster at {settings.BootstrapServers} lists no committed offsets for group {groupId} (Conveyor's embedded broker never lists them without topic names): name the topics with --topic").ConfigureAwait(false);
-                    return ExitCodes.Success;
+                    throw new CommandFailedException(
+                        $"group {groupId} has no committed offsets on {settings.BootstrapServers}: check --group, or name the topics with --topic.");
                 }
             }
 

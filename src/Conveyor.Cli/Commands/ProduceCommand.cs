@@ -58,7 +58,11 @@ internal static class ProduceCommand
             // A missing topic is an error, not a new topic: a broker that auto-creates topics (the
             // embedded one does, with 4 partitions) would otherwise create it with its defaults.
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
-            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
+            ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic", kafka.TopicDefaulted(context));
+            if (kafka.DefaultsNote(context, withGroup: false) is { } note)
+            {
+                await context.Output.WriteLineAsync(note).ConfigureAwait(false);
+            }
 
             using var producer = new TutorialProducer(settings, context.Output, context.Errors);
             if (context.Get(stdin))

@@ -9,7 +9,10 @@ namespace Conveyor.Cli.DeadLetters;
 /// <summary>What the <c>dlq</c> commands print: a table row, a JSON line, or the whole record.</summary>
 internal static class DeadLetterLines
 {
-    private static readonly string[] Columns = ["DLQ P:OFFSET", "SOURCE", "KEY", "KIND", "EXCEPTION", "ATTEMPTS", "FAILED AT"];
+    private static readonly string[] Columns = ["DLQ P:OFFSET", "SOURCE", "GROUP", "KEY", "KIND", "EXCEPTION", "ATTEMPTS", "FAILED AT"];
+
+    /// <summary>The column cut to fit the width.</summary>
+    private const int ExceptionColumn = 5;
 
     /// <summary>A table: a header row and one row per dead letter, the exception cut so a row fits <paramref name="width"/>.</summary>
     public static IEnumerable<string> Table(IReadOnlyList<DeadLetter> letters, int width)
@@ -18,6 +21,7 @@ internal static class DeadLetterLines
         {
             Position(l),
             Source(l),
+            l.ConsumerGroup ?? "?",
             l.Key ?? "(none)",
             l.FailureKind ?? "?",
             Exception(l),
@@ -26,12 +30,12 @@ internal static class DeadLetterLines
         }).ToList();
         var widths = Columns.Select((c, i) => rows.Select(r => r[i].Length).Append(c.Length).Max()).ToArray();
         const int Gap = 2;
-        var others = widths.Where((_, i) => i != 4).Sum() + (Gap * (Columns.Length - 1));
-        widths[4] = Math.Max(Columns[4].Length, Math.Min(widths[4], width - others));
+        var others = widths.Where((_, i) => i != ExceptionColumn).Sum() + (Gap * (Columns.Length - 1));
+        widths[ExceptionColumn] = Math.Max(Columns[ExceptionColumn].Length, Math.Min(widths[ExceptionColumn], width - others));
         yield return Row(Columns, widths, Gap);
         foreach (var row in rows)
         {
-            row[4] = Cut(row[4], widths[4]);
+            row[ExceptionColumn] = Cut(row[ExceptionColumn], widths[ExceptionColumn]);
             yield return Row(row, widths, Gap);
         }
     }

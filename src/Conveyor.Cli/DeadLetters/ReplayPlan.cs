@@ -44,4 +44,8 @@ internal sealed class ReplayPlan
 
         return new ReplayPlan(selected, blocked);
     }
+
+    /// <summary>The consumer groups that failed the dead letters (<c>?</c> for one without the header), in order.</summary>
+    public static IReadOnlyList<string> Groups(IEnumerable<DeadLetter> letters) =>
+        [.. letters.Select(l => l.ConsumerGroup ?? "?").Distinct().Order(StringComparer.Ordinal)];
 }

@@ -107,13 +107,15 @@ internal static class ClusterProbe
     /// <param name="topic">The topic the command needs.</param>
     /// <param name="bootstrapServers">The cluster, for the message.</param>
     /// <param name="option">The option that named the topic (<c>--topic</c>, <c>--to</c>), for the message.</param>
+    /// <param name="defaulted">The topic is the tutorial's default: nobody gave it.</param>
     /// <exception cref="CommandFailedException">The topic does not exist.</exception>
-    public static void RequireTopic(Metadata metadata, string topic, string bootstrapServers, string option)
+    public static void RequireTopic(Metadata metadata, string topic, string bootstrapServers, string option, bool defaulted = false)
     {
         if (PartitionCount(metadata, topic) is null)
         {
+            var named = defaulted ? $"the tutorial's default; name yours with {option}" : $"given with {option}";
             throw new CommandFailedException(
-                $"topic '{topic}' (given with {option}) does not exist on {bootstrapServers}. Create it first: on a Kafka cluster with "
+                $"topic '{topic}' ({named}) does not exist on {bootstrapServers}. Create it first: on a Kafka cluster with "
                 + $"kafka-topics.sh --bootstrap-server {bootstrapServers} --create --topic {topic} --partitions 6 (or your platform's tools), "
                 + $"on Conveyor's embedded broker by starting it with conveyor broker --topic {topic}:6; or check {option}.");
         }

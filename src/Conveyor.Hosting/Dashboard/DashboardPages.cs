@@ -37,7 +37,8 @@ internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> sourc
             NullIfEmpty(request["exception"]),
             NullIfEmpty(request["key"]),
             NullIfEmpty(request["since"]),
-            limit);
+            limit,
+            NullIfEmpty(request["group"]));
         var notice = Outcome(request);
         DateTimeOffset? since = null;
         if (query.Since is { } text)
@@ -57,7 +58,7 @@ internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> sourc
         {
             try
             {
-                var filter = new DeadLetterFilter(query.SourceTopic, query.Exception, query.Key, since);
+                var filter = new DeadLetterFilter(query.SourceTopic, query.Exception, query.Key, since, query.Group);
                 letters = [.. (await DeadLetterBrowser.ListAsync(topic, filter, context.RequestAborted).ConfigureAwait(false)).Take(limit ?? int.MaxValue)];
             }
             catch (Exception e) when (e is KafkaException or DeadLetterReadException)

@@ -7,14 +7,16 @@ namespace Conveyor.Hosting.DeadLetters;
 /// <param name="Exception">Part of the exception's type name, ignoring case (<c>Timeout</c> matches <c>System.TimeoutException</c>).</param>
 /// <param name="Key">Exactly this key (as text, or <c>0x</c>hex for a key that is not text).</param>
 /// <param name="Since">Failed at or after this time.</param>
-internal sealed record DeadLetterFilter(string? SourceTopic, string? Exception, string? Key, DateTimeOffset? Since)
+/// <param name="Group">Failed by exactly this consumer group.</param>
+internal sealed record DeadLetterFilter(string? SourceTopic, string? Exception, string? Key, DateTimeOffset? Since, string? Group = null)
 {
     public static readonly DeadLetterFilter All = new(null, null, null, null);
 
     public bool IsEmpty => this == All;
 
     public bool Matches(DeadLetter letter) =>
-        (SourceTopic is null || letter.SourceTopic == SourceTopic)
+        (Group is null || letter.ConsumerGroup == Group)
+        && (SourceTopic is null || letter.SourceTopic == SourceTopic)
         && (Exception is null || (letter.ExceptionType ?? "").Contains(Exception, StringComparison.OrdinalIgnoreCase))
         && (Key is null || letter.Key == Key)
         && (Since is null || (letter.FailedAt is { } at && at >= Since));

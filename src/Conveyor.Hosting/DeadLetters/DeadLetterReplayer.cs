@@ -6,7 +6,8 @@ namespace Conveyor.Hosting.DeadLetters;
 
 /// <summary>
 /// Sends dead letters back: the original key, value and headers without the <c>conveyor.*</c>
-/// ones, plus <see cref="ReplayHeaders"/>. An idempotent producer sends them in chunks; once a
+/// ones, plus <see cref="ReplayHeaders"/> and, sent back to their source topic, the group that
+/// failed them as <see cref="Processing.DeadLetterHeaders.TargetGroup"/>, so only that group handles them again. An idempotent producer sends them in chunks; once a
 /// chunk is acknowledged, each dead-letter partition's position (the offset after the last record
 /// acknowledged without a failure before it) is committed under the replay group.
 /// </summary>
@@ -52,7 +53,7 @@ internal sealed class DeadLetterReplayer
             cancellationToken.ThrowIfCancellationRequested();
             var sends = chunk
                 .Where(l => !failedPartitions.Contains(l.Partition))
-                .Select(l => (Letter: l, Send: producer.ProduceAsync(TargetOf(l, to), ToMessage(l), CancellationToken.None)))
+                .Select(l => (Letter: l, Send: producer.ProduceAsync(TargetOf(l, to), ToMessage(l, to is null), CancellationToken.None)))
                 .ToList();
             var acknowledged = new Dictionary<int, long>();
             foreach (var (letter, send) in sends)
@@ -84,7 +85,7 @@ internal sealed class DeadLetterReplayer
         return (replayed, letters.Count - replayed);
     }
 
-    private Message<byte[]?, byte[]?> ToMessage(DeadLetter letter)
+    private Message<byte[]?, byte[]?> ToMessage(DeadLetter letter, bool toSource)
     {
         var headers = new Headers();
         foreach (var header in letter.Record.Message.Headers ?? [])
@@ -97,6 +98,14 @@ internal sealed class DeadLetterReplayer
 
         headers.Add(ReplayHeaders.ReplayedFrom, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{letter.Topic}/{letter.Partition}/{letter.Offset}")));
         headers.Add(ReplayHeaders.ReplayedAt, Encoding.UTF8.GetBytes(_time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)));
+
+        // Back in its source topic, every group reading it would handle it again: only the one that failed it does.
+        // Sent elsewhere (--to), whoever reads that topic handles it.
+        if (toSource && letter.ConsumerGroup is { } group)
+        {
+            headers.Add(Processing.DeadLetterHeaders.TargetGroup, Encoding.UTF8.GetBytes(group));
+        }
+
         return new Message<byte[]?, byte[]?> { Key = letter.Record.Message.Key, Value = letter.Record.Message.Value, Headers = headers };
     }
 }

@@ -72,6 +72,27 @@ internal sealed class GroupLag : IDisposable
         }
     }
 
+    /// <summary>
+    /// The topics the group has committed offsets for, asked for each topic of the metadata by name:
+    /// for clusters that answer an OffsetFetch for all topics with none (Conveyor's embedded broker).
+    /// </summary>
+    public IReadOnlyList<string> CommittedTopicsIn(Metadata metadata)
+    {
+        var partitions = metadata.Topics
+            .Where(t => !t.Error.IsError && !t.Topic.StartsWith("__", StringComparison.Ordinal))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .ToList();
+        return partitions.Count == 0 ? [] : [.. _consumer.Committed(partitions, QueryTimeout)
+            .Where(c => c.Offset.Value >= 0)
+            .Select(c => c.Topic)
+            .Distinct()
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The group's committed topics: <see cref="CommittedTopicsAsync"/>, else <see cref="CommittedTopicsIn"/>.</summary>
+    public async Task<IReadOnlyList<string>> FindCommittedTopicsAsync(Metadata metadata) =>
+        await CommittedTopicsAsync().ConfigureAwait(false) is { Count: > 0 } listed ? listed : CommittedTopicsIn(metadata);
+
     /// <summary>The group's state and members, or a line saying why the cluster could not tell.</summary>
     public async Task<string> DescribeAsync()
     {

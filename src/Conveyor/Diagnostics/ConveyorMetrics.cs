@@ -53,6 +53,9 @@ internal static class ConveyorMetrics
     public static readonly Counter<long> SkippedFinished = ConveyorDiagnostics.Meter.CreateCounter<long>(
         "conveyor.messages.skipped_finished", "{message}", "Messages not handed to the handler because the commit metadata records them as finished (persisted completions).");
 
+    public static readonly Counter<long> SkippedOtherGroup = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.messages.skipped_other_group", "{message}", "Messages finished without handling because their conveyor.target.group header names another consumer group (its retries and replays).");
+
     public static readonly Counter<long> Stalls = ConveyorDiagnostics.Meter.CreateCounter<long>(
         "conveyor.partition.stalls", "{stall}", "Times an assigned partition was found stalled: messages to read, none delivered for StallTimeout, not held by the engine.");
 

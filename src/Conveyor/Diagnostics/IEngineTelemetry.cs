@@ -14,8 +14,11 @@ internal interface IEngineTelemetry
     /// <summary>librdkafka's statistics JSON (every <c>statistics.interval.ms</c>).</summary>
     void Statistics(string json);
 
-    /// <summary>Fetched, unfinished messages per assigned partition now (reported about twice a second).</summary>
-    void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered);
+    /// <summary>
+    /// Fetched, unfinished messages per assigned partition now, and the offset each would be
+    /// committed at (everything below it finished), reported about twice a second.
+    /// </summary>
+    void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered, IReadOnlyDictionary<TopicPartition, long> committable);
 
     /// <summary>One of librdkafka's own log lines.</summary>
     void ClientLog(LogMessage message);

@@ -39,8 +39,10 @@ internal static partial class Log
     [LoggerMessage(1030, LogLevel.Information, "Processor {Processor}: {Message} failed (attempt {Attempt}: {Error}); retrying in {Delay}")]
     public static partial void Retrying(ILogger logger, string processor, string message, int attempt, string error, TimeSpan delay);
 
-    [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}")]
-    public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, Exception exception);
+    // One line: the stack trace is in the dead letter itself (conveyor.exception.stacktrace), and a
+    // burst of bad messages would otherwise flood the log with one trace each.
+    [LoggerMessage(1031, LogLevel.Warning, "Processor {Processor}: {Message} failed for good and was dead-lettered to {DeadLetter}: {Error} (its stack trace is in the dead letter)")]
+    public static partial void DeadLettered(ILogger logger, string processor, string message, string deadLetter, string error);
 
     [LoggerMessage(1032, LogLevel.Error, "Processor {Processor}: partition stopped at {Message}, which failed for good; it resumes only after a restart")]
     public static partial void PartitionStopped(ILogger logger, string processor, string message, Exception exception);
@@ -56,6 +58,12 @@ internal static partial class Log
 
     [LoggerMessage(1044, LogLevel.Information, "Processor {Processor}: skipped {Count} message(s) already finished before this assignment ({Partitions})")]
     public static partial void FinishedSkipped(ILogger logger, string processor, int count, string partitions);
+
+    [LoggerMessage(1081, LogLevel.Warning, "Processor {Processor}: {Topics} missing on the cluster: a message that fails for good is written there, which creates the topic with the broker's defaults if it creates topics on use, or else fails and stops the message's partition. Create it before the first failure")]
+    public static partial void FailureTopicsMissing(ILogger logger, string processor, string topics);
+
+    [LoggerMessage(1080, LogLevel.Debug, "Processor {Processor}: skipped {Count} message(s) that belong to another consumer group, a retry or replay of theirs ({Partitions})")]
+    public static partial void OtherGroupSkipped(ILogger logger, string processor, int count, string partitions);
 
     [LoggerMessage(1045, LogLevel.Warning, "Processor {Processor}: partition {Partition} takes no new messages until offset {Offset} finishes: the offsets finished above it would not fit the commit metadata (CommitMetadataMaxBytes)")]
     public static partial void CompletionsFull(ILogger logger, string processor, string partition, long offset);

@@ -75,8 +75,9 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public override void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception)
     {
-        Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), exception);
-        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {exception.GetType().Name}: {exception.Message}");
+        var error = $"{exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}";
+        Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), error);
+        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {error}");
         base.OnDeadLettered(message, deadLetter, exception);
     }
 
@@ -113,6 +114,19 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     {
         Log.FinishedSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));
         base.OnFinishedSkipped(messages);
+    }
+
+    public override void OnFailureTopicsMissing(IReadOnlyList<string> topics)
+    {
+        var names = string.Join(", ", topics.Select(t => $"'{t}'"));
+        Log.FailureTopicsMissing(logger, processor, topics.Count == 1 ? $"the topic for failed messages {names} is" : $"the topics for failed messages {names} are");
+        base.OnFailureTopicsMissing(topics);
+    }
+
+    public override void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        Log.OtherGroupSkipped(logger, processor, messages.Count, Describe(messages.Select(m => m.TopicPartition).Distinct()));
+        base.OnOtherGroupSkipped(messages);
     }
 
     public override void OnCompletionsFull(TopicPartitionOffset unfinished, bool full)

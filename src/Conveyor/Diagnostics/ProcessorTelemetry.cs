@@ -22,6 +22,7 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
     private Dictionary<TopicPartition, long> _lag = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = new Dictionary<TopicPartition, int>();
+    private IReadOnlyDictionary<TopicPartition, long> _committable = new Dictionary<TopicPartition, long>();
     private long _lastPollTicks;
     private ProcessorState _state;
     private string? _failure;
@@ -60,6 +61,7 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
                     StalledPartitions = [.. _stalled.Values],
                     Unavailable = _unavailable,
                     BufferedMessages = Volatile.Read(ref _buffered),
+                    CommittableOffsets = Volatile.Read(ref _committable),
                 };
             }
         }
@@ -210,11 +212,25 @@ internal sealed partial class ProcessorTelemetry : CompositeObserver, IEngineTel
         base.OnFinishedSkipped(messages);
     }
 
+    public override void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+        foreach (var partition in messages.GroupBy(m => m.TopicPartition))
+        {
+            ConveyorMetrics.SkippedOtherGroup.Add(partition.Count(), MessageTags(partition.Key));
+        }
+
+        base.OnOtherGroupSkipped(messages);
+    }
+
     public override void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => base.OnCompletionsUnreadable(committed, _redact(problem));
 
     public override void OnError(Error error) => base.OnError(new Error(error.Code, _redact(error.Reason), error.IsFatal));
 
-    public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered) => Volatile.Write(ref _buffered, buffered);
+    public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered, IReadOnlyDictionary<TopicPartition, long> committable)
+    {
+        Volatile.Write(ref _buffered, buffered);
+        Volatile.Write(ref _committable, committable);
+    }
 
     public void Polled() => Volatile.Write(ref _lastPollTicks, DateTimeOffset.UtcNow.UtcTicks);
 

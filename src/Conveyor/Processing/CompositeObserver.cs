@@ -64,6 +64,12 @@ public class CompositeObserver : IForwardingObserver, ITransactionObserver
     public virtual void OnFinishedSkipped(IReadOnlyList<TopicPartitionOffset> messages) => Each(o => o.OnFinishedSkipped(messages));
 
     /// <inheritdoc />
+    public virtual void OnFailureTopicsMissing(IReadOnlyList<string> topics) => Each(o => o.OnFailureTopicsMissing(topics));
+
+    /// <inheritdoc />
+    public virtual void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages) => Each(o => o.OnOtherGroupSkipped(messages));
+
+    /// <inheritdoc />
     public virtual void OnCompletionsFull(TopicPartitionOffset unfinished, bool full) => Each(o => o.OnCompletionsFull(unfinished, full));
 
     /// <inheritdoc />

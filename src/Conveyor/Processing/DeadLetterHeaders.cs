@@ -36,10 +36,18 @@ public static class DeadLetterHeaders
     /// <summary>When it failed for good, ISO 8601.</summary>
     public const string FailedAt = "conveyor.failed.at";
 
+    /// <summary>
+    /// The only consumer group that handles this record: written on retry-topic records (the group
+    /// that failed the message) and on messages replayed from a dead-letter topic. A processor of
+    /// any other group finishes such a record without handling it
+    /// (<see cref="IProcessorObserver.OnOtherGroupSkipped"/>). Not on dead letters themselves.
+    /// </summary>
+    public const string TargetGroup = "conveyor.target.group";
+
     /// <summary>Every header above.</summary>
     internal static readonly HashSet<string> All =
     [
         SourceTopic, SourcePartition, SourceOffset, SourceTimestamp, ConsumerGroup, FailureKind,
-        ExceptionType, ExceptionMessage, ExceptionStackTrace, Attempts, FailedAt,
+        ExceptionType, ExceptionMessage, ExceptionStackTrace, Attempts, FailedAt, TargetGroup,
     ];
 }

@@ -70,6 +70,15 @@ public interface IProcessorObserver
     }
 
     /// <summary>
+    /// Messages were finished without handling because they belong to another consumer group:
+    /// their <see cref="DeadLetterHeaders.TargetGroup"/> header names that group (a retry of
+    /// another group's failure, or a dead letter replayed to another group).
+    /// </summary>
+    void OnOtherGroupSkipped(IReadOnlyList<TopicPartitionOffset> messages)
+    {
+    }
+
+    /// <summary>
     /// The finished offsets of a partition above its lowest unfinished one, <paramref name="unfinished"/>,
     /// reach so far that the next ones would not fit <see cref="ProcessorOptions.CommitMetadataMaxBytes"/>:
     /// the partition takes no new messages until that message finishes (<paramref name="full"/> true),
@@ -113,6 +122,17 @@ public interface IProcessorObserver
     /// Reported again after each further period while it lasts.
     /// </summary>
     void OnUnavailable(string problem)
+    {
+    }
+
+    /// <summary>
+    /// Topics that failed messages are written to (the dead-letter topic, with
+    /// <see cref="FailureAction.RetryTopics"/> the retry topics too) do not exist. Reported once,
+    /// when the processor first gets partitions: at the first failure a cluster that creates topics
+    /// on use would create one with its defaults, and one that does not would refuse the write and
+    /// the message's partition would stop. Create them before then.
+    /// </summary>
+    void OnFailureTopicsMissing(IReadOnlyList<string> topics)
     {
     }
 

@@ -20,6 +20,7 @@ internal static class ProcessorSetup
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
+        problems.AddRange(Engine.ConsumerSettings.EngineOwnedProblems(client.Properties.Select(p => p.Key), key => $"The client property {key}"));
         if (GuaranteeProblem(options, transactional) is { } problem)
         {
             problems.Add(problem);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Confluent.Kafka;
 
 namespace Conveyor.Processing;
@@ -29,4 +31,29 @@ public sealed record ProcessorStatus(
 
     /// <summary>Fetched messages not yet finished, per assigned partition (waiting, running or awaiting acknowledgements); refreshed about twice a second.</summary>
     public IReadOnlyDictionary<TopicPartition, int> BufferedMessages { get; init; } = new Dictionary<TopicPartition, int>();
+
+    /// <summary>
+    /// Per assigned partition, the offset a commit would store now: every message below it is
+    /// finished (handled, or dead-lettered and acknowledged), so the end offset minus it is what is
+    /// not yet handled, where the committed lag also counts what is finished but not yet committed.
+    /// Refreshed about twice a second; a partition is missing until it delivered a message.
+    /// </summary>
+    public IReadOnlyDictionary<TopicPartition, long> CommittableOffsets { get; init; } = new Dictionary<TopicPartition, long>();
+
+    // The record's own ToString would print the collections' type names; these are what a reader wants.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"State = {State}, LastPoll = {LastPoll?.ToString("O", CultureInfo.InvariantCulture) ?? "null"}");
+        builder.Append(CultureInfo.InvariantCulture, $", AssignedPartitions = [{string.Join(", ", AssignedPartitions.Select(Describe))}]");
+        builder.Append(CultureInfo.InvariantCulture, $", StoppedPartitions = [{string.Join(", ", StoppedPartitions.Select(Describe))}]");
+        builder.Append(CultureInfo.InvariantCulture, $", StalledPartitions = [{string.Join(", ", StalledPartitions.Select(Describe))}]");
+        builder.Append(CultureInfo.InvariantCulture, $", BufferedMessages = {{{string.Join(", ", BufferedMessages.Select(b => string.Create(CultureInfo.InvariantCulture, $"{Describe(b.Key)}: {b.Value}")))}}}");
+        builder.Append(CultureInfo.InvariantCulture, $", CommittableOffsets = {{{string.Join(", ", CommittableOffsets.Select(c => string.Create(CultureInfo.InvariantCulture, $"{Describe(c.Key)}: {c.Value}")))}}}");
+        builder.Append(CultureInfo.InvariantCulture, $", Failure = {Failure ?? "null"}, Unavailable = {Unavailable ?? "null"}");
+        return true;
+    }
+
+    private static string Describe(TopicPartition partition) => string.Create(CultureInfo.InvariantCulture, $"{partition.Topic}[{partition.Partition.Value}]");
+
+    private static string Describe(TopicPartitionOffset at) => string.Create(CultureInfo.InvariantCulture, $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}");
 }

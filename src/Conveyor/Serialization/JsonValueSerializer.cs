@@ -13,11 +13,28 @@ public sealed class JsonValueSerializer<T> : ISerializer<T>, IDeserializer<T>
 {
     private readonly JsonSerializerOptions _options;
 
-    /// <summary>Creates the serializer; by default properties are camelCase, as JSON usually is.</summary>
+    /// <summary>
+    /// Creates the serializer with <paramref name="options"/>, or with <see cref="CreateDefaultOptions"/>:
+    /// pass your own (e.g. <c>new JsonValueSerializer&lt;Order&gt;(myOptions)</c> as a processor's value
+    /// deserializer) to change naming, converters or strictness.
+    /// </summary>
     public JsonValueSerializer(JsonSerializerOptions? options = null)
     {
-        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _options = options ?? CreateDefaultOptions();
     }
+
+    /// <summary>
+    /// The options used when none are given: camelCase properties (<see cref="JsonSerializerDefaults.Web"/>),
+    /// and a message that lacks a constructor parameter without a default value (a positional
+    /// record's property), lacks a <c>required</c> member, or has null where the type says it cannot
+    /// be null, does not deserialize (<see cref="JsonException"/>, so it goes to the failure action)
+    /// instead of arriving with a default value in its place. Properties that are neither stay optional.
+    /// </summary>
+    public static JsonSerializerOptions CreateDefaultOptions() => new(JsonSerializerDefaults.Web)
+    {
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
 
     /// <inheritdoc />
     public byte[] Serialize(T data, SerializationContext context) =>

@@ -15,16 +15,17 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
     [Fact]
     public async Task List_shows_each_dead_letter_and_the_filters_select_what_they_say()
     {
-        var (topic, _) = await DeadLetterAsync(
+        var (topic, group) = await DeadLetterAsync(
             [("ok-1", "{\"id\":1}"), ("bad-2", "{\"id\":2}"), ("slow-3", "{\"id\":3}"), ("bad-4", "{\"id\":4}")]);
         var dlq = topic + ".dlq";
 
         var (exitCode, output, errors) = await Run("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--source-topic", topic);
         Assert.True(exitCode == 0, errors);
         Assert.StartsWith("DLQ P:OFFSET  SOURCE", output[0], StringComparison.Ordinal);
+        Assert.Contains("  GROUP  ", output[0], StringComparison.Ordinal);
         Assert.Equal(3, output.Count - 2);
         Assert.Contains(output, l => l.StartsWith("0:0 ", StringComparison.Ordinal) && l.Contains($"{topic}[0]@1", StringComparison.Ordinal)
-            && l.Contains("bad-2", StringComparison.Ordinal) && l.Contains("handler", StringComparison.Ordinal)
+            && l.Contains("bad-2", StringComparison.Ordinal) && l.Contains("handler", StringComparison.Ordinal) && l.Contains(group, StringComparison.Ordinal)
             && l.Contains("ArgumentException: bad input", StringComparison.Ordinal));
         Assert.Contains(output, l => l.Contains("slow-3", StringComparison.Ordinal) && l.Contains("TimeoutException: too slow", StringComparison.Ordinal));
         Assert.Equal($"3 of 3 dead letters in {dlq} (filtered)", output[^1]);
@@ -43,6 +44,8 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(3, (await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--since", "1h")).Count);
         Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--since", "2099-01-01T00:00:00Z"));
         Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--source-topic", "other"));
+        Assert.Equal(3, (await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--group", group)).Count);
+        Assert.Empty(await Lines("dlq", "list", "-b", kafka.Cluster.BootstrapServers, "--topic", dlq, "--json", "--group", "another-group"));
     }
 
     [Fact]
@@ -69,6 +72,30 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
         var trace = output.SkipWhile(l => l != "stack trace:").Skip(1).ToList();
         Assert.StartsWith("  System.ArgumentException: bad input", trace[0], StringComparison.Ordinal);
         Assert.Contains(trace, l => l.Contains(nameof(DlqCliTests), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_topic_or_group_it_asks_for_one_and_with_a_group_it_finds_the_groups_dead_letter_topic()
+    {
+        var (topic, group) = await DeadLetterAsync([("bad-1", "{}")]);
+        var servers = kafka.Cluster.BootstrapServers;
+
+        foreach (var command in new[] { new[] { "list" }, ["show", "0:0"], ["replay", "--all"] })
+        {
+            var (exitCode, _, errors) = await Run(["dlq", .. command, "-b", servers]);
+            Assert.Equal(2, exitCode);
+            Assert.Equal("error: say which dead-letter topic: --topic orders.dlq, --source-topic orders, or --group G (found from the topics G has committed offsets for).", errors.Split(Environment.NewLine)[0]);
+        }
+
+        var (listed, output, listErrors) = await Run("dlq", "list", "-b", servers, "--group", group);
+        Assert.True(listed == 0, listErrors);
+        Assert.StartsWith("DLQ P:OFFSET  SOURCE", output[0], StringComparison.Ordinal);
+        Assert.Equal($"1 of 1 dead letters in {topic}.dlq (filtered)", output[^1]);
+
+        var unknown = Names.Unique("group");
+        var (missing, _, missingErrors) = await Run("dlq", "list", "-b", servers, "--group", unknown);
+        Assert.Equal(1, missing);
+        Assert.StartsWith($"error: group {unknown} has no committed offsets on {servers}, so its dead-letter topic cannot be found", missingErrors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -137,7 +164,8 @@ public class DlqCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(["bad-2", "bad-3"], replayed.Select(r => r.Message.Key));
         Assert.Equal(["{\"id\":2}", "{\"id\":3}"], replayed.Select(r => r.Message.Value));
         Assert.All(replayed, r => Assert.DoesNotContain(r.Message.Headers, h => h.Key.StartsWith("conveyor.", StringComparison.Ordinal)
-            && h.Key is not (ReplayHeaders.ReplayedFrom or ReplayHeaders.ReplayedAt)));
+            && h.Key is not (ReplayHeaders.ReplayedFrom or ReplayHeaders.ReplayedAt or DeadLetterHeaders.TargetGroup)));
+        Assert.All(replayed, r => Assert.Equal(group, r.Header(DeadLetterHeaders.TargetGroup)));
         Assert.Equal($"{dlq}/0/0", replayed[0].Header(ReplayHeaders.ReplayedFrom));
         Assert.True(DateTimeOffset.Parse(replayed[0].Header(ReplayHeaders.ReplayedAt), System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.AddMinutes(-5));
 

@@ -67,12 +67,24 @@ public class LagCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
-    public async Task Without_a_topic_on_the_embedded_broker_it_says_to_name_one()
+    public async Task Without_a_topic_it_shows_the_topics_the_group_committed_on_and_an_unknown_group_is_an_error()
     {
-        var output = new LineRecorder();
-        var exitCode = await ConveyorCommandLine.InvokeAsync(["lag", "-b", kafka.Cluster.BootstrapServers, "--group", Names.Unique("group")], output, new LineRecorder()).WaitAsync(Timeouts.Stop);
+        var topic = kafka.CreateTopic(partitions: 2);
+        var group = Names.Unique("group");
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = group }).Build())
+        {
+            consumer.Commit([new TopicPartitionOffset(topic, 1, 0)]);
+        }
 
+        var output = new LineRecorder();
+        var exitCode = await ConveyorCommandLine.InvokeAsync(["lag", "-b", kafka.Cluster.BootstrapServers, "--group", group], output, new LineRecorder()).WaitAsync(Timeouts.Stop);
         Assert.Equal(0, exitCode);
-        Assert.Contains("name the topics with --topic", Assert.Single(output.Lines), StringComparison.Ordinal);
+        Assert.Equal(3, output.Lines.Count(l => l.StartsWith(topic, StringComparison.Ordinal) || l.StartsWith("TOPIC", StringComparison.Ordinal)));
+
+        var unknown = Names.Unique("group");
+        var errors = new LineRecorder();
+        exitCode = await ConveyorCommandLine.InvokeAsync(["lag", "-b", kafka.Cluster.BootstrapServers, "--group", unknown], new LineRecorder(), errors).WaitAsync(Timeouts.Stop);
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"error: group {unknown} has no committed offsets on {kafka.Cluster.BootstrapServers}: check --group, or name the topics with --topic.", errors.Lines[0]);
     }
 }

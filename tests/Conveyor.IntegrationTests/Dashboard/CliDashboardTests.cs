@@ -55,6 +55,36 @@ public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : Brow
         Assert.Equal("conveyor dashboard stopped", output.Lines[^1]);
     }
 
+    [Fact]
+    public async Task A_group_without_committed_offsets_is_shown_as_having_no_topics_not_as_healthy_with_no_lag()
+    {
+        var group = Names.Unique("group");
+        var output = new LineRecorder();
+        var errors = new LineRecorder();
+        using var stop = new CancellationTokenSource();
+        var cli = ConveyorCommandLine.InvokeAsync(
+            ["dashboard", "-b", kafka.Cluster.BootstrapServers, "--group", group, "--listen", "127.0.0.1:0"], output, errors, stop.Token);
+        try
+        {
+            var started = await output.WaitForLine("conveyor dashboard for", Timeouts.Flow);
+            Assert.StartsWith($"warning: group {group} has no committed offsets on {kafka.Cluster.BootstrapServers}", errors.Lines[0], StringComparison.Ordinal);
+
+            await Page.GotoAsync(UrlPattern().Match(started).Value);
+            var card = Page.GetByTestId("processor-" + group);
+            await Expect(card.GetByTestId("state")).ToHaveTextAsync("No topics");
+            await Expect(card).Not.ToHaveClassAsync(new Regex("\\bok\\b"));
+            await Expect(card.GetByTestId("lag")).ToHaveTextAsync("?");
+            await Expect(card.GetByTestId("alert")).ToContainTextAsync($"group {group} has no committed offsets");
+            await ScreenshotAsync("cli-overview-no-topics");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(0, await cli.WaitAsync(Timeouts.Stop));
+    }
+
     [GeneratedRegex("http://[^ ]+/")]
     private static partial Regex UrlPattern();
 }

@@ -27,7 +27,17 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
         var card = Page.GetByTestId("processor-orders");
         await Expect(card.GetByTestId("state")).ToHaveTextAsync("Running");
         await Expect(card.GetByTestId("lag")).ToHaveTextAsync("30");
-        await Expect(card.GetByTestId("handled")).ToHaveTextAsync("0");
+        await Expect(card.GetByTestId("not-handled")).ToHaveTextAsync("30");
+        await Expect(card.GetByTestId("succeeded")).ToHaveTextAsync("0");
+
+        // The rate chart spans the card, with a scale and a time axis.
+        var chart = card.GetByTestId("rate-chart");
+        await Expect(chart.GetByTestId("chart-top")).ToHaveTextAsync("1");
+        await Expect(chart).ToContainTextAsync("min ago");
+        await Expect(chart).ToContainTextAsync("now");
+        var plot = (await chart.Locator("svg").BoundingBoxAsync())!;
+        var width = (await card.BoundingBoxAsync())!;
+        Assert.True(plot.Width > width.Width * 0.8, $"the chart is {plot.Width} px wide in a card of {width.Width} px");
         await ScreenshotAsync("overview-lagging");
 
         // Fetched but held at the gate: each partition's buffered messages are all of its lag.
@@ -44,7 +54,8 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 
         // Opened: the page refreshes by itself (no reload here) until everything is handled and committed.
         script.Open();
-        await Expect(card.GetByTestId("handled")).ToHaveTextAsync("30");
+        await Expect(card.GetByTestId("succeeded")).ToHaveTextAsync("30");
+        await Expect(card.GetByTestId("not-handled")).ToHaveTextAsync("0");
         await Expect(card.GetByTestId("lag")).ToHaveTextAsync("0");
         await Expect(card.GetByTestId("alert")).ToHaveCountAsync(0);
         await ScreenshotAsync("overview");
@@ -73,7 +84,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
         await Page.GotoAsync(app.Url);
         var card = Page.GetByTestId("processor-orders");
         await Expect(card.GetByTestId("dead-lettered")).ToHaveTextAsync("1");
-        await Expect(card.GetByTestId("handled")).ToHaveTextAsync("4");
+        await Expect(card.GetByTestId("succeeded")).ToHaveTextAsync("4");
         await Expect(card.GetByTestId("retries")).ToHaveTextAsync("1");
 
         await card.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
@@ -81,6 +92,8 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
         await Expect(letter).ToHaveCountAsync(1);
         await Expect(letter).ToContainTextAsync("InvalidOperationException");
         await Expect(letter).ToContainTextAsync(topic + "[");
+        await Expect(letter.GetByTestId("group")).ToHaveTextAsync(app.Group);
+        Assert.Equal("nowrap", await letter.Locator("td.key").EvaluateAsync<string>("cell => getComputedStyle(cell).whiteSpace"));
         await ScreenshotAsync("dead-letters");
 
         // The detail view: the exception, the value and the stack trace.
@@ -99,7 +112,7 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
         await ScreenshotAsync("dead-letters-replayed");
 
         await Page.GotoAsync(app.Url);
-        await Expect(card.GetByTestId("handled")).ToHaveTextAsync("5");
+        await Expect(card.GetByTestId("succeeded")).ToHaveTextAsync("5");
         await Expect(card.GetByTestId("dead-lettered")).ToHaveTextAsync("1");
         await Expect(card.GetByTestId("lag")).ToHaveTextAsync("0");
     }
@@ -144,6 +157,11 @@ public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
         await Page.GotoAsync(app.Url + "/configuration");
         var password = Page.Locator("tr", new() { Has = Page.GetByText("sasl.password", new() { Exact = true }) });
         await Expect(password.Locator("code")).ToHaveTextAsync("********");
+
+        // A plain processor: no batch or output settings; lists read as lists.
+        await Expect(Page.Locator("th", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^(Batch|Forwarding)\\.") })).ToHaveCountAsync(0);
+        var delays = Page.Locator("tr", new() { Has = Page.GetByText("RetryTopics.Delays", new() { Exact = true }) });
+        await Expect(delays.Locator("code")).ToHaveTextAsync("00:00:10, 00:01:00");
         await ScreenshotAsync("configuration");
 
         foreach (var path in new[] { "", "/partitions", "/dead-letters", "/configuration" })

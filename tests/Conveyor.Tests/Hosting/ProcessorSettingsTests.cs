@@ -134,6 +134,67 @@ public class ProcessorSettingsTests
     }
 
     [Fact]
+    public void Forwarding_settings_bind_from_configuration()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+            ["Orders:Forwarding:MaxUnacknowledgedOutputs"] = "250",
+            ["Orders:Forwarding:MaxUnacknowledgedBytes"] = "65536",
+        }).Processor;
+
+        Assert.Equal(250, options.Forwarding.MaxUnacknowledgedOutputs);
+        Assert.Equal(65536, options.Forwarding.MaxUnacknowledgedBytes);
+    }
+
+    /// <summary>Every settings class inside ProcessorOptions, a later one included, binds each of its plain values from its section.</summary>
+    [Fact]
+    public void Every_value_of_every_nested_settings_section_binds_from_configuration()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Orders:GroupId"] = "g",
+            ["Orders:Topics:0"] = "orders",
+            ["Orders:Kafka:bootstrap.servers"] = "localhost:9092",
+        };
+        var expected = new List<(string Section, System.Reflection.PropertyInfo Property, object Value)>();
+        var defaults = new ProcessorOptions();
+        foreach (var section in typeof(ProcessorOptions).GetProperties().Where(p => p.PropertyType.IsClass && p.PropertyType.Assembly == typeof(ProcessorOptions).Assembly))
+        {
+            var sectionDefaults = section.GetValue(defaults)!;
+            foreach (var property in section.PropertyType.GetProperties().Where(p => p.SetMethod is { IsPublic: true }))
+            {
+                if (Different(property.PropertyType, property.GetValue(sectionDefaults)) is { } value)
+                {
+                    values[$"Orders:{section.Name}:{property.Name}"] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+                    expected.Add((section.Name, property, value));
+                }
+            }
+        }
+
+        Assert.Contains(expected, e => e.Section == nameof(ProcessorOptions.Forwarding));
+        var bound = Bind(values).Processor;
+        foreach (var (section, property, value) in expected)
+        {
+            var actual = property.GetValue(typeof(ProcessorOptions).GetProperty(section)!.GetValue(bound));
+            Assert.True(Equals(value, actual), $"{section}:{property.Name} was configured as {value} but is {actual}");
+        }
+    }
+
+    /// <summary>A valid value of the type other than <paramref name="current"/>; null for types not set this way.</summary>
+    private static object? Different(Type type, object? current) => type switch
+    {
+        _ when type == typeof(int) => (int)current! + 1,
+        _ when type == typeof(long) => (long)current! + 1024,
+        _ when type == typeof(double) => (double)current! / 2,
+        _ when type == typeof(bool) => !(bool)current!,
+        _ when type == typeof(TimeSpan) => (TimeSpan)current! + TimeSpan.FromSeconds(1),
+        _ => null,
+    };
+
+    [Fact]
     public void Properties_the_engine_sets_itself_are_refused()
     {
         var error = Assert.Throws<OptionsValidationException>(() => Bind(new Dictionary<string, string?>

@@ -88,6 +88,7 @@ public class CompositeObserverTests
     {
         _ when type == typeof(IReadOnlyList<TopicPartition>) => new List<TopicPartition> { new("t", 0) },
         _ when type == typeof(IReadOnlyList<TopicPartitionOffset>) => new List<TopicPartitionOffset> { new("t", 0, 1) },
+        _ when type == typeof(IReadOnlyList<string>) => new List<string> { "t.dlq" },
         _ when type == typeof(TopicPartition) => new TopicPartition("t", 0),
         _ when type == typeof(TopicPartitionOffset) => new TopicPartitionOffset("t", 0, 1),
         _ when type == typeof(Exception) => new InvalidOperationException("x"),

@@ -25,6 +25,21 @@ public class EntryPointTests
     }
 
     [Fact]
+    public void Properties_the_engine_sets_itself_are_refused_as_hosting_refuses_them_not_overwritten()
+    {
+        var client = new KafkaClientProperties("localhost:9092", [new("group.id", "other"), new("enable.auto.commit", "true")]);
+        var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"] };
+
+        var error = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
+
+        Assert.Equal(
+        [
+            "The client property group.id is set by Conveyor itself; remove it and set GroupId instead.",
+            "The client property enable.auto.commit is set by Conveyor itself; remove it.",
+        ], error.Problems);
+    }
+
+    [Fact]
     public void Only_the_forwarder_accepts_exactly_once()
     {
         var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"], Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "t", Ordering = OrderingMode.Partition };

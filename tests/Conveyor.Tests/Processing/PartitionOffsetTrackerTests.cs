@@ -7,6 +7,25 @@ namespace Conveyor.Tests.Processing;
 public class PartitionOffsetTrackerTests
 {
     [Fact]
+    public void Another_groups_message_is_passed_only_once_every_message_before_it_is_finished()
+    {
+        var tracker = new PartitionOffsetTracker();
+        tracker.Track(4);
+        tracker.PassUntracked(5);
+        Assert.Equal(4, tracker.Committable);
+
+        tracker.Complete(4);
+        Assert.Equal(6, tracker.Committable);
+
+        // Passed after a later message was tracked (fetched in the same batch): a gap, nothing moves past 7.
+        tracker.Track(7);
+        tracker.PassUntracked(6);
+        Assert.Equal(7, tracker.Committable);
+        tracker.Complete(7);
+        Assert.Equal(8, tracker.Committable);
+    }
+
+    [Fact]
     public void Nothing_is_committable_before_anything_is_tracked()
     {
         Assert.Null(new PartitionOffsetTracker().Committable);

@@ -27,7 +27,7 @@ internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : I
             options.Topics,
             [.. options.Topics.Select(options.DeadLetterTopicFor).Distinct()],
             new ClientConfig(new Dictionary<string, string>(settings.Kafka)),
-            Describe(options),
+            Describe(options, skip: Unused(settings.Kind)),
             [.. settings.Kafka.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, SecretProperties.MaskIfSecret(p.Key, p.Value)))])
         {
             Status = status.Failure is { } failure ? status with { Failure = processor.Redact(failure) } : status,
@@ -37,13 +37,24 @@ internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : I
         };
     }
 
-    /// <summary>Every public property of the options, nested options flattened as <c>Retry.MaxAttempts</c>.</summary>
-    internal static IReadOnlyList<KeyValuePair<string, string>> Describe(object options, string prefix = "")
+    /// <summary>The settings sections this kind of processor does not use, left off its configuration page.</summary>
+    internal static IReadOnlyList<string> Unused(HostedKind kind) => kind switch
+    {
+        HostedKind.Batch => [nameof(ProcessorOptions.Forwarding)],
+        HostedKind.Forwarder => [nameof(ProcessorOptions.Batch)],
+        _ => [nameof(ProcessorOptions.Batch), nameof(ProcessorOptions.Forwarding)],
+    };
+
+    /// <summary>
+    /// Every public property of the options but <paramref name="skip"/>, nested settings (any of
+    /// Conveyor's settings classes) flattened as <c>Retry.MaxAttempts</c>.
+    /// </summary>
+    internal static IReadOnlyList<KeyValuePair<string, string>> Describe(object options, string prefix = "", IReadOnlyList<string>? skip = null)
     {
         var rows = new List<KeyValuePair<string, string>>();
         foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            if (property.GetIndexParameters().Length > 0 || property.Name == "EqualityContract")
+            if (property.GetIndexParameters().Length > 0 || property.Name == "EqualityContract" || skip?.Contains(property.Name) == true)
             {
                 continue;
             }
@@ -64,7 +75,10 @@ internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : I
                 case IEnumerable<string> items:
                     rows.Add(KeyValuePair.Create(name, string.Join(", ", items)));
                     break;
-                case RetryOptions or Processing.Batching.BatchOptions:
+                case IEnumerable<TimeSpan> spans:
+                    rows.Add(KeyValuePair.Create(name, string.Join(", ", spans.Select(t => t.ToString(null, CultureInfo.InvariantCulture)))));
+                    break;
+                case var nested when ProcessorSettingsBinder.IsNestedOptions(nested.GetType()):
                     rows.AddRange(Describe(value, name + "."));
                     break;
                 case IFormattable formattable:

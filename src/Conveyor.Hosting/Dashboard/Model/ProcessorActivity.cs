@@ -12,6 +12,9 @@ namespace Conveyor.Hosting.Dashboard.Model;
 /// </summary>
 internal sealed class ProcessorActivity(TimeProvider time) : IProcessorObserver
 {
+    /// <summary>The width of one point of the rate chart.</summary>
+    public const int BucketSeconds = 10;
+
     private readonly RateHistory _rate = new(time);
     private readonly ConcurrentDictionary<TopicPartition, int> _inFlight = new();
     private readonly ConcurrentDictionary<TopicPartition, bool> _paused = new();
@@ -66,7 +69,7 @@ internal sealed class ProcessorActivity(TimeProvider time) : IProcessorObserver
         Interlocked.Read(ref _handled),
         Interlocked.Read(ref _retries),
         Interlocked.Read(ref _deadLettered),
-        _rate.Rates(30, 10),
+        _rate.Rates(RateHistory.Seconds / BucketSeconds, BucketSeconds),
         _inFlight.Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value),
         [.. _paused.Keys],
         new Dictionary<TopicPartition, StoppedAt>(_stopped));

@@ -24,6 +24,7 @@ internal static class DeadLettersPage
 
         body.Append(CultureInfo.InvariantCulture, $"""
             </select></label>
+            <label>Group <input name="group" value="{E(query.Group)}"></label>
             <label>Source topic <input name="source-topic" value="{E(query.SourceTopic)}"></label>
             <label>Exception <input name="exception" value="{E(query.Exception)}" placeholder="e.g. Timeout"></label>
             <label>Key <input name="key" value="{E(query.Key)}"></label>
@@ -57,7 +58,7 @@ internal static class DeadLettersPage
             list.Append(CultureInfo.InvariantCulture, $"""<form method="post" action="{E(page.Root)}/dead-letters/replay" data-testid="replay-form">{page.AntiforgeryField}<input type="hidden" name="topic" value="{E(topic)}">""");
         }
 
-        list.Append(CultureInfo.InvariantCulture, $"""<table class="grid" data-testid="dead-letters"><thead><tr>{(page.ActionsEnabled ? "<th></th>" : "")}<th>Position</th><th>Source</th><th>Key</th><th>Failed at</th><th>Attempts</th><th>Exception</th></tr></thead><tbody>""");
+        list.Append(CultureInfo.InvariantCulture, $"""<table class="grid" data-testid="dead-letters"><thead><tr>{(page.ActionsEnabled ? "<th></th>" : "")}<th>Position</th><th>Source</th><th>Group</th><th>Key</th><th>Failed at</th><th>Attempts</th><th>Exception</th></tr></thead><tbody>""");
         foreach (var letter in letters)
         {
             var position = string.Create(CultureInfo.InvariantCulture, $"{letter.Partition}:{letter.Offset}");
@@ -66,7 +67,7 @@ internal static class DeadLettersPage
                 : letter.SourceTopic;
             var check = page.ActionsEnabled ? $"""<td><input type="checkbox" name="position" value="{position}" aria-label="select {position}"></td>""" : "";
             list.Append(CultureInfo.InvariantCulture, $"""
-                <tr data-testid="dead-letter" data-key="{E(letter.Key)}">{check}<td><a href="{E(page.Root)}/dead-letters/{Q(topic)}/{letter.Partition}/{letter.Offset}">{position}</a></td><td>{E(source)}</td><td>{E(letter.Key ?? "(none)")}</td><td>{E(letter.FailedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td class="num">{letter.Attempts}</td><td title="{E(letter.ExceptionMessage)}">{E(letter.ExceptionType)}: {E(Shorten(letter.ExceptionMessage))}</td></tr>
+                <tr data-testid="dead-letter" data-key="{E(letter.Key)}">{check}<td><a href="{E(page.Root)}/dead-letters/{Q(topic)}/{letter.Partition}/{letter.Offset}">{position}</a></td><td>{E(source)}</td><td data-testid="group">{E(letter.ConsumerGroup ?? "?")}</td><td class="key">{E(letter.Key ?? "(none)")}</td><td class="when">{E(letter.FailedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td class="num">{letter.Attempts}</td><td title="{E(letter.ExceptionMessage)}" data-testid="exception">{E(letter.ExceptionType)}: {E(Shorten(letter.ExceptionMessage))}</td></tr>
                 """);
         }
 
@@ -79,9 +80,20 @@ internal static class DeadLettersPage
         return list.ToString();
     }
 
-    private static string Shorten(string? text) => text is { Length: > 120 } ? text[..117] + "..." : text ?? "";
+    /// <summary>At most about 120 characters, cut at a word's end (the whole message is the cell's title).</summary>
+    internal static string Shorten(string? text)
+    {
+        const int Max = 120;
+        if (text is not { Length: > Max })
+        {
+            return text ?? "";
+        }
+
+        var cut = text.LastIndexOf(' ', Max - 1);
+        return string.Concat(text.AsSpan(0, cut > Max / 2 ? cut : Max - 1).TrimEnd(), "…");
+    }
 }
 
 /// <summary>The dead letters page's query string.</summary>
-internal sealed record DeadLetterQuery(string? Topic, string? SourceTopic, string? Exception, string? Key, string? Since, int? Limit);
+internal sealed record DeadLetterQuery(string? Topic, string? SourceTopic, string? Exception, string? Key, string? Since, int? Limit, string? Group = null);
 

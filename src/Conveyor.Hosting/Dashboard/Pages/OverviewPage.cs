@@ -42,8 +42,8 @@ internal static class OverviewPage
         var card = new StringBuilder();
         card.Append(CultureInfo.InvariantCulture, $"""
             <section class="card {css}" data-testid="processor-{E(processor.Name)}">
-            <header><h2>{E(processor.Name)}</h2><span class="badge {css}" data-testid="state">{E(state?.ToString() ?? "Seen from Kafka")}</span>
-            <span class="meta">group <b>{E(processor.GroupId)}</b> · topics {E(string.Join(", ", processor.Topics))}</span></header>
+            <header><h2>{E(processor.Name)}</h2><span class="badge {css}" data-testid="state">{E(state?.ToString() ?? (processor.Topics.Count == 0 ? "No topics" : "Seen from Kafka"))}</span>
+            <span class="meta">group <b>{E(processor.GroupId)}</b> · topics {E(processor.Topics.Count == 0 ? "none found" : string.Join(", ", processor.Topics))}</span></header>
             """);
         foreach (var alert in alerts)
         {
@@ -55,22 +55,37 @@ internal static class OverviewPage
         {
             var rate = activity.Rates.Count > 0 ? activity.Rates[^1] : 0;
             card.Append(Stat("Rate", string.Create(CultureInfo.InvariantCulture, $"{rate:0.#} msg/s"), "rate"))
-                .Append(Stat("Handled", N(activity.Handled), "handled"))
+                .Append(Stat("Succeeded", N(activity.Handled), "succeeded"))
+                .Append(Stat("Dead-lettered", N(activity.DeadLettered), "dead-lettered", activity.DeadLettered > 0 ? "warn" : null))
                 .Append(Stat("In flight", N(activity.TotalInFlight), "in-flight"))
-                .Append(Stat("Retries", N(activity.Retries), "retries"))
-                .Append(Stat("Dead letters", N(activity.DeadLettered), "dead-lettered", activity.DeadLettered > 0 ? "warn" : null));
+                .Append(Stat("Retries", N(activity.Retries), "retries"));
         }
 
-        card.Append(Stat("Lag", lag.Problem is null ? N(lag.Total) : "?", "lag", lag.Total > 0 ? "lagging" : null));
+        // Committed lag counts what is finished but not yet committed (up to a commit interval's
+        // worth); "not yet handled" counts from what the engine would commit now.
+        var lagKnown = lag.Problem is null && processor.Topics.Count > 0;
+        card.Append(Stat("Committed lag", lagKnown ? N(lag.Total) : "?", "lag", lagKnown && lag.Total > 0 ? "lagging" : null));
+        if (processor.Status is { } status && lagKnown)
+        {
+            var waiting = NotYetHandled(lag, status);
+            card.Append(Stat("Not yet handled", N(waiting), "not-handled", waiting > 0 ? "lagging" : null));
+        }
+
         card.Append("</dl>");
         if (processor.Activity is { } history)
         {
-            card.Append("<figure class=\"chart\">").Append(Sparkline(history.Rates)).Append("<figcaption>messages/s, last 5 minutes</figcaption></figure>");
+            card.Append(RateChart(history.Rates, ProcessorActivity.BucketSeconds));
         }
 
         card.Append(CultureInfo.InvariantCulture, $"""<p class="links"><a href="{E(page.Root)}/partitions#{E(processor.Name)}">Partitions</a> · <a href="{E(page.Root)}/dead-letters?topic={Q(processor.DeadLetterTopics.FirstOrDefault())}">Dead letters</a></p></section>""");
         return card.ToString();
     }
+
+    /// <summary>End offsets minus what the processor would commit now, where it knows; else minus the committed offset.</summary>
+    internal static long NotYetHandled(LagReading lag, ProcessorStatus status) => lag.Partitions.Sum(p =>
+        status.CommittableOffsets.TryGetValue(new Confluent.Kafka.TopicPartition(p.Topic, p.Partition), out var committable)
+            ? Math.Max(0, p.End - Math.Max(committable, p.Earliest))
+            : p.Lag);
 
     /// <summary>What a person must notice: failure, stopped and stalled partitions, an unreachable cluster, the last error.</summary>
     internal static IEnumerable<(bool Bad, string Text)> Alerts(ProcessorView processor, LagReading lag)
@@ -99,6 +114,11 @@ internal static class OverviewPage
             {
                 yield return (true, $"Cannot start: {processor.Redact(problem)}");
             }
+        }
+
+        if (processor.Status is null && processor.Topics.Count == 0)
+        {
+            yield return (false, $"No topics: group {processor.GroupId} has no committed offsets on this cluster, so there is no lag to show; check the group, or name its topics (conveyor dashboard --topic)");
         }
 
         if (lag.Problem is { } lagProblem)

@@ -54,13 +54,47 @@ internal sealed class AvailabilityWatch
         }
     }
 
-    /// <summary>Partitions were assigned: the processor reached its cluster and topics.</summary>
+    /// <summary>
+    /// Partitions were assigned: the processor reached its cluster and topics. The first time, the
+    /// topics failed messages go to are looked up, off the poll thread, and any missing is reported once.
+    /// </summary>
     public void Assigned(int partitions)
     {
         if (partitions > 0)
         {
+            if (!_started && FailureTopics(_options) is { Count: > 0 } failureTopics)
+            {
+                _ = Task.Run(() => ReportMissing(failureTopics));
+            }
+
             _started = true;
             Problem = null;
+        }
+    }
+
+    /// <summary>The dead-letter topics and, with retry topics, the retry topics: written only when a message fails.</summary>
+    public static IReadOnlyList<string> FailureTopics(ProcessorOptions options) => options.OnFailure switch
+    {
+        FailureAction.DeadLetter => [.. options.Topics.Select(options.DeadLetterTopicFor).Distinct()],
+        FailureAction.RetryTopics => [.. RetryTopics.RetryRoute.Subscriptions(options).Except(options.Topics), .. options.Topics.Select(options.DeadLetterTopicFor).Distinct()],
+        _ => [],
+    };
+
+    private void ReportMissing(IReadOnlyList<string> topics)
+    {
+        try
+        {
+            using var admin = new AdminClientBuilder(new AdminClientConfig(_config)).SetLogHandler((_, _) => { }).Build();
+            var metadata = admin.GetMetadata(MetadataTimeout); // every topic: asking for one could create it
+            var missing = topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError)).ToList();
+            if (missing.Count > 0)
+            {
+                _observer.OnFailureTopicsMissing(missing);
+            }
+        }
+        catch (Exception e) when (e is KafkaException or InvalidOperationException)
+        {
+            // Not known now: the first failure tells, as it would have without this look-up.
         }
     }
 

@@ -10,6 +10,17 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal static class ConsumerSettings
 {
+    /// <summary>
+    /// Properties the engine sets itself. Given by the user they would be overridden without a word
+    /// (or, left in, break the engine's commits), so they are refused, in code and in hosting alike.
+    /// </summary>
+    public static readonly IReadOnlyList<string> EngineOwned = ["group.id", "enable.auto.commit", "enable.auto.offset.store"];
+
+    /// <summary>One problem per engine-owned property among <paramref name="keys"/>, each named as <paramref name="name"/> names it.</summary>
+    public static IEnumerable<string> EngineOwnedProblems(IEnumerable<string> keys, Func<string, string> name) =>
+        keys.Where(EngineOwned.Contains).Distinct().Select(key =>
+            $"{name(key)} is set by Conveyor itself; remove it{(key == "group.id" ? " and set GroupId instead" : string.Empty)}.");
+
     /// <summary>The consumer configuration for a processor.</summary>
     public static ConsumerConfig For(KafkaClientProperties client, ProcessorOptions options)
     {

@@ -34,4 +34,19 @@ internal sealed partial class Dispatcher
             }
         }
     }
+
+    /// <summary>Passes messages that belong to another consumer group: never tracked, they count as finished.</summary>
+    public void PassOtherGroups(List<(PartitionState Partition, long Offset)> skipped)
+    {
+        lock (_lock)
+        {
+            foreach (var (partition, offset) in skipped)
+            {
+                if (partition.AcceptsWork)
+                {
+                    partition.Offsets.PassUntracked(offset);
+                }
+            }
+        }
+    }
 }

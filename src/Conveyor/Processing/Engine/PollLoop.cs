@@ -39,6 +39,8 @@ internal sealed partial class PollLoop : IDisposable
     private readonly CompletionStore? _completions;
     private readonly CompletionMemory? _completionMemory;
     private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
+    private readonly List<(PartitionState Partition, long Offset)> _otherGroups = [];
+    private readonly byte[] _groupId;
     private readonly RetryRoute? _retries;
     private readonly RebalanceHold _rebalanceHold = new();
     private bool _allPaused;
@@ -76,6 +78,7 @@ internal sealed partial class PollLoop : IDisposable
             (_, message) => _telemetry?.ClientLog(message),
             (_, json) => _telemetry?.Statistics(json)));
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
+        _groupId = System.Text.Encoding.UTF8.GetBytes(options.GroupId);
         _completions = transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null;
         _completionMemory = _completions is null ? null : new CompletionMemory(TimeProvider.System);
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
@@ -172,7 +175,9 @@ internal sealed partial class PollLoop : IDisposable
                 continue;
             }
 
-            if (_retries is not null && NotYetDue(partition, result, now))
+            // Another group's retry or replay is not waited for (its due time is not ours), only passed.
+            var otherGroup = ForOtherGroup(result);
+            if (!otherGroup && _retries is not null && NotYetDue(partition, result, now))
             {
                 continue;
             }
@@ -181,6 +186,12 @@ internal sealed partial class PollLoop : IDisposable
             if (partition.Poll.FirstDelivered < 0)
             {
                 partition.Poll.FirstDelivered = result.Offset.Value;
+            }
+
+            if (otherGroup)
+            {
+                _otherGroups.Add((partition, result.Offset.Value));
+                continue;
             }
 
             if (partition.Restored.Contains(result.Offset.Value))
@@ -196,6 +207,12 @@ internal sealed partial class PollLoop : IDisposable
             partition.Poll.Batched++;
         }
     }
+
+    /// <summary>Whether the message names another consumer group as the only one to handle it (<see cref="DeadLetterHeaders.TargetGroup"/>).</summary>
+    private bool ForOtherGroup(ConsumeResult<byte[]?, byte[]?> result) =>
+        result.Message.Headers is { Count: > 0 } headers
+        && headers.TryGetLastBytes(DeadLetterHeaders.TargetGroup, out var group)
+        && !group.AsSpan().SequenceEqual(_groupId);
 
     private bool TotalBufferFull() =>
         BackPressure.TotalFull(_dispatcher.Buffered + _batch.Count, _dispatcher.BufferedBytes + _batchBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
@@ -222,7 +239,7 @@ internal sealed partial class PollLoop : IDisposable
 
     /// <summary>
     /// Reports the messages skipped in the last fetch because they were finished before this
-    /// assignment, and lets the committable offsets pass them (after the batch fetched with them
+    /// assignment or belong to another group, and lets the committable offsets pass them (after the batch fetched with them
     /// was submitted, so a commit never passes one of its messages).
     /// </summary>
     private void PassSkipped()
@@ -232,6 +249,13 @@ internal sealed partial class PollLoop : IDisposable
             _dispatcher.PassRestored(_skipped);
             _observer.OnFinishedSkipped([.. _skipped.Select(s => new TopicPartitionOffset(s.Partition.TopicPartition, s.Offset))]);
             _skipped.Clear();
+        }
+
+        if (_otherGroups.Count > 0)
+        {
+            _dispatcher.PassOtherGroups(_otherGroups);
+            _observer.OnOtherGroupSkipped([.. _otherGroups.Select(s => new TopicPartitionOffset(s.Partition.TopicPartition, s.Offset))]);
+            _otherGroups.Clear();
         }
     }
 
@@ -260,7 +284,16 @@ internal sealed partial class PollLoop : IDisposable
         }
 
         _bufferedReportDue = now + BufferedReportInterval;
-        _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered)); // a display figure: read without the dispatcher's lock
+        var committable = new Dictionary<TopicPartition, long>();
+        foreach (var (topicPartition, partition) in _partitions)
+        {
+            if (_dispatcher.Committable(partition) is { } offset)
+            {
+                committable[topicPartition] = offset;
+            }
+        }
+
+        _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered), committable); // buffered: a display figure, read without the dispatcher's lock
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)

@@ -83,6 +83,18 @@ internal sealed class PartitionOffsetTracker
         }
     }
 
+    /// <summary>
+    /// Passes an offset that needs no handling here (another group's message): like
+    /// <see cref="PassRestored"/>, once nothing before it is pending the committable offset moves past it.
+    /// </summary>
+    public void PassUntracked(long offset)
+    {
+        if (offset > _lastTracked)
+        {
+            _lastTracked = offset;
+        }
+    }
+
     /// <summary>Marks an offset finished; returns true when that moved the committable offset.</summary>
     /// <exception cref="InvalidOperationException">The offset is not pending (never tracked, or already passed).</exception>
     public bool Complete(long offset)

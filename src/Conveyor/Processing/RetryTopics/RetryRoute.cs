@@ -64,6 +64,9 @@ internal sealed class RetryRoute
         Add(carried, RetryTopicHeaders.OriginalTopic, original);
         Add(carried, RetryTopicHeaders.OriginalPartition, number == 0 ? source.Partition.Value.ToString(CultureInfo.InvariantCulture) : Text(sourceHeaders, RetryTopicHeaders.OriginalPartition) ?? string.Empty);
         Add(carried, RetryTopicHeaders.OriginalOffset, number == 0 ? source.Offset.Value.ToString(CultureInfo.InvariantCulture) : Text(sourceHeaders, RetryTopicHeaders.OriginalOffset) ?? string.Empty);
+
+        // Another group subscribed to the same retry topics skips it: the retry is this group's.
+        Add(carried, DeadLetterHeaders.TargetGroup, _options.GroupId);
         return (_options.RetryTopics.TopicFor(original, number + 1), carried);
     }
 

@@ -132,7 +132,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
     }
 
     /// <summary>Appends a message to a partition's log; returns its offset.</summary>
-    public long Append(TopicPartition partition, string key, string value = "v")
+    public long Append(TopicPartition partition, string key, string value = "v", Headers? headers = null)
     {
         lock (_lock)
         {
@@ -141,7 +141,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
             {
                 Key = Encoding.UTF8.GetBytes(key),
                 Value = Encoding.UTF8.GetBytes(value),
-                Headers = [],
+                Headers = headers ?? [],
                 Timestamp = new Timestamp(DateTime.UtcNow),
             });
             Changed();

@@ -52,6 +52,22 @@ public sealed class PollLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_for_another_group_is_finished_without_handling_and_committed_past()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a", headers: [new Header(DeadLetterHeaders.TargetGroup, "other-group"u8.ToArray())]); // 0: another group's replay
+        consumer.Append(P0, "b", headers: [new Header(DeadLetterHeaders.TargetGroup, System.Text.Encoding.UTF8.GetBytes(_engine.Options.GroupId))]); // 1: ours
+        consumer.Append(P0, "c"); // 2: anyone's
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 1), _engine.Finished(P0, 2));
+
+        await consumer.GroupRevokes(P0).Returned;
+
+        Assert.False(_engine.HasStarted(P0, 0));
+        Assert.Equal([new TopicPartitionOffset(P0, 3)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
     public async Task A_revoke_waits_for_the_running_handler_and_then_commits_everything_finished()
     {
         var consumer = await _engine.StartAsync();
