@@ -99,12 +99,29 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
 
-        using var transactional = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
+        var transactional = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
             ? ProducerFactory.Build(_client, OutputProducer.Linger, _telemetry, OnProducerFatal, _options.TransactionalId!)
             : null;
         var transactions = transactional is null
             ? null
             : new TransactionCoordinator(new KafkaTransactionalProducer(transactional), _options.TransactionTimeout, _telemetry);
+        try
+        {
+            await RunEngineAsync(transactional, transactions, stopping, OnProducerFatal).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A producer with a transactional call that never returned cannot be destroyed
+            // (librdkafka would wait for the call): it is left to the end of the process.
+            if (transactions?.Stuck != true)
+            {
+                transactional?.Dispose();
+            }
+        }
+    }
+
+    private async Task RunEngineAsync(IProducer<byte[]?, byte[]?>? transactional, TransactionCoordinator? transactions, CancellationTokenSource stopping, Action<Error> onProducerFatal)
+    {
         if (transactions is not null)
         {
             await Task.Run(RefuseUnfencedBrokers, CancellationToken.None).ConfigureAwait(false);
@@ -121,7 +138,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         }
 
         using var producer = transactions is null
-            ? new OutputProducer(_client, _options.Forwarding, _telemetry, OnProducerFatal)
+            ? new OutputProducer(_client, _options.Forwarding, _telemetry, onProducerFatal)
             : new OutputProducer(transactional!);
         var handler = transactions is null ? Pipelined(producer) : Transactional(producer, transactions, stopping);
         var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _telemetry, transactions);

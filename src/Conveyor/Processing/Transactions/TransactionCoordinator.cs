@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Confluent.Kafka;
 using Polly;
 using Polly.Retry;
@@ -23,8 +25,18 @@ internal sealed class TransactionCoordinator
     /// </summary>
     public static readonly TimeSpan OffsetsAttemptTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Calls that failed with a retriable error (a timeout librdkafka says may be called again) are called again this many times.</summary>
+    /// <summary>
+    /// Calls that failed with a retriable error (a timeout librdkafka says may be called again) are
+    /// called again this many times at most, and only while the call's time (the transaction
+    /// timeout; <see cref="OffsetsAttemptTimeout"/> for the offsets) lasts: each attempt gets what is left.
+    /// </summary>
     public const int MaxRetries = 4;
+
+    /// <summary>How long past its timeout a call may take before it is given up as stuck.</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>The least time an attempt is given, so a retry near the end of the call's time is not given none.</summary>
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(100);
 
     private readonly ITransactionalProducer _producer;
     private readonly TimeSpan _timeout;
@@ -32,6 +44,7 @@ internal sealed class TransactionCoordinator
     private readonly ResiliencePipeline _retry;
     private Error? _abortRequested;
     private long _produced;
+    private bool _stuck;
 
     /// <param name="producer">The transactional producer.</param>
     /// <param name="timeout">How long each transactional call may take.</param>
@@ -57,13 +70,16 @@ internal sealed class TransactionCoordinator
     /// <summary>Set once the producer failed fatally; nothing more is committed.</summary>
     public Error? Fatal { get; private set; }
 
+    /// <summary>Set when a call never returned (<see cref="StuckAfter"/>): the producer cannot be disposed, since librdkafka would wait for that call.</summary>
+    public bool Stuck => Volatile.Read(ref _stuck);
+
     /// <summary>True when the current transaction must be aborted at the next commit.</summary>
     public bool AbortRequested => Volatile.Read(ref _abortRequested) is not null;
 
     /// <summary>Registers the transactional id (fencing older producers with it) and begins the first transaction.</summary>
     public void Start()
     {
-        _retry.Execute(() => _producer.InitTransactions(_timeout));
+        Call("InitTransactions", _producer.InitTransactions, _timeout);
         _producer.BeginTransaction();
     }
 
@@ -98,12 +114,12 @@ internal sealed class TransactionCoordinator
         {
             if (offsets.Count > 0)
             {
-                var attempt = OffsetsAttemptTimeout < _timeout ? OffsetsAttemptTimeout : _timeout;
-                _retry.Execute(() => _producer.SendOffsetsToTransaction(offsets, groupMetadata, attempt));
+                var budget = OffsetsAttemptTimeout < _timeout ? OffsetsAttemptTimeout : _timeout;
+                Call("SendOffsetsToTransaction", timeout => _producer.SendOffsetsToTransaction(offsets, groupMetadata, timeout), budget);
             }
 
             // librdkafka: a commit that timed out (retriable) may simply be called again; it resumes.
-            _retry.Execute(() => _producer.CommitTransaction(_timeout));
+            Call("CommitTransaction", _producer.CommitTransaction, _timeout);
         }
         catch (KafkaException e) when (e.Error.IsFatal)
         {
@@ -130,7 +146,7 @@ internal sealed class TransactionCoordinator
 
         try
         {
-            _retry.Execute(() => _producer.AbortTransaction(_timeout));
+            Call("AbortTransaction", _producer.AbortTransaction, _timeout);
         }
         catch (KafkaException e) when (e.Error.IsFatal)
         {
@@ -147,6 +163,51 @@ internal sealed class TransactionCoordinator
 
     /// <summary>An aborted transaction's partitions were rewound: tells the user's observer (which also hears the commits).</summary>
     public void ReportAborted(Error reason, IReadOnlyList<TopicPartitionOffset> rewoundTo) => _observer.OnTransactionAborted(reason, rewoundTo);
+
+    /// <summary>
+    /// Makes a call, and again after a retriable error while <paramref name="budget"/> lasts; then
+    /// its last error is no longer retriable. A call that has not returned <see cref="StuckAfter"/>
+    /// past its own timeout is given up as fatal: librdkafka's <c>send_offsets_to_transaction</c>
+    /// can wait for a group coordinator's broker that went away without end, past its timeout
+    /// (librdkafka issues #5456 and #5511), and a transaction cannot be aborted while it waits, so
+    /// the processor stops (its partitions go to other members; the broker aborts the transaction
+    /// when it times out, or when this transactional id starts again).
+    /// </summary>
+    private void Call(string name, Action<TimeSpan> call, TimeSpan budget)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _retry.Execute(() =>
+        {
+            var left = budget - Stopwatch.GetElapsedTime(started);
+            try
+            {
+                Bounded(name, call, left > MinimumAttempt ? left : MinimumAttempt);
+            }
+            catch (KafkaRetriableException e) when (Stopwatch.GetElapsedTime(started) >= budget)
+            {
+                throw new KafkaException(e.Error, e); // out of time: the caller aborts (or stops, for an abort)
+            }
+        });
+    }
+
+    private void Bounded(string name, Action<TimeSpan> call, TimeSpan timeout)
+    {
+        var running = Task.Run(() => call(timeout));
+        try
+        {
+            if (!running.Wait(timeout + StuckAfter))
+            {
+                Volatile.Write(ref _stuck, true);
+                throw new KafkaException(new Error(ErrorCode.Local_TimedOut,
+                    $"{name} did not return {StuckAfter.TotalSeconds:0} s after its {timeout.TotalSeconds:0.#} s timeout (its coordinator's broker went away: librdkafka issue #5456); stopping so that the group moves the partitions on.",
+                    isFatal: true));
+            }
+        }
+        catch (AggregateException e) when (e.InnerException is KafkaException inner)
+        {
+            ExceptionDispatchInfo.Throw(inner);
+        }
+    }
 
     private (TransactionOutcome, Error?) Begin(TransactionOutcome outcome, Error? error)
     {
