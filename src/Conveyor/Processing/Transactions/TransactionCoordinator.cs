@@ -32,8 +32,8 @@ internal sealed class TransactionCoordinator
     /// </summary>
     public const int MaxRetries = 4;
 
-    /// <summary>How long past its timeout a call may take before it is given up as stuck.</summary>
-    public static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
+    /// <summary>How long past its timeout a call may take before it is given up as stuck (default).</summary>
+    public static readonly TimeSpan DefaultStuckAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>The least time an attempt is given, so a retry near the end of the call's time is not given none.</summary>
     private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(100);
@@ -42,6 +42,7 @@ internal sealed class TransactionCoordinator
     private readonly TimeSpan _timeout;
     private readonly ITransactionObserver _observer;
     private readonly ResiliencePipeline _retry;
+    private readonly TimeSpan _stuckAfter;
     private Error? _abortRequested;
     private long _produced;
     private bool _stuck;
@@ -50,8 +51,10 @@ internal sealed class TransactionCoordinator
     /// <param name="timeout">How long each transactional call may take.</param>
     /// <param name="observer">Hears the transaction outcomes (the telemetry, then the user's observer).</param>
     /// <param name="retryDelay">The first back-off before a retriable call is made again (doubled each time); default 100 ms.</param>
-    public TransactionCoordinator(ITransactionalProducer producer, TimeSpan timeout, ITransactionObserver observer, TimeSpan? retryDelay = null)
+    /// <param name="stuckAfter">How long past its timeout a call may take before it is given up; default <see cref="DefaultStuckAfter"/>.</param>
+    public TransactionCoordinator(ITransactionalProducer producer, TimeSpan timeout, ITransactionObserver observer, TimeSpan? retryDelay = null, TimeSpan? stuckAfter = null)
     {
+        _stuckAfter = stuckAfter ?? DefaultStuckAfter;
         _producer = producer;
         _timeout = timeout;
         _observer = observer;
@@ -70,7 +73,7 @@ internal sealed class TransactionCoordinator
     /// <summary>Set once the producer failed fatally; nothing more is committed.</summary>
     public Error? Fatal { get; private set; }
 
-    /// <summary>Set when a call never returned (<see cref="StuckAfter"/>): the producer cannot be disposed, since librdkafka would wait for that call.</summary>
+    /// <summary>Set when a call never returned (<see cref="DefaultStuckAfter"/>): the producer cannot be disposed, since librdkafka would wait for that call.</summary>
     public bool Stuck => Volatile.Read(ref _stuck);
 
     /// <summary>True when the current transaction must be aborted at the next commit.</summary>
@@ -166,7 +169,7 @@ internal sealed class TransactionCoordinator
 
     /// <summary>
     /// Makes a call, and again after a retriable error while <paramref name="budget"/> lasts; then
-    /// its last error is no longer retriable. A call that has not returned <see cref="StuckAfter"/>
+    /// its last error is no longer retriable. A call that has not returned <see cref="DefaultStuckAfter"/>
     /// past its own timeout is given up as fatal: librdkafka's <c>send_offsets_to_transaction</c>
     /// can wait for a group coordinator's broker that went away without end, past its timeout
     /// (librdkafka issues #5456 and #5511), and a transaction cannot be aborted while it waits, so
@@ -195,11 +198,11 @@ internal sealed class TransactionCoordinator
         var running = Task.Run(() => call(timeout));
         try
         {
-            if (!running.Wait(timeout + StuckAfter))
+            if (!running.Wait(timeout + _stuckAfter))
             {
                 Volatile.Write(ref _stuck, true);
                 throw new KafkaException(new Error(ErrorCode.Local_TimedOut,
-                    $"{name} did not return {StuckAfter.TotalSeconds:0} s after its {timeout.TotalSeconds:0.#} s timeout (its coordinator's broker went away: librdkafka issue #5456); stopping so that the group moves the partitions on.",
+                    $"{name} did not return {_stuckAfter.TotalSeconds:0.#} s after its {timeout.TotalSeconds:0.#} s timeout (its coordinator's broker went away: librdkafka issue #5456); stopping so that the group moves the partitions on.",
                     isFatal: true));
             }
         }

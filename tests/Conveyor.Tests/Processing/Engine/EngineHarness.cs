@@ -82,7 +82,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         var telemetry = ProcessorSetup.Telemetry(new KafkaClientProperties("fake:9092"), Options, Observer);
         if (Transactions is not null)
         {
-            _coordinator = new TransactionCoordinator(Transactions, Options.TransactionTimeout, telemetry, retryDelay: TimeSpan.FromMilliseconds(1));
+            _coordinator = new TransactionCoordinator(Transactions, Options.TransactionTimeout, telemetry, retryDelay: TimeSpan.FromMilliseconds(1), stuckAfter: TimeSpan.FromMilliseconds(300));
             _coordinator.Start();
         }
 

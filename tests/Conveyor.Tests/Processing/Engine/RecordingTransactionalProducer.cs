@@ -22,6 +22,8 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
     private readonly List<string> _violations = [];
     private readonly Dictionary<TransactionCall, Queue<KafkaException>> _failures = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly ManualResetEventSlim _hangsReleased = new(initialState: true);
+    private TransactionCall? _hang;
     private bool _open;
     private bool _notifying;
 
@@ -60,6 +62,15 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
 
         return 0;
     });
+
+    /// <summary>The next call of this kind does not return (whatever its timeout) until <see cref="ReleaseHangs"/>, as librdkafka's can when a coordinator's broker went away.</summary>
+    public void HangNext(TransactionCall call) => Locked(() =>
+    {
+        _hang = call;
+        _hangsReleased.Reset();
+    });
+
+    public void ReleaseHangs() => _hangsReleased.Set();
 
     public static KafkaException Retriable() => new KafkaRetriableException(new Error(ErrorCode.Local_TimedOut, "timed out (retriable)"));
 
@@ -112,6 +123,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
 
     public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
     {
+        Hang(TransactionCall.SendOffsets);
         var sent = offsets.ToList();
         Locked(() =>
         {
@@ -147,6 +159,25 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
         Fail(TransactionCall.Abort);
         End("abort");
     });
+
+    private void Hang(TransactionCall call)
+    {
+        var hangs = Locked(() =>
+        {
+            if (_hang != call)
+            {
+                return false;
+            }
+
+            _hang = null;
+            _calls.Add($"{call} hangs");
+            return true;
+        });
+        if (hangs)
+        {
+            _hangsReleased.Wait();
+        }
+    }
 
     private void End(string call)
     {

@@ -130,6 +130,29 @@ public sealed class TransactionErrorTests : IAsyncLifetime
         Assert.Empty(engine.Transactions.Committed);
     }
 
+    [Fact]
+    public async Task A_send_offsets_call_that_never_returns_stops_the_processor_instead_of_hanging_it()
+    {
+        await _engine.DisposeAsync();
+        await using var engine = new EngineHarness(ExactlyOnceDefaults() with { CommitEveryMessages = 1, TransactionTimeout = TimeSpan.FromMilliseconds(300) }, exactlyOnce: true);
+        var consumer = await engine.StartAsync();
+        engine.Transactions!.HangNext(TransactionCall.SendOffsets);
+        try
+        {
+            consumer.Append(P0, "a");
+            await consumer.GroupAssigns(P0).Returned;
+
+            var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => engine.Running.WaitAsync(Patience));
+
+            Assert.Contains("SendOffsetsToTransaction did not return", stopped.Message, StringComparison.Ordinal);
+            Assert.Empty(engine.Transactions.Committed);
+        }
+        finally
+        {
+            engine.Transactions.ReleaseHangs();
+        }
+    }
+
     /// <summary>Starts, sets up the failures, hands one message over and waits until its outputs were committed (after <paramref name="handledTimes"/> runs); then stops.</summary>
     private async Task RunOneMessage(Action failures, int handledTimes = 1)
     {
