@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Conveyor.IntegrationTests.Support;
 
 namespace Conveyor.IntegrationTests.Cli;
@@ -122,6 +123,20 @@ public class VerifyExactlyOnceTests
         Assert.Equal(1000, report.GetProperty("processed").GetInt32() + report.GetProperty("deadLettered").GetInt32());
         Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, "no fault was injected");
         Assert.Contains(process.Output.Lines, l => l.Contains("NOT JUDGED: the embedded broker accepts transactions but does not enforce them", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Traced_exactly_once_workers_print_their_assignments_and_each_transaction_with_its_offsets()
+    {
+        await using var process = CliProcess.Start(
+            new Dictionary<string, string> { ["CONVEYOR_VERIFY_TRACE"] = "1" },
+            "verify", "--exactly-once", "--messages", "200", "--workers", "1", "--faults", "None", "--handler-delay", "00:00:00", "--timeout", "00:02:00");
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(exitCode == 0, process.ToString());
+        var lines = process.Output.Lines.Concat(process.Errors.Lines).ToList();
+        Assert.Contains(lines, l => l.Contains(" assigned ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @" transaction committed( \d+:\d+)+$"));
     }
 
     [Theory]
