@@ -62,6 +62,25 @@ public sealed partial class EmbeddedKafkaCluster
         Check(MockClusterNative.CoordinatorSet(Cluster, "group", groupId, ValidBroker(brokerId)), $"set the coordinator of group '{groupId}'");
     }
 
+    /// <summary>Makes a broker the transaction coordinator of a transactional id.</summary>
+    public void SetTransactionCoordinator(string transactionalId, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(transactionalId);
+        Check(MockClusterNative.CoordinatorSet(Cluster, "transaction", transactionalId, ValidBroker(brokerId)), $"set the coordinator of transactional id '{transactionalId}'");
+    }
+
+    /// <summary>
+    /// Every broker answers ApiVersions with this range for one request type from now on, as an
+    /// older (or newer) broker would; clients learn it when they connect next. E.g.
+    /// <c>SetApiVersion(KafkaApiKey.TxnOffsetCommit, 0, 2)</c> is a broker before Kafka 2.5.
+    /// </summary>
+    public void SetApiVersion(KafkaApiKey apiKey, short minVersion, short maxVersion)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minVersion);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxVersion, minVersion);
+        Check(MockClusterNative.SetApiVersion(Cluster, (short)apiKey, minVersion, maxVersion), $"set the versions of {apiKey}");
+    }
+
     private int ValidBroker(int brokerId)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerId, 1);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Processing.Transactions;
 using Conveyor.Testing;
 
 namespace Conveyor.Cli.Verify;
@@ -53,6 +54,21 @@ internal sealed class VerifyRun
         if (_settings.RetryTopics)
         {
             topics.AddRange(VerifyRetryTopics.Topics(Input).Select(t => (t, _settings.Partitions)));
+        }
+
+        if (_settings.ExactlyOnce && embedded is null)
+        {
+            // Refused once, here, before anything is created, rather than by every worker in turn.
+            var support = await Task.Run(() => FencingProbe.Check(properties, TimeSpan.FromSeconds(10)), cancellationToken).ConfigureAwait(false);
+            if (support.Refusal is { } refusal)
+            {
+                throw new CommandFailedException(refusal);
+            }
+
+            if (support.Warning is { } warning)
+            {
+                _errors.WriteLine($"verify: {warning}");
+            }
         }
 
         await TopicCreator.EnsureAsync(client, embedded, topics, _output).ConfigureAwait(false);

@@ -83,12 +83,16 @@ internal sealed class VerifyWorker
             Ordering = OrderingMode.Partition,
             TransactionalId = transactionalId,
         };
+        // Traced, the worker's assignments, losses, transaction commits (with their offsets) and
+        // aborts (with their reasons) are printed; otherwise only aborts and fatal errors.
+        var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
         var forwarder = new KafkaForwarder<string, string>(_client.ForProcessor(), options, async (message, ct) =>
         {
+            trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
             return [OutputRecord.Utf8(_settings.Output, message.Value, message.Value)];
-        }, observer: new TransactionLog(_errors));
+        }, observer: (IProcessorObserver?)trace ?? new TransactionLog(_errors));
         await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
-using Conveyor.Processing;
+using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Cli.Verify;
 
@@ -8,8 +8,9 @@ namespace Conveyor.Cli.Verify;
 /// A worker's engine events on standard error, which the verifier prints prefixed with the worker's
 /// process id: assignments, revokes, losses, commits, back-pressure and stalls, each with a time.
 /// On when <see cref="Variable"/> is set to 1; for tracing a loss or a stall to the member that caused it.
+/// Exactly-once workers also print each transaction: committed with its input offsets, or aborted with its reason.
 /// </summary>
-internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
+internal sealed class WorkerTrace(TextWriter errors) : ITransactionObserver
 {
     public const string Variable = "CONVEYOR_VERIFY_TRACE";
 
@@ -49,7 +50,12 @@ internal sealed class WorkerTrace(TextWriter errors) : IProcessorObserver
 
     public void OnCompletionsUnreadable(TopicPartitionOffset committed, string problem) => Line("completions unreadable", $"{committed.Partition.Value}@{committed.Offset.Value}: {problem}");
 
-    public void OnError(Error error) => Line("error", $"{error.Code} {error.Reason}");
+    public void OnError(Error error) => Line(error.IsFatal ? "FATAL error" : "error", $"{error.Code} {error.Reason}");
+
+    public void OnTransactionCommitted(IReadOnlyList<TopicPartitionOffset> offsets) => Line("transaction committed", Describe(offsets));
+
+    public void OnTransactionAborted(Error error, IReadOnlyList<TopicPartitionOffset> rewoundTo) =>
+        Line("transaction ABORTED", $"({error.Code} {error.Reason}) rewound to {Describe(rewoundTo)}");
 
     /// <summary>The worker's handler starts on <paramref name="message"/>: printed when it is the first of its partition since the partition was assigned.</summary>
     public void Handling(TopicPartitionOffset message)

@@ -60,6 +60,9 @@ internal static partial class MockClusterNative
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_coordinator_set", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int CoordinatorSet(IntPtr cluster, string keyType, string key, int brokerId);
 
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_set_apiversion")]
+    internal static partial int SetApiVersion(IntPtr cluster, short apiKey, short minVersion, short maxVersion);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void GroupInitialRebalanceDelayMs(IntPtr cluster, int delayMs);
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Conveyor.IntegrationTests.Support;
+using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Cli;
 
@@ -122,6 +124,33 @@ public class VerifyExactlyOnceTests
         Assert.Equal(1000, report.GetProperty("processed").GetInt32() + report.GetProperty("deadLettered").GetInt32());
         Assert.True(report.GetProperty("faults").EnumerateObject().Sum(f => f.Value.GetInt32()) > 0, "no fault was injected");
         Assert.Contains(process.Output.Lines, l => l.Contains("NOT JUDGED: the embedded broker accepts transactions but does not enforce them", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Exactly_once_against_brokers_older_than_Kafka_2_5_is_refused_before_anything_is_created()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.SetApiVersion(KafkaApiKey.TxnOffsetCommit, 0, 2); // what Kafka 2.4 announces
+        await using var process = CliProcess.Start("verify", "--exactly-once", "-b", cluster.BootstrapServers, "--messages", "100", "--workers", "1", "--faults", "None");
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exitCode == 1, process.ToString());
+        var error = Assert.Single(process.Errors.Lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.StartsWith("error: Exactly-once needs brokers that fence late offset commits (KIP-447, Apache Kafka 2.5 or later), but broker 1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Traced_exactly_once_workers_print_their_assignments_and_each_transaction_with_its_offsets()
+    {
+        await using var process = CliProcess.Start(
+            new Dictionary<string, string> { ["CONVEYOR_VERIFY_TRACE"] = "1" },
+            "verify", "--exactly-once", "--messages", "200", "--workers", "1", "--faults", "None", "--handler-delay", "00:00:00", "--timeout", "00:02:00");
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(exitCode == 0, process.ToString());
+        var lines = process.Output.Lines.Concat(process.Errors.Lines).ToList();
+        Assert.Contains(lines, l => l.Contains(" assigned ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @" transaction committed( \d+:\d+)+$"));
     }
 
     [Theory]

@@ -6,6 +6,7 @@ namespace Conveyor.Processing.Engine;
 /// Rebalances, called by the consumer on this thread. A revoke drains before it returns: nothing
 /// more starts in the revoked partitions, running handlers finish (up to the revoke timeout),
 /// finished offsets are committed, and only then does the group move the partitions on.
+/// Exactly-once revokes and losses are in <c>PollLoop.Transactions.cs</c>.
 /// </summary>
 internal sealed partial class PollLoop
 {
@@ -69,11 +70,20 @@ internal sealed partial class PollLoop
                 $"Handlers of revoked partitions did not finish within {_options.RevokeTimeout}; their messages will be handled again by the next owner."));
         }
 
-        // During an eager rebalance the broker may refuse with REBALANCE_IN_PROGRESS; the
-        // offsets then stay at the last commit and those messages are handled again.
-        CommitFinished(states, final: true);
-        RememberFinished(states); // in case the commit was refused and they come back
-        Forget(states);
+        if (_transactions is not null)
+        {
+            // Committed with their offsets, or aborted: never committed without them.
+            RevokeTransactional(states);
+        }
+        else
+        {
+            // During an eager rebalance the broker may refuse with REBALANCE_IN_PROGRESS; the
+            // offsets then stay at the last commit and those messages are handled again.
+            CommitFinished(states, final: true);
+            RememberFinished(states); // in case the commit was refused and they come back
+            Forget(states);
+        }
+
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }
 
@@ -81,8 +91,17 @@ internal sealed partial class PollLoop
     {
         // Another member may already own them: committing now could overwrite its progress.
         var states = Owned(lost.Select(l => l.TopicPartition));
-        RememberFinished(states);
-        Forget(states);
+        if (_transactions is not null)
+        {
+            // Their outputs are in the open transaction: it is aborted, not committed without their offsets.
+            LoseTransactional(states);
+        }
+        else
+        {
+            RememberFinished(states);
+            Forget(states);
+        }
+
         _observer.OnPartitionsLost([.. lost.Select(l => l.TopicPartition)]);
     }
 

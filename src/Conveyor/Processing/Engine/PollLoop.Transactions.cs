@@ -1,19 +1,32 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// Exactly-once: finished offsets are committed inside the producer's transaction, with the
-/// outputs, instead of by the consumer. The gate is closed first, so every message whose outputs
-/// are in the transaction is finished and covered by the offsets sent. On an abort every owned
-/// partition is rewound to its last committed offset: its messages run again in the next transaction.
+/// outputs, instead of by the consumer. The rule: no transaction commits an output without the
+/// offset of its input. So the gate is closed first (every message whose outputs are in the
+/// transaction is finished and covered by the offsets sent), and when partitions go without their
+/// offsets in a commit (lost, or a revoke whose handlers do not finish) the transaction is aborted
+/// and every partition still owned is rewound to its last committed offset: its messages run
+/// again in the next transaction.
+/// <para>
+/// A <c>SendOffsetsToTransaction</c> or <c>CommitTransaction</c> call blocks this thread, and
+/// librdkafka delivers rebalances only from inside <c>Consume</c> on this thread, so partitions
+/// are never revoked or lost while such a call is in flight: the call ends first. If the group
+/// moved the partitions meanwhile, a KIP-447 broker (Kafka 2.5+) refuses the offsets of the old
+/// generation, the call fails as abortable, and the transaction is aborted; if the call succeeded,
+/// outputs and offsets were committed together, and the lost partitions' next owner starts after
+/// them. Brokers without KIP-447 accept the late offsets, which is why exactly-once refuses them
+/// at start (<see cref="FencingProbe"/>).
+/// </para>
 /// </summary>
 internal sealed partial class PollLoop
 {
     /// <summary>Commits every owned partition (not only those asked for: the transaction holds outputs of all of them).</summary>
     private void CommitTransaction()
     {
-        var partitions = _partitions.Values;
         var transactions = _transactions!;
         if (transactions.Fatal is not null)
         {
@@ -31,42 +44,148 @@ internal sealed partial class PollLoop
 
         try
         {
-            // Computed with the gate closed: nothing runs, so nothing finishes behind our back.
-            var offsets = new List<TopicPartitionOffset>();
-            var states = new List<PartitionState>();
-            foreach (var partition in partitions.Where(p => !p.Closed))
+            CommitOwned(leaving: []);
+        }
+        finally
+        {
+            transactions.Gate.Open();
+        }
+    }
+
+    /// <summary>
+    /// A revoke: commits the transaction with the offsets of every owned partition, the revoked
+    /// ones included, or aborts it; never commits without the revoked partitions' offsets. When
+    /// handlers do not finish in time their outputs could not be covered, so it aborts.
+    /// </summary>
+    private void RevokeTransactional(List<PartitionState> revoked)
+    {
+        var transactions = _transactions!;
+        _schedule.Restart(DateTime.UtcNow);
+        if (transactions.Fatal is not null)
+        {
+            Forget(revoked);
+            return;
+        }
+
+        var idle = transactions.Gate.Close(_options.RevokeTimeout);
+        try
+        {
+            if (idle)
             {
-                if (_dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted)
-                {
-                    offsets.Add(new TopicPartitionOffset(partition.TopicPartition, next));
-                    states.Add(partition);
-                }
+                CommitOwned(leaving: revoked);
             }
-
-            var (outcome, error) = transactions.Commit(offsets, _consumer.ConsumerGroupMetadata);
-            switch (outcome)
+            else
             {
-                case Transactions.TransactionOutcome.Committed:
-                    foreach (var (offset, state) in offsets.Zip(states))
-                    {
-                        state.Poll.LastCommitted = offset.Offset.Value;
-                    }
-
-                    _observer.OnCommitted(offsets);
-                    break;
-                case Transactions.TransactionOutcome.Aborted:
-                    Rewind(error!);
-                    break;
-                case Transactions.TransactionOutcome.Fatal:
-                    _observer.OnError(error!);
-                    Fatal = error;
-                    break;
+                AbortOwned(
+                    new Error(ErrorCode.Local_TimedOut, $"Handlers did not finish within {_options.RevokeTimeout} of a revoke; the transaction cannot carry their offsets."),
+                    leaving: revoked,
+                    idle: false);
             }
         }
         finally
         {
             transactions.Gate.Open();
         }
+    }
+
+    /// <summary>
+    /// Lost partitions may already belong to another member, so their offsets cannot be committed,
+    /// and neither can their outputs: the open transaction is aborted and the partitions still
+    /// owned are rewound, before anything else is committed.
+    /// </summary>
+    private void LoseTransactional(List<PartitionState> lost)
+    {
+        var transactions = _transactions!;
+        if (transactions.Fatal is not null)
+        {
+            Forget(lost);
+            return;
+        }
+
+        var idle = transactions.Gate.Close(_options.RevokeTimeout);
+        try
+        {
+            var names = string.Join(", ", lost.Select(s => s.TopicPartition));
+            AbortOwned(
+                new Error(ErrorCode.Local_State, $"Partitions lost ({names}): their outputs are aborted with the transaction."),
+                leaving: lost,
+                idle);
+        }
+        finally
+        {
+            transactions.Gate.Open();
+        }
+    }
+
+    /// <summary>With the gate closed: commits the owned partitions' offsets with the transaction; on an abort, forgets <paramref name="leaving"/> and rewinds the rest.</summary>
+    private void CommitOwned(List<PartitionState> leaving)
+    {
+        // Computed with the gate closed: nothing runs, so nothing finishes behind our back.
+        var offsets = new List<TopicPartitionOffset>();
+        var states = new List<PartitionState>();
+        foreach (var partition in _partitions.Values.Where(p => !p.Closed))
+        {
+            if (_dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted)
+            {
+                offsets.Add(new TopicPartitionOffset(partition.TopicPartition, next));
+                states.Add(partition);
+            }
+        }
+
+        var (outcome, error) = _transactions!.Commit(offsets, _consumer.ConsumerGroupMetadata);
+        switch (outcome)
+        {
+            case TransactionOutcome.Committed:
+                foreach (var (offset, state) in offsets.Zip(states))
+                {
+                    state.Poll.LastCommitted = offset.Offset.Value;
+                }
+
+                _observer.OnCommitted(offsets);
+                Forget(leaving);
+                break;
+            case TransactionOutcome.Empty:
+                Forget(leaving);
+                break;
+            case TransactionOutcome.Aborted:
+                Forget(leaving);
+                Rewind(error!);
+                break;
+            case TransactionOutcome.Fatal:
+                Forget(leaving);
+                Stop(error!);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="leaving"/>, aborts the transaction and rewinds every partition still
+    /// owned. When the gate did not close (<paramref name="idle"/> false), handlers still running
+    /// write their outputs into the next transaction with inputs it will not cover: that one is
+    /// aborted too, once they are done.
+    /// </summary>
+    private void AbortOwned(Error reason, List<PartitionState> leaving, bool idle)
+    {
+        Forget(leaving);
+        var (outcome, error) = _transactions!.Abort(reason);
+        if (outcome == TransactionOutcome.Fatal)
+        {
+            Stop(error!);
+            return;
+        }
+
+        Rewind(reason);
+        if (!idle)
+        {
+            _observer.OnError(new Error(ErrorCode.Local_TimedOut, $"{reason.Reason} The next transaction is aborted too, after the running handlers end."));
+            _transactions.RequestAbort(new Error(ErrorCode.Local_State, $"Holds outputs of handlers that outlived an abort ({reason.Reason})"));
+        }
+    }
+
+    private void Stop(Error error)
+    {
+        _observer.OnError(error);
+        Fatal = error;
     }
 
     /// <summary>

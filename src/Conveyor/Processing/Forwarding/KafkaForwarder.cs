@@ -27,6 +27,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
+    private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
     private Error? _fatal;
 
     /// <summary>Creates a forwarder; checks the options and the client properties before anything connects.</summary>
@@ -98,11 +99,32 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
 
-        using var transactions = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
-            ? new TransactionCoordinator(_client, _options, _telemetry, OnProducerFatal)
+        var transactional = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
+            ? ProducerFactory.Build(_client, OutputProducer.Linger, _telemetry, OnProducerFatal, _options.TransactionalId!)
             : null;
+        var transactions = transactional is null
+            ? null
+            : new TransactionCoordinator(new KafkaTransactionalProducer(transactional), _options.TransactionTimeout, _telemetry);
+        try
+        {
+            await RunEngineAsync(transactional, transactions, stopping, OnProducerFatal).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A producer with a transactional call that never returned cannot be destroyed
+            // (librdkafka would wait for the call): it is left to the end of the process.
+            if (transactions?.Stuck != true)
+            {
+                transactional?.Dispose();
+            }
+        }
+    }
+
+    private async Task RunEngineAsync(IProducer<byte[]?, byte[]?>? transactional, TransactionCoordinator? transactions, CancellationTokenSource stopping, Action<Error> onProducerFatal)
+    {
         if (transactions is not null)
         {
+            await Task.Run(RefuseUnfencedBrokers, CancellationToken.None).ConfigureAwait(false);
             try
             {
                 await Task.Run(transactions.Start, CancellationToken.None).ConfigureAwait(false);
@@ -116,8 +138,8 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         }
 
         using var producer = transactions is null
-            ? new OutputProducer(_client, _options.Forwarding, _telemetry, OnProducerFatal)
-            : new OutputProducer(transactions.Producer);
+            ? new OutputProducer(_client, _options.Forwarding, _telemetry, onProducerFatal)
+            : new OutputProducer(transactional!);
         var handler = transactions is null ? Pipelined(producer) : Transactional(producer, transactions, stopping);
         var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _telemetry, transactions);
 
@@ -127,6 +149,24 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
             var stopped = new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
             _telemetry.Stop(stopped.Message);
             throw stopped;
+        }
+    }
+
+    /// <summary>
+    /// Exactly-once holds only on brokers that fence a late transactional offset commit (KIP-447):
+    /// refuses to start when one answers that it cannot; warns and goes on when some could not be asked.
+    /// </summary>
+    private void RefuseUnfencedBrokers()
+    {
+        var support = FencingProbe.Check(_client, FencingProbeTimeout);
+        if (support.Refusal is { } refusal)
+        {
+            throw new ProcessorStoppedException(refusal);
+        }
+
+        if (support.Warning is { } warning)
+        {
+            _telemetry.OnError(new Error(ErrorCode.Local_Fail, warning));
         }
     }
 

@@ -4,6 +4,7 @@ using Conveyor.Configuration;
 using Conveyor.Processing;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
+using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
 
 namespace Conveyor.Tests.Processing.Engine;
@@ -31,10 +32,14 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _running;
+    private TransactionCoordinator? _coordinator;
 
-    public EngineHarness(ProcessorOptions? options = null)
+    /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
+    /// <param name="exactlyOnce">Commits through transactions of a <see cref="RecordingTransactionalProducer"/>, into which each handler writes its input's outputs as it ends.</param>
+    public EngineHarness(ProcessorOptions? options = null, bool exactlyOnce = false)
     {
         Options = options ?? Defaults();
+        Transactions = exactlyOnce ? new RecordingTransactionalProducer(offsets => Consumer.StoreTransactionOffsets(offsets)) : null;
     }
 
     /// <summary>Commits only when a test's options say so (a long interval), so the commits a test sees are the ones it causes.</summary>
@@ -46,7 +51,18 @@ internal sealed class EngineHarness : IAsyncDisposable
         MaxConcurrency = 8,
     };
 
+    /// <summary>Exactly-once options: partition ordering, a transactional id, commits only when a test causes them.</summary>
+    public static ProcessorOptions ExactlyOnceDefaults() => Defaults() with
+    {
+        Guarantee = DeliveryGuarantee.ExactlyOnce,
+        Ordering = OrderingMode.Partition,
+        TransactionalId = "engine-tests-txn",
+    };
+
     public ProcessorOptions Options { get; }
+
+    /// <summary>The transactional producer, in exactly-once mode.</summary>
+    public RecordingTransactionalProducer? Transactions { get; }
 
     public RecordingObserver Observer { get; } = new();
 
@@ -64,6 +80,12 @@ internal sealed class EngineHarness : IAsyncDisposable
     public async Task<FakeConsumer> StartAsync()
     {
         var telemetry = ProcessorSetup.Telemetry(new KafkaClientProperties("fake:9092"), Options, Observer);
+        if (Transactions is not null)
+        {
+            _coordinator = new TransactionCoordinator(Transactions, Options.TransactionTimeout, telemetry, retryDelay: TimeSpan.FromMilliseconds(1), stuckAfter: TimeSpan.FromMilliseconds(300));
+            _coordinator.Start();
+        }
+
         var processor = new KafkaProcessor<string, string>(
             new KafkaClientProperties("fake:9092"),
             Options,
@@ -71,7 +93,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             MessageDeserializer<string>.Of((IDeserializer<string>?)null),
             MessageDeserializer<string>.Of((IDeserializer<string>?)null),
             telemetry,
-            transactions: null,
+            transactions: _coordinator,
             consumers: new Factory(_consumer));
         _running = Task.Run(() => processor.RunAsync(_stop.Token));
         return await _consumer.Task.WaitAsync(Patience);
@@ -150,6 +172,8 @@ internal sealed class EngineHarness : IAsyncDisposable
             _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
         }
 
+        Transactions?.Write(position);
+        _coordinator?.Produced();
         _finishOrder.Enqueue((position, message.Key));
         Gate(_finished, position).TrySetResult();
     }

@@ -83,7 +83,8 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
 
     public List<string> Subscription { get; private set; } = [];
 
-    public IConsumerGroupMetadata ConsumerGroupMetadata => throw new NotSupportedException("Transactions are not faked.");
+    /// <summary>The group metadata a transaction's offsets are sent with (the fake's is only a marker).</summary>
+    public IConsumerGroupMetadata ConsumerGroupMetadata { get; } = new GroupMetadata();
 
     public bool Closed { get; private set; }
 
@@ -157,6 +158,21 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
 
     /// <summary>The next <see cref="Consume(TimeSpan)"/> reports these partitions lost.</summary>
     public Rebalance GroupLoses(params TopicPartition[] partitions) => Enqueue(consumer => consumer.RunLose(partitions));
+
+    /// <summary>Offsets a committed transaction carried: stored for the group, as a broker stores them.</summary>
+    public void StoreTransactionOffsets(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        lock (_lock)
+        {
+            foreach (var offset in offsets)
+            {
+                _committed[offset.TopicPartition] = (offset.Offset.Value, string.Empty);
+                _calls.Add($"transaction commit {offset}");
+            }
+
+            Changed();
+        }
+    }
 
     /// <summary>The next <paramref name="count"/> commits throw a <see cref="KafkaException"/>.</summary>
     public void FailCommits(int count)
@@ -466,4 +482,6 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
             }
         }
     }
+
+    private sealed class GroupMetadata : IConsumerGroupMetadata;
 }

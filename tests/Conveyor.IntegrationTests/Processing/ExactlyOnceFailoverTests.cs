@@ -1,0 +1,157 @@
+using Conveyor.Configuration;
+using Conveyor.IntegrationTests.Support;
+using Conveyor.Processing;
+using Conveyor.Processing.Forwarding;
+using Conveyor.Testing;
+
+namespace Conveyor.IntegrationTests.Processing;
+
+/// <summary>
+/// Exactly-once while coordinators move and brokers go down and up, on a three-broker embedded
+/// cluster of the test's own (partition leaders on broker 1, the group's coordinator on 2, the
+/// transaction coordinator on 3), checked through <see cref="TransactionInvariantObserver"/>. The
+/// embedded broker does not enforce transactions, so these check the engine's calls; duplicates
+/// downstream can only be counted on a real cluster (<c>conveyor verify --exactly-once -b</c>).
+/// </summary>
+public class ExactlyOnceFailoverTests
+{
+    private const int GroupCoordinator = 2;
+    private const int TransactionCoordinator = 3;
+
+    [Fact]
+    public async Task Partitions_lost_while_the_group_coordinator_is_down_have_their_outputs_aborted_not_committed_without_offsets()
+    {
+        using var cluster = Cluster(out var input, out var output, out var group, out var transactionalId);
+        await KafkaTestClient.ProduceAsync(cluster.BootstrapServers, input, Enumerable.Range(0, 20).Select(i => ((string?)$"k{i}", $"m{i}")));
+        var observer = new TransactionInvariantObserver();
+        var forwarded = Until(observer, () => observer.Forwarded >= 20);
+
+        // No commit on the interval: the outputs of all 20 stay in the open transaction.
+        var running = Start(cluster, Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromHours(1) }, output, observer, out var stop);
+        await forwarded.WaitAsync(Timeouts.Flow);
+
+        // The member hears nothing from its coordinator for a session: librdkafka reports its partitions lost.
+        cluster.SetBrokerDown(GroupCoordinator);
+        await observer.Lost.WaitAsync(Timeouts.Flow);
+
+        // Stopping commits what is left in the transaction (the transaction coordinator is up).
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+        cluster.SetBrokerUp(GroupCoordinator);
+
+        Assert.Empty(observer.Violations);
+        Assert.Equal(0, observer.CommittedInputs);
+        Assert.True(observer.Aborts >= 1, "the lost partitions' transaction was aborted");
+    }
+
+    [Fact]
+    public async Task Moving_both_coordinators_and_taking_each_down_and_up_commits_every_input_with_its_offset()
+    {
+        const int count = 600;
+        using var cluster = Cluster(out var input, out var output, out var group, out var transactionalId);
+        await KafkaTestClient.ProduceAsync(cluster.BootstrapServers, input, Enumerable.Range(0, count).Select(i => ((string?)$"k{i}", $"m{i}")));
+        var observer = new TransactionInvariantObserver();
+        var quarter = Until(observer, () => observer.CommittedInputs >= count / 4);
+        var half = Until(observer, () => observer.CommittedInputs >= count / 2);
+        var threeQuarters = Until(observer, () => observer.CommittedInputs >= count * 3 / 4);
+        var all = Until(observer, () => observer.CommittedInputs >= count);
+
+        // A little work per message, so the faults land mid-run.
+        var options = Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromMilliseconds(100) };
+        var running = Start(cluster, options, output, observer, out var stop, perMessage: TimeSpan.FromMilliseconds(5));
+        await quarter.WaitAsync(Timeouts.Flow);
+        cluster.SetTransactionCoordinator(transactionalId, 1);
+        cluster.SetGroupCoordinator(group, TransactionCoordinator);
+
+        // The group's coordinator goes down; as Kafka would, the group moves to a live broker, and
+        // the old one comes back. A SendOffsetsToTransaction in flight may wait for the old broker
+        // past its timeout without end (librdkafka #5456, #5511): then the forwarder stops with
+        // that reason, and starts again as a host would restart it.
+        await half.WaitAsync(Timeouts.Flow);
+        var noticed = observer.NextError();
+        cluster.SetBrokerDown(TransactionCoordinator);
+        await noticed.WaitAsync(Timeouts.Flow);
+        cluster.SetGroupCoordinator(group, GroupCoordinator);
+        cluster.SetBrokerUp(TransactionCoordinator);
+        if (await Task.WhenAny(threeQuarters, running).WaitAsync(Timeouts.Flow) == running)
+        {
+            var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => running);
+            Assert.Contains("did not return", stopped.Message, StringComparison.Ordinal);
+            observer.Restarted();
+            running = Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5));
+        }
+
+        // Then the transaction coordinator (also the partitions' leader) goes down and comes back.
+        var error = observer.NextError();
+        cluster.SetBrokerDown(1);
+        await error.WaitAsync(Timeouts.Flow); // the clients noticed
+        cluster.SetBrokerUp(1);
+
+        await all.WaitAsync(Timeouts.Flow * 2);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+
+        Assert.Empty(observer.Violations);
+        Assert.Equal(count, observer.CommittedInputs);
+    }
+
+    private static EmbeddedKafkaCluster Cluster(out string input, out string output, out string group, out string transactionalId)
+    {
+        var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Brokers = 3 });
+        input = Names.Unique("topic");
+        output = Names.Unique("topic");
+        group = Names.Unique("group");
+        transactionalId = Names.Unique("txn");
+        foreach (var topic in new[] { input, output })
+        {
+            cluster.CreateTopic(topic, 2);
+            cluster.SetPartitionLeader(topic, 0, 1);
+            cluster.SetPartitionLeader(topic, 1, 1);
+        }
+
+        cluster.SetGroupCoordinator(group, GroupCoordinator);
+        cluster.SetTransactionCoordinator(transactionalId, TransactionCoordinator);
+        return cluster;
+    }
+
+    private static ProcessorOptions Options(string input, string group, string transactionalId) => new()
+    {
+        GroupId = group,
+        Topics = [input],
+        Guarantee = DeliveryGuarantee.ExactlyOnce,
+        Ordering = OrderingMode.Partition,
+        TransactionalId = transactionalId,
+    };
+
+    private static Task Start(EmbeddedKafkaCluster cluster, ProcessorOptions options, string output, TransactionInvariantObserver observer, out CancellationTokenSource stop, TimeSpan perMessage = default)
+    {
+        stop = new CancellationTokenSource();
+        var client = new KafkaClientProperties(cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("heartbeat.interval.ms", "500")]);
+        var forwarder = new KafkaForwarder<string, string>(client, options, async (message, ct) =>
+        {
+            if (perMessage > TimeSpan.Zero)
+            {
+                await Task.Delay(perMessage, ct);
+            }
+
+            return [OutputRecord.Utf8(output, message.Key, message.Value)];
+        }, observer: observer);
+        return forwarder.RunAsync(stop.Token);
+    }
+
+    /// <summary>Completes once <paramref name="condition"/> holds, asked after every event of the observer.</summary>
+    private static Task Until(TransactionInvariantObserver observer, Func<bool> condition)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var previous = observer.Changed;
+        observer.Changed = () =>
+        {
+            previous?.Invoke();
+            if (condition())
+            {
+                done.TrySetResult();
+            }
+        };
+        return done.Task;
+    }
+}

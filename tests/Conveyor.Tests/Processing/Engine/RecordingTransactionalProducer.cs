@@ -1,0 +1,246 @@
+using Confluent.Kafka;
+using Conveyor.Processing.Transactions;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// A transactional producer without a broker for the poll loop's exactly-once tests. Handlers write
+/// their inputs' outputs into the open transaction (<see cref="Write"/>); a commit stores the
+/// offsets sent with it (in the fake consumer, as a broker would) and is checked against the rule
+/// exactly-once rests on: every committed transaction carries the offset of every input whose
+/// outputs it holds. Calls can be made to fail with the error kinds librdkafka gives.
+/// </summary>
+internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicPartitionOffset>> storeOffsets) : ITransactionalProducer
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private readonly Lock _lock = new();
+    private readonly List<TopicPartitionOffset> _outputs = [];
+    private readonly List<TopicPartitionOffset> _offsets = [];
+    private readonly List<(IReadOnlyList<TopicPartitionOffset> Outputs, IReadOnlyList<TopicPartitionOffset> Offsets)> _committed = [];
+    private readonly List<string> _calls = [];
+    private readonly List<string> _violations = [];
+    private readonly Dictionary<TransactionCall, Queue<KafkaException>> _failures = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly ManualResetEventSlim _hangsReleased = new(initialState: true);
+    private TransactionCall? _hang;
+    private bool _open;
+    private bool _notifying;
+
+    public enum TransactionCall
+    {
+        Begin,
+        SendOffsets,
+        Commit,
+        Abort,
+    }
+
+    /// <summary>The calls in order: "begin", "send orders [[0]] @2", "commit", "abort", and the failed ones as "commit failed (...)".</summary>
+    public IReadOnlyList<string> Calls => Locked(() => _calls.ToList());
+
+    /// <summary>Committed transactions: the inputs whose outputs each held, and the offsets sent with it.</summary>
+    public IReadOnlyList<(IReadOnlyList<TopicPartitionOffset> Outputs, IReadOnlyList<TopicPartitionOffset> Offsets)> Committed => Locked(() => _committed.ToList());
+
+    /// <summary>Every input whose outputs were committed, once per commit that held them.</summary>
+    public IReadOnlyList<TopicPartitionOffset> CommittedOutputs => Locked(() => _committed.SelectMany(c => c.Outputs).ToList());
+
+    /// <summary>Each break of the rule: an output committed without its input's offset, or written outside a transaction.</summary>
+    public IReadOnlyList<string> Violations => Locked(() => _violations.ToList());
+
+    /// <summary>The next calls of this kind throw these, one per call, in order.</summary>
+    public void FailNext(TransactionCall call, params KafkaException[] errors) => Locked(() =>
+    {
+        if (!_failures.TryGetValue(call, out var queue))
+        {
+            _failures[call] = queue = new Queue<KafkaException>();
+        }
+
+        foreach (var error in errors)
+        {
+            queue.Enqueue(error);
+        }
+
+        return 0;
+    });
+
+    /// <summary>The next call of this kind does not return (whatever its timeout) until <see cref="ReleaseHangs"/>, as librdkafka's can when a coordinator's broker went away.</summary>
+    public void HangNext(TransactionCall call) => Locked(() =>
+    {
+        _hang = call;
+        _hangsReleased.Reset();
+    });
+
+    public void ReleaseHangs() => _hangsReleased.Set();
+
+    public static KafkaException Retriable() => new KafkaRetriableException(new Error(ErrorCode.Local_TimedOut, "timed out (retriable)"));
+
+    public static KafkaException Abortable() => new KafkaTxnRequiresAbortException(new Error(ErrorCode.IllegalGeneration, "stale generation (abortable)"));
+
+    public static KafkaException Fatal() => new(new Error(ErrorCode.ProducerFenced, "fenced by a newer producer (fatal)", isFatal: true));
+
+    /// <summary>A handler wrote the outputs of <paramref name="input"/> into the open transaction.</summary>
+    public void Write(TopicPartitionOffset input) => Locked(() =>
+    {
+        if (!_open)
+        {
+            _violations.Add($"output of {input} written with no open transaction");
+        }
+
+        _outputs.Add(input);
+        _calls.Add($"write {input}");
+        return 0;
+    });
+
+    /// <summary>Completes once <paramref name="condition"/> (asked under the producer's lock, after every call) holds.</summary>
+    public Task WaitUntilAsync(Func<RecordingTransactionalProducer, bool> condition)
+    {
+        lock (_lock)
+        {
+            if (condition(this))
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((() => condition(this), done));
+            return done.Task.WaitAsync(Patience);
+        }
+    }
+
+    public void InitTransactions(TimeSpan timeout) => Locked(() => _calls.Add("init"));
+
+    public void BeginTransaction() => Locked(() =>
+    {
+        Fail(TransactionCall.Begin);
+        if (_open)
+        {
+            _violations.Add("begin while a transaction is open");
+        }
+
+        _open = true;
+        _calls.Add("begin");
+    });
+
+    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    {
+        Hang(TransactionCall.SendOffsets);
+        var sent = offsets.ToList();
+        Locked(() =>
+        {
+            Fail(TransactionCall.SendOffsets, $" {string.Join(" ", sent)}");
+            _offsets.AddRange(sent);
+            _calls.Add($"send {string.Join(" ", sent)}");
+        });
+    }
+
+    public void CommitTransaction(TimeSpan timeout)
+    {
+        IReadOnlyList<TopicPartitionOffset> offsets = [];
+        Locked(() =>
+        {
+            Fail(TransactionCall.Commit);
+            foreach (var output in _outputs)
+            {
+                if (!_offsets.Any(o => o.TopicPartition == output.TopicPartition && o.Offset.Value > output.Offset.Value))
+                {
+                    _violations.Add($"output of {output} committed without its offset (offsets sent: {string.Join(" ", _offsets)})");
+                }
+            }
+
+            _committed.Add((_outputs.ToList(), _offsets.ToList()));
+            offsets = _offsets.ToList();
+            End("commit");
+        });
+        storeOffsets(offsets);
+    }
+
+    public void AbortTransaction(TimeSpan timeout) => Locked(() =>
+    {
+        Fail(TransactionCall.Abort);
+        End("abort");
+    });
+
+    private void Hang(TransactionCall call)
+    {
+        var hangs = Locked(() =>
+        {
+            if (_hang != call)
+            {
+                return false;
+            }
+
+            _hang = null;
+            _calls.Add($"{call} hangs");
+            return true;
+        });
+        if (hangs)
+        {
+            _hangsReleased.Wait();
+        }
+    }
+
+    private void End(string call)
+    {
+        _outputs.Clear();
+        _offsets.Clear();
+        _open = false;
+        _calls.Add(call);
+    }
+
+    /// <summary>Throws the next failure queued for this call, recording it. Under the lock.</summary>
+    private void Fail(TransactionCall call, string detail = "")
+    {
+        if (_failures.TryGetValue(call, out var queue) && queue.TryDequeue(out var error))
+        {
+            _calls.Add($"{call} failed{detail} ({error.Error.Reason})");
+            Changed();
+            throw error;
+        }
+    }
+
+    private void Locked(Action action) => Locked(() =>
+    {
+        action();
+        return 0;
+    });
+
+    private T Locked<T>(Func<T> read)
+    {
+        lock (_lock)
+        {
+            var result = read();
+            Changed();
+            return result;
+        }
+    }
+
+    private void Changed()
+    {
+        if (_notifying)
+        {
+            return; // a condition read the producer's state: it is asked again after the next call
+        }
+
+        _notifying = true;
+        try
+        {
+            Notify();
+        }
+        finally
+        {
+            _notifying = false;
+        }
+    }
+
+    private void Notify()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition())
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+}
