@@ -15,6 +15,7 @@ internal sealed class EngineConsumer
     private readonly EngineSettings _engine;
     private readonly TextWriter _output;
     private readonly Random _dice;
+    private readonly MessageBudget _budget;
     private readonly CancellationTokenSource _done = new();
     private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
     private int _processed;
@@ -25,6 +26,7 @@ internal sealed class EngineConsumer
         _engine = engine;
         _output = output;
         _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
+        _budget = new MessageBudget(engine.MaxMessages);
         Observer = new ConsoleObserver(output, errors, settings.ShowClientLogs);
         Observer.Committed += _ => CheckTarget();
         Observer.MessageSettled += CheckMaxMessages;
@@ -51,7 +53,7 @@ internal sealed class EngineConsumer
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var processor = new KafkaProcessor<string?, User>(
-            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
+            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: _budget.Counting<User>(User.Json), observer: Observer);
         if (_engine.StatsInterval is not { } interval)
         {
             await processor.RunAsync(stop.Token).ConfigureAwait(false);
@@ -77,6 +79,7 @@ internal sealed class EngineConsumer
         var at = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
         if (message.Attempt == 1)
         {
+            _budget.Take();
             _output.WriteLine(TutorialLines.Received(message.Key, message.Value, at));
         }
 
