@@ -41,6 +41,14 @@ public sealed partial class EmbeddedKafkaCluster
     public void SetBrokerUp(int brokerId) =>
         Check(MockClusterNative.BrokerSetUp(Cluster, ValidBroker(brokerId)), $"bring broker {brokerId} up");
 
+    /// <summary>
+    /// Sets the versions of a request the brokers say they support; <c>-1, -1</c> makes it
+    /// unsupported, as on a broker that predates it (e.g. api key 68, ConsumerGroupHeartbeat, on a
+    /// broker without KIP-848).
+    /// </summary>
+    public void SetApiVersion(short apiKey, short min, short max) =>
+        Check(MockClusterNative.SetApiVersion(Cluster, apiKey, min, max), $"set the versions of api key {apiKey}");
+
     /// <summary>Delays every response of a broker by this round-trip time (zero removes the delay).</summary>
     public void SetRoundTripDelay(int brokerId, TimeSpan delay)
     {

@@ -172,7 +172,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
 
         if (poll.Unavailable is { } unavailable)
         {
-            throw new ProcessorStoppedException($"The processor stopped because it could not start within {_options.UnavailableTimeout} (FailWhenUnavailable): {unavailable}.");
+            throw new ProcessorStoppedException($"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.");
         }
 
         if (poll.Fatal is { } fatal)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Conveyor.Cli.CommandLine;
 using Conveyor.IntegrationTests.Support;
+using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Cli;
 
@@ -230,6 +231,25 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(2, exitCode);
         Assert.Equal("error: -X session.timeout.ms cannot be used with -X group.protocol=consumer (KIP-848): the broker sets it for such groups. "
             + "Remove -X session.timeout.ms, or drop group.protocol=consumer to use the classic protocol.", errors.Trim());
+    }
+
+    [Fact]
+    public async Task A_group_protocol_the_cluster_does_not_support_is_one_line_and_exit_1()
+    {
+        // Its own broker, without KIP-848 as a Kafka before 4.0.
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.CreateTopic("orders", 1);
+        cluster.CreateTopic("orders.dlq", 1);
+        cluster.SetApiVersion(68 /* ConsumerGroupHeartbeat */, -1, -1);
+        var clock = Stopwatch.StartNew();
+
+        var (exitCode, _, errors) = await Run("consume", "-b", cluster.BootstrapServers, "--topic", "orders", "--group", Names.Unique("group"), "-X", "group.protocol=consumer");
+
+        clock.Stop();
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: The processor stopped because it could not start (FailWhenUnavailable): the cluster at {cluster.BootstrapServers} does not support group.protocol=consumer", line, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
     }
 
     [Fact]
