@@ -14,6 +14,7 @@ internal sealed class EngineConsumer
     private readonly ClientSettings _settings;
     private readonly EngineSettings _engine;
     private readonly TextWriter _output;
+    private readonly TextWriter _errors;
     private readonly Random _dice;
     private readonly MessageBudget _budget;
     private readonly CancellationTokenSource _done = new();
@@ -25,6 +26,7 @@ internal sealed class EngineConsumer
         _settings = settings;
         _engine = engine;
         _output = output;
+        _errors = errors;
         _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
         _budget = new MessageBudget(engine.MaxMessages);
         Observer = new ConsoleObserver(output, errors, settings.ShowClientLogs);
@@ -50,6 +52,21 @@ internal sealed class EngineConsumer
 
     /// <summary>Runs until stopped (or the target or message count is reached); the processor then drains and commits.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunProcessorAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Observer.ClusterLost)
+            {
+                _errors.WriteLine(EngineLines.StoppedWithoutCluster(_engine.Processor.GroupId, Observer.CommittedOffsets));
+            }
+        }
+    }
+
+    private async Task RunProcessorAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var processor = new KafkaProcessor<string?, User>(

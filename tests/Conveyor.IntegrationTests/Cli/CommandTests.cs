@@ -295,7 +295,7 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
 public class BrokerGoneTests
 {
     [Fact]
-    public async Task Partitions_lost_when_the_broker_dies_are_not_blamed_on_another_member()
+    public async Task A_dead_broker_is_said_once_without_a_flood_its_partitions_lost_not_blamed_on_another_member_and_the_stop_says_what_was_not_committed()
     {
         var cluster = Conveyor.Testing.EmbeddedKafkaCluster.Start();
         cluster.CreateTopic("gone", 2);
@@ -322,5 +322,13 @@ public class BrokerGoneTests
         var lost = output.Lines.First(l => l.StartsWith("partitions LOST:", StringComparison.Ordinal));
         Assert.Contains("this member's place in the group ended", lost, StringComparison.Ordinal);
         Assert.DoesNotContain("another member", lost, StringComparison.Ordinal);
+
+        // librdkafka reports the refused reconnections about 20 times a second: each said once (then counted every 30 s).
+        var errorLines = errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errorLines, l => l.StartsWith("lost the cluster: every broker is down", StringComparison.Ordinal));
+        var refusals = errorLines.Count(l => l.Contains("Connection refused", StringComparison.Ordinal));
+        Assert.True(refusals <= 3, $"{refusals} lines of refused connections:{Environment.NewLine}{errors}");
+        Assert.StartsWith("stopped the consumer of group ", errorLines[^1], StringComparison.Ordinal);
+        Assert.EndsWith("while the cluster was unreachable: nothing was committed; what was handled after them is not committed and will be consumed again", errorLines[^1], StringComparison.Ordinal);
     }
 }
