@@ -112,7 +112,14 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
     [Fact]
     public async Task Tls_against_a_plaintext_listener_names_the_handshake()
     {
-        var (exitCode, _, errors) = await Run("produce", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SSL");
+        // A plaintext listener of its own, not the embedded broker's: that one would log each TLS
+        // record it cannot read as a request ("Invalid ApiKey") on the test run's console.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var answering = AnswerInPlaintextAsync(listener);
+        var (exitCode, _, errors) = await Run("produce", "-b", $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}", "-X", "security.protocol=SSL");
+        listener.Stop();
+        await answering;
 
         Assert.Equal(1, exitCode);
         Assert.Contains("SSL handshake failed", FirstLine(errors), StringComparison.Ordinal);
@@ -278,6 +285,27 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(
             ["produced message with key alpha in offset 0 of partition 0", "produced message with key (none) in offset 1 of partition 0"],
             process.Output.Lines);
+    }
+
+    /// <summary>Answers every connection with plaintext bytes and closes it, until the listener stops.</summary>
+    private static async Task AnswerInPlaintextAsync(System.Net.Sockets.TcpListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                await client.GetStream().WriteAsync("not TLS\r\n"u8.ToArray());
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // stopped
+        }
+        catch (ObjectDisposedException)
+        {
+            // stopped
+        }
     }
 
     private static string FirstLine(string text) => text.Split(Environment.NewLine)[0];

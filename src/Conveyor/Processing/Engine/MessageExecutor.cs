@@ -43,12 +43,6 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed); handed to the handler.</param>
     public async ValueTask<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
     {
-        if (stopping.IsCancellationRequested)
-        {
-            // Taken from the ready queue as the stop came: not started, so not in flight.
-            return ExecutionOutcome.Abandoned;
-        }
-
         TKey key;
         TValue value;
         try
