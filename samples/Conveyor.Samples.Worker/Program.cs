@@ -52,16 +52,10 @@ var app = builder.Build();
 app.MapConveyorHealth();               // /health/live and /health/ready
 app.MapPrometheusScrapingEndpoint();   // /metrics
 app.MapConveyorDashboard();            // /conveyor: overview, partitions, dead letters, configuration (read-only)
-try
-{
-    await app.RunAsync();
-    return 0;
-}
-catch (OptionsValidationException e)
-{
-    // Checked at start, before anything connects; every problem at once.
-    return Report(e);
-}
+
+// Checks the settings (every problem at once, in one message), runs until stopped, and returns the
+// exit code: 0 stopped, 1 a processor failed and stopped the application, 2 invalid configuration.
+return await app.RunConveyorAsync();
 
 // Checks the processor's settings without starting anything; the exit code 2 and the problems when invalid.
 static int? SettingsProblems(IServiceCollection services)
@@ -82,12 +76,8 @@ static int? SettingsProblems(IServiceCollection services)
 
 static int Report(OptionsValidationException e)
 {
-    Console.Error.WriteLine($"Invalid configuration ({e.Failures.Count()} problems):");
-    foreach (var failure in e.Failures)
-    {
-        Console.Error.WriteLine("  " + failure);
-    }
-
+    var failures = e.Failures.ToList();
+    Console.Error.WriteLine($"error: invalid configuration ({failures.Count} problem{(failures.Count == 1 ? "" : "s")}; nothing was started): {string.Join(" ", failures)}");
     return 2;
 }
 

@@ -11,8 +11,8 @@ namespace Conveyor.Hosting;
 /// <summary>
 /// Runs one <see cref="IKafkaProcessor"/> (a processor, a forwarder or a batch processor) for the
 /// life of the host. Stopping the host cancels it, so it drains and commits before the host's
-/// shutdown timeout; a <see cref="ProcessorStoppedException"/> (or any other failure) is logged and
-/// stops the whole application.
+/// shutdown timeout; a <see cref="ProcessorStoppedException"/> (or any other failure) is logged,
+/// stops the whole application and sets the process's exit code to 1.
 /// </summary>
 internal sealed class ProcessorService : BackgroundService, IHostedProcessor
 {
@@ -90,6 +90,9 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
             // ProcessorStoppedException (StopProcessor, fatal client error) or anything unexpected:
             // the application cannot do its work without this processor.
             Log.Failed(_logger, _name, e.Message, e);
+            // The host stops normally after a failed BackgroundService, so its process would exit 0:
+            // the exit code of a Main without a return value (builder.Build().Run()) says it failed.
+            Environment.ExitCode = ConveyorHostExtensions.ProcessorFailedExitCode;
             _lifetime.StopApplication();
             throw;
         }

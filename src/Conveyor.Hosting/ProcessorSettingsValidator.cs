@@ -7,7 +7,8 @@ namespace Conveyor.Hosting;
 /// <summary>
 /// Checks one named processor's settings when the host starts (<c>ValidateOnStart</c>), before
 /// anything connects, and reports every problem at once: values that could not be bound,
-/// <see cref="ProcessorOptions.Validate"/>, a guarantee this kind of processor cannot give, and each librdkafka property as librdkafka sees it.
+/// <see cref="ProcessorOptions.Validate"/>, a guarantee this kind of processor cannot give, each librdkafka property as librdkafka sees it,
+/// and then (when all that passed) whether librdkafka creates the clients (<see cref="ClientCreationCheck"/>).
 /// </summary>
 internal sealed class ProcessorSettingsValidator(string name, string? sectionPath, bool transactional = false) : IValidateOptions<ProcessorSettings>
 {
@@ -32,11 +33,17 @@ internal sealed class ProcessorSettingsValidator(string name, string? sectionPat
         {
             problems.Add(guarantee);
         }
+        var client = new KafkaClientProperties(string.IsNullOrWhiteSpace(bootstrap) ? "unset:9092" : bootstrap, options.Kafka
+            .Where(p => p.Key != ProcessorSettings.BootstrapServersKey)
+            .Select(p => new KafkaProperty(p.Key, p.Value)));
         try
         {
-            new KafkaClientProperties(string.IsNullOrWhiteSpace(bootstrap) ? "unset:9092" : bootstrap, options.Kafka
-                .Where(p => p.Key != ProcessorSettings.BootstrapServersKey)
-                .Select(p => new KafkaProperty(p.Key, p.Value))).Validate();
+            client.Validate();
+            if (problems.Count == 0 && ClientCreationCheck.Problem(client, options.Processor) is { } refused)
+            {
+                // Every property is valid on its own, yet librdkafka may refuse the combination.
+                problems.Add($"{ProcessorSettingsBinder.KafkaSection}: {refused}");
+            }
         }
         catch (KafkaConfigurationException e)
         {

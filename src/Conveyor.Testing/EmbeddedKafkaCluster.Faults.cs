@@ -72,12 +72,18 @@ public sealed partial class EmbeddedKafkaCluster
     /// <summary>
     /// Every broker answers ApiVersions with this range for one request type from now on, as an
     /// older (or newer) broker would; clients learn it when they connect next. E.g.
-    /// <c>SetApiVersion(KafkaApiKey.TxnOffsetCommit, 0, 2)</c> is a broker before Kafka 2.5.
+    /// <c>SetApiVersion(KafkaApiKey.TxnOffsetCommit, 0, 2)</c> is a broker before Kafka 2.5;
+    /// <c>-1, -1</c> makes the request unsupported, as on a broker that predates it (e.g.
+    /// <see cref="KafkaApiKey.ConsumerGroupHeartbeat"/> on a broker without KIP-848).
     /// </summary>
     public void SetApiVersion(KafkaApiKey apiKey, short minVersion, short maxVersion)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(minVersion);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxVersion, minVersion);
+        if (minVersion != -1 || maxVersion != -1)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(minVersion);
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxVersion, minVersion);
+        }
+
         Check(MockClusterNative.SetApiVersion(Cluster, (short)apiKey, minVersion, maxVersion), $"set the versions of {apiKey}");
     }
 

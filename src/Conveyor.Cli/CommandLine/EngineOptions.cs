@@ -103,6 +103,9 @@ internal sealed class EngineOptions
     {
         GroupId = group,
         Topics = [topic],
+        // The command checked the cluster and the topic first; what still keeps it from starting
+        // (a group protocol the cluster lacks, the cluster gone since) ends it with exit 1.
+        FailWhenUnavailable = true,
         Ordering = context.Get(Ordering),
         MaxConcurrency = context.Get(Concurrency),
         Guarantee = context.Get(Guarantee),

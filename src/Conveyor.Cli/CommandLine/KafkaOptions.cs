@@ -100,7 +100,7 @@ internal sealed class KafkaOptions
     public ClientSettings GetSettings(CommandContext context) =>
         TryGetSettings(context) ?? throw new CommandFailedException(
             $"no Kafka cluster given: pass -b host:port or set {BootstrapEnvironmentVariable}. "
-            + "To start a local one: dotnet run --project src/Conveyor.Cli -- broker",
+            + $"To start a local one: {CommandName.Of("broker")}",
             ExitCodes.Usage);
 
     /// <summary>Connection settings for the given servers with this command line's -X properties.</summary>

@@ -66,7 +66,7 @@ internal static class VerifyCommand
             .MustBe(v => v >= 0, "0 or more");
         var slowRate = new Option<double>("--slow-rate") { Description = "Chance that one handler attempt takes 10-100 ms", DefaultValueFactory = _ => 0.05 }
             .MustBe(v => v is >= 0 and <= 1, "between 0 and 1");
-        var seed = new Option<int>("--seed") { Description = "Seed of the fault schedule and the workers' dice", DefaultValueFactory = _ => Environment.TickCount };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the fault schedule and the workers' dice; without it a new one each run, printed in the summary and the JSON line to repeat the run" };
         var handlerDelay = new Option<TimeSpan>("--handler-delay") { Description = "Time every handler attempt takes (a stand-in for real work)", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(5) }
             .MustBe(v => v >= TimeSpan.Zero, "0 or more");
         var concurrency = new Option<int>("--concurrency") { Description = "Handlers at once in each engine worker", DefaultValueFactory = _ => 8 }
@@ -115,7 +115,7 @@ internal static class VerifyCommand
                 context.Get(failRate),
                 context.Get(permanentEvery),
                 context.Get(slowRate),
-                context.Get(seed),
+                context.Get(seed) ?? Random.Shared.Next(),
                 context.Get(timeout),
                 context.Get(handlerDelay),
                 context.Get(concurrency),

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Cli.CommandLine;
 
 namespace Conveyor.Cli.Kafka;
 
@@ -38,6 +39,15 @@ internal static class ClusterProbe
             catch (KafkaException e)
             {
                 problems.Note(e.Error);
+                if (problems.Refused is { } refused)
+                {
+                    // Nothing listens there: waiting out the timeout would only delay the same answer.
+                    throw new CommandFailedException(
+                        $"could not reach Kafka at {settings.BootstrapServers}: every broker refused the connection ({refused}). "
+                        + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running; "
+                        + $"for a local broker run: {CommandName.Of("broker")}");
+                }
+
                 if (problems.Hopeless is { } hopeless)
                 {
                     throw new CommandFailedException(
@@ -49,7 +59,7 @@ internal static class ClusterProbe
                     throw new CommandFailedException(
                         $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({problems.Cause(e.Error)}). "
                         + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
-                        + "for a local broker run: dotnet run --project src/Conveyor.Cli -- broker");
+                        + $"for a local broker run: {CommandName.Of("broker")}");
                 }
             }
         }
@@ -117,7 +127,7 @@ internal static class ClusterProbe
             throw new CommandFailedException(
                 $"topic '{topic}' ({named}) does not exist on {bootstrapServers}. Create it first: on a Kafka cluster with "
                 + $"kafka-topics.sh --bootstrap-server {bootstrapServers} --create --topic {topic} --partitions 6 (or your platform's tools), "
-                + $"on Conveyor's embedded broker by starting it with conveyor broker --topic {topic}:6; or check {option}.");
+                + $"on Conveyor's embedded broker by starting it with {CommandName.Of($"broker --topic {topic}:6")}; or check {option}.");
         }
     }
 }

@@ -12,6 +12,9 @@ internal sealed class ProbeProblems
     private string? _lastError;
     private string? _lastWarning;
     private string? _hopeless;
+    private string? _refused;
+    private string? _lastRefusal;
+    private readonly Dictionary<string, bool> _brokersRefused = [];
 
     /// <summary>A problem retrying will not fix (DNS, TLS, authentication), in librdkafka's words; null while there is none.</summary>
     public string? Hopeless
@@ -25,6 +28,21 @@ internal sealed class ProbeProblems
         }
     }
 
+    /// <summary>
+    /// Set once every broker tried refused the connection (librdkafka's "all brokers down" after a
+    /// "Connection refused" from each): nothing listens there, in librdkafka's words; null otherwise.
+    /// </summary>
+    public string? Refused
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _refused;
+            }
+        }
+    }
+
     public void Note(Error error)
     {
         if (!error.IsError || error.Code is ErrorCode.Local_TimedOut)
@@ -34,6 +52,7 @@ internal sealed class ProbeProblems
 
         lock (_gate)
         {
+            NoteRefusal(error);
             if (error.Code is not (ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown))
             {
                 _lastError = error.Reason;
@@ -64,6 +83,24 @@ internal sealed class ProbeProblems
             {
                 _hopeless ??= Trim(log.Message);
             }
+        }
+    }
+
+    // A transport error reads "host:port/id: Connect to ipv4#host:port failed: Connection refused (after 0ms in state CONNECT)".
+    private void NoteRefusal(Error error)
+    {
+        if (error.Code is ErrorCode.Local_Transport && error.Reason.IndexOf(": ", StringComparison.Ordinal) is > 0 and var end)
+        {
+            var refused = error.Reason.Contains("Connection refused", StringComparison.Ordinal);
+            _brokersRefused[error.Reason[..end]] = refused;
+            if (refused)
+            {
+                _lastRefusal = Trim(error.Reason[(end + 2)..]);
+            }
+        }
+        else if (error.Code is ErrorCode.Local_AllBrokersDown && _brokersRefused.Count > 0 && _brokersRefused.Values.All(r => r))
+        {
+            _refused ??= _lastRefusal;
         }
     }
 

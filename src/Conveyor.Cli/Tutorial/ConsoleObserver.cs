@@ -16,6 +16,9 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private readonly ConcurrentDictionary<TopicPartition, long> _stoppedAt = new();
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Conveyor.Diagnostics.RepeatedErrors _repeats = new(TimeProvider.System);
+    private int _hadCluster;
+    private int _clusterLost;
     private int _retries;
     private int _deadLettered;
     private int _stopped;
@@ -52,6 +55,9 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     public IReadOnlyDictionary<TopicPartition, long> CommittedOffsets => _committed;
 
+    /// <summary>Whether every broker went down after the start and has not answered since.</summary>
+    public bool ClusterLost => Volatile.Read(ref _clusterLost) == 1;
+
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         _output.WriteLine(TutorialLines.PostRebalance);
@@ -68,6 +74,8 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
         if (partitions.Count > 0)
         {
+            Volatile.Write(ref _hadCluster, 1);
+            Recovered();
             _firstAssignment.TrySetResult();
         }
     }
@@ -99,6 +107,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
             _output.WriteLine(TutorialLines.Committed(offset));
         }
 
+        Recovered();
         Committed?.Invoke(_committed);
     }
 
@@ -134,7 +143,34 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     public void OnPartitionStallEnded(TopicPartition partition) => _output.WriteLine(EngineLines.StallEnded(partition));
 
-    public void OnError(Error error) => _errors.WriteLine(TutorialLines.ClientError(error));
+    public void OnError(Error error)
+    {
+        if (error.IsFatal)
+        {
+            _errors.WriteLine(TutorialLines.ClientError(error));
+            return;
+        }
+
+        if (error.Code == ErrorCode.Local_AllBrokersDown && Volatile.Read(ref _hadCluster) == 1 && Interlocked.Exchange(ref _clusterLost, 1) == 0)
+        {
+            _errors.WriteLine(EngineLines.ClusterLost);
+        }
+
+        // A broker gone makes librdkafka say so many times a second: the first time, then a count.
+        if (_repeats.Note(TutorialLines.ClientError(error)) is { } line)
+        {
+            _errors.WriteLine(line);
+        }
+    }
+
+    private void Recovered()
+    {
+        if (_repeats.Recovered() is { } summary)
+        {
+            Interlocked.Exchange(ref _clusterLost, 0);
+            _errors.WriteLine(summary);
+        }
+    }
 
     public void OnClientLog(LogMessage message)
     {

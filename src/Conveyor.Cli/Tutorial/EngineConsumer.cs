@@ -14,7 +14,9 @@ internal sealed class EngineConsumer
     private readonly ClientSettings _settings;
     private readonly EngineSettings _engine;
     private readonly TextWriter _output;
+    private readonly TextWriter _errors;
     private readonly Random _dice;
+    private readonly MessageBudget _budget;
     private readonly CancellationTokenSource _done = new();
     private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
     private int _processed;
@@ -24,7 +26,9 @@ internal sealed class EngineConsumer
         _settings = settings;
         _engine = engine;
         _output = output;
+        _errors = errors;
         _dice = engine.Seed is { } seed ? new Random(seed) : new Random();
+        _budget = new MessageBudget(engine.MaxMessages);
         Observer = new ConsoleObserver(output, errors, settings.ShowClientLogs);
         Observer.Committed += _ => CheckTarget();
         Observer.MessageSettled += CheckMaxMessages;
@@ -49,9 +53,24 @@ internal sealed class EngineConsumer
     /// <summary>Runs until stopped (or the target or message count is reached); the processor then drains and commits.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await RunProcessorAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Observer.ClusterLost)
+            {
+                _errors.WriteLine(EngineLines.StoppedWithoutCluster(_engine.Processor.GroupId, Observer.CommittedOffsets));
+            }
+        }
+    }
+
+    private async Task RunProcessorAsync(CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var processor = new KafkaProcessor<string?, User>(
-            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: User.Json, observer: Observer);
+            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: _budget.Counting<User>(User.Json), observer: Observer);
         if (_engine.StatsInterval is not { } interval)
         {
             await processor.RunAsync(stop.Token).ConfigureAwait(false);
@@ -77,6 +96,7 @@ internal sealed class EngineConsumer
         var at = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
         if (message.Attempt == 1)
         {
+            _budget.Take();
             _output.WriteLine(TutorialLines.Received(message.Key, message.Value, at));
         }
 

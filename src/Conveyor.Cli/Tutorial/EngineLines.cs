@@ -6,6 +6,17 @@ namespace Conveyor.Cli.Tutorial;
 /// <summary>The lines the engine-backed consumer prints beside the tutorial's own.</summary>
 internal static class EngineLines
 {
+    public const string ClusterLost =
+        "lost the cluster: every broker is down; waiting for it to come back (Ctrl-C stops; what is not committed is consumed again later)";
+
+    /// <summary>What a stop while the cluster was gone left behind: the offsets committed before it, and that later work was not.</summary>
+    public static string StoppedWithoutCluster(string group, IReadOnlyDictionary<TopicPartition, long> committed) =>
+        Invariant($"stopped the consumer of group {group} while the cluster was unreachable: ")
+        + (committed.Count == 0
+            ? "nothing was committed"
+            : "the last committed offsets are " + string.Join(", ", committed.OrderBy(c => c.Key.Partition.Value).Select(c => Invariant($"{c.Key.Topic}[{c.Key.Partition.Value}]@{c.Value}"))))
+        + "; what was handled after them is not committed and will be consumed again";
+
     public static string ProcessingFailed(string? key, TopicPartitionOffset at, int attempt, Exception error) =>
         Invariant($"processing failed for key {key ?? "(none)"} in offset {at.Offset.Value} from partition {at.Partition.Value} (attempt {attempt}) - {error.Message}");
 

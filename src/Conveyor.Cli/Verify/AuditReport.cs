@@ -29,6 +29,9 @@ internal sealed record AuditReport(
     /// <summary>What kept the audit from seeing everything (records deleted by the broker, topics not read to the end); empty when complete.</summary>
     public IReadOnlyList<string> AuditProblems { get; init; } = [];
 
+    /// <summary>The run's seed (<c>verify --seed</c>): the same seed draws the same fault schedule and handler dice.</summary>
+    public int Seed { get; init; }
+
     /// <summary>How the engine committed: <c>persisted</c> completions or the <c>watermark</c> alone (<c>verify --completions</c>).</summary>
     public string Completions { get; init; } = "watermark";
 
@@ -126,7 +129,7 @@ internal sealed record AuditReport(
         $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : $", completions {Completions}")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
         ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates}{Worst} {DuplicatesVerdict}"
             : string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates} ({DuplicatesPerProcessed:0.0000} per processed message){Worst}"),
-        $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))}",
+        $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))} (seed {Seed.ToString(CultureInfo.InvariantCulture)}: --seed {Seed.ToString(CultureInfo.InvariantCulture)} repeats the schedule)",
         string.Create(CultureInfo.InvariantCulture, $"duration: {Duration.TotalSeconds:0.0} s, {(Duration.TotalSeconds > 0 ? Produced / Duration.TotalSeconds : 0):0} messages/s"),
         Lost > 0 ? $"result: {Lost} messages LOST (committed past, never processed nor dead-lettered): {string.Join(", ", LostSamples)}"
             : AuditProblems.Count > 0 ? "result: INCOMPLETE AUDIT, nothing found lost but not every record could be read"
@@ -170,6 +173,7 @@ internal sealed record AuditReport(
         faultsExpected = FaultsExpected,
         passed = Passed,
         faults = Faults,
+        seed = Seed,
         durationSeconds = Math.Round(Duration.TotalSeconds, 1),
     });
 }

@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Conveyor.Testing;
 
 namespace Conveyor.Cli.Verify;
@@ -6,15 +5,6 @@ namespace Conveyor.Cli.Verify;
 /// <summary>Injects one random fault at a time, from a seeded schedule, and counts them by kind.</summary>
 internal sealed class FaultInjector
 {
-    private static readonly (KafkaApiKey Api, ErrorCode Error)[] BrokerErrors =
-    [
-        (KafkaApiKey.Fetch, ErrorCode.NotLeaderForPartition),
-        (KafkaApiKey.OffsetCommit, ErrorCode.RequestTimedOut),
-        (KafkaApiKey.Produce, ErrorCode.NotEnoughReplicas),
-        (KafkaApiKey.JoinGroup, ErrorCode.NotCoordinatorForGroup),
-        (KafkaApiKey.SyncGroup, ErrorCode.RebalanceInProgress),
-    ];
-
     /// <summary>
     /// How long a joined worker stays before it may leave again. A classic join takes about 5 s on
     /// the embedded broker, as long as the default fault interval: a worker that left at the next
@@ -27,7 +17,7 @@ internal sealed class FaultInjector
     private readonly WorkerPool _workers;
     private readonly int _baseWorkers;
     private readonly EmbeddedKafkaCluster? _broker;
-    private readonly Random _dice;
+    private readonly FaultSchedule _schedule;
     private readonly Dictionary<string, int> _counts = [];
 
     public FaultInjector(FaultKind enabled, WorkerPool workers, int baseWorkers, EmbeddedKafkaCluster? broker, int seed)
@@ -36,7 +26,7 @@ internal sealed class FaultInjector
         _workers = workers;
         _baseWorkers = baseWorkers;
         _broker = broker;
-        _dice = new Random(seed);
+        _schedule = new FaultSchedule(seed);
     }
 
     public IReadOnlyDictionary<string, int> Counts => _counts;
@@ -56,15 +46,15 @@ internal sealed class FaultInjector
             return;
         }
 
-        var kind = possible[_dice.Next(possible.Count)];
-        switch (kind)
+        var draw = _schedule.Next(possible, _workers.Count, _broker?.BrokerCount ?? 0);
+        switch (draw.Kind)
         {
             case FaultKind.Kill:
-                _workers.Kill(_dice.Next(_workers.Count));
+                _workers.Kill(draw.Worker);
                 Count("worker killed (SIGKILL)");
                 break;
             case FaultKind.Restart:
-                await _workers.RestartAsync(_dice.Next(_workers.Count)).ConfigureAwait(false);
+                await _workers.RestartAsync(draw.Worker).ConfigureAwait(false);
                 Count("worker restarted (SIGTERM)");
                 break;
             case FaultKind.JoinLeave when _workers.Count > _baseWorkers:
@@ -76,19 +66,17 @@ internal sealed class FaultInjector
                 Count("worker joined");
                 break;
             case FaultKind.BrokerErrors:
-                var (api, error) = BrokerErrors[_dice.Next(BrokerErrors.Length)];
-                _broker!.InjectRequestErrors(api, Enumerable.Repeat(error, _dice.Next(1, 4)).ToArray());
-                Count($"{api} errors");
+                _broker!.InjectRequestErrors(draw.Api, Enumerable.Repeat(draw.Error, draw.Count).ToArray());
+                Count($"{draw.Api} errors");
                 break;
             case FaultKind.DropConnections:
-                _broker!.DropConnections(_dice.Next(2) == 0 ? KafkaApiKey.Fetch : KafkaApiKey.Produce, _dice.Next(1, 3));
+                _broker!.DropConnections(draw.Api, draw.Count);
                 Count("dropped connections");
                 break;
             case FaultKind.BrokerDown:
-                var broker = _dice.Next(2, _broker!.BrokerCount + 1); // never broker 1, the group coordinator
-                _broker.SetBrokerDown(broker);
-                await Task.Delay(_dice.Next(200, 2000)).ConfigureAwait(false);
-                _broker.SetBrokerUp(broker);
+                _broker!.SetBrokerDown(draw.Broker);
+                await Task.Delay(draw.Down).ConfigureAwait(false);
+                _broker.SetBrokerUp(draw.Broker);
                 Count("broker down and up");
                 break;
         }

@@ -104,6 +104,7 @@ internal sealed class VerifyRun
         var report = AuditReport.Compare(produced, Committed(client), processed, deadLettered, faults.Counts, clock.Elapsed, _settings.Strategy);
         return report with
         {
+            Seed = _settings.Seed,
             FaultsExpected = faults.CanInject,
             AuditProblems = problems,
             ExactlyOnce = _settings.ExactlyOnce,

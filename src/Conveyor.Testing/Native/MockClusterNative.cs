@@ -51,6 +51,9 @@ internal static partial class MockClusterNative
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
     internal static partial int BrokerSetUp(IntPtr cluster, int brokerId);
 
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_set_apiversion")]
+    internal static partial int SetApiVersion(IntPtr cluster, short apiKey, short minVersion, short maxVersion);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
     internal static partial int BrokerSetRtt(IntPtr cluster, int brokerId, int rttMs);
 
@@ -59,9 +62,6 @@ internal static partial class MockClusterNative
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_coordinator_set", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int CoordinatorSet(IntPtr cluster, string keyType, string key, int brokerId);
-
-    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_set_apiversion")]
-    internal static partial int SetApiVersion(IntPtr cluster, short apiKey, short minVersion, short maxVersion);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void GroupInitialRebalanceDelayMs(IntPtr cluster, int delayMs);

@@ -83,6 +83,12 @@ internal static partial class Log
     [LoggerMessage(1051, LogLevel.Critical, "Processor {Processor}: fatal Kafka client error {Code}: {Reason}")]
     public static partial void FatalClientError(ILogger logger, string processor, ErrorCode code, string reason);
 
+    [LoggerMessage(1060, LogLevel.Warning, "Processor {Processor} lost the cluster: every broker is down ({Reason}); it keeps trying and says so when the cluster answers")]
+    public static partial void ClusterLost(ILogger logger, string processor, string reason);
+
+    [LoggerMessage(1061, LogLevel.Information, "Processor {Processor}: {Summary}")]
+    public static partial void ClientRecovered(ILogger logger, string processor, string summary);
+
     [LoggerMessage(EventId = 1052, Message = "librdkafka {Client} {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, LogLevel level, string client, string facility, string message);
 }

@@ -11,7 +11,10 @@ namespace Conveyor.Diagnostics;
 /// </summary>
 internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : CompositeObserver(next)
 {
+    private readonly RepeatedErrors _repeats = new(time ?? TimeProvider.System);
     private LastError? _lastError;
+    private int _clusterLost;
+    private int _hadCluster;
 
     /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
     public LastError? LastError => Volatile.Read(ref _lastError);
@@ -35,6 +38,8 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Assigned(logger, processor, Describe(partitions));
+        Volatile.Write(ref _hadCluster, 1);
+        Recovered();
         base.OnPartitionsAssigned(partitions);
     }
 
@@ -52,6 +57,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public override void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
+        Recovered();
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.Committed(logger, processor, Describe(offsets));
@@ -164,7 +170,17 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         }
         else
         {
-            Log.ClientError(logger, processor, error.Code, error.Reason);
+            // Before the first assignment this is "cannot start", which the availability watch says.
+            if (error.Code == ErrorCode.Local_AllBrokersDown && Volatile.Read(ref _hadCluster) == 1 && Interlocked.Exchange(ref _clusterLost, 1) == 0)
+            {
+                Log.ClusterLost(logger, processor, error.Reason);
+            }
+
+            // Repeats are counted, not each logged: a broker gone makes librdkafka say so many times a second.
+            if (_repeats.Note(error.Reason) is { } line)
+            {
+                Log.ClientError(logger, processor, error.Code, line);
+            }
         }
 
         Remember($"client error {error.Code}: {error.Reason}");
@@ -173,8 +189,24 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public override void OnClientLog(LogMessage message)
     {
-        Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, message.Message);
+        // librdkafka's warnings and errors repeat its client errors (the same words): one rule for both.
+        var text = message.Level <= SyslogLevel.Warning ? _repeats.Note(message.Message) : message.Message;
+        if (text is not null)
+        {
+            Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, text);
+        }
+
         base.OnClientLog(message);
+    }
+
+    /// <summary>Partitions assigned or offsets committed: the client works; one line if it had been failing.</summary>
+    private void Recovered()
+    {
+        if (_repeats.Recovered() is { } summary)
+        {
+            Interlocked.Exchange(ref _clusterLost, 0);
+            Log.ClientRecovered(logger, processor, summary);
+        }
     }
 
     private void Remember(string message) => Volatile.Write(ref _lastError, new LastError((time ?? TimeProvider.System).GetUtcNow(), message));

@@ -146,9 +146,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
-        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping);
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token);
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
-            .Select(_ => Task.Run(() => worker.RunAsync(abort.Token), CancellationToken.None))
+            .Select(_ => Task.Run(worker.RunAsync, CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
             () => poll.Run(stopping.Token, abort),
@@ -172,7 +172,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
 
         if (poll.Unavailable is { } unavailable)
         {
-            throw new ProcessorStoppedException($"The processor stopped because it could not start within {_options.UnavailableTimeout} (FailWhenUnavailable): {unavailable}.");
+            throw new ProcessorStoppedException($"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.");
         }
 
         if (poll.Fatal is { } fatal)

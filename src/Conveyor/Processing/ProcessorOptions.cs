@@ -90,8 +90,9 @@ public sealed record ProcessorOptions
     /// <summary>
     /// When true, <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/> ends with a
     /// <see cref="ProcessorStoppedException"/> once a problem is reported after
-    /// <see cref="UnavailableTimeout"/>, instead of waiting for the cluster or the topic to appear.
-    /// Default false: like Kafka clients, a processor waits for its brokers.
+    /// <see cref="UnavailableTimeout"/>, instead of waiting for the cluster or the topic to appear;
+    /// at once when every broker refused the connection before the start, or the cluster does not
+    /// support <c>group.protocol=consumer</c>. Default false: like Kafka clients, a processor waits for its brokers.
     /// </summary>
     public bool FailWhenUnavailable { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Conveyor.IntegrationTests.Support;
 
 namespace Conveyor.IntegrationTests.Cli;
@@ -26,6 +27,29 @@ public class EngineCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
         Assert.Contains(consumer.Output.Lines, l => l.StartsWith("committed offset Offset(", StringComparison.Ordinal));
         Assert.Contains("ALL partitions have been REVOKED", consumer.Output.Lines);
+    }
+
+    [Fact]
+    public async Task Max_messages_handles_that_many_and_commits_only_theirs()
+    {
+        const int waiting = 200;
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(1, waiting).Select(i => ((string?)$"user-{i}", $"{{\"id\":{i},\"email\":\"user-{i}@foobar.com\"}}")));
+
+        await using var consumer = CliProcess.Start(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", group, "--max-messages", "5");
+
+        Assert.Equal(0, await consumer.WaitForExitAsync(Timeouts.Flow));
+        var received = consumer.Output.Lines
+            .Where(l => l.StartsWith("received key ", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(" in offset ")[1].Split(' ')[0], CultureInfo.InvariantCulture))
+            .ToHashSet();
+        Assert.Equal(5, received.Count);
+        // Committed: up to the first offset not handled (the others handled wait in the commit's metadata).
+        var firstUnhandled = Enumerable.Range(0, waiting).First(o => !received.Contains(o));
+        Assert.Equal(firstUnhandled, kafka.Committed(group, topic, 1)[0]);
     }
 
     [Fact]

@@ -72,6 +72,30 @@ public class HostedProcessorTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_processor_failure_that_stops_the_host_gives_exit_code_1()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "poison")]);
+        using var host = Build(topic, group, new Seen { FailOn = "poison" }, new()
+        {
+            ["OnFailure"] = "StopProcessor",
+            ["Retry:MaxAttempts"] = "1",
+        });
+        try
+        {
+            var exitCode = await host.RunConveyorAsync(TextWriter.Null, CancellationToken.None).WaitAsync(Timeouts.Flow);
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal(1, Environment.ExitCode); // for a Main without a return value: builder.Build().Run()
+        }
+        finally
+        {
+            Environment.ExitCode = 0; // this test process's own
+        }
+    }
+
+    [Fact]
     public async Task Librdkafka_log_lines_go_to_the_logger_without_secrets()
     {
         var topic = kafka.CreateTopic(partitions: 1);

@@ -7,7 +7,9 @@ using System.Text.RegularExpressions;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Testing;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.IntegrationTests.Hosting;
 
@@ -81,6 +83,7 @@ public sealed partial class HttpEndpointTests
     private static WebApplicationFactory<SampleWorker::Program> Sample(params (string Key, string Value)[] settings) =>
         new WebApplicationFactory<SampleWorker::Program>().WithWebHostBuilder(builder =>
         {
+            builder.ConfigureTestServices(services => services.AddLogging(logging => logging.ClearProviders())); // the sample's console log stays off the test run's
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
+using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Processing;
 
@@ -49,6 +50,48 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         await stop.CancelAsync();
         await run.WaitAsync(Timeouts.Stop);
         Assert.Equal(ProcessorState.Stopped, processor.Status.State);
+    }
+
+    [Fact]
+    public async Task A_refused_connection_to_every_broker_is_reported_within_2_s()
+    {
+        var observer = new ProblemObserver();
+        var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["t"] }; // the default UnavailableTimeout, 30 s
+        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties("127.0.0.1:1"), options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var run = processor.RunAsync(stop.Token);
+
+        await observer.Reported.Task.WaitAsync(Timeouts.Flow);
+
+        clock.Stop();
+        Assert.StartsWith("cannot reach the cluster at 127.0.0.1:1: every broker is down (", processor.Status.Unavailable, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", processor.Status.Unavailable, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeouts.Stop);
+    }
+
+    [Fact]
+    public async Task A_group_protocol_the_cluster_does_not_support_stops_the_processor_within_2_s_when_asked_to()
+    {
+        // Its own broker: the api versions it advertises change for every client.
+        await using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.CreateTopic("orders", 1);
+        cluster.SetApiVersion(KafkaApiKey.ConsumerGroupHeartbeat, -1, -1);
+        var observer = new ProblemObserver();
+        var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["orders"], FailWhenUnavailable = true };
+        var client = new KafkaClientProperties(cluster.BootstrapServers, [new KafkaProperty("group.protocol", "consumer")]);
+        var processor = new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
+
+        clock.Stop();
+        Assert.Contains($"the cluster at {cluster.BootstrapServers} does not support group.protocol=consumer", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ProcessorState.Failed, processor.Status.State);
+        Assert.Single(observer.Problems);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
     }
 
     private sealed class ProblemObserver : IProcessorObserver

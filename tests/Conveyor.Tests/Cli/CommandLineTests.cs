@@ -168,3 +168,27 @@ public class CommandLineTests
         return (exitCode, output.ToString(), errors.ToString());
     }
 }
+
+public class CommandNameTests
+{
+    [Fact]
+    public void Hints_name_the_installed_tool_outside_the_source_tree() =>
+        Assert.Equal("conveyor", CommandName.For(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "tools")));
+
+    [Fact]
+    public void Hints_name_dotnet_run_when_the_program_runs_from_its_project_folder()
+    {
+        var project = Directory.CreateTempSubdirectory();
+        try
+        {
+            File.WriteAllText(Path.Combine(project.FullName, "Conveyor.Cli.csproj"), "<Project />");
+            var output = Directory.CreateDirectory(Path.Combine(project.FullName, "bin", "Debug", "net10.0")).FullName;
+
+            Assert.Equal("dotnet run --project src/Conveyor.Cli --", CommandName.For(output + Path.DirectorySeparatorChar));
+        }
+        finally
+        {
+            project.Delete(recursive: true);
+        }
+    }
+}

@@ -5,6 +5,7 @@ using Conveyor.Processing.RetryTopics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Tests.Hosting;
@@ -26,7 +27,11 @@ public class ProcessorSettingsTests
             ["Orders:Retry:MaxAttempts"] = "5",
             ["Orders:Retry:InitialDelay"] = "00:00:00.050",
             ["Orders:Kafka:bootstrap.servers"] = "broker-1:9092,broker-2:9092",
+            // Settings librdkafka can create a client with: the start-up check creates one.
             ["Orders:Kafka:security.protocol"] = "SASL_SSL",
+            ["Orders:Kafka:sasl.mechanisms"] = "PLAIN",
+            ["Orders:Kafka:sasl.username"] = "orders",
+            ["Orders:Kafka:sasl.password"] = "secret",
         });
 
         var options = settings.Processor;
@@ -42,7 +47,9 @@ public class ProcessorSettingsTests
         Assert.Equal(64L * 1024 * 1024, options.MaxBufferedBytes);
         var client = settings.ToClientProperties();
         Assert.Equal("broker-1:9092,broker-2:9092", client.BootstrapServers);
-        Assert.Equal([new("security.protocol", "SASL_SSL")], client.Properties);
+        Assert.Equal(
+            [new("sasl.mechanisms", "PLAIN"), new("sasl.password", "secret"), new("sasl.username", "orders"), new("security.protocol", "SASL_SSL")],
+            client.Properties);
     }
 
     [Fact]
@@ -214,6 +221,7 @@ public class ProcessorSettingsTests
     public async Task The_host_refuses_to_start_with_a_bad_configuration_before_anything_connects()
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders(); // the refused start is expected: its error log stays off the test run's console
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Conveyor:Orders:Topics:0"] = "orders",
@@ -272,6 +280,7 @@ public class ProcessorSettingsTests
         static IHost Build(Action<IServiceCollection, IConfiguration> add)
         {
             var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders(); // the refused start is expected: its error log stays off the test run's console
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Orders:GroupId"] = "g",

@@ -24,14 +24,28 @@ public class AvailabilityWatchTests
     {
         Error? seen = null;
         var watch = Watch(failWhenUnavailable: false, (_, _, error) => { seen = error; return "cannot reach the cluster"; }, out var observer);
-        watch.Noted(new Error(ErrorCode.Local_AllBrokersDown, "1/1 brokers are down"));
+        watch.Noted(new Error(ErrorCode.Local_Transport, "broker:9092/1: Connection timed out"));
 
         var stop = CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10));
 
         Assert.Null(stop);
         Assert.Equal(["cannot reach the cluster"], observer.Problems);
         Assert.Equal("cannot reach the cluster", watch.Problem);
-        Assert.Equal(ErrorCode.Local_AllBrokersDown, seen?.Code);
+        Assert.Equal(ErrorCode.Local_Transport, seen?.Code);
+    }
+
+    [Fact]
+    public void Every_broker_down_before_the_start_is_reported_at_the_next_poll_with_the_transport_error_and_stops_when_asked()
+    {
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => throw new InvalidOperationException("not asked"), out var observer);
+        watch.Noted(new Error(ErrorCode.Local_Transport, "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused"));
+        watch.Noted(new Error(ErrorCode.Local_AllBrokersDown, "1/1 brokers are down"));
+
+        var stop = watch.Check(Start + TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal("cannot reach the cluster at 127.0.0.1:1: every broker is down (127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused)", stop);
+        Assert.Equal([stop!], observer.Problems);
+        Assert.False(watch.Diagnosing);
     }
 
     [Fact]

@@ -10,7 +10,10 @@ namespace Conveyor.Processing.Engine;
 /// <see cref="IProcessorObserver.OnUnavailable"/> (and so to the status, logs and health check);
 /// with <see cref="ProcessorOptions.FailWhenUnavailable"/> the poll loop then stops. A member that
 /// simply has no partitions (more members than partitions) is not reported: its cluster answers and
-/// its topics exist. The poll loop calls <see cref="Noted"/>, <see cref="Assigned"/> and <see cref="Check"/>.
+/// its topics exist. Some problems need no timeout: every broker down before the start (a refused
+/// connection: nothing listens there) and a group protocol the cluster does not support are reported
+/// at the next poll. The poll loop calls <see cref="Noted(Error)"/>, <see cref="Assigned"/> and <see cref="Check"/>;
+/// <see cref="Definite"/> may come from librdkafka's log thread.
 /// </summary>
 internal sealed class AvailabilityWatch
 {
@@ -23,6 +26,9 @@ internal sealed class AvailabilityWatch
     private DateTime? _since;
     private bool _started;
     private Error? _lastError;
+    private Error? _lastTransportError;
+    private string? _definite;
+    private bool _definiteReported;
     private Task<string?>? _diagnosis;
 
     /// <param name="config">The consumer's settings, to ask the cluster with.</param>
@@ -48,11 +54,28 @@ internal sealed class AvailabilityWatch
     /// <summary>The client reported an error.</summary>
     public void Noted(Error error)
     {
-        if (!_started && error.IsError)
+        if (_started || !error.IsError)
         {
-            _lastError = error;
+            return;
         }
+
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            // "1/1 brokers are down" says less than the transport error before it.
+            Definite($"cannot reach the cluster at {_config.BootstrapServers}: every broker is down{(_lastTransportError is { } transport ? $" ({transport.Reason})" : string.Empty)}");
+            return;
+        }
+
+        if (error.Code == ErrorCode.Local_Transport)
+        {
+            _lastTransportError = error;
+        }
+
+        _lastError = error;
     }
+
+    /// <summary>A problem that cannot heal by waiting out <see cref="ProcessorOptions.UnavailableTimeout"/>: reported at the next poll.</summary>
+    public void Definite(string problem) => Interlocked.CompareExchange(ref _definite, problem, null);
 
     /// <summary>
     /// Partitions were assigned: the processor reached its cluster and topics. The first time, the
@@ -107,6 +130,14 @@ internal sealed class AvailabilityWatch
         }
 
         _since ??= now;
+        if (!_definiteReported && Volatile.Read(ref _definite) is { } definite)
+        {
+            _definiteReported = true; // once: later changes come from the timed diagnosis
+            Problem = definite;
+            _observer.OnUnavailable(definite);
+            return _options.FailWhenUnavailable ? definite : null;
+        }
+
         if (_diagnosis is { IsCompleted: true } done)
         {
             _diagnosis = null;

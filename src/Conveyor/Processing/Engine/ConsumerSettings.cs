@@ -30,6 +30,7 @@ internal static class ConsumerSettings
         config["group.id"] = options.GroupId;
         config["enable.auto.commit"] = "false";
         config["enable.auto.offset.store"] = "false";
+        GroupProtocolCheck.Prepare(config);
         return new ConsumerConfig(config);
     }
 

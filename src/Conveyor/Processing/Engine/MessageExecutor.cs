@@ -51,7 +51,11 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (MessageDeserializationException e)
         {
-            return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping).ConfigureAwait(false);
+            return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping, abort).ConfigureAwait(false);
+        }
+        catch (DeclinedMessageException)
+        {
+            return ExecutionOutcome.Abandoned;
         }
 
         var attempt = item.Attempts + 1;
@@ -61,6 +65,10 @@ internal sealed class MessageExecutor<TKey, TValue>
             return pending is null ? ExecutionOutcome.Finished : new Execution(ExecutionOutcome.HandedOff, pending);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+        {
+            return ExecutionOutcome.Abandoned;
+        }
+        catch (DeclinedMessageException)
         {
             return ExecutionOutcome.Abandoned;
         }
@@ -74,7 +82,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
             return stopping.IsCancellationRequested
                 ? ExecutionOutcome.Abandoned
-                : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping).ConfigureAwait(false);
+                : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping, abort).ConfigureAwait(false);
         }
     }
 
@@ -84,7 +92,12 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// handler call, then applies the failure action. Runs on no worker: the message holds only its
     /// place in the offsets.
     /// </summary>
-    public async Task<ExecutionOutcome> RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure, CancellationToken stopping)
+    /// <param name="item">The message.</param>
+    /// <param name="pending">What it handed off.</param>
+    /// <param name="failure">Why that failed.</param>
+    /// <param name="stopping">Cancelled when the processor stops: no more retries.</param>
+    /// <param name="abort">Cancelled when the stop timeout passed: a dead letter under way gives up.</param>
+    public async Task<ExecutionOutcome> RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure, CancellationToken stopping, CancellationToken abort)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -97,7 +110,7 @@ internal sealed class MessageExecutor<TKey, TValue>
             {
                 return stopping.IsCancellationRequested
                     ? ExecutionOutcome.Abandoned
-                    : await FailAsync(item, new FailureRecordDraft(failure, attempt, "output"), stopping).ConfigureAwait(false);
+                    : await FailAsync(item, new FailureRecordDraft(failure, attempt, "output"), stopping, abort).ConfigureAwait(false);
             }
 
             try
@@ -148,7 +161,13 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
     }
 
-    private async Task<ExecutionOutcome> FailAsync(WorkItem item, FailureRecordDraft failure, CancellationToken stopping)
+    /// <summary>
+    /// Applies the failure action. A dead letter under way is written even when the processor is
+    /// stopping (<paramref name="stopping"/>): the stop drains in-flight work and waits for it; only
+    /// <paramref name="abort"/> (the stop timeout passed) gives it up, and then the message stays
+    /// unfinished rather than blaming the topic.
+    /// </summary>
+    private async Task<ExecutionOutcome> FailAsync(WorkItem item, FailureRecordDraft failure, CancellationToken stopping, CancellationToken abort)
     {
         item.FailureType = failure.Exception.GetType().FullName ?? failure.Exception.GetType().Name;
         var at = item.Result.TopicPartitionOffset;
@@ -158,9 +177,15 @@ internal sealed class MessageExecutor<TKey, TValue>
                 try
                 {
                     var record = new FailureRecord(failure.Exception, failure.Attempts, failure.Kind, _options.GroupId, DateTimeOffset.UtcNow);
-                    var written = await _deadLetters.PublishAsync(item.Result, record, stopping).ConfigureAwait(false);
+                    var written = await _deadLetters.PublishAsync(item.Result, record, abort).ConfigureAwait(false);
                     _observer.OnDeadLettered(at, written, failure.Exception);
                     return ExecutionOutcome.Finished;
+                }
+                catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                {
+                    // The stop timeout passed before the acknowledgement: not the topic's fault, and not
+                    // finished either, so the offset stays here and the message is consumed again later.
+                    return ExecutionOutcome.Abandoned;
                 }
                 catch (Exception e) when (e is KafkaException or OperationCanceledException)
                 {
@@ -192,7 +217,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         {
             key = await _keys.DeserializeAsync(message.Key, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers)).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not DeclinedMessageException)
         {
             throw new MessageDeserializationException($"The key of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
         }
@@ -202,7 +227,7 @@ internal sealed class MessageExecutor<TKey, TValue>
             var value = await _values.DeserializeAsync(message.Value, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers)).ConfigureAwait(false);
             return (key, value);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not DeclinedMessageException)
         {
             throw new MessageDeserializationException($"The value of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
         }

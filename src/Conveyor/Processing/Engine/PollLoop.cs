@@ -36,6 +36,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly StallWatchdog _watchdog;
     private readonly ConsumerPositions _positions;
     private readonly AvailabilityWatch _availability;
+    private readonly string _bootstrapServers;
     private readonly CompletionStore? _completions;
     private readonly CompletionMemory? _completionMemory;
     private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
@@ -70,12 +71,15 @@ internal sealed partial class PollLoop : IDisposable
         _schedule = schedule;
         _observer = observer;
         _telemetry = telemetry;
+        // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
+        _availability = new AvailabilityWatch(config, options, observer);
+        _bootstrapServers = config.BootstrapServers;
         _consumer = consumers.Create(new ConsumerCallbacks(
             OnAssigned,
             OnRevoked,
             OnLost,
             OnError,
-            (_, message) => _telemetry?.ClientLog(message),
+            (_, message) => OnClientLog(message),
             (_, json) => _telemetry?.Statistics(json)));
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
         _groupId = System.Text.Encoding.UTF8.GetBytes(options.GroupId);
@@ -84,7 +88,6 @@ internal sealed partial class PollLoop : IDisposable
         _asyncCommits = options.CommitMode == OffsetCommitMode.Asynchronous ? new AsyncCommitter(CommitNow) : null;
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
-        _availability = new AvailabilityWatch(config, options, observer);
     }
 
     /// <summary>Set when the client reported a fatal error.</summary>
@@ -294,6 +297,16 @@ internal sealed partial class PollLoop : IDisposable
         }
 
         _telemetry.Buffered(_partitions.ToDictionary(p => p.Key, p => p.Value.Buffered), committable); // buffered: a display figure, read without the dispatcher's lock
+    }
+
+    private void OnClientLog(LogMessage message)
+    {
+        if (GroupProtocolCheck.Problem(message, _bootstrapServers) is { } problem)
+        {
+            _availability.Definite(problem);
+        }
+
+        _telemetry?.ClientLog(message);
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)

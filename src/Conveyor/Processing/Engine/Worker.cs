@@ -19,6 +19,7 @@ internal sealed class Worker<TKey, TValue>
     private readonly TransactionGate? _gate;
     private readonly CancellationTokenSource _stopping;
     private readonly Action<WorkItem, IPendingAcknowledgement, Exception?> _settled;
+    private readonly CancellationToken _abort;
 
     public Worker(
         Dispatcher dispatcher,
@@ -26,8 +27,10 @@ internal sealed class Worker<TKey, TValue>
         ProcessorTelemetry telemetry,
         CommitSchedule schedule,
         TransactionGate? gate,
-        CancellationTokenSource stopping)
+        CancellationTokenSource stopping,
+        CancellationToken abort)
     {
+        _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
         _telemetry = telemetry;
@@ -38,9 +41,9 @@ internal sealed class Worker<TKey, TValue>
     }
 
     /// <summary>Runs ready messages until the dispatcher completes.</summary>
-    /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed).</param>
-    public async Task RunAsync(CancellationToken abort)
+    public async Task RunAsync()
     {
+        var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
         await foreach (var item in _dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (_gate is not null)
@@ -125,7 +128,7 @@ internal sealed class Worker<TKey, TValue>
     private async Task RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure)
     {
         await Task.Yield(); // off the thread that settled it: retries wait, dead letters are written
-        var outcome = await _executor.RecoverAsync(item, pending, failure, _stopping.Token).ConfigureAwait(false);
+        var outcome = await _executor.RecoverAsync(item, pending, failure, _stopping.Token, _abort).ConfigureAwait(false);
         await ApplyAsync(item, outcome).ConfigureAwait(false);
     }
 
