@@ -19,7 +19,7 @@ internal static class BackPressure
     /// </summary>
     /// <param name="Paused">Paused in the client now.</param>
     /// <param name="Buffered">Its fetched, unfinished messages.</param>
-    /// <param name="Stuck">Its lowest unfinished offset has not moved for a while (only asked for when past its limit).</param>
+    /// <param name="Stuck">Held back by its own handlers: its lowest unfinished offset has not moved for a while, and it did not wait its turn for a worker meanwhile (only asked for when past its limit).</param>
     /// <param name="Held">It must take nothing new whatever its buffer: stopped at a failure, its completion map full, waiting for a retry's due time, or the group rebalancing.</param>
     public readonly record struct Partition(bool Paused, int Buffered, bool Stuck, bool Held);
 
@@ -43,6 +43,17 @@ internal static class BackPressure
         var drained = (relaxed && !full) || partition.Buffered <= limitPerPartition / 2;
         return !allPaused && drained && !partition.Held ? Decision.Resume : Decision.Keep;
     }
+
+    /// <summary>
+    /// Whether a partition waits its turn for a worker, rather than for its own handlers: it has
+    /// ready messages (<paramref name="waiting"/>) and runs fewer than its share of the workers,
+    /// <paramref name="maxConcurrency"/> over the <paramref name="busyPartitions"/> that have messages
+    /// running or ready, rounded up. Partitions are served in turn, so such a partition gets its next
+    /// worker after the others' turns; one that runs its share or more, or has nothing ready, is held
+    /// back by its own handlers.
+    /// </summary>
+    public static bool WaitsItsTurn(int waiting, int running, int maxConcurrency, int busyPartitions) =>
+        waiting > 0 && running < (maxConcurrency + Math.Max(busyPartitions, 1) - 1) / Math.Max(busyPartitions, 1);
 
     /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
     public static bool Relaxed(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>

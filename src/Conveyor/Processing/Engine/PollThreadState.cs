@@ -35,7 +35,7 @@ internal sealed class PollThreadState
     /// <summary>A retry topic's partition paused until its next message is due.</summary>
     public DateTime? RetryDueAt { get; set; }
 
-    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved.</summary>
+    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved while the partition did not wait its turn for a worker.</summary>
     public long HeadSeen { get; set; } = -2;
 
     public DateTime HeadMovedAt { get; set; }

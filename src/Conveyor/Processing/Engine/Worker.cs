@@ -41,7 +41,8 @@ internal sealed class Worker<TKey, TValue>
     /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed).</param>
     public async Task RunAsync(CancellationToken abort)
     {
-        await foreach (var item in _dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var waiter = new ReadyWaiter();
+        while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
         {
             if (_gate is not null)
             {

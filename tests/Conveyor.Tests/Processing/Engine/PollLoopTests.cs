@@ -238,6 +238,40 @@ public sealed class PollLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Back_pressure_does_not_pause_a_partition_that_only_waits_its_turn_for_a_worker()
+    {
+        _engine = new EngineHarness(Defaults() with { MaxConcurrency = 1, MaxBufferedMessagesPerPartition = 2, MaxBufferedMessages = 16 });
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "stuck");
+        _engine.Hold(P0, 0);
+        await consumer.GroupAssigns(P0, P1).Returned;
+        await _engine.Started(P0, 0); // the one worker is busy from now on
+
+        // P1 is past its limit and its head does not move, but only because its messages wait for a worker.
+        for (var i = 0; i < 4; i++)
+        {
+            consumer.Append(P1, $"k{i}");
+        }
+
+        await consumer.WaitUntilAsync(() => consumer.Position(P1) == 4);
+
+        // P0 fills up behind its own running handler, fetched after P1: stuck, and paused no
+        // earlier than P1 would be if waiting for a worker counted as stuck.
+        for (var i = 0; i < 3; i++)
+        {
+            consumer.Append(P0, "stuck");
+        }
+
+        await consumer.WaitUntilAsync(() => consumer.IsPaused(P0));
+        Assert.False(consumer.IsPaused(P1));
+
+        _engine.Release(P0, 0);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => _engine.Finished(P1, i)));
+        Assert.DoesNotContain(consumer.Calls, c => c == $"pause {P1}");
+        Assert.DoesNotContain(_engine.Observer.BackPressure, b => b.Partitions.Contains(P1));
+    }
+
+    [Fact]
     public async Task Stopping_drains_the_running_handler_then_commits_then_closes_the_consumer()
     {
         var consumer = await _engine.StartAsync();
