@@ -57,6 +57,13 @@ public class BackPressureTests
     public void A_partition_waits_its_turn_only_with_ready_messages_and_fewer_than_its_share_of_workers(int waiting, int running, int workers, int busy, bool expected) =>
         Assert.Equal(expected, WaitsItsTurn(waiting, running, workers, busy));
 
+    [Theory]
+    [InlineData(1_000, true, true)]
+    [InlineData(999, true, false)] // within its limit: it keeps its prefetch
+    [InlineData(5_000, false, false)] // nobody waits behind it
+    public void A_partition_crowds_out_others_only_past_its_limit_while_another_starves(int buffered, bool anotherStarves, bool expected) =>
+        Assert.Equal(expected, Crowds(buffered, Limit, anotherStarves));
+
     private static string Name(Decision decision) => decision.ToString();
 
     [Fact]

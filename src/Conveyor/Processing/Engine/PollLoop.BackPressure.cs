@@ -58,10 +58,12 @@ internal sealed partial class PollLoop
             busy += partition.Work.Running > 0 || partition.Work.Waiting > 0 ? 1 : 0;
         }
 
+        bool? starving = null; // asked only once a partition is past its limit: it asks the client per partition
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
-            var stuck = buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now, busy);
+            var stuck = buffered >= _options.MaxBufferedMessagesPerPartition
+                && (Stuck(partition, now, busy) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, starving ??= AnyStarving(now)));
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
             switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
             {
@@ -91,6 +93,29 @@ internal sealed partial class PollLoop
             _consumer.Resume(partitions);
             _observer.OnBackPressure(partitions, paused: false);
         }
+    }
+
+    /// <summary>
+    /// Whether some partition waits for messages behind others' in librdkafka's queue: it takes
+    /// messages (not paused, held or waiting for a retry's due time), has none buffered, and the
+    /// client knows of messages in it the engine has not received. A partition assigned less than
+    /// <see cref="StuckAfter"/> ago that has delivered nothing and of which the client knows
+    /// nothing yet counts too: the first fetch responses come partition by partition, and the
+    /// partitions answered first would otherwise fill the whole buffer before the others are known.
+    /// </summary>
+    private bool AnyStarving(DateTime now)
+    {
+        foreach (var partition in _partitions.Values)
+        {
+            if (partition.AcceptsWork && partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2 && partition.Poll.RetryDueAt is null
+                && !partition.Poll.CompletionsFull
+                && (_positions.Unread(partition) ?? (partition.Poll.FirstDelivered < 0 && now - partition.Poll.AssignedAt < StuckAfter)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ internal sealed class PollThreadState
         CompletionFloor = completionFloor;
     }
 
+    /// <summary>When this assignment of the partition began.</summary>
+    public DateTime AssignedAt { get; set; }
+
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 

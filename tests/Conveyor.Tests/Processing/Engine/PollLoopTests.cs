@@ -272,6 +272,31 @@ public sealed class PollLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_partition_past_its_limit_is_paused_while_another_waits_behind_its_fetches_with_nothing_buffered()
+    {
+        // The fake consumer, like librdkafka's queue, hands out all it has of P0 before anything of P1.
+        _engine = new EngineHarness(Defaults() with { MaxConcurrency = 1, MaxBufferedMessagesPerPartition = 2, MaxBufferedMessages = 100_000 });
+        var consumer = await _engine.StartAsync();
+        for (var i = 0; i < 10_000; i++)
+        {
+            consumer.Append(P0, $"k{i}");
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            consumer.Append(P1, $"k{i}");
+        }
+
+        await consumer.GroupAssigns(P0, P1).Returned;
+
+        // P0's handlers keep up (not stuck), but P1 has messages to read and none buffered.
+        await consumer.WaitUntilAsync(() => consumer.Calls.Contains($"pause {P0}")); // it may have resumed since
+        Assert.Contains(_engine.Observer.BackPressure, b => b.Paused && b.Partitions.SequenceEqual([P0]));
+        await Task.WhenAll(_engine.Finished(P1, 4), _engine.Finished(P0, 9_999)); // P0 resumes and is read to its end
+        Assert.DoesNotContain(consumer.Calls, c => c == $"pause {P1}");
+    }
+
+    [Fact]
     public async Task Stopping_drains_the_running_handler_then_commits_then_closes_the_consumer()
     {
         var consumer = await _engine.StartAsync();
