@@ -39,6 +39,13 @@ internal sealed class EngineReport
 
     public Throughput? IoSequential { get; set; }
 
+    /// <summary>The fairness layout's run, and the mean run of one partition's messages a plain consumer got in a row.</summary>
+    public FairnessResult? Fair { get; set; }
+
+    public double? FairFetchRunMean { get; set; }
+
+    public Throughput? FairRun { get; set; }
+
     public RssResult? RssLarge { get; set; }
 
     public RssResult? RssSmall { get; set; }
@@ -71,6 +78,8 @@ internal sealed class EngineReport
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
             IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
+            PartitionFairness: Round(Fair?.Fairness, 3),
+            FirstMessageWorstOverMean: Round(Fair?.FirstWorstOverMean, 2),
             RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
             RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
             NoopRawMsgPerS: Round(Noop.Raw?.PerSecond, 0),
@@ -86,6 +95,10 @@ internal sealed class EngineReport
             IoKeyMsgPerS: Round(IoKey?.PerSecond, 0),
             IoPartitionMsgPerS: Round(IoPartition?.PerSecond, 0),
             IoSequentialMsgPerS: Round(IoSequential?.PerSecond, 1),
+            FairMsgPerS: Round(FairRun?.PerSecond, 0),
+            FairFirstMessageWorstMs: Round(Fair?.FirstMessageMs.Max(), 0),
+            FairPauses: Fair?.Pauses,
+            FairFetchRunMean: Round(FairFetchRunMean, 0),
             RssLargePeakMib: Round(RssLarge?.PeakRssMib, 1),
             RssSmallPeakMib: Round(RssSmall?.PeakRssMib, 1),
             RssRawLargePeakMib: Round(RssRawLarge?.PeakRssMib, 1),
@@ -119,6 +132,8 @@ internal sealed class EngineReport
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
         Target(output, "io_partition_vs_sequential", result.IoPartitionVsSequential, "(reported)", null);
+        Target(output, "partition_fairness", result.PartitionFairness, ">= 0.8", result.PartitionFairness >= 0.8);
+        Target(output, "first_message_worst_over_mean", result.FirstMessageWorstOverMean, "(reported)", null);
         Target(output, "rss_backlog_ratio", result.RssBacklogRatio, "< 1.5", result.RssBacklogRatio < 1.5);
         Target(output, "rss_backlog_ratio_raw", result.RssBacklogRatioRaw, "(reported)", null);
         output.WriteLine();
@@ -160,6 +175,8 @@ internal sealed record EngineBenchmarkResult(
     double? IoKeyVsIdeal,
     double? IoKeyVsSequential,
     double? IoPartitionVsSequential,
+    double? PartitionFairness,
+    double? FirstMessageWorstOverMean,
     double? RssBacklogRatio,
     double? RssBacklogRatioRaw,
     double? NoopRawMsgPerS,
@@ -175,6 +192,10 @@ internal sealed record EngineBenchmarkResult(
     double? IoKeyMsgPerS,
     double? IoPartitionMsgPerS,
     double? IoSequentialMsgPerS,
+    double? FairMsgPerS,
+    double? FairFirstMessageWorstMs,
+    int? FairPauses,
+    double? FairFetchRunMean,
     double? RssLargePeakMib,
     double? RssSmallPeakMib,
     double? RssRawLargePeakMib,
