@@ -96,26 +96,42 @@ internal sealed partial class PollLoop
     }
 
     /// <summary>
-    /// Whether some partition waits for messages behind others' in librdkafka's queue: it takes
-    /// messages (not paused, held or waiting for a retry's due time), has none buffered, and the
-    /// client knows of messages in it the engine has not received. A partition assigned less than
-    /// <see cref="StuckAfter"/> ago that has delivered nothing and of which the client knows
-    /// nothing yet counts too: the first fetch responses come partition by partition, and the
-    /// partitions answered first would otherwise fill the whole buffer before the others are known.
+    /// Whether some partition starves behind others' fetches in librdkafka's queue: for
+    /// <see cref="StarvingAfter"/> at every look, it took messages (not stopped, held for its
+    /// completions or waiting for a retry's due time), had under half its limit buffered, and
+    /// the client knew of messages in it the engine had not received. The time keeps the ordinary
+    /// churn of a fast consumer, where every partition's turn in librdkafka's queue comes within
+    /// moments, from pausing anything. A partition assigned less than <see cref="StuckAfter"/> ago
+    /// that has delivered nothing yet and is not known to be read to its end starves at once: the
+    /// first fetch responses come partition by partition, and the partitions answered first
+    /// would fill the whole buffer within those moments (and then every partition waits for the
+    /// buffer to drain to half).
     /// </summary>
     private bool AnyStarving(DateTime now)
     {
+        var any = false;
         foreach (var partition in _partitions.Values)
         {
-            if (partition.AcceptsWork && partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2 && partition.Poll.RetryDueAt is null
+            var unread = partition.AcceptsWork && partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2 && partition.Poll.RetryDueAt is null
                 && !partition.Poll.CompletionsFull
-                && (_positions.Unread(partition) ?? (partition.Poll.FirstDelivered < 0 && now - partition.Poll.AssignedAt < StuckAfter)))
+                ? _positions.Unread(partition)
+                : false;
+            if (unread is not false && partition.Poll.FirstDelivered < 0 && now - partition.Poll.AssignedAt < StuckAfter)
             {
-                return true;
+                any = true; // its first messages are yet to come: the partitions answered first must not fill the buffer meanwhile
             }
+
+            if (unread is not true)
+            {
+                partition.Poll.HungrySince = null;
+                continue;
+            }
+
+            partition.Poll.HungrySince ??= now;
+            any |= now - partition.Poll.HungrySince >= StarvingAfter;
         }
 
-        return false;
+        return any;
     }
 
     /// <summary>

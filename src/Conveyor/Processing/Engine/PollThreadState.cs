@@ -17,6 +17,9 @@ internal sealed class PollThreadState
     /// <summary>When this assignment of the partition began.</summary>
     public DateTime AssignedAt { get; set; }
 
+    /// <summary>Since when back-pressure has seen it starving: messages to read, under half its limit buffered (null when not).</summary>
+    public DateTime? HungrySince { get; set; }
+
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 
