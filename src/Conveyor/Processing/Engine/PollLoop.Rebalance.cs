@@ -21,7 +21,7 @@ internal sealed partial class PollLoop
         {
             var finished = restored?.GetValueOrDefault(partition);
             finished = _completionMemory?.Recall(partition, finished) ?? finished;
-            _partitions[partition] = new PartitionState(partition, finished) { Poll = { IdleSince = now, AssignedAt = now } };
+            _partitions[partition] = new PartitionState(partition, finished) { Poll = { IdleSince = now } };
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka

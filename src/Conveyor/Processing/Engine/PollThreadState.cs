@@ -14,9 +14,6 @@ internal sealed class PollThreadState
         CompletionFloor = completionFloor;
     }
 
-    /// <summary>When this assignment of the partition began.</summary>
-    public DateTime AssignedAt { get; set; }
-
     /// <summary>Since when back-pressure has seen it starving: messages to read, under half its limit buffered (null when not).</summary>
     public DateTime? HungrySince { get; set; }
 
