@@ -20,13 +20,22 @@ internal sealed class BacklogProducer
         _settings = settings;
     }
 
-    public Backlog Produce(string topic, int partitions, int messages)
+    /// <param name="topic">The topic to create and fill.</param>
+    /// <param name="partitions">Its partitions.</param>
+    /// <param name="messages">Messages in all.</param>
+    /// <param name="largeBatches">
+    /// Produce batches of about 1 MiB (a long linger): the embedded broker returns whole produced
+    /// batches per fetch, so this is how its fetches carry thousands of messages of one partition,
+    /// as a real broker's do whatever the batches.
+    /// </param>
+    public Backlog Produce(string topic, int partitions, int messages, bool largeBatches = false)
     {
         _cluster.CreateTopic(topic, partitions);
         var config = new ProducerConfig
         {
             BootstrapServers = _cluster.BootstrapServers,
-            LingerMs = 5,
+            LingerMs = largeBatches ? 1_000 : 5,
+            BatchNumMessages = largeBatches ? 100_000 : null,
             BatchSize = 1_000_000,
             QueueBufferingMaxMessages = 1_000_000,
             Acks = Acks.Leader,

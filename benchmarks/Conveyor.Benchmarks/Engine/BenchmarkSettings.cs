@@ -73,6 +73,17 @@ internal sealed record BenchmarkSettings
 
     public int DeepRounds { get; init; } = 3;
 
+    /// <summary>
+    /// Fairness layout: a backlog in 6 partitions fetched in real-broker-sized batches (up to 1 MiB,
+    /// thousands of one partition per fetch), a handler of about 1 ms (<c>await Task.Delay(1)</c>),
+    /// 16 workers (<see cref="FairnessRunner"/>).
+    /// </summary>
+    public int FairMessages { get; init; } = 72_000;
+
+    public int FairPartitions { get; init; } = 6;
+
+    public int FairDelayMilliseconds { get; init; } = 1;
+
     public bool Quick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();
@@ -89,6 +100,7 @@ internal sealed record BenchmarkSettings
         IoKeyMessages = 30_000,
         IoPartitionMessages = 4_000,
         IoSequentialMessages = 250,
+        FairMessages = 36_000,
     };
 
     /// <summary>

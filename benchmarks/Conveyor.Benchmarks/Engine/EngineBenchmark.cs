@@ -10,7 +10,7 @@ namespace Conveyor.Benchmarks.Engine;
 /// </summary>
 internal static class EngineBenchmark
 {
-    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "rss"];
+    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "rss"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -51,6 +51,11 @@ internal static class EngineBenchmark
         if (Runs("io"))
         {
             await RunIoAsync(settings, producer, raw, engine, report).ConfigureAwait(false);
+        }
+
+        if (Runs("fair"))
+        {
+            await RunFairnessAsync(settings, producer, new FairnessRunner(client), report).ConfigureAwait(false);
         }
 
         if (Runs("rss"))
@@ -141,12 +146,13 @@ internal static class EngineBenchmark
 
         var (calibration, calibratedMean) = await DelayHandler.CalibrateAsync(delay, settings.IoConcurrency, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         report.Add(calibration, $"{settings.IoConcurrency} loops of Task.Delay({delay}) alone: mean {calibratedMean.TotalMilliseconds:F2} ms");
+        report.CalibratedHandlerMean = calibratedMean;
 
         var keyHandler = new DelayHandler(delay);
         report.IoKey = await engine.RunAsync("I/O engine, Key ordering", backlog, settings.IoKeyMessages, OrderingMode.Key, settings.IoConcurrency, keyHandler.HandleAsync)
             .ConfigureAwait(false);
         report.HandlerMean = keyHandler.Mean;
-        report.Add(report.IoKey, $"MaxConcurrency {settings.IoConcurrency}; handler mean {keyHandler.Mean.TotalMilliseconds:F2} ms, ideal {settings.IoConcurrency / keyHandler.Mean.TotalSeconds:N0} msg/s");
+        report.Add(report.IoKey, $"MaxConcurrency {settings.IoConcurrency}; handler mean {keyHandler.Mean.TotalMilliseconds:F2} ms in the run; ideal {settings.IoConcurrency / calibratedMean.TotalSeconds:N0} msg/s (calibrated mean)");
         Log($"I/O Key: {report.IoKey.PerSecond:N0} msg/s");
 
         var partitionHandler = new DelayHandler(delay);
@@ -160,6 +166,23 @@ internal static class EngineBenchmark
             .ConfigureAwait(false);
         report.Add(report.IoSequential, $"first messages of the backlog; consume, handle, StoreOffset; handler mean {sequentialHandler.Mean.TotalMilliseconds:F2} ms");
         Log($"I/O sequential: {report.IoSequential.PerSecond:N1} msg/s");
+    }
+
+    private static async Task RunFairnessAsync(BenchmarkSettings settings, BacklogProducer producer, FairnessRunner fairness, EngineReport report)
+    {
+        var backlog = producer.Produce("fair", settings.FairPartitions, settings.FairMessages, largeBatches: true);
+        Log($"fairness: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, produced before consuming, fetched with "
+            + $"{string.Join(", ", FairnessRunner.FetchSizes.Select(p => $"{p.Key}={p.Value}"))}; handler await Task.Delay({settings.FairDelayMilliseconds}), MaxConcurrency {FairnessRunner.Concurrency}");
+        report.FairFetchRunMean = fairness.FetchRunMean(backlog);
+        Log($"fairness: a plain consumer with these settings gets {report.FairFetchRunMean:N0} messages of one partition in a row on average");
+        var result = await fairness.RunAsync(backlog, settings.DistinctKeys, settings.FairDelayMilliseconds).ConfigureAwait(false);
+        report.Fair = result;
+        report.FairRun = new Throughput("fairness engine, 1 ms handler", backlog.Messages, result.Elapsed, result.Cpu);
+        report.Add(report.FairRun,
+            $"MaxConcurrency {FairnessRunner.Concurrency}; handled at half time {string.Join("/", result.AtHalf)}; {result.Pauses} pauses");
+        Log($"fairness: at half time handled {string.Join(", ", result.AtHalf.Select((h, p) => $"p{p} {h}"))}: fairness {result.Fairness:F3}");
+        Log($"fairness: first message from the start, ms: {string.Join(", ", result.FirstMessageMs.Select((t, p) => $"p{p} {t:F0}"))}; worst over mean {result.FirstWorstOverMean:F2}; "
+            + $"{result.Pauses} pauses; handler mean {result.HandlerMean.TotalMilliseconds:F2} ms");
     }
 
     private static async Task RunRssAsync(BenchmarkSettings settings, BacklogProducer producer, string bootstrapServers, EngineReport report)

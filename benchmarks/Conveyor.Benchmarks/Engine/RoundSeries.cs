@@ -24,9 +24,16 @@ internal sealed class RoundSeries
     /// <summary>Partitions paused by back-pressure per 100,000 messages in the engine's rounds; null before any round.</summary>
     public double? PausesPer100k => _messages > 0 ? Math.Round(_pauses * 100_000.0 / _messages, 1) : null;
 
+    /// <summary>Process CPU µs per message of each raw round and each engine round (the same prefetch settings, alternating in one run).</summary>
+    public List<double> RawCpu { get; } = [];
+
+    public List<double> EngineCpu { get; } = [];
+
     public void Add(Throughput raw, Throughput engine)
     {
         _ratios.Add(engine.PerSecond / raw.PerSecond);
+        RawCpu.Add(raw.CpuMicrosecondsPerMessage);
+        EngineCpu.Add(engine.CpuMicrosecondsPerMessage);
         _engineRates.Add(engine.PerSecond);
         _pauses += engine.Pauses;
         _messages += engine.Messages;

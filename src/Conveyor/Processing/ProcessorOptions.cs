@@ -98,9 +98,12 @@ public sealed record ProcessorOptions
 
     /// <summary>
     /// Fetched, unfinished messages of one partition past which it is paused if it is stuck: its
-    /// lowest unfinished offset has not moved for a second (a slow or blocked key). It
+    /// lowest unfinished offset has not moved for a second (a slow or blocked key) while it did not
+    /// wait its turn for a worker; or while another partition with messages to read has had under
+    /// half of this buffered for half a second (it waits behind this one's fetches in librdkafka's
+    /// queue). It
     /// resumes once down to half of this, or once the whole buffer is down to a quarter. A partition
-    /// whose handlers keep up is not paused for its own count: a pause discards what librdkafka
+    /// whose handlers keep up is not otherwise paused for its own count: a pause discards what librdkafka
     /// prefetched, and a deep backlog arrives in bursts; <see cref="MaxBufferedMessages"/> and
     /// <see cref="MaxBufferedBytes"/> bound memory either way. Default 1,000.
     /// </summary>

@@ -71,7 +71,11 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
             GroupId = group,
             Topics = [topic],
             CommitInterval = TimeSpan.FromMilliseconds(200),
-            MaxConcurrency = 2,
+            // A worker for every key's first message: each partition's held handlers stop it on
+            // their own (the rest waits behind them in their lanes), so both are stuck and paused.
+            // With fewer workers, a partition whose messages only wait for a worker held by the
+            // other partition waits its turn, and back-pressure leaves it alone.
+            MaxConcurrency = 64,
             MaxBufferedMessagesPerPartition = 20,
             RevokeTimeout = TimeSpan.FromSeconds(1),
             StallTimeout = TimeSpan.FromSeconds(8), // longer than a rebalance here (about 5 s), during which the client holds partitions

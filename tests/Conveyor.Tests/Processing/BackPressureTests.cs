@@ -48,6 +48,22 @@ public class BackPressureTests
     public void A_paused_partition_resumes_at_half_its_limit_or_when_the_whole_buffer_is_relaxed(int buffered, bool relaxed, string expected) =>
         Assert.Equal(expected, Name(Decide(new Partition(Paused: true, buffered, Stuck: true, Held: false), Limit, allPaused: false, relaxed)));
 
+    [Theory]
+    [InlineData(5, 0, 1, 2, true)] // one worker, busy with the other partition: it waits its turn
+    [InlineData(5, 7, 16, 2, true)] // under its half of 16 workers
+    [InlineData(5, 8, 16, 2, false)] // runs its share: its own handlers hold it back
+    [InlineData(196, 4, 4, 1, false)] // alone, every worker runs its messages
+    [InlineData(0, 0, 16, 2, false)] // nothing ready: its messages wait behind their lanes
+    public void A_partition_waits_its_turn_only_with_ready_messages_and_fewer_than_its_share_of_workers(int waiting, int running, int workers, int busy, bool expected) =>
+        Assert.Equal(expected, WaitsItsTurn(waiting, running, workers, busy));
+
+    [Theory]
+    [InlineData(1_000, true, true)]
+    [InlineData(999, true, false)] // within its limit: it keeps its prefetch
+    [InlineData(5_000, false, false)] // nobody waits behind it
+    public void A_partition_crowds_out_others_only_past_its_limit_while_another_starves(int buffered, bool anotherStarves, bool expected) =>
+        Assert.Equal(expected, Crowds(buffered, Limit, anotherStarves));
+
     private static string Name(Decision decision) => decision.ToString();
 
     [Fact]

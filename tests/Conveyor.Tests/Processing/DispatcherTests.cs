@@ -119,10 +119,11 @@ public class DispatcherTests
         var item = Item(partition, 0, "k", OrderingMode.Key);
         dispatcher.Submit(item);
 
+        Assert.True(dispatcher.TryTake(out var taken)); // taken by a worker, not yet started
+
         dispatcher.Stop(partition);
 
-        Assert.True(dispatcher.Ready.TryRead(out var ready));
-        Assert.False(dispatcher.TryStart(ready));
+        Assert.False(dispatcher.TryStart(taken));
         Assert.Equal(0, dispatcher.Committable(partition));
     }
 
@@ -247,12 +248,101 @@ public class DispatcherTests
         Assert.Equal(0, dispatcher.Buffered);
     }
 
+    [Fact]
+    public void Partitions_each_with_a_whole_fetch_ready_are_served_in_turn_not_one_after_the_other()
+    {
+        // A real broker's fetch brings thousands of messages of one partition; both arrive in one batch.
+        var dispatcher = new Dispatcher();
+        var p0 = new PartitionState(P0);
+        var p1 = new PartitionState(new TopicPartition("t", 1));
+        dispatcher.Submit([.. Fetch(p0, 1_000), .. Fetch(p1, 1_000)]);
+
+        var started = new List<WorkItem>();
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(dispatcher.TryTake(out var item));
+            Start(dispatcher, item);
+            started.Add(item);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? P0 : p1.TopicPartition), started.Select(s => s.Partition.TopicPartition));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (long)i), started.Where(s => s.Partition == p1).Select(s => s.Offset)); // in offset order within each
+        Assert.Equal(950, p0.Work.Waiting);
+    }
+
+    [Fact]
+    public async Task Idle_workers_woken_by_a_batch_take_its_partitions_in_turn()
+    {
+        var dispatcher = new Dispatcher();
+        var p0 = new PartitionState(P0);
+        var p1 = new PartitionState(new TopicPartition("t", 1));
+        var waiting = Enumerable.Range(0, 4).Select(_ => dispatcher.TakeAsync(new ReadyWaiter()).AsTask()).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+
+        dispatcher.Submit([.. Fetch(p0, 100), .. Fetch(p1, 100)]);
+        var taken = await Task.WhenAll(waiting);
+
+        Assert.Equal(2, taken.Count(t => t!.Partition == p0));
+        Assert.Equal(2, taken.Count(t => t!.Partition == p1));
+    }
+
+    [Fact]
+    public void A_retry_resumed_behind_another_partitions_whole_fetch_runs_in_its_partitions_turn()
+    {
+        var dispatcher = new Dispatcher();
+        var main = new PartitionState(P0);
+        var retries = new PartitionState(new TopicPartition("t-retry-1", 0));
+        var retry = Item(retries, 0, "k", OrderingMode.Key);
+        dispatcher.Submit(retry);
+        Assert.True(dispatcher.TryTake(out var first));
+        Start(dispatcher, first);
+        dispatcher.Suspend(retry);
+        dispatcher.Submit(Fetch(main, 1_000));
+
+        Assert.True(dispatcher.Resume(retry, drop: false));
+
+        Assert.True(dispatcher.TryTake(out _)); // the main partition's turn came first
+        Assert.True(dispatcher.TryTake(out var next));
+        Assert.Same(retry, next);
+    }
+
+    [Fact]
+    public async Task A_waiting_worker_is_told_to_end_once_the_dispatcher_completes()
+    {
+        var dispatcher = new Dispatcher();
+        var waiting = dispatcher.TakeAsync(new ReadyWaiter()).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        dispatcher.Complete();
+
+        Assert.Null(await waiting);
+        Assert.Null(await dispatcher.TakeAsync(new ReadyWaiter()));
+    }
+
+    [Fact]
+    public void A_drained_partitions_ready_messages_are_dropped_at_once_and_the_others_still_served()
+    {
+        var dispatcher = new Dispatcher();
+        var p0 = new PartitionState(P0);
+        var p1 = new PartitionState(new TopicPartition("t", 1));
+        dispatcher.Submit([.. Fetch(p0, 10), .. Fetch(p1, 10)]);
+
+        Assert.True(dispatcher.DrainAsync([p0]).IsCompletedSuccessfully);
+
+        Assert.Equal((0, 0), (p0.Buffered, p0.Work.Waiting)); // its buffer share is free for others now
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), ReadyOffsets(dispatcher));
+        Assert.Equal(10, dispatcher.Buffered);
+    }
+
+    private static List<WorkItem> Fetch(PartitionState partition, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => Item(partition, i, $"k{i}", OrderingMode.Key))];
+
     private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
 
     private static List<long> ReadyOffsets(Dispatcher dispatcher)
     {
         var offsets = new List<long>();
-        while (dispatcher.Ready.TryRead(out var item))
+        while (dispatcher.TryTake(out var item))
         {
             offsets.Add(item.Offset);
         }

@@ -19,7 +19,7 @@ internal static class BackPressure
     /// </summary>
     /// <param name="Paused">Paused in the client now.</param>
     /// <param name="Buffered">Its fetched, unfinished messages.</param>
-    /// <param name="Stuck">Its lowest unfinished offset has not moved for a while (only asked for when past its limit).</param>
+    /// <param name="Stuck">Held back by its own handlers (its lowest unfinished offset has not moved for a while, and it did not wait its turn for a worker meanwhile), or crowding out a starving partition (<see cref="Crowds"/>); only asked for when past its limit.</param>
     /// <param name="Held">It must take nothing new whatever its buffer: stopped at a failure, its completion map full, waiting for a retry's due time, or the group rebalancing.</param>
     public readonly record struct Partition(bool Paused, int Buffered, bool Stuck, bool Held);
 
@@ -43,6 +43,29 @@ internal static class BackPressure
         var drained = (relaxed && !full) || partition.Buffered <= limitPerPartition / 2;
         return !allPaused && drained && !partition.Held ? Decision.Resume : Decision.Keep;
     }
+
+    /// <summary>
+    /// Whether a partition waits its turn for a worker, rather than for its own handlers: it has
+    /// ready messages (<paramref name="waiting"/>) and runs fewer than its share of the workers,
+    /// <paramref name="maxConcurrency"/> over the <paramref name="busyPartitions"/> that have messages
+    /// running or ready, rounded up. Partitions are served in turn, so such a partition gets its next
+    /// worker after the others' turns; one that runs its share or more, or has nothing ready, is held
+    /// back by its own handlers.
+    /// </summary>
+    public static bool WaitsItsTurn(int waiting, int running, int maxConcurrency, int busyPartitions) =>
+        waiting > 0 && running < (maxConcurrency + Math.Max(busyPartitions, 1) - 1) / Math.Max(busyPartitions, 1);
+
+    /// <summary>
+    /// Whether a partition crowds out others: it is past its own limit while another partition that
+    /// takes messages has none buffered although it has messages to read. librdkafka hands out
+    /// what it fetched in one queue, a whole fetch of one partition (thousands of messages on a
+    /// real broker) after another's, so without a pause the partitions fetched first fill the
+    /// buffer and the others wait behind them, however fairly the workers take turns. Pausing
+    /// the crowding one drops what librdkafka queued of it (fetched again when it resumes at half
+    /// its limit), and the starving partition's messages come forward.
+    /// </summary>
+    public static bool Crowds(int buffered, int limitPerPartition, bool anotherStarves) =>
+        buffered >= limitPerPartition && anotherStarves;
 
     /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
     public static bool Relaxed(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>

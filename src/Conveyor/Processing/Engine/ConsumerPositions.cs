@@ -42,6 +42,34 @@ internal sealed class ConsumerPositions(IConsumer<byte[]?, byte[]?> consumer, bo
         }
     }
 
+    /// <summary>
+    /// Whether the partition has messages the engine has not received yet, as far as the client
+    /// knows locally (no broker call): its end as of the last fetch response is past the next
+    /// offset the engine expects (before the first message: the committed offset the assignment
+    /// read, else the start auto.offset.reset gives). Null when that cannot be told (no fetch
+    /// response yet, or no known start).
+    /// </summary>
+    public bool? Unread(PartitionState partition)
+    {
+        try
+        {
+            var watermarks = consumer.GetWatermarkOffsets(partition.TopicPartition);
+            if (watermarks.High.Value < 0)
+            {
+                return null; // nothing fetched yet
+            }
+
+            var next = Next(partition, askBroker: false)
+                ?? (partition.Poll.CompletionFloor >= 0 ? partition.Poll.CompletionFloor : (long?)null)
+                ?? (resetToEarliest ? Math.Max(watermarks.Low.Value, 0) : (long?)null);
+            return next is { } offset ? watermarks.High.Value > offset : null;
+        }
+        catch (KafkaException)
+        {
+            return null;
+        }
+    }
+
     public long? End(TopicPartition partition, bool askBroker)
     {
         try

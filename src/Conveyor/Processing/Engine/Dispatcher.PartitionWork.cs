@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Conveyor.Processing.Engine;
 
 /// <summary>The dispatcher's part of each partition's state.</summary>
@@ -29,6 +31,9 @@ internal sealed partial class Dispatcher
         /// <summary>Handlers running now.</summary>
         public int Running { get; private protected set; }
 
+        /// <summary>Messages ready to run that wait for a worker, in the partition's turn (not those waiting behind their lane).</summary>
+        public int Waiting { get; private protected set; }
+
         /// <summary>Being revoked or stopped: nothing more starts, running handlers finish and still count.</summary>
         public bool Draining { get; private protected set; }
 
@@ -44,8 +49,34 @@ internal sealed partial class Dispatcher
     /// <summary>The only writer of <see cref="PartitionWork"/>; every method is called under the dispatcher's lock.</summary>
     private sealed class WritableWork : PartitionWork
     {
+        /// <summary>Its ready messages, in the order they became ready; served one per turn (<see cref="ReadyTurns"/>).</summary>
+        private readonly Queue<WorkItem> _ready = new();
+
         /// <summary>Completes when <see cref="PartitionWork.Running"/> reaches zero after a drain was asked for.</summary>
         private TaskCompletionSource? _drained;
+
+        /// <summary>In the <see cref="ReadyTurns"/> now (its turn may come with nothing left to serve).</summary>
+        public bool InTurn { get; set; }
+
+        /// <summary>The partition whose turn comes after this one's.</summary>
+        public WritableWork? NextInTurn { get; set; }
+
+        public void AddReady(WorkItem item)
+        {
+            _ready.Enqueue(item);
+            Waiting++;
+        }
+
+        public bool TryTakeReady([MaybeNullWhen(false)] out WorkItem item)
+        {
+            if (!_ready.TryDequeue(out item))
+            {
+                return false;
+            }
+
+            Waiting--;
+            return true;
+        }
 
         public void Buffer(int size)
         {

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Conveyor.Processing.Engine;
 
@@ -15,15 +15,16 @@ internal sealed partial class Dispatcher
     // A lane is present while one of its messages is ready or running; the queue holds the ones behind it.
     private readonly Dictionary<LaneKey, Queue<WorkItem>> _busyLanes = [];
     private readonly Stack<Queue<WorkItem>> _spareQueues = new();
-    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>();
+    private readonly ReadyTurns _ready = new();
+
+    // Workers waiting for a ready message; there is none while any waits.
+    private readonly Stack<ReadyWaiter> _idle = new();
+    private bool _completed;
     private int _buffered;
     private long _bufferedBytes;
     private TaskCompletionSource? _room;
     private int _roomMessages;
     private long _roomBytes;
-
-    /// <summary>Messages that may run now. Bounded in effect by the poll loop's back-pressure.</summary>
-    public ChannelReader<WorkItem> Ready => _ready.Reader;
 
     /// <summary>Fetched messages not yet finished or dropped, in all partitions.</summary>
     public int Buffered => Volatile.Read(ref _buffered);
@@ -36,6 +37,7 @@ internal sealed partial class Dispatcher
         lock (_lock)
         {
             SubmitLocked(item);
+            WakeLocked();
         }
     }
 
@@ -48,6 +50,43 @@ internal sealed partial class Dispatcher
             {
                 SubmitLocked(item);
             }
+
+            // Idle workers are woken once all are queued, so they too take partitions in turn.
+            WakeLocked();
+        }
+    }
+
+    /// <summary>
+    /// The next ready message, of the partition whose turn it is (see <see cref="ReadyTurns"/>); waits
+    /// with <paramref name="waiter"/> (the calling worker's own) while none is ready. Null once
+    /// <see cref="Complete"/> was called and nothing is ready.
+    /// </summary>
+    public ValueTask<WorkItem?> TakeAsync(ReadyWaiter waiter)
+    {
+        lock (_lock)
+        {
+            if (_ready.TryTake(out var item))
+            {
+                return new ValueTask<WorkItem?>(item);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<WorkItem?>((WorkItem?)null);
+            }
+
+            var waiting = waiter.Wait();
+            _idle.Push(waiter);
+            return waiting;
+        }
+    }
+
+    /// <summary>The next ready message, of the partition whose turn it is; false when none is ready.</summary>
+    public bool TryTake([MaybeNullWhen(false)] out WorkItem item)
+    {
+        lock (_lock)
+        {
+            return _ready.TryTake(out item);
         }
     }
 
@@ -96,7 +135,8 @@ internal sealed partial class Dispatcher
                 return false;
             }
 
-            _ready.Writer.TryWrite(item);
+            _ready.Add(item);
+            WakeLocked();
             return true;
         }
     }
@@ -112,6 +152,7 @@ internal sealed partial class Dispatcher
         {
             item.LaneReleased = true;
             AdvanceLaneLocked(item.Lane);
+            WakeLocked();
         }
     }
 
@@ -146,6 +187,8 @@ internal sealed partial class Dispatcher
                 // fetched again with it (after a restart, or by the partition's next owner).
                 DropLaneLocked(item.Lane);
             }
+
+            WakeLocked();
         }
     }
 
@@ -155,6 +198,7 @@ internal sealed partial class Dispatcher
         lock (_lock)
         {
             Writable(partition).Stop();
+            DropReadyLocked(partition);
         }
     }
 
@@ -173,6 +217,8 @@ internal sealed partial class Dispatcher
                 {
                     drains.Add(drained);
                 }
+
+                DropReadyLocked(partition);
             }
         }
 
@@ -187,6 +233,7 @@ internal sealed partial class Dispatcher
             foreach (var partition in partitions)
             {
                 Writable(partition).Close();
+                DropReadyLocked(partition);
             }
         }
     }
@@ -229,8 +276,18 @@ internal sealed partial class Dispatcher
         return made;
     }
 
-    /// <summary>No more work will be submitted: workers end once the ready queue is empty.</summary>
-    public void Complete() => _ready.Writer.TryComplete();
+    /// <summary>No more work will be submitted: workers end once nothing is ready.</summary>
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            _completed = true;
+            while (_idle.TryPop(out var waiter))
+            {
+                waiter.Complete(null);
+            }
+        }
+    }
 
     private void SubmitLocked(WorkItem item)
     {
@@ -251,7 +308,30 @@ internal sealed partial class Dispatcher
             _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
         }
 
-        _ready.Writer.TryWrite(item);
+        _ready.Add(item);
+    }
+
+    /// <summary>Hands ready messages to idle workers, in the partitions' turns.</summary>
+    private void WakeLocked()
+    {
+        while (_idle.Count > 0 && _ready.TryTake(out var item))
+        {
+            _idle.Pop().Complete(item);
+        }
+    }
+
+    /// <summary>
+    /// Drops the ready messages of a partition that takes no more work, with the messages behind
+    /// them in their lanes: they are fetched again by whoever owns the partition next.
+    /// </summary>
+    private void DropReadyLocked(PartitionState partition)
+    {
+        var work = Writable(partition);
+        while (work.TryTakeReady(out var item))
+        {
+            ReleaseLocked(item);
+            DropLaneLocked(item.Lane);
+        }
     }
 
     private void AdvanceLaneLocked(LaneKey lane)
@@ -266,7 +346,7 @@ internal sealed partial class Dispatcher
         {
             if (next.Partition.AcceptsWork)
             {
-                _ready.Writer.TryWrite(next);
+                _ready.Add(next);
                 return;
             }
 

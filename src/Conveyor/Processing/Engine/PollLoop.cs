@@ -18,6 +18,7 @@ internal sealed partial class PollLoop : IDisposable
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StarvingAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan BufferedReportInterval = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 500;

@@ -14,6 +14,9 @@ internal sealed class PollThreadState
         CompletionFloor = completionFloor;
     }
 
+    /// <summary>Since when back-pressure has seen it starving: messages to read, under half its limit buffered (null when not).</summary>
+    public DateTime? HungrySince { get; set; }
+
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 
@@ -35,7 +38,7 @@ internal sealed class PollThreadState
     /// <summary>A retry topic's partition paused until its next message is due.</summary>
     public DateTime? RetryDueAt { get; set; }
 
-    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved.</summary>
+    /// <summary>The lowest unfinished offset when back-pressure last looked, and since when it has not moved while the partition did not wait its turn for a worker.</summary>
     public long HeadSeen { get; set; } = -2;
 
     public DateTime HeadMovedAt { get; set; }

@@ -44,7 +44,8 @@ internal sealed class Worker<TKey, TValue>
     public async Task RunAsync()
     {
         var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
-        await foreach (var item in _dispatcher.Ready.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var waiter = new ReadyWaiter();
+        while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
         {
             if (_gate is not null)
             {

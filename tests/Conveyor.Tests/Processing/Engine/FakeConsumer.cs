@@ -448,6 +448,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
             if (!_paused.Contains(partition) && position < log.Count)
             {
                 _positions[partition] = position + 1;
+                CompleteWaitsLocked(); // a wait may be for a position
                 return new ConsumeResult<byte[]?, byte[]?>
                 {
                     TopicPartitionOffset = new TopicPartitionOffset(partition, position),
@@ -473,6 +474,11 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
     private void Changed()
     {
         Monitor.PulseAll(_lock);
+        CompleteWaitsLocked();
+    }
+
+    private void CompleteWaitsLocked()
+    {
         for (var i = _waiters.Count - 1; i >= 0; i--)
         {
             if (_waiters[i].Condition())

@@ -254,6 +254,67 @@ public sealed class PollLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Back_pressure_does_not_pause_a_partition_that_only_waits_its_turn_for_a_worker()
+    {
+        _engine = new EngineHarness(Defaults() with { MaxConcurrency = 1, MaxBufferedMessagesPerPartition = 2, MaxBufferedMessages = 16 });
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "stuck");
+        _engine.Hold(P0, 0);
+        await consumer.GroupAssigns(P0, P1).Returned;
+        await _engine.Started(P0, 0); // the one worker is busy from now on
+
+        // P1 is past its limit and its head does not move, but only because its messages wait for a worker.
+        for (var i = 0; i < 4; i++)
+        {
+            consumer.Append(P1, $"k{i}");
+        }
+
+        await consumer.WaitUntilAsync(() => consumer.Position(P1) == 4);
+
+        // P0 fills up behind its own running handler, fetched after P1: stuck, and paused no
+        // earlier than P1 would be if waiting for a worker counted as stuck.
+        for (var i = 0; i < 3; i++)
+        {
+            consumer.Append(P0, "stuck");
+        }
+
+        await consumer.WaitUntilAsync(() => consumer.IsPaused(P0));
+        Assert.False(consumer.IsPaused(P1));
+
+        _engine.Release(P0, 0);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => _engine.Finished(P1, i)));
+        Assert.DoesNotContain(consumer.Calls, c => c == $"pause {P1}");
+        Assert.DoesNotContain(_engine.Observer.BackPressure, b => b.Partitions.Contains(P1));
+    }
+
+    [Fact]
+    public async Task A_partition_past_its_limit_is_paused_while_another_starves_behind_its_fetches()
+    {
+        // The fake consumer, like librdkafka's queue, hands out all it has of P0 before anything of
+        // P1; the small total buffer keeps P0's backlog (far more than a second's worth) in the
+        // consumer, so P1's messages never come while P0 is fetched.
+        _engine = new EngineHarness(Defaults() with { MaxConcurrency = 1, MaxBufferedMessagesPerPartition = 2, MaxBufferedMessages = 10 });
+        var consumer = await _engine.StartAsync();
+        for (var i = 0; i < 100_000; i++)
+        {
+            consumer.Append(P0, $"k{i % 100}");
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            consumer.Append(P1, $"k{i}");
+        }
+
+        await consumer.GroupAssigns(P0, P1).Returned;
+
+        // P0's handlers keep up (not stuck), but P1 has messages to read and none buffered: P0 alone
+        // is paused (a full total buffer may pause both for a while too), and P1's messages come.
+        await _engine.Finished(P1, 4);
+        Assert.False(_engine.HasFinished(P0, 99_999)); // P1 did not wait for P0's backlog
+        Assert.Contains(_engine.Observer.BackPressure, b => b.Paused && b.Partitions.SequenceEqual([P0]));
+    }
+
+    [Fact]
     public async Task Stopping_drains_the_running_handler_then_commits_then_closes_the_consumer()
     {
         var consumer = await _engine.StartAsync();

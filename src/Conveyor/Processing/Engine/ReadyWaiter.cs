@@ -1,0 +1,30 @@
+using System.Threading.Tasks.Sources;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// One worker's wait for a ready message (<see cref="Dispatcher.TakeAsync"/>), reused for every
+/// wait of that worker so that waiting allocates nothing. The dispatcher completes it under its
+/// lock; the worker's continuation runs on the thread pool, never on the thread that made the
+/// message ready (the poll thread, or a worker finishing the lane's previous message).
+/// </summary>
+internal sealed class ReadyWaiter : IValueTaskSource<WorkItem?>
+{
+    private ManualResetValueTaskSourceCore<WorkItem?> _core = new() { RunContinuationsAsynchronously = true };
+
+    /// <summary>Starts a new wait; its task completes with a message, or null once the dispatcher has completed.</summary>
+    public ValueTask<WorkItem?> Wait()
+    {
+        _core.Reset();
+        return new ValueTask<WorkItem?>(this, _core.Version);
+    }
+
+    public void Complete(WorkItem? item) => _core.SetResult(item);
+
+    WorkItem? IValueTaskSource<WorkItem?>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<WorkItem?>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<WorkItem?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
