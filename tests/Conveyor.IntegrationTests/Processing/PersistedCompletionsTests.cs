@@ -201,7 +201,15 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         {
             // Every message handled once: what the member finished came back with the partition.
             Assert.All(handled.Values, times => Assert.Equal(1, times));
-            Assert.Equal(Count, observer.Skipped.Count);
+            Assert.Equal(Count, observer.Skipped.Select(s => s.Offset.Value).Distinct().Count());
+
+            // Under load the group may rebalance more than once while the other member joins; each
+            // refused revoke commit hands the partition back again, and what was fetched since is
+            // skipped again. Skips beyond one per message are allowed only with such extra hand-backs.
+            if (observer.Skipped.Count > Count)
+            {
+                Assert.True(observer.Assigned.Count > 2, $"{observer.Skipped.Count} skips of {Count} messages in {observer.Assigned.Count} assignments");
+            }
         }
         else
         {
