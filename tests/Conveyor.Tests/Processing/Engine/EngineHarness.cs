@@ -25,7 +25,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, bool> _failOnce = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _started = new();
-    private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _finished = new();
+    private readonly ConcurrentDictionary<(TopicPartitionOffset Message, int Times), TaskCompletionSource> _finished = new();
+    private readonly ConcurrentDictionary<TopicPartitionOffset, int> _finishCounts = new();
     private readonly ConcurrentQueue<(TopicPartitionOffset Message, string Key)> _startOrder = new();
     private readonly ConcurrentQueue<(TopicPartitionOffset Message, string Key)> _finishOrder = new();
     private readonly ConcurrentDictionary<string, int> _runningPerKey = new();
@@ -109,11 +110,16 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public Task Started(TopicPartition partition, long offset) => Gate(_started, new TopicPartitionOffset(partition, offset)).Task.WaitAsync(Patience);
 
-    public Task Finished(TopicPartition partition, long offset) => Gate(_finished, new TopicPartitionOffset(partition, offset)).Task.WaitAsync(Patience);
+    /// <summary>
+    /// Completes once the message's handler has finished <paramref name="times"/> times: a message
+    /// handled again in a later assignment of its partition is the same offset, so its first
+    /// finish says nothing of the later ones.
+    /// </summary>
+    public Task Finished(TopicPartition partition, long offset, int times = 1) => Gate(_finished, (new TopicPartitionOffset(partition, offset), times)).Task.WaitAsync(Patience);
 
     public bool HasStarted(TopicPartition partition, long offset) => Gate(_started, new TopicPartitionOffset(partition, offset)).Task.IsCompleted;
 
-    public bool HasFinished(TopicPartition partition, long offset) => Gate(_finished, new TopicPartitionOffset(partition, offset)).Task.IsCompleted;
+    public bool HasFinished(TopicPartition partition, long offset) => Gate(_finished, (new TopicPartitionOffset(partition, offset), 1)).Task.IsCompleted;
 
     /// <summary>Asks the processor to stop; completes when it has (drained, committed, closed).</summary>
     public Task StopAsync()
@@ -141,7 +147,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static TaskCompletionSource Gate(ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> gates, TopicPartitionOffset message) =>
+    private static TaskCompletionSource Gate<TMessage>(ConcurrentDictionary<TMessage, TaskCompletionSource> gates, TMessage message)
+        where TMessage : notnull =>
         gates.GetOrAdd(message, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private async ValueTask HandleAsync(MessageContext<string, string> message, CancellationToken cancellationToken)
@@ -175,7 +182,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         Transactions?.Write(position);
         _coordinator?.Produced();
         _finishOrder.Enqueue((position, message.Key));
-        Gate(_finished, position).TrySetResult();
+        Gate(_finished, (position, _finishCounts.AddOrUpdate(position, 1, (_, times) => times + 1))).TrySetResult();
     }
 
     private sealed class Factory(TaskCompletionSource<FakeConsumer> made) : IConsumerFactory
