@@ -195,7 +195,9 @@ internal sealed class TransactionCoordinator
 
     private void Bounded(string name, Action<TimeSpan> call, TimeSpan timeout)
     {
-        var running = Task.Run(() => call(timeout));
+        // A thread of its own, not the thread pool's: a call queued behind busy pool threads would
+        // look stuck though it never started, and stop a healthy processor.
+        var running = Task.Factory.StartNew(() => call(timeout), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             if (!running.Wait(timeout + _stuckAfter))

@@ -50,7 +50,11 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
         await consumer.GroupLoses(P0).Returned;
 
         // P1's finished messages were in the aborted transaction: rewound, they run again.
-        await Transactions.WaitUntilAsync(t => t.Calls.Count(c => c == $"write {new TopicPartitionOffset(P1, 1)}") == 2);
+        // Both are waited for: a message handed to a worker but not started when the stop drains
+        // is declined (left unfinished), which would end the run before P1's commit covers it.
+        await Transactions.WaitUntilAsync(t =>
+            t.Calls.Count(c => c == $"write {new TopicPartitionOffset(P1, 0)}") == 2
+            && t.Calls.Count(c => c == $"write {new TopicPartitionOffset(P1, 1)}") == 2);
 
         // The group gives P0 back (from its committed offset: none yet, so from the start).
         await consumer.GroupAssigns(P0).Returned;
