@@ -16,9 +16,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private readonly ConcurrentDictionary<TopicPartition, long> _stoppedAt = new();
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Conveyor.Diagnostics.RepeatedErrors _repeats = new(TimeProvider.System);
-    private int _hadCluster;
-    private int _clusterLost;
+    private readonly Conveyor.Diagnostics.ClientTrouble _trouble = new(TimeProvider.System);
     private int _retries;
     private int _deadLettered;
     private int _stopped;
@@ -56,7 +54,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     public IReadOnlyDictionary<TopicPartition, long> CommittedOffsets => _committed;
 
     /// <summary>Whether every broker went down after the start and has not answered since.</summary>
-    public bool ClusterLost => Volatile.Read(ref _clusterLost) == 1;
+    public bool ClusterLost => _trouble.ClusterLost;
 
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
@@ -74,8 +72,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
         if (partitions.Count > 0)
         {
-            Volatile.Write(ref _hadCluster, 1);
-            Recovered();
+            Recovered(_trouble.Reached());
             _firstAssignment.TrySetResult();
         }
     }
@@ -107,7 +104,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
             _output.WriteLine(TutorialLines.Committed(offset));
         }
 
-        Recovered();
+        Recovered(_trouble.Works());
         Committed?.Invoke(_committed);
     }
 
@@ -151,23 +148,22 @@ internal sealed class ConsoleObserver : IProcessorObserver
             return;
         }
 
-        if (error.Code == ErrorCode.Local_AllBrokersDown && Volatile.Read(ref _hadCluster) == 1 && Interlocked.Exchange(ref _clusterLost, 1) == 0)
+        if (_trouble.LostNow(error))
         {
             _errors.WriteLine(EngineLines.ClusterLost);
         }
 
         // A broker gone makes librdkafka say so many times a second: the first time, then a count.
-        if (_repeats.Note(TutorialLines.ClientError(error)) is { } line)
+        if (_trouble.Note(TutorialLines.ClientError(error)) is { } line)
         {
             _errors.WriteLine(line);
         }
     }
 
-    private void Recovered()
+    private void Recovered(string? summary)
     {
-        if (_repeats.Recovered() is { } summary)
+        if (summary is not null)
         {
-            Interlocked.Exchange(ref _clusterLost, 0);
             _errors.WriteLine(summary);
         }
     }

@@ -11,10 +11,8 @@ namespace Conveyor.Diagnostics;
 /// </summary>
 internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : CompositeObserver(next)
 {
-    private readonly RepeatedErrors _repeats = new(time ?? TimeProvider.System);
+    private readonly ClientTrouble _trouble = new(time ?? TimeProvider.System);
     private LastError? _lastError;
-    private int _clusterLost;
-    private int _hadCluster;
 
     /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
     public LastError? LastError => Volatile.Read(ref _lastError);
@@ -38,8 +36,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         Log.Assigned(logger, processor, Describe(partitions));
-        Volatile.Write(ref _hadCluster, 1);
-        Recovered();
+        Recovered(_trouble.Reached());
         base.OnPartitionsAssigned(partitions);
     }
 
@@ -57,7 +54,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     public override void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
-        Recovered();
+        Recovered(_trouble.Works());
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.Committed(logger, processor, Describe(offsets));
@@ -171,13 +168,13 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         else
         {
             // Before the first assignment this is "cannot start", which the availability watch says.
-            if (error.Code == ErrorCode.Local_AllBrokersDown && Volatile.Read(ref _hadCluster) == 1 && Interlocked.Exchange(ref _clusterLost, 1) == 0)
+            if (_trouble.LostNow(error))
             {
                 Log.ClusterLost(logger, processor, error.Reason);
             }
 
             // Repeats are counted, not each logged: a broker gone makes librdkafka say so many times a second.
-            if (_repeats.Note(error.Reason) is { } line)
+            if (_trouble.Note(error.Reason) is { } line)
             {
                 Log.ClientError(logger, processor, error.Code, line);
             }
@@ -190,7 +187,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public override void OnClientLog(LogMessage message)
     {
         // librdkafka's warnings and errors repeat its client errors (the same words): one rule for both.
-        var text = message.Level <= SyslogLevel.Warning ? _repeats.Note(message.Message) : message.Message;
+        var text = message.Level <= SyslogLevel.Warning ? _trouble.Note(message.Message) : message.Message;
         if (text is not null)
         {
             Log.ClientLog(clientLogger, Level(message.Level), message.Name, message.Facility, text);
@@ -200,11 +197,10 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     }
 
     /// <summary>Partitions assigned or offsets committed: the client works; one line if it had been failing.</summary>
-    private void Recovered()
+    private void Recovered(string? summary)
     {
-        if (_repeats.Recovered() is { } summary)
+        if (summary is not null)
         {
-            Interlocked.Exchange(ref _clusterLost, 0);
             Log.ClientRecovered(logger, processor, summary);
         }
     }
