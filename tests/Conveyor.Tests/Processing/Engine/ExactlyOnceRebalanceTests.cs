@@ -71,15 +71,7 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
     [Fact]
     public async Task A_handler_still_running_when_its_partition_is_lost_never_gets_its_outputs_committed()
     {
-        var options = ExactlyOnceDefaults() with { RevokeTimeout = TimeSpan.FromMilliseconds(200) };
-        await _engine.DisposeAsync();
-        _engine = new EngineHarness(options, exactlyOnce: true);
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P1, "b");
-        _engine.Hold(P0, 0);
-        await consumer.GroupAssigns(P0, P1).Returned;
-        await Task.WhenAll(_engine.Started(P0, 0), _engine.Finished(P1, 0));
+        var consumer = await StartWithP0sHandlerHeldPastTheRevokeTimeout();
 
         await consumer.GroupLoses(P0).Returned; // the gate does not close in time: aborted anyway
         _engine.Release(P0, 0); // its outputs go into the next transaction
@@ -114,15 +106,7 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
     [Fact]
     public async Task A_revoke_whose_handler_does_not_finish_aborts_and_never_commits_that_handlers_outputs()
     {
-        var options = ExactlyOnceDefaults() with { RevokeTimeout = TimeSpan.FromMilliseconds(200) };
-        await _engine.DisposeAsync();
-        _engine = new EngineHarness(options, exactlyOnce: true);
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P1, "b");
-        _engine.Hold(P0, 0);
-        await consumer.GroupAssigns(P0, P1).Returned;
-        await Task.WhenAll(_engine.Started(P0, 0), _engine.Finished(P1, 0));
+        var consumer = await StartWithP0sHandlerHeldPastTheRevokeTimeout();
 
         await consumer.GroupRevokes(P0).Returned;
         _engine.Release(P0, 0);
@@ -142,4 +126,20 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
         public int Compare(TopicPartitionOffset? x, TopicPartitionOffset? y) =>
             (x!.Topic, x.Partition.Value, x.Offset.Value).CompareTo((y!.Topic, y.Partition.Value, y.Offset.Value));
     }
+
+    /// <summary>A 200 ms revoke timeout; P0@0 started and held, P1@0 finished.</summary>
+    private async Task<FakeConsumer> StartWithP0sHandlerHeldPastTheRevokeTimeout()
+    {
+        var options = ExactlyOnceDefaults() with { RevokeTimeout = TimeSpan.FromMilliseconds(200) };
+        await _engine.DisposeAsync();
+        _engine = new EngineHarness(options, exactlyOnce: true);
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P1, "b");
+        _engine.Hold(P0, 0);
+        await consumer.GroupAssigns(P0, P1).Returned;
+        await Task.WhenAll(_engine.Started(P0, 0), _engine.Finished(P1, 0));
+        return consumer;
+    }
+
 }
