@@ -20,9 +20,6 @@ internal sealed class PollThreadState
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 
-    /// <summary>At-most-once: messages fetched into the batch that is committed before they are submitted.</summary>
-    public int Batched { get; set; }
-
     /// <summary>The last offset committed.</summary>
     public long LastCommitted { get; set; } = -1;
 
