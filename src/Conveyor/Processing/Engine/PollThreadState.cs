@@ -2,8 +2,8 @@ namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// The poll thread's part of a partition's state: read and written only on the poll thread, by
-/// the <see cref="PollLoop"/> and the helpers it calls there (<see cref="StallWatchdog"/>,
-/// <see cref="ConsumerPositions"/>), so it needs no lock. Workers and the <see cref="Dispatcher"/>
+/// the <see cref="PollLoop"/>'s parts (<see cref="Feeder"/>, <see cref="FlowControl"/>, the commit
+/// strategy, <see cref="StallWatchdog"/>, <see cref="ConsumerPositions"/>), so it needs no lock. Workers and the <see cref="Dispatcher"/>
 /// never touch it; what they share with the poll thread is in <see cref="Dispatcher.PartitionWork"/>.
 /// </summary>
 internal sealed class PollThreadState
