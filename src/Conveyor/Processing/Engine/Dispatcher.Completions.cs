@@ -11,8 +11,8 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            partition.Offsets.AddFinishedAboveCommittable(finished);
-            return partition.Offsets.Committable;
+            Offsets(partition).AddFinishedAboveCommittable(finished);
+            return Offsets(partition).Committable;
         }
     }
 
@@ -29,7 +29,7 @@ internal sealed partial class Dispatcher
             {
                 if (partition.AcceptsWork)
                 {
-                    partition.Offsets.PassRestored(offset);
+                    Offsets(partition).PassRestored(offset);
                 }
             }
         }
@@ -44,7 +44,7 @@ internal sealed partial class Dispatcher
             {
                 if (partition.AcceptsWork)
                 {
-                    partition.Offsets.PassUntracked(offset);
+                    Offsets(partition).PassUntracked(offset);
                 }
             }
         }

@@ -1,14 +1,19 @@
 using System.Diagnostics.CodeAnalysis;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.Offsets;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>The dispatcher's part of each partition's state.</summary>
 internal sealed partial class Dispatcher
 {
-    /// <summary>A new partition's dispatcher part, for <see cref="PartitionState"/>.</summary>
-    public static PartitionWork NewWork() => new WritableWork();
+    /// <summary>A new partition's dispatcher part, for <see cref="PartitionState"/>; <paramref name="restored"/> counts as finished.</summary>
+    public static PartitionWork NewWork(CompletionMap restored) => new WritableWork(restored);
 
     private static WritableWork Writable(PartitionState partition) => (WritableWork)partition.Work;
+
+    /// <summary>The partition's offset tracker: only the dispatcher reaches it, under its lock.</summary>
+    private static PartitionOffsetTracker Offsets(PartitionState partition) => Writable(partition).Offsets;
 
     /// <summary>
     /// A partition's buffer counts and lifecycle as the dispatcher keeps them. Anyone may read
@@ -47,13 +52,16 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>The only writer of <see cref="PartitionWork"/>; every method is called under the dispatcher's lock.</summary>
-    private sealed class WritableWork : PartitionWork
+    private sealed class WritableWork(CompletionMap restored) : PartitionWork
     {
         /// <summary>Its ready messages, in the order they became ready; served one per turn (<see cref="ReadyTurns"/>).</summary>
         private readonly Queue<WorkItem> _ready = new();
 
         /// <summary>Completes when <see cref="PartitionWork.Running"/> reaches zero after a drain was asked for.</summary>
         private TaskCompletionSource? _drained;
+
+        /// <summary>The fetched offsets and which finished.</summary>
+        public PartitionOffsetTracker Offsets { get; } = new(restored);
 
         /// <summary>In the <see cref="ReadyTurns"/> now (its turn may come with nothing left to serve).</summary>
         public bool InTurn { get; set; }

@@ -167,7 +167,7 @@ internal sealed partial class Dispatcher
             var partition = item.Partition;
             if (finished && !partition.Closed)
             {
-                partition.Offsets.Complete(item.Offset);
+                Offsets(partition).Complete(item.Offset);
             }
 
             ReleaseLocked(item);
@@ -243,7 +243,7 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            return partition.Offsets.Committable;
+            return Offsets(partition).Committable;
         }
     }
 
@@ -292,7 +292,7 @@ internal sealed partial class Dispatcher
     private void SubmitLocked(WorkItem item)
     {
         var partition = item.Partition;
-        partition.Offsets.Track(item.Offset);
+        Offsets(partition).Track(item.Offset);
         Writable(partition).Buffer(item.Size);
         _buffered++;
         _bufferedBytes += item.Size;

@@ -1,14 +1,13 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
-using Conveyor.Processing.Offsets;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// What the engine knows of one assigned partition, in parts by owner: <see cref="Work"/> is the
 /// dispatcher's (written only by it, under its lock), <see cref="Poll"/> the poll thread's (no
-/// lock), and the rest never changes after the assignment, apart from <see cref="Offsets"/>, which
-/// the dispatcher keeps under its lock.
+/// lock), and the rest never changes after the assignment. The partition's offset tracker is in
+/// the dispatcher's part, out of everyone else's reach.
 /// </summary>
 internal sealed class PartitionState
 {
@@ -18,20 +17,17 @@ internal sealed class PartitionState
     {
         TopicPartition = topicPartition;
         Restored = restored ?? CompletionMap.Empty;
-        Offsets = new PartitionOffsetTracker(Restored);
+        Work = Dispatcher.NewWork(Restored);
         Poll = new PollThreadState(completionFloor: Restored.Committed);
     }
 
     public TopicPartition TopicPartition { get; }
 
-    /// <summary>The fetched offsets and which finished (the dispatcher's, under its lock).</summary>
-    public PartitionOffsetTracker Offsets { get; }
-
     /// <summary>Offsets finished before this assignment: the poll loop skips their messages. Immutable.</summary>
     public CompletionMap Restored { get; }
 
     /// <summary>The dispatcher's part: buffer counts and lifecycle, written only by the <see cref="Dispatcher"/> under its lock.</summary>
-    public Dispatcher.PartitionWork Work { get; } = Dispatcher.NewWork();
+    public Dispatcher.PartitionWork Work { get; }
 
     /// <summary>The poll thread's part: pauses, commits, back-pressure and stall watch, read and written on the poll thread only.</summary>
     public PollThreadState Poll { get; }

@@ -2,8 +2,8 @@ namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// The poll thread's part of a partition's state: read and written only on the poll thread, by
-/// the <see cref="PollLoop"/> and the helpers it calls there (<see cref="StallWatchdog"/>,
-/// <see cref="ConsumerPositions"/>), so it needs no lock. Workers and the <see cref="Dispatcher"/>
+/// the <see cref="PollLoop"/>'s parts (<see cref="Feeder"/>, <see cref="FlowControl"/>, the commit
+/// strategy, <see cref="StallWatchdog"/>, <see cref="ConsumerPositions"/>), so it needs no lock. Workers and the <see cref="Dispatcher"/>
 /// never touch it; what they share with the poll thread is in <see cref="Dispatcher.PartitionWork"/>.
 /// </summary>
 internal sealed class PollThreadState
@@ -19,9 +19,6 @@ internal sealed class PollThreadState
 
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
-
-    /// <summary>At-most-once: messages fetched into the batch that is committed before they are submitted.</summary>
-    public int Batched { get; set; }
 
     /// <summary>The last offset committed.</summary>
     public long LastCommitted { get; set; } = -1;

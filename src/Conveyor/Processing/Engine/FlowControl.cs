@@ -1,14 +1,64 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
-/// Back-pressure on the poll thread: gathers each partition's buffer state, asks
-/// <see cref="BackPressure"/> what to do, and pauses or resumes partitions in the client.
+/// Flow control on the poll thread: gathers each partition's buffer state, asks
+/// <see cref="BackPressure"/> what to do, and pauses or resumes partitions in the client. A
+/// partition is also held while a retry-topic message waits for its due time
+/// (<see cref="RetryTopicWaits"/>), while its finished offsets could outgrow the commit metadata
+/// (<see cref="ICompletions.Full"/>), and while commits are refused by a rebalance (<see cref="RebalanceHold"/>).
 /// </summary>
-internal sealed partial class PollLoop
+internal sealed class FlowControl
 {
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StarvingAfter = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
+
+    private readonly ProcessorOptions _options;
+    private readonly Dispatcher _dispatcher;
+    private readonly OwnedPartitions _partitions;
+    private readonly ICompletions _completions;
+    private readonly RebalanceHold _rebalanceHold;
+    private readonly ConsumerPositions _positions;
+    private readonly ClientPauses _pauses;
+    private readonly StallWatchdog _watchdog;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly IProcessorObserver _observer;
+    private bool _allPaused;
+
+    public FlowControl(
+        ProcessorOptions options,
+        Dispatcher dispatcher,
+        OwnedPartitions partitions,
+        ICompletions completions,
+        RebalanceHold rebalanceHold,
+        ConsumerPositions positions,
+        ClientPauses pauses,
+        StallWatchdog watchdog,
+        IConsumer<byte[]?, byte[]?> consumer,
+        IProcessorObserver observer)
+    {
+        _options = options;
+        _dispatcher = dispatcher;
+        _partitions = partitions;
+        _completions = completions;
+        _rebalanceHold = rebalanceHold;
+        _positions = positions;
+        _pauses = pauses;
+        _watchdog = watchdog;
+        _consumer = consumer;
+        _observer = observer;
+    }
+
+    /// <summary>
+    /// Every partition is paused because the total buffer is full: the consumer then returns no
+    /// messages but still serves rebalances, which must not wait for handlers to catch up.
+    /// </summary>
+    public bool AllPaused => _allPaused;
+
     /// <summary>
     /// Whether a partition past its own limit is stuck: held back by its own handlers. Its lowest
     /// unfinished offset has not moved for <see cref="StuckAfter"/>, and at no look meanwhile did it
@@ -33,7 +83,8 @@ internal sealed partial class PollLoop
         return now - partition.Poll.HeadMovedAt >= StuckAfter;
     }
 
-    private void ApplyBackPressure(DateTime now)
+    /// <summary>Pauses and resumes partitions by their buffers and holds; called once per loop turn.</summary>
+    public void ApplyBackPressure(DateTime now)
     {
         var total = _dispatcher.Buffered;
         var bytes = _dispatcher.BufferedBytes;
@@ -128,53 +179,9 @@ internal sealed partial class PollLoop
         return any;
     }
 
-    /// <summary>
-    /// Whether a partition must take no new messages because the finished offsets above its lowest
-    /// unfinished one could outgrow the commit metadata. Checked before each fetch, which takes at
-    /// most <see cref="MaxBatch"/> messages, so the last tracked offset stays within
-    /// <see cref="CompletionStore.MaxSpan"/> of the committable one and every map fits. It takes
-    /// messages again once that distance is down to half.
-    /// </summary>
-    private bool CompletionsFull(PartitionState partition)
-    {
-        if (_completions is null || partition.Poll.NextOffset < 0)
-        {
-            return false;
-        }
+    private bool CompletionsFull(PartitionState partition) => _completions.Full(partition);
 
-        var limit = partition.Poll.CompletionsFull ? _completions.MaxSpan / 2 : _completions.MaxSpan - MaxBatch;
-        if (!partition.Poll.CompletionsFull && partition.Poll.NextOffset - partition.Poll.CompletionFloor <= limit)
-        {
-            return false; // the floor only grows, so the distance is no larger than this
-        }
+    private static bool WaitingForRetry(PartitionState partition, DateTime now) => RetryTopicWaits.WaitingForRetry(partition, now);
 
-        partition.Poll.CompletionFloor = Math.Max(partition.Poll.CompletionFloor, _dispatcher.Committable(partition) ?? partition.Poll.CompletionFloor);
-        var full = partition.Poll.NextOffset - partition.Poll.CompletionFloor > limit;
-        if (full != partition.Poll.CompletionsFull)
-        {
-            partition.Poll.CompletionsFull = full;
-            _observer.OnCompletionsFull(new TopicPartitionOffset(partition.TopicPartition, partition.Poll.CompletionFloor), full);
-        }
-
-        return full;
-    }
-
-    private void Pause(List<PartitionState> states)
-    {
-        foreach (var partition in states)
-        {
-            partition.Poll.Paused = true;
-        }
-
-        List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];
-        _consumer.Pause(partitions);
-
-        // A partition stopped at a failed message is paused too, but that is no back-pressure:
-        // OnPartitionStopped has told of it already. Nor is a retry topic waiting for a due time.
-        List<TopicPartition> pressed = [.. states.Where(p => !p.Stopped && p.Poll.RetryDueAt is null).Select(p => p.TopicPartition)];
-        if (pressed.Count > 0)
-        {
-            _observer.OnBackPressure(pressed, paused: true);
-        }
-    }
+    private void Pause(List<PartitionState> states) => _pauses.Pause(states);
 }

@@ -1,7 +1,8 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
 
-namespace Conveyor.Processing.Engine;
+namespace Conveyor.Processing.Commits;
 
 /// <summary>
 /// Exactly-once: finished offsets are committed inside the producer's transaction, with the
@@ -12,8 +13,8 @@ namespace Conveyor.Processing.Engine;
 /// and every partition still owned is rewound to its last committed offset: its messages run
 /// again in the next transaction.
 /// <para>
-/// A <c>SendOffsetsToTransaction</c> or <c>CommitTransaction</c> call blocks this thread, and
-/// librdkafka delivers rebalances only from inside <c>Consume</c> on this thread, so partitions
+/// A <c>SendOffsetsToTransaction</c> or <c>CommitTransaction</c> call blocks the poll thread, and
+/// librdkafka delivers rebalances only from inside <c>Consume</c> on that thread, so partitions
 /// are never revoked or lost while such a call is in flight: the call ends first. If the group
 /// moved the partitions meanwhile, a KIP-447 broker (Kafka 2.5+) refuses the offsets of the old
 /// generation, the call fails as abortable, and the transaction is aborted; if the call succeeded,
@@ -21,24 +22,66 @@ namespace Conveyor.Processing.Engine;
 /// them. Brokers without KIP-447 accept the late offsets, which is why exactly-once refuses them
 /// at start (<see cref="FencingProbe"/>).
 /// </para>
+/// <para>
+/// Commits are due on the interval, and at once when the running transaction must be aborted
+/// (an output failed). Each commit covers every owned partition, not only those asked for: the
+/// transaction holds outputs of all of them.
+/// </para>
 /// </summary>
-internal sealed partial class PollLoop
+internal sealed class TransactionalCommits : ICommitStrategy
 {
+    private readonly CommitContext _context;
+    private readonly TransactionCoordinator _transactions;
+    private readonly ProcessorOptions _options;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly Dispatcher _dispatcher;
+    private readonly OwnedPartitions _partitions;
+    private readonly CommitSchedule _schedule;
+    private readonly IProcessorObserver _observer;
+
+    public TransactionalCommits(CommitContext context, TransactionCoordinator transactions)
+    {
+        _context = context;
+        _transactions = transactions;
+        _options = context.Options;
+        _consumer = context.Consumer;
+        _dispatcher = context.Dispatcher;
+        _partitions = context.Partitions;
+        _schedule = context.Schedule;
+        _observer = context.Observer;
+    }
+
+    public void Start(DateTime now) => _schedule.Restart(now);
+
+    public void Tick(DateTime now)
+    {
+        if (_schedule.IsDue(now) || _transactions.AbortRequested)
+        {
+            CommitTransaction();
+        }
+    }
+
+    public void Submitting(List<WorkItem> batch)
+    {
+    }
+
+    public void Stopping(List<PartitionState> partitions) => CommitTransaction();
+
     /// <summary>Commits every owned partition (not only those asked for: the transaction holds outputs of all of them).</summary>
     private void CommitTransaction()
     {
-        var transactions = _transactions!;
-        if (transactions.Fatal is not null)
+        _schedule.Restart(_context.Now);
+        if (_transactions.Fatal is not null)
         {
             return; // already reported and stopping: nothing can be committed any more
         }
 
-        if (!transactions.Gate.Close(_options.RevokeTimeout))
+        if (!_transactions.Gate.Close(_options.RevokeTimeout))
         {
-            transactions.Gate.Open();
+            _transactions.Gate.Open();
             _observer.OnError(new Error(ErrorCode.Local_TimedOut,
                 $"Handlers did not finish within {_options.RevokeTimeout}; the transaction is committed later."));
-            _schedule.RetryAfter(DateTime.UtcNow, CommitRetryDelay);
+            _schedule.RetryAfter(_context.Now, CommitContext.CommitRetryDelay);
             return;
         }
 
@@ -48,7 +91,7 @@ internal sealed partial class PollLoop
         }
         finally
         {
-            transactions.Gate.Open();
+            _transactions.Gate.Open();
         }
     }
 
@@ -57,17 +100,16 @@ internal sealed partial class PollLoop
     /// ones included, or aborts it; never commits without the revoked partitions' offsets. When
     /// handlers do not finish in time their outputs could not be covered, so it aborts.
     /// </summary>
-    private void RevokeTransactional(List<PartitionState> revoked)
+    public void Revoked(List<PartitionState> revoked)
     {
-        var transactions = _transactions!;
-        _schedule.Restart(DateTime.UtcNow);
-        if (transactions.Fatal is not null)
+        _schedule.Restart(_context.Now);
+        if (_transactions.Fatal is not null)
         {
             Forget(revoked);
             return;
         }
 
-        var idle = transactions.Gate.Close(_options.RevokeTimeout);
+        var idle = _transactions.Gate.Close(_options.RevokeTimeout);
         try
         {
             if (idle)
@@ -84,7 +126,7 @@ internal sealed partial class PollLoop
         }
         finally
         {
-            transactions.Gate.Open();
+            _transactions.Gate.Open();
         }
     }
 
@@ -93,16 +135,15 @@ internal sealed partial class PollLoop
     /// and neither can their outputs: the open transaction is aborted and the partitions still
     /// owned are rewound, before anything else is committed.
     /// </summary>
-    private void LoseTransactional(List<PartitionState> lost)
+    public void Lost(List<PartitionState> lost)
     {
-        var transactions = _transactions!;
-        if (transactions.Fatal is not null)
+        if (_transactions.Fatal is not null)
         {
             Forget(lost);
             return;
         }
 
-        var idle = transactions.Gate.Close(_options.RevokeTimeout);
+        var idle = _transactions.Gate.Close(_options.RevokeTimeout);
         try
         {
             var names = string.Join(", ", lost.Select(s => s.TopicPartition));
@@ -113,7 +154,7 @@ internal sealed partial class PollLoop
         }
         finally
         {
-            transactions.Gate.Open();
+            _transactions.Gate.Open();
         }
     }
 
@@ -132,7 +173,7 @@ internal sealed partial class PollLoop
             }
         }
 
-        var (outcome, error) = _transactions!.Commit(offsets, _consumer.ConsumerGroupMetadata);
+        var (outcome, error) = _transactions.Commit(offsets, _consumer.ConsumerGroupMetadata);
         switch (outcome)
         {
             case TransactionOutcome.Committed:
@@ -167,7 +208,7 @@ internal sealed partial class PollLoop
     private void AbortOwned(Error reason, List<PartitionState> leaving, bool idle)
     {
         Forget(leaving);
-        var (outcome, error) = _transactions!.Abort(reason);
+        var (outcome, error) = _transactions.Abort(reason);
         if (outcome == TransactionOutcome.Fatal)
         {
             Stop(error!);
@@ -185,8 +226,10 @@ internal sealed partial class PollLoop
     private void Stop(Error error)
     {
         _observer.OnError(error);
-        Fatal = error;
+        _context.Stop(error);
     }
+
+    private void Forget(List<PartitionState> states) => _partitions.Forget(states);
 
     /// <summary>
     /// Forgets every owned partition's fetched messages and seeks it back to its last committed
@@ -203,7 +246,7 @@ internal sealed partial class PollLoop
         foreach (var old in states)
         {
             var state = new PartitionState(old.TopicPartition) { Poll = { LastCommitted = old.Poll.LastCommitted } };
-            _partitions[old.TopicPartition] = state;
+            _partitions.Add(state);
             var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed
                 : Offset.Beginning;
@@ -216,6 +259,6 @@ internal sealed partial class PollLoop
         }
 
         _consumer.Resume(states.Where(s => s.Poll.Paused).Select(s => s.TopicPartition).ToList());
-        _transactions!.ReportAborted(reason, rewound);
+        _transactions.ReportAborted(reason, rewound);
     }
 }

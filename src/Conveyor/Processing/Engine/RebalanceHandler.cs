@@ -1,0 +1,101 @@
+using Confluent.Kafka;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Rebalances, called by the consumer on the poll thread from inside <c>Consume</c>. An assignment
+/// reads what was finished before in its partitions. A revoke drains before it returns: nothing
+/// more starts in the revoked partitions, running handlers finish (up to the revoke timeout), and
+/// the commit strategy commits (or aborts) and forgets them; only then does the group move the
+/// partitions on. A loss forgets them without committing.
+/// </summary>
+internal sealed class RebalanceHandler
+{
+    private readonly ProcessorOptions _options;
+    private readonly Dispatcher _dispatcher;
+    private readonly OwnedPartitions _partitions;
+    private readonly ICommitStrategy _commits;
+    private readonly ICompletions _completions;
+    private readonly StallWatchdog _watchdog;
+    private readonly RebalanceHold _rebalanceHold;
+    private readonly ClientPauses _pauses;
+    private readonly AvailabilityWatch _availability;
+    private readonly IProcessorObserver _observer;
+    private readonly TimeProvider _clock;
+
+    public RebalanceHandler(
+        ProcessorOptions options,
+        Dispatcher dispatcher,
+        OwnedPartitions partitions,
+        ICommitStrategy commits,
+        ICompletions completions,
+        StallWatchdog watchdog,
+        RebalanceHold rebalanceHold,
+        ClientPauses pauses,
+        AvailabilityWatch availability,
+        IProcessorObserver observer,
+        TimeProvider clock)
+    {
+        _options = options;
+        _dispatcher = dispatcher;
+        _partitions = partitions;
+        _commits = commits;
+        _completions = completions;
+        _watchdog = watchdog;
+        _rebalanceHold = rebalanceHold;
+        _pauses = pauses;
+        _availability = availability;
+        _observer = observer;
+        _clock = clock;
+    }
+
+    public void OnAssigned(List<TopicPartition> partitions)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        _watchdog.HeldAll(now); // the group was rebalancing until now
+        _rebalanceHold.Release();
+
+        // Read before librdkafka fetches anything of these partitions, so no finished message is handed out again.
+        var restored = _completions.Restore(partitions);
+        foreach (var partition in partitions)
+        {
+            _partitions.Add(new PartitionState(partition, restored.GetValueOrDefault(partition)) { Poll = { IdleSince = now } });
+        }
+
+        // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka
+        // too: librdkafka keeps an application pause on its partition object, which outlives a
+        // revoke (the unassign and the new assignment only touch its own, library, pause flag). A
+        // partition the engine paused for back-pressure when it was revoked would come back paused
+        // and never be fetched again, with nothing reported. Called before Confluent.Kafka applies
+        // the assignment, so no fetch starts in between.
+        _pauses.ResumeInClient(partitions);
+        _availability.Assigned(partitions.Count);
+        _observer.OnPartitionsAssigned(partitions);
+    }
+
+    public void OnRevoked(List<TopicPartitionOffset> revoked)
+    {
+        _watchdog.HeldAll(_clock.GetUtcNow().UtcDateTime); // the group is rebalancing
+        var states = _partitions.Owned(revoked.Select(r => r.TopicPartition));
+        var drained = _dispatcher.DrainAsync(states);
+        if (!drained.Wait(_options.RevokeTimeout))
+        {
+            // Still running: their messages stay unfinished, so the commit stops before them and
+            // the next owner handles them again (a duplicate, never a loss). Exactly-once aborts.
+            _observer.OnError(new Error(ErrorCode.Local_TimedOut,
+                $"Handlers of revoked partitions did not finish within {_options.RevokeTimeout}; their messages will be handled again by the next owner."));
+        }
+
+        _commits.Revoked(states);
+        _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
+    }
+
+    public void OnLost(List<TopicPartitionOffset> lost)
+    {
+        // Another member may already own them: committing now could overwrite its progress.
+        _commits.Lost(_partitions.Owned(lost.Select(l => l.TopicPartition)));
+        _observer.OnPartitionsLost([.. lost.Select(l => l.TopicPartition)]);
+    }
+}

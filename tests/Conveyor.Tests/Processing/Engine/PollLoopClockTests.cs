@@ -1,0 +1,132 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.Engine;
+using static Conveyor.Tests.Processing.Engine.EngineHarness;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// The poll loop alone (no workers) on a <see cref="FakeConsumer"/> and a clock the test moves:
+/// what a simulator of the engine builds on. A message meant for another group is committed past
+/// without a handler, so commits happen with no worker running.
+/// </summary>
+public sealed class PollLoopClockTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task The_commit_interval_passes_on_the_clock_the_loop_is_given_not_on_the_wall_clock()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var loop = RunningLoop.Start(Defaults() with { CommitInterval = TimeSpan.FromMinutes(10) }, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: [new Header(DeadLetterHeaders.TargetGroup, "other-group"u8.ToArray())]);
+        await consumer.GroupAssigns(P0).Returned;
+
+        // Two commands: the second runs after a whole turn (with its commit tick) that followed the assignment's.
+        await loop.OnPollThread(() => { });
+        await loop.OnPollThread(() => { });
+        Assert.Empty(consumer.Commits);
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0);
+
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
+    public async Task A_posted_command_runs_on_the_poll_thread_the_one_that_handles_rebalances()
+    {
+        await using var loop = RunningLoop.Start(Defaults(), new ManualClock(DateTimeOffset.UnixEpoch));
+        var consumer = await loop.Consumer;
+        await consumer.GroupAssigns(P0).Returned;
+
+        var commandThread = 0;
+        await loop.OnPollThread(() => commandThread = Environment.CurrentManagedThreadId);
+
+        Assert.Equal(loop.ConsumingThread, commandThread);
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    }
+
+    /// <summary>A poll loop running on a thread of its own, with a dispatcher and no workers.</summary>
+    private sealed class RunningLoop : IAsyncDisposable, IConsumerFactory
+    {
+        private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly CancellationTokenSource _abort = new();
+        private PollLoop? _loop;
+        private Task? _running;
+        private int _consumingThread;
+
+        public Task<FakeConsumer> Consumer => _consumer.Task.WaitAsync(Patience);
+
+        /// <summary>The thread that runs the loop.</summary>
+        public int ConsumingThread => Volatile.Read(ref _consumingThread);
+
+        public static RunningLoop Start(ProcessorOptions options, TimeProvider clock)
+        {
+            var running = new RunningLoop();
+            var observer = new RecordingObserver();
+            var telemetry = ProcessorSetup.Telemetry(new KafkaClientProperties("fake:9092"), options, observer);
+            var schedule = new CommitSchedule(options.CommitInterval, options.CommitEveryMessages);
+            var settings = ConsumerSettings.For(new KafkaClientProperties("fake:9092"), options);
+            var loop = running._loop = new PollLoop(settings, running, options, new Dispatcher(), schedule, telemetry, telemetry, clock: clock);
+            running._running = Task.Factory.StartNew(
+                () =>
+                {
+                    running._consumingThread = Environment.CurrentManagedThreadId;
+                    loop.Run(running._stop.Token, running._abort);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            return running;
+        }
+
+        /// <summary>Runs <paramref name="command"/> on the poll thread and waits until it ran.</summary>
+        public async Task OnPollThread(Action command)
+        {
+            var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _loop!.Commands.Post(() =>
+            {
+                command();
+                ran.SetResult();
+            });
+            await ran.Task.WaitAsync(Patience);
+        }
+
+        public IConsumer<byte[]?, byte[]?> Create(ConsumerCallbacks callbacks)
+        {
+            var consumer = new FakeConsumer(callbacks);
+            _consumer.TrySetResult(consumer);
+            return consumer;
+        }
+
+        public IOffsetsWithMetadata? OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (FakeConsumer)consumer;
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            if (_running is not null)
+            {
+                await _running.WaitAsync(Patience);
+            }
+
+            _loop?.Dispose();
+            _stop.Dispose();
+            _abort.Dispose();
+        }
+    }
+}
