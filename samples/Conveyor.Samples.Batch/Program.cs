@@ -1,0 +1,1 @@
+return await Conveyor.Samples.BatchSample.RunAsync(args, Console.Out, CancellationToken.None);

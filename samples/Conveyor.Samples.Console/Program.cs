@@ -1,0 +1,1 @@
+return await Conveyor.Samples.ConsoleSample.RunAsync(args, Console.Out, CancellationToken.None);

@@ -1,0 +1,1 @@
+return await Conveyor.Samples.ExactlyOnceSample.RunAsync(args, Console.Out, CancellationToken.None);

@@ -1,0 +1,1 @@
+return await Conveyor.Samples.ForwarderSample.RunAsync(args, Console.Out, CancellationToken.None);

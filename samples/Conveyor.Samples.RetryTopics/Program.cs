@@ -1,0 +1,1 @@
+return await Conveyor.Samples.RetryTopicsSample.RunAsync(args, Console.Out, CancellationToken.None);
