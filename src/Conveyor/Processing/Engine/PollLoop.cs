@@ -236,6 +236,7 @@ internal sealed partial class PollLoop : IDisposable
             item.Partition.Poll.Batched = 0;
         }
 
+        _drain.Submitted(_batch.Count);
         _dispatcher.Submit(_batch);
         _batch.Clear();
         _batchBytes = 0;
