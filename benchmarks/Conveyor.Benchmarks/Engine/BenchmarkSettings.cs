@@ -84,6 +84,12 @@ internal sealed record BenchmarkSettings
 
     public int FairDelayMilliseconds { get; init; } = 1;
 
+    /// <summary>Latency: seconds of producing at half the raw loop's maximum rate, per consumer (<see cref="LatencyRunner"/>).</summary>
+    public int LatencySeconds { get; init; } = 4;
+
+    /// <summary>Latency without the no-op scenario: the backlog one raw round consumes to find the raw loop's maximum.</summary>
+    public int LatencyCalibrationMessages { get; init; } = 200_000;
+
     public bool Quick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();
@@ -101,6 +107,8 @@ internal sealed record BenchmarkSettings
         IoPartitionMessages = 4_000,
         IoSequentialMessages = 250,
         FairMessages = 36_000,
+        LatencySeconds = 2,
+        LatencyCalibrationMessages = 100_000,
     };
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Conveyor.Benchmarks.Engine;
 /// </summary>
 internal static class EngineBenchmark
 {
-    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "rss"];
+    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "latency", "rss"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -56,6 +56,11 @@ internal static class EngineBenchmark
         if (Runs("fair"))
         {
             await RunFairnessAsync(settings, producer, new FairnessRunner(client), report).ConfigureAwait(false);
+        }
+
+        if (Runs("latency"))
+        {
+            await RunLatencyAsync(settings, producer, raw, new LatencyRunner(cluster, client, settings), report).ConfigureAwait(false);
         }
 
         if (Runs("rss"))
@@ -202,6 +207,29 @@ internal static class EngineBenchmark
         report.RssRawLarge = await RssProbe.MeasureAsync(bootstrapServers, large, raw: true).ConfigureAwait(false);
         report.Add("RSS raw loop, large backlog", report.RssRawLarge);
         Log($"RSS raw loop: {report.RssRawSmall.PeakRssMib:F1} MiB and {report.RssRawLarge.PeakRssMib:F1} MiB");
+    }
+
+    /// <summary>
+    /// Latency at half the raw loop's maximum rate (its best no-op round, or one raw round over a
+    /// backlog of its own when the no-op scenario did not run): the raw loop, then the engine with
+    /// its defaults, each behind a paced producer on a topic of its own.
+    /// </summary>
+    private static async Task RunLatencyAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, LatencyRunner latency, EngineReport report)
+    {
+        var rawMax = report.Noop.Raw?.PerSecond;
+        if (rawMax is null)
+        {
+            var backlog = producer.Produce("latency-max", settings.NoopPartitions, settings.LatencyCalibrationMessages);
+            rawMax = (await raw.RunAsync("latency: raw loop maximum", backlog, backlog.Messages).ConfigureAwait(false)).PerSecond;
+        }
+
+        var rate = rawMax.Value / 2;
+        Log($"latency: {rate:N0} msg/s (half the raw loop's {rawMax:N0}) for {settings.LatencySeconds} s, 100-byte messages, {LatencyRunner.PartitionsFor((int)(rate * settings.LatencySeconds))} partitions");
+        report.LatencyRate = rate;
+        report.LatencyRaw = await latency.RunRawAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
+        report.Add(report.LatencyRaw);
+        report.LatencyEngine = await latency.RunEngineAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
+        report.Add(report.LatencyEngine);
     }
 
     /// <summary>Garbage collections by generation and their pause time, to see what a scenario costs the runtime.</summary>
