@@ -84,6 +84,18 @@ internal sealed record BenchmarkSettings
 
     public int FairDelayMilliseconds { get; init; } = 1;
 
+    /// <summary>
+    /// Scale: the same volume with <see cref="ScaleKeys"/> distinct keys in 1,000 partitions and in 6
+    /// (each partition far below the retention), raw loop and engine alternating on each.
+    /// </summary>
+    public int ScaleMessages { get; init; } = 100_000;
+
+    public int ScalePartitions { get; init; } = 1_000;
+
+    public int ScaleKeys { get; init; } = 100_000;
+
+    public int ScaleRounds { get; init; } = 3;
+
     /// <summary>Latency: seconds of producing at half the raw loop's maximum rate, per consumer (<see cref="LatencyRunner"/>).</summary>
     public int LatencySeconds { get; init; } = 4;
 
@@ -108,6 +120,8 @@ internal sealed record BenchmarkSettings
         IoSequentialMessages = 250,
         FairMessages = 36_000,
         LatencySeconds = 2,
+        ScaleMessages = 60_000,
+        ScaleRounds = 2,
         LatencyCalibrationMessages = 100_000,
     };
 
