@@ -84,6 +84,24 @@ internal sealed record BenchmarkSettings
 
     public int FairDelayMilliseconds { get; init; } = 1;
 
+    /// <summary>
+    /// Scale: the same volume with <see cref="ScaleKeys"/> distinct keys in 1,000 partitions and in 6
+    /// (each partition far below the retention), raw loop and engine alternating on each.
+    /// </summary>
+    public int ScaleMessages { get; init; } = 100_000;
+
+    public int ScalePartitions { get; init; } = 1_000;
+
+    public int ScaleKeys { get; init; } = 100_000;
+
+    public int ScaleRounds { get; init; } = 3;
+
+    /// <summary>Latency: seconds of producing at half the raw loop's maximum rate, per consumer (<see cref="LatencyRunner"/>).</summary>
+    public int LatencySeconds { get; init; } = 4;
+
+    /// <summary>Latency without the no-op scenario: the backlog one raw round consumes to find the raw loop's maximum.</summary>
+    public int LatencyCalibrationMessages { get; init; } = 200_000;
+
     public bool Quick { get; init; }
 
     public static BenchmarkSettings Full { get; } = new();
@@ -101,6 +119,10 @@ internal sealed record BenchmarkSettings
         IoPartitionMessages = 4_000,
         IoSequentialMessages = 250,
         FairMessages = 36_000,
+        LatencySeconds = 2,
+        ScaleMessages = 60_000,
+        ScaleRounds = 2,
+        LatencyCalibrationMessages = 100_000,
     };
 
     /// <summary>

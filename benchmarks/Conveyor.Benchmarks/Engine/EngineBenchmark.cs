@@ -10,7 +10,7 @@ namespace Conveyor.Benchmarks.Engine;
 /// </summary>
 internal static class EngineBenchmark
 {
-    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "rss"];
+    private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "latency", "scale", "rss"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -56,6 +56,16 @@ internal static class EngineBenchmark
         if (Runs("fair"))
         {
             await RunFairnessAsync(settings, producer, new FairnessRunner(client), report).ConfigureAwait(false);
+        }
+
+        if (Runs("latency"))
+        {
+            await RunLatencyAsync(settings, producer, raw, new LatencyRunner(cluster, client, settings), report).ConfigureAwait(false);
+        }
+
+        if (Runs("scale"))
+        {
+            await RunScaleAsync(settings, cluster, raw, engine, report).ConfigureAwait(false);
         }
 
         if (Runs("rss"))
@@ -202,6 +212,65 @@ internal static class EngineBenchmark
         report.RssRawLarge = await RssProbe.MeasureAsync(bootstrapServers, large, raw: true).ConfigureAwait(false);
         report.Add("RSS raw loop, large backlog", report.RssRawLarge);
         Log($"RSS raw loop: {report.RssRawSmall.PeakRssMib:F1} MiB and {report.RssRawLarge.PeakRssMib:F1} MiB");
+    }
+
+    /// <summary>
+    /// Scale: the same volume with 100,000 distinct keys in 6 and in 1,000 partitions, raw loop and
+    /// engine alternating on each; the managed heap (after a full collection) before the first
+    /// 1,000-partition engine round and while its last round's processor still runs with every
+    /// message handled: what a processor keeps per key or partition shows there.
+    /// </summary>
+    private static async Task RunScaleAsync(BenchmarkSettings settings, EmbeddedKafkaCluster cluster, RawLoopRunner raw, EngineRunner engine, EngineReport report)
+    {
+        var producer = new BacklogProducer(cluster, settings with { DistinctKeys = settings.ScaleKeys });
+        var few = producer.Produce("scale-6", 6, settings.ScaleMessages);
+        var many = producer.Produce("scale-many", settings.ScalePartitions, settings.ScaleMessages);
+        Log($"scale: {settings.ScaleMessages:N0} messages, {settings.ScaleKeys:N0} keys, in 6 and in {settings.ScalePartitions:N0} partitions, {settings.ScaleRounds} rounds each");
+        await raw.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
+        await engine.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
+        await RunRoundsAsync("scale 6 partitions", settings.ScaleRounds, few, raw, engine, report.ScaleFew, report).ConfigureAwait(false);
+        report.ScaleHeapBefore = Heap();
+        for (var round = 1; round <= settings.ScaleRounds; round++)
+        {
+            var baseline = await raw.RunAsync($"scale {settings.ScalePartitions} partitions raw loop, round {round}", many, many.Messages).ConfigureAwait(false);
+            report.Add(baseline, "consume + StoreOffset");
+            var measured = await engine.RunAsync($"scale {settings.ScalePartitions} partitions engine, round {round}", many, many.Messages, handled: () => report.ScaleHeapAfter = Heap())
+                .ConfigureAwait(false);
+            report.Add(measured, $"KafkaProcessor, Key ordering, MaxConcurrency 64; {measured.Pauses} partition pauses");
+            report.ScaleMany.Add(baseline, measured);
+        }
+
+        Log($"scale: managed heap {report.ScaleHeapBefore / 1048576.0:F1} MiB before, {report.ScaleHeapAfter / 1048576.0:F1} MiB with the last processor running after its backlog");
+    }
+
+    private static long Heap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    /// <summary>
+    /// Latency at half the raw loop's maximum rate (its best no-op round, or one raw round over a
+    /// backlog of its own when the no-op scenario did not run): the raw loop, then the engine with
+    /// its defaults, each behind a paced producer on a topic of its own.
+    /// </summary>
+    private static async Task RunLatencyAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, LatencyRunner latency, EngineReport report)
+    {
+        var rawMax = report.Noop.Raw?.PerSecond;
+        if (rawMax is null)
+        {
+            var backlog = producer.Produce("latency-max", settings.NoopPartitions, settings.LatencyCalibrationMessages);
+            rawMax = (await raw.RunAsync("latency: raw loop maximum", backlog, backlog.Messages).ConfigureAwait(false)).PerSecond;
+        }
+
+        var rate = rawMax.Value / 2;
+        Log($"latency: {rate:N0} msg/s (half the raw loop's {rawMax:N0}) for {settings.LatencySeconds} s, 100-byte messages, {LatencyRunner.PartitionsFor((int)(rate * settings.LatencySeconds))} partitions");
+        report.LatencyRate = rate;
+        report.LatencyRaw = await latency.RunRawAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
+        report.Add(report.LatencyRaw);
+        report.LatencyEngine = await latency.RunEngineAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
+        report.Add(report.LatencyEngine);
     }
 
     /// <summary>Garbage collections by generation and their pause time, to see what a scenario costs the runtime.</summary>

@@ -49,6 +49,22 @@ internal sealed class EngineReport
 
     public Throughput? FairRun { get; set; }
 
+    /// <summary>Scale: the no-op rounds with 100,000 keys in 6 partitions and in 1,000; the managed heap before and after (bytes).</summary>
+    public RoundSeries ScaleFew { get; } = new();
+
+    public RoundSeries ScaleMany { get; } = new();
+
+    public long? ScaleHeapBefore { get; set; }
+
+    public long? ScaleHeapAfter { get; set; }
+
+    /// <summary>Latency: the produce rate asked for (half the raw loop's maximum), and each consumer's figures.</summary>
+    public double? LatencyRate { get; set; }
+
+    public LatencyResult? LatencyRaw { get; set; }
+
+    public LatencyResult? LatencyEngine { get; set; }
+
     public RssResult? RssLarge { get; set; }
 
     public RssResult? RssSmall { get; set; }
@@ -64,6 +80,10 @@ internal sealed class EngineReport
     public void Add(string scenario, RssResult rss) =>
         _rows.Add((scenario, Format(rss.Messages), "", Format(rss.MessagesPerSecond), "", $"peak RSS {rss.PeakRssMib:F1} MiB (VmHWM, own process)"));
 
+
+    public void Add(LatencyResult latency) =>
+        _rows.Add(($"latency, {latency.Consumer}", Format(latency.Counted), "", Format(latency.ProducedPerSecond), "",
+            FormattableString.Invariant($"ms from the record's timestamp: handler start p50 {latency.StartP50:F0}, p99 {latency.StartP99:F0}; commit p50 {latency.CommitP50:F0}, p99 {latency.CommitP99:F0}")));
 
     public EngineBenchmarkResult Result(bool quick, TimeSpan duration)
     {
@@ -88,6 +108,8 @@ internal sealed class EngineReport
             NoopCpuVsRaw: Ratio(noopCpu, rawCpu),
             PartitionFairness: Round(Fair?.Fairness, 3),
             FirstMessageWorstOverMean: Round(Fair?.FirstWorstOverMean, 2),
+            LatencyP99Ratio: Ratio(LatencyEngine?.StartP99, LatencyRaw?.StartP99),
+            ScaleNoopRatio: Round(Median(ScaleMany.Ratios), 3),
             RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
             RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
             NoopRawMsgPerS: Round(Noop.Raw?.PerSecond, 0),
@@ -110,6 +132,25 @@ internal sealed class EngineReport
             FairFirstMessageWorstMs: Round(Fair?.FirstMessageMs.Max(), 0),
             FairPauses: Fair?.Pauses,
             FairFetchRunMean: Round(FairFetchRunMean, 0),
+            LatencyRatePerS: Round(LatencyRate, 0),
+            LatencyEngineStartP50Ms: Round(LatencyEngine?.StartP50, 1),
+            LatencyEngineStartP99Ms: Round(LatencyEngine?.StartP99, 1),
+            LatencyEngineCommitP50Ms: Round(LatencyEngine?.CommitP50, 1),
+            LatencyEngineCommitP99Ms: Round(LatencyEngine?.CommitP99, 1),
+            LatencyRawStartP50Ms: Round(LatencyRaw?.StartP50, 1),
+            LatencyRawStartP99Ms: Round(LatencyRaw?.StartP99, 1),
+            LatencyRawCommitP50Ms: Round(LatencyRaw?.CommitP50, 1),
+            LatencyRawCommitP99Ms: Round(LatencyRaw?.CommitP99, 1),
+            LatencyEngineProducedPerS: Round(LatencyEngine?.ProducedPerSecond, 0),
+            LatencyRawProducedPerS: Round(LatencyRaw?.ProducedPerSecond, 0),
+            ScaleNoopRatio6: Round(Median(ScaleFew.Ratios), 3),
+            ScaleEngineCpuUsPerMsg: Round(Median(ScaleMany.EngineCpu), 2),
+            ScaleRawCpuUsPerMsg: Round(Median(ScaleMany.RawCpu), 2),
+            ScaleEngineCpuUsPerMsg6: Round(Median(ScaleFew.EngineCpu), 2),
+            ScaleRawCpuUsPerMsg6: Round(Median(ScaleFew.RawCpu), 2),
+            ScaleHeapBeforeMib: Round(ScaleHeapBefore / 1048576.0, 1),
+            ScaleHeapAfterMib: Round(ScaleHeapAfter / 1048576.0, 1),
+            ScalePausesPer100k: ScaleMany.PausesPer100k,
             RssLargePeakMib: Round(RssLarge?.PeakRssMib, 1),
             RssSmallPeakMib: Round(RssSmall?.PeakRssMib, 1),
             RssRawLargePeakMib: Round(RssRawLarge?.PeakRssMib, 1),
@@ -146,6 +187,8 @@ internal sealed class EngineReport
         Target(output, "noop_cpu_vs_raw", result.NoopCpuVsRaw, "<= 1.2", result.NoopCpuVsRaw <= 1.2);
         Target(output, "partition_fairness", result.PartitionFairness, ">= 0.8", result.PartitionFairness >= 0.8);
         Target(output, "first_message_worst_over_mean", result.FirstMessageWorstOverMean, "(reported)", null);
+        Target(output, "scale_noop_ratio", result.ScaleNoopRatio, ">= 0.9", result.ScaleNoopRatio >= 0.9);
+        Target(output, "latency_p99_ratio", result.LatencyP99Ratio, "<= 1.2", result.LatencyP99Ratio <= 1.2);
         Target(output, "rss_backlog_ratio", result.RssBacklogRatio, "< 1.5", result.RssBacklogRatio < 1.5);
         Target(output, "rss_backlog_ratio_raw", result.RssBacklogRatioRaw, "(reported)", null);
         output.WriteLine();
@@ -190,6 +233,8 @@ internal sealed record EngineBenchmarkResult(
     double? NoopCpuVsRaw,
     double? PartitionFairness,
     double? FirstMessageWorstOverMean,
+    [property: JsonPropertyName("latency_p99_ratio")] double? LatencyP99Ratio,
+    [property: JsonPropertyName("scale_noop_ratio")] double? ScaleNoopRatio,
     double? RssBacklogRatio,
     double? RssBacklogRatioRaw,
     double? NoopRawMsgPerS,
@@ -212,6 +257,25 @@ internal sealed record EngineBenchmarkResult(
     double? FairFirstMessageWorstMs,
     int? FairPauses,
     double? FairFetchRunMean,
+    [property: JsonPropertyName("latency_rate_per_s")] double? LatencyRatePerS,
+    [property: JsonPropertyName("latency_engine_start_p50_ms")] double? LatencyEngineStartP50Ms,
+    [property: JsonPropertyName("latency_engine_start_p99_ms")] double? LatencyEngineStartP99Ms,
+    [property: JsonPropertyName("latency_engine_commit_p50_ms")] double? LatencyEngineCommitP50Ms,
+    [property: JsonPropertyName("latency_engine_commit_p99_ms")] double? LatencyEngineCommitP99Ms,
+    [property: JsonPropertyName("latency_raw_start_p50_ms")] double? LatencyRawStartP50Ms,
+    [property: JsonPropertyName("latency_raw_start_p99_ms")] double? LatencyRawStartP99Ms,
+    [property: JsonPropertyName("latency_raw_commit_p50_ms")] double? LatencyRawCommitP50Ms,
+    [property: JsonPropertyName("latency_raw_commit_p99_ms")] double? LatencyRawCommitP99Ms,
+    [property: JsonPropertyName("latency_engine_produced_per_s")] double? LatencyEngineProducedPerS,
+    [property: JsonPropertyName("latency_raw_produced_per_s")] double? LatencyRawProducedPerS,
+    [property: JsonPropertyName("scale_noop_ratio_6")] double? ScaleNoopRatio6,
+    [property: JsonPropertyName("scale_engine_cpu_us_per_msg")] double? ScaleEngineCpuUsPerMsg,
+    [property: JsonPropertyName("scale_raw_cpu_us_per_msg")] double? ScaleRawCpuUsPerMsg,
+    [property: JsonPropertyName("scale_engine_cpu_us_per_msg_6")] double? ScaleEngineCpuUsPerMsg6,
+    [property: JsonPropertyName("scale_raw_cpu_us_per_msg_6")] double? ScaleRawCpuUsPerMsg6,
+    [property: JsonPropertyName("scale_heap_before_mib")] double? ScaleHeapBeforeMib,
+    [property: JsonPropertyName("scale_heap_after_mib")] double? ScaleHeapAfterMib,
+    [property: JsonPropertyName("scale_pauses_per_100k")] double? ScalePausesPer100k,
     double? RssLargePeakMib,
     double? RssSmallPeakMib,
     double? RssRawLargePeakMib,

@@ -15,7 +15,8 @@ internal sealed class EngineRunner
 
     /// <summary>
     /// Handles <paramref name="messages"/> messages of the backlog with <paramref name="handle"/>
-    /// (a no-op when null); the processor is then stopped (drain, commit, leave).
+    /// (a no-op when null), then calls <paramref name="handled"/> (if given) while the processor still
+    /// runs; the processor is then stopped (drain, commit, leave).
     /// </summary>
     public async Task<Throughput> RunAsync(
         string scenario,
@@ -23,7 +24,8 @@ internal sealed class EngineRunner
         int messages,
         OrderingMode ordering = OrderingMode.Key,
         int concurrency = 64,
-        Func<CancellationToken, ValueTask>? handle = null)
+        Func<CancellationToken, ValueTask>? handle = null,
+        Action? handled = null)
     {
         var options = new ProcessorOptions
         {
@@ -51,6 +53,11 @@ internal sealed class EngineRunner
         var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler, observer: pauses);
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
+        if (finished == meter.Reached)
+        {
+            handled?.Invoke(); // the processor still runs, every message handled
+        }
+
         await stop.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
         if (finished != meter.Reached)

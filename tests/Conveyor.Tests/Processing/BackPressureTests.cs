@@ -64,6 +64,32 @@ public class BackPressureTests
     public void A_partition_crowds_out_others_only_past_its_limit_while_another_starves(int buffered, bool anotherStarves, bool expected) =>
         Assert.Equal(expected, Crowds(buffered, Limit, anotherStarves));
 
+    private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(500);
+
+    [Theory]
+    [InlineData(2_001, 4_000.0, true)] // 1 ms handlers, 16 workers: half a second's work and more is buffered
+    [InlineData(2_000, 4_000.0, false)]
+    [InlineData(10_000, 200_000.0, false)] // no-op handlers: a full buffer is gone in 50 ms
+    [InlineData(10_000, null, false)] // the handlers have not shown their pace yet
+    public void The_buffer_is_pressed_when_the_handlers_need_longer_than_the_patience_to_get_through_it(int buffered, double? perSecond, bool expected) =>
+        Assert.Equal(expected, Pressed(buffered, perSecond, Patience));
+
+    [Fact]
+    public void A_hungry_partition_starves_at_once_while_the_buffer_is_pressed_and_after_the_patience_otherwise()
+    {
+        Assert.True(Starves(TimeSpan.Zero, Patience, pressed: true));
+        Assert.False(Starves(TimeSpan.FromMilliseconds(499), Patience, pressed: false));
+        Assert.True(Starves(Patience, Patience, pressed: false));
+    }
+
+    [Theory]
+    [InlineData(900, true, true)] // pressed: it needs room when its turn comes, whatever it holds
+    [InlineData(5_000, true, true)]
+    [InlineData(900, false, false)] // not pressed: only under half its limit
+    [InlineData(499, false, true)]
+    public void While_the_buffer_is_pressed_every_partition_with_messages_to_read_waits_for_room(int buffered, bool pressed, bool expected) =>
+        Assert.Equal(expected, Hungry(buffered, Limit, pressed));
+
     private static string Name(Decision decision) => decision.ToString();
 
     [Fact]

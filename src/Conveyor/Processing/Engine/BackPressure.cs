@@ -57,7 +57,7 @@ internal static class BackPressure
 
     /// <summary>
     /// Whether a partition crowds out others: it is past its own limit while another partition that
-    /// takes messages has none buffered although it has messages to read. librdkafka hands out
+    /// takes messages and has messages to read starves (<see cref="Starves"/>, <see cref="Hungry"/>). librdkafka hands out
     /// what it fetched in one queue, a whole fetch of one partition (thousands of messages on a
     /// real broker) after another's, so without a pause the partitions fetched first fill the
     /// buffer and the others wait behind them, however fairly the workers take turns. Pausing
@@ -66,6 +66,35 @@ internal static class BackPressure
     /// </summary>
     public static bool Crowds(int buffered, int limitPerPartition, bool anotherStarves) =>
         buffered >= limitPerPartition && anotherStarves;
+
+    /// <summary>
+    /// Whether a partition that has had messages to read and little buffered for
+    /// <paramref name="hungryFor"/> starves behind others' fetches: at once while the buffer is
+    /// <paramref name="pressed"/> (<see cref="Pressed"/>), else after <paramref name="patience"/>.
+    /// </summary>
+    public static bool Starves(TimeSpan hungryFor, TimeSpan patience, bool pressed) =>
+        pressed || hungryFor >= patience;
+
+    /// <summary>
+    /// Whether a partition that takes messages and has messages to read counts as waiting for
+    /// room: while the buffer is <paramref name="pressed"/>, always (a partition past its limit
+    /// takes the room it will need when its turn comes, and once the buffer is full every
+    /// partition is paused and the ones that drain first run dry); else only under half its limit.
+    /// </summary>
+    public static bool Hungry(int buffered, int limitPerPartition, bool pressed) =>
+        pressed || buffered < limitPerPartition / 2;
+
+    /// <summary>
+    /// Whether the buffer is pressed: the handlers, at <paramref name="handledPerSecond"/>, need
+    /// longer than <paramref name="patience"/> to get through the <paramref name="buffered"/>
+    /// messages. Not before they have shown their pace. A partition whose messages queue behind those
+    /// in librdkafka then waits seconds, not moments, and waiting does not help it: it gets in
+    /// only as the partitions fetched first leave room. With fast handlers even a full buffer is
+    /// gone in milliseconds and every partition's turn comes by itself; pausing there only makes
+    /// librdkafka fetch the paused partition's prefetch again.
+    /// </summary>
+    public static bool Pressed(int buffered, double? handledPerSecond, TimeSpan patience) =>
+        handledPerSecond is { } rate && buffered > rate * patience.TotalSeconds;
 
     /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
     public static bool Relaxed(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>

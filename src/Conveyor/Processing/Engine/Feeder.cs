@@ -169,6 +169,7 @@ internal sealed class Feeder
         // messages were never tracked, so the revoke's commit could not pass them.
         _batch.RemoveAll(item => !item.Partition.AcceptsWork);
         _commits.Submitting(_batch);
+        _flow.Submitted(_batch.Count);
         _dispatcher.Submit(_batch);
         _batch.Clear();
         _batchBytes = 0;

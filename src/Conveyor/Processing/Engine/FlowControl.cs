@@ -59,6 +59,12 @@ internal sealed class FlowControl
     /// </summary>
     public bool AllPaused => _allPaused;
 
+    /// <summary>How fast the handlers get through the buffer: whether a starving partition can wait for its turn.</summary>
+    private readonly DrainRate _drain = new();
+
+    /// <summary>Counts messages submitted to the dispatcher, from which <see cref="DrainRate"/> learns how fast the handlers get through the buffer.</summary>
+    public void Submitted(int count) => _drain.Submitted(count);
+
     /// <summary>
     /// Whether a partition past its own limit is stuck: held back by its own handlers. Its lowest
     /// unfinished offset has not moved for <see cref="StuckAfter"/>, and at no look meanwhile did it
@@ -100,6 +106,8 @@ internal sealed class FlowControl
             _allPaused = false;
         }
 
+        _drain.Look(now, _dispatcher.Buffered);
+        var pressed = BackPressure.Pressed(_dispatcher.Buffered, _drain.PerSecond, StarvingAfter);
         List<PartitionState>? pause = null, resume = null;
         var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
         var rebalancing = _rebalanceHold.IsHeld(now);
@@ -109,12 +117,12 @@ internal sealed class FlowControl
             busy += partition.Work.Running > 0 || partition.Work.Waiting > 0 ? 1 : 0;
         }
 
-        bool? starving = null; // asked only once a partition is past its limit: it asks the client per partition
+        int? starving = null; // asked only once a partition is past its limit: it asks the client per partition
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
             var stuck = buffered >= _options.MaxBufferedMessagesPerPartition
-                && (Stuck(partition, now, busy) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, starving ??= AnyStarving(now)));
+                && (Stuck(partition, now, busy) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, AnotherStarves(partition, now, pressed, ref starving)));
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
             switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
             {
@@ -147,23 +155,25 @@ internal sealed class FlowControl
     }
 
     /// <summary>
-    /// Whether some partition starves behind others' fetches in librdkafka's queue: for
-    /// <see cref="StarvingAfter"/> at every look, it took messages (not stopped, held for its
-    /// completions or waiting for a retry's due time), had under half its limit buffered, and
-    /// the client knew of messages in it the engine had not received. The time keeps the ordinary
-    /// churn of a fast consumer, where every partition's turn in librdkafka's queue comes within
-    /// moments, from pausing anything (each pause makes librdkafka fetch the partition's prefetch
-    /// again). Judging a partition starving at once in an assignment's first second, before the
-    /// partitions answered first fill the buffer, made first messages even but cost a no-op run
-    /// 15-21 pauses per 200,000 messages and about a fifth more CPU per message.
+    /// How many partitions starve behind others' fetches in librdkafka's queue: each takes
+    /// messages (not stopped, held for its completions or waiting for a retry's due time), the
+    /// client knows of messages in it the engine has not received, and either the buffer is
+    /// <paramref name="pressed"/> (the handlers need longer than <see cref="StarvingAfter"/> to get
+    /// through it: judged at once, whatever the partition holds, so no partition takes more than
+    /// its limit while others wait to get in) or, for <see cref="StarvingAfter"/> at every look, it
+    /// had under half its limit buffered. The time keeps the ordinary churn of a fast consumer,
+    /// where every partition's turn in librdkafka's queue comes within moments, from pausing
+    /// anything (each pause makes librdkafka fetch the partition's prefetch again). Judging
+    /// starvation at once whatever the handlers' pace made first messages even but cost a no-op
+    /// run 15-21 pauses per 200,000 messages and about a fifth more CPU per message.
     /// </summary>
-    private bool AnyStarving(DateTime now)
+    private int Starving(DateTime now, bool pressed)
     {
-        var any = false;
+        var count = 0;
         foreach (var partition in _partitions.Values)
         {
-            var unread = partition.AcceptsWork && partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2 && partition.Poll.RetryDueAt is null
-                && !partition.Poll.CompletionsFull
+            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, _options.MaxBufferedMessagesPerPartition, pressed)
+                && partition.Poll.RetryDueAt is null && !partition.Poll.CompletionsFull
                 ? _positions.Unread(partition)
                 : false;
             if (unread is not true)
@@ -173,11 +183,22 @@ internal sealed class FlowControl
             }
 
             partition.Poll.HungrySince ??= now;
-            any |= now - partition.Poll.HungrySince >= StarvingAfter;
+            count += Starves(partition, now, pressed) ? 1 : 0;
         }
 
-        return any;
+        return count;
     }
+
+    /// <summary>Whether a partition other than this one starves (<see cref="Starving"/>, asked once per look into <paramref name="starving"/>).</summary>
+    private bool AnotherStarves(PartitionState partition, DateTime now, bool pressed, ref int? starving)
+    {
+        starving ??= Starving(now, pressed);
+        return starving > (Starves(partition, now, pressed) ? 1 : 0);
+    }
+
+    /// <summary>Whether <see cref="Starving"/> found this partition starving at this look.</summary>
+    private static bool Starves(PartitionState partition, DateTime now, bool pressed) =>
+        partition.Poll.HungrySince is { } since && BackPressure.Starves(now - since, StarvingAfter, pressed);
 
     private bool CompletionsFull(PartitionState partition) => _completions.Full(partition);
 
