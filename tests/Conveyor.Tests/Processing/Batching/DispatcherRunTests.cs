@@ -50,8 +50,9 @@ public class DispatcherRunTests
         var run = waiter.Run;
         Assert.True(dispatcher.TryStartRun(run));
 
+        dispatcher.Submit([.. Enumerable.Range(10, 4).Select(i => Item(p0, i))]);
         var next = dispatcher.TakeAsync(new ReadyWaiter()).AsTask();
-        Assert.False(next.IsCompleted); // six more are ready, but the partition's run is on
+        Assert.False(next.IsCompleted); // ten more are ready, some arrived during the run, but the partition's run is on
 
         dispatcher.EndRun(run, run.Count, failed: null);
         Assert.Equal(4L, (await next.WaitAsync(TimeSpan.FromSeconds(10)))!.Offset);
@@ -116,6 +117,7 @@ public class DispatcherRunTests
         var failed = run[2];
 
         dispatcher.EndRun(run, 2, ExecutionOutcome.RetryLater);
+        dispatcher.Submit([.. Enumerable.Range(6, 4).Select(i => Item(p0, i))]);
         var next = dispatcher.TakeAsync(new ReadyWaiter()).AsTask();
         Assert.False(next.IsCompleted); // nothing passes the message waiting for its retry
         Assert.Equal(2, dispatcher.Committable(p0));
@@ -140,6 +142,23 @@ public class DispatcherRunTests
 
         Assert.Equal(1, dispatcher.Committable(p0));
         Assert.Equal(0, dispatcher.Buffered);
+        Assert.False(dispatcher.TakeAsync(new ReadyWaiter()).IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_message_left_unfinished_lets_nothing_of_its_partition_run_past_it()
+    {
+        var dispatcher = new Dispatcher(FourAtOnce);
+        var p0 = Partition(0);
+        dispatcher.Submit([.. Enumerable.Range(0, 6).Select(i => Item(p0, i))]);
+        var waiter = new ReadyWaiter();
+        await dispatcher.TakeAsync(waiter);
+        Assert.True(dispatcher.TryStartRun(waiter.Run));
+
+        dispatcher.EndRun(waiter.Run, 1, ExecutionOutcome.Abandoned); // the processor is stopping
+
+        Assert.Equal(1, dispatcher.Committable(p0));
+        Assert.Equal(0, dispatcher.Buffered); // the rest and the ready ones are dropped, fetched again with it
         Assert.False(dispatcher.TakeAsync(new ReadyWaiter()).IsCompleted);
     }
 
