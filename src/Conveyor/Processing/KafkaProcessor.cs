@@ -150,7 +150,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
-        var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(Batches, executor);
+        var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.Wrap(Batches), executor);
         var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches);
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
             .Select(_ => Task.Run(worker.RunAsync, CancellationToken.None))

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
@@ -197,6 +198,51 @@ public class BatchingTests
         await all.Done.WaitAsync(Timeout);
 
         Assert.All(handled.Values, offsets => Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), offsets));
+    }
+
+    [Fact]
+    public async Task A_batch_counts_the_messages_it_finished_processed()
+    {
+        var group = $"batch-metrics-{Guid.NewGuid():N}";
+        long processed = 0;
+        var six = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "conveyor.messages.processed")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.consumer.group.name" && Equals(tag.Value, group))
+                {
+                    if (Interlocked.Add(ref processed, value) >= 6)
+                    {
+                        six.TrySetResult();
+                    }
+                }
+            }
+        });
+        listener.Start();
+        var failed = 0;
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) }) with { GroupId = group }, (batch, _) =>
+        {
+            if (Interlocked.Increment(ref failed) == 1)
+            {
+                throw new BatchFailedException(2, new TimeoutException("busy"));
+            }
+
+            return ValueTask.CompletedTask;
+        }, [Values(6)]);
+
+        await six.Task.WaitAsync(Timeout);
+        await engine.StopAsync();
+
+        Assert.Equal(6, Interlocked.Read(ref processed)); // 2 before the failure, then the 4 from the failed one on
     }
 
     private static ProcessorOptions Options(BatchOptions batch) => BatchEngine.Options(batch, Retry);
