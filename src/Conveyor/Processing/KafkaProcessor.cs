@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
+using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
@@ -105,6 +106,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
 
+    /// <summary>A batch processor's handler: workers take runs of one partition's messages (<see cref="ProcessorOptions.Batch"/>) and call it once per run.</summary>
+    internal BatchHandler<TKey, TValue>? Batches { get; init; }
+
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops cleanly: no more
     /// fetching, running handlers finish (up to <see cref="ProcessorOptions.ShutdownTimeout"/>),
@@ -139,14 +143,15 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         using var deadLetters = _options.OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics
             ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
-        var dispatcher = new Dispatcher();
+        var dispatcher = new Dispatcher(Batches is null ? null : _options.Batch);
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
         var settings = ConsumerSettings.For(_client, _options);
         using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
-        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token);
+        var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.Wrap(Batches), executor);
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches);
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
             .Select(_ => Task.Run(worker.RunAsync, CancellationToken.None))
             .ToArray();

@@ -82,6 +82,54 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
         Assert.All(before, v => Assert.Equal(1, handled[v]));
     }
 
+    [Fact]
+    public async Task A_batch_failing_at_an_index_dead_letters_that_one_after_its_attempts_and_batches_the_rest_again()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        kafka.Cluster.CreateTopic(topic + ".dlq", 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 6).Select(i => ((string?)"k", Id(i))));
+        var batches = new ConcurrentQueue<long[]>();
+        var handled = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new ProcessorOptions
+        {
+            GroupId = group,
+            Topics = [topic],
+            CommitInterval = TimeSpan.FromHours(1), // the stop commits
+            Retry = FastRetry,
+
+            // A full first batch, no waiting: the test does not depend on timing.
+            Batch = new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) },
+        };
+        var processor = new KafkaBatchProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (batch, _) =>
+        {
+            batches.Enqueue([.. batch.Select(m => m.Offset)]);
+            var poison = batch.ToList().FindIndex(m => m.Offset == 3);
+            if (Interlocked.Add(ref handled, poison >= 0 ? poison : batch.Count) == 5)
+            {
+                done.TrySetResult();
+            }
+
+            return poison >= 0 ? throw new BatchFailedException(poison, new FormatException("offset 3 is malformed")) : ValueTask.CompletedTask;
+        });
+        using var stop = new CancellationTokenSource();
+        var running = processor.RunAsync(stop.Token);
+        await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow);
+        await stop.CancelAsync();
+        await running.WaitAsync(Timeouts.Stop);
+
+        Assert.Equal([0L, 1, 2, 3, 4, 5], batches.First());
+        Assert.Equal(3, batches.Count(b => b.Contains(3L))); // 3 attempts: the whole batch, then twice the rest from the failed one
+        Assert.Equal([3L, 4, 5], batches.ElementAt(1));
+        Assert.Equal([4L, 5], batches.Last()); // the rest, batched again after the failure
+        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        Assert.Equal("3", letter.Message.Value);
+        Assert.Equal("offset 3 is malformed", letter.Header(DeadLetterHeaders.ExceptionMessage));
+        Assert.Equal("3", letter.Header(DeadLetterHeaders.Attempts)); // its own attempts, as a single message's
+        Assert.Equal(6, kafka.Committed(group, topic, 1).Values.Sum());
+    }
+
     private string Value(string topic, TopicPartitionOffset at)
     {
         using var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = Names.Unique("reader") }).Build();

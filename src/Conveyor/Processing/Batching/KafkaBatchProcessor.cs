@@ -17,18 +17,15 @@ namespace Conveyor.Processing.Batching;
 /// one goes to <see cref="ProcessorOptions.OnFailure"/> once its attempts are used.
 /// </summary>
 /// <remarks>
-/// <see cref="ProcessorOptions.Ordering"/> is not used: batching is per partition. Within a batch
-/// messages are in offset order; across consecutive batches a message can, rarely, run in the
-/// batch after the one holding a later offset (workers hand messages over concurrently). Use a
-/// per-message processor with <see cref="OrderingMode.Partition"/> where strict order matters.
-/// Dead-letter headers report 1 attempt for a message failed in a batch.
+/// <see cref="ProcessorOptions.Ordering"/> is not used: a partition's batches run one after another
+/// in offset order, so partition (and key) order holds within and across batches. A failed message's
+/// attempts are its own, as in a per-message processor: its dead-letter headers report them.
 /// </remarks>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
 public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaProcessor<TKey, TValue> _processor;
-    private readonly BatchCollector<TKey, TValue> _collector;
 
     /// <summary>Creates a batch processor; checks the options and the client properties before anything connects.</summary>
     /// <param name="client">Bootstrap servers and librdkafka properties.</param>
@@ -75,20 +72,14 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
         ProcessorSetup.Validate(client, options, transactional: false);
         ArgumentNullException.ThrowIfNull(handler);
 
-        // The batch runner's retries pass through the same telemetry as the engine's events.
+        // The engine takes batches itself: each worker takes a run of one partition's messages and
+        // calls the handler once for it; failures go through the engine's one retry path. The
+        // per-message handler is never called.
         var telemetry = ProcessorSetup.Telemetry(client, options, observer);
-        _collector = new BatchCollector<TKey, TValue>(options.Batch, new BatchRunner<TKey, TValue>(handler, options.Retry, telemetry));
-
-        // The engine holds one handler call per message in an open or running batch; retries are
-        // the batch runner's, so the engine's own retry is off and a failed message goes straight
-        // to the failure action.
-        var engine = options with
+        _processor = new KafkaProcessor<TKey, TValue>(client, options, Unused, keyDeserializer, valueDeserializer, telemetry, transactions: null)
         {
-            Ordering = OrderingMode.Unordered,
-            MaxConcurrency = (int)Math.Min(100_000L, (long)options.MaxConcurrency * options.Batch.MaxMessages),
-            Retry = options.Retry with { MaxAttempts = 1 },
+            Batches = handler,
         };
-        _processor = new KafkaProcessor<TKey, TValue>(client, engine, StagedHandlers.From<TKey, TValue>(_collector.HandleAsync), keyDeserializer, valueDeserializer, telemetry, transactions: null);
     }
 
     /// <inheritdoc />
@@ -96,18 +87,12 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops like
-    /// <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/>: open batches run (their wait ends), finished offsets are committed.
+    /// <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/>: running batches finish, finished offsets are
+    /// committed; messages still waiting for a batch are not run and are consumed again next time.
     /// </summary>
     /// <exception cref="ProcessorStoppedException">A message failed with <see cref="FailureAction.StopProcessor"/>, or the client failed fatally.</exception>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await _processor.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _collector.Dispose();
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken = default) => _processor.RunAsync(cancellationToken);
+
+    private static ValueTask<IPendingAcknowledgement?> Unused(MessageContext<TKey, TValue> message, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("A batch processor calls its batch handler only.");
 }

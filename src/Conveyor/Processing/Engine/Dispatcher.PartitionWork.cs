@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using Conveyor.Processing.Batching;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Offsets;
 
@@ -57,6 +59,12 @@ internal sealed partial class Dispatcher
         /// <summary>Its ready messages, in the order they became ready; served one per turn (<see cref="ReadyTurns"/>).</summary>
         private readonly Queue<WorkItem> _ready = new();
 
+        /// <summary>Runs only: when each of <see cref="_ready"/> became ready (<see cref="Stopwatch"/> ticks), for the batch wait.</summary>
+        private Queue<long>? _readyAt;
+
+        /// <summary>Runs only: messages of a run handed back (after a failure), served before <see cref="_ready"/>, lowest offset on top.</summary>
+        private Stack<WorkItem>? _again;
+
         /// <summary>Completes when <see cref="PartitionWork.Running"/> reaches zero after a drain was asked for.</summary>
         private TaskCompletionSource? _drained;
 
@@ -69,22 +77,78 @@ internal sealed partial class Dispatcher
         /// <summary>The partition whose turn comes after this one's.</summary>
         public WritableWork? NextInTurn { get; set; }
 
+        /// <summary>Runs only: a run of this partition is taken and not yet over (running, or its failed message waiting out a back-off); no other starts.</summary>
+        public bool RunActive { get; set; }
+
+        /// <summary>Bytes of the ready messages.</summary>
+        public long ReadyBytes { get; private set; }
+
         public void AddReady(WorkItem item)
         {
             _ready.Enqueue(item);
             Waiting++;
+            ReadyBytes += item.Size;
+        }
+
+        /// <summary>Runs only: a ready message and when it became ready.</summary>
+        public void AddReady(WorkItem item, long at)
+        {
+            AddReady(item);
+            (_readyAt ??= new Queue<long>()).Enqueue(at);
+        }
+
+        /// <summary>
+        /// Runs only: a message of a run goes back to the head of the queue, ready at once (it
+        /// waited for its batch already). Handed back last first, so the lowest offset comes first.
+        /// </summary>
+        public void HandBack(WorkItem item)
+        {
+            (_again ??= new Stack<WorkItem>()).Push(item);
+            Waiting++;
+            ReadyBytes += item.Size;
         }
 
         public bool TryTakeReady([MaybeNullWhen(false)] out WorkItem item)
         {
-            if (!_ready.TryDequeue(out item))
+            if (_again is { Count: > 0 })
+            {
+                item = _again.Pop();
+            }
+            else if (_ready.TryDequeue(out item))
+            {
+                _readyAt?.TryDequeue(out _);
+            }
+            else
             {
                 return false;
             }
 
             Waiting--;
+            ReadyBytes -= item.Size;
             return true;
         }
+
+        /// <summary>
+        /// Runs only: when its next run is due (<see cref="Stopwatch"/> ticks), the oldest ready
+        /// message's time plus <paramref name="maxWait"/>; at once for messages handed back.
+        /// </summary>
+        public long DueAt(long maxWait) =>
+            _again is { Count: > 0 } || _readyAt is null || !_readyAt.TryPeek(out var oldest) ? long.MinValue : oldest + Math.Min(maxWait, long.MaxValue - oldest);
+
+        /// <summary>Runs only: takes the ready messages in order into <paramref name="run"/>, up to the batch's count and bytes (one message at least).</summary>
+        public void TakeRun(List<WorkItem> run, BatchOptions limits)
+        {
+            long bytes = 0;
+            while (run.Count < limits.MaxMessages && TryPeekReady(out var next) && (run.Count == 0 || bytes + next.Size <= limits.MaxBytes))
+            {
+                TryTakeReady(out _);
+                run.Add(next);
+                bytes += next.Size;
+            }
+        }
+
+        private bool TryPeekReady([MaybeNullWhen(false)] out WorkItem item) =>
+            _again is { Count: > 0 } ? _again.TryPeek(out item) : _ready.TryPeek(out item);
 
         public void Buffer(int size)
         {

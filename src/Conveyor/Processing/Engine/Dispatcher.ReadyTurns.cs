@@ -1,8 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
+using Conveyor.Processing.Batching;
 
 namespace Conveyor.Processing.Engine;
 
-/// <summary>The ready messages, served partition by partition in turn.</summary>
+/// <summary>The ready messages, served partition by partition in turn: one message per take, or one partition's run per take (batches).</summary>
 internal sealed partial class Dispatcher
 {
     /// <summary>
@@ -28,6 +29,68 @@ internal sealed partial class Dispatcher
             {
                 Append(work);
             }
+        }
+
+        /// <summary>Runs only: a ready message, stamped for the batch wait; its partition waits for its turn unless a run of it is on.</summary>
+        public void Add(WorkItem item, long now)
+        {
+            var work = Writable(item.Partition);
+            work.AddReady(item, now);
+            Return(work);
+        }
+
+        /// <summary>Runs only: a partition whose run is over, or that got messages, takes its turn again (last) while it has ready messages.</summary>
+        public void Return(WritableWork work)
+        {
+            if (!work.InTurn && !work.RunActive && work.Waiting > 0)
+            {
+                Append(work);
+            }
+        }
+
+        /// <summary>
+        /// Runs only: the run of the first partition in turn whose run is due (full by count or
+        /// bytes, or its oldest message waited <see cref="BatchOptions.MaxWait"/>); that partition
+        /// leaves the turns until its run is over, so a partition runs one run at a time and the
+        /// others get the next takes. Partitions not yet due keep their places.
+        /// </summary>
+        /// <param name="run">Filled with the run, in offset order.</param>
+        /// <param name="limits">The batch bounds.</param>
+        /// <param name="now">The time (<see cref="System.Diagnostics.Stopwatch"/> ticks).</param>
+        /// <param name="maxWait">The batch wait in those ticks.</param>
+        /// <param name="nextDue">When none is due: when the first will be; <see cref="long.MaxValue"/> when none waits.</param>
+        public bool TryTakeRun(List<WorkItem> run, BatchOptions limits, long now, long maxWait, out long nextDue)
+        {
+            nextDue = long.MaxValue;
+            WritableWork? previous = null;
+            var work = _first;
+            while (work is not null)
+            {
+                var next = work.NextInTurn;
+
+                // A partition emptied by a drain or a stop leaves its turn here.
+                if (work.Waiting == 0 || work.RunActive)
+                {
+                    Unlink(previous, work);
+                    work = next;
+                    continue;
+                }
+
+                var due = work.DueAt(maxWait);
+                if (work.Waiting >= limits.MaxMessages || work.ReadyBytes >= limits.MaxBytes || due <= now)
+                {
+                    Unlink(previous, work);
+                    work.TakeRun(run, limits);
+                    work.RunActive = true;
+                    return true;
+                }
+
+                nextDue = Math.Min(nextDue, due);
+                previous = work;
+                work = next;
+            }
+
+            return false;
         }
 
         /// <summary>The next ready message of the partition whose turn it is; false when none is ready.</summary>
@@ -62,6 +125,26 @@ internal sealed partial class Dispatcher
 
             item = null;
             return false;
+        }
+
+        private void Unlink(WritableWork? previous, WritableWork work)
+        {
+            if (previous is null)
+            {
+                _first = work.NextInTurn;
+            }
+            else
+            {
+                previous.NextInTurn = work.NextInTurn;
+            }
+
+            if (_last == work)
+            {
+                _last = previous;
+            }
+
+            work.NextInTurn = null;
+            work.InTurn = false;
         }
 
         private void Append(WritableWork work)

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
-/// Hands fetched messages to workers, one at a time per ordering lane, and keeps each
+/// Hands fetched messages to workers, one at a time per ordering lane (or, for batches, one
+/// partition's run at a time: <c>Dispatcher.Runs.cs</c>), and keeps each
 /// partition's offsets and buffer counts. Thread-safe: the poll loop submits and drains, workers
 /// start and finish; one lock guards all of it, and each partition's <see cref="PartitionWork"/>,
 /// which only the dispatcher writes.
@@ -59,13 +61,14 @@ internal sealed partial class Dispatcher
     /// <summary>
     /// The next ready message, of the partition whose turn it is (see <see cref="ReadyTurns"/>); waits
     /// with <paramref name="waiter"/> (the calling worker's own) while none is ready. Null once
-    /// <see cref="Complete"/> was called and nothing is ready.
+    /// <see cref="Complete"/> was called and nothing is ready. For batches, the partition's whole
+    /// run is in the waiter's <see cref="ReadyWaiter.Run"/>, and this is its first message.
     /// </summary>
     public ValueTask<WorkItem?> TakeAsync(ReadyWaiter waiter)
     {
         lock (_lock)
         {
-            if (_ready.TryTake(out var item))
+            if (_runs is null ? _ready.TryTake(out var item) : TryTakeRunLocked(waiter.Run, out item))
             {
                 return new ValueTask<WorkItem?>(item);
             }
@@ -128,6 +131,11 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
+            if (_runs is not null)
+            {
+                return ResumeRunLocked(item, drop);
+            }
+
             if (drop || !item.Partition.AcceptsWork)
             {
                 ReleaseLocked(item);
@@ -282,6 +290,7 @@ internal sealed partial class Dispatcher
         lock (_lock)
         {
             _completed = true;
+            _due?.Dispose();
             while (_idle.TryPop(out var waiter))
             {
                 waiter.Complete(null);
@@ -296,6 +305,13 @@ internal sealed partial class Dispatcher
         Writable(partition).Buffer(item.Size);
         _buffered++;
         _bufferedBytes += item.Size;
+
+        if (_runs is not null)
+        {
+            // A partition's runs are its lane: one at a time, in offset order (Dispatcher.Runs.cs).
+            _ready.Add(item, Stopwatch.GetTimestamp());
+            return;
+        }
 
         if (!item.Lane.IsNone)
         {
@@ -314,6 +330,12 @@ internal sealed partial class Dispatcher
     /// <summary>Hands ready messages to idle workers, in the partitions' turns.</summary>
     private void WakeLocked()
     {
+        if (_runs is not null)
+        {
+            WakeForRunsLocked();
+            return;
+        }
+
         while (_idle.Count > 0 && _ready.TryTake(out var item))
         {
             _idle.Pop().Complete(item);
@@ -336,7 +358,8 @@ internal sealed partial class Dispatcher
 
     private void AdvanceLaneLocked(LaneKey lane)
     {
-        if (lane.IsNone)
+        // Runs keep no lanes: a partition's run is its lane.
+        if (lane.IsNone || _runs is not null)
         {
             return;
         }
@@ -359,7 +382,8 @@ internal sealed partial class Dispatcher
 
     private void DropLaneLocked(LaneKey lane)
     {
-        if (lane.IsNone)
+        // Runs keep no lanes: a partition's run is its lane.
+        if (lane.IsNone || _runs is not null)
         {
             return;
         }

@@ -74,17 +74,40 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (Exception e)
         {
-            item.Attempts = attempt;
-            if (RetryDelay(item, attempt, e, stopping) is { } delay)
-            {
-                return new Execution(ExecutionOutcome.RetryLater, RetryDelay: delay);
-            }
-
-            return stopping.IsCancellationRequested
-                ? ExecutionOutcome.Abandoned
-                : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping, abort).ConfigureAwait(false);
+            return await HandlerFailedAsync(item, e, stopping, abort).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A handler call failed at this message, alone or in a batch (where the attempt counts against
+    /// the message the batch failed at): another attempt after a back-off
+    /// (<see cref="ExecutionOutcome.RetryLater"/>) while it has attempts left, else the failure action.
+    /// </summary>
+    public async ValueTask<Execution> HandlerFailedAsync(WorkItem item, Exception failure, CancellationToken stopping, CancellationToken abort)
+    {
+        var attempt = ++item.Attempts;
+        if (RetryDelay(item, attempt, failure, stopping) is { } delay)
+        {
+            return new Execution(ExecutionOutcome.RetryLater, RetryDelay: delay);
+        }
+
+        return stopping.IsCancellationRequested
+            ? ExecutionOutcome.Abandoned
+            : await FailAsync(item, new FailureRecordDraft(failure, attempt, "handler"), stopping, abort).ConfigureAwait(false);
+    }
+
+    /// <summary>The message as a handler sees it; throws <see cref="MessageDeserializationException"/> or <see cref="DeclinedMessageException"/> (see <see cref="UnreadableAsync"/>).</summary>
+    public async ValueTask<MessageContext<TKey, TValue>> ContextAsync(WorkItem item)
+    {
+        var (key, value) = await DeserializeAsync(item.Result).ConfigureAwait(false);
+        return new MessageContext<TKey, TValue>(item.Result, key, value, item.Attempts + 1);
+    }
+
+    /// <summary>What becomes of a message <see cref="ContextAsync"/> could not read: the failure action, as for a single message, or abandoned when declined.</summary>
+    public async ValueTask<Execution> UnreadableAsync(WorkItem item, Exception failure, CancellationToken stopping, CancellationToken abort) =>
+        failure is MessageDeserializationException
+            ? await FailAsync(item, new FailureRecordDraft(failure, 0, "deserialization"), stopping, abort).ConfigureAwait(false)
+            : ExecutionOutcome.Abandoned;
 
     /// <summary>
     /// What a handler handed off (<see cref="ExecutionOutcome.HandedOff"/>) failed with

@@ -12,6 +12,9 @@ internal sealed class ReadyWaiter : IValueTaskSource<WorkItem?>
 {
     private ManualResetValueTaskSourceCore<WorkItem?> _core = new() { RunContinuationsAsynchronously = true };
 
+    /// <summary>For batches: the run the dispatcher handed over with the last message (filled under its lock, read by the worker after its wait).</summary>
+    public List<WorkItem> Run { get; } = [];
+
     /// <summary>Starts a new wait; its task completes with a message, or null once the dispatcher has completed.</summary>
     public ValueTask<WorkItem?> Wait()
     {

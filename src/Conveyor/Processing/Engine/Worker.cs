@@ -1,4 +1,5 @@
 using Conveyor.Diagnostics;
+using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Transactions;
 
@@ -10,7 +11,7 @@ namespace Conveyor.Processing.Engine;
 /// the offsets and lanes). A message that handed something off frees the worker and its lane at
 /// once; it finishes on the acknowledgement's continuation, on no worker.
 /// </summary>
-internal sealed class Worker<TKey, TValue>
+internal sealed partial class Worker<TKey, TValue>
 {
     private readonly Dispatcher _dispatcher;
     private readonly MessageExecutor<TKey, TValue> _executor;
@@ -20,6 +21,7 @@ internal sealed class Worker<TKey, TValue>
     private readonly CancellationTokenSource _stopping;
     private readonly Action<WorkItem, IPendingAcknowledgement, Exception?> _settled;
     private readonly CancellationToken _abort;
+    private readonly BatchExecutor<TKey, TValue>? _batches;
 
     public Worker(
         Dispatcher dispatcher,
@@ -28,8 +30,10 @@ internal sealed class Worker<TKey, TValue>
         CommitSchedule schedule,
         TransactionGate? gate,
         CancellationTokenSource stopping,
-        CancellationToken abort)
+        CancellationToken abort,
+        BatchExecutor<TKey, TValue>? batches = null)
     {
+        _batches = batches;
         _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
@@ -40,8 +44,10 @@ internal sealed class Worker<TKey, TValue>
         _settled = OnSettled;
     }
 
-    /// <summary>Runs ready messages until the dispatcher completes.</summary>
-    public async Task RunAsync()
+    /// <summary>Runs ready messages (or, with a batch handler, runs of them: <c>Worker.Runs.cs</c>) until the dispatcher completes.</summary>
+    public Task RunAsync() => _batches is null ? RunMessagesAsync() : RunBatchesAsync(_batches);
+
+    private async Task RunMessagesAsync()
     {
         var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
         var waiter = new ReadyWaiter();

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
-using System.Text;
+using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
 
 namespace Conveyor.Tests.Processing.Batching;
 
-/// <summary>Batches without a broker: the collector as the engine calls it, one call per message.</summary>
+/// <summary>Batches without a broker: the engine taking runs of a partition's messages from a fake consumer.</summary>
 public class BatchingTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -16,14 +16,15 @@ public class BatchingTests
     public async Task A_full_batch_runs_at_once_in_offset_order_without_waiting()
     {
         var batches = new ConcurrentQueue<long[]>();
-        using var collector = Collector(new BatchOptions { MaxMessages = 4, MaxWait = TimeSpan.FromHours(1) }, (batch, _) =>
+        var all = Counter(8);
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 4, MaxWait = TimeSpan.FromHours(1) }), (batch, _) =>
         {
             batches.Enqueue([.. batch.Select(m => m.Offset)]);
+            all.Add(batch.Count);
             return ValueTask.CompletedTask;
-        });
+        }, [Values(8)]);
 
-        // Handed over out of order, as concurrent workers may.
-        await Task.WhenAll(new long[] { 1, 0, 3, 2, 5, 4, 7, 6 }.Select(o => collector.HandleAsync(Message(0, o), CancellationToken.None).AsTask())).WaitAsync(Timeout);
+        await all.Done.WaitAsync(Timeout);
 
         Assert.Equal([[0, 1, 2, 3], [4, 5, 6, 7]], batches);
     }
@@ -32,41 +33,46 @@ public class BatchingTests
     public async Task A_batch_that_is_not_full_runs_after_the_wait_and_bytes_bound_a_batch()
     {
         var batches = new ConcurrentQueue<int>();
-        using var collector = Collector(new BatchOptions { MaxMessages = 100, MaxBytes = 25, MaxWait = TimeSpan.FromMilliseconds(20) }, (batch, _) =>
+        var all = Counter(5);
+
+        // Values of 10 bytes and a key of 1: at most 2 fit in 25 bytes.
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 100, MaxBytes = 25, MaxWait = TimeSpan.FromMilliseconds(20) }), (batch, _) =>
         {
             batches.Enqueue(batch.Count);
+            all.Add(batch.Count);
             return ValueTask.CompletedTask;
-        });
+        }, [[.. Enumerable.Repeat(new string('x', 10), 5)]]);
 
-        // Values of 10 bytes: at most 2 fit in 25 bytes.
-        await Task.WhenAll(Enumerable.Range(0, 5).Select(o => collector.HandleAsync(Message(0, o, new string('x', 10)), CancellationToken.None).AsTask())).WaitAsync(Timeout);
+        await all.Done.WaitAsync(Timeout);
 
         Assert.Equal(5, batches.Sum());
         Assert.All(batches, count => Assert.True(count <= 2));
     }
 
     [Fact]
-    public async Task A_failing_index_finishes_the_messages_before_it_fails_that_one_after_its_attempts_and_batches_the_rest_again()
+    public async Task A_failing_index_finishes_the_messages_before_it_and_fails_that_one_after_its_attempts()
     {
         var batches = new ConcurrentQueue<long[]>();
-        // A full first batch, no waiting: the test does not depend on timing.
-        using var collector = Collector(new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) }, (batch, _) =>
+        var observer = new Recorder();
+
+        // A full first batch, no waiting: the test does not depend on timing. The failure stops the
+        // partition here (a dead letter needs a broker: BatchProcessingTests has that case).
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) }), (batch, _) =>
         {
             batches.Enqueue([.. batch.Select(m => m.Offset)]);
             var poison = batch.ToList().FindIndex(m => m.Offset == 3);
             return poison >= 0 ? throw new BatchFailedException(poison, new FormatException("offset 3 is malformed")) : ValueTask.CompletedTask;
-        });
+        }, [Values(6)], observer);
 
-        var calls = Enumerable.Range(0, 6).Select(o => collector.HandleAsync(Message(0, o), CancellationToken.None).AsTask()).ToList();
-        var failure = await Assert.ThrowsAsync<FormatException>(() => calls[3].WaitAsync(Timeout));
-        await Task.WhenAll(calls.Where((_, i) => i != 3)).WaitAsync(Timeout);
+        var (at, failure) = await observer.Stopped.Task.WaitAsync(Timeout);
+        await engine.StopAsync();
 
-        Assert.Equal("offset 3 is malformed", failure.Message);
+        Assert.Equal(3, at.Offset.Value);
+        Assert.Equal("offset 3 is malformed", Assert.IsType<FormatException>(failure).Message);
         Assert.Equal([0L, 1, 2, 3, 4, 5], batches.First());
         Assert.Equal(3, batches.Count(b => b.Contains(3L))); // 3 attempts: the whole batch, then twice the rest from the failed one
         Assert.Equal([3L, 4, 5], batches.ElementAt(1));
-        Assert.Equal([4L, 5], batches.Last()); // the rest, batched again after the failure
-        Assert.True(calls[0].IsCompletedSuccessfully && calls[2].IsCompletedSuccessfully);
+        Assert.Equal(3, engine.Consumer.CommittedOffset(new TopicPartition("t", 0))); // 0, 1 and 2 finished; nothing passes 3
     }
 
     [Fact]
@@ -74,13 +80,20 @@ public class BatchingTests
     {
         var attempts = 0;
         var sizes = new ConcurrentQueue<int>();
-        using var collector = Collector(new BatchOptions { MaxMessages = 3, MaxWait = TimeSpan.FromHours(1) }, (batch, _) =>
+        var all = Counter(3);
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 3, MaxWait = TimeSpan.FromHours(1) }), (batch, _) =>
         {
             sizes.Enqueue(batch.Count);
-            return Interlocked.Increment(ref attempts) < 3 ? throw new TimeoutException("database busy") : ValueTask.CompletedTask;
-        });
+            if (Interlocked.Increment(ref attempts) < 3)
+            {
+                throw new TimeoutException("database busy");
+            }
 
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(o => collector.HandleAsync(Message(0, o), CancellationToken.None).AsTask())).WaitAsync(Timeout);
+            all.Add(batch.Count);
+            return ValueTask.CompletedTask;
+        }, [Values(3)]);
+
+        await all.Done.WaitAsync(Timeout);
 
         Assert.Equal([3, 3, 3], sizes);
     }
@@ -91,7 +104,8 @@ public class BatchingTests
         var running = new ConcurrentDictionary<int, int>();
         var overlap = false;
         var started = new[] { new TaskCompletionSource(), new TaskCompletionSource() };
-        using var collector = Collector(new BatchOptions { MaxMessages = 5, MaxWait = TimeSpan.FromMilliseconds(5) }, async (batch, _) =>
+        var all = Counter(200);
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 5, MaxWait = TimeSpan.FromMilliseconds(5) }), async (batch, _) =>
         {
             var partition = batch[0].Partition;
             overlap |= running.AddOrUpdate(partition, 1, (_, n) => n + 1) > 1;
@@ -102,9 +116,10 @@ public class BatchingTests
             await started[1 - partition].Task.WaitAsync(Timeout);
             await Task.Yield();
             running.AddOrUpdate(partition, 0, (_, n) => n - 1);
-        });
+            all.Add(batch.Count);
+        }, [Values(100), Values(100)]);
 
-        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => collector.HandleAsync(Message(i % 2, i / 2), CancellationToken.None).AsTask())).WaitAsync(Timeout * 2);
+        await all.Done.WaitAsync(Timeout * 2);
 
         Assert.False(overlap);
     }
@@ -113,12 +128,21 @@ public class BatchingTests
     public async Task Batch_retries_wait_the_same_back_off_as_single_messages_by_the_failed_messages_attempts()
     {
         var retry = new RetryOptions { MaxAttempts = 4, InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromSeconds(1) };
-        var retries = new RetryRecorder();
+        var retries = new Recorder();
         var attempts = 0;
-        using var collector = Collector(new BatchOptions { MaxMessages = 2, MaxWait = TimeSpan.FromHours(1) }, (_, _) =>
-            Interlocked.Increment(ref attempts) < 4 ? throw new TimeoutException("database busy") : ValueTask.CompletedTask, retry, retries);
+        var all = Counter(2);
+        await using var engine = await BatchEngine.StartAsync(BatchEngine.Options(new BatchOptions { MaxMessages = 2, MaxWait = TimeSpan.FromHours(1) }, retry), (batch, _) =>
+        {
+            if (Interlocked.Increment(ref attempts) < 4)
+            {
+                throw new TimeoutException("database busy");
+            }
 
-        await Task.WhenAll(Enumerable.Range(0, 2).Select(o => collector.HandleAsync(Message(0, o), CancellationToken.None).AsTask())).WaitAsync(Timeout);
+            all.Add(batch.Count);
+            return ValueTask.CompletedTask;
+        }, [Values(2)], retries);
+
+        await all.Done.WaitAsync(Timeout);
 
         Assert.Equal([1, 2, 3], retries.Attempts.Select(r => r.Attempt));
         for (var retryIndex = 0; retryIndex < 3; retryIndex++)
@@ -128,21 +152,130 @@ public class BatchingTests
         }
     }
 
-    private static BatchCollector<string, string> Collector(
-        BatchOptions options, BatchHandler<string, string> handler, RetryOptions? retry = null, IProcessorObserver? observer = null) =>
-        new(options, new BatchRunner<string, string>(handler, retry ?? Retry, observer ?? new CompositeObserver()));
+    [Fact]
+    public async Task A_retried_batch_tells_the_handler_each_messages_own_attempt()
+    {
+        var seen = new ConcurrentQueue<(long Offset, int Attempt)[]>();
+        var all = Counter(4);
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 4, MaxWait = TimeSpan.FromHours(1) }), (batch, _) =>
+        {
+            seen.Enqueue([.. batch.Select(m => (m.Offset, m.Attempt))]);
+            if (seen.Count < 3)
+            {
+                var failed = batch.ToList().FindIndex(m => m.Offset == 2);
+                all.Add(failed); // the ones before it are finished
+                throw new BatchFailedException(failed, new TimeoutException("busy"));
+            }
 
-    private sealed class RetryRecorder : IProcessorObserver
+            all.Add(batch.Count);
+            return ValueTask.CompletedTask;
+        }, [Values(4)]);
+
+        await all.Done.WaitAsync(Timeout);
+
+        Assert.Equal([(0L, 1), (1, 1), (2, 1), (3, 1)], seen.ElementAt(0));
+        Assert.Equal([(2L, 2), (3, 1)], seen.ElementAt(1)); // the failed message's second attempt; the one after it was not run yet
+        Assert.Equal([(2L, 3), (3, 1)], seen.ElementAt(2));
+    }
+
+    [Fact]
+    public async Task A_partitions_batches_follow_one_another_in_offset_order()
+    {
+        var handled = new ConcurrentDictionary<int, ConcurrentQueue<long>>();
+        var all = Counter(600);
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 7, MaxWait = TimeSpan.FromMilliseconds(1) }), async (batch, _) =>
+        {
+            await Task.Yield();
+            var offsets = handled.GetOrAdd(batch[0].Partition, _ => new ConcurrentQueue<long>());
+            foreach (var message in batch)
+            {
+                offsets.Enqueue(message.Offset);
+            }
+
+            all.Add(batch.Count);
+        }, [Values(200), Values(200), Values(200)]);
+
+        await all.Done.WaitAsync(Timeout);
+
+        Assert.All(handled.Values, offsets => Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), offsets));
+    }
+
+    [Fact]
+    public async Task A_batch_counts_the_messages_it_finished_processed()
+    {
+        var group = $"batch-metrics-{Guid.NewGuid():N}";
+        long processed = 0;
+        var six = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "conveyor.messages.processed")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.consumer.group.name" && Equals(tag.Value, group))
+                {
+                    if (Interlocked.Add(ref processed, value) >= 6)
+                    {
+                        six.TrySetResult();
+                    }
+                }
+            }
+        });
+        listener.Start();
+        var failed = 0;
+        await using var engine = await BatchEngine.StartAsync(Options(new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) }) with { GroupId = group }, (batch, _) =>
+        {
+            if (Interlocked.Increment(ref failed) == 1)
+            {
+                throw new BatchFailedException(2, new TimeoutException("busy"));
+            }
+
+            return ValueTask.CompletedTask;
+        }, [Values(6)]);
+
+        await six.Task.WaitAsync(Timeout);
+        await engine.StopAsync();
+
+        Assert.Equal(6, Interlocked.Read(ref processed)); // 2 before the failure, then the 4 from the failed one on
+    }
+
+    private static ProcessorOptions Options(BatchOptions batch) => BatchEngine.Options(batch, Retry);
+
+    private static string[] Values(int count) => [.. Enumerable.Range(0, count).Select(i => $"v{i}")];
+
+    private static MessageCounter Counter(int expected) => new(expected);
+
+    /// <summary>Completes once the handler has finished this many messages.</summary>
+    private sealed class MessageCounter(int expected)
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _count;
+
+        public Task Done => _done.Task;
+
+        public void Add(int messages)
+        {
+            if (Interlocked.Add(ref _count, messages) >= expected)
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+
+    private sealed class Recorder : IProcessorObserver
     {
         public ConcurrentQueue<(int Attempt, TimeSpan Delay)> Attempts { get; } = new();
 
-        public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Attempts.Enqueue((failedAttempt, delay));
-    }
+        public TaskCompletionSource<(TopicPartitionOffset At, Exception Failure)> Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static MessageContext<string, string> Message(int partition, long offset, string value = "v") =>
-        new(new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset("t", partition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes(value) },
-        }, "k", value, 1);
+        public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Attempts.Enqueue((failedAttempt, delay));
+
+        public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) => Stopped.TrySetResult((message, exception));
+    }
 }
