@@ -9,7 +9,7 @@ public enum ProcessorStopReason
     /// <summary>The cluster or a topic stayed unavailable and <see cref="ProcessorOptions.FailWhenUnavailable"/> is set.</summary>
     Unavailable,
 
-    /// <summary>The consumer reported a fatal error: it cannot go on.</summary>
+    /// <summary>The consumer, or an exactly-once forwarder's transactional producer (fenced by a newer one, a call that never returned), reported a fatal error: it cannot go on.</summary>
     ClientFatal,
 
     /// <summary>A forwarder's output producer reported a fatal error.</summary>
