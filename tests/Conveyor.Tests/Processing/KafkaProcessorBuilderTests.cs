@@ -138,7 +138,7 @@ public class KafkaProcessorBuilderTests
 
         await processor.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => processor.RunAsync());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => processor.RunAsync().WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     private sealed class AsyncUtf8 : IAsyncDeserializer<string>
