@@ -24,7 +24,9 @@ public static class BatchSample
             CommitInterval = TimeSpan.FromSeconds(1),
             Batch = new BatchOptions { MaxMessages = 50, MaxWait = TimeSpan.FromMilliseconds(200) },
         };
-        var processor = new KafkaBatchProcessor<string, Order>(cluster.Client, options, (batch, ct) =>
+        await using var processor = new KafkaProcessorBuilder<string, Order>(cluster.Client, options)
+            .SetObserver(new Narrator(output, progress))
+            .HandleBatches((batch, ct) =>
         {
             var total = 0m;
             for (var i = 0; i < batch.Count; i++)
@@ -34,7 +36,8 @@ public static class BatchSample
 
             output.WriteLine($"batch of {batch.Count} from partition {batch[0].Partition} (offsets {batch[0].Offset}-{batch[^1].Offset}): total {total}");
             return ValueTask.CompletedTask;
-        }, observer: new Narrator(output, progress));
+        })
+            .Build();
 
         await processor.RunAsync(stop.Token);
         await output.WriteLineAsync($"batch sample finished: {sent.Count} orders handled in batches and committed");

@@ -25,7 +25,9 @@ public static class ConsoleSample
             Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(100) },
             CommitInterval = TimeSpan.FromSeconds(1),
         };
-        await using var processor = new KafkaProcessor<string, Order>(cluster.Client, options, (message, ct) =>
+        await using var processor = new KafkaProcessorBuilder<string, Order>(cluster.Client, options)
+            .SetObserver(new Narrator(output, progress))
+            .Handle((message, ct) =>
         {
             // Order 5 fails at its first attempt: retried after 100 ms, then handled.
             lock (failedOnce)
@@ -38,7 +40,8 @@ public static class ConsoleSample
 
             output.WriteLine($"order {message.Value.Id} for {message.Key}: {message.Value.Amount} (partition {message.Partition}, offset {message.Offset})");
             return ValueTask.CompletedTask;
-        }, observer: new Narrator(output, progress));
+        })
+            .Build();
 
         await processor.RunAsync(stop.Token);
         await output.WriteLineAsync($"console sample finished: {sent.Count} orders sent, all handled or dead-lettered and committed");

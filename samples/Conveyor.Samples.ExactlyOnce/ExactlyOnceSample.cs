@@ -28,10 +28,12 @@ public static class ExactlyOnceSample
             TransactionalId = $"ledger-writer-{Environment.MachineName}", // one per running instance, the same after a restart
             CommitInterval = TimeSpan.FromMilliseconds(500),
         };
-        var forwarder = new KafkaForwarder<string, Order>(cluster.Client, options, (message, ct) =>
+        await using var forwarder = new KafkaProcessorBuilder<string, Order>(cluster.Client, options)
+            .SetObserver(new Narrator(output, progress))
+            .Forward((message, ct) =>
             ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
-                [OutputRecord.Utf8("ledger", message.Key, $"debit {message.Value.Customer} {message.Value.Amount}")]),
-            observer: new Narrator(output, progress));
+                [OutputRecord.Utf8("ledger", message.Key, $"debit {message.Value.Customer} {message.Value.Amount}")]))
+            .Build();
 
         await forwarder.RunAsync(stop.Token);
         await output.WriteLineAsync($"exactly-once sample finished: {sent.Count} payments written to ledger in transactions with their offsets");

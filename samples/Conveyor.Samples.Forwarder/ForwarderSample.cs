@@ -18,12 +18,15 @@ public static class ForwarderSample
         stop.StopWhen(progress.AllCommitted, Orders.KeepRunning(args));
 
         var options = new ProcessorOptions { GroupId = "orders-forwarder", Topics = ["orders"], CommitInterval = TimeSpan.FromSeconds(1) };
-        var forwarder = new KafkaForwarder<string, Order>(cluster.Client, options, (message, ct) =>
+        await using var forwarder = new KafkaProcessorBuilder<string, Order>(cluster.Client, options)
+            .SetObserver(new Narrator(output, progress))
+            .Forward((message, ct) =>
             ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
             [
                 OutputRecord.Utf8("orders.audit", message.Key, $"order {message.Value.Id} seen"),
                 OutputRecord.Utf8("orders.billing", message.Key, $"bill {message.Value.Customer} {message.Value.Amount}"),
-            ]), observer: new Narrator(output, progress));
+            ]))
+            .Build();
 
         await forwarder.RunAsync(stop.Token);
         await output.WriteLineAsync($"forwarder sample finished: {sent.Count} orders forwarded to orders.audit and orders.billing, offsets committed after both acknowledgements");

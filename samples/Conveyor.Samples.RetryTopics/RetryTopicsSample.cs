@@ -30,7 +30,9 @@ public static class RetryTopicsSample
             OnFailure = FailureAction.RetryTopics,
             RetryTopics = new RetryTopicOptions { Delays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)] },
         };
-        await using var processor = new KafkaProcessor<string, Order>(cluster.Client, options, (message, ct) =>
+        await using var processor = new KafkaProcessorBuilder<string, Order>(cluster.Client, options)
+            .SetObserver(new Narrator(output, progress, deadLettered))
+            .Handle((message, ct) =>
         {
             int attempt;
             lock (attempts)
@@ -51,7 +53,8 @@ public static class RetryTopicsSample
             }
 
             return ValueTask.CompletedTask;
-        }, observer: new Narrator(output, progress, deadLettered));
+        })
+            .Build();
 
         await processor.RunAsync(stop.Token);
         await output.WriteLineAsync($"retry-topics sample finished: {sent.Count} orders handled or dead-lettered and committed");

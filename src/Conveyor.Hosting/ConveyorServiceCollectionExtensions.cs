@@ -1,4 +1,3 @@
-using Conveyor.Configuration;
 using Conveyor.Hosting;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
@@ -39,14 +38,8 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IMessageHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Processor, (scopes, registration, activity) => (client, options, observer) =>
-            new KafkaProcessor<TKey, TValue>(
-                client,
-                options,
-                (message, ct) => InScopeAsync<THandler>(scopes, activity, [(message.Topic, message.Partition)], handler => handler.HandleAsync(message, ct)),
-                registration.Keys,
-                registration.Values,
-                observer));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Processor, (builder, scopes, activity) =>
+            builder.Handle((message, ct) => InScopeAsync<THandler>(scopes, activity, [(message.Topic, message.Partition)], handler => handler.HandleAsync(message, ct))));
 
     /// <summary>
     /// Adds a forwarder named <paramref name="name"/> (consume, transform, produce; see
@@ -69,14 +62,8 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Forwarder, (scopes, registration, activity) => (client, options, observer) =>
-            new KafkaForwarder<TKey, TValue>(
-                client,
-                options,
-                (message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, activity, (message.Topic, message.Partition), handler => handler.HandleAsync(message, ct)),
-                registration.Keys,
-                registration.Values,
-                observer));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Forwarder, (builder, scopes, activity) =>
+            builder.Forward((message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, activity, (message.Topic, message.Partition), handler => handler.HandleAsync(message, ct))));
 
     /// <summary>
     /// Adds a batch processor named <paramref name="name"/> (see <see cref="KafkaBatchProcessor{TKey, TValue}"/>)
@@ -98,23 +85,21 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IBatchHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Batch, (scopes, registration, activity) => (client, options, observer) =>
-            new KafkaBatchProcessor<TKey, TValue>(
-                client,
-                options,
-                (batch, ct) => InScopeAsync<THandler>(scopes, activity, [.. batch.Select(m => (m.Topic, m.Partition))], handler => handler.HandleAsync(batch, ct)),
-                registration.Keys,
-                registration.Values,
-                observer));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.BatchProcessor, (builder, scopes, activity) =>
+            builder.HandleBatches((batch, ct) => InScopeAsync<THandler>(scopes, activity, [.. batch.Select(m => (m.Topic, m.Partition))], handler => handler.HandleAsync(batch, ct))));
 
-    /// <summary>What the three registrations share: settings bound and validated at start, the handler, the hosted service, the health check.</summary>
+    /// <summary>
+    /// What the three registrations share: settings bound and validated at start, the handler, the
+    /// hosted service, the health check. They differ only in what <paramref name="shape"/> gives the
+    /// builder (<see cref="KafkaProcessorBuilder{TKey, TValue}.Handle"/>, <c>Forward</c> or <c>HandleBatches</c>).
+    /// </summary>
     private static IServiceCollection AddConveyor<TKey, TValue, THandler>(
         this IServiceCollection services,
         string name,
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure,
-        HostedKind kind,
-        Func<IServiceScopeFactory, ProcessorRegistration<TKey, TValue>, ProcessorActivity, Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor>> factory)
+        ProcessorKind kind,
+        Func<KafkaProcessorBuilder<TKey, TValue>, IServiceScopeFactory, ProcessorActivity, KafkaProcessorBuilder<TKey, TValue>> shape)
         where THandler : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -136,16 +121,17 @@ public static class ConveyorServiceCollectionExtensions
                 settings.Kind = kind;
             })
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path, transactional: kind == HostedKind.Forwarder));
+        services.AddSingleton<IValidateOptions<ProcessorSettings>>(new ProcessorSettingsValidator(name, (configuration as IConfigurationSection)?.Path, kind));
         services.TryAddScoped<THandler>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddKeyedSingleton(ServiceKey(name), (provider, _) =>
         {
             var activity = new ProcessorActivity(provider.GetRequiredService<TimeProvider>());
+            var scopes = provider.GetRequiredService<IServiceScopeFactory>();
             return new ProcessorService(
                 name,
-                factory(provider.GetRequiredService<IServiceScopeFactory>(), registration, activity),
+                (client, options, observer) => shape(registration.Apply(new KafkaProcessorBuilder<TKey, TValue>(client, options)).SetObserver(observer), scopes, activity).Build(),
                 registration.Observer,
                 activity,
                 provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>(),

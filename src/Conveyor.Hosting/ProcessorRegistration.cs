@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Processing;
-using Conveyor.Serialization;
 
 namespace Conveyor.Hosting;
 
@@ -30,11 +29,29 @@ public sealed class ProcessorRegistration<TKey, TValue>
     /// </summary>
     public TimeSpan MaxPollAge { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The key deserializer to use.</summary>
-    internal MessageDeserializer<TKey> Keys => AsyncKeyDeserializer is { } async ? MessageDeserializer<TKey>.Of(async) : MessageDeserializer<TKey>.Of(KeyDeserializer);
+    /// <summary>Gives the builder the deserializers and the observer set here; an observer in front of the user's (which logs) is given by the caller.</summary>
+    internal KafkaProcessorBuilder<TKey, TValue> Apply(KafkaProcessorBuilder<TKey, TValue> builder)
+    {
+        if (AsyncKeyDeserializer is { } asyncKeys)
+        {
+            builder.SetKeyDeserializer(asyncKeys);
+        }
+        else if (KeyDeserializer is { } keys)
+        {
+            builder.SetKeyDeserializer(keys);
+        }
 
-    /// <summary>The value deserializer to use.</summary>
-    internal MessageDeserializer<TValue> Values => AsyncValueDeserializer is { } async ? MessageDeserializer<TValue>.Of(async) : MessageDeserializer<TValue>.Of(ValueDeserializer);
+        if (AsyncValueDeserializer is { } asyncValues)
+        {
+            builder.SetValueDeserializer(asyncValues);
+        }
+        else if (ValueDeserializer is { } values)
+        {
+            builder.SetValueDeserializer(values);
+        }
+
+        return builder;
+    }
 
     /// <summary>Refuses a key or a value given both kinds of deserializer.</summary>
     /// <exception cref="ArgumentException">Both kinds are set for the key or for the value.</exception>

@@ -23,7 +23,7 @@ public sealed class ProcessorSettings
     internal List<string> BindingProblems { get; } = [];
 
     /// <summary>Which registration made it: the dashboard shows batch settings only for a batch processor, output settings only for a forwarder.</summary>
-    internal HostedKind Kind { get; set; }
+    internal ProcessorKind Kind { get; set; }
 
     /// <summary>The client properties: <c>bootstrap.servers</c> and the rest.</summary>
     public KafkaClientProperties ToClientProperties() => new(

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Reflection;
 using Conveyor.Processing;
 using Conveyor.Processing.RetryTopics;
 using Microsoft.Extensions.Configuration;
@@ -63,10 +62,11 @@ internal static class ProcessorSettingsBinder
 
     private static void Check(IConfigurationSection child, Type owner, string path, List<string> problems, List<KeyValuePair<string, string?>> good)
     {
-        var property = owner.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-        if (property is null || property.SetMethod is not { IsPublic: true })
+        var settings = ProcessorOptionsDescription.Settings(owner);
+        var property = settings.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+        if (property is null)
         {
-            var known = owner.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }).Select(p => p.Name);
+            var known = settings.Select(p => p.Name);
             if (owner == typeof(ProcessorOptions))
             {
                 known = known.Append(KafkaSection);
@@ -77,7 +77,7 @@ internal static class ProcessorSettingsBinder
         }
 
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (IsNestedOptions(type))
+        if (ProcessorOptionsDescription.IsSection(type))
         {
             foreach (var nested in child.GetChildren())
             {
@@ -134,16 +134,6 @@ internal static class ProcessorSettingsBinder
 
         CheckValue(type, path, value, problems, good);
     }
-
-    /// <summary>
-    /// A section of its own: a settings class of Conveyor's (Retry, RetryTopics, Batch, Forwarding,
-    /// and any added later), found by what it is rather than listed, so none is left out.
-    /// </summary>
-    internal static bool IsNestedOptions(Type type) =>
-        type.IsClass
-        && type != typeof(string)
-        && !typeof(Delegate).IsAssignableFrom(type)
-        && type.Assembly == typeof(ProcessorOptions).Assembly;
 
     private static void CheckValue(Type type, string path, string value, List<string> problems, List<KeyValuePair<string, string?>> good)
     {

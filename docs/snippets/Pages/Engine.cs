@@ -12,11 +12,10 @@ internal static class Engine
         #region processor
         var client = new KafkaClientProperties("localhost:9092");
         var options = new ProcessorOptions { GroupId = "orders-service", Topics = ["orders"] };
-        await using var processor = new KafkaProcessor<string, Order>(client, options, async (message, ct) =>
-        {
-            await Stand.SaveAsync(message.Value, ct); // throw to fail: retried, then dead-lettered
-        });
-        await processor.RunAsync(stoppingToken); // cancel to stop: drains, commits, leaves the group
+        await using var processor = new KafkaProcessorBuilder<string, Order>(client, options)
+            .Handle(async (message, ct) => await Stand.SaveAsync(message.Value, ct)) // throw to fail: retried, then dead-lettered
+            .Build(); // checks everything first: every problem in one KafkaConfigurationException
+        await processor.RunAsync(stoppingToken); // cancel (or dispose) to stop: drains, commits, leaves the group
         #endregion
     }
 
@@ -24,10 +23,10 @@ internal static class Engine
     {
         #region schema-registry
         using var registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = "http://registry:8081" });
-        await using var processor = new KafkaProcessor<string, Order>(client, options, handleAsync,
-            keyDeserializer: null, // UTF-8
-            valueDeserializer: new JsonDeserializer<Order>(registry), // Schema Registry's JSON serde
-            observer: null);
+        await using var processor = new KafkaProcessorBuilder<string, Order>(client, options)
+            .SetValueDeserializer(new JsonDeserializer<Order>(registry)) // Schema Registry's JSON serde; keys UTF-8
+            .Handle(handleAsync)
+            .Build();
         #endregion
         await processor.RunAsync(stoppingToken);
     }

@@ -9,17 +9,18 @@ internal static class Forwarding
     public static async Task ForwardAsync(KafkaClientProperties client, ProcessorOptions options, CancellationToken stoppingToken)
     {
         #region forwarder
-        var forwarder = new KafkaForwarder<string, Order>(client, options, (message, ct) =>
-            ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
+        await using var forwarder = new KafkaProcessorBuilder<string, Order>(client, options)
+            .Forward((message, ct) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
             [
                 OutputRecord.Utf8("orders.audit", message.Key, Stand.Describe(message.Value)),
                 OutputRecord.Utf8("orders.billing", message.Key, Stand.Bill(message.Value)),
-            ]));
+            ]))
+            .Build();
         await forwarder.RunAsync(stoppingToken);
         #endregion
     }
 
-    public static KafkaForwarder<string, Order> ExactlyOnce(KafkaClientProperties client, string instanceName, ForwardingHandler<string, Order> handler)
+    public static IKafkaProcessor ExactlyOnce(KafkaClientProperties client, string instanceName, ForwardingHandler<string, Order> handler)
     {
         #region exactly-once
         var options = new ProcessorOptions
@@ -32,7 +33,7 @@ internal static class Forwarding
             CommitInterval = TimeSpan.FromMilliseconds(500),
             CommitEveryMessages = 1_000,
         };
-        var forwarder = new KafkaForwarder<string, Order>(client, options, handler);
+        var forwarder = new KafkaProcessorBuilder<string, Order>(client, options).Forward(handler).Build();
         #endregion
         return forwarder;
     }

@@ -8,11 +8,13 @@ using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => { s.
 
 var client = new KafkaClientProperties(args.FirstOrDefault() ?? "localhost:9092");
 var options = new ProcessorOptions { GroupId = "orders-service", Topics = ["orders"] };
-await using var processor = new KafkaProcessor<string, Order>(client, options, (message, ct) =>
-{
-    Console.WriteLine($"order {message.Value.Id}: {message.Value.Amount}"); // throw to fail: retried, then dead-lettered
-    return ValueTask.CompletedTask;
-});
+await using var processor = new KafkaProcessorBuilder<string, Order>(client, options)
+    .Handle((message, ct) =>
+    {
+        Console.WriteLine($"order {message.Value.Id}: {message.Value.Amount}"); // throw to fail: retried, then dead-lettered
+        return ValueTask.CompletedTask;
+    })
+    .Build();
 await processor.RunAsync(stop.Token);
 
 record Order(int Id, decimal Amount);

@@ -132,23 +132,15 @@ internal sealed class EngineOptions
     ];
 
     /// <summary>
-    /// Checks the engine options before anything connects, in the command line's terms; a problem
-    /// is a usage error (exit 2).
+    /// Checks the engine options before anything connects, with the library's own rules
+    /// (<see cref="ProcessorValidation"/>) in the command line's terms; a problem is a usage error (exit 2).
     /// </summary>
     /// <param name="options">The options built from the command line.</param>
-    /// <param name="exactlyOnce">Whether this command can run ExactlyOnce (only pipe writes outputs in transactions).</param>
+    /// <param name="kind">What the command runs: only pipe forwards, so only it can be exactly-once.</param>
     /// <exception cref="CommandFailedException">The options are not valid.</exception>
-    public static void Check(ProcessorOptions options, bool exactlyOnce)
+    public static void Check(ProcessorOptions options, ProcessorKind kind)
     {
-        if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && !exactlyOnce)
-        {
-            throw new CommandFailedException(
-                "--guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use "
-                + "conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.",
-                ExitCodes.Usage);
-        }
-
-        var problems = options.Validate();
+        var problems = ProcessorValidation.Problems(options, kind);
         if (problems.Count > 0)
         {
             throw new CommandFailedException(string.Join(" ", problems.Select(ToFlags)), ExitCodes.Usage);
@@ -157,6 +149,12 @@ internal sealed class EngineOptions
 
     private static string ToFlags(string problem)
     {
+        if (problem == ProcessorValidation.ExactlyOnceNeedsForwarder)
+        {
+            return "--guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use "
+                + "conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.";
+        }
+
         foreach (var (library, flag) in FlagNames)
         {
             problem = problem.Replace(library, flag, StringComparison.Ordinal);

@@ -64,7 +64,7 @@ internal static class ConsumeCommand
             var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
             if (consume.Commit == CommitMode.Engine)
             {
-                EngineOptions.Check(processor, exactlyOnce: false);
+                EngineOptions.Check(processor, Conveyor.Processing.ProcessorKind.Processor);
             }
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);

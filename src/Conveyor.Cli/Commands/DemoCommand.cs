@@ -58,7 +58,7 @@ internal static class DemoCommand
             var topic = context.Get(kafka.Topic);
             var partitionCount = context.Get(partitions);
             var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group));
-            EngineOptions.Check(processor, exactlyOnce: false);
+            EngineOptions.Check(processor, Conveyor.Processing.ProcessorKind.Processor);
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec(topic, partitionCount)] })
                 : null;

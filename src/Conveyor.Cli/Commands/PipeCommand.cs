@@ -66,7 +66,7 @@ internal static class PipeCommand
             }
 
             var processor = engine.ToProcessorOptions(context, topic, context.Get(kafka.Group)) with { TransactionalId = context.Get(transactionalId) };
-            EngineOptions.Check(processor, exactlyOnce: true);
+            EngineOptions.Check(processor, Conveyor.Processing.ProcessorKind.Forwarder);
             var pipe = new PipeSettings(processor, outputs, context.Get(transform), context.Get(maxMessages));
             await using var embedded = kafka.TryGetSettings(context) is null
                 ? EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Conveyor.Native;
 
 namespace Conveyor.Configuration;
@@ -16,6 +17,34 @@ public sealed class KafkaClientProperties
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
         BootstrapServers = bootstrapServers;
         _properties = properties?.ToArray() ?? [];
+    }
+
+    /// <summary>
+    /// The properties of a Confluent.Kafka configuration a user already has (a <see cref="ClientConfig"/>,
+    /// <see cref="ConsumerConfig"/> or <see cref="ProducerConfig"/>), in the order it holds them; secret
+    /// values stay masked wherever Conveyor shows them. Properties Conveyor sets itself
+    /// (<c>group.id</c>, <c>enable.auto.commit</c>, <c>enable.auto.offset.store</c>) are refused when
+    /// a processor is built: set <see cref="Processing.ProcessorOptions.GroupId"/> instead.
+    /// </summary>
+    /// <param name="config">The configuration; <c>bootstrap.servers</c> must be set.</param>
+    /// <exception cref="ArgumentException"><c>bootstrap.servers</c> is missing, or it holds Confluent.Kafka's own <c>dotnet.*</c> properties, which configure a client Conveyor does not use.</exception>
+    public static KafkaClientProperties From(ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var properties = config.ToList();
+        var dotnet = properties.Where(p => p.Key.StartsWith("dotnet.", StringComparison.Ordinal)).Select(p => p.Key).ToList();
+        if (dotnet.Count > 0)
+        {
+            throw new ArgumentException($"{string.Join(", ", dotnet)} configure Confluent.Kafka's own clients, not Conveyor's: remove them from the configuration.", nameof(config));
+        }
+
+        var bootstrap = properties.LastOrDefault(p => p.Key == "bootstrap.servers").Value;
+        if (string.IsNullOrWhiteSpace(bootstrap))
+        {
+            throw new ArgumentException("The configuration has no bootstrap.servers: set BootstrapServers to the brokers, host:port[,host:port...].", nameof(config));
+        }
+
+        return new KafkaClientProperties(bootstrap, properties.Where(p => p.Key != "bootstrap.servers").Select(p => new KafkaProperty(p.Key, p.Value)));
     }
 
     /// <summary>The <c>bootstrap.servers</c> list, <c>host:port[,host:port...]</c>.</summary>

@@ -3,9 +3,10 @@ namespace Conveyor.Processing;
 /// <summary>
 /// What the three ways to run have in common (<see cref="KafkaProcessor{TKey, TValue}"/>,
 /// <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/>, <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/>):
-/// run until cancelled, and a status to watch meanwhile (what hosting and health checks use).
+/// run once until cancelled or disposed, and a status to watch meanwhile (what hosting and health
+/// checks use). Built by <see cref="KafkaProcessorBuilder{TKey, TValue}"/>.
 /// </summary>
-public interface IKafkaProcessor
+public interface IKafkaProcessor : IAsyncDisposable
 {
     /// <summary>A snapshot of the state: running or not, last poll, assigned, stopped and stalled partitions. Thread-safe.</summary>
     ProcessorStatus Status { get; }

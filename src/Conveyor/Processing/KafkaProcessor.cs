@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -18,7 +17,7 @@ namespace Conveyor.Processing;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDisposable
+public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaClientProperties _client;
     private readonly ProcessorOptions _options;
@@ -28,9 +27,13 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     private readonly ProcessorTelemetry _telemetry;
     private readonly TransactionCoordinator? _transactions;
     private readonly IConsumerFactory? _consumers;
-    private int _started;
+    private readonly RunOnce _run = new();
 
-    /// <summary>Creates a processor; checks the options and the client properties before anything connects.</summary>
+    /// <summary>
+    /// Creates a processor; checks the options and the client properties before anything connects.
+    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.Handle"/>,
+    /// which also takes asynchronous deserializers and a logger factory.
+    /// </summary>
     /// <param name="client">Bootstrap servers and librdkafka properties.</param>
     /// <param name="options">How to process.</param>
     /// <param name="handler">Called for each message.</param>
@@ -38,7 +41,6 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -46,32 +48,13 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.Processor, client, options, keyDeserializer, valueDeserializer, observer), handler)
     {
     }
 
-    /// <summary>Creates a processor whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
-    /// <inheritdoc cref="KafkaProcessor{TKey, TValue}(KafkaClientProperties, ProcessorOptions, MessageHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
-    public KafkaProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        MessageHandler<TKey, TValue> handler,
-        IAsyncDeserializer<TKey>? keyDeserializer,
-        IAsyncDeserializer<TValue>? valueDeserializer,
-        IProcessorObserver? observer)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
-    {
-    }
-
-    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
-    internal KafkaProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        MessageHandler<TKey, TValue> handler,
-        MessageDeserializer<TKey> keys,
-        MessageDeserializer<TValue> values,
-        IProcessorObserver? observer)
-        : this(client, options, StagedHandlers.From(handler ?? throw new ArgumentNullException(nameof(handler))), keys, values, Setup(client, options, observer), transactions: null)
+    /// <summary>From the builder's validated parts.</summary>
+    internal KafkaProcessor(ProcessorParts<TKey, TValue> parts, MessageHandler<TKey, TValue> handler)
+        : this(parts.Client, parts.Options, StagedHandlers.From(handler ?? throw new ArgumentNullException(nameof(handler))), parts.Keys, parts.Values, parts.Telemetry, transactions: null)
     {
     }
 
@@ -115,13 +98,12 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     /// finished offsets are committed, the group is left. A processor runs once.
     /// </summary>
     /// <exception cref="ProcessorStoppedException">A message failed with <see cref="FailureAction.StopProcessor"/>, or the client failed fatally.</exception>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
-    {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
-        {
-            throw new InvalidOperationException("A processor runs once; create a new one to run again.");
-        }
+    /// <exception cref="InvalidOperationException">It ran before.</exception>
+    /// <exception cref="ObjectDisposedException">It was disposed before it ran.</exception>
+    public Task RunAsync(CancellationToken cancellationToken = default) => _run.RunAsync(RunTelemetryAsync, cancellationToken);
 
+    private async Task RunTelemetryAsync(CancellationToken cancellationToken)
+    {
         _telemetry.Start();
         try
         {
@@ -172,26 +154,20 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
 
         if (executor.StopReason is { } reason)
         {
-            throw new ProcessorStoppedException($"The processor stopped because a message failed and OnFailure is StopProcessor: {reason.Message}", reason);
+            throw new ProcessorStoppedException(ProcessorStopReason.MessageFailed, $"The processor stopped because a message failed and OnFailure is StopProcessor: {reason.Message}", reason);
         }
 
         if (poll.Unavailable is { } unavailable)
         {
-            throw new ProcessorStoppedException($"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.");
+            throw new ProcessorStoppedException(ProcessorStopReason.Unavailable, $"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.");
         }
 
         if (poll.Fatal is { } fatal)
         {
-            throw new ProcessorStoppedException($"The processor stopped on a fatal client error: {fatal.Reason}");
+            throw new ProcessorStoppedException(ProcessorStopReason.ClientFatal, $"The processor stopped on a fatal client error: {fatal.Reason}");
         }
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private static ProcessorTelemetry Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
-    {
-        ProcessorSetup.Validate(client, options, transactional: false);
-        return ProcessorSetup.Telemetry(client, options, observer);
-    }
+    /// <summary>Stops a run in progress as cancelling it would (drain, commit, leave the group) and waits for it to end.</summary>
+    public ValueTask DisposeAsync() => _run.DisposeAsync();
 }

@@ -20,6 +20,20 @@ public sealed class MessageContext<TKey, TValue>
         SerializedSize = (source.Message.Key?.Length ?? 0) + (source.Message.Value?.Length ?? 0);
     }
 
+    /// <summary>A message made without a broker (Conveyor.Testing's <c>TestMessage</c>).</summary>
+    internal MessageContext(string topic, int partition, long offset, TKey key, TValue value, Headers headers, Timestamp timestamp, int attempt, int serializedSize)
+    {
+        Topic = topic;
+        Partition = partition;
+        Offset = offset;
+        Key = key;
+        Value = value;
+        Headers = headers;
+        Timestamp = timestamp;
+        Attempt = attempt;
+        SerializedSize = serializedSize;
+    }
+
     /// <summary>The topic it came from.</summary>
     public string Topic { get; }
 

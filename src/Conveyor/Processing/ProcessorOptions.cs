@@ -116,9 +116,11 @@ public sealed record ProcessorOptions
     public long MaxBufferedBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>How a <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/> groups messages into batches; unused by other processors.</summary>
+    [OnlyFor(ProcessorKind.BatchProcessor)]
     public Batching.BatchOptions Batch { get; init; } = new();
 
     /// <summary>How a <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/> bounds the outputs it handed to its producer and awaits; unused by other processors.</summary>
+    [OnlyFor(ProcessorKind.Forwarder)]
     public Forwarding.ForwardingOptions Forwarding { get; init; } = new();
 
     /// <summary>Retries of failed handler calls (and of a forwarder's outputs that were not acknowledged).</summary>
@@ -150,7 +152,11 @@ public sealed record ProcessorOptions
     /// <summary>The dead-letter topic for messages from <paramref name="sourceTopic"/>.</summary>
     public string DeadLetterTopicFor(string sourceTopic) => DeadLetterTopic ?? sourceTopic + DeadLetterTopicSuffix;
 
-    /// <summary>Every problem with these options, each naming the option and what it must be; empty when valid.</summary>
+    /// <summary>
+    /// Every problem with these options, each naming the option and what it must be; empty when
+    /// valid. What a kind of processor cannot do (only a forwarder can be exactly-once) and the client
+    /// properties are checked too by <see cref="ProcessorValidation"/>, which building a processor runs.
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

@@ -4,49 +4,11 @@ using Conveyor.Diagnostics;
 namespace Conveyor.Processing;
 
 /// <summary>
-/// What the three entry points (<see cref="KafkaProcessor{TKey, TValue}"/>,
-/// <see cref="Forwarding.KafkaForwarder{TKey, TValue}"/>, <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/>)
-/// do alike in their constructors: one validation of the options and the client properties, every
-/// problem at once, and one telemetry layer in front of the user's observer.
+/// The telemetry layer every processor puts in front of the user's observer, made once by
+/// <see cref="KafkaProcessorBuilder{TKey, TValue}"/> for whichever kind it builds.
 /// </summary>
 internal static class ProcessorSetup
 {
-    /// <summary>Throws a <see cref="KafkaConfigurationException"/> listing every problem with the options and the client properties.</summary>
-    /// <param name="client">The client properties, checked by librdkafka.</param>
-    /// <param name="options">The options.</param>
-    /// <param name="transactional">Whether this entry point writes outputs in transactions (a forwarder): only then is exactly-once possible.</param>
-    public static void Validate(KafkaClientProperties client, ProcessorOptions options, bool transactional)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Validate().ToList();
-        problems.AddRange(Engine.ConsumerSettings.EngineOwnedProblems(client.Properties.Select(p => p.Key), key => $"The client property {key}"));
-        if (GuaranteeProblem(options, transactional) is { } problem)
-        {
-            problems.Add(problem);
-        }
-
-        try
-        {
-            client.Validate();
-        }
-        catch (KafkaConfigurationException e)
-        {
-            problems.AddRange(e.Problems);
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new KafkaConfigurationException(problems);
-        }
-    }
-
-    /// <summary>What is wrong with the guarantee for this kind of entry point, if anything: only a forwarder can be exactly-once.</summary>
-    public static string? GuaranteeProblem(ProcessorOptions options, bool transactional) =>
-        options.Guarantee == DeliveryGuarantee.ExactlyOnce && !transactional
-            ? "Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder."
-            : null;
-
     /// <summary>The telemetry layer every event, error and client log line passes through before it reaches <paramref name="observer"/>.</summary>
     /// <remarks>
     /// With <see cref="ProcessorOptions.LoggerFactory"/>, a <see cref="LoggingObserver"/> between the

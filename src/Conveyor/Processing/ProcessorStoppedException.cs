@@ -1,11 +1,15 @@
 namespace Conveyor.Processing;
 
-/// <summary>The processor stopped because a message failed and the failure action was <see cref="FailureAction.StopProcessor"/>, or because the client hit a fatal error.</summary>
+/// <summary>The processor stopped for good: <see cref="Reason"/> says why, the message what to do.</summary>
 public sealed class ProcessorStoppedException : ConveyorException
 {
     /// <summary>Creates the exception.</summary>
-    internal ProcessorStoppedException(string message, Exception? innerException = null)
+    internal ProcessorStoppedException(ProcessorStopReason reason, string message, Exception? innerException = null)
         : base(message, innerException)
     {
+        Reason = reason;
     }
+
+    /// <summary>Why the processor stopped.</summary>
+    public ProcessorStopReason Reason { get; }
 }

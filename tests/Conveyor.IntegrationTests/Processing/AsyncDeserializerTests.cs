@@ -26,17 +26,15 @@ public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
             Ordering = OrderingMode.Partition,
             OnFailure = FailureAction.StopPartition,
         };
-        var processor = new KafkaProcessor<string, string>(
-            new KafkaClientProperties(kafka.Cluster.BootstrapServers),
-            options,
-            (message, _) =>
+        await using var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options)
+            .SetValueDeserializer(new SlowUtf8())
+            .SetObserver(new Stops(stopped))
+            .Handle((message, _) =>
             {
                 handled.Enqueue(message.Value);
                 return ValueTask.CompletedTask;
-            },
-            keyDeserializer: null,
-            valueDeserializer: new SlowUtf8(),
-            observer: new Stops(stopped));
+            })
+            .Build();
         using var stop = new CancellationTokenSource();
 
         var running = processor.RunAsync(stop.Token);
@@ -63,10 +61,11 @@ public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
 
         var orders = new ConcurrentQueue<Order>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var processor = new KafkaProcessor<Null, Order>(
-            new KafkaClientProperties(kafka.Cluster.BootstrapServers),
-            new ProcessorOptions { GroupId = Names.Unique("group"), Topics = [topic], Ordering = OrderingMode.Partition },
-            (message, _) =>
+        await using var processor = new KafkaProcessorBuilder<Null, Order>(
+                new KafkaClientProperties(kafka.Cluster.BootstrapServers),
+                new ProcessorOptions { GroupId = Names.Unique("group"), Topics = [topic], Ordering = OrderingMode.Partition })
+            .SetValueDeserializer(new JsonDeserializer<Order>()) // no registry needed to read; one validates against the writer's schema
+            .Handle((message, _) =>
             {
                 orders.Enqueue(message.Value);
                 if (orders.Count == 5)
@@ -75,10 +74,8 @@ public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
                 }
 
                 return ValueTask.CompletedTask;
-            },
-            keyDeserializer: null,
-            valueDeserializer: new JsonDeserializer<Order>(), // no registry needed to read; one validates against the writer's schema
-            observer: null);
+            })
+            .Build();
         using var stop = new CancellationTokenSource();
 
         var running = processor.RunAsync(stop.Token);

@@ -137,6 +137,7 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         try
         {
             var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => forwarder.RunAsync().WaitAsync(Timeouts.Flow * 2));
+            Assert.Equal(ProcessorStopReason.ClientFatal, stopped.Reason);
             Assert.Contains("fenced", stopped.Message, StringComparison.OrdinalIgnoreCase);
         }
         finally

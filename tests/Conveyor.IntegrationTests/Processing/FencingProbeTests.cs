@@ -53,6 +53,7 @@ public class FencingProbeTests
 
         var refused = await Assert.ThrowsAsync<ProcessorStoppedException>(() => forwarder.RunAsync().WaitAsync(Timeouts.Flow));
 
+        Assert.Equal(ProcessorStopReason.TransactionsUnavailable, refused.Reason);
         Assert.Contains("KIP-447, Apache Kafka 2.5 or later", refused.Message, StringComparison.Ordinal);
         Assert.Contains("supports TxnOffsetCommit only up to version 2", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, handled);

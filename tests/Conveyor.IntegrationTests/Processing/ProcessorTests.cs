@@ -359,6 +359,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
 
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
 
+        Assert.Equal(ProcessorStopReason.MessageFailed, error.Reason);
         Assert.Contains("fatal for this message", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, kafka.Committed(group, topic, 1)[0]);
     }

@@ -27,6 +27,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
 
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
 
+        Assert.Equal(ProcessorStopReason.Unavailable, error.Reason);
         Assert.Contains($"topic '{options.Topics[0]}' does not exist on {kafka.Cluster.BootstrapServers}", error.Message, StringComparison.Ordinal);
         Assert.Contains("FailWhenUnavailable", error.Message, StringComparison.Ordinal);
         Assert.Single(observer.Problems);
@@ -88,6 +89,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
 
         clock.Stop();
+        Assert.Equal(ProcessorStopReason.Unavailable, error.Reason);
         Assert.Contains($"the cluster at {cluster.BootstrapServers} does not support group.protocol=consumer", error.Message, StringComparison.Ordinal);
         Assert.Equal(ProcessorState.Failed, processor.Status.State);
         Assert.Single(observer.Problems);

@@ -156,7 +156,7 @@ public class ProcessorSettingsTests
         Assert.Equal(65536, options.Forwarding.MaxUnacknowledgedBytes);
     }
 
-    /// <summary>Every settings class inside ProcessorOptions, a later one included, binds each of its plain values from its section.</summary>
+    /// <summary>Every settings section the options description finds, a later one included, binds each of its plain values from its section.</summary>
     [Fact]
     public void Every_value_of_every_nested_settings_section_binds_from_configuration()
     {
@@ -168,10 +168,10 @@ public class ProcessorSettingsTests
         };
         var expected = new List<(string Section, System.Reflection.PropertyInfo Property, object Value)>();
         var defaults = new ProcessorOptions();
-        foreach (var section in typeof(ProcessorOptions).GetProperties().Where(p => p.PropertyType.IsClass && p.PropertyType.Assembly == typeof(ProcessorOptions).Assembly))
+        foreach (var section in ProcessorOptionsDescription.Sections)
         {
             var sectionDefaults = section.GetValue(defaults)!;
-            foreach (var property in section.PropertyType.GetProperties().Where(p => p.SetMethod is { IsPublic: true }))
+            foreach (var property in ProcessorOptionsDescription.Settings(section.PropertyType))
             {
                 if (Different(property.PropertyType, property.GetValue(sectionDefaults)) is { } value)
                 {
@@ -181,7 +181,7 @@ public class ProcessorSettingsTests
             }
         }
 
-        Assert.Contains(expected, e => e.Section == nameof(ProcessorOptions.Forwarding));
+        Assert.All(ProcessorOptionsDescription.Sections, section => Assert.Contains(expected, e => e.Section == section.Name));
         var bound = Bind(values).Processor;
         foreach (var (section, property, value) in expected)
         {
@@ -198,8 +198,21 @@ public class ProcessorSettingsTests
         _ when type == typeof(double) => (double)current! / 2,
         _ when type == typeof(bool) => !(bool)current!,
         _ when type == typeof(TimeSpan) => (TimeSpan)current! + TimeSpan.FromSeconds(1),
+        _ when type == typeof(string) => (string?)current + "x",
         _ => null,
     };
+
+    /// <summary>The description cannot miss a section: every property of the options whose type is a class of Conveyor's is one.</summary>
+    [Fact]
+    public void The_options_description_finds_every_settings_section_of_the_options()
+    {
+        var sections = typeof(ProcessorOptions).GetProperties()
+            .Where(p => p.PropertyType.IsClass && p.PropertyType != typeof(string) && p.PropertyType.Assembly == typeof(ProcessorOptions).Assembly)
+            .Select(p => p.Name);
+
+        Assert.Equal(sections.Order(), ProcessorOptionsDescription.Sections.Select(p => p.Name).Order());
+        Assert.Contains(nameof(ProcessorOptions.Forwarding), ProcessorOptionsDescription.Sections.Select(p => p.Name));
+    }
 
     [Fact]
     public void Properties_the_engine_sets_itself_are_refused()

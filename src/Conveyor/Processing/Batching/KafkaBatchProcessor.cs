@@ -1,8 +1,6 @@
-using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Processing.Engine;
-using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Batching;
 
@@ -27,7 +25,11 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaProcessor<TKey, TValue> _processor;
 
-    /// <summary>Creates a batch processor; checks the options and the client properties before anything connects.</summary>
+    /// <summary>
+    /// Creates a batch processor; checks the options and the client properties before anything connects.
+    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.HandleBatches"/>,
+    /// which also takes asynchronous deserializers and a logger factory.
+    /// </summary>
     /// <param name="client">Bootstrap servers and librdkafka properties.</param>
     /// <param name="options">How to consume, batch, commit and fail.</param>
     /// <param name="handler">Called for each batch.</param>
@@ -35,7 +37,6 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
     /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
     /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaBatchProcessor(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -43,39 +44,19 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.BatchProcessor, client, options, keyDeserializer, valueDeserializer, observer), handler)
     {
     }
 
-    /// <summary>Creates a batch processor whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
-    /// <inheritdoc cref="KafkaBatchProcessor{TKey, TValue}(KafkaClientProperties, ProcessorOptions, BatchHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
-    public KafkaBatchProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        BatchHandler<TKey, TValue> handler,
-        IAsyncDeserializer<TKey>? keyDeserializer,
-        IAsyncDeserializer<TValue>? valueDeserializer,
-        IProcessorObserver? observer)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    /// <summary>From the builder's validated parts.</summary>
+    internal KafkaBatchProcessor(ProcessorParts<TKey, TValue> parts, BatchHandler<TKey, TValue> handler)
     {
-    }
-
-    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
-    internal KafkaBatchProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        BatchHandler<TKey, TValue> handler,
-        MessageDeserializer<TKey> keyDeserializer,
-        MessageDeserializer<TValue> valueDeserializer,
-        IProcessorObserver? observer)
-    {
-        ProcessorSetup.Validate(client, options, transactional: false);
         ArgumentNullException.ThrowIfNull(handler);
+        var (client, options, keyDeserializer, valueDeserializer, telemetry) = parts;
 
         // The engine takes batches itself: each worker takes a run of one partition's messages and
         // calls the handler once for it; failures go through the engine's one retry path. The
         // per-message handler is never called.
-        var telemetry = ProcessorSetup.Telemetry(client, options, observer);
         _processor = new KafkaProcessor<TKey, TValue>(client, options, Unused, keyDeserializer, valueDeserializer, telemetry, transactions: null)
         {
             Batches = handler,
@@ -92,6 +73,9 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
     /// </summary>
     /// <exception cref="ProcessorStoppedException">A message failed with <see cref="FailureAction.StopProcessor"/>, or the client failed fatally.</exception>
     public Task RunAsync(CancellationToken cancellationToken = default) => _processor.RunAsync(cancellationToken);
+
+    /// <summary>Stops a run in progress as cancelling it would and waits for it to end.</summary>
+    public ValueTask DisposeAsync() => _processor.DisposeAsync();
 
     private static ValueTask<IPendingAcknowledgement?> Unused(MessageContext<TKey, TValue> message, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("A batch processor calls its batch handler only.");

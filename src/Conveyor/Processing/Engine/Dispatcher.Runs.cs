@@ -138,7 +138,7 @@ internal sealed partial class Dispatcher
     {
         if (finished && !item.Partition.Closed)
         {
-            item.Partition.Offsets.Complete(item.Offset);
+            Offsets(item.Partition).Complete(item.Offset);
         }
 
         if (release)

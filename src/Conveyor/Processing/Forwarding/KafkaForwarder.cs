@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -28,9 +27,14 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private readonly MessageDeserializer<TValue> _values;
     private readonly ProcessorTelemetry _telemetry;
     private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
+    private readonly RunOnce _run = new();
     private Error? _fatal;
 
-    /// <summary>Creates a forwarder; checks the options and the client properties before anything connects.</summary>
+    /// <summary>
+    /// Creates a forwarder; checks the options and the client properties before anything connects.
+    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.Forward"/>,
+    /// which also takes asynchronous deserializers and a logger factory.
+    /// </summary>
     /// <param name="client">Bootstrap servers and librdkafka properties, for the consumer and the output producer.</param>
     /// <param name="options">How to consume, order, commit and fail.</param>
     /// <param name="handler">Turns each input into the records to write.</param>
@@ -38,7 +42,6 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     /// <param name="valueDeserializer">Input value deserializer; same defaults.</param>
     /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
     /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with asynchronous deserializers has as many parameters, none optional, so calls that leave them out still mean this one.")]
     public KafkaForwarder(
         KafkaClientProperties client,
         ProcessorOptions options,
@@ -46,43 +49,16 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         IDeserializer<TKey>? keyDeserializer = null,
         IDeserializer<TValue>? valueDeserializer = null,
         IProcessorObserver? observer = null)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.Forwarder, client, options, keyDeserializer, valueDeserializer, observer), handler)
     {
     }
 
-    /// <summary>Creates a forwarder whose deserializers are asynchronous, as Confluent's Schema Registry serdes are; null takes the default.</summary>
-    /// <inheritdoc cref="KafkaForwarder{TKey, TValue}(KafkaClientProperties, ProcessorOptions, ForwardingHandler{TKey, TValue}, IDeserializer{TKey}, IDeserializer{TValue}, IProcessorObserver)"/>
-    public KafkaForwarder(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        ForwardingHandler<TKey, TValue> handler,
-        IAsyncDeserializer<TKey>? keyDeserializer,
-        IAsyncDeserializer<TValue>? valueDeserializer,
-        IProcessorObserver? observer)
-        : this(client, options, handler, MessageDeserializer<TKey>.Of(keyDeserializer), MessageDeserializer<TValue>.Of(valueDeserializer), observer)
+    /// <summary>From the builder's validated parts.</summary>
+    internal KafkaForwarder(ProcessorParts<TKey, TValue> parts, ForwardingHandler<TKey, TValue> handler)
     {
-    }
-
-    /// <summary>With deserializers of either kind, each its own (hosting mixes them).</summary>
-    internal KafkaForwarder(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        ForwardingHandler<TKey, TValue> handler,
-        MessageDeserializer<TKey> keys,
-        MessageDeserializer<TValue> values,
-        IProcessorObserver? observer)
-    {
-        ProcessorSetup.Validate(client, options, transactional: true);
         ArgumentNullException.ThrowIfNull(handler);
-        _client = client;
-        _options = options;
+        (_client, _options, _keys, _values, _telemetry) = parts;
         _handler = handler;
-        _keys = keys;
-        _values = values;
-
-        // Every event of the consumer and of the output (or transactional) producer passes through
-        // it: metrics, status and secret masking, then the user's observer.
-        _telemetry = ProcessorSetup.Telemetry(client, options, observer);
     }
 
     /// <inheritdoc />
@@ -94,7 +70,14 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     /// acknowledged), finished offsets are committed, the group is left.
     /// </summary>
     /// <exception cref="ProcessorStoppedException">A message failed with <see cref="FailureAction.StopProcessor"/>, or the consumer or the output producer failed fatally.</exception>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">It ran before.</exception>
+    /// <exception cref="ObjectDisposedException">It was disposed before it ran.</exception>
+    public Task RunAsync(CancellationToken cancellationToken = default) => _run.RunAsync(RunOnceAsync, cancellationToken);
+
+    /// <summary>Stops a run in progress as cancelling it would (outputs acknowledged, offsets committed, the group left) and waits for it to end.</summary>
+    public ValueTask DisposeAsync() => _run.DisposeAsync();
+
+    private async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
@@ -132,6 +115,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
             catch (KafkaException e)
             {
                 throw new ProcessorStoppedException(
+                    ProcessorStopReason.TransactionsUnavailable,
                     $"Could not start transactions with transactional.id '{_options.TransactionalId}': {e.Error.Code}: {e.Error.Reason}. "
                     + "Exactly-once needs brokers that support transactions and a transactional.id this client may use.", e);
             }
@@ -146,7 +130,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
         {
-            var stopped = new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
+            var stopped = new ProcessorStoppedException(ProcessorStopReason.OutputProducerFatal, $"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
             _telemetry.Stop(stopped.Message);
             throw stopped;
         }
@@ -161,7 +145,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         var support = FencingProbe.Check(_client, FencingProbeTimeout);
         if (support.Refusal is { } refusal)
         {
-            throw new ProcessorStoppedException(refusal);
+            throw new ProcessorStoppedException(ProcessorStopReason.TransactionsUnavailable, refusal);
         }
 
         if (support.Warning is { } warning)

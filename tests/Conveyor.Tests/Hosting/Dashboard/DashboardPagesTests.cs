@@ -112,9 +112,9 @@ public class DashboardPagesTests
     {
         var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"] };
 
-        var plain = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Processor)).ToDictionary(r => r.Key, r => r.Value);
-        var forwarder = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Forwarder)).ToDictionary(r => r.Key, r => r.Value);
-        var batch = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Batch)).ToDictionary(r => r.Key, r => r.Value);
+        var plain = ProcessorOptionsDescription.Describe(options, ProcessorKind.Processor).ToDictionary(r => r.Key, r => r.Value);
+        var forwarder = ProcessorOptionsDescription.Describe(options, ProcessorKind.Forwarder).ToDictionary(r => r.Key, r => r.Value);
+        var batch = ProcessorOptionsDescription.Describe(options, ProcessorKind.BatchProcessor).ToDictionary(r => r.Key, r => r.Value);
 
         Assert.DoesNotContain(plain.Keys, k => k.StartsWith("Batch", StringComparison.Ordinal) || k.StartsWith("Forwarding", StringComparison.Ordinal));
         Assert.Equal("4000", forwarder["Forwarding.MaxUnacknowledgedOutputs"]);

@@ -91,6 +91,7 @@ public sealed class TransactionErrorTests : IAsyncLifetime
 
         var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => _engine.Running.WaitAsync(Patience));
 
+        Assert.Equal(ProcessorStopReason.ClientFatal, stopped.Reason);
         Assert.Contains("fenced by a newer producer", stopped.Message, StringComparison.Ordinal);
         Assert.Empty(Transactions.Committed);
         Assert.DoesNotContain("abort", Transactions.Calls);
@@ -107,6 +108,7 @@ public sealed class TransactionErrorTests : IAsyncLifetime
 
         var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => _engine.Running.WaitAsync(Patience));
 
+        Assert.Equal(ProcessorStopReason.ClientFatal, stopped.Reason);
         Assert.Contains("Could not begin a new transaction", stopped.Message, StringComparison.Ordinal);
         Assert.Empty(Transactions.Committed);
     }
@@ -126,6 +128,8 @@ public sealed class TransactionErrorTests : IAsyncLifetime
         await consumer.GroupLoses(P0).Returned;
 
         var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => engine.Running.WaitAsync(Patience));
+
+        Assert.Equal(ProcessorStopReason.ClientFatal, stopped.Reason);
         Assert.Contains("fenced by a newer producer", stopped.Message, StringComparison.Ordinal);
         Assert.Empty(engine.Transactions.Committed);
     }
@@ -144,6 +148,7 @@ public sealed class TransactionErrorTests : IAsyncLifetime
 
             var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => engine.Running.WaitAsync(Patience));
 
+            Assert.Equal(ProcessorStopReason.ClientFatal, stopped.Reason);
             Assert.Contains("SendOffsetsToTransaction did not return", stopped.Message, StringComparison.Ordinal);
             Assert.Empty(engine.Transactions.Committed);
         }

@@ -1,0 +1,92 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+
+namespace Conveyor.Processing;
+
+/// <summary>
+/// One description of <see cref="ProcessorOptions"/>, read from the options records themselves: which
+/// settings sections they hold (<c>Retry</c>, <c>RetryTopics</c>, <c>Batch</c>, <c>Forwarding</c> and
+/// any added later), which kind of processor uses each, and each setting's current value for
+/// display. Conveyor.Hosting's configuration binder and the dashboard's configuration page read it,
+/// so a section added to the options is bound and shown without being listed anywhere else.
+/// </summary>
+public static class ProcessorOptionsDescription
+{
+    /// <summary>The settings sections of <see cref="ProcessorOptions"/>, by property, in declaration order.</summary>
+    public static IReadOnlyList<PropertyInfo> Sections { get; } =
+        [.. Settings(typeof(ProcessorOptions)).Where(p => IsSection(p.PropertyType))];
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is a settings section: a class of Conveyor's own (not a
+    /// string, a delegate or an interface), bound and shown setting by setting.
+    /// </summary>
+    /// <param name="type">A property's type.</param>
+    public static bool IsSection(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return type.IsClass
+            && type != typeof(string)
+            && !typeof(Delegate).IsAssignableFrom(type)
+            && type.Assembly == typeof(ProcessorOptions).Assembly;
+    }
+
+    /// <summary>The settings of an options record or a section: its public properties with a public setter or <c>init</c>.</summary>
+    /// <param name="owner">The record's type.</param>
+    public static IReadOnlyList<PropertyInfo> Settings(Type owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return [.. owner.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
+            .OrderBy(p => p.MetadataToken)];
+    }
+
+    /// <summary>Whether <paramref name="kind"/> uses the setting or section <paramref name="setting"/> (<c>Batch</c> only a batch processor, <c>Forwarding</c> only a forwarder).</summary>
+    /// <param name="setting">A property of <see cref="ProcessorOptions"/>.</param>
+    /// <param name="kind">The kind of processor.</param>
+    public static bool IsUsedBy(PropertyInfo setting, ProcessorKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return setting.GetCustomAttribute<OnlyForAttribute>() is not { } only || only.Kind == kind;
+    }
+
+    /// <summary>
+    /// Every setting <paramref name="kind"/> uses with its value, sorted by name, sections flattened
+    /// as <c>Retry.MaxAttempts</c>; lists joined by commas, code-only settings as <c>(set in code)</c>.
+    /// </summary>
+    /// <param name="options">The options to show.</param>
+    /// <param name="kind">The kind of processor they belong to.</param>
+    public static IReadOnlyList<KeyValuePair<string, string>> Describe(ProcessorOptions options, ProcessorKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var rows = new List<KeyValuePair<string, string>>();
+        Describe(options, string.Empty, p => IsUsedBy(p, kind), rows);
+        return [.. rows.OrderBy(r => r.Key, StringComparer.Ordinal)];
+    }
+
+    private static void Describe(object owner, string prefix, Func<PropertyInfo, bool> include, List<KeyValuePair<string, string>> rows)
+    {
+        foreach (var property in Settings(owner.GetType()).Where(include))
+        {
+            var name = prefix + property.Name;
+            var value = property.GetValue(owner);
+            if (value is not null && IsSection(property.PropertyType))
+            {
+                Describe(value, name + ".", _ => true, rows);
+                continue;
+            }
+
+            rows.Add(KeyValuePair.Create(name, Show(value)));
+        }
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(not set)",
+        string text => text,
+        Delegate or Microsoft.Extensions.Logging.ILoggerFactory => "(set in code)",
+        IEnumerable items => string.Join(", ", items.Cast<object?>().Select(Show)),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+}
