@@ -1,6 +1,5 @@
 using Conveyor.Configuration;
 using Conveyor.Hosting;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Forwarding;
@@ -39,11 +38,11 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IMessageHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Processor, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Processor, (scopes, registration) => (client, options, observer) =>
             new KafkaProcessor<TKey, TValue>(
                 client,
                 options,
-                (message, ct) => InScopeAsync<THandler>(scopes, activity, [(message.Topic, message.Partition)], handler => handler.HandleAsync(message, ct)),
+                (message, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(message, ct)),
                 registration.Keys,
                 registration.Values,
                 observer));
@@ -69,11 +68,11 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Forwarder, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Forwarder, (scopes, registration) => (client, options, observer) =>
             new KafkaForwarder<TKey, TValue>(
                 client,
                 options,
-                (message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, activity, (message.Topic, message.Partition), handler => handler.HandleAsync(message, ct)),
+                (message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, handler => handler.HandleAsync(message, ct)),
                 registration.Keys,
                 registration.Values,
                 observer));
@@ -98,11 +97,11 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IBatchHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Batch, (scopes, registration, activity) => (client, options, observer) =>
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, HostedKind.Batch, (scopes, registration) => (client, options, observer) =>
             new KafkaBatchProcessor<TKey, TValue>(
                 client,
                 options,
-                (batch, ct) => InScopeAsync<THandler>(scopes, activity, [.. batch.Select(m => (m.Topic, m.Partition))], handler => handler.HandleAsync(batch, ct)),
+                (batch, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(batch, ct)),
                 registration.Keys,
                 registration.Values,
                 observer));
@@ -114,7 +113,7 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure,
         HostedKind kind,
-        Func<IServiceScopeFactory, ProcessorRegistration<TKey, TValue>, ProcessorActivity, Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor>> factory)
+        Func<IServiceScopeFactory, ProcessorRegistration<TKey, TValue>, Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor>> factory)
         where THandler : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -142,12 +141,10 @@ public static class ConveyorServiceCollectionExtensions
 
         services.AddKeyedSingleton(ServiceKey(name), (provider, _) =>
         {
-            var activity = new ProcessorActivity(provider.GetRequiredService<TimeProvider>());
             return new ProcessorService(
                 name,
-                factory(provider.GetRequiredService<IServiceScopeFactory>(), registration, activity),
+                factory(provider.GetRequiredService<IServiceScopeFactory>(), registration),
                 registration.Observer,
-                activity,
                 provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>(),
                 provider.GetRequiredService<IHostApplicationLifetime>(),
                 provider.GetRequiredService<ILoggerFactory>());
@@ -159,65 +156,31 @@ public static class ConveyorServiceCollectionExtensions
             provider =>
             {
                 var service = provider.GetRequiredKeyedService<ProcessorService>(ServiceKey(name));
-                return new ProcessorHealthCheck(
-                    () => service.Status is { Failure: { } failure } status ? status with { Failure = service.Redact(failure) } : service.Status,
-                    registration.MaxPollAge,
-                    provider.GetRequiredService<TimeProvider>(),
-                    () => service.LastError);
+                return new ProcessorHealthCheck(() => service.Status, registration.MaxPollAge, provider.GetRequiredService<TimeProvider>());
             },
             HealthStatus.Unhealthy,
             [HealthCheckTag]));
         return services;
     }
 
-    /// <summary>Runs the handler from a new scope; the dashboard's activity counts the call for each of <paramref name="messages"/>.</summary>
-    private static async ValueTask InScopeAsync<THandler>(IServiceScopeFactory scopes, ProcessorActivity activity, IReadOnlyList<(string Topic, int Partition)> messages, Func<THandler, ValueTask> handle)
+    /// <summary>Runs the handler from a new scope (the processor's status counts the call).</summary>
+    private static async ValueTask InScopeAsync<THandler>(IServiceScopeFactory scopes, Func<THandler, ValueTask> handle)
         where THandler : notnull
     {
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            foreach (var (topic, partition) in messages)
-            {
-                activity.Started(topic, partition);
-            }
-
-            var succeeded = false;
-            try
-            {
-                await handle(handler).ConfigureAwait(false);
-                succeeded = true;
-            }
-            finally
-            {
-                foreach (var (topic, partition) in messages)
-                {
-                    activity.Finished(topic, partition, succeeded);
-                }
-            }
+            await handle(scope.ServiceProvider.GetRequiredService<THandler>()).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask<TResult> InScopeAsync<THandler, TResult>(IServiceScopeFactory scopes, ProcessorActivity activity, (string Topic, int Partition) message, Func<THandler, ValueTask<TResult>> handle)
+    private static async ValueTask<TResult> InScopeAsync<THandler, TResult>(IServiceScopeFactory scopes, Func<THandler, ValueTask<TResult>> handle)
         where THandler : notnull
     {
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            activity.Started(message.Topic, message.Partition);
-            var succeeded = false;
-            try
-            {
-                var result = await handle(handler).ConfigureAwait(false);
-                succeeded = true;
-                return result;
-            }
-            finally
-            {
-                activity.Finished(message.Topic, message.Partition, succeeded);
-            }
+            return await handle(scope.ServiceProvider.GetRequiredService<THandler>()).ConfigureAwait(false);
         }
     }
 

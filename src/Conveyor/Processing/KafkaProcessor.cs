@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
@@ -24,7 +23,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     private readonly StagedHandler<TKey, TValue> _handler;
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _telemetry;
     private readonly TransactionCoordinator? _transactions;
     private readonly IConsumerFactory? _consumers;
     private int _started;
@@ -87,7 +86,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
         StagedHandler<TKey, TValue> handler,
         MessageDeserializer<TKey> keys,
         MessageDeserializer<TValue> values,
-        ProcessorTelemetry telemetry,
+        IEngineEvents telemetry,
         TransactionCoordinator? transactions,
         IConsumerFactory? consumers = null)
     {
@@ -118,18 +117,18 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
             throw new InvalidOperationException("A processor runs once; create a new one to run again.");
         }
 
-        _telemetry.Start();
+        _telemetry.RunStarted();
         try
         {
             await RunEngineAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            _telemetry.Stop(e.Message);
+            _telemetry.RunEnded(e.Message);
             throw;
         }
 
-        _telemetry.Stop(failure: null);
+        _telemetry.RunEnded(failure: null);
     }
 
     private async Task RunEngineAsync(CancellationToken cancellationToken)
@@ -140,10 +139,10 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
             ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
         var dispatcher = new Dispatcher();
-        var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
+        var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Timed(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
         var settings = ConsumerSettings.For(_client, _options);
-        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
+        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
         var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token);
@@ -184,7 +183,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor, IAsyncDispos
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static ProcessorTelemetry Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
+    private static IEngineEvents Setup(KafkaClientProperties client, ProcessorOptions options, IProcessorObserver? observer)
     {
         ProcessorSetup.Validate(client, options, transactional: false);
         return ProcessorSetup.Telemetry(client, options, observer);

@@ -51,7 +51,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (MessageDeserializationException e)
         {
-            return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping, abort).ConfigureAwait(false);
+            return new Execution(await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping, abort).ConfigureAwait(false), Failure: e);
         }
         catch (DeclinedMessageException)
         {
@@ -82,7 +82,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
             return stopping.IsCancellationRequested
                 ? ExecutionOutcome.Abandoned
-                : await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping, abort).ConfigureAwait(false);
+                : new Execution(await FailAsync(item, new FailureRecordDraft(e, attempt, "handler"), stopping, abort).ConfigureAwait(false), Failure: e);
         }
     }
 
@@ -169,7 +169,6 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// </summary>
     private async Task<ExecutionOutcome> FailAsync(WorkItem item, FailureRecordDraft failure, CancellationToken stopping, CancellationToken abort)
     {
-        item.FailureType = failure.Exception.GetType().FullName ?? failure.Exception.GetType().Name;
         var at = item.Result.TopicPartitionOffset;
         switch (_options.OnFailure)
         {

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.RetryTopics;
@@ -26,7 +25,7 @@ internal sealed partial class PollLoop : IDisposable
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
     private readonly IProcessorObserver _observer;
-    private readonly IEngineTelemetry? _telemetry;
+    private readonly IEngineEvents _telemetry;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly List<WorkItem> _batch = new(MaxBatch);
@@ -53,8 +52,7 @@ internal sealed partial class PollLoop : IDisposable
     /// <param name="options">How to process.</param>
     /// <param name="dispatcher">Takes the fetched messages.</param>
     /// <param name="schedule">When to commit.</param>
-    /// <param name="observer">Hears what happens.</param>
-    /// <param name="telemetry">Counts polls, commits and the buffer.</param>
+    /// <param name="events">Hears what happens: the observer events, polls, commit times and the buffer.</param>
     /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     public PollLoop(
         ConsumerConfig config,
@@ -62,16 +60,16 @@ internal sealed partial class PollLoop : IDisposable
         ProcessorOptions options,
         Dispatcher dispatcher,
         CommitSchedule schedule,
-        IProcessorObserver observer,
-        IEngineTelemetry? telemetry = null,
+        IEngineEvents events,
         Transactions.TransactionCoordinator? transactions = null)
     {
         _transactions = transactions;
         _options = options;
         _dispatcher = dispatcher;
         _schedule = schedule;
-        _observer = observer;
-        _telemetry = telemetry;
+        _observer = events;
+        _telemetry = events;
+        var observer = events;
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
         _availability = new AvailabilityWatch(config, options, observer);
         _bootstrapServers = config.BootstrapServers;

@@ -1,4 +1,3 @@
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Transactions;
 
@@ -14,7 +13,7 @@ internal sealed class Worker<TKey, TValue>
 {
     private readonly Dispatcher _dispatcher;
     private readonly MessageExecutor<TKey, TValue> _executor;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _events;
     private readonly CommitSchedule _schedule;
     private readonly TransactionGate? _gate;
     private readonly CancellationTokenSource _stopping;
@@ -24,7 +23,7 @@ internal sealed class Worker<TKey, TValue>
     public Worker(
         Dispatcher dispatcher,
         MessageExecutor<TKey, TValue> executor,
-        ProcessorTelemetry telemetry,
+        IEngineEvents events,
         CommitSchedule schedule,
         TransactionGate? gate,
         CancellationTokenSource stopping,
@@ -33,7 +32,7 @@ internal sealed class Worker<TKey, TValue>
         _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
-        _telemetry = telemetry;
+        _events = events;
         _schedule = schedule;
         _gate = gate;
         _stopping = stopping;
@@ -59,7 +58,7 @@ internal sealed class Worker<TKey, TValue>
                 continue;
             }
 
-            var scope = _telemetry.StartMessage(item);
+            var trace = _events.MessageStarted(item);
             var execution = new Execution(ExecutionOutcome.Abandoned);
             try
             {
@@ -72,7 +71,7 @@ internal sealed class Worker<TKey, TValue>
             }
             finally
             {
-                ProcessorTelemetry.EndMessage(scope, execution.Outcome);
+                _events.MessageEnded(item, trace, execution);
             }
 
             switch (execution.Outcome)
@@ -109,7 +108,7 @@ internal sealed class Worker<TKey, TValue>
 
         if (!_dispatcher.Resume(item, drop: _stopping.IsCancellationRequested))
         {
-            _telemetry.DropMessage(item);
+            _events.MessageDropped(item);
         }
     }
 

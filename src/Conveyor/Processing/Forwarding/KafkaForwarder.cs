@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
@@ -26,7 +25,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private readonly ForwardingHandler<TKey, TValue> _handler;
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _telemetry;
     private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
     private Error? _fatal;
 
@@ -147,7 +146,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         if (_fatal is { } error)
         {
             var stopped = new ProcessorStoppedException($"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
-            _telemetry.Stop(stopped.Message);
+            _telemetry.RunEnded(stopped.Message);
             throw stopped;
         }
     }
