@@ -54,8 +54,8 @@ public class ProcessorEventsTests
     [Fact]
     public void A_stopped_partition_shows_in_the_status_only_after_the_inner_observers_heard_of_it()
     {
-        // The hosted health check reads the status and the logging layer's last error separately:
-        // a stopped partition without the error that stopped it made the health body's lastError null.
+        // The order observers always had; the status store now records the stop and its error
+        // together (ProcessorStatusStoreTests), so the health check no longer depends on it.
         var inner = new StatusProbe();
         var telemetry = new ProcessorEvents(inner, "g", text => text);
         inner.Telemetry = telemetry;
