@@ -88,7 +88,7 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
     {
         var partition = new TopicPartition(message.Topic, message.Partition);
         var started = TelemetryObserver.HandlerStarted();
-        _store.HandlerStarted(partition);
+        var counts = _store.HandlerStarted(partition);
         IPendingAcknowledgement? pending;
         try
         {
@@ -97,12 +97,12 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
         catch (Exception e)
         {
             _telemetry.HandlerEnded(started, message.Topic, message.Partition, message.Attempt, e);
-            _store.HandlerEnded(partition, succeeded: false);
+            ProcessorStatusStore.HandlerEnded(counts, succeeded: false);
             throw;
         }
 
         _telemetry.HandlerEnded(started, message.Topic, message.Partition, message.Attempt, failure: null);
-        _store.HandlerEnded(partition, succeeded: true);
+        ProcessorStatusStore.HandlerEnded(counts, succeeded: true);
         return pending;
     };
 }

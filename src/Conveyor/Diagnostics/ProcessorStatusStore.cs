@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using Conveyor.Processing;
 
@@ -26,7 +25,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, (TopicPartitionOffset At, string Reason)> _stopped = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
-    private readonly ConcurrentDictionary<TopicPartition, StrongBox<int>> _inFlight = new(); // counted outside the lock: every handler call
+    private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(); // counted outside the lock: every handler call
     private Dictionary<TopicPartition, long> _lag = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = NoCounts;
     private IReadOnlyDictionary<TopicPartition, long> _committable = NoOffsets;
@@ -35,8 +34,8 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private string? _unavailable;
     private LastError? _lastError;
     private long _lastPollTicks;
-    private long _handled;
     private long _handledInRate;
+    private long _rateSampledTicks;
     private long _retries;
     private long _deadLettered;
 
@@ -70,11 +69,11 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 LastError = _lastError is null ? null : _lastError with { Message = _mask(_lastError.Message) },
                 Lag = new Dictionary<TopicPartition, long>(_lag),
                 Activity = new ActivitySnapshot(
-                    Interlocked.Read(ref _handled),
+                    Handled(),
                     _retries,
                     _deadLettered,
                     _rate.Rates(RateHistory.Seconds / ActivitySnapshot.BucketSeconds, ActivitySnapshot.BucketSeconds),
-                    _inFlight.Where(p => Volatile.Read(ref p.Value.Value) > 0).ToDictionary(p => p.Key, p => Volatile.Read(ref p.Value.Value)),
+                    _handlers.Where(p => p.Value.Running > 0).ToDictionary(p => p.Key, p => p.Value.Running),
                     [.. _paused],
                     _stopped.ToDictionary(s => s.Key, s => new StoppedAt(s.Value.At.Offset.Value, _mask(s.Value.Reason)))),
             };
@@ -106,12 +105,14 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
         }
     }
 
-    /// <summary>The poll loop went round; also moves the handled count into the rate (once a second at most matters).</summary>
+    /// <summary>The poll loop went round; about once a second it also moves the handled count into the rate.</summary>
     public void Polled()
     {
-        Volatile.Write(ref _lastPollTicks, _time.GetUtcNow().UtcTicks);
-        if (Interlocked.Read(ref _handled) != Volatile.Read(ref _handledInRate))
+        var ticks = _time.GetUtcNow().UtcTicks;
+        Volatile.Write(ref _lastPollTicks, ticks);
+        if (ticks - _rateSampledTicks >= TimeSpan.TicksPerSecond)
         {
+            _rateSampledTicks = ticks; // the poll thread's alone
             lock (_lock)
             {
                 SampleRateLocked();
@@ -135,18 +136,19 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
         }
     }
 
-    /// <summary>A handler call starts.</summary>
-    public void HandlerStarted(TopicPartition partition) => Interlocked.Increment(ref InFlight(partition).Value);
+    /// <summary>A handler call starts: returns its partition's counts, for <see cref="HandlerEnded(HandlerCounts, bool)"/>.</summary>
+    public HandlerCounts HandlerStarted(TopicPartition partition)
+    {
+        var counts = _handlers.GetOrAdd(partition, static _ => new HandlerCounts());
+        counts.Start();
+        return counts;
+    }
 
     /// <summary>A handler call ends; <paramref name="succeeded"/> counts the message handled.</summary>
-    public void HandlerEnded(TopicPartition partition, bool succeeded)
-    {
-        Interlocked.Decrement(ref InFlight(partition).Value);
-        if (succeeded)
-        {
-            Interlocked.Increment(ref _handled);
-        }
-    }
+    public static void HandlerEnded(HandlerCounts counts, bool succeeded) => counts.End(succeeded);
+
+    /// <summary>As <see cref="HandlerEnded(HandlerCounts, bool)"/>, by partition.</summary>
+    public void HandlerEnded(TopicPartition partition, bool succeeded) => HandlerEnded(_handlers.GetOrAdd(partition, static _ => new HandlerCounts()), succeeded);
 
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
@@ -245,8 +247,6 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
 
     public void OnError(Error error) => Remember($"client error {error.Code}: {error.Reason}");
 
-    private StrongBox<int> InFlight(TopicPartition partition) => _inFlight.GetOrAdd(partition, static _ => new StrongBox<int>());
-
     private void Remember(string message)
     {
         lock (_lock)
@@ -260,11 +260,11 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     /// <summary>Moves what was handled since the last sample into the rate: the per-message path only increments a counter.</summary>
     private void SampleRateLocked()
     {
-        var handled = Interlocked.Read(ref _handled);
+        var handled = Handled();
         if (handled != _handledInRate)
         {
             _rate.Add(handled - _handledInRate);
-            Volatile.Write(ref _handledInRate, handled);
+            _handledInRate = handled;
         }
     }
 
@@ -279,6 +279,8 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _lag.Remove(partition);
         }
     }
+
+    private long Handled() => _handlers.Values.Sum(c => c.Handled);
 
     private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => string.Join(", ", offsets.Select(Describe));
 

@@ -52,7 +52,7 @@ internal sealed partial class PollLoop : IDisposable
     /// <param name="options">How to process.</param>
     /// <param name="dispatcher">Takes the fetched messages.</param>
     /// <param name="schedule">When to commit.</param>
-    /// <param name="events">Hears what happens: the observer events, polls, commit times and the buffer.</param>
+    /// <param name="observer">Hears what happens: the observer events, polls, commit times and the buffer.</param>
     /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     public PollLoop(
         ConsumerConfig config,
@@ -60,16 +60,15 @@ internal sealed partial class PollLoop : IDisposable
         ProcessorOptions options,
         Dispatcher dispatcher,
         CommitSchedule schedule,
-        IEngineEvents events,
+        IEngineEvents observer,
         Transactions.TransactionCoordinator? transactions = null)
     {
         _transactions = transactions;
         _options = options;
         _dispatcher = dispatcher;
         _schedule = schedule;
-        _observer = events;
-        _telemetry = events;
-        var observer = events;
+        _observer = observer;
+        _telemetry = observer;
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
         _availability = new AvailabilityWatch(config, options, observer);
         _bootstrapServers = config.BootstrapServers;
