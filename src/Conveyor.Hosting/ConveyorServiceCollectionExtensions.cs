@@ -1,5 +1,4 @@
 using Conveyor.Hosting;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Forwarding;
@@ -38,8 +37,8 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IMessageHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Processor, (builder, scopes, activity) =>
-            builder.Handle((message, ct) => InScopeAsync<THandler>(scopes, activity, [(message.Topic, message.Partition)], handler => handler.HandleAsync(message, ct))));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Processor, (builder, scopes) =>
+            builder.Handle((message, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(message, ct))));
 
     /// <summary>
     /// Adds a forwarder named <paramref name="name"/> (consume, transform, produce; see
@@ -62,8 +61,8 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Forwarder, (builder, scopes, activity) =>
-            builder.Forward((message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, activity, (message.Topic, message.Partition), handler => handler.HandleAsync(message, ct))));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Forwarder, (builder, scopes) =>
+            builder.Forward((message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, handler => handler.HandleAsync(message, ct))));
 
     /// <summary>
     /// Adds a batch processor named <paramref name="name"/> (see <see cref="KafkaBatchProcessor{TKey, TValue}"/>)
@@ -85,8 +84,8 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IBatchHandler<TKey, TValue> =>
-        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.BatchProcessor, (builder, scopes, activity) =>
-            builder.HandleBatches((batch, ct) => InScopeAsync<THandler>(scopes, activity, [.. batch.Select(m => (m.Topic, m.Partition))], handler => handler.HandleAsync(batch, ct))));
+        services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.BatchProcessor, (builder, scopes) =>
+            builder.HandleBatches((batch, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(batch, ct))));
 
     /// <summary>
     /// What the three registrations share: settings bound and validated at start, the handler, the
@@ -99,7 +98,7 @@ public static class ConveyorServiceCollectionExtensions
         IConfiguration configuration,
         Action<ProcessorRegistration<TKey, TValue>>? configure,
         ProcessorKind kind,
-        Func<KafkaProcessorBuilder<TKey, TValue>, IServiceScopeFactory, ProcessorActivity, KafkaProcessorBuilder<TKey, TValue>> shape)
+        Func<KafkaProcessorBuilder<TKey, TValue>, IServiceScopeFactory, KafkaProcessorBuilder<TKey, TValue>> shape)
         where THandler : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -127,13 +126,11 @@ public static class ConveyorServiceCollectionExtensions
 
         services.AddKeyedSingleton(ServiceKey(name), (provider, _) =>
         {
-            var activity = new ProcessorActivity(provider.GetRequiredService<TimeProvider>());
             var scopes = provider.GetRequiredService<IServiceScopeFactory>();
             return new ProcessorService(
                 name,
-                (client, options, observer) => shape(registration.Apply(new KafkaProcessorBuilder<TKey, TValue>(client, options)).SetObserver(observer), scopes, activity).Build(),
+                (client, options, observer) => shape(registration.Apply(new KafkaProcessorBuilder<TKey, TValue>(client, options)).SetObserver(observer), scopes).Build(),
                 registration.Observer,
-                activity,
                 provider.GetRequiredService<IOptionsMonitor<ProcessorSettings>>(),
                 provider.GetRequiredService<IHostApplicationLifetime>(),
                 provider.GetRequiredService<ILoggerFactory>());
@@ -145,65 +142,31 @@ public static class ConveyorServiceCollectionExtensions
             provider =>
             {
                 var service = provider.GetRequiredKeyedService<ProcessorService>(ServiceKey(name));
-                return new ProcessorHealthCheck(
-                    () => service.Status is { Failure: { } failure } status ? status with { Failure = service.Redact(failure) } : service.Status,
-                    registration.MaxPollAge,
-                    provider.GetRequiredService<TimeProvider>(),
-                    () => service.LastError);
+                return new ProcessorHealthCheck(() => service.Status, registration.MaxPollAge, provider.GetRequiredService<TimeProvider>());
             },
             HealthStatus.Unhealthy,
             [HealthCheckTag]));
         return services;
     }
 
-    /// <summary>Runs the handler from a new scope; the dashboard's activity counts the call for each of <paramref name="messages"/>.</summary>
-    private static async ValueTask InScopeAsync<THandler>(IServiceScopeFactory scopes, ProcessorActivity activity, IReadOnlyList<(string Topic, int Partition)> messages, Func<THandler, ValueTask> handle)
+    /// <summary>Runs the handler from a new scope (the processor's status counts the call).</summary>
+    private static async ValueTask InScopeAsync<THandler>(IServiceScopeFactory scopes, Func<THandler, ValueTask> handle)
         where THandler : notnull
     {
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            foreach (var (topic, partition) in messages)
-            {
-                activity.Started(topic, partition);
-            }
-
-            var succeeded = false;
-            try
-            {
-                await handle(handler).ConfigureAwait(false);
-                succeeded = true;
-            }
-            finally
-            {
-                foreach (var (topic, partition) in messages)
-                {
-                    activity.Finished(topic, partition, succeeded);
-                }
-            }
+            await handle(scope.ServiceProvider.GetRequiredService<THandler>()).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask<TResult> InScopeAsync<THandler, TResult>(IServiceScopeFactory scopes, ProcessorActivity activity, (string Topic, int Partition) message, Func<THandler, ValueTask<TResult>> handle)
+    private static async ValueTask<TResult> InScopeAsync<THandler, TResult>(IServiceScopeFactory scopes, Func<THandler, ValueTask<TResult>> handle)
         where THandler : notnull
     {
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-            activity.Started(message.Topic, message.Partition);
-            var succeeded = false;
-            try
-            {
-                var result = await handle(handler).ConfigureAwait(false);
-                succeeded = true;
-                return result;
-            }
-            finally
-            {
-                activity.Finished(message.Topic, message.Partition, succeeded);
-            }
+            return await handle(scope.ServiceProvider.GetRequiredService<THandler>()).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,3 @@
-using Conveyor.Diagnostics;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 
 namespace Conveyor.Hosting;
@@ -12,11 +10,8 @@ internal interface IHostedProcessor
     /// <summary>The settings it runs with (validated when the host started).</summary>
     ProcessorSettings Settings { get; }
 
+    /// <summary>Its status snapshot: state, partitions, last error, activity (secrets masked).</summary>
     ProcessorStatus Status { get; }
-
-    LastError? LastError { get; }
-
-    ProcessorActivity Activity { get; }
 
     /// <summary>Replaces the values of secret librdkafka properties in a text with a mask.</summary>
     string Redact(string text);

@@ -9,7 +9,7 @@ namespace Conveyor.Hosting;
 /// the failure action, or when its poll loop has not gone round for <c>MaxPollAge</c>;
 /// degraded while it starts and while a partition is stalled (messages to read, none delivered).
 /// </summary>
-internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time, Func<LastError?>? lastError = null) : IHealthCheck
+internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpan maxPollAge, TimeProvider time) : IHealthCheck
 {
     internal const string AssignedKey = "assigned";
     internal const string StoppedKey = "stopped";
@@ -17,8 +17,11 @@ internal sealed class ProcessorHealthCheck(Func<ProcessorStatus> status, TimeSpa
     internal const string LastErrorKey = "last_error";
     internal const string LastErrorAtKey = "last_error_at";
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Evaluate(status(), time.GetUtcNow(), maxPollAge, lastError?.Invoke()));
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var snapshot = status(); // one snapshot: the stopped partitions and the error that stopped them agree
+        return Task.FromResult(Evaluate(snapshot, time.GetUtcNow(), maxPollAge, snapshot.LastError));
+    }
 
     internal static HealthCheckResult Evaluate(ProcessorStatus status, DateTimeOffset now, TimeSpan maxPollAge, LastError? lastError = null)
     {

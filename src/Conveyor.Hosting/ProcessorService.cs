@@ -1,6 +1,5 @@
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,13 +23,11 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
     private IKafkaProcessor? _processor;
-    private LoggingObserver? _observer;
     private Dictionary<string, string> _kafka = [];
 
     /// <param name="name">The processor's name (logs, health check, options name).</param>
     /// <param name="create">Makes the processor from its client properties, options and observer (which logs, then tells the user's).</param>
     /// <param name="userObserver">The user's observer, if any.</param>
-    /// <param name="activity">Counts what the processor does, for the dashboard (the handler calls are counted by <paramref name="create"/>'s handler).</param>
     /// <param name="settings">The bound settings.</param>
     /// <param name="lifetime">Stopped when the processor fails.</param>
     /// <param name="loggers">The host's loggers.</param>
@@ -38,7 +35,6 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
         string name,
         Func<KafkaClientProperties, ProcessorOptions, IProcessorObserver, IKafkaProcessor> create,
         IProcessorObserver? userObserver,
-        ProcessorActivity activity,
         IOptionsMonitor<ProcessorSettings> settings,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
@@ -46,7 +42,6 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
         _name = name;
         _create = create;
         _userObserver = userObserver;
-        Activity = activity;
         _settings = settings;
         _lifetime = lifetime;
         _logger = loggers.CreateLogger("Conveyor.Hosting.Processor");
@@ -57,14 +52,8 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
 
     public ProcessorSettings Settings => _settings.Get(_name);
 
-    /// <summary>What the processor has done, for the dashboard.</summary>
-    public ProcessorActivity Activity { get; }
-
-    /// <summary>The processor's state; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
+    /// <summary>The processor's state (secrets masked), last error and activity included; <see cref="ProcessorState.NotStarted"/> before the host starts it.</summary>
     public ProcessorStatus Status => _processor?.Status ?? new ProcessorStatus(ProcessorState.NotStarted, null, [], [], null);
-
-    /// <summary>The last failure the processor reported, with every secret property value masked; null while none.</summary>
-    public LastError? LastError => _observer?.LastError is { } error ? error with { Message = Redact(error.Message) } : null;
 
     /// <summary>Replaces the values of secret librdkafka properties (passwords, keys, tokens) in a text with a mask.</summary>
     public string Redact(string text) => SecretProperties.Redact(text, Volatile.Read(ref _kafka));
@@ -76,8 +65,7 @@ internal sealed class ProcessorService : BackgroundService, IHostedProcessor
         var settings = _settings.Get(_name);
         var options = settings.Processor;
         Volatile.Write(ref _kafka, new Dictionary<string, string>(settings.Kafka));
-        var observer = new LoggingObserver(_logger, _clientLogger, _name, new CompositeObserver(Activity, _userObserver));
-        _observer = observer;
+        var observer = new LoggingObserver(_logger, _clientLogger, _name, _userObserver);
         _processor = _create(settings.ToClientProperties(), options, observer);
         Log.Starting(_logger, _name, options.GroupId, string.Join(", ", options.Topics));
         try

@@ -77,7 +77,7 @@ internal sealed class EngineConsumer
             return;
         }
 
-        using var stats = new LiveStats();
+        var stats = new LiveStats(() => processor.Status);
         using var printing = new CancellationTokenSource();
         var printer = stats.PrintAsync(_output, interval, printing.Token);
         try

@@ -1,36 +1,18 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
-using Conveyor.Diagnostics;
+using Conveyor.Processing;
 
 namespace Conveyor.Cli.Tutorial;
 
 /// <summary>
-/// <c>consume --stats</c>: listens to Conveyor's meter (the same instruments an OpenTelemetry
-/// exporter would read) and prints one summary line per interval.
+/// <c>consume --stats</c>: reads the processor's status snapshot (the one the health check and the
+/// dashboard read) and prints one summary line per interval.
 /// </summary>
-internal sealed class LiveStats : IDisposable
+internal sealed class LiveStats(Func<ProcessorStatus> status)
 {
-    private readonly MeterListener _listener = new();
-    private readonly Dictionary<string, double> _totals = [];
-    private readonly Dictionary<string, double> _lag = [];
     private readonly Lock _lock = new();
-    private double _lastConsumed;
+    private long _lastHandled;
     private long _lastAt = Stopwatch.GetTimestamp();
-
-    public LiveStats()
-    {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == ConveyorDiagnostics.MeterName)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.Start();
-    }
 
     /// <summary>Prints a line every <paramref name="interval"/> until cancelled, and a last one then.</summary>
     public async Task PrintAsync(TextWriter output, TimeSpan interval, CancellationToken cancellationToken)
@@ -55,44 +37,18 @@ internal sealed class LiveStats : IDisposable
     /// </summary>
     public string Line()
     {
-        _listener.RecordObservableInstruments();
+        var snapshot = status();
+        var activity = snapshot.Activity;
         lock (_lock)
         {
             var now = Stopwatch.GetTimestamp();
-            var consumed = Total("messaging.client.consumed.messages");
             var seconds = Stopwatch.GetElapsedTime(_lastAt, now).TotalSeconds;
-            var rate = seconds > 0 ? (consumed - _lastConsumed) / seconds : 0;
-            _lastConsumed = consumed;
+            var rate = seconds > 0 ? (activity.Handled - _lastHandled) / seconds : 0;
+            _lastHandled = activity.Handled;
             _lastAt = now;
-            var lag = _lag.Count == 0 ? "?" : _lag.Values.Sum().ToString("F0", CultureInfo.InvariantCulture);
+            var lag = snapshot.Lag.Count == 0 ? "?" : snapshot.Lag.Values.Sum().ToString(CultureInfo.InvariantCulture);
             return string.Create(CultureInfo.InvariantCulture,
-                $"stats: {rate:F1} msg/s, processed {Total("conveyor.messages.processed"):F0}, in-flight {Total("conveyor.messages.in_flight"):F0}, lag {lag}, retries {Total("conveyor.messages.retried"):F0}, dead letters {Total("conveyor.messages.dead_lettered"):F0}");
-        }
-    }
-
-    public void Dispose() => _listener.Dispose();
-
-    private double Total(string name) => _totals.GetValueOrDefault(name);
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        lock (_lock)
-        {
-            if (instrument.Name == "conveyor.consumer.lag")
-            {
-                string? topic = null, partition = null;
-                foreach (var tag in tags)
-                {
-                    topic = tag.Key == MessagingAttributes.Destination ? tag.Value as string : topic;
-                    partition = tag.Key == MessagingAttributes.Partition ? tag.Value as string : partition;
-                }
-
-                _lag[$"{topic}[{partition}]"] = value;
-            }
-            else if (instrument is Counter<long> or UpDownCounter<long>)
-            {
-                _totals[instrument.Name] = _totals.GetValueOrDefault(instrument.Name) + value;
-            }
+                $"stats: {rate:F1} msg/s, processed {activity.Handled}, in-flight {activity.TotalInFlight}, lag {lag}, retries {activity.Retries}, dead letters {activity.DeadLettered}");
         }
     }
 }

@@ -5,11 +5,11 @@ namespace Conveyor.Diagnostics;
 
 /// <summary>
 /// Conveyor's instruments, all on the one <see cref="ConveyorDiagnostics.Meter"/>. The gauges read
-/// every running processor's state when a listener collects them.
+/// every running processor's status snapshot when a listener collects them.
 /// </summary>
 internal static class ConveyorMetrics
 {
-    private static readonly ConcurrentDictionary<ProcessorTelemetry, byte> Running = new();
+    private static readonly ConcurrentDictionary<ProcessorStatusStore, string> Running = new(); // each running processor's store, with its group
 
     public static readonly Counter<long> Consumed = ConveyorDiagnostics.Meter.CreateCounter<long>(
         "messaging.client.consumed.messages", "{message}", "Messages handed from the consumer to a handler.");
@@ -64,20 +64,20 @@ internal static class ConveyorMetrics
     static ConveyorMetrics()
     {
         ConveyorDiagnostics.Meter.CreateObservableGauge(
-            "conveyor.consumer.lag", () => Running.Keys.SelectMany(p => p.LagMeasurements()), "{message}",
+            "conveyor.consumer.lag", () => Running.SelectMany(p => p.Key.Snapshot().Lag.Select(l => new Measurement<long>(l.Value, MetricTags.Message(p.Value, l.Key)))), "{message}",
             "Messages in a partition after the group's committed offset (from librdkafka's statistics, every statistics.interval.ms).");
         ConveyorDiagnostics.Meter.CreateObservableGauge(
-            "conveyor.partitions.paused", () => Running.Keys.Select(p => p.PausedMeasurement()), "{partition}",
+            "conveyor.partitions.paused", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().Activity.Paused.Count, MetricTags.Group(p.Value))), "{partition}",
             "Assigned partitions paused now: by back-pressure, or stopped by the failure action.");
         ConveyorDiagnostics.Meter.CreateObservableGauge(
-            "conveyor.partitions.stopped", () => Running.Keys.Select(p => p.StoppedMeasurement()), "{partition}",
+            "conveyor.partitions.stopped", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().StoppedPartitions.Count, MetricTags.Group(p.Value))), "{partition}",
             "Assigned partitions stopped at a message that failed for good.");
         ConveyorDiagnostics.Meter.CreateObservableGauge(
-            "conveyor.partitions.stalled", () => Running.Keys.Select(p => p.StalledMeasurement()), "{partition}",
+            "conveyor.partitions.stalled", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().StalledPartitions.Count, MetricTags.Group(p.Value))), "{partition}",
             "Assigned partitions stalled now: messages to read, none delivered for StallTimeout, not held by the engine.");
     }
 
-    public static void Started(ProcessorTelemetry processor) => Running.TryAdd(processor, 0);
+    public static void Started(ProcessorStatusStore processor, string group) => Running.TryAdd(processor, group);
 
-    public static void Stopped(ProcessorTelemetry processor) => Running.TryRemove(processor, out _);
+    public static void Stopped(ProcessorStatusStore processor) => Running.TryRemove(processor, out _);
 }

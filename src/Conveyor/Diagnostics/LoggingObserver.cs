@@ -12,11 +12,6 @@ namespace Conveyor.Diagnostics;
 internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, string processor, IProcessorObserver? next, TimeProvider? time = null) : CompositeObserver(next)
 {
     private readonly ClientTrouble _trouble = new(time ?? TimeProvider.System);
-    private LastError? _lastError;
-
-    /// <summary>The last failure it heard of: a client error, a failed commit, a message dead-lettered or stopping its partition.</summary>
-    public LastError? LastError => Volatile.Read(ref _lastError);
-
     /// <summary>The run starts.</summary>
     public void Starting(ProcessorOptions options) => Log.Starting(logger, processor, options.GroupId, string.Join(", ", options.Topics));
 
@@ -66,7 +61,6 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     public override void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
     {
         Log.CommitFailed(logger, processor, Describe(offsets), error.Reason);
-        Remember($"commit of {Describe(offsets)} failed: {error.Reason}");
         base.OnCommitFailed(offsets, error);
     }
 
@@ -80,14 +74,12 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     {
         var error = $"{exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}";
         Log.DeadLettered(logger, processor, Describe(message), Describe(deadLetter), error);
-        Remember($"{Describe(message)} failed for good and was dead-lettered to {Describe(deadLetter)}: {error}");
         base.OnDeadLettered(message, deadLetter, exception);
     }
 
     public override void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
         Log.PartitionStopped(logger, processor, Describe(message), exception);
-        Remember($"{Describe(message)} failed for good and stopped its partition: {exception.GetType().Name}: {exception.Message}");
         base.OnPartitionStopped(message, exception);
     }
 
@@ -180,7 +172,6 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
             }
         }
 
-        Remember($"client error {error.Code}: {error.Reason}");
         base.OnError(error);
     }
 
@@ -205,8 +196,6 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
         }
     }
 
-    private void Remember(string message) => Volatile.Write(ref _lastError, new LastError((time ?? TimeProvider.System).GetUtcNow(), message));
-
     internal static LogLevel Level(SyslogLevel level) => level switch
     {
         SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
@@ -222,8 +211,3 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 }
-
-/// <summary>A processor's last failure, for its health check.</summary>
-/// <param name="At">When it happened.</param>
-/// <param name="Message">What happened.</param>
-internal sealed record LastError(DateTimeOffset At, string Message);

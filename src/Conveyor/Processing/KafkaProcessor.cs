@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Engine;
@@ -24,7 +23,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     private readonly StagedHandler<TKey, TValue> _handler;
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _telemetry;
     private readonly TransactionCoordinator? _transactions;
     private readonly IConsumerFactory? _consumers;
     private readonly RunOnce _run = new();
@@ -71,7 +70,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         StagedHandler<TKey, TValue> handler,
         MessageDeserializer<TKey> keys,
         MessageDeserializer<TValue> values,
-        ProcessorTelemetry telemetry,
+        IEngineEvents telemetry,
         TransactionCoordinator? transactions,
         IConsumerFactory? consumers = null)
     {
@@ -104,18 +103,18 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
 
     private async Task RunTelemetryAsync(CancellationToken cancellationToken)
     {
-        _telemetry.Start();
+        _telemetry.RunStarted();
         try
         {
             await RunEngineAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            _telemetry.Stop(e.Message);
+            _telemetry.RunEnded(e.Message);
             throw;
         }
 
-        _telemetry.Stop(failure: null);
+        _telemetry.RunEnded(failure: null);
     }
 
     private async Task RunEngineAsync(CancellationToken cancellationToken)
@@ -126,13 +125,13 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
             ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
         var dispatcher = new Dispatcher(Batches is null ? null : _options.Batch);
-        var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Wrap(_handler), _keys, _values, deadLetters, _telemetry);
+        var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Timed(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
         var settings = ConsumerSettings.For(_client, _options);
-        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _telemetry, _transactions);
+        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions);
         var gate = _transactions?.Gate;
 
-        var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.Wrap(Batches), executor);
+        var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.TimedBatches(Batches), executor);
         var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches);
         var workers = Enumerable.Range(0, _options.MaxConcurrency)
             .Select(_ => Task.Run(worker.RunAsync, CancellationToken.None))

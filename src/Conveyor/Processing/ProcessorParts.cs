@@ -1,5 +1,4 @@
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Serialization;
 
 namespace Conveyor.Processing;
@@ -13,4 +12,4 @@ internal sealed record ProcessorParts<TKey, TValue>(
     ProcessorOptions Options,
     MessageDeserializer<TKey> Keys,
     MessageDeserializer<TValue> Values,
-    ProcessorTelemetry Telemetry);
+    Engine.IEngineEvents Telemetry);

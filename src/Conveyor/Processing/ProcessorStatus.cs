@@ -40,6 +40,15 @@ public sealed record ProcessorStatus(
     /// </summary>
     public IReadOnlyDictionary<TopicPartition, long> CommittableOffsets { get; init; } = new Dictionary<TopicPartition, long>();
 
+    /// <summary>The last failure the processor reported (a client error, a failed commit, a message dead-lettered or stopping its partition), secrets masked.</summary>
+    internal Diagnostics.LastError? LastError { get; init; }
+
+    /// <summary>Per assigned partition, the committed lag from librdkafka's statistics (every <c>statistics.interval.ms</c>); missing until known.</summary>
+    internal IReadOnlyDictionary<TopicPartition, long> Lag { get; init; } = new Dictionary<TopicPartition, long>();
+
+    /// <summary>What the processor has done: counts, rate, handler calls in flight, paused partitions, stop reasons.</summary>
+    internal Diagnostics.ActivitySnapshot Activity { get; init; } = Diagnostics.ActivitySnapshot.None;
+
     // The record's own ToString would print the collections' type names; these are what a reader wants.
     private bool PrintMembers(StringBuilder builder)
     {

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
+using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing;
 
@@ -8,20 +8,20 @@ namespace Conveyor.Processing;
 /// Builds every producer the engine owns (dead-letter, output, transactional) with the same
 /// settings and the same routing: an idempotent producer (acks from all in-sync replicas, no
 /// duplicates or reordering from its own retries; the user's properties override these), whose
-/// errors and log lines go through the processor's telemetry (counted, secrets masked) before they
+/// errors and log lines go through the processor's events (counted, secrets masked) before they
 /// reach the user's observer.
 /// </summary>
 internal static class ProducerFactory
 {
     /// <param name="client">The user's properties.</param>
     /// <param name="linger">How long the producer waits to fill a batch: 0 where each send is awaited on its own (dead letters).</param>
-    /// <param name="telemetry">Hears every error and log line.</param>
-    /// <param name="onFatal">Also hears fatal errors, after the telemetry (a forwarder stops on them).</param>
+    /// <param name="events">Hears every error and log line.</param>
+    /// <param name="onFatal">Also hears fatal errors, after the events (a forwarder stops on them).</param>
     /// <param name="transactionalId">Makes it transactional (exactly-once forwarding).</param>
     public static IProducer<byte[]?, byte[]?> Build(
         KafkaClientProperties client,
         TimeSpan linger,
-        ProcessorTelemetry telemetry,
+        IEngineEvents events,
         Action<Error>? onFatal = null,
         string? transactionalId = null)
     {
@@ -48,13 +48,13 @@ internal static class ProducerFactory
         return new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) =>
             {
-                telemetry.OnError(error);
+                events.OnError(error);
                 if (error.IsFatal)
                 {
                     onFatal?.Invoke(error);
                 }
             })
-            .SetLogHandler((_, message) => telemetry.ClientLog(message))
+            .SetLogHandler((_, message) => events.ClientLog(message))
             .Build();
     }
 }

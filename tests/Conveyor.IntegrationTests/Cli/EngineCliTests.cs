@@ -75,7 +75,7 @@ public class EngineCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
-    public async Task Stats_prints_a_live_summary_from_the_meter()
+    public async Task Stats_prints_a_live_summary_from_the_processors_status()
     {
         const int count = 30;
         var topic = kafka.CreateTopic(partitions: 2);

@@ -19,11 +19,11 @@ public class LoggerFactoryTests
         var heard = new List<Error>();
         var telemetry = ProcessorSetup.Telemetry(client, options, new Errors(heard));
 
-        telemetry.Start();
+        telemetry.RunStarted();
         telemetry.OnPartitionsAssigned([new TopicPartition("orders", 0)]);
         telemetry.OnError(new Error(ErrorCode.Local_Authentication, "SASL authentication failed for hunter2-secret"));
         telemetry.ClientLog(new LogMessage("rdkafka#consumer-1", SyslogLevel.Warning, "CONF", "sasl.password = hunter2-secret"));
-        telemetry.Stop(failure: null);
+        telemetry.RunEnded(failure: null);
 
         Assert.Equal(
             [

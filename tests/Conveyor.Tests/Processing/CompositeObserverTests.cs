@@ -45,7 +45,7 @@ public class CompositeObserverTests
     [Theory]
     [MemberData(nameof(Events))]
     public void The_telemetry_layer_passes_every_event_on(string name) =>
-        AssertPassesOn(name, next => new ProcessorTelemetry(next, "g", text => text));
+        AssertPassesOn(name, next => new ProcessorEvents(next, "g", text => text));
 
     [Theory]
     [MemberData(nameof(Events))]

@@ -28,9 +28,9 @@ internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : I
             ProcessorOptionsDescription.Describe(options, settings.Kind),
             [.. settings.Kafka.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, SecretProperties.MaskIfSecret(p.Key, p.Value)))])
         {
-            Status = status.Failure is { } failure ? status with { Failure = processor.Redact(failure) } : status,
-            LastError = processor.LastError,
-            Activity = processor.Activity.Snapshot(),
+            Status = status,
+            LastError = status.LastError,
+            Activity = status.Activity,
             Redact = processor.Redact,
         };
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Conveyor.Diagnostics;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using static Conveyor.Hosting.Dashboard.Pages.Html;
@@ -74,7 +75,7 @@ internal static class OverviewPage
         card.Append("</dl>");
         if (processor.Activity is { } history)
         {
-            card.Append(RateChart(history.Rates, ProcessorActivity.BucketSeconds));
+            card.Append(RateChart(history.Rates, ActivitySnapshot.BucketSeconds));
         }
 
         card.Append(CultureInfo.InvariantCulture, $"""<p class="links"><a href="{E(page.Root)}/partitions#{E(processor.Name)}">Partitions</a> · <a href="{E(page.Root)}/dead-letters?topic={Q(processor.DeadLetterTopics.FirstOrDefault())}">Dead letters</a></p></section>""");

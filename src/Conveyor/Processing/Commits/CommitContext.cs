@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
 
@@ -28,7 +27,7 @@ internal sealed record CommitContext(
     RebalanceHold RebalanceHold,
     StallWatchdog Watchdog,
     IProcessorObserver Observer,
-    IEngineTelemetry Telemetry,
+    IEngineEvents Telemetry,
     TimeProvider Clock,
     Action<Error> Stop)
 {

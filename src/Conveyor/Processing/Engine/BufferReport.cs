@@ -1,10 +1,9 @@
 using Confluent.Kafka;
-using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>Reports each owned partition's buffered messages and committable offset to the telemetry, about twice a second. Poll thread only.</summary>
-internal sealed class BufferReport(OwnedPartitions partitions, Dispatcher dispatcher, IEngineTelemetry telemetry)
+internal sealed class BufferReport(OwnedPartitions partitions, Dispatcher dispatcher, IEngineEvents telemetry)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 

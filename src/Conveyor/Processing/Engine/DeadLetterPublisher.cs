@@ -22,13 +22,13 @@ internal sealed class DeadLetterPublisher : IDisposable
     private readonly ProcessorOptions _options;
     private readonly RetryRoute? _retries;
 
-    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, ProcessorTelemetry telemetry)
+    public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, IEngineEvents events)
     {
         _options = options;
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
 
         // Each dead letter is awaited on its own: nothing to batch, so no linger.
-        _producer = ProducerFactory.Build(client, TimeSpan.Zero, telemetry);
+        _producer = ProducerFactory.Build(client, TimeSpan.Zero, events);
     }
 
     /// <summary>

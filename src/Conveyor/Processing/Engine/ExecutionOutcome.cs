@@ -30,9 +30,9 @@ internal enum ExecutionOutcome
 
 /// <summary>
 /// The end of a handler run: its outcome, what it handed off when <see cref="ExecutionOutcome.HandedOff"/>,
-/// how long to wait when <see cref="ExecutionOutcome.RetryLater"/>.
+/// how long to wait when <see cref="ExecutionOutcome.RetryLater"/>, what it failed with when it failed for good.
 /// </summary>
-internal readonly record struct Execution(ExecutionOutcome Outcome, IPendingAcknowledgement? Pending = null, TimeSpan RetryDelay = default)
+internal readonly record struct Execution(ExecutionOutcome Outcome, IPendingAcknowledgement? Pending = null, TimeSpan RetryDelay = default, Exception? Failure = null)
 {
     public static implicit operator Execution(ExecutionOutcome outcome) => new(outcome);
 }

@@ -51,7 +51,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
         catch (MessageDeserializationException e)
         {
-            return await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping, abort).ConfigureAwait(false);
+            return new Execution(await FailAsync(item, new FailureRecordDraft(e, 0, "deserialization"), stopping, abort).ConfigureAwait(false), Failure: e);
         }
         catch (DeclinedMessageException)
         {
@@ -93,7 +93,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
         return stopping.IsCancellationRequested
             ? ExecutionOutcome.Abandoned
-            : await FailAsync(item, new FailureRecordDraft(failure, attempt, "handler"), stopping, abort).ConfigureAwait(false);
+            : new Execution(await FailAsync(item, new FailureRecordDraft(failure, attempt, "handler"), stopping, abort).ConfigureAwait(false), Failure: failure);
     }
 
     /// <summary>The message as a handler sees it; throws <see cref="MessageDeserializationException"/> or <see cref="DeclinedMessageException"/> (see <see cref="UnreadableAsync"/>).</summary>
@@ -106,7 +106,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <summary>What becomes of a message <see cref="ContextAsync"/> could not read: the failure action, as for a single message, or abandoned when declined.</summary>
     public async ValueTask<Execution> UnreadableAsync(WorkItem item, Exception failure, CancellationToken stopping, CancellationToken abort) =>
         failure is MessageDeserializationException
-            ? await FailAsync(item, new FailureRecordDraft(failure, 0, "deserialization"), stopping, abort).ConfigureAwait(false)
+            ? new Execution(await FailAsync(item, new FailureRecordDraft(failure, 0, "deserialization"), stopping, abort).ConfigureAwait(false), Failure: failure)
             : ExecutionOutcome.Abandoned;
 
     /// <summary>
@@ -192,7 +192,6 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// </summary>
     private async Task<ExecutionOutcome> FailAsync(WorkItem item, FailureRecordDraft failure, CancellationToken stopping, CancellationToken abort)
     {
-        item.FailureType = failure.Exception.GetType().FullName ?? failure.Exception.GetType().Name;
         var at = item.Result.TopicPartitionOffset;
         switch (_options.OnFailure)
         {

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.RetryTopics;
@@ -19,7 +18,7 @@ internal sealed class PollLoop : IDisposable
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
     private readonly IProcessorObserver _observer;
-    private readonly IEngineTelemetry _telemetry;
+    private readonly IEngineEvents _telemetry;
     private readonly TimeProvider _clock;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly AvailabilityWatch _availability;
@@ -39,8 +38,7 @@ internal sealed class PollLoop : IDisposable
     /// <param name="options">How to process.</param>
     /// <param name="dispatcher">Takes the fetched messages.</param>
     /// <param name="schedule">When to commit.</param>
-    /// <param name="observer">Hears what happens.</param>
-    /// <param name="telemetry">Counts polls, commits and the buffer.</param>
+    /// <param name="observer">Hears what happens: the observer events, polls, commit times and the buffer.</param>
     /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     /// <param name="clock">The engine's time; the system's when null.</param>
     public PollLoop(
@@ -49,15 +47,14 @@ internal sealed class PollLoop : IDisposable
         ProcessorOptions options,
         Dispatcher dispatcher,
         CommitSchedule schedule,
-        IProcessorObserver observer,
-        IEngineTelemetry telemetry,
+        IEngineEvents observer,
         Transactions.TransactionCoordinator? transactions = null,
         TimeProvider? clock = null)
     {
         _options = options;
         _dispatcher = dispatcher;
         _observer = observer;
-        _telemetry = telemetry;
+        _telemetry = observer;
         _clock = clock ?? TimeProvider.System;
 
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
@@ -80,7 +77,7 @@ internal sealed class PollLoop : IDisposable
         var completions = PersistedCompletions.For(
             transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
             _clock, dispatcher, _consumer, observer);
-        var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, telemetry, _clock, Stop);
+        var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, observer, _clock, Stop);
         _commits = transactions is not null ? new TransactionalCommits(context, transactions)
             : options.Guarantee == DeliveryGuarantee.AtMostOnce ? new AtMostOnceCommits(context)
             : options.CommitMode == OffsetCommitMode.Asynchronous ? new AsynchronousCommits(context)
@@ -90,7 +87,7 @@ internal sealed class PollLoop : IDisposable
         var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
         _feeder = new Feeder(options, _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
         _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock);
-        _bufferReport = new BufferReport(_partitions, dispatcher, telemetry);
+        _bufferReport = new BufferReport(_partitions, dispatcher, observer);
     }
 
     /// <summary>Set when the client reported a fatal error, or the transactions failed fatally.</summary>

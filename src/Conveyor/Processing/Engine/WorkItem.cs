@@ -26,12 +26,6 @@ internal sealed class WorkItem
     /// <summary>Handler calls that failed so far (the worker's flow only).</summary>
     public int Attempts { get; set; }
 
-    /// <summary>When its first handler call started (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the process duration across retries; 0 before.</summary>
-    public long FirstStarted { get; set; }
-
-    /// <summary>The type of the exception it failed with for good, if it did (the worker's flow only; for the duration metric's error.type).</summary>
-    public string? FailureType { get; set; }
-
     /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
     public bool LaneReleased { get; set; }
 }

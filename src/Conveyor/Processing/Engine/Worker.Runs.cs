@@ -1,4 +1,3 @@
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Batching;
 
 namespace Conveyor.Processing.Engine;
@@ -16,7 +15,7 @@ internal sealed partial class Worker<TKey, TValue>
         var abort = _abort;
         var waiter = new ReadyWaiter();
         var run = waiter.Run;
-        var scopes = new List<ProcessorTelemetry.MessageScope>();
+        var traces = new List<MessageTrace>();
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is not null)
         {
             if (_gate is not null)
@@ -30,8 +29,8 @@ internal sealed partial class Worker<TKey, TValue>
                 continue;
             }
 
-            scopes.Clear();
-            run.ForEach(item => scopes.Add(_telemetry.StartMessage(item)));
+            traces.Clear();
+            run.ForEach(item => traces.Add(_events.MessageStarted(item)));
             var end = new RunEnd(0, ExecutionOutcome.Abandoned);
             try
             {
@@ -39,9 +38,10 @@ internal sealed partial class Worker<TKey, TValue>
             }
             finally
             {
-                for (var i = 0; i < scopes.Count; i++)
+                for (var i = 0; i < traces.Count; i++)
                 {
-                    ProcessorTelemetry.EndMessage(scopes[i], Outcome(end, i));
+                    var execution = i == end.Finished && end.Failed is { } failure ? failure : new Execution(Outcome(end, i));
+                    _events.MessageEnded(run[i], traces[i], execution);
                 }
             }
 

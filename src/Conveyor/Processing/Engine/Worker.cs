@@ -1,4 +1,3 @@
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Transactions;
@@ -15,7 +14,7 @@ internal sealed partial class Worker<TKey, TValue>
 {
     private readonly Dispatcher _dispatcher;
     private readonly MessageExecutor<TKey, TValue> _executor;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _events;
     private readonly CommitSchedule _schedule;
     private readonly TransactionGate? _gate;
     private readonly CancellationTokenSource _stopping;
@@ -26,7 +25,7 @@ internal sealed partial class Worker<TKey, TValue>
     public Worker(
         Dispatcher dispatcher,
         MessageExecutor<TKey, TValue> executor,
-        ProcessorTelemetry telemetry,
+        IEngineEvents events,
         CommitSchedule schedule,
         TransactionGate? gate,
         CancellationTokenSource stopping,
@@ -37,7 +36,7 @@ internal sealed partial class Worker<TKey, TValue>
         _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
-        _telemetry = telemetry;
+        _events = events;
         _schedule = schedule;
         _gate = gate;
         _stopping = stopping;
@@ -65,7 +64,7 @@ internal sealed partial class Worker<TKey, TValue>
                 continue;
             }
 
-            var scope = _telemetry.StartMessage(item);
+            var trace = _events.MessageStarted(item);
             var execution = new Execution(ExecutionOutcome.Abandoned);
             try
             {
@@ -78,7 +77,7 @@ internal sealed partial class Worker<TKey, TValue>
             }
             finally
             {
-                ProcessorTelemetry.EndMessage(scope, execution.Outcome);
+                _events.MessageEnded(item, trace, execution);
             }
 
             switch (execution.Outcome)
@@ -115,7 +114,7 @@ internal sealed partial class Worker<TKey, TValue>
 
         if (!_dispatcher.Resume(item, drop: _stopping.IsCancellationRequested))
         {
-            _telemetry.DropMessage(item);
+            _events.MessageDropped(item);
         }
     }
 

@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
@@ -25,7 +24,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private readonly ForwardingHandler<TKey, TValue> _handler;
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
-    private readonly ProcessorTelemetry _telemetry;
+    private readonly IEngineEvents _telemetry;
     private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
     private readonly RunOnce _run = new();
     private Error? _fatal;
@@ -131,7 +130,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         if (_fatal is { } error)
         {
             var stopped = new ProcessorStoppedException(ProcessorStopReason.OutputProducerFatal, $"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
-            _telemetry.Stop(stopped.Message);
+            _telemetry.RunEnded(stopped.Message);
             throw stopped;
         }
     }

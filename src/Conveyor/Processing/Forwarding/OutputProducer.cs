@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Diagnostics;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
@@ -28,14 +27,14 @@ internal sealed class OutputProducer : IDisposable
 
     /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
     /// <param name="window">The bounds of unacknowledged outputs.</param>
-    /// <param name="telemetry">Hears the producer's errors and log lines.</param>
+    /// <param name="events">Hears the producer's errors and log lines.</param>
     /// <param name="onFatal">Told when the producer or an output failed with a fatal error: the producer is unusable.</param>
-    public OutputProducer(KafkaClientProperties client, ForwardingOptions window, ProcessorTelemetry telemetry, Action<Error> onFatal)
+    public OutputProducer(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
     {
         _owned = true;
         _onFatal = onFatal;
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
-        _producer = ProducerFactory.Build(client, Linger, telemetry, onFatal);
+        _producer = ProducerFactory.Build(client, Linger, events, onFatal);
     }
 
     /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Hosting.Dashboard.Pages;
 using Conveyor.Hosting.Lag;

@@ -5,7 +5,7 @@ using Conveyor.Processing;
 
 namespace Conveyor.Tests.Diagnostics;
 
-public class ProcessorTelemetryTests
+public class ProcessorEventsTests
 {
     private static readonly Dictionary<string, string> Properties = new() { ["sasl.password"] = "hunter2-secret", ["bootstrap.servers"] = "b:9092" };
 
@@ -13,7 +13,7 @@ public class ProcessorTelemetryTests
     public void Client_log_lines_and_errors_reach_the_observer_with_secret_values_masked()
     {
         var observer = new Recorder();
-        var telemetry = new ProcessorTelemetry(observer, "g", text => SecretProperties.Redact(text, Properties));
+        var telemetry = new ProcessorEvents(observer, "g", text => SecretProperties.Redact(text, Properties));
 
         telemetry.ClientLog(new LogMessage("rdkafka#consumer-1", SyslogLevel.Debug, "CONF", "  sasl.password = hunter2-secret"));
         telemetry.OnError(new Error(ErrorCode.Local_Authentication, "SASL authentication failed for hunter2-secret", isFatal: true));
@@ -30,17 +30,17 @@ public class ProcessorTelemetryTests
     [Fact]
     public void Status_follows_assignments_stopped_partitions_and_the_end_of_the_run()
     {
-        var telemetry = new ProcessorTelemetry(new Recorder(), "g", text => text);
+        var telemetry = new ProcessorEvents(new Recorder(), "g", text => text);
         Assert.Equal(ProcessorState.NotStarted, telemetry.Status.State);
 
-        telemetry.Start();
+        telemetry.RunStarted();
         telemetry.Polled();
         telemetry.OnPartitionsAssigned([new TopicPartition("t", 0), new TopicPartition("t", 1)]);
         telemetry.OnPartitionStopped(new TopicPartitionOffset("t", 1, 7), new InvalidOperationException("x"));
         var running = telemetry.Status;
         telemetry.OnPartitionsRevoked([new TopicPartition("t", 1)]);
         var revoked = telemetry.Status;
-        telemetry.Stop("fatal");
+        telemetry.RunEnded("fatal");
 
         Assert.Equal(ProcessorState.Running, running.State);
         Assert.NotNull(running.LastPoll);
@@ -54,12 +54,12 @@ public class ProcessorTelemetryTests
     [Fact]
     public void A_stopped_partition_shows_in_the_status_only_after_the_inner_observers_heard_of_it()
     {
-        // The hosted health check reads the status and the logging layer's last error separately:
-        // a stopped partition without the error that stopped it made the health body's lastError null.
+        // The order observers always had; the status store now records the stop and its error
+        // together (ProcessorStatusStoreTests), so the health check no longer depends on it.
         var inner = new StatusProbe();
-        var telemetry = new ProcessorTelemetry(inner, "g", text => text);
+        var telemetry = new ProcessorEvents(inner, "g", text => text);
         inner.Telemetry = telemetry;
-        telemetry.Start();
+        telemetry.RunStarted();
 
         telemetry.OnPartitionStopped(new TopicPartitionOffset("t", 0, 3), new InvalidOperationException("x"));
 
@@ -69,7 +69,7 @@ public class ProcessorTelemetryTests
 
     private sealed class StatusProbe : IProcessorObserver
     {
-        public ProcessorTelemetry? Telemetry { get; set; }
+        public ProcessorEvents? Telemetry { get; set; }
 
         public int StoppedSeenWhileHearing { get; private set; } = -1;
 

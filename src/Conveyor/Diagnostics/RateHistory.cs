@@ -1,8 +1,8 @@
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.Diagnostics;
 
 /// <summary>
-/// Counts events per second over the last few minutes in a fixed ring, so the dashboard can draw
-/// a processor's message rate without keeping every event.
+/// Counts events per second over the last few minutes in a fixed ring, so the status (and the
+/// dashboard's chart) can show a processor's message rate without keeping every event.
 /// </summary>
 internal sealed class RateHistory(TimeProvider time)
 {
@@ -12,7 +12,10 @@ internal sealed class RateHistory(TimeProvider time)
     private readonly long[] _count = new long[Seconds];
     private readonly Lock _lock = new();
 
-    public void Add()
+    public void Add() => Add(1);
+
+    /// <summary>Counts <paramref name="events"/> in the current second.</summary>
+    public void Add(long events)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var slot = (int)(now % Seconds);
@@ -24,7 +27,7 @@ internal sealed class RateHistory(TimeProvider time)
                 _count[slot] = 0;
             }
 
-            _count[slot]++;
+            _count[slot] += events;
         }
     }
 

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace Conveyor.Diagnostics;
+
+/// <summary>The tags on Conveyor's instruments: the group on everything, the topic and partition on what concerns a message.</summary>
+internal static class MetricTags
+{
+    public static TagList Group(string group) => new()
+    {
+        { MessagingAttributes.System, MessagingAttributes.Kafka },
+        { MessagingAttributes.ConsumerGroup, group },
+    };
+
+    public static TagList Group(string group, string key, string value)
+    {
+        var tags = Group(group);
+        tags.Add(key, value);
+        return tags;
+    }
+
+    public static TagList Message(string group, TopicPartition partition) => Message(group, partition.Topic, partition.Partition.Value);
+
+    public static TagList Message(string group, string topic, int partition) => new()
+    {
+        { MessagingAttributes.System, MessagingAttributes.Kafka },
+        { MessagingAttributes.ConsumerGroup, group },
+        { MessagingAttributes.Destination, topic },
+        { MessagingAttributes.Partition, partition.ToString(CultureInfo.InvariantCulture) },
+    };
+}
