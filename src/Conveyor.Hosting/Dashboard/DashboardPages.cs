@@ -1,8 +1,8 @@
 using System.Globalization;
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Hosting.Dashboard.Pages;
-using Conveyor.Hosting.DeadLetters;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Hosting.DeadLetters;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Hosting.Dashboard.Model;
 

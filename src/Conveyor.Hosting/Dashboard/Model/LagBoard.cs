@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Hosting.Lag;
+using Conveyor.Lag;
 
 namespace Conveyor.Hosting.Dashboard.Model;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Conveyor.Hosting.DeadLetters;
-using Conveyor.Processing;
+using Conveyor.DeadLetters;
 using static Conveyor.Hosting.Dashboard.Pages.Html;
 
 namespace Conveyor.Hosting.Dashboard.Pages;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;

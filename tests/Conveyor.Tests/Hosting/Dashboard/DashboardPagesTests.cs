@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Hosting.Dashboard.Pages;
-using Conveyor.Hosting.Lag;
+using Conveyor.Lag;
 using Conveyor.Processing;
 
 namespace Conveyor.Tests.Hosting.Dashboard;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 
-namespace Conveyor.Hosting.Lag;
+namespace Conveyor.Lag;
 
 /// <summary>A group's committed offsets against the partitions' end offsets.</summary>
 internal sealed class GroupLag : IDisposable

@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>The headers <c>conveyor dlq replay</c> adds to a replayed message (UTF-8 text).</summary>
 internal static class ReplayHeaders

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>
 /// Reads a dead-letter topic by assigning its partitions (no group membership, nothing committed),

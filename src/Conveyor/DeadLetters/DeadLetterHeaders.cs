@@ -1,4 +1,6 @@
-namespace Conveyor.Processing;
+using Conveyor.Processing;
+
+namespace Conveyor.DeadLetters;
 
 /// <summary>The headers Conveyor adds to a dead-lettered message (values are UTF-8 text), beside the original headers.</summary>
 public static class DeadLetterHeaders

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Conveyor.Processing;
 
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>One record of a dead-letter topic, with the <c>conveyor.*</c> headers the engine wrote read back.</summary>
 internal sealed class DeadLetter

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>
 /// Sends dead letters back: the original key, value and headers without the <c>conveyor.*</c>
 /// ones, plus <see cref="ReplayHeaders"/> and, sent back to their source topic, the group that
-/// failed them as <see cref="Processing.DeadLetterHeaders.TargetGroup"/>, so only that group handles them again. An idempotent producer sends them in chunks; once a
+/// failed them as <see cref="DeadLetterHeaders.TargetGroup"/>, so only that group handles them again. An idempotent producer sends them in chunks; once a
 /// chunk is acknowledged, each dead-letter partition's position (the offset after the last record
 /// acknowledged without a failure before it) is committed under the replay group.
 /// </summary>
@@ -103,7 +103,7 @@ internal sealed class DeadLetterReplayer
         // Sent elsewhere (--to), whoever reads that topic handles it.
         if (toSource && letter.ConsumerGroup is { } group)
         {
-            headers.Add(Processing.DeadLetterHeaders.TargetGroup, Encoding.UTF8.GetBytes(group));
+            headers.Add(DeadLetterHeaders.TargetGroup, Encoding.UTF8.GetBytes(group));
         }
 
         return new Message<byte[]?, byte[]?> { Key = letter.Record.Message.Key, Value = letter.Record.Message.Value, Headers = headers };

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>How keys, values and header values are shown: text when they are text, JSON indented, hex otherwise.</summary>
 internal static class Bytes

@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>
 /// A dead-letter topic cannot be read as one: a record lacks the <c>conveyor.*</c> headers, or the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Conveyor.Hosting.DeadLetters;
+namespace Conveyor.DeadLetters;
 
 /// <summary>Which dead letters <c>dlq list</c> and <c>dlq replay</c> select; an unset criterion matches everything.</summary>
 /// <param name="SourceTopic">Exactly this source topic.</param>
