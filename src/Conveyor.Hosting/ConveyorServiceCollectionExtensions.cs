@@ -1,6 +1,5 @@
 using Conveyor.Configuration;
 using Conveyor.Hosting;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Forwarding;

@@ -1,5 +1,4 @@
 using Conveyor.Diagnostics;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 
 namespace Conveyor.Hosting;

@@ -1,6 +1,5 @@
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Processing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

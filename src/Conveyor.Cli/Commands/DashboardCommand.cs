@@ -1,8 +1,8 @@
 using System.CommandLine;
+using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Dashboard;
 using Conveyor.Cli.Kafka;
-using Conveyor.Hosting.Dashboard.Model;
 using Conveyor.Lag;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

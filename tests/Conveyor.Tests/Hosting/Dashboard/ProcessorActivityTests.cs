@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Hosting.Dashboard.Model;
+using Conveyor.Hosting;
 
 namespace Conveyor.Tests.Hosting.Dashboard;
 

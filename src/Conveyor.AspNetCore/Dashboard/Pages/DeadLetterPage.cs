@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Conveyor.DeadLetters;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>One dead letter: every header, the value (JSON indented, hex otherwise), the stack trace, and replay of it.</summary>
 internal static class DeadLetterPage

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>Encoding and the few pieces every page shares.</summary>
 internal static class Html

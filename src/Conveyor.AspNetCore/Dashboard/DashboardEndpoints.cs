@@ -1,11 +1,11 @@
-using Conveyor.Hosting.Dashboard.Model;
+using Conveyor.AspNetCore.Dashboard.Model;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Conveyor.Hosting.Dashboard;
+namespace Conveyor.AspNetCore.Dashboard;
 
 /// <summary>Maps the dashboard's pages, assets and (when enabled) its replay action under one prefix.</summary>
 internal static class DashboardEndpoints

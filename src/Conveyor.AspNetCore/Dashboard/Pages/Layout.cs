@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>The frame around every page: title bar, navigation, the refresh script and stylesheet (served from the assembly).</summary>
 internal static class Layout

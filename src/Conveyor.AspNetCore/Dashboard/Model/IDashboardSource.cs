@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>What the dashboard shows: the processors of this host, or groups seen from Kafka alone (<c>conveyor dashboard</c>).</summary>
 internal interface IDashboardSource

@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.Hosting;
 
 /// <summary>
 /// Counts events per second over the last few minutes in a fixed ring, so the dashboard can draw

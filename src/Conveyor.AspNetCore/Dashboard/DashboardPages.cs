@@ -1,13 +1,13 @@
 using System.Globalization;
 using Confluent.Kafka;
+using Conveyor.AspNetCore.Dashboard.Model;
+using Conveyor.AspNetCore.Dashboard.Pages;
 using Conveyor.DeadLetters;
-using Conveyor.Hosting.Dashboard.Model;
-using Conveyor.Hosting.Dashboard.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Conveyor.Hosting.Dashboard;
+namespace Conveyor.AspNetCore.Dashboard;
 
 /// <summary>The dashboard's request handlers: gather what a page shows, render it, answer.</summary>
 /// <param name="prefix">The dashboard's prefix without a trailing slash (empty at the root).</param>

@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>What every page needs to know about the request and the dashboard.</summary>
 /// <param name="Root">The dashboard's path (path base and prefix, no trailing slash); links start with it.</param>

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
-using Conveyor.Hosting.Dashboard.Model;
+using Conveyor.AspNetCore.Dashboard.Model;
+using Conveyor.Hosting;
 using Conveyor.Processing;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>
 /// Each processor's state, message rate with a chart of the last minutes, handled, in-flight,

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.IntegrationTests.Hosting;
+namespace Conveyor.IntegrationTests.AspNetCore;
 
 /// <summary>
 /// The sample worker's HTTP endpoints, in memory with WebApplicationFactory: it starts its own

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Conveyor.DeadLetters;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>The dead letters of one topic with <c>conveyor dlq list</c>'s filters, and replay of a selection.</summary>
 internal static class DeadLettersPage

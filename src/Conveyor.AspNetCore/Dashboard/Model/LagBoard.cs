@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Lag;
 
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>
 /// Each group's committed and end offsets per partition, read from Kafka with one

@@ -1,8 +1,9 @@
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
+using Conveyor.Hosting;
 using Conveyor.Processing;
 
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>
 /// One processor (or, for <c>conveyor dashboard</c>, one consumer group) as the pages show it.

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 
-namespace Conveyor.Tests.Hosting.Dashboard;
+namespace Conveyor.Tests.AspNetCore.Dashboard;
 
 public class DashboardMappingTests
 {

@@ -1,6 +1,7 @@
+using Conveyor.AspNetCore;
+using Conveyor.AspNetCore.Dashboard;
+using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Hosting;
-using Conveyor.Hosting.Dashboard;
-using Conveyor.Hosting.Dashboard.Model;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

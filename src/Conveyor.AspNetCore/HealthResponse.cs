@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Conveyor.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Conveyor.Hosting;
+namespace Conveyor.AspNetCore;
 
 /// <summary>The JSON body of the Conveyor health endpoints.</summary>
 internal static class HealthResponse

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Conveyor.Hosting.Dashboard.Model;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using Conveyor.AspNetCore.Dashboard.Model;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>
 /// Per partition of each processor: assigned or not, committed offset, end offset, lag, messages

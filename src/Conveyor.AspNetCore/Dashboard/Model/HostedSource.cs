@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Reflection;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Hosting;
 using Conveyor.Processing;
 
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>The processors hosted in this application (<c>AddConveyorProcessor</c>).</summary>
 internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : IDashboardSource

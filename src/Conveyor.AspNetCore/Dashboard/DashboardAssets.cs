@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Conveyor.Hosting.Dashboard;
+namespace Conveyor.AspNetCore.Dashboard;
 
 /// <summary>The stylesheet and script, embedded in the assembly so the dashboard works offline (no CDN, no npm).</summary>
 internal static class DashboardAssets
@@ -16,7 +16,7 @@ internal static class DashboardAssets
 
     private static byte[] Load(string name)
     {
-        using var stream = typeof(DashboardAssets).Assembly.GetManifestResourceStream($"Conveyor.Hosting.Dashboard.{name}")
+        using var stream = typeof(DashboardAssets).Assembly.GetManifestResourceStream($"Conveyor.AspNetCore.Dashboard.{name}")
             ?? throw new InvalidOperationException($"The dashboard's {name} is not embedded in {typeof(DashboardAssets).Assembly.GetName().Name}.");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

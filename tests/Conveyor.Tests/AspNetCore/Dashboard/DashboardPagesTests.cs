@@ -1,10 +1,11 @@
 using Confluent.Kafka;
-using Conveyor.Hosting.Dashboard.Model;
-using Conveyor.Hosting.Dashboard.Pages;
+using Conveyor.AspNetCore.Dashboard.Model;
+using Conveyor.AspNetCore.Dashboard.Pages;
+using Conveyor.Hosting;
 using Conveyor.Lag;
 using Conveyor.Processing;
 
-namespace Conveyor.Tests.Hosting.Dashboard;
+namespace Conveyor.Tests.AspNetCore.Dashboard;
 
 public class DashboardPagesTests
 {
@@ -112,9 +113,9 @@ public class DashboardPagesTests
     {
         var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"] };
 
-        var plain = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Processor)).ToDictionary(r => r.Key, r => r.Value);
-        var forwarder = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Forwarder)).ToDictionary(r => r.Key, r => r.Value);
-        var batch = HostedSource.Describe(options, skip: HostedSource.Unused(Conveyor.Hosting.HostedKind.Batch)).ToDictionary(r => r.Key, r => r.Value);
+        var plain = HostedSource.Describe(options, skip: HostedSource.Unused(HostedKind.Processor)).ToDictionary(r => r.Key, r => r.Value);
+        var forwarder = HostedSource.Describe(options, skip: HostedSource.Unused(HostedKind.Forwarder)).ToDictionary(r => r.Key, r => r.Value);
+        var batch = HostedSource.Describe(options, skip: HostedSource.Unused(HostedKind.Batch)).ToDictionary(r => r.Key, r => r.Value);
 
         Assert.DoesNotContain(plain.Keys, k => k.StartsWith("Batch", StringComparison.Ordinal) || k.StartsWith("Forwarding", StringComparison.Ordinal));
         Assert.Equal("4000", forwarder["Forwarding.MaxUnacknowledgedOutputs"]);

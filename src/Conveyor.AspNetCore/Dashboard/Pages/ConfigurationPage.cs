@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Conveyor.Hosting.Dashboard.Model;
-using static Conveyor.Hosting.Dashboard.Pages.Html;
+using Conveyor.AspNetCore.Dashboard.Model;
+using static Conveyor.AspNetCore.Dashboard.Pages.Html;
 
-namespace Conveyor.Hosting.Dashboard.Pages;
+namespace Conveyor.AspNetCore.Dashboard.Pages;
 
 /// <summary>Each processor's effective settings and librdkafka properties, secret values masked.</summary>
 internal static class ConfigurationPage

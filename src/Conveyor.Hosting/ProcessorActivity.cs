@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Processing;
 
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.Hosting;
 
 /// <summary>
 /// What a hosted processor has done, as the dashboard shows it: messages handled (and their rate),

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.DeadLetters;
 
-namespace Conveyor.Hosting.Dashboard.Model;
+namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>
 /// Reads dead-letter topics for the pages (the newest <see cref="MaxPerPartition"/> of each

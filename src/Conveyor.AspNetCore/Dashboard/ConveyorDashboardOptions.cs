@@ -1,4 +1,4 @@
-namespace Conveyor.Hosting.Dashboard;
+namespace Conveyor.AspNetCore.Dashboard;
 
 /// <summary>How <c>MapConveyorDashboard</c> serves the dashboard.</summary>
 public sealed class ConveyorDashboardOptions
