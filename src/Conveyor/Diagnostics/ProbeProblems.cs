@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Conveyor.Cli.Kafka;
+namespace Conveyor.Diagnostics;
 
 /// <summary>
 /// What librdkafka said while the probe waited: its errors and warning log lines, kept so a
