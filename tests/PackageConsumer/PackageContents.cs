@@ -12,7 +12,7 @@ internal static class PackageContents
     public static List<string> Check(string artifacts, string version)
     {
         var problems = new List<string>();
-        var expected = new[] { "Conveyor", "Conveyor.Hosting", "Conveyor.Testing", "Conveyor.Cli" };
+        var expected = new[] { "Conveyor", "Conveyor.Hosting", "Conveyor.AspNetCore", "Conveyor.Testing", "Conveyor.Cli" };
         var found = Directory.GetFiles(artifacts, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         var wanted = expected.Select(id => $"{id}.{version}.nupkg").Order(StringComparer.Ordinal).ToList();
         if (!found.SequenceEqual(wanted))
@@ -25,22 +25,27 @@ internal static class PackageContents
             new() { ["Confluent.Kafka"] = null, ["librdkafka.redist"] = null, ["Polly.Core"] = null });
         Check(problems, artifacts, "Conveyor.Hosting", version,
             ["lib/net10.0/Conveyor.Hosting.dll", "lib/net10.0/Conveyor.Hosting.xml"],
-            new() { ["Conveyor"] = $"[{version}]" }, frameworkReferences: ["Microsoft.AspNetCore.App"]);
-        // Conveyor.Hosting and Conveyor.Testing use Conveyor's internals: each must ask for exactly its own Conveyor.
+            new() { ["Conveyor"] = $"[{version}]", ["Microsoft.Extensions.Hosting.Abstractions"] = null, ["Microsoft.Extensions.Diagnostics.HealthChecks"] = null },
+            frameworkReferences: [], notFrameworkReferences: ["Microsoft.AspNetCore.App"]);
+        Check(problems, artifacts, "Conveyor.AspNetCore", version,
+            ["lib/net10.0/Conveyor.AspNetCore.dll", "lib/net10.0/Conveyor.AspNetCore.xml"],
+            new() { ["Conveyor"] = $"[{version}]", ["Conveyor.Hosting"] = $"[{version}]" }, frameworkReferences: ["Microsoft.AspNetCore.App"]);
+        // Conveyor.Hosting, Conveyor.AspNetCore and Conveyor.Testing use internals: each must ask for exactly its own Conveyor (and Hosting).
         Check(problems, artifacts, "Conveyor.Testing", version,
             ["lib/net10.0/Conveyor.Testing.dll", "lib/net10.0/Conveyor.Testing.xml"],
             new() { ["Conveyor"] = $"[{version}]" });
         Check(problems, artifacts, "Conveyor.Cli", version,
             ["tools/net10.0/any/Conveyor.Cli.dll", "tools/net10.0/any/DotnetToolSettings.xml", "tools/net10.0/any/Conveyor.dll",
-             "tools/net10.0/any/Conveyor.Testing.dll", "tools/net10.0/any/Confluent.Kafka.dll",
+             "tools/net10.0/any/Conveyor.Testing.dll", "tools/net10.0/any/Conveyor.AspNetCore.dll", "tools/net10.0/any/Confluent.Kafka.dll",
              "tools/net10.0/any/runtimes/linux-x64/native/librdkafka.so"],
             []);
         return problems;
     }
 
     /// <param name="dependencies">Package id → the exact version range the nuspec must state, or null for any.</param>
-    /// <param name="frameworkReferences">Shared frameworks the nuspec must name (ASP.NET Core for Conveyor.Hosting).</param>
-    private static void Check(List<string> problems, string artifacts, string id, string version, string[] files, Dictionary<string, string?> dependencies, string[]? frameworkReferences = null)
+    /// <param name="frameworkReferences">Shared frameworks the nuspec must name (ASP.NET Core for Conveyor.AspNetCore).</param>
+    /// <param name="notFrameworkReferences">Shared frameworks it must not name (ASP.NET Core for Conveyor.Hosting, which worker services use).</param>
+    private static void Check(List<string> problems, string artifacts, string id, string version, string[] files, Dictionary<string, string?> dependencies, string[]? frameworkReferences = null, string[]? notFrameworkReferences = null)
     {
         var path = Path.Combine(artifacts, $"{id}.{version}.nupkg");
         if (!File.Exists(path))
@@ -105,6 +110,11 @@ internal static class PackageContents
         foreach (var framework in (frameworkReferences ?? []).Where(f => !frameworks.Contains(f)))
         {
             problems.Add($"{id}: no framework reference to {framework}");
+        }
+
+        foreach (var framework in (notFrameworkReferences ?? []).Where(frameworks.Contains))
+        {
+            problems.Add($"{id}: has a framework reference to {framework}; it must not");
         }
     }
 

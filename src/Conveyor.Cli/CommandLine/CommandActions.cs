@@ -30,7 +30,7 @@ internal static class CommandActions
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
-            catch (Conveyor.Hosting.DeadLetters.DeadLetterReadException e)
+            catch (Conveyor.DeadLetters.DeadLetterReadException e)
             {
                 await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;

@@ -1,9 +1,9 @@
 using System.CommandLine;
+using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Dashboard;
 using Conveyor.Cli.Kafka;
-using Conveyor.Hosting.Dashboard.Model;
-using Conveyor.Hosting.Lag;
+using Conveyor.Lag;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,8 +4,8 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.DeadLetters;
 using Conveyor.Cli.Kafka;
-using Conveyor.Hosting.DeadLetters;
-using Conveyor.Hosting.Lag;
+using Conveyor.DeadLetters;
+using Conveyor.Lag;
 
 namespace Conveyor.Cli.Commands;
 

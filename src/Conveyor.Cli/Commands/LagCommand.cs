@@ -2,7 +2,7 @@ using System.CommandLine;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Lag;
-using Conveyor.Hosting.Lag;
+using Conveyor.Lag;
 
 namespace Conveyor.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
+using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
-using Conveyor.Hosting.Dashboard.Model;
 
 namespace Conveyor.Cli.Dashboard;
 

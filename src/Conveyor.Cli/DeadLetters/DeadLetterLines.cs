@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Conveyor.Hosting.DeadLetters;
-using Conveyor.Processing;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Cli.DeadLetters;
 

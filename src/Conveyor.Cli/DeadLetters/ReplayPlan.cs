@@ -1,4 +1,4 @@
-using Conveyor.Hosting.DeadLetters;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Cli.DeadLetters;
 

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Hosting.DeadLetters;
+using Conveyor.DeadLetters;
 using Spectre.Console;
 
 namespace Conveyor.Cli.DeadLetters;

@@ -1,20 +1,19 @@
 using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Cli.Kafka;
 
 /// <summary>
 /// Asks the cluster for its metadata before a command starts, so an unreachable cluster or a
 /// missing topic is reported within a bounded time instead of librdkafka retrying forever. The
-/// failure is told in librdkafka's own words (its last error and log line), so a TLS, SASL or DNS
-/// problem is not reported as a plain "unreachable"; those that cannot heal by waiting end the
-/// probe at once.
+/// diagnosis is the library's (<see cref="ClusterDiagnosis"/>): told in librdkafka's own words, so a
+/// TLS, SASL or DNS problem is not reported as a plain "unreachable", and those that cannot heal by
+/// waiting end the probe at once. This class words it for the command line.
 /// </summary>
 internal static class ClusterProbe
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(500);
 
     /// <param name="settings">The connection.</param>
     /// <param name="timeout">How long the cluster gets to answer.</param>
@@ -25,65 +24,30 @@ internal static class ClusterProbe
     /// </exception>
     public static Metadata Connect(ClientSettings settings, TimeSpan timeout, TextWriter? errors = null)
     {
-        var problems = new ProbeProblems();
-        var printLogs = errors is not null ? settings.LogTo(errors) : null;
-        using var admin = BuildAdmin(settings, problems, printLogs);
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                var remaining = deadline - DateTime.UtcNow;
-                return admin.GetMetadata(remaining < Slice ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)) : Slice);
-            }
-            catch (KafkaException e)
-            {
-                problems.Note(e.Error);
-                if (problems.Refused is { } refused)
-                {
-                    // Nothing listens there: waiting out the timeout would only delay the same answer.
-                    throw new CommandFailedException(
-                        $"could not reach Kafka at {settings.BootstrapServers}: every broker refused the connection ({refused}). "
-                        + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running; "
-                        + $"for a local broker run: {CommandName.Of("broker")}");
-                }
-
-                if (problems.Hopeless is { } hopeless)
-                {
-                    throw new CommandFailedException(
-                        $"could not connect to Kafka at {settings.BootstrapServers}: {hopeless}. {Advice(hopeless)}");
-                }
-
-                if (DateTime.UtcNow >= deadline)
-                {
-                    throw new CommandFailedException(
-                        $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({problems.Cause(e.Error)}). "
-                        + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
-                        + $"for a local broker run: {CommandName.Of("broker")}");
-                }
-            }
-        }
-    }
-
-    /// <summary>Builds a client the way every command does first, turning librdkafka's refusal into a usage error.</summary>
-    private static IAdminClient BuildAdmin(ClientSettings settings, ProbeProblems problems, Action<IClient, LogMessage>? printLogs)
-    {
+        ClusterAnswer answer;
         try
         {
-            return new AdminClientBuilder(settings.Admin())
-                .SetLogHandler((client, log) =>
-                {
-                    problems.Note(log);
-                    printLogs?.Invoke(client, log);
-                })
-                .SetErrorHandler((_, error) => problems.Note(error))
-                .Build();
+            answer = ClusterDiagnosis.Ask(settings.Admin(), timeout, errors is not null ? settings.LogTo(errors) : null);
         }
         catch (InvalidOperationException e)
         {
-            throw new CommandFailedException(
-                $"librdkafka cannot create a client with these settings: {e.Message}. Check the -X properties it names.", ExitCodes.Usage);
+            throw new CommandFailedException($"{ClusterDiagnosis.CannotCreate(e.Message)}. Check the -X properties it names.", ExitCodes.Usage);
         }
+
+        return answer switch
+        {
+            { Metadata: { } metadata } => metadata,
+            { Trouble: ClusterTrouble.Refused } => throw new CommandFailedException(
+                $"could not reach Kafka at {settings.BootstrapServers}: every broker refused the connection ({answer.Reason}). "
+                + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running; "
+                + $"for a local broker run: {CommandName.Of("broker")}"),
+            { Trouble: ClusterTrouble.Hopeless } => throw new CommandFailedException(
+                $"could not connect to Kafka at {settings.BootstrapServers}: {answer.Reason}. {Advice(answer.Reason!)}"),
+            _ => throw new CommandFailedException(
+                $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({answer.Reason}). "
+                + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
+                + $"for a local broker run: {CommandName.Of("broker")}"),
+        };
     }
 
     private static string Advice(string cause) =>

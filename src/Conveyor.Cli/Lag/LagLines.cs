@@ -1,6 +1,6 @@
 using System.Globalization;
 
-using Conveyor.Hosting.Lag;
+using Conveyor.Lag;
 
 namespace Conveyor.Cli.Lag;
 

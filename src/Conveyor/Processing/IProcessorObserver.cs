@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Processing;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Configuration;
-using Conveyor.Hosting.DeadLetters;
+using Conveyor.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 

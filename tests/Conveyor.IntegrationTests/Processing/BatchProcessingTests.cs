@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;

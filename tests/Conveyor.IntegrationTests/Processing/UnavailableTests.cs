@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
+using Conveyor.Processing.Engine;
 using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Processing;
@@ -71,6 +73,21 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         await stop.CancelAsync();
         await run.WaitAsync(Timeouts.Stop);
+    }
+
+    [Fact]
+    public void The_timed_diagnosis_names_a_refused_connection_at_once_as_the_cli_does()
+    {
+        // Nothing listens on port 1: the diagnosis (the CLI's too) ends at the refusal, in
+        // librdkafka's words, instead of waiting out its metadata timeout for a plain "timed out".
+        var clock = Stopwatch.StartNew();
+
+        var problem = AvailabilityWatch.Diagnose(new ConsumerConfig { BootstrapServers = "127.0.0.1:1" }, ["orders"], lastError: null);
+
+        clock.Stop();
+        Assert.StartsWith("cannot reach the cluster at 127.0.0.1:1: every broker refused the connection (", problem, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", problem, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
     }
 
     [Fact]

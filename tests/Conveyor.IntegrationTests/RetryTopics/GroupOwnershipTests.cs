@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Configuration;
+using Conveyor.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using Conveyor.Processing.RetryTopics;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Conveyor.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using Conveyor.Processing.RetryTopics;

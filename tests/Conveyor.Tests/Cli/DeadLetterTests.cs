@@ -1,8 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Cli.DeadLetters;
-using Conveyor.Hosting.DeadLetters;
-using Conveyor.Processing;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Tests.Cli;
 

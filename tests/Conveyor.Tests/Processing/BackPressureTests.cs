@@ -83,12 +83,13 @@ public class BackPressureTests
     }
 
     [Theory]
-    [InlineData(900, true, true)] // pressed: it needs room when its turn comes, whatever it holds
-    [InlineData(5_000, true, true)]
-    [InlineData(900, false, false)] // not pressed: only under half its limit
-    [InlineData(499, false, true)]
-    public void While_the_buffer_is_pressed_every_partition_with_messages_to_read_waits_for_room(int buffered, bool pressed, bool expected) =>
-        Assert.Equal(expected, Hungry(buffered, Limit, pressed));
+    [InlineData(900, 0, true, true)] // pressed: it needs room when its turn comes, whatever it holds
+    [InlineData(5_000, 0, true, true)]
+    [InlineData(1, 1, true, false)] // pressed, but a handler of its own runs: it is served (or held by its own handler)
+    [InlineData(900, 0, false, false)] // not pressed: only under half its limit
+    [InlineData(499, 3, false, true)]
+    public void While_the_buffer_is_pressed_every_partition_with_messages_to_read_and_nothing_running_waits_for_room(int buffered, int running, bool pressed, bool expected) =>
+        Assert.Equal(expected, Hungry(buffered, running, Limit, pressed));
 
     private static string Name(Decision decision) => decision.ToString();
 

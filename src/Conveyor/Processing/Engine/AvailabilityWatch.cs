@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Processing.Engine;
 
@@ -161,33 +162,44 @@ internal sealed class AvailabilityWatch
         return null;
     }
 
-    /// <summary>Asks the cluster for its metadata: unreachable (in the client's last words), or which topics are missing; null when all is there.</summary>
+    /// <summary>
+    /// Asks the cluster for its metadata (<see cref="ClusterDiagnosis"/>): unreachable, in the client's
+    /// words (a refused connection or a failed handshake named as such), or which topics are missing;
+    /// null when all is there.
+    /// </summary>
     public static string? Diagnose(ConsumerConfig config, IReadOnlyList<string> topics, Error? lastError)
     {
         var last = lastError is { } error ? $": {error.Reason}" : string.Empty;
+        ClusterAnswer answer;
         try
         {
-            using var admin = new AdminClientBuilder(new AdminClientConfig(config)).SetLogHandler((_, _) => { }).Build();
-            var metadata = admin.GetMetadata(MetadataTimeout); // every topic: asking for one could create it on a broker that auto-creates
-            var missing = topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError)).ToList();
-            if (missing.Count > 0)
-            {
-                return missing.Count == 1
-                    ? $"topic '{missing[0]}' does not exist on {config.BootstrapServers}; create it, or subscribe to another"
-                    : $"topics {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist on {config.BootstrapServers}; create them, or subscribe to others";
-            }
-
-            return lastError is { Code: ErrorCode.Local_Authentication or ErrorCode.SaslAuthenticationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed }
-                ? $"the cluster at {config.BootstrapServers} refuses the consumer{last}"
-                : null;
-        }
-        catch (KafkaException e)
-        {
-            return $"cannot reach the cluster at {config.BootstrapServers}{(last.Length > 0 ? last : $": {e.Error.Reason}")}";
+            answer = ClusterDiagnosis.Ask(new AdminClientConfig(config), MetadataTimeout);
         }
         catch (InvalidOperationException)
         {
             return null; // no client could be made to ask with; the consumer's own errors still go to OnError
         }
+
+        if (answer.Metadata is not { } metadata)
+        {
+            return answer.Trouble switch
+            {
+                ClusterTrouble.Refused => $"cannot reach the cluster at {config.BootstrapServers}: every broker refused the connection ({answer.Reason})",
+                ClusterTrouble.Hopeless => $"cannot reach the cluster at {config.BootstrapServers}: {answer.Reason}",
+                _ => $"cannot reach the cluster at {config.BootstrapServers}{(last.Length > 0 ? last : $": {answer.Reason}")}",
+            };
+        }
+
+        var missing = topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError)).ToList();
+        if (missing.Count > 0)
+        {
+            return missing.Count == 1
+                ? $"topic '{missing[0]}' does not exist on {config.BootstrapServers}; create it, or subscribe to another"
+                : $"topics {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist on {config.BootstrapServers}; create them, or subscribe to others";
+        }
+
+        return lastError is { Code: ErrorCode.Local_Authentication or ErrorCode.SaslAuthenticationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.TopicAuthorizationFailed }
+            ? $"the cluster at {config.BootstrapServers} refuses the consumer{last}"
+            : null;
     }
 }

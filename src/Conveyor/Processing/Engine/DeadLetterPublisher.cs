@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.DeadLetters;
 using Conveyor.Diagnostics;
 using Conveyor.Processing.RetryTopics;
 

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Engine;

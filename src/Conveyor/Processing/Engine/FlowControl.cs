@@ -172,7 +172,7 @@ internal sealed class FlowControl
         var count = 0;
         foreach (var partition in _partitions.Values)
         {
-            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, _options.MaxBufferedMessagesPerPartition, pressed)
+            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, _options.MaxBufferedMessagesPerPartition, pressed)
                 && partition.Poll.RetryDueAt is null && !partition.Poll.CompletionsFull
                 ? _positions.Unread(partition)
                 : false;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 
 namespace Conveyor.Processing.RetryTopics;
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.DeadLetters;
 using Conveyor.Processing;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.DeadLetters;
 using Conveyor.Processing;
 using static Conveyor.Tests.Processing.Engine.EngineHarness;
 
