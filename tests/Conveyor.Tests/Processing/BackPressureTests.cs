@@ -83,13 +83,13 @@ public class BackPressureTests
     }
 
     [Theory]
-    [InlineData(900, 0, true, true)] // pressed: it needs room when its turn comes, whatever it holds
+    [InlineData(900, 2, true, true)] // pressed: it needs room when its turn comes, whatever it holds
     [InlineData(5_000, 0, true, true)]
-    [InlineData(1, 1, true, false)] // pressed, but a handler of its own runs: it is served (or held by its own handler)
+    [InlineData(1, 3, true, false)] // pressed, but it runs its share of the workers: it is served (or held by its own handlers)
     [InlineData(900, 0, false, false)] // not pressed: only under half its limit
     [InlineData(499, 3, false, true)]
-    public void While_the_buffer_is_pressed_every_partition_with_messages_to_read_and_nothing_running_waits_for_room(int buffered, int running, bool pressed, bool expected) =>
-        Assert.Equal(expected, Hungry(buffered, running, Limit, pressed));
+    public void While_the_buffer_is_pressed_a_partition_with_messages_to_read_and_under_its_share_of_workers_waits_for_room(int buffered, int running, bool pressed, bool expected) =>
+        Assert.Equal(expected, Hungry(buffered, running, share: 3, Limit, pressed));
 
     private static string Name(Decision decision) => decision.ToString();
 

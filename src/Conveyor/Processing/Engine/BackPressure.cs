@@ -77,15 +77,15 @@ internal static class BackPressure
 
     /// <summary>
     /// Whether a partition that takes messages and has messages to read counts as waiting for
-    /// room: while the buffer is <paramref name="pressed"/>, whenever none of its messages is
-    /// being handled (<paramref name="running"/> 0), whatever it holds (a partition past its limit
-    /// takes the room it will need when its turn comes, and once the buffer is full every
-    /// partition is paused and the ones that drain first run dry); a partition with a handler
-    /// running is being served, and one held back by its own slow handler gains nothing from
-    /// pausing others. Else only under half its limit.
+    /// room: while the buffer is <paramref name="pressed"/>, whenever fewer of its messages are
+    /// being handled (<paramref name="running"/>) than its <paramref name="share"/> of the workers,
+    /// whatever it holds (a partition past its limit takes the room it will need when its turn
+    /// comes, and once the buffer is full every partition is paused and the ones that drain first
+    /// run dry); a partition running its share is served, and pausing others gains it nothing.
+    /// Else only under half its limit.
     /// </summary>
-    public static bool Hungry(int buffered, int running, int limitPerPartition, bool pressed) =>
-        pressed ? running == 0 : buffered < limitPerPartition / 2;
+    public static bool Hungry(int buffered, int running, int share, int limitPerPartition, bool pressed) =>
+        pressed ? running < share : buffered < limitPerPartition / 2;
 
     /// <summary>
     /// Whether the buffer is pressed: the handlers, at <paramref name="handledPerSecond"/>, need

@@ -170,9 +170,10 @@ internal sealed class FlowControl
     private int Starving(DateTime now, bool pressed)
     {
         var count = 0;
+        var share = Math.Max(1, (int)Math.Ceiling(_options.MaxConcurrency / (double)Math.Max(1, _partitions.Values.Count)));
         foreach (var partition in _partitions.Values)
         {
-            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, _options.MaxBufferedMessagesPerPartition, pressed)
+            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, share, _options.MaxBufferedMessagesPerPartition, pressed)
                 && partition.Poll.RetryDueAt is null && !partition.Poll.CompletionsFull
                 ? _positions.Unread(partition)
                 : false;
