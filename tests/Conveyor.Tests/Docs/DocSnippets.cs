@@ -5,12 +5,15 @@ namespace Conveyor.Tests.Docs;
 /// <summary>
 /// The code blocks of the repository's Markdown pages and the compiled sources they come from. A
 /// block preceded by a line <c>&lt;!-- snippet: PATH --&gt;</c> or <c>&lt;!-- snippet: PATH#REGION --&gt;</c>
+/// (in package READMEs <c>[snippet]: # (PATH)</c>, a link definition that renders as nothing where
+/// HTML is not allowed, as on a package page)
 /// shows that file of <c>docs/snippets</c> whole, or the lines between <c>#region REGION</c> and its
 /// <c>#endregion</c> (their common indentation removed).
 /// </summary>
 internal static class DocSnippets
 {
     private const string MarkerStart = "<!-- snippet: ";
+    private const string LinkMarkerStart = "[snippet]: # (";
     private static readonly string[] CSharpFences = ["```csharp", "```cs", "```c#"];
 
     public static string RepositoryRoot()
@@ -26,10 +29,18 @@ internal static class DocSnippets
         throw new InvalidOperationException($"No Conveyor.sln above {AppContext.BaseDirectory}.");
     }
 
-    /// <summary>README.md, every page under docs/ and every sample's README.</summary>
+    /// <summary>README.md, every page under docs/, every sample's README and every package's README (src/*/README.md).</summary>
     public static IEnumerable<string> Pages(string root)
     {
         yield return Path.Combine(root, "README.md");
+        foreach (var package in Directory.EnumerateDirectories(Path.Combine(root, "src")).Order(StringComparer.Ordinal))
+        {
+            if (File.Exists(Path.Combine(package, "README.md")))
+            {
+                yield return Path.Combine(package, "README.md");
+            }
+        }
+
         foreach (var folder in new[] { "docs", "samples" })
         {
             var path = Path.Combine(root, folder);
@@ -60,6 +71,12 @@ internal static class DocSnippets
             if (line.StartsWith(MarkerStart, StringComparison.Ordinal) && line.EndsWith("-->", StringComparison.Ordinal))
             {
                 marker = line[MarkerStart.Length..^3].Trim();
+                continue;
+            }
+
+            if (line.StartsWith(LinkMarkerStart, StringComparison.Ordinal) && line.EndsWith(')'))
+            {
+                marker = line[LinkMarkerStart.Length..^1].Trim();
                 continue;
             }
 
