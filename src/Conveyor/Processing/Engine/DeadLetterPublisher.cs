@@ -14,7 +14,7 @@ namespace Conveyor.Processing.Engine;
 /// headers, plus headers that say where the message came from and why it failed. Idempotent
 /// producer, acks from all in-sync replicas; the caller waits for the acknowledgement.
 /// </summary>
-internal sealed class DeadLetterPublisher : IDisposable
+internal sealed class DeadLetterPublisher : IDeadLetterWriter, IDisposable
 {
     /// <summary>Stack traces are cut to this many characters, so one failure cannot make a huge message.</summary>
     public const int MaxStackTraceLength = 4_000;

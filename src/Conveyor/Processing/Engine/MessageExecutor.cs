@@ -16,7 +16,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     private readonly StagedHandler<TKey, TValue> _handler;
     private readonly MessageDeserializer<TKey> _keys;
     private readonly MessageDeserializer<TValue> _values;
-    private readonly DeadLetterPublisher? _deadLetters;
+    private readonly IDeadLetterWriter? _deadLetters;
     private readonly IProcessorObserver _observer;
 
     public MessageExecutor(
@@ -24,7 +24,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         StagedHandler<TKey, TValue> handler,
         MessageDeserializer<TKey> keys,
         MessageDeserializer<TValue> values,
-        DeadLetterPublisher? deadLetters,
+        IDeadLetterWriter? deadLetters,
         IProcessorObserver observer)
     {
         _options = options;
