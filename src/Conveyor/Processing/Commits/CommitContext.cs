@@ -13,8 +13,7 @@ namespace Conveyor.Processing.Commits;
 /// <param name="Completions">What a commit records above the committed offset, and how it is sent.</param>
 /// <param name="RebalanceHold">Told when a commit is refused by a rebalance, and when one succeeds.</param>
 /// <param name="Watchdog">Told that every partition is held while the group rebalances.</param>
-/// <param name="Observer">Hears commits, failed commits and errors.</param>
-/// <param name="Telemetry">Times commits.</param>
+/// <param name="Observer">Hears commits, failed commits and errors, and times commits.</param>
 /// <param name="Clock">The engine's clock.</param>
 /// <param name="Stop">Stops the processor with a fatal error (the strategy has reported it already).</param>
 internal sealed record CommitContext(
@@ -26,8 +25,7 @@ internal sealed record CommitContext(
     ICompletions Completions,
     RebalanceHold RebalanceHold,
     StallWatchdog Watchdog,
-    IProcessorObserver Observer,
-    IEngineEvents Telemetry,
+    IEngineEvents Observer,
     TimeProvider Clock,
     Action<Error> Stop)
 {

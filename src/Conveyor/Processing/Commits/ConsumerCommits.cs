@@ -89,14 +89,14 @@ internal abstract class ConsumerCommits : ICommitStrategy
         try
         {
             _context.Completions.Commit(offsets);
-            _context.Telemetry.CommitTimed(clock.GetElapsedTime(started), succeeded: true);
+            _context.Observer.CommitTimed(clock.GetElapsedTime(started), succeeded: true);
             _context.RebalanceHold.Release();
             _context.Observer.OnCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
             return offsets;
         }
         catch (TopicPartitionOffsetException e)
         {
-            _context.Telemetry.CommitTimed(clock.GetElapsedTime(started), succeeded: false);
+            _context.Observer.CommitTimed(clock.GetElapsedTime(started), succeeded: false);
             var refused = e.Results.Where(r => r.Error.IsError).Select(r => r.TopicPartition).ToHashSet();
             List<OffsetCommit> succeeded = [.. offsets.Where(o => !refused.Contains(o.Partition))];
             if (succeeded.Count > 0)
@@ -114,7 +114,7 @@ internal abstract class ConsumerCommits : ICommitStrategy
         }
         catch (KafkaException e)
         {
-            _context.Telemetry.CommitTimed(clock.GetElapsedTime(started), succeeded: false);
+            _context.Observer.CommitTimed(clock.GetElapsedTime(started), succeeded: false);
             NoteRebalance(e.Error.Code);
             _context.Observer.OnCommitFailed([.. offsets.Select(o => o.ToTopicPartitionOffset())], e.Error);
             return [];

@@ -17,8 +17,7 @@ internal sealed class PollLoop : IDisposable
 {
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
-    private readonly IProcessorObserver _observer;
-    private readonly IEngineEvents _telemetry;
+    private readonly IEngineEvents _observer;
     private readonly TimeProvider _clock;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly AvailabilityWatch _availability;
@@ -54,7 +53,6 @@ internal sealed class PollLoop : IDisposable
         _options = options;
         _dispatcher = dispatcher;
         _observer = observer;
-        _telemetry = observer;
         _clock = clock ?? TimeProvider.System;
 
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
@@ -67,7 +65,7 @@ internal sealed class PollLoop : IDisposable
             (_, lost) => _rebalances!.OnLost(lost),
             (_, error) => OnError(error),
             (_, message) => OnClientLog(message),
-            (_, json) => _telemetry.Statistics(json)));
+            (_, json) => _observer.Statistics(json)));
 
         _watchdog = new StallWatchdog(options.StallTimeout, observer);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
@@ -77,7 +75,7 @@ internal sealed class PollLoop : IDisposable
         var completions = PersistedCompletions.For(
             transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
             _clock, dispatcher, _consumer, observer);
-        var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, observer, _clock, Stop);
+        var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, _clock, Stop);
         _commits = transactions is not null ? new TransactionalCommits(context, transactions)
             : options.Guarantee == DeliveryGuarantee.AtMostOnce ? new AtMostOnceCommits(context)
             : options.CommitMode == OffsetCommitMode.Asynchronous ? new AsynchronousCommits(context)
@@ -108,7 +106,7 @@ internal sealed class PollLoop : IDisposable
         {
             while (!stopping.IsCancellationRequested && Fatal is null && Unavailable is null)
             {
-                _telemetry.Polled();
+                _observer.Polled();
                 Commands.RunPending();
                 var now = Now;
                 Unavailable = _availability.Check(now);
@@ -156,7 +154,7 @@ internal sealed class PollLoop : IDisposable
             _availability.Definite(problem);
         }
 
-        _telemetry.ClientLog(message);
+        _observer.ClientLog(message);
     }
 
     private void OnError(Error error)
