@@ -134,7 +134,8 @@ internal static class EngineBenchmark
             var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
             Log($"forwarding round {round}: {GcCounts.Now() - gc}");
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
-            Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s)");
+            Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
+                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input, GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}");
             report.Forward.Add(measured);
         }
 

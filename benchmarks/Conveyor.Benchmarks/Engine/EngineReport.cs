@@ -102,6 +102,8 @@ internal sealed class EngineReport
             Forward2OutputsRatio: Ratio(forward, Median(Noop.EngineRates)),
             ForwardVsSequential: Ratio(forward, ForwardSequential?.PerSecond),
             ForwardVsProducerOnly: Ratio(forward, ProducerOnly?.PerSecond),
+            ForwardAllocBytesPerInput: Round(Median([.. Forward.Select(f => f.AllocatedBytesPerMessage)]), 0),
+            ForwardCpuVsProducerOnly: Ratio(Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]), ProducerOnly?.CpuMicrosecondsPerMessage),
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
             IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
@@ -120,6 +122,12 @@ internal sealed class EngineReport
             Forward2OutputsMsgPerS: Round(forward, 0),
             ForwardSequentialMsgPerS: Round(ForwardSequential?.PerSecond, 1),
             ProducerOnlyPairsPerS: Round(ProducerOnly?.PerSecond, 0),
+            ForwardGcPauseMs: Round(Median([.. Forward.Select(f => f.GcPaused.TotalMilliseconds)]), 1),
+            ForwardGcPauseShare: Round(Median([.. Forward.Select(f => f.GcPaused / f.Elapsed)]), 3),
+            ForwardCpuUsPerInput: Round(Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]), 2),
+            ProducerOnlyCpuUsPerPair: Round(ProducerOnly?.CpuMicrosecondsPerMessage, 2),
+            NoopAllocBytesPerMsg: Round(Noop.Engine?.AllocatedBytesPerMessage, 0),
+            RawAllocBytesPerMsg: Round(Noop.Raw?.AllocatedBytesPerMessage, 0),
             HandlerMeanMs: Round(HandlerMean.TotalMilliseconds, 2),
             HandlerCalibratedMeanMs: Round(CalibratedHandlerMean.TotalMilliseconds, 2),
             NoopCpuUsPerMsg: Round(noopCpu, 2),
@@ -181,6 +189,8 @@ internal sealed class EngineReport
         Target(output, "forward_2_outputs_ratio", result.Forward2OutputsRatio, ">= 0.5", result.Forward2OutputsRatio >= 0.5);
         Target(output, "forward_vs_sequential", result.ForwardVsSequential, ">= 20", result.ForwardVsSequential >= 20);
         Target(output, "forward_vs_producer_only", result.ForwardVsProducerOnly, "(reported)", null);
+        Target(output, "forward_alloc_bytes_per_input", result.ForwardAllocBytesPerInput, "<= 1000", result.ForwardAllocBytesPerInput <= 1_000);
+        Target(output, "forward_cpu_vs_producer_only", result.ForwardCpuVsProducerOnly, "<= 2", result.ForwardCpuVsProducerOnly <= 2);
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
         Target(output, "io_partition_vs_sequential", result.IoPartitionVsSequential, "(reported)", null);
@@ -227,6 +237,8 @@ internal sealed record EngineBenchmarkResult(
     [property: JsonPropertyName("forward_2_outputs_ratio")] double? Forward2OutputsRatio,
     double? ForwardVsSequential,
     double? ForwardVsProducerOnly,
+    double? ForwardAllocBytesPerInput,
+    double? ForwardCpuVsProducerOnly,
     double? IoKeyVsIdeal,
     double? IoKeyVsSequential,
     double? IoPartitionVsSequential,
@@ -245,6 +257,12 @@ internal sealed record EngineBenchmarkResult(
     [property: JsonPropertyName("forward_2_outputs_msg_per_s")] double? Forward2OutputsMsgPerS,
     double? ForwardSequentialMsgPerS,
     double? ProducerOnlyPairsPerS,
+    double? ForwardGcPauseMs,
+    double? ForwardGcPauseShare,
+    double? ForwardCpuUsPerInput,
+    double? ProducerOnlyCpuUsPerPair,
+    double? NoopAllocBytesPerMsg,
+    double? RawAllocBytesPerMsg,
     double? HandlerMeanMs,
     double? HandlerCalibratedMeanMs,
     double? NoopCpuUsPerMsg,

@@ -12,6 +12,8 @@ internal sealed class ThroughputMeter
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan _firstCpu;
     private TimeSpan _lastCpu;
+    private (long Allocated, TimeSpan Paused) _firstGc;
+    private (long Allocated, TimeSpan Paused) _lastGc;
     private long _first;
     private long _last;
     private int _count;
@@ -35,11 +37,13 @@ internal sealed class ThroughputMeter
         {
             Volatile.Write(ref _first, Stopwatch.GetTimestamp());
             _firstCpu = Environment.CpuUsage.TotalTime;
+            _firstGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
         }
         else if (count == _target)
         {
             Volatile.Write(ref _last, Stopwatch.GetTimestamp());
             _lastCpu = Environment.CpuUsage.TotalTime;
+            _lastGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
             _reached.TrySetResult();
         }
 
@@ -48,7 +52,11 @@ internal sealed class ThroughputMeter
 
     /// <summary>The result once <see cref="Reached"/> completed.</summary>
     public Throughput Result(string scenario) =>
-        new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu);
+        new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu)
+        {
+            Allocated = _lastGc.Allocated - _firstGc.Allocated,
+            GcPaused = _lastGc.Paused - _firstGc.Paused,
+        };
 }
 
 /// <summary>
@@ -59,6 +67,14 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
 {
     /// <summary>Partitions paused by the engine's back-pressure during the run (engine runs only).</summary>
     public int Pauses { get; init; }
+
+    /// <summary>Bytes the whole process allocated on the managed heap meanwhile (<c>GC.GetTotalAllocatedBytes</c>).</summary>
+    public long Allocated { get; init; }
+
+    /// <summary>Time the garbage collector paused the process meanwhile (<c>GC.GetTotalPauseDuration</c>).</summary>
+    public TimeSpan GcPaused { get; init; }
+
+    public double AllocatedBytesPerMessage => Allocated / (double)(Messages - 1);
 
     public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
 

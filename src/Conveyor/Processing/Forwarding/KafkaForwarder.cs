@@ -160,14 +160,14 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer) => async (message, ct) =>
     {
         var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
-        var input = new TopicPartitionOffset(message.Topic, message.Partition, message.Offset);
+        var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);
         if (outputs.Count == 0)
         {
-            _telemetry.OnForwarded(input, []);
+            _telemetry.OnForwarded(input.ToTopicPartitionOffset(), []);
             return null;
         }
 
-        return await producer.HandAsync(outputs, written => _telemetry.OnForwarded(input, written), ct).ConfigureAwait(false);
+        return await producer.HandAsync(outputs, input, ct).ConfigureAwait(false);
     };
 
     /// <summary>

@@ -9,16 +9,22 @@ namespace Conveyor.Processing.Forwarding;
 /// was not. <see cref="Resend"/> sends only those again. The producer's delivery reports (its own
 /// thread) record results and call the engine back there.
 /// </summary>
+/// <remarks>
+/// Reused (<see cref="OutputDeliveryPool"/>): an input's delivery state lives for the broker's round
+/// trip, long enough to be promoted out of the garbage collector's youngest generation, which was
+/// most of what forwarding cost. A pooled one stays put in the oldest instead, with its
+/// <see cref="OutputSlot"/>s and their delivery handlers. It goes back to the pool only after a
+/// confirmed settle has been told: a failed one may still be sent again, so it is left to the
+/// collector.
+/// </remarks>
 internal sealed class OutputDelivery : IPendingAcknowledgement
 {
-    private readonly OutputProducer _producer;
-    private readonly IReadOnlyList<OutputRecord> _outputs;
-    private readonly Action<IReadOnlyList<TopicPartitionOffset>>? _onAcknowledged;
-    private readonly TopicPartitionOffset?[] _written;
-    private readonly Error?[] _errors;
-    private readonly int[] _unconfirmedResends;
     private const int Pending = 0, Settled = 1, Listening = 2;
 
+    private readonly OutputProducer _producer;
+    private readonly List<OutputSlot> _slots = [];
+    private IReadOnlyList<OutputRecord> _outputs = [];
+    private ForwardedInput? _input;
     private int _outstanding;
 
     // Who is told, and how it ended: whichever of WhenSettled and the last delivery report comes
@@ -28,14 +34,28 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     private WorkItem? _item;
     private Exception? _failure;
 
-    public OutputDelivery(OutputProducer producer, IReadOnlyList<OutputRecord> outputs, Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged)
+    public OutputDelivery(OutputProducer producer) => _producer = producer;
+
+    /// <summary>Takes on one input's outputs: nothing of an earlier input is left.</summary>
+    /// <param name="outputs">At least one output.</param>
+    /// <param name="input">The input they came from, told to the forwarding observers once all are acknowledged; null: nobody is told.</param>
+    public void Reset(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
     {
-        _producer = producer;
         _outputs = outputs;
-        _onAcknowledged = onAcknowledged;
-        _written = new TopicPartitionOffset?[outputs.Count];
-        _errors = new Error?[outputs.Count];
-        _unconfirmedResends = new int[outputs.Count];
+        _input = input;
+        _failure = null;
+        _settled = null;
+        _item = null;
+        _state = Pending;
+        for (var i = _slots.Count; i < outputs.Count; i++)
+        {
+            _slots.Add(new OutputSlot(this, i));
+        }
+
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            _slots[i].Reset();
+        }
     }
 
     public void WhenSettled(Action<WorkItem, IPendingAcknowledgement, Exception?> settled, WorkItem item)
@@ -44,7 +64,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         _item = item;
         if (Interlocked.CompareExchange(ref _state, Listening, Pending) == Settled)
         {
-            settled(item, this, _failure);
+            Tell(settled, item, _failure);
         }
     }
 
@@ -60,14 +80,14 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
 
     public IPendingAcknowledgement Resend()
     {
-        var failed = Enumerable.Range(0, _outputs.Count).Where(i => _errors[i] is not null).ToList();
+        var failed = Enumerable.Range(0, _outputs.Count).Where(i => _slots[i].Error is not null).ToList();
         _failure = null;
         _settled = null;
         Volatile.Write(ref _state, Pending);
         _producer.Window.Force(failed.Count, failed.Sum(i => OutputProducer.SizeOf(_outputs[i])));
         foreach (var i in failed)
         {
-            _errors[i] = null;
+            _slots[i].Error = null;
         }
 
         Volatile.Write(ref _outstanding, failed.Count);
@@ -79,27 +99,29 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         return this;
     }
 
-    private void Send(int index) => _producer.Produce(_outputs[index], report => Delivered(index, report));
+    private void Send(int index) => _producer.Produce(_outputs[index], _slots[index]);
 
-    private void Delivered(int index, DeliveryReport<byte[]?, byte[]?> report)
+    /// <summary>A delivery report for output <paramref name="index"/>, on the producer's delivery thread.</summary>
+    internal void Delivered(int index, DeliveryReport<byte[]?, byte[]?> report)
     {
-        if (!report.Error.IsError && report.Offset.Value < 0 && _unconfirmedResends[index] < UnconfirmedDelivery.MaxResends)
+        var slot = _slots[index];
+        if (!report.Error.IsError && report.Offset.Value < 0 && slot.UnconfirmedResends < UnconfirmedDelivery.MaxResends)
         {
             // Acknowledged as a duplicate with no offset: see UnconfirmedDelivery. Sent again, off
             // the producer's delivery thread; it stays outstanding and keeps its room in the window.
-            _unconfirmedResends[index]++;
-            ThreadPool.QueueUserWorkItem(_ => _producer.Produce(_outputs[index], again => Delivered(index, again)));
+            slot.UnconfirmedResends++;
+            SendLater(index);
             return;
         }
 
         _producer.Window.Leave(1, OutputProducer.SizeOf(_outputs[index]));
         if (report.Error.IsError)
         {
-            _errors[index] = report.Error;
+            slot.Error = report.Error;
         }
         else
         {
-            _written[index] = report.TopicPartitionOffset;
+            slot.Written(report.Partition, report.Offset);
         }
 
         if (Interlocked.Decrement(ref _outstanding) == 0)
@@ -108,17 +130,41 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         }
     }
 
+    // Apart from Delivered, whose every call would otherwise make this closure.
+    private void SendLater(int index) => ThreadPool.QueueUserWorkItem(_ => Send(index));
+
     private void Complete()
     {
-        if (Array.TrueForAll(_errors, e => e is null))
+        var failed = 0;
+        Error? fatal = null;
+        for (var i = 0; i < _outputs.Count; i++)
         {
-            _onAcknowledged?.Invoke(Array.ConvertAll(_written, w => w!));
+            if (_slots[i].Error is { } error)
+            {
+                failed++;
+                fatal ??= error.IsFatal ? error : null;
+            }
+        }
+
+        if (failed == 0)
+        {
+            if (_input is { } input)
+            {
+                var written = new TopicPartitionOffset[_outputs.Count];
+                for (var i = 0; i < written.Length; i++)
+                {
+                    written[i] = new TopicPartitionOffset(_outputs[i].Topic, _slots[i].Partition, _slots[i].Offset);
+                }
+
+                _producer.Forwarded(input.ToTopicPartitionOffset(), written);
+            }
+
             Settle(null);
             return;
         }
 
-        var errors = _errors.OfType<Error>().ToList();
-        if (errors.FirstOrDefault(e => e.IsFatal) is { } fatal)
+        var errors = Enumerable.Range(0, _outputs.Count).Select(i => _slots[i].Error).OfType<Error>().ToList();
+        if (fatal is not null)
         {
             // The producer is unusable: every later output would fail too. The processor stops;
             // this input stays unfinished.
@@ -141,7 +187,21 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         _failure = failure;
         if (Interlocked.CompareExchange(ref _state, Settled, Pending) == Listening)
         {
-            _settled!(_item!, this, failure);
+            Tell(_settled!, _item!, failure);
+        }
+    }
+
+    /// <summary>Tells the engine; once it has heard of a confirmed delivery nothing uses this one any more, and it is reused.</summary>
+    private void Tell(Action<WorkItem, IPendingAcknowledgement, Exception?> settled, WorkItem item, Exception? failure)
+    {
+        settled(item, this, failure);
+        if (failure is null)
+        {
+            _outputs = [];
+            _input = null;
+            _settled = null;
+            _item = null;
+            _producer.Return(this);
         }
     }
 }

@@ -13,9 +13,20 @@ namespace Conveyor.Processing.Forwarding;
 /// </summary>
 internal sealed class OutputProducer : IDisposable
 {
+    // A borrowed producer has no window to size the pool by (an exactly-once forwarder's waits for
+    // each output with SendAllAsync and never hands any off).
+    private const int BorrowedPoolCapacity = 1_024;
+
+    // Confluent.Kafka makes an empty Headers for every record produced without; an output without
+    // headers gets this one instead (the byte-array serializers add none, so nothing changes it).
+    private static readonly Headers NoHeaders = [];
+
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly bool _owned;
     private readonly Action<Error> _onFatal;
+    private readonly IForwardingObserver? _forwarded;
+    private readonly OutputDeliveryPool _deliveries;
+    private readonly DestinationCache _destinations = new();
 
     /// <summary>Writes through a producer owned by someone else (the transactional one of an exactly-once forwarder).</summary>
     public OutputProducer(IProducer<byte[]?, byte[]?> producer)
@@ -23,18 +34,28 @@ internal sealed class OutputProducer : IDisposable
         _producer = producer;
         _onFatal = _ => { };
         Window = new OutputWindow(int.MaxValue, long.MaxValue);
+        _deliveries = new OutputDeliveryPool(BorrowedPoolCapacity);
     }
 
     /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
     /// <param name="window">The bounds of unacknowledged outputs.</param>
-    /// <param name="events">Hears the producer's errors and log lines.</param>
+    /// <param name="events">Hears the producer's errors and log lines, and each input whose outputs were all acknowledged.</param>
     /// <param name="onFatal">Told when the producer or an output failed with a fatal error: the producer is unusable.</param>
     public OutputProducer(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
+        : this(ProducerFactory.Build(client, Linger, events, onFatal), window, events, onFatal)
+    {
+    }
+
+    /// <summary>Writes through <paramref name="producer"/>, which it owns from now on.</summary>
+    internal OutputProducer(IProducer<byte[]?, byte[]?> producer, ForwardingOptions window, IForwardingObserver? forwarded, Action<Error> onFatal)
     {
         _owned = true;
         _onFatal = onFatal;
+        _forwarded = forwarded;
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
-        _producer = ProducerFactory.Build(client, Linger, events, onFatal);
+        // Every input in flight has at least one output in the window: no more deliveries than that are ever needed at once.
+        _deliveries = new OutputDeliveryPool(window.MaxUnacknowledgedOutputs);
+        _producer = producer;
     }
 
     /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
@@ -48,32 +69,58 @@ internal sealed class OutputProducer : IDisposable
     /// waiting for acknowledgements: the returned delivery completes when all are acknowledged.
     /// </summary>
     /// <param name="outputs">At least one output.</param>
-    /// <param name="onAcknowledged">Called with where each output was written, once all were.</param>
+    /// <param name="input">The input they came from: the forwarding observers hear of it with where each output was written, once all were; null: nobody is told.</param>
     /// <param name="cancellationToken">Cancels the wait for room.</param>
-    public async ValueTask<OutputDelivery> HandAsync(IReadOnlyList<OutputRecord> outputs, Action<IReadOnlyList<TopicPartitionOffset>>? onAcknowledged, CancellationToken cancellationToken)
+    public ValueTask<OutputDelivery> HandAsync(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, CancellationToken cancellationToken)
     {
         long bytes = 0;
-        foreach (var output in outputs)
+        for (var i = 0; i < outputs.Count; i++) // not foreach: an interface's enumerator is an allocation
         {
-            bytes += SizeOf(output);
+            bytes += SizeOf(outputs[i]);
         }
 
-        await Window.EnterAsync(outputs.Count, bytes, cancellationToken).ConfigureAwait(false);
-        var delivery = new OutputDelivery(this, outputs, onAcknowledged);
+        // Most inputs find room at once: they go without an async state machine.
+        var entered = Window.EnterAsync(outputs.Count, bytes, cancellationToken);
+        return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input)) : HandWhenEnteredAsync(entered, outputs, input);
+    }
+
+    private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    {
+        await entered.ConfigureAwait(false);
+        return Start(outputs, input);
+    }
+
+    private OutputDelivery Start(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    {
+        var delivery = _deliveries.Take() ?? new OutputDelivery(this);
+        delivery.Reset(outputs, input);
         delivery.Start();
         return delivery;
     }
 
     internal static long SizeOf(OutputRecord output) => (output.Key?.Length ?? 0) + (output.Value?.Length ?? 0);
 
+    /// <summary>Deliveries kept for reuse now.</summary>
+    internal int PooledDeliveries => _deliveries.Count;
+
     internal void OnFatal(Error error) => _onFatal(error);
 
-    /// <summary>Hands one output to the producer; a record refused before it was queued (e.g. too large) is reported to <paramref name="delivered"/> at once.</summary>
-    internal void Produce(OutputRecord output, Action<DeliveryReport<byte[]?, byte[]?>> delivered)
+    internal void Forwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> written) => _forwarded?.OnForwarded(input, written);
+
+    /// <summary>Takes back a delivery that was confirmed and told.</summary>
+    internal void Return(OutputDelivery delivery) => _deliveries.Return(delivery);
+
+    /// <summary>Hands one output to the producer, reusing <paramref name="slot"/>'s message and handler; a record refused before it was queued (e.g. too large) is reported to the handler at once.</summary>
+    internal void Produce(OutputRecord output, OutputSlot slot)
     {
+        var delivered = slot.Delivered;
         try
         {
-            _producer.Produce(output.Destination, output.ToMessage(), delivered);
+            var message = slot.Message;
+            message.Key = output.Key;
+            message.Value = output.Value;
+            message.Headers = output.Headers ?? NoHeaders;
+            _producer.Produce(_destinations.For(output.Topic, output.Partition), message, delivered);
         }
         catch (ProduceException<byte[]?, byte[]?> e)
         {

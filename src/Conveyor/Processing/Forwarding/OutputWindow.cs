@@ -40,6 +40,12 @@ internal sealed class OutputWindow
             _waiters.Enqueue(waiter);
         }
 
+        return Wait(waiter, cancellationToken);
+    }
+
+    // Apart from EnterAsync, whose every call would otherwise make this closure, waiting or not.
+    private ValueTask Wait(Waiter waiter, CancellationToken cancellationToken)
+    {
         if (cancellationToken.CanBeCanceled)
         {
             waiter.Cancellation = cancellationToken.Register(() => Cancel(waiter, cancellationToken));

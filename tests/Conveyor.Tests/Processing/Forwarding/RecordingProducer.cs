@@ -1,0 +1,79 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Tests.Processing.Forwarding;
+
+/// <summary>
+/// A producer that keeps each record's destination, key and handler until the test acknowledges
+/// it (<see cref="Acknowledge"/>), on the test's thread. Its storage is allocated up front so that
+/// what a test measures on its thread is the caller's allocations only.
+/// </summary>
+internal sealed class RecordingProducer : IProducer<byte[]?, byte[]?>
+{
+    private readonly (TopicPartition Destination, byte[]? Key, Action<DeliveryReport<byte[]?, byte[]?>> Delivered)[] _records;
+    private readonly DeliveryReport<byte[]?, byte[]?> _report = new();
+    private readonly Error _acknowledged = new(ErrorCode.NoError);
+
+    public RecordingProducer(int capacity) => _records = new (TopicPartition, byte[]?, Action<DeliveryReport<byte[]?, byte[]?>>)[capacity];
+
+    /// <summary>Records produced and not yet acknowledged.</summary>
+    public int Count { get; private set; }
+
+    public (TopicPartition Destination, byte[]? Key) this[int index] => (_records[index].Destination, _records[index].Key);
+
+    /// <summary>Acknowledges the record at <paramref name="index"/> as written at <paramref name="offset"/> (or failed with <paramref name="error"/>); reuses one report object.</summary>
+    public void Acknowledge(int index, long offset, ErrorCode error = ErrorCode.NoError)
+    {
+        var (destination, _, delivered) = _records[index];
+        _report.Topic = destination.Topic;
+        _report.Partition = destination.Partition == Partition.Any ? new Partition(0) : destination.Partition;
+        _report.Offset = error == ErrorCode.NoError ? offset : Offset.Unset;
+        _report.Error = error == ErrorCode.NoError ? _acknowledged : new Error(error);
+        delivered(_report);
+    }
+
+    /// <summary>Forgets every record produced so far.</summary>
+    public void Clear() => Count = 0;
+
+    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+        _records[Count++] = (topicPartition, message.Key, deliveryHandler!);
+
+    public Handle Handle => throw new NotSupportedException();
+
+    public string Name => "recording";
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public void Produce(string topic, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) => throw new NotSupportedException();
+
+    public int Poll(TimeSpan timeout) => 0;
+
+    public int Flush(TimeSpan timeout) => 0;
+
+    public void Flush(CancellationToken cancellationToken = default)
+    {
+    }
+
+    public void InitTransactions(TimeSpan timeout) => throw new NotSupportedException();
+
+    public void BeginTransaction() => throw new NotSupportedException();
+
+    public void CommitTransaction(TimeSpan timeout) => throw new NotSupportedException();
+
+    public void CommitTransaction() => throw new NotSupportedException();
+
+    public void AbortTransaction(TimeSpan timeout) => throw new NotSupportedException();
+
+    public void AbortTransaction() => throw new NotSupportedException();
+
+    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
+}
