@@ -4,7 +4,7 @@ public sealed class DeterminismTests
 {
     [Theory]
     [InlineData(5)]
-    [InlineData(814)]
+    [InlineData(38)]
     [InlineData(4242)]
     public void The_same_seed_gives_the_same_run_bit_for_bit(int seed)
     {

@@ -62,6 +62,7 @@ internal sealed record Schedule(
     GroupProtocol Protocol,
     OrderingMode Ordering,
     bool PersistCompletions,
+    bool AsyncCommits,
     int Partitions,
     int[] InitialMessages,
     int FirstAssignment,
@@ -71,7 +72,7 @@ internal sealed record Schedule(
     public const long FaultPhaseMs = 15_000;
 
     public override string ToString() =>
-        $"seed {Seed}: {Protocol}, {Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, "
+        $"seed {Seed}: {Protocol}, {Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
         + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults";
 }
 

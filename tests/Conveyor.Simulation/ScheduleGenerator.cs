@@ -18,6 +18,7 @@ internal static class ScheduleGenerator
             _ => OrderingMode.Unordered,
         };
         var persist = random.Next(10) < 7;
+        var asyncCommits = random.Next(10) < 3;
         var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, 31)).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
@@ -38,6 +39,6 @@ internal static class ScheduleGenerator
         }
 
         faults.Sort((a, b) => a.AtMs.CompareTo(b.AtMs));
-        return new Schedule(seed, protocol, ordering, persist, partitions, initial, first, faults);
+        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults);
     }
 }

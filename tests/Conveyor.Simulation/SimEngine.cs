@@ -30,6 +30,7 @@ internal sealed class SimEngine : IConsumerFactory
             Jitter = world.Random.NextDouble,
             Wait = (task, timeout) => world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false),
             Post = (continuation, state) => world.Scheduler.Post(() => continuation(state), incarnation),
+            Run = action => RunLater(world, incarnation, action),
             AsksCluster = false,
             Bugs = bugs,
         };
@@ -70,6 +71,7 @@ internal sealed class SimEngine : IConsumerFactory
         MaxConcurrency = 4,
         CommitInterval = TimeSpan.FromSeconds(1),
         PersistCompletions = schedule.PersistCompletions,
+        CommitMode = schedule.AsyncCommits ? OffsetCommitMode.Asynchronous : OffsetCommitMode.Synchronous,
         RevokeTimeout = TimeSpan.FromSeconds(3),
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         UnavailableTimeout = TimeSpan.FromHours(1),
@@ -95,6 +97,25 @@ internal sealed class SimEngine : IConsumerFactory
         {
             Dispatcher.Complete();
         }
+    }
+
+    /// <summary>Work the engine runs off the poll thread (asynchronous commit sends): an event 1-20 ms later, its outcome in the task.</summary>
+    private static Task RunLater(SimWorld world, int incarnation, Action action)
+    {
+        var done = new TaskCompletionSource();
+        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Random.Next(1, 21)), () =>
+        {
+            try
+            {
+                action();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }, incarnation);
+        return done.Task;
     }
 
     IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _incarnation, callbacks);

@@ -24,6 +24,9 @@ internal sealed class EngineRuntime
     /// </summary>
     public Func<Task, TimeSpan, bool> Wait { get; init; } = static (task, timeout) => task.Wait(timeout);
 
+    /// <summary>Runs work off the poll thread (the asynchronous committer's sends); a simulator runs it as a later event.</summary>
+    public Func<Action, Task> Run { get; init; } = static action => Task.Run(action);
+
     /// <summary>
     /// Runs a worker's continuation after a ready message woke it; null: on the thread pool (never on
     /// the thread that made the message ready, which holds the dispatcher's lock).
