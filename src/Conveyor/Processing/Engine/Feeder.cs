@@ -116,12 +116,11 @@ internal sealed class Feeder
                 return;
             }
 
-            if (TotalBufferFull())
+            if (TotalBufferFull() && PutBack(result))
             {
                 // Every partition is paused and the buffer is full, so this came from a partition
                 // assigned inside this Consume: taking it would pass the buffer's cap (by up to a
-                // whole batch). Put it back; the next turn pauses the new partition like the others.
-                _consumer.Seek(result.TopicPartitionOffset);
+                // whole batch). It was put back; the next turn pauses the new partition like the others.
                 return;
             }
 
@@ -165,6 +164,21 @@ internal sealed class Feeder
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, LanePartition(partition), result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
+        }
+    }
+
+    /// <summary>Reads this message again later (a seek to it); false when the client refused, and then it is taken, over the cap rather than lost.</summary>
+    private bool PutBack(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        try
+        {
+            _consumer.Seek(result.TopicPartitionOffset);
+            return true;
+        }
+        catch (KafkaException e)
+        {
+            _onError(e.Error);
+            return false;
         }
     }
 
