@@ -4,7 +4,7 @@ using Conveyor.Processing.Engine;
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--bug Name] [--trace SEED]</c>.
+/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--bug Name] [--trace SEED] [--large]</c>.
 /// Prints each failing seed with its shrunk schedule and trace; exit code 1 when any failed.
 /// </summary>
 internal static class Program
@@ -15,6 +15,8 @@ internal static class Program
         var from = 0;
         var bugs = ReintroducedBugs.None;
         int? trace = null;
+        var large = args.Contains("--large");
+        args = [.. args.Where(a => a != "--large")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -32,14 +34,14 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED.");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules).");
                     return 2;
             }
         }
 
         if (trace is { } seed)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed), bugs, trace: true);
+            var result = SimWorld.Run(ScheduleGenerator.For(seed, large), bugs, trace: true);
             Console.WriteLine(result.Trace);
             Console.WriteLine(result.Violation ?? "no violation");
             return result.Failed ? 1 : 0;
@@ -50,7 +52,7 @@ internal static class Program
         long events = 0;
         for (var s = from; s < from + seeds; s++)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(s), bugs);
+            var result = SimWorld.Run(ScheduleGenerator.For(s, large), bugs);
             events += result.Events;
             if (result.Failed)
             {

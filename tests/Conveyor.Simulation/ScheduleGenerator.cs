@@ -5,10 +5,12 @@ namespace Conveyor.Simulation;
 /// <summary>Makes a schedule from a seed; the default size keeps a run near a millisecond.</summary>
 internal static class ScheduleGenerator
 {
-    public static Schedule For(int seed)
+    /// <param name="seed">The seed: the same one gives the same schedule.</param>
+    /// <param name="large">Up to 6 partitions of up to 200 messages and 30 faults, for exploration (the CI seed set uses the default size).</param>
+    public static Schedule For(int seed, bool large = false)
     {
         var random = new Random(seed);
-        var partitions = random.Next(1, 4);
+        var partitions = random.Next(1, large ? 7 : 4);
         var all = (1 << partitions) - 1;
         var protocol = (GroupProtocol)random.Next(3);
         var ordering = random.Next(10) switch
@@ -19,10 +21,10 @@ internal static class ScheduleGenerator
         };
         var persist = random.Next(10) < 7;
         var asyncCommits = random.Next(10) < 3;
-        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, 31)).ToArray();
+        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, large ? 201 : 31)).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
-        var count = random.Next(3, 13);
+        var count = random.Next(3, large ? 31 : 13);
         for (var i = 0; i < count; i++)
         {
             var at = random.NextInt64(0, Schedule.FaultPhaseMs);
