@@ -13,6 +13,7 @@ namespace Conveyor.Processing.Commits;
 internal sealed class AsyncCommitter
 {
     private readonly Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> _commit;
+    private readonly Engine.EngineRuntime _runtime;
     private readonly Lock _lock = new();
     private readonly Dictionary<TopicPartition, OffsetCommit> _pending = [];
     private readonly Dictionary<TopicPartition, OffsetCommit> _inFlight = [];
@@ -21,9 +22,11 @@ internal sealed class AsyncCommitter
     private bool _isDraining;
 
     /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and never throws.</param>
-    public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit)
+    /// <param name="runtime">Where the sends run and how a flush waits: the thread pool and a blocking wait unless a simulator supplies its own.</param>
+    public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit, Engine.EngineRuntime? runtime = null)
     {
         _commit = commit;
+        _runtime = runtime ?? Engine.EngineRuntime.Default;
     }
 
     /// <summary>
@@ -47,7 +50,7 @@ internal sealed class AsyncCommitter
             if (_pending.Count > 0 && !_isDraining)
             {
                 _isDraining = true;
-                _draining = Task.Run(Drain);
+                _draining = _runtime.Run(Drain);
             }
         }
     }
@@ -61,7 +64,7 @@ internal sealed class AsyncCommitter
             draining = _isDraining ? _draining : Task.CompletedTask;
         }
 
-        return draining.Wait(timeout);
+        return _runtime.Wait(draining, timeout);
     }
 
     /// <summary>The partitions are gone: drops what is pending for them and forgets what was committed (a commit in flight still lands or fails).</summary>

@@ -19,7 +19,7 @@ internal sealed class AsynchronousCommits : ConsumerCommits
     public AsynchronousCommits(CommitContext context)
         : base(context)
     {
-        _committer = new AsyncCommitter(CommitNow);
+        _committer = new AsyncCommitter(CommitNow, context.Dispatcher.Runtime);
         _observer = context.Observer;
     }
 

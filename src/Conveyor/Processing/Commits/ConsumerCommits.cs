@@ -45,6 +45,11 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
     public void Lost(List<PartitionState> lost)
     {
+        if (_context.Dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.CommitOnLost))
+        {
+            CommitFinished(lost, final: true);
+        }
+
         _context.Completions.Remember(lost);
         Forget(lost);
     }

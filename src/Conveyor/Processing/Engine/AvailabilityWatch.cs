@@ -24,6 +24,7 @@ internal sealed class AvailabilityWatch
     private readonly ProcessorOptions _options;
     private readonly IProcessorObserver _observer;
     private readonly Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> _diagnose;
+    private readonly bool _asksCluster;
     private DateTime? _since;
     private bool _started;
     private Error? _lastError;
@@ -36,10 +37,13 @@ internal sealed class AvailabilityWatch
     /// <param name="options">The timeout, the topics, and whether to fail.</param>
     /// <param name="observer">Hears the problem, once per diagnosis.</param>
     /// <param name="diagnose">Finds the problem (tests replace it); default: <see cref="Diagnose"/>.</param>
+    /// <param name="asksCluster">Whether to look up missing dead-letter and retry topics with a client of its own (not in a simulation).</param>
     public AvailabilityWatch(
         ConsumerConfig config, ProcessorOptions options, IProcessorObserver observer,
-        Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?>? diagnose = null)
+        Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?>? diagnose = null,
+        bool asksCluster = true)
     {
+        _asksCluster = asksCluster;
         _config = config;
         _options = options;
         _observer = observer;
@@ -86,7 +90,7 @@ internal sealed class AvailabilityWatch
     {
         if (partitions > 0)
         {
-            if (!_started && FailureTopics(_options) is { Count: > 0 } failureTopics)
+            if (!_started && _asksCluster && FailureTopics(_options) is { Count: > 0 } failureTopics)
             {
                 _ = Task.Run(() => ReportMissing(failureTopics));
             }

@@ -49,4 +49,20 @@ internal sealed partial class Dispatcher
             }
         }
     }
+
+    /// <summary>
+    /// Only for <see cref="ReintroducedBugs.RevokeTimeoutCommitsPastRunning"/>: counts every
+    /// fetched message below <paramref name="next"/> finished, running or not.
+    /// </summary>
+    public void PassEverythingBelow(PartitionState partition, long next)
+    {
+        lock (_lock)
+        {
+            var offsets = Offsets(partition);
+            while (offsets.Pending > 0 && offsets.Committable is { } head && head < next)
+            {
+                offsets.Complete(head);
+            }
+        }
+    }
 }

@@ -175,7 +175,7 @@ internal sealed partial class Dispatcher
         }
 
         /// <summary>Starts nothing more; returns what completes when the running handlers are done, or null when none runs.</summary>
-        public Task? Drain()
+        public Task? Drain(TaskCreationOptions completion)
         {
             Draining = true;
             if (Running == 0)
@@ -183,7 +183,7 @@ internal sealed partial class Dispatcher
                 return null;
             }
 
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _drained ??= new TaskCompletionSource(completion);
             return _drained.Task;
         }
 

@@ -22,9 +22,11 @@ internal sealed partial class Dispatcher
     private long _dueArmedFor = long.MaxValue;
 
     /// <param name="runs">Hand out runs of one partition bounded by these (a batch processor); null: one message per take.</param>
-    public Dispatcher(BatchOptions? runs = null)
+    /// <param name="runtime">The engine's time, waits and wake-ups; the system's when null.</param>
+    public Dispatcher(BatchOptions? runs = null, EngineRuntime? runtime = null)
     {
         _runs = runs;
+        Runtime = runtime ?? EngineRuntime.Default;
         if (runs is not null)
         {
             var seconds = runs.MaxWait.TotalSeconds;

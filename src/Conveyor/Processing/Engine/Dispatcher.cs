@@ -28,6 +28,9 @@ internal sealed partial class Dispatcher
     private int _roomMessages;
     private long _roomBytes;
 
+    /// <summary>The engine's time, waits and wake-ups, for every part that holds the dispatcher.</summary>
+    public EngineRuntime Runtime { get; }
+
     /// <summary>Fetched messages not yet finished or dropped, in all partitions.</summary>
     public int Buffered => Volatile.Read(ref _buffered);
 
@@ -221,7 +224,7 @@ internal sealed partial class Dispatcher
         {
             foreach (var partition in partitions)
             {
-                if (Writable(partition).Drain() is { } drained)
+                if (Writable(partition).Drain(Runtime.DrainCompletion) is { } drained)
                 {
                     drains.Add(drained);
                 }
@@ -275,7 +278,7 @@ internal sealed partial class Dispatcher
             room = _room.Task;
         }
 
-        var made = room.Wait(timeout);
+        var made = Runtime.Wait(room, timeout);
         lock (_lock)
         {
             _room = null;

@@ -34,6 +34,7 @@ internal sealed class Feeder
     private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
     private readonly List<(PartitionState Partition, long Offset)> _otherGroups = [];
     private long _batchBytes;
+    private Dictionary<TopicPartition, PartitionState>? _firstAssignments;
 
     /// <param name="options">Ordering, buffer limits and the group.</param>
     /// <param name="consumer">Fetches.</param>
@@ -115,6 +116,14 @@ internal sealed class Feeder
                 return;
             }
 
+            if (TotalBufferFull() && PutBack(result))
+            {
+                // Every partition is paused and the buffer is full, so this came from a partition
+                // assigned inside this Consume: taking it would pass the buffer's cap (by up to a
+                // whole batch). It was put back; the next turn pauses the new partition like the others.
+                return;
+            }
+
             timeout = TimeSpan.Zero; // take what is already fetched, without waiting for more
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.TopicPartition, out var partition)
@@ -152,10 +161,37 @@ internal sealed class Feeder
                 continue;
             }
 
-            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, partition, result.Message.Key));
+            var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, LanePartition(partition), result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
         }
+    }
+
+    /// <summary>Reads this message again later (a seek to it); false when the client refused, and then it is taken, over the cap rather than lost.</summary>
+    private bool PutBack(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        try
+        {
+            _consumer.Seek(result.TopicPartitionOffset);
+            return true;
+        }
+        catch (KafkaException e)
+        {
+            _onError(e.Error);
+            return false;
+        }
+    }
+
+    /// <summary>The assignment a lane belongs to: this one, unless <see cref="ReintroducedBugs.LaneByPartitionName"/> names lanes by the partition alone.</summary>
+    private PartitionState LanePartition(PartitionState partition)
+    {
+        if (!_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.LaneByPartitionName))
+        {
+            return partition;
+        }
+
+        _firstAssignments ??= [];
+        return _firstAssignments.TryAdd(partition.TopicPartition, partition) ? partition : _firstAssignments[partition.TopicPartition];
     }
 
     /// <summary>Whether the message names another consumer group as the only one to handle it (<see cref="DeadLetterHeaders.TargetGroup"/>).</summary>
@@ -185,7 +221,11 @@ internal sealed class Feeder
     {
         if (_skipped.Count > 0)
         {
-            _dispatcher.PassRestored(_skipped);
+            if (!_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.RestoredSkipsKeepCommit))
+            {
+                _dispatcher.PassRestored(_skipped);
+            }
+
             _observer.OnFinishedSkipped([.. _skipped.Select(s => new TopicPartitionOffset(s.Partition.TopicPartition, s.Offset))]);
             _skipped.Clear();
         }

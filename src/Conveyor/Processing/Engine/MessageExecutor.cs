@@ -18,6 +18,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     private readonly MessageDeserializer<TValue> _values;
     private readonly IDeadLetterWriter? _deadLetters;
     private readonly IProcessorObserver _observer;
+    private readonly EngineRuntime _runtime;
 
     public MessageExecutor(
         ProcessorOptions options,
@@ -25,8 +26,10 @@ internal sealed class MessageExecutor<TKey, TValue>
         MessageDeserializer<TKey> keys,
         MessageDeserializer<TValue> values,
         IDeadLetterWriter? deadLetters,
-        IProcessorObserver observer)
+        IProcessorObserver observer,
+        EngineRuntime? runtime = null)
     {
+        _runtime = runtime ?? EngineRuntime.Default;
         _options = options;
         _handler = handler;
         _keys = keys;
@@ -160,7 +163,7 @@ internal sealed class MessageExecutor<TKey, TValue>
             return null;
         }
 
-        var delay = retry.DelayFor(attempt - 1, Random.Shared.NextDouble());
+        var delay = retry.DelayFor(attempt - 1, _runtime.Jitter());
         _observer.OnRetrying(item.Result.TopicPartitionOffset, attempt, failure, delay);
         return delay;
     }
@@ -175,7 +178,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
         try
         {
-            await Task.Delay(delay, stopping).ConfigureAwait(false);
+            await Task.Delay(delay, _runtime.Time, stopping).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)

@@ -53,10 +53,10 @@ internal sealed class PollLoop : IDisposable
         _options = options;
         _dispatcher = dispatcher;
         _observer = observer;
-        _clock = clock ?? TimeProvider.System;
+        _clock = clock ?? dispatcher.Runtime.Time;
 
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
-        _availability = new AvailabilityWatch(config, options, observer);
+        _availability = new AvailabilityWatch(config, options, observer, asksCluster: dispatcher.Runtime.AsksCluster);
         _bootstrapServers = config.BootstrapServers;
         // Rebalances arrive only from inside Consume, so never before the handler below exists.
         _consumer = consumers.Create(new ConsumerCallbacks(
@@ -172,11 +172,12 @@ internal sealed class PollLoop : IDisposable
     {
         var partitions = _partitions.Values.ToList();
         var drained = _dispatcher.DrainAsync(partitions);
-        if (!drained.Wait(_options.ShutdownTimeout))
+        var runtime = _dispatcher.Runtime;
+        if (!runtime.Wait(drained, _options.ShutdownTimeout))
         {
             // Handlers past the stop timeout are told to give up; their messages stay unfinished.
             abort.Cancel();
-            drained.Wait(TimeSpan.FromSeconds(5));
+            runtime.Wait(drained, TimeSpan.FromSeconds(5));
         }
 
         _commits.Stopping(partitions);

@@ -10,7 +10,15 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal sealed class ReadyWaiter : IValueTaskSource<WorkItem?>
 {
-    private ManualResetValueTaskSourceCore<WorkItem?> _core = new() { RunContinuationsAsynchronously = true };
+    private readonly Action<Action<object?>, object?>? _post;
+    private ManualResetValueTaskSourceCore<WorkItem?> _core;
+
+    /// <param name="runtime">Where the worker's continuation runs: the thread pool, unless a simulator posts it to its own queue.</param>
+    public ReadyWaiter(EngineRuntime? runtime = null)
+    {
+        _post = runtime?.Post;
+        _core = new() { RunContinuationsAsynchronously = _post is null };
+    }
 
     /// <summary>For batches: the run the dispatcher handed over with the last message (filled under its lock, read by the worker after its wait).</summary>
     public List<WorkItem> Run { get; } = [];
@@ -29,5 +37,7 @@ internal sealed class ReadyWaiter : IValueTaskSource<WorkItem?>
     ValueTaskSourceStatus IValueTaskSource<WorkItem?>.GetStatus(short token) => _core.GetStatus(token);
 
     void IValueTaskSource<WorkItem?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+        _core.OnCompleted(_post is null ? continuation : Posted(_post, continuation), state, token, flags);
+
+    private static Action<object?> Posted(Action<Action<object?>, object?> post, Action<object?> continuation) => state => post(continuation, state);
 }

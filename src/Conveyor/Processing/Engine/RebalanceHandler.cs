@@ -70,7 +70,11 @@ internal sealed class RebalanceHandler
         // partition the engine paused for back-pressure when it was revoked would come back paused
         // and never be fetched again, with nothing reported. Called before Confluent.Kafka applies
         // the assignment, so no fetch starts in between.
-        _pauses.ResumeInClient(partitions);
+        if (!_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.PauseKeptAcrossAssign))
+        {
+            _pauses.ResumeInClient(partitions);
+        }
+
         _availability.Assigned(partitions.Count);
         _observer.OnPartitionsAssigned(partitions);
     }
@@ -80,8 +84,13 @@ internal sealed class RebalanceHandler
         _watchdog.HeldAll(_clock.GetUtcNow().UtcDateTime); // the group is rebalancing
         var states = _partitions.Owned(revoked.Select(r => r.TopicPartition));
         var drained = _dispatcher.DrainAsync(states);
-        if (!drained.Wait(_options.RevokeTimeout))
+        if (!_dispatcher.Runtime.Wait(drained, _options.RevokeTimeout))
         {
+            if (_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.RevokeTimeoutCommitsPastRunning))
+            {
+                states.ForEach(s => _dispatcher.PassEverythingBelow(s, s.Poll.NextOffset));
+            }
+
             // Still running: their messages stay unfinished, so the commit stops before them and
             // the next owner handles them again (a duplicate, never a loss). Exactly-once aborts.
             _observer.OnError(new Error(ErrorCode.Local_TimedOut,

@@ -13,7 +13,7 @@ internal sealed partial class Worker<TKey, TValue>
     private async Task RunBatchesAsync(BatchExecutor<TKey, TValue> batches)
     {
         var abort = _abort;
-        var waiter = new ReadyWaiter();
+        var waiter = new ReadyWaiter(_dispatcher.Runtime);
         var run = waiter.Run;
         var traces = new List<MessageTrace>();
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is not null)

@@ -49,7 +49,7 @@ internal sealed partial class Worker<TKey, TValue>
     private async Task RunMessagesAsync()
     {
         var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
-        var waiter = new ReadyWaiter();
+        var waiter = new ReadyWaiter(_dispatcher.Runtime);
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
         {
             if (_gate is not null)
@@ -105,7 +105,7 @@ internal sealed partial class Worker<TKey, TValue>
     {
         try
         {
-            await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _dispatcher.Runtime.Time, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -1,0 +1,69 @@
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Where the engine's time, waits, random jitter and worker wake-ups come from. Production uses
+/// <see cref="Default"/> (the system clock, blocking waits, the thread pool); the deterministic
+/// simulator (tests/Conveyor.Simulation) supplies its own, so the real engine runs on one thread
+/// with simulated time and every run of a seed is the same run. Reached through the
+/// <see cref="Dispatcher"/>, which every part of the engine already holds.
+/// </summary>
+internal sealed class EngineRuntime
+{
+    /// <summary>The system's clock and the thread pool.</summary>
+    public static EngineRuntime Default { get; } = new();
+
+    /// <summary>The engine's clock and timers (retry back-offs).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>A number in [0, 1) for a retry's jitter.</summary>
+    public Func<double> Jitter { get; init; } = Random.Shared.NextDouble;
+
+    /// <summary>
+    /// Blocks the poll thread until <c>task</c> completes or <c>timeout</c> passes (a drain, room in
+    /// the buffer); true when it completed. A simulator runs the workers meanwhile instead.
+    /// </summary>
+    public Func<Task, TimeSpan, bool> Wait { get; init; } = static (task, timeout) => task.Wait(timeout);
+
+    /// <summary>Runs work off the poll thread (the asynchronous committer's sends); a simulator runs it as a later event.</summary>
+    public Func<Action, Task> Run { get; init; } = static action => Task.Run(action);
+
+    /// <summary>
+    /// Runs a worker's continuation after a ready message woke it; null: on the thread pool (never on
+    /// the thread that made the message ready, which holds the dispatcher's lock).
+    /// </summary>
+    public Action<Action<object?>, object?>? Post { get; init; }
+
+    /// <summary>Whether the engine may ask the cluster with a client of its own (missing dead-letter topics at the first assignment).</summary>
+    public bool AsksCluster { get; init; } = true;
+
+    /// <summary>Known bugs put back on purpose, to show that the simulator finds them; none in production.</summary>
+    public ReintroducedBugs Bugs { get; init; }
+
+    /// <summary>How a drain's completion runs its continuations: off the dispatcher's lock, unless a simulator runs everything on one thread.</summary>
+    public TaskCreationOptions DrainCompletion => Post is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+}
+
+/// <summary>
+/// Bugs this engine once had, each fixed; a simulator's test turns one back on to show that its
+/// invariants catch it. Only tests set these (<see cref="EngineRuntime.Bugs"/>).
+/// </summary>
+[Flags]
+internal enum ReintroducedBugs
+{
+    None = 0,
+
+    /// <summary>A new assignment does not resume its partitions in the client, so an application pause from before the revoke survives (fixed in 6c21631's predecessor).</summary>
+    PauseKeptAcrossAssign = 1,
+
+    /// <summary>Lanes are named by partition, not by one assignment of it (fixed in 4fbc2f4).</summary>
+    LaneByPartitionName = 2,
+
+    /// <summary>A revoke whose handlers outlive the revoke timeout commits past the messages still running.</summary>
+    RevokeTimeoutCommitsPastRunning = 4,
+
+    /// <summary>Lost partitions are committed as if revoked.</summary>
+    CommitOnLost = 8,
+
+    /// <summary>Messages skipped because they were finished before (restored) do not let the commit pass them (fixed in dc8e345).</summary>
+    RestoredSkipsKeepCommit = 16,
+}

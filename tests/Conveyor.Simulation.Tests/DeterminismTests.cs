@@ -1,0 +1,28 @@
+namespace Conveyor.Simulation.Tests;
+
+public sealed class DeterminismTests
+{
+    [Theory]
+    [InlineData(5)]
+    [InlineData(38)]
+    [InlineData(4242)]
+    public void The_same_seed_gives_the_same_run_bit_for_bit(int seed)
+    {
+        var first = SimWorld.Run(ScheduleGenerator.For(seed), trace: true);
+        var second = SimWorld.Run(ScheduleGenerator.For(seed), trace: true);
+
+        Assert.True(first.Trace.Length > 1_000, "the trace records the run");
+        Assert.Equal(first.Trace, second.Trace);
+        Assert.Equal(first.Events, second.Events);
+        Assert.Equal(first.Simulated, second.Simulated);
+    }
+
+    [Fact]
+    public void Different_seeds_give_different_runs()
+    {
+        var first = SimWorld.Run(ScheduleGenerator.For(1), trace: true);
+        var second = SimWorld.Run(ScheduleGenerator.For(2), trace: true);
+
+        Assert.NotEqual(first.Trace, second.Trace);
+    }
+}

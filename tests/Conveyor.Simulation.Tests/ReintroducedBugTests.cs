@@ -1,0 +1,44 @@
+using Conveyor.Processing.Engine;
+using Xunit.Abstractions;
+
+namespace Conveyor.Simulation.Tests;
+
+/// <summary>
+/// Proof that the simulator finds bugs: each known bug, put back behind its
+/// <see cref="ReintroducedBugs"/> switch, is found within the CI seed set, with a shrunk schedule
+/// that still fails the same way and a trace. The output says after how many seeds.
+/// </summary>
+public sealed class ReintroducedBugTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "stall")]
+    [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall")]
+    [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished")]
+    [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]
+    [InlineData(nameof(ReintroducedBugs.RestoredSkipsKeepCommit), "stall")]
+    public void The_seed_set_finds_the_reintroduced_bug(string name, string kind)
+    {
+        var bug = Enum.Parse<ReintroducedBugs>(name);
+        for (var seed = 0; seed < SeedSetTests.Seeds; seed++)
+        {
+            var result = SimWorld.Run(ScheduleGenerator.For(seed), bug);
+            if (!result.Failed)
+            {
+                continue;
+            }
+
+            Assert.Equal(kind, result.Kind);
+            var shrunk = Shrinker.Shrink(result, bug, budget: 300);
+            Assert.True(shrunk.Failed, "the shrunk schedule still fails");
+            Assert.Equal(kind, shrunk.Kind);
+            Assert.True(shrunk.Schedule.Faults.Count <= result.Schedule.Faults.Count);
+            Assert.Contains("VIOLATION", shrunk.Trace, StringComparison.Ordinal);
+            Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");
+            output.WriteLine($"{bug}: found at seed {seed} ({seed + 1} seeds); shrunk from {result.Schedule.Faults.Count} to {shrunk.Schedule.Faults.Count} faults");
+            output.WriteLine(Reproduction.Describe(shrunk));
+            return;
+        }
+
+        Assert.Fail($"{bug} was not found in {SeedSetTests.Seeds} seeds.");
+    }
+}

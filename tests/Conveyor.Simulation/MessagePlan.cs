@@ -1,0 +1,48 @@
+namespace Conveyor.Simulation;
+
+/// <summary>
+/// What happens to one handler call or dead letter, from the seed and the message alone (a hash,
+/// not the run's random stream), so a shrunk schedule keeps every message's behaviour.
+/// </summary>
+internal static class MessagePlan
+{
+    /// <summary>The handler call's duration and whether it throws.</summary>
+    public static (TimeSpan Duration, bool Fails) Handler(int seed, int partition, long offset, int attempt, int delivery)
+    {
+        var h = Hash(seed, partition, offset, attempt, delivery);
+        var poison = Hash(seed, partition, offset, 0, -1) % 100 < 3; // fails every attempt: dead-lettered
+        var roll = (int)(h % 1000);
+        var duration = roll switch
+        {
+            < 500 => TimeSpan.Zero,
+            < 800 => TimeSpan.FromMilliseconds((h >> 10) % 50),
+            < 960 => TimeSpan.FromMilliseconds(50 + ((h >> 10) % 450)),
+            _ => attempt == 1 ? TimeSpan.FromMilliseconds(3_500 + ((h >> 10) % 2_500)) : TimeSpan.FromMilliseconds(100),
+        };
+        var fails = poison || (h >> 24) % 100 < 12;
+        return (duration, fails);
+    }
+
+    /// <summary>How long a dead letter's acknowledgement takes, and whether it fails.</summary>
+    public static (TimeSpan Delay, bool Fails) DeadLetter(int seed, int partition, long offset, int delivery)
+    {
+        var h = Hash(seed, partition, offset, 99, delivery);
+        return (TimeSpan.FromMilliseconds(1 + (h % 200)), (h >> 16) % 100 < 2);
+    }
+
+    private static ulong Hash(int seed, int partition, long offset, int attempt, int delivery)
+    {
+        var x = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL;
+        x = Mix(x ^ (ulong)partition);
+        x = Mix(x ^ (ulong)offset);
+        x = Mix(x ^ (ulong)(uint)attempt);
+        return Mix(x ^ (ulong)(uint)delivery);
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

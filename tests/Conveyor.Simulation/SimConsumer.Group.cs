@@ -1,0 +1,249 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Simulation;
+
+/// <summary>The consumer's rebalances and fetches.</summary>
+internal sealed partial class SimConsumer
+{
+    public string Name => $"sim-{_incarnation}";
+
+    public Handle Handle => throw new NotSupportedException("A simulated consumer has no native handle.");
+
+    public string MemberId => Name;
+
+    public List<TopicPartition> Assignment => [.. _assigned.Keys.Order().Select(p => Cluster.Partitions[p])];
+
+    public List<string> Subscription { get; private set; } = [];
+
+    public IConsumerGroupMetadata ConsumerGroupMetadata => throw new NotSupportedException("Exactly-once is not simulated.");
+
+    public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
+
+    public void Subscribe(string topic) => Subscription = [topic];
+
+    public void Unsubscribe() => Subscription = [];
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Runs a rebalance callback as librdkafka does, inside <c>Consume</c>; ownership moves as the real group moves it.</summary>
+    private void Run(GroupAction action)
+    {
+        var mask = action.Kind == GroupActionKind.RevokeAll ? AssignedMask() : action.Mask;
+        switch (action.Kind)
+        {
+            case GroupActionKind.Assign:
+                mask &= ~AssignedMask();
+                if (mask != 0)
+                {
+                    Assign(mask);
+                }
+
+                break;
+            case GroupActionKind.Revoke or GroupActionKind.RevokeAll:
+                mask &= AssignedMask();
+                _world.Trace.Add($"revoke {Masks.Describe(mask)}");
+                _callbacks.Revoked(this, [.. Masks.Of(mask, Cluster.Partitions.Length).Select(p => new TopicPartitionOffset(Cluster.Partitions[p], Offset.Unset))]);
+                Unassign(mask, Owner.Other);
+                break;
+            case GroupActionKind.Lose:
+                mask &= AssignedMask();
+                if (mask != 0)
+                {
+                    _world.Trace.Add($"lost {Masks.Describe(mask)}");
+                    _inLost = true;
+                    try
+                    {
+                        _callbacks.Lost(this, [.. Masks.Of(mask, Cluster.Partitions.Length).Select(p => new TopicPartitionOffset(Cluster.Partitions[p], Offset.Unset))]);
+                    }
+                    finally
+                    {
+                        _inLost = false;
+                    }
+
+                    Unassign(mask, Owner.Other);
+                }
+
+                break;
+        }
+
+        action.After?.Invoke();
+    }
+
+    private void Assign(int mask)
+    {
+        foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+        {
+            Cluster.Owners[p] = Owner.Member;
+            Cluster.AssignEpochs[p]++;
+            _world.Checker.Assigned(p);
+        }
+
+        _world.Trace.Add($"assign {Masks.Describe(mask)}");
+        _callbacks.Assigned(this, [.. Masks.Of(mask, Cluster.Partitions.Length).Select(p => Cluster.Partitions[p])]);
+        foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+        {
+            // librdkafka fetches the committed offset after the callback returns.
+            _assigned[p] = new Fetching { Next = Cluster.Committed[p], Consumed = Cluster.Committed[p], Epoch = Cluster.AssignEpochs[p] };
+        }
+    }
+
+    private void Unassign(int mask, Owner next)
+    {
+        foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+        {
+            Purge(p);
+            _assigned.Remove(p);
+            if (Cluster.Owners[p] == Owner.Member)
+            {
+                Cluster.Owners[p] = next;
+            }
+        }
+    }
+
+    private int AssignedMask()
+    {
+        var mask = 0;
+        foreach (var p in _assigned.Keys)
+        {
+            mask |= 1 << p;
+        }
+
+        return mask;
+    }
+
+    /// <summary>Starts a fetch for each assigned, unpaused partition with nothing queued and messages to read: a batch of 1-10 arrives 1-30 ms later.</summary>
+    private void StartFetches()
+    {
+        foreach (var (p, fetching) in _assigned)
+        {
+            if (fetching.InFlight || fetching.Queued > 0 || _paused.Contains(p) || fetching.Next >= Cluster.End(p))
+            {
+                continue;
+            }
+
+            fetching.InFlight = true;
+            var version = fetching.Version;
+            var count = _world.Random.Next(1, 11);
+            Scheduler.After(TimeSpan.FromMilliseconds(_world.Random.Next(1, 31)), () => Fetched(p, fetching, version, count), _incarnation);
+        }
+    }
+
+    private void Fetched(int p, Fetching fetching, int version, int count)
+    {
+        if (fetching.Version != version || !_assigned.TryGetValue(p, out var now) || now != fetching)
+        {
+            return;
+        }
+
+        fetching.InFlight = false;
+        if (_paused.Contains(p))
+        {
+            return;
+        }
+
+        var end = Math.Min(Cluster.End(p), fetching.Next + count);
+        for (var o = fetching.Next; o < end; o++)
+        {
+            _queue.Add((p, o));
+            fetching.Queued++;
+        }
+
+        fetching.Next = end;
+    }
+
+    private ConsumeResult<byte[]?, byte[]?> Deliver()
+    {
+        var (p, offset) = _queue[_queueHead++];
+        if (_queueHead == _queue.Count)
+        {
+            _queue.Clear();
+            _queueHead = 0;
+        }
+
+        var fetching = _assigned[p];
+        fetching.Queued--;
+        fetching.Consumed = offset + 1;
+        _world.Checker.Delivered(p, offset, fetching.Epoch);
+        return new ConsumeResult<byte[]?, byte[]?>
+        {
+            TopicPartitionOffset = new TopicPartitionOffset(Cluster.Partitions[p], offset),
+            Message = Cluster.Logs[p][(int)offset],
+        };
+    }
+
+    /// <summary>Drops what is queued of the partition (a pause, seek or unassign), so it is fetched again from the first dropped.</summary>
+    private void Purge(int p)
+    {
+        if (!_assigned.TryGetValue(p, out var fetching))
+        {
+            return;
+        }
+
+        long? first = null;
+        for (var i = _queue.Count - 1; i >= _queueHead; i--)
+        {
+            if (_queue[i].Partition == p)
+            {
+                first = _queue[i].Offset;
+                _queue.RemoveAt(i);
+            }
+        }
+
+        if (first is { } from)
+        {
+            fetching.Next = from;
+        }
+
+        fetching.Queued = 0;
+        fetching.InFlight = false;
+        fetching.Version++;
+    }
+
+    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException("The engine commits explicit offsets.");
+
+    public void Commit(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine commits explicit offsets.");
+
+    public void StoreOffset(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine does not store offsets.");
+
+    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException("The engine does not store offsets.");
+
+    public void Assign(TopicPartition partition) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
+
+    public void Unassign() => throw new NotSupportedException("The engine subscribes.");
+
+    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    /// <summary>One assigned partition's fetch state.</summary>
+    private sealed class Fetching
+    {
+        public long Next { get; set; }
+
+        public long Consumed { get; set; }
+
+        public int Queued { get; set; }
+
+        public bool InFlight { get; set; }
+
+        public int Version { get; set; }
+
+        public int Epoch { get; init; }
+    }
+}

@@ -1,0 +1,161 @@
+using Confluent.Kafka;
+using Conveyor.Processing;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
+using Conveyor.Processing.Engine;
+using Conveyor.Serialization;
+
+namespace Conveyor.Simulation;
+
+/// <summary>
+/// One incarnation of the real engine (poll loop, dispatcher, workers, executor, commits) on the
+/// simulated consumer, clock and scheduler. <see cref="Run"/> runs the poll loop on this thread
+/// until the world stops it, kills it or finds a violation; workers run as the scheduler's events.
+/// </summary>
+internal sealed class SimEngine : IConsumerFactory
+{
+    private readonly SimWorld _world;
+    private readonly int _incarnation;
+    private readonly Dictionary<(int, long), int> _deliveries = [];
+
+    public SimEngine(SimWorld world, int incarnation, ReintroducedBugs bugs)
+    {
+        _world = world;
+        _incarnation = incarnation;
+        var schedule = world.Cluster.Schedule;
+        Options = Settings(schedule);
+        var runtime = new EngineRuntime
+        {
+            Time = new SimClock(world.Scheduler, incarnation, () => world.Cluster.WallOffset),
+            Jitter = world.Random.NextDouble,
+            Wait = (task, timeout) => world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false),
+            Post = (continuation, state) => world.Scheduler.Post(() => continuation(state), incarnation),
+            Run = action => RunLater(world, incarnation, action),
+            AsksCluster = false,
+            Bugs = bugs,
+        };
+        Dispatcher = new Dispatcher(runtime: runtime);
+        var events = new SimEvents(world, () => Dispatcher, Options);
+        var executor = new MessageExecutor<byte[], byte[]>(
+            Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
+            new SimDeadLetters(world, incarnation), events, runtime);
+        var schedule1 = new CommitSchedule(Options.CommitInterval, Options.CommitEveryMessages);
+        Poll = new PollLoop(
+            new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
+            this, Options, Dispatcher, schedule1, events, transactions: null, clock: runtime.Time);
+        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, gate: null, Stopping, Abort.Token);
+        for (var i = 0; i < Options.MaxConcurrency; i++)
+        {
+            _ = worker.RunAsync(); // runs to its first wait here; the scheduler runs the rest
+        }
+    }
+
+    public ProcessorOptions Options { get; }
+
+    public Dispatcher Dispatcher { get; }
+
+    public PollLoop Poll { get; }
+
+    public SimConsumer? Consumer { get; private set; }
+
+    public CancellationTokenSource Stopping { get; } = new();
+
+    public CancellationTokenSource Abort { get; } = new();
+
+    /// <summary>The engine's settings for a schedule: small buffers so back-pressure acts on a few dozen messages.</summary>
+    public static ProcessorOptions Settings(Schedule schedule) => new()
+    {
+        GroupId = "sim",
+        Topics = [SimCluster.Topic],
+        Ordering = schedule.Ordering,
+        MaxConcurrency = 4,
+        CommitInterval = TimeSpan.FromSeconds(1),
+        PersistCompletions = schedule.PersistCompletions,
+        CommitMode = schedule.AsyncCommits ? OffsetCommitMode.Asynchronous : OffsetCommitMode.Synchronous,
+        RevokeTimeout = TimeSpan.FromSeconds(3),
+        ShutdownTimeout = TimeSpan.FromSeconds(10),
+        UnavailableTimeout = TimeSpan.FromHours(1),
+        MaxBufferedMessagesPerPartition = 8,
+        MaxBufferedMessages = 20,
+        Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) },
+        OnFailure = FailureAction.DeadLetter,
+    };
+
+    /// <summary>Runs the poll loop until it stops; true when it stopped cleanly, false when the process was killed.</summary>
+    public bool Run()
+    {
+        try
+        {
+            Poll.Run(Stopping.Token, Abort);
+            return true;
+        }
+        catch (SimulatedCrash)
+        {
+            return false;
+        }
+        finally
+        {
+            Dispatcher.Complete();
+        }
+    }
+
+    /// <summary>Work the engine runs off the poll thread (asynchronous commit sends): an event 1-20 ms later, its outcome in the task.</summary>
+    private static Task RunLater(SimWorld world, int incarnation, Action action)
+    {
+        var done = new TaskCompletionSource();
+        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Random.Next(1, 21)), () =>
+        {
+            try
+            {
+                action();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }, incarnation);
+        return done.Task;
+    }
+
+    IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _incarnation, callbacks);
+
+    IOffsetsWithMetadata? IConsumerFactory.OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (SimConsumer)consumer;
+
+    /// <summary>The handler: its duration and failure come from the seed per message, attempt and delivery.</summary>
+    private ValueTask<IPendingAcknowledgement?> Handle(MessageContext<byte[], byte[]> message, CancellationToken cancellationToken)
+    {
+        var p = message.Partition;
+        var offset = message.Offset;
+        var key = message.Key is { Length: > 0 } k ? k[0] : (byte)0;
+        if (message.Attempt == 1)
+        {
+            _deliveries[(p, offset)] = _deliveries.GetValueOrDefault((p, offset)) + 1;
+        }
+
+        var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
+        var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+        _world.Checker.HandlerStarted(p, offset, key, message.Attempt);
+        _world.Trace.Add($"handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
+        if (duration == TimeSpan.Zero)
+        {
+            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails")) : default;
+        }
+
+        var done = new TaskCompletionSource<IPendingAcknowledgement?>();
+        _world.Scheduler.After(duration, () =>
+        {
+            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            if (fails)
+            {
+                done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));
+            }
+            else
+            {
+                done.SetResult(null);
+            }
+        }, _incarnation);
+        return new ValueTask<IPendingAcknowledgement?>(done.Task);
+    }
+}
