@@ -29,13 +29,9 @@ public static class ConveyorServiceCollectionExtensions
     /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
     /// <param name="services">The services.</param>
     /// <param name="name">A name unique among this host's processors (logs, health check, options name).</param>
-    /// <param name="configuration">The processor's configuration section.</param>
+    /// <param name="configuration">Its configuration section.</param>
     /// <param name="configure">Deserializers, an observer, health limits.</param>
-    public static IServiceCollection AddConveyorProcessor<TKey, TValue, THandler>(
-        this IServiceCollection services,
-        string name,
-        IConfiguration configuration,
-        Action<ProcessorRegistration<TKey, TValue>>? configure = null)
+    public static IServiceCollection AddConveyorProcessor<TKey, TValue, THandler>(this IServiceCollection services, string name, IConfiguration configuration, Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IMessageHandler<TKey, TValue> =>
         services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Processor, (builder, scopes) =>
             builder.Handle((message, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(message, ct))));
@@ -46,20 +42,11 @@ public static class ConveyorServiceCollectionExtensions
     /// message to a <typeparamref name="THandler"/> resolved from a new scope. Configured, checked and
     /// health-checked like <see cref="AddConveyorProcessor{TKey, TValue, THandler}"/>; the
     /// <c>Kafka</c> properties serve the consumer and the output producer, and <c>Guarantee</c>
-    /// may be <c>ExactlyOnce</c> (with <c>TransactionalId</c>).
+    /// may be <c>ExactlyOnce</c> (with <c>TransactionalId</c>). An observer that is an
+    /// <see cref="IForwardingObserver"/> also hears each forwarded message.
     /// </summary>
-    /// <typeparam name="TKey">The input key type.</typeparam>
-    /// <typeparam name="TValue">The input value type.</typeparam>
-    /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
-    /// <param name="services">The services.</param>
-    /// <param name="name">A name unique among this host's processors (logs, health check, options name).</param>
-    /// <param name="configuration">The forwarder's configuration section.</param>
-    /// <param name="configure">Deserializers, an observer (an <see cref="IForwardingObserver"/> also hears each forwarded message), health limits.</param>
-    public static IServiceCollection AddConveyorForwarder<TKey, TValue, THandler>(
-        this IServiceCollection services,
-        string name,
-        IConfiguration configuration,
-        Action<ProcessorRegistration<TKey, TValue>>? configure = null)
+    /// <inheritdoc cref="AddConveyorProcessor{TKey, TValue, THandler}" path="/typeparam|/param"/>
+    public static IServiceCollection AddConveyorForwarder<TKey, TValue, THandler>(this IServiceCollection services, string name, IConfiguration configuration, Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, Conveyor.Hosting.IForwardingHandler<TKey, TValue> =>
         services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.Forwarder, (builder, scopes) =>
             builder.Forward((message, ct) => InScopeAsync<THandler, IReadOnlyList<OutputRecord>>(scopes, handler => handler.HandleAsync(message, ct))));
@@ -71,18 +58,8 @@ public static class ConveyorServiceCollectionExtensions
     /// <see cref="AddConveyorProcessor{TKey, TValue, THandler}"/>; batches are set under <c>Batch</c>
     /// (<c>MaxMessages</c>, <c>MaxBytes</c>, <c>MaxWait</c>).
     /// </summary>
-    /// <typeparam name="TKey">The key type.</typeparam>
-    /// <typeparam name="TValue">The value type.</typeparam>
-    /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
-    /// <param name="services">The services.</param>
-    /// <param name="name">A name unique among this host's processors (logs, health check, options name).</param>
-    /// <param name="configuration">The batch processor's configuration section.</param>
-    /// <param name="configure">Deserializers, an observer, health limits.</param>
-    public static IServiceCollection AddConveyorBatchProcessor<TKey, TValue, THandler>(
-        this IServiceCollection services,
-        string name,
-        IConfiguration configuration,
-        Action<ProcessorRegistration<TKey, TValue>>? configure = null)
+    /// <inheritdoc cref="AddConveyorProcessor{TKey, TValue, THandler}" path="/typeparam|/param"/>
+    public static IServiceCollection AddConveyorBatchProcessor<TKey, TValue, THandler>(this IServiceCollection services, string name, IConfiguration configuration, Action<ProcessorRegistration<TKey, TValue>>? configure = null)
         where THandler : class, IBatchHandler<TKey, TValue> =>
         services.AddConveyor<TKey, TValue, THandler>(name, configuration, configure, ProcessorKind.BatchProcessor, (builder, scopes) =>
             builder.HandleBatches((batch, ct) => InScopeAsync<THandler>(scopes, handler => handler.HandleAsync(batch, ct))));

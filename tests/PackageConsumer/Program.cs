@@ -61,7 +61,7 @@ var options = new ProcessorOptions
     Retry = new RetryOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(10) },
 };
 var client = new KafkaClientProperties(cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("fetch.wait.max.ms", "50")]);
-await using var processor = new KafkaProcessor<string, string>(client, options, (message, _) =>
+await using var processor = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(observer).Handle((message, _) =>
 {
     if (message.Value == Poison)
     {
@@ -70,7 +70,7 @@ await using var processor = new KafkaProcessor<string, string>(client, options, 
 
     handled[message.Value] = true;
     return ValueTask.CompletedTask;
-}, observer: observer);
+}).Build();
 
 using var stop = new CancellationTokenSource();
 var running = processor.RunAsync(stop.Token);

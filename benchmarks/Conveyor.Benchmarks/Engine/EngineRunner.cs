@@ -50,7 +50,7 @@ internal sealed class EngineRunner
 
         using var stop = new CancellationTokenSource();
         var pauses = new PauseCounter();
-        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler, observer: pauses);
+        var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(pauses).Handle(handler).Build();
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
         if (finished == meter.Reached)

@@ -82,11 +82,11 @@ internal sealed class FairnessRunner
         var pauses = 0;
         var observer = new BackPressureObserver(() => Interlocked.Increment(ref pauses));
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, async (message, cancellationToken) =>
+        var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(observer).Handle(async (message, cancellationToken) =>
         {
             await delay.HandleAsync(cancellationToken).ConfigureAwait(false);
             progress.Handled(message.Partition);
-        }, observer: observer);
+        }).Build();
         progress.Start();
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(progress.Done, running, Task.Delay(RawLoopRunner.Timeout(backlog.Messages))).ConfigureAwait(false);

@@ -53,7 +53,7 @@ internal sealed class ForwardingRunner
         ]);
 
         using var stop = new CancellationTokenSource();
-        var forwarder = new KafkaForwarder<byte[], byte[]>(_client, options, handler, observer: new FinishedCounter(meter));
+        var forwarder = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(new FinishedCounter(meter)).Forward(handler).Build();
         var running = forwarder.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);

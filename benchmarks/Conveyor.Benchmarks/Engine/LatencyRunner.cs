@@ -46,7 +46,7 @@ internal sealed class LatencyRunner
             return ValueTask.CompletedTask;
         };
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<byte[], byte[]>(_client, options, handler, observer: observer);
+        var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(observer).Handle(handler).Build();
         var running = processor.RunAsync(stop.Token);
         await observer.Assigned.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         var produced = await Task.Run(() => Produce(topic, PartitionsFor(messages), messages, rate)).ConfigureAwait(false);

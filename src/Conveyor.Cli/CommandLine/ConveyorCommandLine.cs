@@ -34,6 +34,7 @@ internal static class ConveyorCommandLine
             VerifyWorkerCommand.Create(),
             DlqCommand.Create(),
             LagCommand.Create(),
+            OffsetsCommand.Create(),
             DashboardCommand.Create(),
         };
         Durations.Apply(root);

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Tutorial;
+using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.Cli.Pipe;
@@ -39,7 +40,7 @@ internal sealed class PipeRunner
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
-        var forwarder = new KafkaForwarder<byte[]?, byte[]?>(_settings.ForProcessor(), _pipe.Processor, Forward, observer: Observer);
+        var forwarder = new KafkaProcessorBuilder<byte[]?, byte[]?>(_settings.ForProcessor(), _pipe.Processor).SetObserver(Observer).Forward(Forward).Build();
         await forwarder.RunAsync(stop.Token).ConfigureAwait(false);
     }
 

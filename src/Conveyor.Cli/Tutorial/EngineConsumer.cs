@@ -69,8 +69,8 @@ internal sealed class EngineConsumer
     private async Task RunProcessorAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
-        var processor = new KafkaProcessor<string?, User>(
-            _settings.ForProcessor(), _engine.Processor, HandleAsync, valueDeserializer: _budget.Counting<User>(User.Json), observer: Observer);
+        var processor = new KafkaProcessorBuilder<string?, User>(
+            _settings.ForProcessor(), _engine.Processor).SetValueDeserializer(_budget.Counting<User>(User.Json)).SetObserver(Observer).Handle(HandleAsync).Build();
         if (_engine.StatsInterval is not { } interval)
         {
             await processor.RunAsync(stop.Token).ConfigureAwait(false);

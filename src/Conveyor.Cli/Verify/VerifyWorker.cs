@@ -50,7 +50,13 @@ internal sealed class VerifyWorker
     {
         using var output = CreateProducer();
         var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
-        var processor = new KafkaProcessor<string, string>(_client.ForProcessor(), Options(), async (message, ct) =>
+        var builder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), Options());
+        if (trace is not null)
+        {
+            builder.SetObserver(trace);
+        }
+
+        var processor = builder.Handle(async (message, ct) =>
         {
             trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
 
@@ -70,7 +76,7 @@ internal sealed class VerifyWorker
                 // the record is sent again: a duplicate at worst, never a false loss.
                 throw new UnconfirmedOutputException($"output of id {id} acknowledged without an offset ({written.Status})");
             }
-        }, observer: trace);
+        }).Build();
         await processor.RunAsync(cancellationToken).ConfigureAwait(false);
         output.Flush(TimeSpan.FromSeconds(10));
     }
@@ -86,13 +92,13 @@ internal sealed class VerifyWorker
         // Traced, the worker's assignments, losses, transaction commits (with their offsets) and
         // aborts (with their reasons) are printed; otherwise only aborts and fatal errors.
         var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
-        var forwarder = new KafkaForwarder<string, string>(_client.ForProcessor(), options, async (message, ct) =>
+        var forwarder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), options).SetObserver((IProcessorObserver?)trace ?? new TransactionLog(_errors)).Forward(async (message, ct) =>
         {
             trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
             await _failures.ApplyAsync(id, ct).ConfigureAwait(false);
             return [OutputRecord.Utf8(_settings.Output, message.Value, message.Value)];
-        }, observer: (IProcessorObserver?)trace ?? new TransactionLog(_errors));
+        }).Build();
         await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

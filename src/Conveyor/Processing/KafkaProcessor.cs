@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
@@ -14,6 +13,7 @@ namespace Conveyor.Processing;
 /// (<see cref="ProcessorOptions.Ordering"/>). With the default at-least-once guarantee a committed
 /// offset never passes a message that is not finished: handled, or dead-lettered and acknowledged.
 /// </summary>
+/// <seealso cref="KafkaProcessorBuilder{TKey, TValue}.Handle"/>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
 public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
@@ -27,29 +27,6 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     private readonly TransactionCoordinator? _transactions;
     private readonly IConsumerFactory? _consumers;
     private readonly RunOnce _run = new();
-
-    /// <summary>
-    /// Creates a processor; checks the options and the client properties before anything connects.
-    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.Handle"/>,
-    /// which also takes asynchronous deserializers and a logger factory.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
-    /// <param name="options">How to process.</param>
-    /// <param name="handler">Called for each message.</param>
-    /// <param name="keyDeserializer">Key deserializer; default: UTF-8 for strings, raw for byte arrays, JSON otherwise.</param>
-    /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
-    /// <param name="observer">Hears rebalances, commits, retries, dead letters and stops.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    public KafkaProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        MessageHandler<TKey, TValue> handler,
-        IDeserializer<TKey>? keyDeserializer = null,
-        IDeserializer<TValue>? valueDeserializer = null,
-        IProcessorObserver? observer = null)
-        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.Processor, client, options, keyDeserializer, valueDeserializer, observer), handler)
-    {
-    }
 
     /// <summary>From the builder's validated parts.</summary>
     internal KafkaProcessor(ProcessorParts<TKey, TValue> parts, MessageHandler<TKey, TValue> handler)

@@ -152,7 +152,7 @@ public sealed class KafkaProcessorBuilder<TKey, TValue>
     /// <exception cref="InvalidOperationException">What the processor does is not chosen yet.</exception>
     public IKafkaProcessor Build() => _create is { } create ? create(Parts(Kind)) : throw NoKind();
 
-    /// <summary>Validates, then makes what every kind needs; the entry points' constructors come here too.</summary>
+    /// <summary>Validates, then makes what every kind needs.</summary>
     internal ProcessorParts<TKey, TValue> Parts(ProcessorKind kind)
     {
         ProcessorValidation.ThrowIfInvalid(_client, _options, kind);
@@ -162,17 +162,6 @@ public sealed class KafkaProcessorBuilder<TKey, TValue>
             _keys ?? MessageDeserializer<TKey>.Of((IDeserializer<TKey>?)null),
             _values ?? MessageDeserializer<TValue>.Of((IDeserializer<TValue>?)null),
             ProcessorSetup.Telemetry(_client, _options, _observer));
-    }
-
-    /// <summary>What the public constructors of the entry points build from: their arguments, a null one taking the default.</summary>
-    internal static ProcessorParts<TKey, TValue> Parts(
-        ProcessorKind kind, KafkaClientProperties client, ProcessorOptions options, IDeserializer<TKey>? keys, IDeserializer<TValue>? values, IProcessorObserver? observer)
-    {
-        var builder = new KafkaProcessorBuilder<TKey, TValue>(client, options);
-        builder._keys = keys is null ? null : MessageDeserializer<TKey>.Of(keys);
-        builder._values = values is null ? null : MessageDeserializer<TValue>.Of(values);
-        builder._observer = observer;
-        return builder.Parts(kind);
     }
 
     private ProcessorKind Kind => _kind ?? throw NoKind();

@@ -18,12 +18,14 @@ public sealed record ProcessorOptions
     public OrderingMode Ordering { get; init; } = OrderingMode.Key;
 
     /// <summary>Handlers running at most at once, across all partitions. Default 64.</summary>
+    [AllowedRange(1, Maximum = 100_000)]
     public int MaxConcurrency { get; init; } = 64;
 
     /// <summary>When offsets are committed relative to handling. Default <see cref="DeliveryGuarantee.AtLeastOnce"/>.</summary>
     public DeliveryGuarantee Guarantee { get; init; } = DeliveryGuarantee.AtLeastOnce;
 
     /// <summary>How often finished offsets are committed (also on revoke and on stop). Default 5 s.</summary>
+    [AllowedRange(10)]
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -32,6 +34,7 @@ public sealed record ProcessorOptions
     /// work handled again after a crash to about this many messages per processor (plus running
     /// ones, and finished ones behind an unfinished one: a commit never passes those).
     /// </summary>
+    [AllowedRange(1, Note = "or null to commit on the interval only")]
     public int? CommitEveryMessages { get; init; }
 
     /// <summary>Whether the poll loop waits for each commit. Default <see cref="OffsetCommitMode.Synchronous"/>.</summary>
@@ -53,6 +56,7 @@ public sealed record ProcessorOptions
     /// (<see cref="IProcessorObserver.OnCompletionsFull"/>). At 4,096 that is about 24,000 offsets.
     /// Default 4,096; between 512 and 1,048,576.
     /// </summary>
+    [AllowedRange(512, Maximum = Completions.CompletionEncoding.MaxMetadataBytes, Note = "the broker's offset.metadata.max.bytes")]
     public int CommitMetadataMaxBytes { get; init; } = 4096;
 
     /// <summary>
@@ -63,12 +67,16 @@ public sealed record ProcessorOptions
     public string? TransactionalId { get; init; }
 
     /// <summary><see cref="DeliveryGuarantee.ExactlyOnce"/> only: how long transactional calls (init, send offsets, commit, abort) may take. Default 30 s.</summary>
+    [OnlyWith(DeliveryGuarantee.ExactlyOnce)]
+    [AllowedRange(1000)]
     public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a revoke waits for the revoked partitions' running handlers before committing what is finished. Default 30 s.</summary>
+    [AllowedRange(0, ExclusiveMinimum = true)]
     public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a stop waits for running handlers before cancelling them. Default 30 s.</summary>
+    [AllowedRange(0, ExclusiveMinimum = true)]
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -77,6 +85,7 @@ public sealed record ProcessorOptions
     /// (<see cref="IProcessorObserver.OnPartitionStalled"/>, a warning, the <c>conveyor.partitions.stalled</c>
     /// gauge, a degraded health check). Default 60 s; <see cref="Timeout.InfiniteTimeSpan"/> turns the watchdog off.
     /// </summary>
+    [AllowedRange(1000, InfiniteAllowed = true, Note = "or Timeout.InfiniteTimeSpan to turn the watchdog off")]
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -85,6 +94,7 @@ public sealed record ProcessorOptions
     /// <see cref="ProcessorStatus.Unavailable"/>, a warning log (hosting) and the health check.
     /// Reported again after each further period while it lasts. Default 30 s.
     /// </summary>
+    [AllowedRange(1000)]
     public TimeSpan UnavailableTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -107,12 +117,15 @@ public sealed record ProcessorOptions
     /// prefetched, and a deep backlog arrives in bursts; <see cref="MaxBufferedMessages"/> and
     /// <see cref="MaxBufferedBytes"/> bound memory either way. Default 1,000.
     /// </summary>
+    [AllowedRange(1)]
     public int MaxBufferedMessagesPerPartition { get; init; } = 1_000;
 
     /// <summary>Fetched, unfinished messages in all before every partition is paused. Default 10,000.</summary>
+    [AllowedRange(1)]
     public int MaxBufferedMessages { get; init; } = 10_000;
 
     /// <summary>Bytes of fetched, unfinished messages (keys and values) before every partition is paused. Default 64 MiB.</summary>
+    [AllowedRange(1024)]
     public long MaxBufferedBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>How a <see cref="Batching.KafkaBatchProcessor{TKey, TValue}"/> groups messages into batches; unused by other processors.</summary>
@@ -162,109 +175,67 @@ public sealed record ProcessorOptions
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(GroupId))
         {
-            problems.Add("GroupId is missing: a processor commits offsets for a consumer group.");
+            problems.Add($"{nameof(GroupId)} is missing: a processor commits offsets for a consumer group.");
         }
 
         var topics = Topics ?? [];
         if (topics.Count == 0 || topics.Any(string.IsNullOrWhiteSpace))
         {
-            problems.Add("Topics must name at least one topic, none of them empty.");
+            problems.Add($"{nameof(Topics)} must name at least one topic, none of them empty.");
         }
 
         foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t) && !IsLegalTopicName(t)))
         {
-            problems.Add($"Topics: '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-'; not '.' or '..').");
+            problems.Add($"{nameof(Topics)}: '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-'; not '.' or '..').");
         }
 
         foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t)).GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            problems.Add($"Topics: '{topic.Key}' is named {topic.Count()} times; name each topic once.");
+            problems.Add($"{nameof(Topics)}: '{topic.Key}' is named {topic.Count()} times; name each topic once.");
         }
 
-        Require(problems, Enum.IsDefined(Ordering), $"Ordering must be one of {string.Join(", ", Enum.GetNames<OrderingMode>())}; it is {Ordering}.");
-        Require(problems, Enum.IsDefined(Guarantee), $"Guarantee must be one of {string.Join(", ", Enum.GetNames<DeliveryGuarantee>())}; it is {Guarantee}.");
-        Require(problems, Enum.IsDefined(OnFailure), $"OnFailure must be one of {string.Join(", ", Enum.GetNames<FailureAction>())}; it is {OnFailure}.");
-        Require(problems, MaxConcurrency is >= 1 and <= 100_000, $"MaxConcurrency must be between 1 and 100000; it is {MaxConcurrency}.");
-        Require(problems, CommitInterval >= TimeSpan.FromMilliseconds(10), $"CommitInterval must be at least 10 ms; it is {CommitInterval}.");
-        Require(problems, CommitEveryMessages is null or >= 1, $"CommitEveryMessages must be 1 or more (or null to commit on the interval only); it is {CommitEveryMessages}.");
-        Require(problems, CommitMetadataMaxBytes is >= 512 and <= Completions.CompletionEncoding.MaxMetadataBytes,
-            $"CommitMetadataMaxBytes must be between 512 and {Completions.CompletionEncoding.MaxMetadataBytes} (the broker's offset.metadata.max.bytes); it is {CommitMetadataMaxBytes}.");
-        Require(problems, Enum.IsDefined(CommitMode), $"CommitMode must be one of {string.Join(", ", Enum.GetNames<OffsetCommitMode>())}; it is {CommitMode}.");
+        // Enum values, null sections and every AllowedRange: worded from the description.
+        problems.AddRange(ProcessorOptionsRules.Problems(this));
         Require(problems, !(CommitMode == OffsetCommitMode.Asynchronous && Guarantee == DeliveryGuarantee.AtMostOnce),
-            "CommitMode Asynchronous cannot be combined with Guarantee AtMostOnce: at-most-once must know a batch is committed before handling it. Use Synchronous.");
+            $"{nameof(CommitMode)} {OffsetCommitMode.Asynchronous} cannot be combined with {nameof(Guarantee)} {DeliveryGuarantee.AtMostOnce}: at-most-once must know a batch is committed before handling it. Use {OffsetCommitMode.Synchronous}.");
         if (Guarantee == DeliveryGuarantee.ExactlyOnce)
         {
-            Require(problems, !string.IsNullOrWhiteSpace(TransactionalId), "TransactionalId is missing: ExactlyOnce needs a transactional.id, unique per running instance.");
+            Require(problems, !string.IsNullOrWhiteSpace(TransactionalId), $"{nameof(TransactionalId)} is missing: {DeliveryGuarantee.ExactlyOnce} needs a transactional.id, unique per running instance.");
             Require(problems, Ordering == OrderingMode.Partition,
-                $"ExactlyOnce needs Ordering Partition (it is {Ordering}): a transaction commits outputs with offsets, and an offset cannot cover a message finished after an unfinished one, so its outputs would be committed twice after a crash.");
-            Require(problems, CommitMode == OffsetCommitMode.Synchronous, "ExactlyOnce commits offsets inside transactions: CommitMode must be Synchronous.");
-            Require(problems, TransactionTimeout >= TimeSpan.FromSeconds(1), $"TransactionTimeout must be at least 1 s; it is {TransactionTimeout}.");
+                $"{DeliveryGuarantee.ExactlyOnce} needs {nameof(Ordering)} {OrderingMode.Partition} (it is {Ordering}): a transaction commits outputs with offsets, and an offset cannot cover a message finished after an unfinished one, so its outputs would be committed twice after a crash.");
+            Require(problems, CommitMode == OffsetCommitMode.Synchronous, $"{DeliveryGuarantee.ExactlyOnce} commits offsets inside transactions: {nameof(CommitMode)} must be {OffsetCommitMode.Synchronous}.");
         }
 
-        Require(problems, RevokeTimeout > TimeSpan.Zero, $"RevokeTimeout must be positive; it is {RevokeTimeout}.");
-        Require(problems, ShutdownTimeout > TimeSpan.Zero, $"ShutdownTimeout must be positive; it is {ShutdownTimeout}.");
-        Require(problems, StallTimeout >= TimeSpan.FromSeconds(1) || StallTimeout == Timeout.InfiniteTimeSpan,
-            $"StallTimeout must be at least 1 s (or Timeout.InfiniteTimeSpan to turn the watchdog off); it is {StallTimeout}.");
-        Require(problems, UnavailableTimeout >= TimeSpan.FromSeconds(1), $"UnavailableTimeout must be at least 1 s; it is {UnavailableTimeout}.");
-        Require(problems, MaxBufferedMessagesPerPartition >= 1, $"MaxBufferedMessagesPerPartition must be 1 or more; it is {MaxBufferedMessagesPerPartition}.");
-        Require(problems, MaxBufferedMessages >= 1, $"MaxBufferedMessages must be 1 or more; it is {MaxBufferedMessages}.");
-        Require(problems, MaxBufferedBytes >= 1024, $"MaxBufferedBytes must be at least 1024; it is {MaxBufferedBytes}.");
-        if (Retry is null)
+        if (Retry is not null)
         {
-            problems.Add("Retry must not be null (leave it out for the defaults).");
-        }
-        else
-        {
-            Require(problems, Retry.MaxAttempts >= 1, $"Retry.MaxAttempts must be 1 or more; it is {Retry.MaxAttempts}.");
-            Require(problems, Retry.InitialDelay >= TimeSpan.Zero, $"Retry.InitialDelay must not be negative; it is {Retry.InitialDelay}.");
-            Require(problems, Retry.MaxDelay >= Retry.InitialDelay, $"Retry.MaxDelay must be at least Retry.InitialDelay; it is {Retry.MaxDelay}.");
-        }
-
-        if (Batch is null)
-        {
-            problems.Add("Batch must not be null (leave it out for the defaults).");
-        }
-        else
-        {
-            Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
-            Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
-            Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
-        }
-
-        if (Forwarding is null)
-        {
-            problems.Add("Forwarding must not be null (leave it out for the defaults).");
-        }
-        else
-        {
-            Require(problems, Forwarding.MaxUnacknowledgedOutputs >= 1, $"Forwarding.MaxUnacknowledgedOutputs must be 1 or more; it is {Forwarding.MaxUnacknowledgedOutputs}.");
-            Require(problems, Forwarding.MaxUnacknowledgedBytes >= 1024, $"Forwarding.MaxUnacknowledgedBytes must be at least 1024; it is {Forwarding.MaxUnacknowledgedBytes}.");
+            Require(problems, Retry.MaxDelay >= Retry.InitialDelay,
+                $"{nameof(Retry)}.{nameof(RetryOptions.MaxDelay)} must be at least {nameof(Retry)}.{nameof(RetryOptions.InitialDelay)}; it is {Retry.MaxDelay}.");
         }
 
         if (OnFailure == FailureAction.RetryTopics)
         {
             var retry = RetryTopics;
-            Require(problems, retry is not null && retry.Delays is { Count: >= 1 and <= 20 }, $"RetryTopics.Delays must name 1 to 20 delays (one retry topic each); it names {retry?.Delays?.Count ?? 0}.");
-            Require(problems, retry?.Delays is null || retry.Delays.All(d => d > TimeSpan.Zero && d <= TimeSpan.FromDays(7)), "RetryTopics.Delays must each be above 0 and at most 7 days.");
-            Require(problems, !string.IsNullOrEmpty(retry?.Suffix) && IsLegalTopicName("t" + retry.Suffix + "1"), $"RetryTopics.Suffix '{retry?.Suffix}' must be non-empty and legal in a topic name (a-z, A-Z, 0-9, '.', '_', '-').");
-            Require(problems, Guarantee == DeliveryGuarantee.AtLeastOnce, $"RetryTopics needs Guarantee AtLeastOnce (it is {Guarantee}): a message is handed on to a retry topic once it failed.");
+            Require(problems, retry is not null && retry.Delays is { Count: >= 1 and <= 20 }, $"{nameof(RetryTopics)}.{nameof(retry.Delays)} must name 1 to 20 delays (one retry topic each); it names {retry?.Delays?.Count ?? 0}.");
+            Require(problems, retry?.Delays is null || retry.Delays.All(d => d > TimeSpan.Zero && d <= TimeSpan.FromDays(7)), $"{nameof(RetryTopics)}.{nameof(retry.Delays)} must each be above 0 and at most 7 days.");
+            Require(problems, !string.IsNullOrEmpty(retry?.Suffix) && IsLegalTopicName("t" + retry.Suffix + "1"), $"{nameof(RetryTopics)}.{nameof(retry.Suffix)} '{retry?.Suffix}' must be non-empty and legal in a topic name (a-z, A-Z, 0-9, '.', '_', '-').");
+            Require(problems, Guarantee == DeliveryGuarantee.AtLeastOnce, $"{nameof(RetryTopics)} needs {nameof(Guarantee)} {DeliveryGuarantee.AtLeastOnce} (it is {Guarantee}): a message is handed on to a retry topic once it failed.");
         }
 
         if (OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics)
         {
-            Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), "DeadLetterTopic must not be empty (leave it null to derive it).");
-            Require(problems, DeadLetterTopic is not null || !string.IsNullOrEmpty(DeadLetterTopicSuffix), "DeadLetterTopicSuffix must not be empty when DeadLetterTopic is not set: the dead-letter topic would be the source topic.");
-            Require(problems, string.IsNullOrWhiteSpace(DeadLetterTopic) || IsLegalTopicName(DeadLetterTopic), $"DeadLetterTopic '{DeadLetterTopic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+            Require(problems, DeadLetterTopic is null || !string.IsNullOrWhiteSpace(DeadLetterTopic), $"{nameof(DeadLetterTopic)} must not be empty (leave it null to derive it).");
+            Require(problems, DeadLetterTopic is not null || !string.IsNullOrEmpty(DeadLetterTopicSuffix), $"{nameof(DeadLetterTopicSuffix)} must not be empty when {nameof(DeadLetterTopic)} is not set: the dead-letter topic would be the source topic.");
+            Require(problems, string.IsNullOrWhiteSpace(DeadLetterTopic) || IsLegalTopicName(DeadLetterTopic), $"{nameof(DeadLetterTopic)} '{DeadLetterTopic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
             foreach (var topic in topics.Where(t => !string.IsNullOrWhiteSpace(t)))
             {
                 var deadLetterTopic = DeadLetterTopicFor(topic);
                 if (deadLetterTopic == topic)
                 {
-                    problems.Add($"The dead-letter topic of '{topic}' is '{topic}' itself: failed messages would be consumed again. Choose another DeadLetterTopic.");
+                    problems.Add($"The dead-letter topic of '{topic}' is '{topic}' itself: failed messages would be consumed again. Choose another {nameof(DeadLetterTopic)}.");
                 }
                 else if (topics.Contains(deadLetterTopic, StringComparer.Ordinal))
                 {
-                    problems.Add($"The dead-letter topic of '{topic}' is '{deadLetterTopic}', which is also consumed: failed messages would be processed again. Choose another DeadLetterTopic or DeadLetterTopicSuffix.");
+                    problems.Add($"The dead-letter topic of '{topic}' is '{deadLetterTopic}', which is also consumed: failed messages would be processed again. Choose another {nameof(DeadLetterTopic)} or {nameof(DeadLetterTopicSuffix)}.");
                 }
             }
         }

@@ -8,8 +8,10 @@ namespace Conveyor.Processing;
 /// One description of <see cref="ProcessorOptions"/>, read from the options records themselves: which
 /// settings sections they hold (<c>Retry</c>, <c>RetryTopics</c>, <c>Batch</c>, <c>Forwarding</c> and
 /// any added later), which kind of processor uses each, and each setting's current value for
-/// display. Conveyor.Hosting's configuration binder and the dashboard's configuration page read it,
-/// so a section added to the options is bound and shown without being listed anywhere else.
+/// display, and the range each setting must keep (<see cref="AllowedRangeAttribute"/>). Conveyor.Hosting's
+/// configuration binder, the dashboard's configuration page and <see cref="ProcessorOptions.Validate"/>
+/// read it, so a setting added to the options is bound, shown and checked without being listed anywhere
+/// else, and its messages name it as it is named.
 /// </summary>
 public static class ProcessorOptionsDescription
 {
@@ -59,12 +61,20 @@ public static class ProcessorOptionsDescription
     public static IReadOnlyList<KeyValuePair<string, string>> Describe(ProcessorOptions options, ProcessorKind kind)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var rows = new List<KeyValuePair<string, string>>();
-        Describe(options, string.Empty, p => IsUsedBy(p, kind), rows);
-        return [.. rows.OrderBy(r => r.Key, StringComparer.Ordinal)];
+        return [.. Walk(options, p => IsUsedBy(p, kind))
+            .Select(s => KeyValuePair.Create(s.Name, Show(s.Value)))
+            .OrderBy(r => r.Key, StringComparer.Ordinal)];
     }
 
-    private static void Describe(object owner, string prefix, Func<PropertyInfo, bool> include, List<KeyValuePair<string, string>> rows)
+    /// <summary>
+    /// Every setting of <paramref name="options"/> that <paramref name="include"/> lets in at the top
+    /// level, sections walked setting by setting (<c>Retry.MaxAttempts</c>) and a null section given as
+    /// itself; the one walk that both the dashboard's rows and validation's checks read.
+    /// </summary>
+    internal static IEnumerable<(string Name, PropertyInfo Setting, object? Value)> Walk(ProcessorOptions options, Func<PropertyInfo, bool> include) =>
+        Walk(options, string.Empty, include);
+
+    private static IEnumerable<(string Name, PropertyInfo Setting, object? Value)> Walk(object owner, string prefix, Func<PropertyInfo, bool> include)
     {
         foreach (var property in Settings(owner.GetType()).Where(include))
         {
@@ -72,11 +82,15 @@ public static class ProcessorOptionsDescription
             var value = property.GetValue(owner);
             if (value is not null && IsSection(property.PropertyType))
             {
-                Describe(value, name + ".", _ => true, rows);
+                foreach (var setting in Walk(value, name + ".", _ => true))
+                {
+                    yield return setting;
+                }
+
                 continue;
             }
 
-            rows.Add(KeyValuePair.Create(name, Show(value)));
+            yield return (name, property, value);
         }
     }
 

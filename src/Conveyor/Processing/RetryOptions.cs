@@ -7,12 +7,15 @@ namespace Conveyor.Processing;
 public sealed record RetryOptions
 {
     /// <summary>Attempts in all, the first included; 1 means no retry. Default 3.</summary>
+    [AllowedRange(1)]
     public int MaxAttempts { get; init; } = 3;
 
     /// <summary>Delay before the first retry; later ones double, each with ±20 % jitter. Default 200 ms.</summary>
+    [AllowedRange(0)]
     public TimeSpan InitialDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Upper bound of one delay. Default 10 s.</summary>
+    [AllowedRange(0)]
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -24,7 +24,7 @@ public class MetricsTests(EmbeddedKafkaFixture kafka)
             CommitInterval = TimeSpan.FromMilliseconds(100),
             Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) },
         };
-        var processor = new KafkaProcessor<string, string>(Client(), options, (message, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(Client(), options).Handle((message, _) =>
         {
             if (message.Value == "poison" || (message.Value == "flaky" && Interlocked.Exchange(ref flakyFailed, 1) == 0))
             {
@@ -32,7 +32,7 @@ public class MetricsTests(EmbeddedKafkaFixture kafka)
             }
 
             return ValueTask.CompletedTask;
-        });
+        }).Build();
 
         using var stop = new CancellationTokenSource();
         var run = processor.RunAsync(stop.Token);
@@ -72,10 +72,10 @@ public class MetricsTests(EmbeddedKafkaFixture kafka)
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         gate.SetResult();
         var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(50) };
-        var processor = new KafkaProcessor<string, string>(Client(new KafkaProperty("statistics.interval.ms", "100")), options, async (message, ct) =>
+        var processor = new KafkaProcessorBuilder<string, string>(Client(new KafkaProperty("statistics.interval.ms", "100")), options).Handle(async (message, ct) =>
         {
             await Volatile.Read(ref gate).Task.WaitAsync(ct);
-        });
+        }).Build();
 
         using var stop = new CancellationTokenSource();
         var run = processor.RunAsync(stop.Token);

@@ -41,15 +41,12 @@ public class TracingTests(EmbeddedKafkaFixture kafka)
         var seenInHandler = new ConcurrentDictionary<string, ActivityTraceId>();
         var observer = new RecordingObserver();
         var options = new ProcessorOptions { GroupId = group, Topics = [topic], Retry = new RetryOptions { MaxAttempts = 1 } };
-        var processor = new KafkaProcessor<string, string>(
-            new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]),
-            options,
-            (message, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(
+            new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]), options).SetObserver(observer).Handle((message, _) =>
             {
                 seenInHandler[message.Key] = Activity.Current?.TraceId ?? default;
                 return message.Key == "bad" ? throw new InvalidOperationException("cannot handle") : ValueTask.CompletedTask;
-            },
-            observer: observer);
+            }).Build();
         using var stop = new CancellationTokenSource();
         var run = processor.RunAsync(stop.Token);
         await WaitUntil(() => seenInHandler.Count == 2 && !observer.DeadLettered.IsEmpty, Timeouts.Flow);
@@ -86,14 +83,12 @@ public class TracingTests(EmbeddedKafkaFixture kafka)
         var activities = new ConcurrentQueue<Activity>();
         using var listener = Listen(activities);
         var inHandler = new TaskCompletionSource<(ActivityTraceId Trace, ActivitySpanId Span)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var processor = new KafkaProcessor<string, string>(
-            new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]),
-            new ProcessorOptions { GroupId = group, Topics = [topic] },
-            (_, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(
+            new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000")]), new ProcessorOptions { GroupId = group, Topics = [topic] }).Handle((_, _) =>
             {
                 inHandler.TrySetResult((Activity.Current?.TraceId ?? default, Activity.Current?.SpanId ?? default));
                 return ValueTask.CompletedTask;
-            });
+            }).Build();
 
         using var stop = new CancellationTokenSource();
         Task run;

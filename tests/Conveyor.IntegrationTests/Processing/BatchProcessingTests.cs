@@ -38,7 +38,13 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
         };
         using var stop = new CancellationTokenSource();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var processor = new KafkaBatchProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (batch, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetObserver(CheckingObserver.Create(observer, () =>
+        {
+            if (observer.CommittedSum >= count)
+            {
+                done.TrySetResult();
+            }
+        })).HandleBatches((batch, _) =>
         {
             batchSizes.Enqueue(batch.Count);
             Assert.True(batch.Select(m => m.Offset).SequenceEqual(batch.Select(m => m.Offset).Order()), "a batch is in offset order");
@@ -54,13 +60,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             }
 
             return ValueTask.CompletedTask;
-        }, observer: CheckingObserver.Create(observer, () =>
-        {
-            if (observer.CommittedSum >= count)
-            {
-                done.TrySetResult();
-            }
-        }));
+        }).Build();
 
         var running = processor.RunAsync(stop.Token);
         await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow * 2);
@@ -103,7 +103,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             // A full first batch, no waiting: the test does not depend on timing.
             Batch = new BatchOptions { MaxMessages = 6, MaxWait = TimeSpan.FromHours(1) },
         };
-        var processor = new KafkaBatchProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (batch, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).HandleBatches((batch, _) =>
         {
             batches.Enqueue([.. batch.Select(m => m.Offset)]);
             var poison = batch.ToList().FindIndex(m => m.Offset == 3);
@@ -113,7 +113,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             }
 
             return poison >= 0 ? throw new BatchFailedException(poison, new FormatException("offset 3 is malformed")) : ValueTask.CompletedTask;
-        });
+        }).Build();
         using var stop = new CancellationTokenSource();
         var running = processor.RunAsync(stop.Token);
         await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow);

@@ -127,7 +127,7 @@ public class ExactlyOnceFailoverTests
     {
         stop = new CancellationTokenSource();
         var client = new KafkaClientProperties(cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("heartbeat.interval.ms", "500")]);
-        var forwarder = new KafkaForwarder<string, string>(client, options, async (message, ct) =>
+        var forwarder = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(observer).Forward(async (message, ct) =>
         {
             if (perMessage > TimeSpan.Zero)
             {
@@ -135,7 +135,7 @@ public class ExactlyOnceFailoverTests
             }
 
             return [OutputRecord.Utf8(output, message.Key, message.Value)];
-        }, observer: observer);
+        }).Build();
         return forwarder.RunAsync(stop.Token);
     }
 

@@ -132,8 +132,8 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         // the mock does not fence, so the answer is injected into the transaction's commit.
         kafka.Cluster.InjectRequestErrors(KafkaApiKey.EndTxn, ErrorCode.ProducerFenced);
         var recorder = new TransactionRecorder();
-        var forwarder = new KafkaForwarder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), Options(input, Names.Unique("group")), (message, _) =>
-            ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, message.Value)]), observer: recorder);
+        var forwarder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), Options(input, Names.Unique("group"))).SetObserver(recorder).Forward((message, _) =>
+            ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, message.Value)])).Build();
         try
         {
             var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => forwarder.RunAsync().WaitAsync(Timeouts.Flow * 2));
@@ -173,7 +173,7 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
                 conditionMet.TrySetResult();
             }
         };
-        var forwarder = new KafkaForwarder<string, string>(Client, options, handler, observer: recorder);
+        var forwarder = new KafkaProcessorBuilder<string, string>(Client, options).SetObserver(recorder).Forward(handler).Build();
         var running = forwarder.RunAsync(stop.Token);
         try
         {

@@ -35,21 +35,19 @@ public class FencingProbeTests
         var input = Names.Unique("topic");
         cluster.CreateTopic(input, 1);
         var handled = 0;
-        var forwarder = new KafkaForwarder<string, string>(
-            new KafkaClientProperties(cluster.BootstrapServers),
-            new ProcessorOptions
+        var forwarder = new KafkaProcessorBuilder<string, string>(
+            new KafkaClientProperties(cluster.BootstrapServers), new ProcessorOptions
             {
                 GroupId = Names.Unique("group"),
                 Topics = [input],
                 Guarantee = DeliveryGuarantee.ExactlyOnce,
                 Ordering = OrderingMode.Partition,
                 TransactionalId = Names.Unique("txn"),
-            },
-            (message, _) =>
+            }).Forward((message, _) =>
             {
                 Interlocked.Increment(ref handled);
                 return ValueTask.FromResult<IReadOnlyList<OutputRecord>>([]);
-            });
+            }).Build();
 
         var refused = await Assert.ThrowsAsync<ProcessorStoppedException>(() => forwarder.RunAsync().WaitAsync(Timeouts.Flow));
 

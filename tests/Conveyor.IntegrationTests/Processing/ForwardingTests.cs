@@ -120,7 +120,7 @@ public class ForwardingTests(EmbeddedKafkaFixture kafka)
                 conditionMet.TrySetResult();
             }
         };
-        var forwarder = new KafkaForwarder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, handler, observer: recorder);
+        var forwarder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetObserver(recorder).Forward(handler).Build();
         var running = forwarder.RunAsync(stop.Token);
         await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
         await stop.CancelAsync();

@@ -82,12 +82,12 @@ public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputH
         };
 
         using var stopFirst = new CancellationTokenSource();
-        var firstRun = new KafkaProcessor<string, string>(client, options, firstHandler, observer: firstEvents).RunAsync(stopFirst.Token);
+        var firstRun = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(firstEvents).Handle(firstHandler).Build().RunAsync(stopFirst.Token);
         await WaitUntil(() => first.BackPressureEvents.Where(e => e.Paused).SelectMany(e => e.Partitions).Distinct().Count() == partitions, "the first member paused both partitions");
 
         var second = new RecordingObserver();
         using var stopSecond = new CancellationTokenSource();
-        var secondRun = new KafkaProcessor<string, string>(client, options with { MaxConcurrency = 1 }, secondHandler, observer: second).RunAsync(stopSecond.Token);
+        var secondRun = new KafkaProcessorBuilder<string, string>(client, options with { MaxConcurrency = 1 }).SetObserver(second).Handle(secondHandler).Build().RunAsync(stopSecond.Token);
         await firstRevoked.Task.WaitAsync(Timeouts.Rebalance);
         await WaitUntil(() => !second.Assigned.IsEmpty, "the second member was assigned partitions");
 

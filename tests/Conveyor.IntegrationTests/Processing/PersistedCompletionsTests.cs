@@ -164,7 +164,7 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         }
 
         using var stop = new CancellationTokenSource();
-        var first = new KafkaProcessor<string, string>(client, options, (message, _) =>
+        var first = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(new CompositeObserver(observer, new Listener(CheckSettled))).Handle((message, _) =>
         {
             var times = handled.AddOrUpdate(message.Offset, 1, (_, n) => n + 1);
             if (times == 1 && handled.Count == Count)
@@ -178,12 +178,12 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
             }
 
             return ValueTask.CompletedTask;
-        }, observer: new CompositeObserver(observer, new Listener(CheckSettled))).RunAsync(stop.Token);
+        }).Build().RunAsync(stop.Token);
         await firstPass.Task.WaitAsync(Timeouts.Flow);
 
         using var stopOther = new CancellationTokenSource();
         var otherAssigned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var other = new KafkaProcessor<string, string>(client, options with { Topics = [otherTopic] }, (_, _) => ValueTask.CompletedTask, observer: new Listener(() => otherAssigned.TrySetResult())).RunAsync(stopOther.Token);
+        var other = new KafkaProcessorBuilder<string, string>(client, options with { Topics = [otherTopic] }).SetObserver(new Listener(() => otherAssigned.TrySetResult())).Handle((_, _) => ValueTask.CompletedTask).Build().RunAsync(stopOther.Token);
         await handedBackAndSettled.Task.WaitAsync(Timeouts.Rebalance * 2);
 
         // The first member stops first, once the other has its assignment too: until every member

@@ -109,7 +109,7 @@ public class PipelinedForwardingTests(EmbeddedKafkaFixture kafka)
                 conditionMet.TrySetResult();
             }
         };
-        var forwarder = new KafkaForwarder<string, string>(new KafkaClientProperties(bootstrap), options, handler, observer: recorder);
+        var forwarder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(bootstrap), options).SetObserver(recorder).Forward(handler).Build();
         var running = forwarder.RunAsync(stop.Token);
         await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
         await stop.CancelAsync();

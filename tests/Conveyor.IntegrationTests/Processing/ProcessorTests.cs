@@ -355,8 +355,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 5).Select(i => ((string?)"k", Id(i))));
 
         var options = Options(topic, group) with { OnFailure = FailureAction.StopProcessor, Retry = new RetryOptions { MaxAttempts = 1 } };
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options,
-            (message, _) => message.Value == "2" ? throw new InvalidOperationException("fatal for this message") : ValueTask.CompletedTask);
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).Handle((message, _) => message.Value == "2" ? throw new InvalidOperationException("fatal for this message") : ValueTask.CompletedTask).Build();
 
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
 
@@ -393,15 +392,13 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         cluster.InjectRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 50).ToArray());
         var options = Options("in", group) with { Retry = new RetryOptions { MaxAttempts = 1 } };
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options,
-            (message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask,
-            observer: CheckingObserver.Create(observer, () =>
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options).SetObserver(CheckingObserver.Create(observer, () =>
             {
                 if (!observer.Stopped.IsEmpty)
                 {
                     stopped.TrySetResult();
                 }
-            }));
+            })).Handle((message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask).Build();
         var running = processor.RunAsync(stop.Token);
         await stopped.Task.WaitAsync(Timeouts.Flow);
         await stop.CancelAsync();
@@ -425,7 +422,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var client = new KafkaClientProperties(cluster.BootstrapServers,
             [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("heartbeat.interval.ms", "200")]);
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<string, string>(client, Options("in", group), async (message, ct) =>
+        var processor = new KafkaProcessorBuilder<string, string>(client, Options("in", group)).SetObserver(observer).Handle(async (message, ct) =>
         {
             if (message.Key == "slow" && Interlocked.Increment(ref slowCalls) == 1)
             {
@@ -442,7 +439,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
             {
                 done.TrySetResult();
             }
-        }, observer: observer);
+        }).Build();
         var running = processor.RunAsync(stop.Token);
         await done.Task.WaitAsync(Timeouts.Flow);
         await stop.CancelAsync();
@@ -464,7 +461,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers,
             [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("max.poll.interval.ms", "7000")]);
         using var stop = new CancellationTokenSource();
-        var processor = new KafkaProcessor<string, string>(client, Options(topic, Names.Unique("group")), async (message, ct) =>
+        var processor = new KafkaProcessorBuilder<string, string>(client, Options(topic, Names.Unique("group"))).SetObserver(observer).Handle(async (message, ct) =>
         {
             if (message.Value == "slow")
             {
@@ -476,7 +473,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
             {
                 await stop.CancelAsync();
             }
-        }, observer: observer);
+        }).Build();
 
         await processor.RunAsync(stop.Token).WaitAsync(Timeouts.Flow);
 

@@ -64,7 +64,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
 
         using var stopFirst = new CancellationTokenSource();
         using var stopSecond = new CancellationTokenSource();
-        var first = new KafkaProcessor<string, string>(client, options, handler, observer: new CompositeObserver(firstObserver, bothMembers)).RunAsync(stopFirst.Token);
+        var first = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(new CompositeObserver(firstObserver, bothMembers)).Handle(handler).Build().RunAsync(stopFirst.Token);
         await firstPartDone.Task.WaitAsync(Timeouts.Flow);
 
         // What the join can duplicate: work handled but not committed when it begins (the
@@ -72,7 +72,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
         // above it counts too), and work handled during the join.
         var committedBeforeJoin = bothMembers.CommittedSum;
         output.WriteLine($"{DateTime.UtcNow:ss.fff} second starts at {handled.Values.Sum()} handled, {committedBeforeJoin} committed");
-        var second = new KafkaProcessor<string, string>(client, options, handler, observer: new CompositeObserver(secondObserver, bothMembers)).RunAsync(stopSecond.Token);
+        var second = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(new CompositeObserver(secondObserver, bothMembers)).Handle(handler).Build().RunAsync(stopSecond.Token);
         await allHandled.Task.WaitAsync(Timeouts.Rebalance * 2);
 
         // Once everything is committed, one member leaves and then the other stops.

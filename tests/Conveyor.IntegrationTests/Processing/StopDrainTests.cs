@@ -21,9 +21,8 @@ public class StopDrainTests(EmbeddedKafkaFixture kafka)
         using var stop = new CancellationTokenSource();
         var observer = new RecordingObserver();
         var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromHours(1) };
-        var processor = new KafkaProcessor<string, long>(
-            new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (_, _) => ValueTask.CompletedTask,
-            valueDeserializer: new StoppingDeserializer(stop), observer: observer);
+        var processor = new KafkaProcessorBuilder<string, long>(
+            new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetValueDeserializer(new StoppingDeserializer(stop)).SetObserver(observer).Handle((_, _) => ValueTask.CompletedTask).Build();
 
         await processor.RunAsync(stop.Token).WaitAsync(Timeouts.Stop);
 

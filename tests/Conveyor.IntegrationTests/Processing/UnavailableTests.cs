@@ -24,7 +24,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
             UnavailableTimeout = TimeSpan.FromSeconds(1),
             FailWhenUnavailable = true,
         };
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetObserver(observer).Handle((_, _) => ValueTask.CompletedTask).Build();
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));
@@ -42,7 +42,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
     {
         var observer = new ProblemObserver();
         var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["t"], UnavailableTimeout = TimeSpan.FromSeconds(1) };
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties("127.0.0.1:1"), options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties("127.0.0.1:1"), options).SetObserver(observer).Handle((_, _) => ValueTask.CompletedTask).Build();
         using var stop = new CancellationTokenSource();
         var run = processor.RunAsync(stop.Token);
 
@@ -60,7 +60,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
     {
         var observer = new ProblemObserver();
         var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["t"] }; // the default UnavailableTimeout, 30 s
-        var processor = new KafkaProcessor<string, string>(new KafkaClientProperties("127.0.0.1:1"), options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties("127.0.0.1:1"), options).SetObserver(observer).Handle((_, _) => ValueTask.CompletedTask).Build();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var run = processor.RunAsync(stop.Token);
@@ -100,7 +100,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         var observer = new ProblemObserver();
         var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["orders"], FailWhenUnavailable = true };
         var client = new KafkaClientProperties(cluster.BootstrapServers, [new KafkaProperty("group.protocol", "consumer")]);
-        var processor = new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask, observer: observer);
+        var processor = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(observer).Handle((_, _) => ValueTask.CompletedTask).Build();
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<ProcessorStoppedException>(() => processor.RunAsync().WaitAsync(Timeouts.Flow));

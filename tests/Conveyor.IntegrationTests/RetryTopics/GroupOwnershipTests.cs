@@ -107,7 +107,7 @@ public class GroupOwnershipTests(EmbeddedKafkaFixture kafka)
                     done.TrySetResult();
                 }
             });
-            running.Add(new KafkaProcessor<string, string>(client, options, handler, observer: observer).RunAsync(stop.Token));
+            running.Add(new KafkaProcessorBuilder<string, string>(client, options).SetObserver(observer).Handle(handler).Build().RunAsync(stop.Token));
             reached.Add(done.Task);
 
         }

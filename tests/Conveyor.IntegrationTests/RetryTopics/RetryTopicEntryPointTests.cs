@@ -22,11 +22,11 @@ public class RetryTopicEntryPointTests(EmbeddedKafkaFixture kafka)
         var chain = await RetryChain.CreateAsync(kafka, Count, Delays, TimeSpan.FromMilliseconds(100));
         var output = kafka.CreateTopic(partitions: 1);
         var recorder = new Recorder(r => r.Successes + r.DeadLettered.Values.Count(d => d.Topic == chain.DeadLetterTopic) >= Count);
-        var forwarder = new KafkaForwarder<string, string>(Client(), chain.Options, (message, _) =>
+        var forwarder = new KafkaProcessorBuilder<string, string>(Client(), chain.Options).SetObserver(recorder).Forward((message, _) =>
         {
             chain.Attempt(message.Topic, message.Value);
             return ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, message.Value)]);
-        }, observer: recorder);
+        }).Build();
 
         await recorder.RunAsync(forwarder.RunAsync);
 
@@ -45,7 +45,7 @@ public class RetryTopicEntryPointTests(EmbeddedKafkaFixture kafka)
         var batches = new ConcurrentQueue<(string Topic, int Size)>();
         var recorder = new Recorder(r => r.Successes + r.DeadLettered.Values.Count(d => d.Topic == chain.DeadLetterTopic) >= Count);
         var options = chain.Options with { Batch = new BatchOptions { MaxMessages = 8, MaxWait = TimeSpan.FromMilliseconds(20) } };
-        var processor = new KafkaBatchProcessor<string, string>(Client(), options, (batch, _) =>
+        var processor = new KafkaProcessorBuilder<string, string>(Client(), options).SetObserver(recorder).HandleBatches((batch, _) =>
         {
             batches.Enqueue((batch[0].Topic, batch.Count));
             Assert.Single(batch.Select(m => (m.Topic, m.Partition)).Distinct());
@@ -66,7 +66,7 @@ public class RetryTopicEntryPointTests(EmbeddedKafkaFixture kafka)
             }
 
             return ValueTask.CompletedTask;
-        }, observer: recorder);
+        }).Build();
 
         await recorder.RunAsync(processor.RunAsync);
 

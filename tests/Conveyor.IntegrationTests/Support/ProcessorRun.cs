@@ -44,14 +44,14 @@ internal static class ProcessorRun
                 }
             }
         };
-        var processor = new KafkaProcessor<string, TValue>(new KafkaClientProperties(bootstrapServers, properties ?? []), options, checkedHandler, observer: CheckingObserver.Create(observer, () =>
+        var processor = new KafkaProcessorBuilder<string, TValue>(new KafkaClientProperties(bootstrapServers, properties ?? []), options).SetObserver(CheckingObserver.Create(observer, () =>
         {
             onEvent?.Invoke();
             if (done())
             {
                 conditionMet.TrySetResult();
             }
-        }));
+        })).Handle(checkedHandler).Build();
         var running = processor.RunAsync(stop.Token);
         await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
         beforeStop?.Invoke();

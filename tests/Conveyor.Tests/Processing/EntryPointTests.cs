@@ -1,6 +1,5 @@
 using Conveyor.Configuration;
 using Conveyor.Processing;
-using Conveyor.Processing.Batching;
 using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.Tests.Processing;
@@ -14,9 +13,9 @@ public class EntryPointTests
     [Fact]
     public void Each_entry_point_reports_every_problem_with_the_options_and_the_properties_at_once()
     {
-        var processor = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(Client, Invalid, (_, _) => ValueTask.CompletedTask));
-        var forwarder = Assert.Throws<KafkaConfigurationException>(() => new KafkaForwarder<string, string>(Client, Invalid, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])));
-        var batches = Assert.Throws<KafkaConfigurationException>(() => new KafkaBatchProcessor<string, string>(Client, Invalid, (_, _) => ValueTask.CompletedTask));
+        var processor = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(Client, Invalid).Handle((_, _) => ValueTask.CompletedTask).Build());
+        var forwarder = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(Client, Invalid).Forward((_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])).Build());
+        var batches = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(Client, Invalid).HandleBatches((_, _) => ValueTask.CompletedTask).Build());
 
         Assert.Equal(3, processor.Problems.Count); // group, concurrency, the unknown property
         Assert.Contains(processor.Problems, p => p.Contains("no.such.property", StringComparison.Ordinal));
@@ -30,7 +29,7 @@ public class EntryPointTests
         var client = new KafkaClientProperties("localhost:9092", [new("group.id", "other"), new("enable.auto.commit", "true")]);
         var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"] };
 
-        var error = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
+        var error = Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(client, options).Handle((_, _) => ValueTask.CompletedTask).Build());
 
         Assert.Equal(
         [
@@ -45,9 +44,9 @@ public class EntryPointTests
         var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"], Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "t", Ordering = OrderingMode.Partition };
         var client = new KafkaClientProperties("localhost:9092");
 
-        Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
-        Assert.Throws<KafkaConfigurationException>(() => new KafkaBatchProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask));
-        IKafkaProcessor forwarder = new KafkaForwarder<string, string>(client, options, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([]));
+        Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(client, options).Handle((_, _) => ValueTask.CompletedTask).Build());
+        Assert.Throws<KafkaConfigurationException>(() => new KafkaProcessorBuilder<string, string>(client, options).HandleBatches((_, _) => ValueTask.CompletedTask).Build());
+        IKafkaProcessor forwarder = new KafkaProcessorBuilder<string, string>(client, options).Forward((_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])).Build();
         Assert.Equal(ProcessorState.NotStarted, forwarder.Status.State);
     }
 
@@ -58,9 +57,9 @@ public class EntryPointTests
         var client = new KafkaClientProperties("localhost:9092");
         IKafkaProcessor[] all =
         [
-            new KafkaProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask),
-            new KafkaForwarder<string, string>(client, options, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])),
-            new KafkaBatchProcessor<string, string>(client, options, (_, _) => ValueTask.CompletedTask),
+            new KafkaProcessorBuilder<string, string>(client, options).Handle((_, _) => ValueTask.CompletedTask).Build(),
+            new KafkaProcessorBuilder<string, string>(client, options).Forward((_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])).Build(),
+            new KafkaProcessorBuilder<string, string>(client, options).HandleBatches((_, _) => ValueTask.CompletedTask).Build(),
         ];
 
         Assert.All(all, p => Assert.Equal(ProcessorState.NotStarted, p.Status.State));

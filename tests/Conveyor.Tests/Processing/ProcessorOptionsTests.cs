@@ -110,7 +110,7 @@ public class ProcessorOptionsTests
         var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1", Ordering = OrderingMode.Partition };
 
         var error = Assert.Throws<KafkaConfigurationException>(() =>
-            new KafkaProcessor<string, string>(new KafkaClientProperties("127.0.0.1:1"), options, (_, _) => ValueTask.CompletedTask));
+            new KafkaProcessorBuilder<string, string>(new KafkaClientProperties("127.0.0.1:1"), options).Handle((_, _) => ValueTask.CompletedTask).Build());
 
         Assert.Contains("use a KafkaForwarder", error.Message, StringComparison.Ordinal);
     }
@@ -129,7 +129,7 @@ public class ProcessorOptionsTests
         var client = new KafkaClientProperties("127.0.0.1:1", [new KafkaProperty("no.such.property", "1")]);
 
         var error = Assert.Throws<KafkaConfigurationException>(() =>
-            new KafkaProcessor<string, string>(client, Valid with { MaxConcurrency = 0 }, (_, _) => ValueTask.CompletedTask));
+            new KafkaProcessorBuilder<string, string>(client, Valid with { MaxConcurrency = 0 }).Handle((_, _) => ValueTask.CompletedTask).Build());
 
         Assert.Equal(2, error.Problems.Count);
     }

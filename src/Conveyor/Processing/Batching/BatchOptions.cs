@@ -8,11 +8,14 @@ namespace Conveyor.Processing.Batching;
 public sealed record BatchOptions
 {
     /// <summary>Messages in one batch at most. Default 100.</summary>
+    [AllowedRange(1, Maximum = 100_000)]
     public int MaxMessages { get; init; } = 100;
 
     /// <summary>Bytes (keys and values as fetched) in one batch at most; a single larger message makes a batch of its own. Default 1 MiB.</summary>
+    [AllowedRange(1)]
     public long MaxBytes { get; init; } = 1024 * 1024;
 
     /// <summary>How long a batch waits for more messages after its first one. Default 100 ms.</summary>
+    [AllowedRange(0, ExclusiveMinimum = true)]
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(100);
 }

@@ -1,5 +1,3 @@
-using Confluent.Kafka;
-using Conveyor.Configuration;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Batching;
@@ -19,34 +17,12 @@ namespace Conveyor.Processing.Batching;
 /// in offset order, so partition (and key) order holds within and across batches. A failed message's
 /// attempts are its own, as in a per-message processor: its dead-letter headers report them.
 /// </remarks>
+/// <seealso cref="KafkaProcessorBuilder{TKey, TValue}.HandleBatches"/>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
 public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
 {
     private readonly KafkaProcessor<TKey, TValue> _processor;
-
-    /// <summary>
-    /// Creates a batch processor; checks the options and the client properties before anything connects.
-    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.HandleBatches"/>,
-    /// which also takes asynchronous deserializers and a logger factory.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties.</param>
-    /// <param name="options">How to consume, batch, commit and fail.</param>
-    /// <param name="handler">Called for each batch.</param>
-    /// <param name="keyDeserializer">Key deserializer; default: UTF-8 for strings, raw for byte arrays, JSON otherwise.</param>
-    /// <param name="valueDeserializer">Value deserializer; same defaults.</param>
-    /// <param name="observer">Hears rebalances, commits, batch retries, dead letters and stops.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    public KafkaBatchProcessor(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        BatchHandler<TKey, TValue> handler,
-        IDeserializer<TKey>? keyDeserializer = null,
-        IDeserializer<TValue>? valueDeserializer = null,
-        IProcessorObserver? observer = null)
-        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.BatchProcessor, client, options, keyDeserializer, valueDeserializer, observer), handler)
-    {
-    }
 
     /// <summary>From the builder's validated parts.</summary>
     internal KafkaBatchProcessor(ProcessorParts<TKey, TValue> parts, BatchHandler<TKey, TValue> handler)

@@ -15,8 +15,10 @@ public sealed record ForwardingOptions
     /// (measured on the embedded broker: 10,000 spent twice the GC pause time for no more throughput).
     /// Raise it for a cluster far away.
     /// </summary>
+    [AllowedRange(1)]
     public int MaxUnacknowledgedOutputs { get; init; } = 4_000;
 
     /// <summary>Bytes (keys and values) of those outputs, at most; a single input's larger outputs go alone. Default 16 MiB.</summary>
+    [AllowedRange(1024)]
     public long MaxUnacknowledgedBytes { get; init; } = 16L * 1024 * 1024;
 }

@@ -15,6 +15,7 @@ namespace Conveyor.Processing.Forwarding;
 /// At-least-once: a message retried, or handled again after a crash or rebalance, writes its
 /// outputs again (duplicates downstream, never a loss).
 /// </summary>
+/// <seealso cref="KafkaProcessorBuilder{TKey, TValue}.Forward"/>
 /// <typeparam name="TKey">The input key type.</typeparam>
 /// <typeparam name="TValue">The input value type.</typeparam>
 public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
@@ -28,29 +29,6 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
     private readonly RunOnce _run = new();
     private Error? _fatal;
-
-    /// <summary>
-    /// Creates a forwarder; checks the options and the client properties before anything connects.
-    /// The same as <see cref="KafkaProcessorBuilder{TKey, TValue}"/> with <see cref="KafkaProcessorBuilder{TKey, TValue}.Forward"/>,
-    /// which also takes asynchronous deserializers and a logger factory.
-    /// </summary>
-    /// <param name="client">Bootstrap servers and librdkafka properties, for the consumer and the output producer.</param>
-    /// <param name="options">How to consume, order, commit and fail.</param>
-    /// <param name="handler">Turns each input into the records to write.</param>
-    /// <param name="keyDeserializer">Input key deserializer; default: UTF-8 for strings, raw for byte arrays, JSON otherwise.</param>
-    /// <param name="valueDeserializer">Input value deserializer; same defaults.</param>
-    /// <param name="observer">Hears the processor's events; an <see cref="IForwardingObserver"/> also hears each forwarded message.</param>
-    /// <exception cref="KafkaConfigurationException">Listing every problem with the options and properties.</exception>
-    public KafkaForwarder(
-        KafkaClientProperties client,
-        ProcessorOptions options,
-        ForwardingHandler<TKey, TValue> handler,
-        IDeserializer<TKey>? keyDeserializer = null,
-        IDeserializer<TValue>? valueDeserializer = null,
-        IProcessorObserver? observer = null)
-        : this(KafkaProcessorBuilder<TKey, TValue>.Parts(ProcessorKind.Forwarder, client, options, keyDeserializer, valueDeserializer, observer), handler)
-    {
-    }
 
     /// <summary>From the builder's validated parts.</summary>
     internal KafkaForwarder(ProcessorParts<TKey, TValue> parts, ForwardingHandler<TKey, TValue> handler)

@@ -18,7 +18,7 @@ public class ForwarderTelemetryTests
         var client = new KafkaClientProperties($"{Secret}.invalid:9092", [KafkaProperty.Parse($"sasl.password={Secret}")]);
         var options = new ProcessorOptions { GroupId = "g-" + Guid.NewGuid(), Topics = ["in"], OnFailure = FailureAction.StopPartition };
         var observer = new Recorder();
-        var forwarder = new KafkaForwarder<string, string>(client, options, (_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([]), observer: observer);
+        var forwarder = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(observer).Forward((_, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>([])).Build();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         var running = forwarder.RunAsync(stop.Token);
