@@ -75,6 +75,9 @@ internal static class ConveyorMetrics
         ConveyorDiagnostics.Meter.CreateObservableGauge(
             "conveyor.partitions.stalled", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().StalledPartitions.Count, MetricTags.Group(p.Value))), "{partition}",
             "Assigned partitions stalled now: messages to read, none delivered for StallTimeout, not held by the engine.");
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.concurrency.limit", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().ConcurrencyLimit, MetricTags.Group(p.Value))), "{handler}",
+            "How many handlers may run at once now: MaxConcurrency, or what an operator or the adaptive limit set.");
     }
 
     public static void Started(ProcessorStatusStore processor, string group) => Running.TryAdd(processor, group);

@@ -89,6 +89,12 @@ internal static partial class Log
     [LoggerMessage(1061, LogLevel.Information, "Processor {Processor}: {Summary}")]
     public static partial void ClientRecovered(ILogger logger, string processor, string summary);
 
+    [LoggerMessage(1090, LogLevel.Information, "Processor {Processor}: concurrency limit {Limit} ({Reason})")]
+    public static partial void ConcurrencyChanged(ILogger logger, string processor, int limit, string reason);
+
+    [LoggerMessage(1091, LogLevel.Debug, "Processor {Processor}: concurrency limit {Limit} ({Reason})")]
+    public static partial void ConcurrencyAdapted(ILogger logger, string processor, int limit, string reason);
+
     [LoggerMessage(EventId = 1052, Message = "librdkafka {Client} {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, LogLevel level, string client, string facility, string message);
 }

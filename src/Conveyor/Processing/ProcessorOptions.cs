@@ -17,8 +17,14 @@ public sealed record ProcessorOptions
     /// <summary>Which messages may run at the same time. Default <see cref="OrderingMode.Key"/>.</summary>
     public OrderingMode Ordering { get; init; } = OrderingMode.Key;
 
-    /// <summary>Handlers running at most at once, across all partitions. Default 64.</summary>
+    /// <summary>
+    /// Handlers running at most at once, across all partitions: the number of workers, and the
+    /// highest the live limit goes (an operator's or the adaptive one, <see cref="Concurrency"/>). Default 64.
+    /// </summary>
     public int MaxConcurrency { get; init; } = 64;
+
+    /// <summary>How the live limit on running handlers moves within <see cref="MaxConcurrency"/>: fixed (the default) or adaptive.</summary>
+    public Concurrency.ConcurrencyOptions Concurrency { get; init; } = new();
 
     /// <summary>When offsets are committed relative to handling. Default <see cref="DeliveryGuarantee.AtLeastOnce"/>.</summary>
     public DeliveryGuarantee Guarantee { get; init; } = DeliveryGuarantee.AtLeastOnce;
@@ -229,6 +235,16 @@ public sealed record ProcessorOptions
             Require(problems, Batch.MaxMessages is >= 1 and <= 100_000, $"Batch.MaxMessages must be between 1 and 100000; it is {Batch.MaxMessages}.");
             Require(problems, Batch.MaxBytes >= 1, $"Batch.MaxBytes must be 1 or more; it is {Batch.MaxBytes}.");
             Require(problems, Batch.MaxWait > TimeSpan.Zero, $"Batch.MaxWait must be positive; it is {Batch.MaxWait}.");
+        }
+
+        if (Concurrency is null)
+        {
+            problems.Add("Concurrency must not be null (leave it out for the defaults).");
+        }
+        else
+        {
+            Require(problems, Concurrency.Min >= 1 && Concurrency.Min <= MaxConcurrency,
+                $"Concurrency.Min must be between 1 and MaxConcurrency ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
         }
 
         if (Forwarding is null)

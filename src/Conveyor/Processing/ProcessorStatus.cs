@@ -40,6 +40,15 @@ public sealed record ProcessorStatus(
     /// </summary>
     public IReadOnlyDictionary<TopicPartition, long> CommittableOffsets { get; init; } = new Dictionary<TopicPartition, long>();
 
+    /// <summary>
+    /// How many handlers may run at once now: <see cref="ProcessorOptions.MaxConcurrency"/>, or what
+    /// an operator or the adaptive limit (<see cref="Concurrency.ConcurrencyOptions.Adaptive"/>) set; 0 before the first run.
+    /// </summary>
+    public int ConcurrencyLimit { get; init; }
+
+    /// <summary>Why the concurrency limit is what it is (start, adaptive, or the operator's reason), secrets not involved.</summary>
+    internal string? ConcurrencyReason { get; init; }
+
     /// <summary>The last failure the processor reported (a client error, a failed commit, a message dead-lettered or stopping its partition), secrets masked.</summary>
     internal Diagnostics.LastError? LastError { get; init; }
 
@@ -58,6 +67,7 @@ public sealed record ProcessorStatus(
         builder.Append(CultureInfo.InvariantCulture, $", StalledPartitions = [{string.Join(", ", StalledPartitions.Select(Describe))}]");
         builder.Append(CultureInfo.InvariantCulture, $", BufferedMessages = {{{string.Join(", ", BufferedMessages.Select(b => string.Create(CultureInfo.InvariantCulture, $"{Describe(b.Key)}: {b.Value}")))}}}");
         builder.Append(CultureInfo.InvariantCulture, $", CommittableOffsets = {{{string.Join(", ", CommittableOffsets.Select(c => string.Create(CultureInfo.InvariantCulture, $"{Describe(c.Key)}: {c.Value}")))}}}");
+        builder.Append(CultureInfo.InvariantCulture, $", ConcurrencyLimit = {ConcurrencyLimit}");
         builder.Append(CultureInfo.InvariantCulture, $", Failure = {Failure ?? "null"}, Unavailable = {Unavailable ?? "null"}");
         return true;
     }

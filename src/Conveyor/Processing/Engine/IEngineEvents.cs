@@ -37,6 +37,9 @@ internal interface IEngineEvents : IForwardingObserver, ITransactionObserver
     /// </summary>
     void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered, IReadOnlyDictionary<TopicPartition, long> committable);
 
+    /// <summary>The concurrency limit is <paramref name="limit"/> now (at the start of a run too), set for <paramref name="reason"/>.</summary>
+    void ConcurrencyChanged(int limit, string reason);
+
     /// <summary>One of librdkafka's own log lines (the consumer's or a producer's).</summary>
     void ClientLog(LogMessage message);
 

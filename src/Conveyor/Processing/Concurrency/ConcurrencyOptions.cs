@@ -1,0 +1,20 @@
+namespace Conveyor.Processing.Concurrency;
+
+/// <summary>
+/// How many handlers run at once, within <see cref="ProcessorOptions.MaxConcurrency"/>. By default
+/// the limit is <see cref="ProcessorOptions.MaxConcurrency"/>, changed only by an operator at
+/// runtime; with <see cref="Adaptive"/> it follows the handlers' latency and transient failures.
+/// </summary>
+public sealed record ConcurrencyOptions
+{
+    /// <summary>
+    /// When true, the limit adapts between <see cref="Min"/> and <see cref="ProcessorOptions.MaxConcurrency"/>:
+    /// it grows while handler latency stays near the lowest latency seen, and shrinks when latency
+    /// rises above it or attempts fail with errors that are retried (a gradient limit, see docs/concurrency.md).
+    /// Not for a batch processor (a batch's time grows with its size). Default false.
+    /// </summary>
+    public bool Adaptive { get; init; }
+
+    /// <summary>The lowest limit the adaptive limit goes down to; also where it starts. Between 1 and <see cref="ProcessorOptions.MaxConcurrency"/>. Default 1.</summary>
+    public int Min { get; init; } = 1;
+}

@@ -1,0 +1,43 @@
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// The live concurrency limit (<see cref="Concurrency.ConcurrencyLimit"/> sets it): a take counts
+/// until its worker releases it, and no take is served while as many are out as the limit allows.
+/// Workers over the limit wait idle like workers without a ready message; raising the limit wakes
+/// them, lowering it lets the running ones finish. Nothing ready leaves its queue meanwhile, so
+/// lanes, turns and offsets are as without a limit. A completed dispatcher ignores it, so workers end.
+/// </summary>
+internal sealed partial class Dispatcher
+{
+    private int _limit = int.MaxValue;
+    private int _taken;
+
+    /// <summary>Handler runs (messages, or batches' runs) allowed at once now; <see cref="int.MaxValue"/> until set.</summary>
+    public int Limit => Volatile.Read(ref _limit);
+
+    /// <summary>Messages (or runs) taken by workers and not yet released: what runs now, or is about to.</summary>
+    public int Taken => Volatile.Read(ref _taken);
+
+    private bool HasSlotLocked => _taken < _limit || _completed;
+
+    /// <summary>Sets the limit; a raise hands ready messages to idle workers at once.</summary>
+    public void SetLimit(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        lock (_lock)
+        {
+            Volatile.Write(ref _limit, limit);
+            WakeLocked();
+        }
+    }
+
+    /// <summary>A worker is done with what <see cref="TakeAsync"/> gave it (run, retried later, handed off or dropped).</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _taken, _taken - 1);
+            WakeLocked();
+        }
+    }
+}
