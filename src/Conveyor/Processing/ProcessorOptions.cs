@@ -241,8 +241,9 @@ public sealed record ProcessorOptions
         {
             problems.Add("Concurrency must not be null (leave it out for the defaults).");
         }
-        else
+        else if (MaxConcurrency is >= 1 and <= 100_000)
         {
+            // Against a valid MaxConcurrency only: a bad one is reported once, above.
             Require(problems, Concurrency.Min >= 1 && Concurrency.Min <= MaxConcurrency,
                 $"Concurrency.Min must be between 1 and MaxConcurrency ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
         }

@@ -67,7 +67,6 @@ public sealed record ProcessorStatus(
         builder.Append(CultureInfo.InvariantCulture, $", StalledPartitions = [{string.Join(", ", StalledPartitions.Select(Describe))}]");
         builder.Append(CultureInfo.InvariantCulture, $", BufferedMessages = {{{string.Join(", ", BufferedMessages.Select(b => string.Create(CultureInfo.InvariantCulture, $"{Describe(b.Key)}: {b.Value}")))}}}");
         builder.Append(CultureInfo.InvariantCulture, $", CommittableOffsets = {{{string.Join(", ", CommittableOffsets.Select(c => string.Create(CultureInfo.InvariantCulture, $"{Describe(c.Key)}: {c.Value}")))}}}");
-        builder.Append(CultureInfo.InvariantCulture, $", ConcurrencyLimit = {ConcurrencyLimit}");
         builder.Append(CultureInfo.InvariantCulture, $", Failure = {Failure ?? "null"}, Unavailable = {Unavailable ?? "null"}");
         return true;
     }
