@@ -140,6 +140,11 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.TimedBatches(Batches), executor);
         var adaptive = _options.Concurrency.Adaptive && Batches is null ? new AdaptiveConcurrency(_concurrency, _options.Retry.ShouldRetry) : null;
         var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, adaptive);
+        if (_options.Concurrency.MessagesPerSecond is { } rate && Batches is null)
+        {
+            dispatcher.SetRate(rate);
+        }
+
         _concurrency.Attach(dispatcher.SetLimit);
         _telemetry.ConcurrencyChanged(_concurrency.Limit, _concurrency.Reason);
 

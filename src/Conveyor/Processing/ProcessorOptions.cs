@@ -248,6 +248,9 @@ public sealed record ProcessorOptions
                 $"Concurrency.Min must be between 1 and MaxConcurrency ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
         }
 
+        Require(problems, Concurrency?.MessagesPerSecond is null or > 0 and < double.PositiveInfinity,
+            $"Concurrency.MessagesPerSecond must be above 0 (leave it unset for no rate limit); it is {Concurrency?.MessagesPerSecond}.");
+
         if (Forwarding is null)
         {
             problems.Add("Forwarding must not be null (leave it out for the defaults).");

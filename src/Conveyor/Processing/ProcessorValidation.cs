@@ -63,7 +63,16 @@ public static class ProcessorValidation
         {
             yield return AdaptiveNeedsSingleMessages;
         }
+
+        if (kind == ProcessorKind.BatchProcessor && options.Concurrency is { MessagesPerSecond: not null })
+        {
+            yield return RateNeedsSingleMessages;
+        }
     }
+
+    /// <summary>What a batch processor with <see cref="Concurrency.ConcurrencyOptions.MessagesPerSecond"/> is told.</summary>
+    internal const string RateNeedsSingleMessages =
+        "Concurrency.MessagesPerSecond cannot apply to a batch processor yet: its workers take runs, not messages. Bound the batches with Batch.MaxMessages and MaxConcurrency instead.";
 
     /// <summary>What a batch processor with <see cref="Concurrency.ConcurrencyOptions.Adaptive"/> is told.</summary>
     internal const string AdaptiveNeedsSingleMessages =

@@ -15,6 +15,13 @@ public sealed record ConcurrencyOptions
     /// </summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>
+    /// At most this many messages a second start their handler, across the processor's partitions
+    /// (retries included), for a downstream with a quota. Waiting for the next one holds no worker
+    /// and pauses no partition. Not for a batch processor. Null (the default): no rate limit.
+    /// </summary>
+    public double? MessagesPerSecond { get; init; }
+
     /// <summary>The lowest limit the adaptive limit goes down to; also where it starts. Between 1 and <see cref="ProcessorOptions.MaxConcurrency"/>. Default 1.</summary>
     public int Min { get; init; } = 1;
 }

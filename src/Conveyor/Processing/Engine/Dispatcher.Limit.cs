@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Conveyor.Processing.Concurrency;
+
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
@@ -6,11 +9,17 @@ namespace Conveyor.Processing.Engine;
 /// Workers over the limit wait idle like workers without a ready message; raising the limit wakes
 /// them, lowering it lets the running ones finish. Nothing ready leaves its queue meanwhile, so
 /// lanes, turns and offsets are as without a limit. A completed dispatcher ignores it, so workers end.
+/// The rate limit (<see cref="ConcurrencyOptions.MessagesPerSecond"/>) works the same way: a take
+/// also needs a token, and while none is there workers wait idle, a timer wakes them when the next
+/// one is due; no worker waits holding a message and nothing is paused.
 /// </summary>
 internal sealed partial class Dispatcher
 {
     private int _limit = int.MaxValue;
     private int _taken;
+    private TokenBucket? _rate;
+    private Timer? _rateTimer;
+    private bool _rateArmed;
 
     /// <summary>Handler runs (messages, or batches' runs) allowed at once now; <see cref="int.MaxValue"/> until set.</summary>
     public int Limit => Volatile.Read(ref _limit);
@@ -18,7 +27,7 @@ internal sealed partial class Dispatcher
     /// <summary>Messages (or runs) taken by workers and not yet released: what runs now, or is about to.</summary>
     public int Taken => Volatile.Read(ref _taken);
 
-    private bool HasSlotLocked => _taken < _limit || _completed;
+    private bool HasSlotLocked => (_taken < _limit && HasTokenLocked()) || _completed;
 
     /// <summary>Sets the limit; a raise hands ready messages to idle workers at once.</summary>
     public void SetLimit(int limit)
@@ -38,6 +47,51 @@ internal sealed partial class Dispatcher
         {
             Volatile.Write(ref _taken, _taken - 1);
             WakeLocked();
+        }
+    }
+
+    /// <summary>Takes at most <paramref name="perSecond"/> messages a second from now on (before the run starts).</summary>
+    public void SetRate(double perSecond)
+    {
+        lock (_lock)
+        {
+            _rate = new TokenBucket(perSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency);
+        }
+    }
+
+    /// <summary>A take that follows spends its token.</summary>
+    private void TakenLocked()
+    {
+        _taken++;
+        _rate?.Spend();
+    }
+
+    private bool HasTokenLocked()
+    {
+        if (_rate is null || _rate.Has(Stopwatch.GetTimestamp(), out var due))
+        {
+            return true;
+        }
+
+        if (!_rateArmed && !_completed)
+        {
+            _rateArmed = true;
+            _rateTimer ??= new Timer(_ => OnTokenDue());
+            _rateTimer.Change(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due) + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        }
+
+        return false;
+    }
+
+    private void OnTokenDue()
+    {
+        lock (_lock)
+        {
+            _rateArmed = false;
+            if (!_completed)
+            {
+                WakeLocked();
+            }
         }
     }
 }

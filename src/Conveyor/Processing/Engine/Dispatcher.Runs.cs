@@ -168,7 +168,7 @@ internal sealed partial class Dispatcher
     {
         while (HasSlotLocked && _idle.TryPeek(out var waiter) && TryTakeRunLocked(waiter.Run, out var first))
         {
-            _taken++;
+            TakenLocked();
             _idle.Pop().Complete(first);
         }
     }

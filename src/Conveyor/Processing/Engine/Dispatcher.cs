@@ -71,7 +71,7 @@ internal sealed partial class Dispatcher
         {
             if (HasSlotLocked && (_runs is null ? _ready.TryTake(out var item) : TryTakeRunLocked(waiter.Run, out item)))
             {
-                _taken++;
+                TakenLocked();
                 return new ValueTask<WorkItem?>(item);
             }
 
@@ -293,6 +293,7 @@ internal sealed partial class Dispatcher
         {
             _completed = true;
             _due?.Dispose();
+            _rateTimer?.Dispose();
             while (_idle.TryPop(out var waiter))
             {
                 waiter.Complete(null);
@@ -340,7 +341,7 @@ internal sealed partial class Dispatcher
 
         while (_idle.Count > 0 && HasSlotLocked && _ready.TryTake(out var item))
         {
-            _taken++;
+            TakenLocked();
             _idle.Pop().Complete(item);
         }
     }
