@@ -1,3 +1,4 @@
+using Conveyor.Processing.Concurrency;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,9 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
             Log.ConcurrencyChanged(logger, processor, limit, reason);
         }
     }
+
+    /// <summary>The overload back-off started.</summary>
+    public void Overloaded(TimeSpan backOff) => Log.Overloaded(logger, processor, OverloadBreaker.TripShare, OverloadBreaker.Attempts, backOff.TotalSeconds);
 
     /// <summary>The run ended: drained and committed, or failed with <paramref name="failure"/>.</summary>
     public void Stopped(string? failure)

@@ -81,6 +81,13 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
 
     public void ClientLog(LogMessage message) => OnClientLog(message);
 
+    public void Overloaded(TimeSpan backOff)
+    {
+        _store.Overloaded(backOff);
+        ConveyorMetrics.OverloadBackOffs.Add(1, MetricTags.Group(_group));
+        _log?.Overloaded(backOff);
+    }
+
     public void ConcurrencyChanged(int limit, string reason)
     {
         _store.ConcurrencyChanged(limit, reason);

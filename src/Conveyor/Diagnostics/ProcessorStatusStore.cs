@@ -40,6 +40,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private long _deadLettered;
     private int _concurrencyLimit;
     private string? _concurrencyReason;
+    private DateTimeOffset? _overloadedUntil;
 
     /// <param name="mask">Masks secret values in a text before a snapshot shows it.</param>
     /// <param name="time">The clock of the last error and the rate.</param>
@@ -72,6 +73,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 Lag = new Dictionary<TopicPartition, long>(_lag),
                 ConcurrencyLimit = _concurrencyLimit,
                 ConcurrencyReason = _concurrencyReason,
+                OverloadedUntil = _overloadedUntil > _time.GetUtcNow() ? _overloadedUntil : null,
                 Activity = new ActivitySnapshot(
                     Handled(),
                     _retries,
@@ -129,6 +131,15 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     {
         Volatile.Write(ref _buffered, buffered);
         Volatile.Write(ref _committable, committable);
+    }
+
+    /// <summary>The overload back-off holds handlers for <paramref name="backOff"/> from now.</summary>
+    public void Overloaded(TimeSpan backOff)
+    {
+        lock (_lock)
+        {
+            _overloadedUntil = _time.GetUtcNow() + backOff;
+        }
     }
 
     /// <summary>The live concurrency limit and why it is what it is.</summary>

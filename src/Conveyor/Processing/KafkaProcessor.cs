@@ -138,8 +138,14 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         var gate = _transactions?.Gate;
 
         var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.TimedBatches(Batches), executor);
-        var adaptive = _options.Concurrency.Adaptive && Batches is null ? new AdaptiveConcurrency(_concurrency, _options.Retry.ShouldRetry) : null;
-        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, adaptive);
+        var adaptive = _options.Concurrency.Adaptive && Batches is null ? new AdaptiveConcurrency(_concurrency) : null;
+        var breaker = _options.Concurrency.OverloadBackOff is { } backOff && Batches is null ? new OverloadBreaker(backOff) : null;
+        var attempts = adaptive is null && breaker is null ? null : new HandlerAttempts(_options.Retry.ShouldRetry, adaptive, breaker, hold =>
+        {
+            dispatcher.Hold(hold);
+            _telemetry.Overloaded(hold);
+        });
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, attempts);
         if (_options.Concurrency.MessagesPerSecond is { } rate && Batches is null)
         {
             dispatcher.SetRate(rate);

@@ -248,6 +248,8 @@ public sealed record ProcessorOptions
                 $"Concurrency.Min must be between 1 and MaxConcurrency ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
         }
 
+        Require(problems, Concurrency?.OverloadBackOff is null || Concurrency.OverloadBackOff >= TimeSpan.FromMilliseconds(10),
+            $"Concurrency.OverloadBackOff must be at least 10 ms (leave it unset for no back-off); it is {Concurrency?.OverloadBackOff}.");
         Require(problems, Concurrency?.MessagesPerSecond is null or > 0 and < double.PositiveInfinity,
             $"Concurrency.MessagesPerSecond must be above 0 (leave it unset for no rate limit); it is {Concurrency?.MessagesPerSecond}.");
 

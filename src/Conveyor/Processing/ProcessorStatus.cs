@@ -49,6 +49,9 @@ public sealed record ProcessorStatus(
     /// <summary>Why the concurrency limit is what it is (start, adaptive, or the operator's reason), secrets not involved.</summary>
     internal string? ConcurrencyReason { get; init; }
 
+    /// <summary>Until when the overload back-off holds handlers (<see cref="Concurrency.ConcurrencyOptions.OverloadBackOff"/>); null when it does not.</summary>
+    internal DateTimeOffset? OverloadedUntil { get; init; }
+
     /// <summary>The last failure the processor reported (a client error, a failed commit, a message dead-lettered or stopping its partition), secrets masked.</summary>
     internal Diagnostics.LastError? LastError { get; init; }
 

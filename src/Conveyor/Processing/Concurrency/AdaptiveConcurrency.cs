@@ -13,30 +13,22 @@ internal sealed class AdaptiveConcurrency
     private readonly ConcurrencyLimit _limit;
     private readonly GradientLimit _gradient;
     private readonly TimeProvider _time;
-    private readonly Func<Exception, bool> _retried;
     private readonly long _start;
 
     /// <param name="limit">The limit it sets.</param>
-    /// <param name="retried">Which errors are retried (<see cref="RetryOptions.IsRetryable"/>): only those say the downstream is overloaded.</param>
     /// <param name="time">The clock of its windows.</param>
-    public AdaptiveConcurrency(ConcurrencyLimit limit, Func<Exception, bool> retried, TimeProvider? time = null)
+    public AdaptiveConcurrency(ConcurrencyLimit limit, TimeProvider? time = null)
     {
         _limit = limit;
-        _retried = retried;
         _gradient = new GradientLimit(limit.Min, limit.Max);
         _gradient.Adopt(limit.Limit);
         _time = time ?? TimeProvider.System;
         _start = _time.GetTimestamp();
     }
 
-    /// <summary>
-    /// A handler attempt that began with <paramref name="running"/> attempts running took
-    /// <paramref name="latency"/>; <paramref name="retrying"/>: it failed and is retried;
-    /// <paramref name="failure"/>: it failed for good with this (it counts when the error is one that is retried).
-    /// </summary>
-    public void Attempted(TimeSpan latency, bool retrying, Exception? failure, int running)
+    /// <summary>A handler attempt that began with <paramref name="running"/> attempts running took <paramref name="latency"/>; <paramref name="failed"/>: with an error that is retried.</summary>
+    public void Attempted(TimeSpan latency, bool failed, int running)
     {
-        var failed = retrying || (failure is not null && _retried(failure));
         int next;
         TimeSpan? floor;
         lock (_lock)

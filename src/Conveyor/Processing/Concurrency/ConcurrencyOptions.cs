@@ -22,6 +22,16 @@ public sealed record ConcurrencyOptions
     /// </summary>
     public double? MessagesPerSecond { get; init; }
 
+    /// <summary>
+    /// The overload back-off: when 80 % of the last 20 handler attempts failed with errors that are
+    /// retried, no handler starts for this long (running ones finish; fetched messages wait, and
+    /// back-pressure pauses fetching once the buffer fills) instead of cycling retries against a
+    /// downstream that is down. It doubles, up to 8 times, while it trips again at once after
+    /// resuming. Said on the status, in a warning log and the <c>conveyor.overload.backoffs</c>
+    /// counter. Null (the default): off.
+    /// </summary>
+    public TimeSpan? OverloadBackOff { get; init; }
+
     /// <summary>The lowest limit the adaptive limit goes down to; also where it starts. Between 1 and <see cref="ProcessorOptions.MaxConcurrency"/>. Default 1.</summary>
     public int Min { get; init; } = 1;
 }

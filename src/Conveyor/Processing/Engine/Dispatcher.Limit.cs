@@ -20,6 +20,7 @@ internal sealed partial class Dispatcher
     private TokenBucket? _rate;
     private Timer? _rateTimer;
     private bool _rateArmed;
+    private long _heldUntil;
 
     /// <summary>Handler runs (messages, or batches' runs) allowed at once now; <see cref="int.MaxValue"/> until set.</summary>
     public int Limit => Volatile.Read(ref _limit);
@@ -27,7 +28,7 @@ internal sealed partial class Dispatcher
     /// <summary>Messages (or runs) taken by workers and not yet released: what runs now, or is about to.</summary>
     public int Taken => Volatile.Read(ref _taken);
 
-    private bool HasSlotLocked => (_taken < _limit && HasTokenLocked()) || _completed;
+    private bool HasSlotLocked => (_taken < _limit && NotHeldLocked() && HasTokenLocked()) || _completed;
 
     /// <summary>Sets the limit; a raise hands ready messages to idle workers at once.</summary>
     public void SetLimit(int limit)
@@ -59,6 +60,27 @@ internal sealed partial class Dispatcher
         }
     }
 
+    /// <summary>The overload back-off: no take is served for <paramref name="backOff"/> (running handlers go on); a timer ends it.</summary>
+    public void Hold(TimeSpan backOff)
+    {
+        lock (_lock)
+        {
+            _heldUntil = Stopwatch.GetTimestamp() + (long)(backOff.TotalSeconds * Stopwatch.Frequency);
+        }
+    }
+
+    private bool NotHeldLocked()
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (now >= _heldUntil)
+        {
+            return true;
+        }
+
+        ArmWakeLocked(_heldUntil);
+        return false;
+    }
+
     /// <summary>A take that follows spends its token.</summary>
     private void TakenLocked()
     {
@@ -73,14 +95,19 @@ internal sealed partial class Dispatcher
             return true;
         }
 
+        ArmWakeLocked(due);
+        return false;
+    }
+
+    /// <summary>Wakes idle workers at <paramref name="due"/> (a token, or the end of a hold); one time armed at once, and it re-arms whatever still waits.</summary>
+    private void ArmWakeLocked(long due)
+    {
         if (!_rateArmed && !_completed)
         {
             _rateArmed = true;
             _rateTimer ??= new Timer(_ => OnTokenDue());
             _rateTimer.Change(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due) + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
         }
-
-        return false;
     }
 
     private void OnTokenDue()

@@ -23,7 +23,7 @@ internal sealed partial class Worker<TKey, TValue>
     private readonly Action<WorkItem, IPendingAcknowledgement, Exception?> _settled;
     private readonly CancellationToken _abort;
     private readonly BatchExecutor<TKey, TValue>? _batches;
-    private readonly AdaptiveConcurrency? _adaptive;
+    private readonly HandlerAttempts? _attempts;
 
     public Worker(
         Dispatcher dispatcher,
@@ -34,10 +34,10 @@ internal sealed partial class Worker<TKey, TValue>
         CancellationTokenSource stopping,
         CancellationToken abort,
         BatchExecutor<TKey, TValue>? batches = null,
-        AdaptiveConcurrency? adaptive = null)
+        HandlerAttempts? attempts = null)
     {
         _batches = batches;
-        _adaptive = adaptive;
+        _attempts = attempts;
         _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
@@ -101,7 +101,7 @@ internal sealed partial class Worker<TKey, TValue>
             _events.MessageEnded(item, trace, execution);
         }
 
-        _adaptive?.Attempted(Stopwatch.GetElapsedTime(began), execution.Outcome == ExecutionOutcome.RetryLater, execution.Failure, running);
+        _attempts?.Attempted(Stopwatch.GetElapsedTime(began), execution.Outcome == ExecutionOutcome.RetryLater, execution.Failure, running);
         switch (execution.Outcome)
         {
             case ExecutionOutcome.HandedOff:
