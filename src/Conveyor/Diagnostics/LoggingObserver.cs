@@ -1,6 +1,6 @@
-using Conveyor.Processing.Concurrency;
 using Confluent.Kafka;
 using Conveyor.Processing;
+using Conveyor.Processing.Concurrency;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Diagnostics;
