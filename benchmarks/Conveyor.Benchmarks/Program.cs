@@ -2,10 +2,12 @@ using BenchmarkDotNet.Running;
 using Conveyor.Benchmarks.Engine;
 
 // engine [--quick]: the engine scenario benchmark on the embedded broker.
+// downstream [--quick] [--capacity C]: fixed and adaptive concurrency limits against a simulated downstream of capacity C.
 // tracker: the BenchmarkDotNet offset tracker benchmark; anything else goes to BenchmarkDotNet as before.
 return args switch
 {
     ["engine", .. var rest] => await EngineBenchmark.RunAsync(rest),
+    ["downstream", .. var rest] => await Conveyor.Benchmarks.Downstream.DownstreamBenchmark.RunAsync(rest),
     [RssProbe.Command, .. var rest] => await RssProbe.RunChildAsync(rest),
     ["tracker", .. var rest] => RunBenchmarkDotNet(["--filter", "*OffsetTracker*", .. rest]),
     _ => RunBenchmarkDotNet(args),

@@ -53,6 +53,10 @@ internal static class VerifyCommand
         {
             Description = "Engine workers send failed messages through two retry topics (<input>.retry.1 after 1 s, .retry.2 after 2 s) before the dead-letter topic",
         };
+        var adaptive = new Option<bool>("--adaptive")
+        {
+            Description = "Engine workers run with the adaptive concurrency limit, between 1 and --concurrency",
+        };
         var faults = new Option<FaultKind>("--faults")
         {
             Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, BrokerDown (a partition leader, never the coordinator), All (every one of those), None",
@@ -80,7 +84,7 @@ internal static class VerifyCommand
 
         var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")
         {
-            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, stallTimeout, handlerDelay, concurrency, exactlyOnce, completions, retryTopics,
+            messages, partitions, workers, strategy, assignor, ordering, faults, faultInterval, failRate, permanentEvery, slowRate, seed, timeout, stallTimeout, handlerDelay, concurrency, exactlyOnce, completions, retryTopics, adaptive,
         };
         command.Add(kafka.BootstrapServers);
         command.Add(kafka.Properties);
@@ -96,6 +100,11 @@ internal static class VerifyCommand
             if (context.Get(retryTopics) && (transactional || context.Get(strategy) != "engine"))
             {
                 throw new CommandFailedException("--retry-topics needs --strategy engine without --exactly-once: retry topics are an at-least-once failure action of the engine.", ExitCodes.Usage);
+            }
+
+            if (context.Get(adaptive) && context.Get(strategy) != "engine")
+            {
+                throw new CommandFailedException("--adaptive needs --strategy engine: the naive strategy has no concurrency limit.", ExitCodes.Usage);
             }
 
             if (transactional && context.Get(ordering) is { } chosen && chosen != OrderingMode.Partition)
@@ -124,6 +133,7 @@ internal static class VerifyCommand
                 StallTimeout = context.Get(stallTimeout),
                 PersistCompletions = context.Get(completions) == "persisted",
                 RetryTopics = context.Get(retryTopics),
+                Adaptive = context.Get(adaptive),
             };
             var cluster = kafka.TryGetSettings(context)?.Properties;
             var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);

@@ -28,10 +28,11 @@ internal static class VerifyWorkerCommand
         var completions = new Option<string>("--completions") { DefaultValueFactory = _ => "persisted" };
         completions.AcceptOnlyFromAmong("persisted", "watermark");
         var retryTopics = new Option<bool>("--retry-topics");
+        var adaptive = new Option<bool>("--adaptive");
 
         var command = new Command("verify-worker", "One worker process of conveyor verify")
         {
-            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId, completions, retryTopics,
+            input, output, strategy, ordering, failRate, permanentEvery, slowRate, seed, handlerDelay, concurrency, transactionalId, completions, retryTopics, adaptive,
         };
         command.Hidden = true;
         command.Add(kafka.BootstrapServers);
@@ -42,7 +43,8 @@ internal static class VerifyWorkerCommand
             var settings = new WorkerSettings(
                 context.Get(input), context.Get(output), context.Get(kafka.Group), context.Get(strategy),
                 context.Get(failRate), context.Get(permanentEvery), context.Get(slowRate), context.Get(seed), context.Get(ordering),
-                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId), context.Get(completions) == "persisted", context.Get(retryTopics));
+                context.Get(handlerDelay), context.Get(concurrency), context.Get(transactionalId), context.Get(completions) == "persisted", context.Get(retryTopics),
+                context.Get(adaptive));
             var given = kafka.GetSettings(context).Properties;
             // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));

@@ -32,7 +32,7 @@ internal sealed class LiveStats(Func<ProcessorStatus> status)
     }
 
     /// <summary>
-    /// <c>stats: 1234.5 msg/s, processed 5000, in-flight 12, lag 340, retries 7, dead letters 1</c>:
+    /// <c>stats: 1234.5 msg/s, processed 5000, in-flight 12, lag 340, retries 7, dead letters 1, limit 64</c>:
     /// the rate since the last line; lag summed over partitions (from librdkafka's statistics, "?" until known).
     /// </summary>
     public string Line()
@@ -48,7 +48,7 @@ internal sealed class LiveStats(Func<ProcessorStatus> status)
             _lastAt = now;
             var lag = snapshot.Lag.Count == 0 ? "?" : snapshot.Lag.Values.Sum().ToString(CultureInfo.InvariantCulture);
             return string.Create(CultureInfo.InvariantCulture,
-                $"stats: {rate:F1} msg/s, processed {activity.Handled}, in-flight {activity.TotalInFlight}, lag {lag}, retries {activity.Retries}, dead letters {activity.DeadLettered}");
+                $"stats: {rate:F1} msg/s, processed {activity.Handled}, in-flight {activity.TotalInFlight}, lag {lag}, retries {activity.Retries}, dead letters {activity.DeadLettered}, limit {snapshot.ConcurrencyLimit}");
         }
     }
 }

@@ -301,6 +301,11 @@ internal sealed class VerifyRun
             arguments.Add("--retry-topics");
         }
 
+        if (_settings.Adaptive)
+        {
+            arguments.Add("--adaptive");
+        }
+
         arguments.AddRange(_settings.Assignor switch
         {
             "consumer" => ["-X", "group.protocol=consumer"], // KIP-848: the broker assigns; session timeout and assignor are the broker's

@@ -28,6 +28,9 @@ internal sealed record VerifySettings(
     /// <summary>Whether failed messages go through retry topics before the dead-letter topic (<c>--retry-topics</c>).</summary>
     public bool RetryTopics { get; init; }
 
+    /// <summary>Whether the engine workers run with the adaptive concurrency limit (<c>--adaptive</c>), up to <see cref="Concurrency"/>.</summary>
+    public bool Adaptive { get; init; }
+
     /// <summary>How long the run may make no progress before it says so (it goes on until <see cref="Timeout"/>).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

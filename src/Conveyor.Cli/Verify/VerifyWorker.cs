@@ -109,6 +109,7 @@ internal sealed class VerifyWorker
         Topics = [_settings.Input],
         Ordering = _settings.Ordering,
         MaxConcurrency = _settings.Concurrency,
+        Concurrency = new() { Adaptive = _settings.Adaptive },
         CommitInterval = TimeSpan.FromSeconds(1),
         PersistCompletions = _settings.PersistCompletions,
         OnFailure = _settings.RetryTopics ? FailureAction.RetryTopics : FailureAction.DeadLetter,

@@ -14,6 +14,7 @@ namespace Conveyor.Cli.Verify;
 /// <param name="Concurrency">The engine's handlers at once.</param>
 /// <param name="PersistCompletions">The engine records finished offsets above the committed one in the commit metadata (<c>verify --completions persisted</c>).</param>
 /// <param name="RetryTopics">Failed messages go through the retry topics (<see cref="VerifyRetryTopics.Options"/>) before the dead-letter topic (<c>verify --retry-topics</c>).</param>
+/// <param name="Adaptive">The engine runs with the adaptive concurrency limit, up to <paramref name="Concurrency"/> (<c>verify --adaptive</c>).</param>
 /// <param name="TransactionalId">
 /// Set for exactly-once: the worker runs a <c>KafkaForwarder</c> with <c>DeliveryGuarantee.ExactlyOnce</c>
 /// and this <c>transactional.id</c> (stable per worker slot, so a replacement fences its predecessor).
@@ -32,4 +33,5 @@ internal sealed record WorkerSettings(
     int Concurrency = 8,
     string? TransactionalId = null,
     bool PersistCompletions = true,
-    bool RetryTopics = false);
+    bool RetryTopics = false,
+    bool Adaptive = false);

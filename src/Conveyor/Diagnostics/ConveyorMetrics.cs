@@ -59,6 +59,9 @@ internal static class ConveyorMetrics
     public static readonly Counter<long> Stalls = ConveyorDiagnostics.Meter.CreateCounter<long>(
         "conveyor.partition.stalls", "{stall}", "Times an assigned partition was found stalled: messages to read, none delivered for StallTimeout, not held by the engine.");
 
+    public static readonly Counter<long> OverloadBackOffs = ConveyorDiagnostics.Meter.CreateCounter<long>(
+        "conveyor.overload.backoffs", "{backoff}", "Times most recent handler attempts failed with retried errors and handlers were held for the overload back-off.");
+
     private static double[] DurationBuckets => [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     static ConveyorMetrics()
@@ -75,6 +78,9 @@ internal static class ConveyorMetrics
         ConveyorDiagnostics.Meter.CreateObservableGauge(
             "conveyor.partitions.stalled", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().StalledPartitions.Count, MetricTags.Group(p.Value))), "{partition}",
             "Assigned partitions stalled now: messages to read, none delivered for StallTimeout, not held by the engine.");
+        ConveyorDiagnostics.Meter.CreateObservableGauge(
+            "conveyor.concurrency.limit", () => Running.Select(p => new Measurement<long>(p.Key.Snapshot().ConcurrencyLimit, MetricTags.Group(p.Value))), "{handler}",
+            "How many handlers may run at once now: MaxConcurrency, or what an operator or the adaptive limit set.");
     }
 
     public static void Started(ProcessorStatusStore processor, string group) => Running.TryAdd(processor, group);

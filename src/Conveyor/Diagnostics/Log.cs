@@ -89,6 +89,15 @@ internal static partial class Log
     [LoggerMessage(1061, LogLevel.Information, "Processor {Processor}: {Summary}")]
     public static partial void ClientRecovered(ILogger logger, string processor, string summary);
 
+    [LoggerMessage(1090, LogLevel.Information, "Processor {Processor}: concurrency limit {Limit} ({Reason})")]
+    public static partial void ConcurrencyChanged(ILogger logger, string processor, int limit, string reason);
+
+    [LoggerMessage(1091, LogLevel.Debug, "Processor {Processor}: concurrency limit {Limit} ({Reason})")]
+    public static partial void ConcurrencyAdapted(ILogger logger, string processor, int limit, string reason);
+
+    [LoggerMessage(1092, LogLevel.Warning, "Processor {Processor}: at least {Share:P0} of the last {Attempts} handler attempts failed with errors that are retried; no handler starts for {Seconds} s (overload back-off)")]
+    public static partial void Overloaded(ILogger logger, string processor, double share, int attempts, double seconds);
+
     [LoggerMessage(EventId = 1052, Message = "librdkafka {Client} {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, LogLevel level, string client, string facility, string message);
 }

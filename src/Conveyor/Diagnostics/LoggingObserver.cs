@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Processing;
+using Conveyor.Processing.Concurrency;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Diagnostics;
@@ -14,6 +15,22 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
     private readonly ClientTrouble _trouble = new(time ?? TimeProvider.System);
     /// <summary>The run starts.</summary>
     public void Starting(ProcessorOptions options) => Log.Starting(logger, processor, options.GroupId, string.Join(", ", options.Topics));
+
+    /// <summary>The concurrency limit changed: by an operator (information) or the adaptive limit (debug: it moves every window).</summary>
+    public void ConcurrencyChanged(int limit, string reason)
+    {
+        if (reason.StartsWith("adaptive", StringComparison.Ordinal))
+        {
+            Log.ConcurrencyAdapted(logger, processor, limit, reason);
+        }
+        else
+        {
+            Log.ConcurrencyChanged(logger, processor, limit, reason);
+        }
+    }
+
+    /// <summary>The overload back-off started.</summary>
+    public void Overloaded(TimeSpan backOff) => Log.Overloaded(logger, processor, OverloadBreaker.TripShare, OverloadBreaker.Attempts, backOff.TotalSeconds);
 
     /// <summary>The run ended: drained and committed, or failed with <paramref name="failure"/>.</summary>
     public void Stopped(string? failure)

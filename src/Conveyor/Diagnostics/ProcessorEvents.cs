@@ -17,6 +17,7 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
     private readonly IProcessorObserver _edge;
     private readonly Func<string, string> _mask;
     private readonly string _group;
+    private readonly LoggingObserver? _log;
 
     /// <param name="next">The user's observer, or the logging layer in front of it; hears text masked.</param>
     /// <param name="group">The consumer group, a tag on every metric.</param>
@@ -25,6 +26,7 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
     public ProcessorEvents(IProcessorObserver? next, string group, Func<string, string> mask, TimeProvider? time = null)
         : this(new ProcessorStatusStore(mask, time), new TelemetryObserver(group), new MaskingObserver(next, mask), mask, group)
     {
+        _log = next as LoggingObserver; // the logs hear limit changes, which are no observer event
     }
 
     private ProcessorEvents(ProcessorStatusStore store, TelemetryObserver telemetry, MaskingObserver edge, Func<string, string> mask, string group)
@@ -78,6 +80,19 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
         _store.Buffered(buffered, committable);
 
     public void ClientLog(LogMessage message) => OnClientLog(message);
+
+    public void Overloaded(TimeSpan backOff)
+    {
+        _store.Overloaded(backOff);
+        ConveyorMetrics.OverloadBackOffs.Add(1, MetricTags.Group(_group));
+        _log?.Overloaded(backOff);
+    }
+
+    public void ConcurrencyChanged(int limit, string reason)
+    {
+        _store.ConcurrencyChanged(limit, reason);
+        _log?.ConcurrencyChanged(limit, reason);
+    }
 
     public MessageTrace MessageStarted(WorkItem item) => _telemetry.MessageStarted(item);
 

@@ -38,6 +38,9 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private long _rateSampledTicks;
     private long _retries;
     private long _deadLettered;
+    private int _concurrencyLimit;
+    private string? _concurrencyReason;
+    private DateTimeOffset? _overloadedUntil;
 
     /// <param name="mask">Masks secret values in a text before a snapshot shows it.</param>
     /// <param name="time">The clock of the last error and the rate.</param>
@@ -68,6 +71,9 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 CommittableOffsets = Volatile.Read(ref _committable),
                 LastError = _lastError is null ? null : _lastError with { Message = _mask(_lastError.Message) },
                 Lag = new Dictionary<TopicPartition, long>(_lag),
+                ConcurrencyLimit = _concurrencyLimit,
+                ConcurrencyReason = _concurrencyReason,
+                OverloadedUntil = _overloadedUntil > _time.GetUtcNow() ? _overloadedUntil : null,
                 Activity = new ActivitySnapshot(
                     Handled(),
                     _retries,
@@ -125,6 +131,25 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     {
         Volatile.Write(ref _buffered, buffered);
         Volatile.Write(ref _committable, committable);
+    }
+
+    /// <summary>The overload back-off holds handlers for <paramref name="backOff"/> from now.</summary>
+    public void Overloaded(TimeSpan backOff)
+    {
+        lock (_lock)
+        {
+            _overloadedUntil = _time.GetUtcNow() + backOff;
+        }
+    }
+
+    /// <summary>The live concurrency limit and why it is what it is.</summary>
+    public void ConcurrencyChanged(int limit, string reason)
+    {
+        lock (_lock)
+        {
+            _concurrencyLimit = limit;
+            _concurrencyReason = reason;
+        }
     }
 
     /// <summary>The lag of each partition from the client's statistics; only assigned partitions are kept.</summary>

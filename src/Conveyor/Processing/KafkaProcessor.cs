@@ -1,6 +1,7 @@
 using Conveyor.Configuration;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
+using Conveyor.Processing.Concurrency;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
@@ -27,6 +28,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     private readonly TransactionCoordinator? _transactions;
     private readonly IConsumerFactory? _consumers;
     private readonly RunOnce _run = new();
+    private readonly ConcurrencyLimit _concurrency;
 
     /// <summary>From the builder's validated parts.</summary>
     internal KafkaProcessor(ProcessorParts<TKey, TValue> parts, MessageHandler<TKey, TValue> handler)
@@ -60,7 +62,11 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         _telemetry = telemetry;
         _transactions = transactions;
         _consumers = consumers;
+        _concurrency = ConcurrencyLimit.For(options, telemetry.ConcurrencyChanged);
     }
+
+    /// <summary>The live limit on running handlers (the fleet's commands and the adaptive limit set it); it holds across runs.</summary>
+    internal IConcurrencyControl Concurrency => _concurrency;
 
     /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
@@ -109,8 +115,24 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         var gate = _transactions?.Gate;
 
         var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.TimedBatches(Batches), executor);
-        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches);
-        var workers = Enumerable.Range(0, _options.MaxConcurrency)
+        var adaptive = _options.Concurrency.Adaptive && Batches is null ? new AdaptiveConcurrency(_concurrency) : null;
+        var breaker = _options.Concurrency.OverloadBackOff is { } backOff && Batches is null ? new OverloadBreaker(backOff) : null;
+        var attempts = adaptive is null && breaker is null ? null : new HandlerAttempts(_options.Retry.ShouldRetry, adaptive, breaker, hold =>
+        {
+            dispatcher.Hold(hold);
+            _telemetry.Overloaded(hold);
+        });
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, attempts);
+        if (_options.Concurrency.MessagesPerSecond is { } rate && Batches is null)
+        {
+            dispatcher.SetRate(rate);
+        }
+
+        _concurrency.Attach(dispatcher.SetLimit);
+        _telemetry.ConcurrencyChanged(_concurrency.Limit, _concurrency.Reason);
+
+        // One worker per possible handler: the limit (Dispatcher.Limit.cs) decides how many take work.
+        var workers = Enumerable.Range(0, _concurrency.Max)
             .Select(_ => Task.Run(worker.RunAsync, CancellationToken.None))
             .ToArray();
         var polling = Task.Factory.StartNew(
@@ -124,6 +146,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         }
         finally
         {
+            _concurrency.Attach(null);
             dispatcher.Complete();
             await Task.WhenAll(workers).ConfigureAwait(false);
         }

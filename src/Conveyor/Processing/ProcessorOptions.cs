@@ -17,9 +17,15 @@ public sealed record ProcessorOptions
     /// <summary>Which messages may run at the same time. Default <see cref="OrderingMode.Key"/>.</summary>
     public OrderingMode Ordering { get; init; } = OrderingMode.Key;
 
-    /// <summary>Handlers running at most at once, across all partitions. Default 64.</summary>
+    /// <summary>
+    /// Handlers running at most at once, across all partitions: the number of workers, and the
+    /// highest the live limit goes (an operator's or the adaptive one, <see cref="Concurrency"/>). Default 64.
+    /// </summary>
     [AllowedRange(1, Maximum = 100_000)]
     public int MaxConcurrency { get; init; } = 64;
+
+    /// <summary>How the live limit on running handlers moves within <see cref="MaxConcurrency"/>: fixed (the default) or adaptive.</summary>
+    public Concurrency.ConcurrencyOptions Concurrency { get; init; } = new();
 
     /// <summary>When offsets are committed relative to handling. Default <see cref="DeliveryGuarantee.AtLeastOnce"/>.</summary>
     public DeliveryGuarantee Guarantee { get; init; } = DeliveryGuarantee.AtLeastOnce;
@@ -210,6 +216,13 @@ public sealed record ProcessorOptions
         {
             Require(problems, Retry.MaxDelay >= Retry.InitialDelay,
                 $"{nameof(Retry)}.{nameof(RetryOptions.MaxDelay)} must be at least {nameof(Retry)}.{nameof(RetryOptions.InitialDelay)}; it is {Retry.MaxDelay}.");
+        }
+
+        if (Concurrency is not null && Concurrency.Min >= 1 && MaxConcurrency is >= 1 and <= 100_000)
+        {
+            // Against a valid MaxConcurrency only: a bad one is reported once, by its range.
+            Require(problems, Concurrency.Min <= MaxConcurrency,
+                $"{nameof(Concurrency)}.{nameof(Concurrency.Min)} must be between 1 and {nameof(MaxConcurrency)} ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
         }
 
         if (OnFailure == FailureAction.RetryTopics)

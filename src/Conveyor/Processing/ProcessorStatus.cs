@@ -40,6 +40,18 @@ public sealed record ProcessorStatus(
     /// </summary>
     public IReadOnlyDictionary<TopicPartition, long> CommittableOffsets { get; init; } = new Dictionary<TopicPartition, long>();
 
+    /// <summary>
+    /// How many handlers may run at once now: <see cref="ProcessorOptions.MaxConcurrency"/>, or what
+    /// an operator or the adaptive limit (<see cref="Concurrency.ConcurrencyOptions.Adaptive"/>) set; 0 before the first run.
+    /// </summary>
+    public int ConcurrencyLimit { get; init; }
+
+    /// <summary>Why the concurrency limit is what it is (start, adaptive, or the operator's reason), secrets not involved.</summary>
+    internal string? ConcurrencyReason { get; init; }
+
+    /// <summary>Until when the overload back-off holds handlers (<see cref="Concurrency.ConcurrencyOptions.OverloadBackOff"/>); null when it does not.</summary>
+    internal DateTimeOffset? OverloadedUntil { get; init; }
+
     /// <summary>The last failure the processor reported (a client error, a failed commit, a message dead-lettered or stopping its partition), secrets masked.</summary>
     internal Diagnostics.LastError? LastError { get; init; }
 

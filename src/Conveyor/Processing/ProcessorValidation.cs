@@ -51,11 +51,32 @@ public static class ProcessorValidation
             // The exactly-once rules (transactional id, ordering, commit mode) would only mislead
             // for a kind that cannot be exactly-once: the guarantee is the problem, reported alone.
             var others = options with { Guarantee = DeliveryGuarantee.AtLeastOnce };
-            return [ExactlyOnceNeedsForwarder, .. others.Validate()];
+            return [ExactlyOnceNeedsForwarder, .. others.Validate(), .. KindProblems(options, kind)];
         }
 
-        return options.Validate();
+        return [.. options.Validate(), .. KindProblems(options, kind)];
     }
+
+    private static IEnumerable<string> KindProblems(ProcessorOptions options, ProcessorKind kind)
+    {
+        if (kind == ProcessorKind.BatchProcessor && options.Concurrency is { Adaptive: true })
+        {
+            yield return AdaptiveNeedsSingleMessages;
+        }
+
+        if (kind == ProcessorKind.BatchProcessor && options.Concurrency is { MessagesPerSecond: not null })
+        {
+            yield return RateNeedsSingleMessages;
+        }
+    }
+
+    /// <summary>What a batch processor with <see cref="Concurrency.ConcurrencyOptions.MessagesPerSecond"/> is told.</summary>
+    internal const string RateNeedsSingleMessages =
+        "Concurrency.MessagesPerSecond cannot apply to a batch processor yet: its workers take runs, not messages. Bound the batches with Batch.MaxMessages and MaxConcurrency instead.";
+
+    /// <summary>What a batch processor with <see cref="Concurrency.ConcurrencyOptions.Adaptive"/> is told.</summary>
+    internal const string AdaptiveNeedsSingleMessages =
+        "Concurrency.Adaptive cannot apply to a batch processor: a batch's time grows with its size, not only with the downstream's load. Set MaxConcurrency instead.";
 
     /// <summary>What a processor or batch processor with <see cref="DeliveryGuarantee.ExactlyOnce"/> is told.</summary>
     public const string ExactlyOnceNeedsForwarder = "Guarantee ExactlyOnce needs outputs to commit with the offsets: use a KafkaForwarder.";

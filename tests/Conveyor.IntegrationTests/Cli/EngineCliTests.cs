@@ -91,6 +91,6 @@ public class EngineCliTests(EmbeddedKafkaFixture kafka)
         consumer.Terminate();
 
         Assert.Equal(0, await consumer.WaitForExitAsync(Timeouts.Stop));
-        Assert.Matches(@"^stats: \d+\.\d msg/s, processed \d+, in-flight \d+, lag (\d+|\?), retries \d+, dead letters \d+$", consumer.Output.Lines.First(l => l.StartsWith("stats: ", StringComparison.Ordinal)));
+        Assert.Matches(@"^stats: \d+\.\d msg/s, processed \d+, in-flight \d+, lag (\d+|\?), retries \d+, dead letters \d+, limit \d+$", consumer.Output.Lines.First(l => l.StartsWith("stats: ", StringComparison.Ordinal)));
     }
 }

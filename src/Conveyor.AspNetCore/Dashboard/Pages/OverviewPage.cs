@@ -62,6 +62,11 @@ internal static class OverviewPage
                 .Append(Stat("Retries", N(activity.Retries), "retries"));
         }
 
+        if (processor.Status is { ConcurrencyLimit: > 0 } limited)
+        {
+            card.Append(Stat("Concurrency limit", N(limited.ConcurrencyLimit), "concurrency-limit"));
+        }
+
         // Committed lag counts what is finished but not yet committed (up to a commit interval's
         // worth); "not yet handled" counts from what the engine would commit now.
         var lagKnown = lag.Problem is null && processor.Topics.Count > 0;

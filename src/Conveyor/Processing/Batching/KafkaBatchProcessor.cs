@@ -42,6 +42,9 @@ public sealed class KafkaBatchProcessor<TKey, TValue> : IKafkaProcessor
     /// <inheritdoc />
     public ProcessorStatus Status => _processor.Status;
 
+    /// <summary>The live limit on batch handler calls running at once (see <see cref="KafkaProcessor{TKey, TValue}.Concurrency"/>).</summary>
+    internal Concurrency.IConcurrencyControl Concurrency => _processor.Concurrency;
+
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops like
     /// <see cref="KafkaProcessor{TKey, TValue}.RunAsync"/>: running batches finish, finished offsets are

@@ -168,8 +168,9 @@ internal sealed partial class Dispatcher
     /// <summary>Hands due runs to idle workers, in the partitions' turns.</summary>
     private void WakeForRunsLocked()
     {
-        while (_idle.TryPeek(out var waiter) && TryTakeRunLocked(waiter.Run, out var first))
+        while (HasSlotLocked && _idle.TryPeek(out var waiter) && TryTakeRunLocked(waiter.Run, out var first))
         {
+            TakenLocked();
             _idle.Pop().Complete(first);
         }
     }

@@ -63,7 +63,8 @@ internal sealed partial class Dispatcher
 
     /// <summary>
     /// The next ready message, of the partition whose turn it is (see <see cref="ReadyTurns"/>); waits
-    /// with <paramref name="waiter"/> (the calling worker's own) while none is ready. Null once
+    /// with <paramref name="waiter"/> (the calling worker's own) while none is ready or the
+    /// concurrency limit is reached (<c>Dispatcher.Limit.cs</c>: the worker calls <see cref="Release"/> when done with it). Null once
     /// <see cref="Complete"/> was called and nothing is ready. For batches, the partition's whole
     /// run is in the waiter's <see cref="ReadyWaiter.Run"/>, and this is its first message.
     /// </summary>
@@ -71,8 +72,9 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            if (_runs is null ? _ready.TryTake(out var item) : TryTakeRunLocked(waiter.Run, out item))
+            if (HasSlotLocked && (_runs is null ? _ready.TryTake(out var item) : TryTakeRunLocked(waiter.Run, out item)))
             {
+                TakenLocked();
                 return new ValueTask<WorkItem?>(item);
             }
 
@@ -294,6 +296,7 @@ internal sealed partial class Dispatcher
         {
             _completed = true;
             _due?.Dispose();
+            _rateTimer?.Dispose();
             while (_idle.TryPop(out var waiter))
             {
                 waiter.Complete(null);
@@ -339,8 +342,9 @@ internal sealed partial class Dispatcher
             return;
         }
 
-        while (_idle.Count > 0 && _ready.TryTake(out var item))
+        while (_idle.Count > 0 && HasSlotLocked && _ready.TryTake(out var item))
         {
+            TakenLocked();
             _idle.Pop().Complete(item);
         }
     }

@@ -79,7 +79,7 @@ internal sealed class FlowControl
     {
         var head = _dispatcher.Committable(partition) ?? -1;
         var work = partition.Work; // figures read without the lock: a moment old will do
-        if (head != partition.Poll.HeadSeen || BackPressure.WaitsItsTurn(work.Waiting, work.Running, _options.MaxConcurrency, busyPartitions))
+        if (head != partition.Poll.HeadSeen || BackPressure.WaitsItsTurn(work.Waiting, work.Running, Math.Min(_options.MaxConcurrency, _dispatcher.Limit), busyPartitions))
         {
             partition.Poll.HeadSeen = head;
             partition.Poll.HeadMovedAt = now;
@@ -170,7 +170,7 @@ internal sealed class FlowControl
     private int Starving(DateTime now, bool pressed)
     {
         var count = 0;
-        var share = Math.Max(1, (int)Math.Ceiling(_options.MaxConcurrency / (double)Math.Max(1, _partitions.Values.Count)));
+        var share = Math.Max(1, (int)Math.Ceiling(Math.Min(_options.MaxConcurrency, _dispatcher.Limit) / (double)Math.Max(1, _partitions.Values.Count)));
         foreach (var partition in _partitions.Values)
         {
             var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, share, _options.MaxBufferedMessagesPerPartition, pressed)

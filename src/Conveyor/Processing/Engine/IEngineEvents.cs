@@ -37,6 +37,12 @@ internal interface IEngineEvents : IForwardingObserver, ITransactionObserver
     /// </summary>
     void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered, IReadOnlyDictionary<TopicPartition, long> committable);
 
+    /// <summary>The concurrency limit is <paramref name="limit"/> now (at the start of a run too), set for <paramref name="reason"/>.</summary>
+    void ConcurrencyChanged(int limit, string reason);
+
+    /// <summary>Most recent handler attempts failed with retried errors: no handler starts for <paramref name="backOff"/> (the overload back-off).</summary>
+    void Overloaded(TimeSpan backOff);
+
     /// <summary>One of librdkafka's own log lines (the consumer's or a producer's).</summary>
     void ClientLog(LogMessage message);
 

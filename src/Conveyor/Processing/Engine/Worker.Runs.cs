@@ -18,59 +18,72 @@ internal sealed partial class Worker<TKey, TValue>
         var traces = new List<MessageTrace>();
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is not null)
         {
-            if (_gate is not null)
-            {
-                await _gate.EnterAsync().ConfigureAwait(false);
-            }
-
-            if (!_dispatcher.TryStartRun(run))
-            {
-                _gate?.Exit();
-                continue;
-            }
-
-            traces.Clear();
-            run.ForEach(item => traces.Add(_events.MessageStarted(item)));
-            var end = new RunEnd(0, ExecutionOutcome.Abandoned);
             try
             {
-                end = await batches.ExecuteAsync(run, _stopping.Token, abort).ConfigureAwait(false);
+                await RunBatchAsync(batches, run, traces, abort).ConfigureAwait(false);
             }
             finally
             {
-                for (var i = 0; i < traces.Count; i++)
-                {
-                    var execution = i == end.Finished && end.Failed is { } failure ? failure : new Execution(Outcome(end, i));
-                    _events.MessageEnded(run[i], traces[i], execution);
-                }
+                // The run counted against the concurrency limit until now (Dispatcher.Limit.cs).
+                _dispatcher.Release();
             }
-
-            var failed = end.Failed is null ? null : run[end.Finished];
-            var outcome = end.Failed?.Outcome;
-            if (outcome is ExecutionOutcome.StopPartition or ExecutionOutcome.StopProcessor)
-            {
-                _dispatcher.Stop(failed!.Partition);
-            }
-
-            _dispatcher.EndRun(run, end.Finished, outcome);
-            switch (outcome)
-            {
-                case ExecutionOutcome.RetryLater:
-                    _ = RetryLaterAsync(failed!, end.Failed!.Value.RetryDelay);
-                    break;
-                case ExecutionOutcome.StopProcessor:
-                    await _stopping.CancelAsync().ConfigureAwait(false);
-                    break;
-            }
-
-            var finished = end.Finished + (outcome == ExecutionOutcome.Finished ? 1 : 0);
-            for (var i = 0; i < finished; i++)
-            {
-                _schedule.MessageFinished();
-            }
-
-            _gate?.Exit();
         }
+    }
+
+    private async Task RunBatchAsync(BatchExecutor<TKey, TValue> batches, List<WorkItem> run, List<MessageTrace> traces, CancellationToken abort)
+    {
+        if (_gate is not null)
+        {
+            await _gate.EnterAsync().ConfigureAwait(false);
+        }
+
+        if (!_dispatcher.TryStartRun(run))
+        {
+            _gate?.Exit();
+            return;
+        }
+
+        traces.Clear();
+        run.ForEach(item => traces.Add(_events.MessageStarted(item)));
+        var end = new RunEnd(0, ExecutionOutcome.Abandoned);
+        try
+        {
+            end = await batches.ExecuteAsync(run, _stopping.Token, abort).ConfigureAwait(false);
+        }
+        finally
+        {
+            for (var i = 0; i < traces.Count; i++)
+            {
+                var execution = i == end.Finished && end.Failed is { } failure ? failure : new Execution(Outcome(end, i));
+                _events.MessageEnded(run[i], traces[i], execution);
+            }
+        }
+
+        var failed = end.Failed is null ? null : run[end.Finished];
+        var outcome = end.Failed?.Outcome;
+        if (outcome is ExecutionOutcome.StopPartition or ExecutionOutcome.StopProcessor)
+        {
+            _dispatcher.Stop(failed!.Partition);
+        }
+
+        _dispatcher.EndRun(run, end.Finished, outcome);
+        switch (outcome)
+        {
+            case ExecutionOutcome.RetryLater:
+                _ = RetryLaterAsync(failed!, end.Failed!.Value.RetryDelay);
+                break;
+            case ExecutionOutcome.StopProcessor:
+                await _stopping.CancelAsync().ConfigureAwait(false);
+                break;
+        }
+
+        var finished = end.Finished + (outcome == ExecutionOutcome.Finished ? 1 : 0);
+        for (var i = 0; i < finished; i++)
+        {
+            _schedule.MessageFinished();
+        }
+
+        _gate?.Exit();
     }
 
     /// <summary>

@@ -1,12 +1,14 @@
+using System.Diagnostics;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
+using Conveyor.Processing.Concurrency;
 using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// The loop each of the <see cref="ProcessorOptions.MaxConcurrency"/> workers runs: takes a ready
-/// message from the dispatcher, runs it, and reports the outcome back to the dispatcher (which owns
+/// message from the dispatcher (within the live concurrency limit), runs it, and reports the outcome back to the dispatcher (which owns
 /// the offsets and lanes). A message that handed something off frees the worker and its lane at
 /// once; it finishes on the acknowledgement's continuation, on no worker.
 /// </summary>
@@ -21,6 +23,7 @@ internal sealed partial class Worker<TKey, TValue>
     private readonly Action<WorkItem, IPendingAcknowledgement, Exception?> _settled;
     private readonly CancellationToken _abort;
     private readonly BatchExecutor<TKey, TValue>? _batches;
+    private readonly HandlerAttempts? _attempts;
 
     public Worker(
         Dispatcher dispatcher,
@@ -30,9 +33,11 @@ internal sealed partial class Worker<TKey, TValue>
         TransactionGate? gate,
         CancellationTokenSource stopping,
         CancellationToken abort,
-        BatchExecutor<TKey, TValue>? batches = null)
+        BatchExecutor<TKey, TValue>? batches = null,
+        HandlerAttempts? attempts = null)
     {
         _batches = batches;
+        _attempts = attempts;
         _abort = abort;
         _dispatcher = dispatcher;
         _executor = executor;
@@ -52,49 +57,65 @@ internal sealed partial class Worker<TKey, TValue>
         var waiter = new ReadyWaiter(_dispatcher.Runtime);
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
         {
-            if (_gate is not null)
-            {
-                // Exactly-once: no message runs while a transaction commits.
-                await _gate.EnterAsync().ConfigureAwait(false);
-            }
-
-            if (!_dispatcher.TryStart(item))
-            {
-                _gate?.Exit();
-                continue;
-            }
-
-            var trace = _events.MessageStarted(item);
-            var execution = new Execution(ExecutionOutcome.Abandoned);
             try
             {
-                execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);
-                if (execution.Outcome == ExecutionOutcome.HandedOff)
-                {
-                    _dispatcher.HandOff(item);
-                    execution.Pending!.WhenSettled(_settled, item);
-                }
+                await RunAsync(item, abort).ConfigureAwait(false);
             }
             finally
             {
-                _events.MessageEnded(item, trace, execution);
+                // The take counted against the concurrency limit until now (Dispatcher.Limit.cs).
+                _dispatcher.Release();
             }
-
-            switch (execution.Outcome)
-            {
-                case ExecutionOutcome.HandedOff:
-                    break;
-                case ExecutionOutcome.RetryLater:
-                    _dispatcher.Suspend(item);
-                    _ = RetryLaterAsync(item, execution.RetryDelay);
-                    break;
-                default:
-                    await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
-                    break;
-            }
-
-            _gate?.Exit();
         }
+    }
+
+    private async Task RunAsync(WorkItem item, CancellationToken abort)
+    {
+        if (_gate is not null)
+        {
+            // Exactly-once: no message runs while a transaction commits.
+            await _gate.EnterAsync().ConfigureAwait(false);
+        }
+
+        if (!_dispatcher.TryStart(item))
+        {
+            _gate?.Exit();
+            return;
+        }
+
+        var trace = _events.MessageStarted(item);
+        var execution = new Execution(ExecutionOutcome.Abandoned);
+        var running = _dispatcher.Taken;
+        var began = Stopwatch.GetTimestamp();
+        try
+        {
+            execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);
+            if (execution.Outcome == ExecutionOutcome.HandedOff)
+            {
+                _dispatcher.HandOff(item);
+                execution.Pending!.WhenSettled(_settled, item);
+            }
+        }
+        finally
+        {
+            _events.MessageEnded(item, trace, execution);
+        }
+
+        _attempts?.Attempted(Stopwatch.GetElapsedTime(began), execution.Outcome == ExecutionOutcome.RetryLater, execution.Failure, running);
+        switch (execution.Outcome)
+        {
+            case ExecutionOutcome.HandedOff:
+                break;
+            case ExecutionOutcome.RetryLater:
+                _dispatcher.Suspend(item);
+                _ = RetryLaterAsync(item, execution.RetryDelay);
+                break;
+            default:
+                await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
+                break;
+        }
+
+        _gate?.Exit();
     }
 
     /// <summary>
