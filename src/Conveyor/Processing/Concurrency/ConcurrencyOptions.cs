@@ -1,5 +1,3 @@
-using Conveyor.Processing;
-
 namespace Conveyor.Processing.Concurrency;
 
 /// <summary>
