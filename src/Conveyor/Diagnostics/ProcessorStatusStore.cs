@@ -26,6 +26,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private readonly Dictionary<TopicPartition, (TopicPartitionOffset At, string Reason)> _stopped = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
     private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(); // counted outside the lock: every handler call
+    private readonly Dictionary<TopicPartition, long> _committed = [];
     private Dictionary<TopicPartition, long> _lag = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = NoCounts;
     private IReadOnlyDictionary<TopicPartition, long> _committable = NoOffsets;
@@ -68,6 +69,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 CommittableOffsets = Volatile.Read(ref _committable),
                 LastError = _lastError is null ? null : _lastError with { Message = _mask(_lastError.Message) },
                 Lag = new Dictionary<TopicPartition, long>(_lag),
+                Committed = new Dictionary<TopicPartition, long>(_committed),
                 Activity = new ActivitySnapshot(
                     Handled(),
                     _retries,
@@ -102,6 +104,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stalled.Clear();
             _unavailable = null;
             _lag = [];
+            _committed.Clear();
         }
     }
 
@@ -179,6 +182,17 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
         lock (_lock)
         {
             _unavailable = problem;
+        }
+    }
+
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        lock (_lock)
+        {
+            foreach (var offset in offsets.Where(o => _assigned.Contains(o.TopicPartition)))
+            {
+                _committed[offset.TopicPartition] = offset.Offset.Value;
+            }
         }
     }
 
@@ -277,6 +291,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stopped.Remove(partition);
             _stalled.Remove(partition);
             _lag.Remove(partition);
+            _committed.Remove(partition);
         }
     }
 
