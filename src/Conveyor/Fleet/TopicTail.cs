@@ -33,6 +33,10 @@ internal sealed class TopicTail : IDisposable
             config.Remove(name);
         }
 
+        // Confluent.Kafka refuses a consumer without a group id, though an assigned consumer that
+        // commits nothing never joins its group: a name of its own keeps it out of every real group.
+        config["group.id"] = $"conveyor-fleet-reader-{Guid.NewGuid():N}";
+
         int[] partitions;
         using (var admin = new AdminClientBuilder(client.ToDictionary()).Build())
         {

@@ -136,7 +136,9 @@ internal sealed class OperatorHolds(
             return [];
         }
 
-        TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))]);
+        // A held partition starts from the new offset when resumed; what this member finished there must not be skipped then.
+        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(_held.Contains)]);
+        TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))], rewound: true);
         return moved;
     }
 
@@ -157,11 +159,21 @@ internal sealed class OperatorHolds(
         commits.Revoked(states);
     }
 
-    /// <summary>As an assignment: restored completions, the client at <paramref name="positions"/>, fetching.</summary>
-    private void TakeBack(List<TopicPartitionOffset> positions)
+    /// <summary>
+    /// As an assignment: restored completions, the client at <paramref name="positions"/>, fetching.
+    /// A <paramref name="rewound"/> partition restores nothing: the release remembered what this
+    /// member finished there (for a partition that comes back after a rebalance), and those are
+    /// exactly the messages the rewind asks to handle again.
+    /// </summary>
+    private void TakeBack(List<TopicPartitionOffset> positions, bool rewound = false)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var restored = completions.Restore([.. positions.Select(p => p.TopicPartition)]);
+        var restored = completions.Restore([.. positions.Select(p => p.TopicPartition)]); // also forgets the memories
+        if (rewound)
+        {
+            restored = new Dictionary<TopicPartition, CompletionMap>();
+        }
+
         foreach (var position in positions)
         {
             _held.Remove(position.TopicPartition);
