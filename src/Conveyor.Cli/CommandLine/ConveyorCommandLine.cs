@@ -35,6 +35,7 @@ internal static class ConveyorCommandLine
             DlqCommand.Create(),
             LagCommand.Create(),
             DashboardCommand.Create(),
+            ControlCommands.Create(),
         };
         Durations.Apply(root);
         return root;

@@ -110,7 +110,7 @@ public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper out
 
         Volatile.Write(ref rewound, 1);
         var before = handled.Count;
-        var answers = await ops.SendAsync(ControlKind.Rewind, topic, [0, 1], offset: 10, "a", "b");
+        var answers = await ops.SendAsync(ControlKind.Rewind, topic, [0, 1], offset: 10, instances: ["a", "b"]);
         output.WriteLine(string.Join(Environment.NewLine, answers.Select(p => $"{p.Key}: {p.Value}")));
         Assert.Equal(2, answers.Values.Count(v => v.StartsWith("moved ", StringComparison.Ordinal))); // each partition moved once, by its owner
 
@@ -121,6 +121,41 @@ public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper out
         release.SetResult();
         await WaitUntil(() => kafka.Committed(group, topic, 2) is { } c && c[0] == 30 && c[1] == 30, "everything is committed again");
         Assert.Equal(Enumerable.Range(10, 20).Select(o => (long)o), handled.Skip(before).Where(h => h.Partition == 0).Select(h => h.Offset).Order());
+    }
+
+    [Fact]
+    public async Task A_concurrency_command_reaches_the_processors_live_limit_and_shows_in_the_status()
+    {
+        var (_, group, options, ops) = Setup(partitions: 1);
+        var limit = new FakeConcurrency(options.MaxConcurrency);
+        var parts = KafkaProcessorBuilder<string, string>.Parts(ProcessorKind.Processor, new(Bootstrap, GroupProtocols.Properties("kip848")),
+            options with { Fleet = options.Fleet with { InstanceId = "a" } }, null, null, null);
+        // The live limit is s3-adapt's (#27); until it is merged the processor takes this fake.
+        await using var processor = new KafkaProcessor<string, string>(parts, (_, _) => ValueTask.CompletedTask) { Concurrency = limit };
+        using var stop = new CancellationTokenSource();
+        var run = processor.RunAsync(stop.Token);
+        ops.Fleet(view => view.Live(group, DateTimeOffset.UtcNow).Count == 1); // live: a command from now on is answered, not replayed at its start
+
+        var answers = await ops.SendAsync(ControlKind.Concurrency, limit: 5, instances: ["a"]);
+
+        Assert.Equal("limit 5", answers["a"]);
+        Assert.Equal([(5, "operator test")], limit.Changes);
+        Assert.Contains(ops.Fleet(view => view.Live(group, DateTimeOffset.UtcNow) is [{ Concurrency: 5 }]), i => i.Live && i.Status.Concurrency == 5);
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeouts.Stop);
+    }
+
+    private sealed class FakeConcurrency(int limit) : Conveyor.Processing.Concurrency.IConcurrencyControl
+    {
+        public List<(int, string)> Changes { get; } = [];
+
+        public int Limit { get; private set; } = limit;
+
+        public void SetLimit(int limit, string reason)
+        {
+            Limit = limit;
+            Changes.Add((limit, reason));
+        }
     }
 
     private (string Topic, string Group, ProcessorOptions Options, FleetOperator Operator) Setup(int partitions)
