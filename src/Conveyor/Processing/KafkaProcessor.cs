@@ -91,6 +91,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     /// <summary>The live limit on running handlers that operators' concurrency commands change; null: the fleet refuses them.</summary>
     internal Concurrency.IConcurrencyControl? Concurrency { get; init; }
 
+    /// <summary>Whether an operator paused a partition, when the pauses come from elsewhere than <see cref="ProcessorOptions.Fleet"/> (the engine's unit tests).</summary>
+    internal Func<TopicPartition, bool>? PausedByOperator { get; init; }
+
     /// <summary>A batch processor's handler: workers take runs of one partition's messages (<see cref="ProcessorOptions.Batch"/>) and call it once per run.</summary>
     internal BatchHandler<TKey, TValue>? Batches { get; init; }
 
@@ -141,7 +144,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         }
 
         using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions,
-            pausedByOperator: fleet is null ? null : fleet.PausedByOperator);
+            pausedByOperator: PausedByOperator ?? (fleet is null ? null : fleet.PausedByOperator));
         var gate = _transactions?.Gate;
         using var fleetStopping = new CancellationTokenSource();
         fleet?.Attach(poll, stopping.Cancel);
