@@ -53,6 +53,10 @@ internal sealed class SimEvents(SimWorld world, Func<Dispatcher> dispatcher, Pro
     {
     }
 
+    public void ConcurrencyChanged(int limit, string reason) => world.Trace.Add($"concurrency limit {limit} ({reason})");
+
+    public void Overloaded(TimeSpan backOff) => world.Trace.Add($"overload back-off {backOff.TotalMilliseconds} ms");
+
     public void MessageDropped(WorkItem item) => world.Trace.Add($"retry of p{item.Result.Partition.Value}@{item.Result.Offset.Value} dropped");
 
     public StagedHandler<TKey, TValue> Timed<TKey, TValue>(StagedHandler<TKey, TValue> handler) => handler;

@@ -36,6 +36,7 @@ internal static class ConveyorCommandLine
             LagCommand.Create(),
             OffsetsCommand.Create(),
             DashboardCommand.Create(),
+            ControlCommands.Create(),
         };
         Durations.Apply(root);
         return root;

@@ -26,6 +26,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private readonly Dictionary<TopicPartition, (TopicPartitionOffset At, string Reason)> _stopped = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
     private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(); // counted outside the lock: every handler call
+    private readonly Dictionary<TopicPartition, long> _committed = [];
     private Dictionary<TopicPartition, long> _lag = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = NoCounts;
     private IReadOnlyDictionary<TopicPartition, long> _committable = NoOffsets;
@@ -74,6 +75,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 ConcurrencyLimit = _concurrencyLimit,
                 ConcurrencyReason = _concurrencyReason,
                 OverloadedUntil = _overloadedUntil > _time.GetUtcNow() ? _overloadedUntil : null,
+                Committed = new Dictionary<TopicPartition, long>(_committed),
                 Activity = new ActivitySnapshot(
                     Handled(),
                     _retries,
@@ -108,6 +110,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stalled.Clear();
             _unavailable = null;
             _lag = [];
+            _committed.Clear();
         }
     }
 
@@ -207,6 +210,17 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
         }
     }
 
+    public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        lock (_lock)
+        {
+            foreach (var offset in offsets.Where(o => _assigned.Contains(o.TopicPartition)))
+            {
+                _committed[offset.TopicPartition] = offset.Offset.Value;
+            }
+        }
+    }
+
     public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error) =>
         Remember($"commit of {Describe(offsets)} failed: {error.Reason}");
 
@@ -302,6 +316,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stopped.Remove(partition);
             _stalled.Remove(partition);
             _lag.Remove(partition);
+            _committed.Remove(partition);
         }
     }
 

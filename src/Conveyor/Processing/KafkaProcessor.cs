@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
@@ -71,6 +72,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     /// <inheritdoc />
     public ProcessorStatus Status => _telemetry.Status;
 
+    /// <summary>Whether an operator paused a partition, when the pauses come from elsewhere than <see cref="ProcessorOptions.Fleet"/> (the engine's unit tests).</summary>
+    internal Func<TopicPartition, bool>? PausedByOperator { get; init; }
+
     /// <summary>A batch processor's handler: workers take runs of one partition's messages (<see cref="ProcessorOptions.Batch"/>) and call it once per run.</summary>
     internal BatchHandler<TKey, TValue>? Batches { get; init; }
 
@@ -111,8 +115,20 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Timed(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
         var settings = ConsumerSettings.For(_client, _options);
-        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions);
+        using var fleet = _options.Fleet.Enabled ? new Fleet.FleetMember(_client, _options, _telemetry, _concurrency) : null;
+        if (fleet is not null)
+        {
+            // Before the first assignment: a partition an operator paused is never handled, even at the start.
+            await Task.Run(() => fleet.Prepare(stopping.Token), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions,
+            pausedByOperator: PausedByOperator ?? (fleet is null ? null : fleet.PausedByOperator));
         var gate = _transactions?.Gate;
+        using var fleetStopping = new CancellationTokenSource();
+        fleet?.Attach(poll, stopping.Cancel);
+        var fleetRun = fleet is null ? Task.CompletedTask : Task.Factory.StartNew(
+            () => fleet.Run(fleetStopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var batches = Batches is null ? null : new BatchExecutor<TKey, TValue>(_telemetry.TimedBatches(Batches), executor);
         var adaptive = _options.Concurrency.Adaptive && Batches is null ? new AdaptiveConcurrency(_concurrency) : null;
@@ -149,23 +165,23 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
             _concurrency.Attach(null);
             dispatcher.Complete();
             await Task.WhenAll(workers).ConfigureAwait(false);
+            await fleetStopping.CancelAsync().ConfigureAwait(false);
+            await fleetRun.ConfigureAwait(false);
         }
 
-        if (executor.StopReason is { } reason)
+        var stopped = Stopped(executor, poll);
+        fleet?.PublishLast(stopped?.Message);
+        if (stopped is not null)
         {
-            throw new ProcessorStoppedException(ProcessorStopReason.MessageFailed, $"The processor stopped because a message failed and OnFailure is StopProcessor: {reason.Message}", reason);
-        }
-
-        if (poll.Unavailable is { } unavailable)
-        {
-            throw new ProcessorStoppedException(ProcessorStopReason.Unavailable, $"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.");
-        }
-
-        if (poll.Fatal is { } fatal)
-        {
-            throw new ProcessorStoppedException(ProcessorStopReason.ClientFatal, $"The processor stopped on a fatal client error: {fatal.Reason}");
+            throw stopped;
         }
     }
+
+    private static ProcessorStoppedException? Stopped(MessageExecutor<TKey, TValue> executor, PollLoop poll) =>
+        executor.StopReason is { } reason ? new ProcessorStoppedException(ProcessorStopReason.MessageFailed, $"The processor stopped because a message failed and OnFailure is StopProcessor: {reason.Message}", reason)
+        : poll.Unavailable is { } unavailable ? new ProcessorStoppedException(ProcessorStopReason.Unavailable, $"The processor stopped because it could not start (FailWhenUnavailable): {unavailable}.")
+        : poll.Fatal is { } fatal ? new ProcessorStoppedException(ProcessorStopReason.ClientFatal, $"The processor stopped on a fatal client error: {fatal.Reason}")
+        : null;
 
     /// <summary>Stops a run in progress as cancelling it would (drain, commit, leave the group) and waits for it to end.</summary>
     public ValueTask DisposeAsync() => _run.DisposeAsync();

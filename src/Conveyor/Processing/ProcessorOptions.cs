@@ -142,6 +142,9 @@ public sealed record ProcessorOptions
     [OnlyFor(ProcessorKind.Forwarder)]
     public Forwarding.ForwardingOptions Forwarding { get; init; } = new();
 
+    /// <summary>The fleet: a status record on a status topic, operator commands from a control topic (see docs/operations.md). Off by default.</summary>
+    public Conveyor.Fleet.FleetOptions Fleet { get; init; } = new();
+
     /// <summary>Retries of failed handler calls (and of a forwarder's outputs that were not acknowledged).</summary>
     public RetryOptions Retry { get; init; } = new();
 
@@ -223,6 +226,23 @@ public sealed record ProcessorOptions
             // Against a valid MaxConcurrency only: a bad one is reported once, by its range.
             Require(problems, Concurrency.Min <= MaxConcurrency,
                 $"{nameof(Concurrency)}.{nameof(Concurrency.Min)} must be between 1 and {nameof(MaxConcurrency)} ({MaxConcurrency}), the adaptive limit's highest; it is {Concurrency.Min}.");
+        }
+
+        if (Fleet is null)
+        {
+            problems.Add("Fleet must not be null (leave it out to keep the fleet off).");
+        }
+        else
+        {
+            foreach (var (name, topic) in new[] { ("Fleet.StatusTopic", Fleet.StatusTopic), ("Fleet.ControlTopic", Fleet.ControlTopic) })
+            {
+                Require(problems, topic is null || IsLegalTopicName(topic) && topic.Length > 0, $"{name} '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+                Require(problems, topic is null || !topics.Contains(topic, StringComparer.Ordinal), $"{name} '{topic}' is also consumed by the processor: give the fleet topics of their own.");
+            }
+
+            Require(problems, Fleet.StatusInterval >= TimeSpan.FromMilliseconds(100) && Fleet.StatusInterval <= TimeSpan.FromMinutes(5),
+                $"Fleet.StatusInterval must be between 100 ms and 5 minutes; it is {Fleet.StatusInterval}.");
+            Require(problems, Fleet.InstanceId is null || !string.IsNullOrWhiteSpace(Fleet.InstanceId), "Fleet.InstanceId must not be empty (leave it null to make one).");
         }
 
         if (OnFailure == FailureAction.RetryTopics)

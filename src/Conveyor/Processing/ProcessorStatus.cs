@@ -58,6 +58,9 @@ public sealed record ProcessorStatus(
     /// <summary>Per assigned partition, the committed lag from librdkafka's statistics (every <c>statistics.interval.ms</c>); missing until known.</summary>
     internal IReadOnlyDictionary<TopicPartition, long> Lag { get; init; } = new Dictionary<TopicPartition, long>();
 
+    /// <summary>Per assigned partition, the offset this processor last committed; missing until it committed one.</summary>
+    internal IReadOnlyDictionary<TopicPartition, long> Committed { get; init; } = new Dictionary<TopicPartition, long>();
+
     /// <summary>What the processor has done: counts, rate, handler calls in flight, paused partitions, stop reasons.</summary>
     internal Diagnostics.ActivitySnapshot Activity { get; init; } = Diagnostics.ActivitySnapshot.None;
 

@@ -40,6 +40,7 @@ internal sealed class PollLoop : IDisposable
     /// <param name="observer">Hears what happens: the observer events, polls, commit times and the buffer.</param>
     /// <param name="transactions">Exactly-once: offsets go into these transactions.</param>
     /// <param name="clock">The engine's time; the system's when null.</param>
+    /// <param name="pausedByOperator">Whether an operator paused a partition (<see cref="OperatorHolds"/>); none when null.</param>
     public PollLoop(
         ConsumerConfig config,
         IConsumerFactory consumers,
@@ -48,7 +49,8 @@ internal sealed class PollLoop : IDisposable
         CommitSchedule schedule,
         IEngineEvents observer,
         Transactions.TransactionCoordinator? transactions = null,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null,
+        Func<TopicPartition, bool>? pausedByOperator = null)
     {
         _options = options;
         _dispatcher = dispatcher;
@@ -84,7 +86,9 @@ internal sealed class PollLoop : IDisposable
         _flow = new FlowControl(options, dispatcher, _partitions, completions, rebalanceHold, _positions, _pauses, _watchdog, _consumer, observer);
         var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
         _feeder = new Feeder(options, _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
-        _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock);
+        Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, pausedByOperator ?? (_ => false),
+            resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest, _clock);
+        _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock, Holds);
         _bufferReport = new BufferReport(_partitions, dispatcher, observer);
     }
 
@@ -97,6 +101,9 @@ internal sealed class PollLoop : IDisposable
     /// <summary>Work for the poll thread, run at the start of its next turn.</summary>
     public PollCommands Commands { get; } = new();
 
+    /// <summary>Operator pauses and rewinds (poll thread only: reach it through <see cref="Commands"/>).</summary>
+    public OperatorHolds Holds { get; }
+
     /// <summary>Polls until <paramref name="stopping"/> is cancelled; then drains, commits and leaves the group.</summary>
     public void Run(CancellationToken stopping, CancellationTokenSource abort)
     {
@@ -108,6 +115,7 @@ internal sealed class PollLoop : IDisposable
             {
                 _observer.Polled();
                 Commands.RunPending();
+                Holds.Reconcile();
                 var now = Now;
                 Unavailable = _availability.Check(now);
                 _flow.ApplyBackPressure(now);

@@ -24,6 +24,7 @@ internal sealed class RebalanceHandler
     private readonly AvailabilityWatch _availability;
     private readonly IProcessorObserver _observer;
     private readonly TimeProvider _clock;
+    private readonly OperatorHolds? _holds;
 
     public RebalanceHandler(
         ProcessorOptions options,
@@ -36,7 +37,8 @@ internal sealed class RebalanceHandler
         ClientPauses pauses,
         AvailabilityWatch availability,
         IProcessorObserver observer,
-        TimeProvider clock)
+        TimeProvider clock,
+        OperatorHolds? holds = null)
     {
         _options = options;
         _dispatcher = dispatcher;
@@ -49,10 +51,14 @@ internal sealed class RebalanceHandler
         _availability = availability;
         _observer = observer;
         _clock = clock;
+        _holds = holds;
     }
 
-    public void OnAssigned(List<TopicPartition> partitions)
+    public void OnAssigned(List<TopicPartition> assigned)
     {
+        // A partition an operator paused is assigned to this member but not owned by the engine
+        // until resumed: the feeder drops what is fetched of it, and nothing of it is committed.
+        var partitions = _holds?.Assigned(assigned) ?? assigned;
         var now = _clock.GetUtcNow().UtcDateTime;
         _watchdog.HeldAll(now); // the group was rebalancing until now
         _rebalanceHold.Release();
@@ -75,8 +81,8 @@ internal sealed class RebalanceHandler
             _pauses.ResumeInClient(partitions);
         }
 
-        _availability.Assigned(partitions.Count);
-        _observer.OnPartitionsAssigned(partitions);
+        _availability.Assigned(assigned.Count);
+        _observer.OnPartitionsAssigned(assigned);
     }
 
     public void OnRevoked(List<TopicPartitionOffset> revoked)
@@ -98,6 +104,7 @@ internal sealed class RebalanceHandler
         }
 
         _commits.Revoked(states);
+        _holds?.Gone(revoked.Select(r => r.TopicPartition));
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }
 
@@ -105,6 +112,7 @@ internal sealed class RebalanceHandler
     {
         // Another member may already own them: committing now could overwrite its progress.
         _commits.Lost(_partitions.Owned(lost.Select(l => l.TopicPartition)));
+        _holds?.Gone(lost.Select(l => l.TopicPartition));
         _observer.OnPartitionsLost([.. lost.Select(l => l.TopicPartition)]);
     }
 }

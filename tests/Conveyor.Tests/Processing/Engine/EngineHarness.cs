@@ -62,6 +62,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public ProcessorOptions Options { get; }
 
+    /// <summary>Whether an operator paused a partition (the fleet's operator state, in place of a control topic).</summary>
+    public Func<TopicPartition, bool>? PausedByOperator { get; init; }
+
     /// <summary>The transactional producer, in exactly-once mode.</summary>
     public RecordingTransactionalProducer? Transactions { get; }
 
@@ -95,7 +98,10 @@ internal sealed class EngineHarness : IAsyncDisposable
             MessageDeserializer<string>.Of((IDeserializer<string>?)null),
             telemetry,
             transactions: _coordinator,
-            consumers: new Factory(_consumer));
+            consumers: new Factory(_consumer))
+        {
+            PausedByOperator = PausedByOperator,
+        };
         _running = Task.Run(() => processor.RunAsync(_stop.Token));
         return await _consumer.Task.WaitAsync(Patience);
     }

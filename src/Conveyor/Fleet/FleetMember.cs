@@ -1,0 +1,251 @@
+using Confluent.Kafka;
+using Conveyor.Configuration;
+using Conveyor.Processing;
+using Conveyor.Processing.Concurrency;
+using Conveyor.Processing.Engine;
+
+namespace Conveyor.Fleet;
+
+/// <summary>
+/// A processor's part in its fleet (<see cref="FleetOptions"/>): before the poll loop starts it
+/// replays the control topic into the group's <see cref="OperatorState"/> (so a partition paused
+/// before this start is never handled), then, on a thread of its own, publishes the status record
+/// every interval and hands each new command to the poll loop through its
+/// <see cref="PollCommands"/>, the engine's only way in. Once the processor stops it publishes a
+/// last record.
+/// </summary>
+internal sealed class FleetMember : IDisposable
+{
+    private const int KeptResults = 20;
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly KafkaClientProperties _client;
+    private readonly ProcessorOptions _options;
+    private readonly FleetOptions _fleet;
+    private readonly IEngineEvents _events;
+    private readonly IConcurrencyControl? _concurrency;
+    private readonly TimeProvider _clock;
+    private readonly Lock _lock = new();
+    private readonly List<CommandResult> _results = [];
+    private IProducer<byte[]?, byte[]?>? _producer;
+    private TopicTail? _control;
+    private PollLoop? _poll;
+    private Action? _stop;
+    private string? _lastPublishError;
+
+    public FleetMember(KafkaClientProperties client, ProcessorOptions options, IEngineEvents events, IConcurrencyControl? concurrency, TimeProvider? clock = null)
+    {
+        _client = client;
+        _options = options;
+        _fleet = options.Fleet;
+        _events = events;
+        _concurrency = concurrency;
+        _clock = clock ?? TimeProvider.System;
+        Instance = _fleet.InstanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        Operators = new OperatorState(options.GroupId);
+    }
+
+    public string Instance { get; }
+
+    /// <summary>The group's operator state as the control topic built it.</summary>
+    public OperatorState Operators { get; }
+
+    /// <summary>Whether an operator paused <paramref name="partition"/> (the poll loop asks).</summary>
+    public bool PausedByOperator(TopicPartition partition) => Operators.PauseOf(partition.Topic, partition.Partition.Value) is not null;
+
+    /// <summary>
+    /// Reads the control topic's history into the operator state (pauses in force, the last
+    /// concurrency limit); rewinds and stops of the past are not done again. A missing control
+    /// topic is reported and obeys nothing: nothing could have been paused through it.
+    /// </summary>
+    public void Prepare(CancellationToken cancellationToken)
+    {
+        if (_fleet.StatusTopic is not null)
+        {
+            _producer = ProducerFactory.Build(_client, TimeSpan.Zero, _events);
+        }
+
+        if (_fleet.ControlTopic is not { } topic)
+        {
+            return;
+        }
+
+        _control = TopicTail.Open(_client, topic, back: null, ClientTimeout);
+        if (_control is null)
+        {
+            _events.OnError(new Error(ErrorCode.UnknownTopicOrPart,
+                $"The control topic '{topic}' does not exist: this instance obeys no operator commands. Create it (one partition, no compaction, long retention) and restart."));
+            return;
+        }
+
+        foreach (var record in _control.History(ClientTimeout * 3, cancellationToken))
+        {
+            if (ControlCommand.Parse(record.Message.Value) is { } command)
+            {
+                Operators.Apply(command);
+            }
+        }
+
+        if (Operators.Concurrency is { } asked)
+        {
+            _concurrency?.SetLimit(asked.Limit, $"operator {asked.By} (replayed at start)");
+        }
+    }
+
+    /// <summary>The poll loop commands go to, and how to stop the processor.</summary>
+    public void Attach(PollLoop poll, Action stop)
+    {
+        _poll = poll;
+        _stop = stop;
+    }
+
+    /// <summary>Publishes and obeys until <paramref name="stopping"/>.</summary>
+    public void Run(CancellationToken stopping)
+    {
+        var next = DateTimeOffset.MinValue;
+        while (!stopping.IsCancellationRequested)
+        {
+            var now = _clock.GetUtcNow();
+            if (now >= next)
+            {
+                Publish(_events.Status);
+                next = now + _fleet.StatusInterval;
+            }
+
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp((next - now).TotalMilliseconds, 1, 200));
+            if (_control is null)
+            {
+                stopping.WaitHandle.WaitOne(wait);
+                continue;
+            }
+
+            try
+            {
+                if (_control.Next(wait) is { } record && ControlCommand.Parse(record.Message.Value) is { } command)
+                {
+                    Obey(command);
+                }
+            }
+            catch (ConsumeException e)
+            {
+                _events.OnError(e.Error);
+            }
+        }
+    }
+
+    /// <summary>The last record: the processor stopped (or failed), with no partitions.</summary>
+    public void PublishLast(string? failure)
+    {
+        var status = _events.Status with { State = failure is null ? ProcessorState.Stopped : ProcessorState.Failed, Failure = failure, AssignedPartitions = [] };
+        Publish(status);
+        _producer?.Flush(ClientTimeout);
+    }
+
+    private void Obey(ControlCommand command)
+    {
+        if (!Operators.Apply(command) || (command.Instance is { } only && only != Instance))
+        {
+            return; // another group's, seen before, or for another instance
+        }
+
+        switch (command.Kind)
+        {
+            case ControlKind.Pause or ControlKind.Resume:
+                OnPollThread(command, poll =>
+                {
+                    poll.Holds.Reconcile();
+                    var held = poll.Holds.Held.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition.Value).Select(p => $"{p.Topic}[{p.Partition.Value}]").ToList();
+                    return $"{(command.Kind == ControlKind.Pause ? "paused" : "resumed")} {command.Scope}; held here: {(held.Count == 0 ? "none" : string.Join(", ", held))}";
+                });
+                break;
+            case ControlKind.Concurrency when command.Limit is { } limit:
+                if (_concurrency is null)
+                {
+                    Record(command, $"refused: this processor has no live concurrency limit; it runs {_options.MaxConcurrency} handlers");
+                }
+                else
+                {
+                    _concurrency.SetLimit(limit, $"operator {command.By}");
+                    Record(command, $"limit {_concurrency.Limit}");
+                }
+
+                break;
+            case ControlKind.Rewind when command.Topic is { } topic && command.Offset is { } offset && command.Partitions is { Count: > 0 } partitions:
+                OnPollThread(command, poll =>
+                {
+                    var moved = poll.Holds.Rewind([.. partitions.Select(p => new TopicPartitionOffset(topic, p, offset))]);
+                    return moved.Count == 0 ? "moved none: owns none of them" : $"moved {string.Join(", ", moved.Select(m => $"{m.Topic}[{m.Partition.Value}]"))} to {offset}";
+                });
+                break;
+            case ControlKind.Stop:
+                Record(command, "stopping");
+                _stop?.Invoke();
+                break;
+            default:
+                Record(command, "refused: incomplete command");
+                break;
+        }
+    }
+
+    private void OnPollThread(ControlCommand command, Func<PollLoop, string> action)
+    {
+        if (_poll is not { } poll)
+        {
+            return;
+        }
+
+        poll.Commands.Post(() => Record(command, action(poll)));
+    }
+
+    private void Record(ControlCommand command, string result)
+    {
+        lock (_lock)
+        {
+            _results.Add(new CommandResult(command.Id, command.Kind, result, _clock.GetUtcNow()));
+            if (_results.Count > KeptResults)
+            {
+                _results.RemoveAt(0);
+            }
+        }
+
+        // Published at once, so an operator waiting for the answer need not wait for the interval.
+        Publish(_events.Status);
+    }
+
+    private void Publish(ProcessorStatus status)
+    {
+        if (_producer is null || _fleet.StatusTopic is not { } topic)
+        {
+            return;
+        }
+
+        List<CommandResult> results;
+        lock (_lock)
+        {
+            results = [.. _results];
+        }
+
+        var record = StatusRecords.Build(_options, Instance, status, Operators, _concurrency?.Limit ?? _options.MaxConcurrency, results, _clock.GetUtcNow());
+        try
+        {
+            _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = System.Text.Encoding.UTF8.GetBytes(record.Key), Value = record.ToJson() }, report =>
+            {
+                if (report.Error.IsError && report.Error.Reason != _lastPublishError)
+                {
+                    _lastPublishError = report.Error.Reason;
+                    _events.OnError(new Error(report.Error.Code, $"The status record could not be published to '{topic}': {report.Error.Reason}"));
+                }
+            });
+        }
+        catch (ProduceException<byte[]?, byte[]?> e)
+        {
+            _events.OnError(e.Error);
+        }
+    }
+
+    public void Dispose()
+    {
+        _control?.Dispose();
+        _producer?.Dispose();
+    }
+}

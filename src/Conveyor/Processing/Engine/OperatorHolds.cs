@@ -1,0 +1,240 @@
+using Confluent.Kafka;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
+
+namespace Conveyor.Processing.Engine;
+
+/// <summary>
+/// Operator pauses and rewinds on the poll thread, kept apart from flow control's own pauses. A
+/// partition an operator paused is released by the engine as a revoke would release it (nothing
+/// more starts, running handlers finish, the finished offsets are committed, its state is
+/// forgotten, so the feeder drops whatever is fetched of it) and paused in the client; it stays
+/// assigned to this member, so the group does not move it. Taking it back is an assignment in
+/// small: the committed offset's completions are restored and the client seeks to the committed
+/// offset, so handling continues where it stopped and nothing is lost. A partition assigned while
+/// paused by an operator is never owned until resumed. A rewind releases the partition the same
+/// way, commits the new offset once the old position is committed (so no commit of the old owner
+/// state can land after it), and takes it back from there.
+/// </summary>
+internal sealed class OperatorHolds(
+    ProcessorOptions options,
+    IConsumer<byte[]?, byte[]?> consumer,
+    Dispatcher dispatcher,
+    OwnedPartitions partitions,
+    ICommitStrategy commits,
+    ICompletions completions,
+    IProcessorObserver observer,
+    Func<TopicPartition, bool> pausedByOperator,
+    bool resetToEarliest,
+    TimeProvider clock)
+{
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly HashSet<TopicPartition> _held = [];
+    private readonly HashSet<TopicPartition> _toPauseInClient = [];
+
+    /// <summary>Assigned partitions held by an operator now.</summary>
+    public IReadOnlyCollection<TopicPartition> Held => _held;
+
+    /// <summary>
+    /// At an assignment: the partitions to own; the ones an operator paused are held instead, and
+    /// paused in the client at the next turn (the client knows a partition only once it is assigned).
+    /// </summary>
+    public List<TopicPartition> Assigned(List<TopicPartition> assigned)
+    {
+        List<TopicPartition> own = [];
+        foreach (var partition in assigned)
+        {
+            if (pausedByOperator(partition))
+            {
+                _held.Add(partition);
+                _toPauseInClient.Add(partition);
+            }
+            else
+            {
+                own.Add(partition);
+            }
+        }
+
+        return own;
+    }
+
+    /// <summary>Revoked or lost: no longer this member's to hold.</summary>
+    public void Gone(IEnumerable<TopicPartition> gone)
+    {
+        foreach (var partition in gone)
+        {
+            _held.Remove(partition);
+            _toPauseInClient.Remove(partition);
+        }
+    }
+
+    /// <summary>
+    /// Brings the engine in line with the operator state: releases owned partitions now paused,
+    /// takes back held ones no longer paused, pauses in the client the ones assigned while paused.
+    /// Once per turn (cheap when nothing changed) and after each operator command.
+    /// </summary>
+    public void Reconcile()
+    {
+        if (_toPauseInClient.Count > 0)
+        {
+            PauseInClient([.. _toPauseInClient]);
+            _toPauseInClient.Clear();
+        }
+
+        List<PartitionState>? release = null;
+        foreach (var state in partitions.Values)
+        {
+            if (pausedByOperator(state.TopicPartition))
+            {
+                (release ??= []).Add(state);
+            }
+        }
+
+        if (release is not null)
+        {
+            Release(release);
+            foreach (var state in release)
+            {
+                _held.Add(state.TopicPartition);
+            }
+
+            PauseInClient([.. release.Select(s => s.TopicPartition)]);
+        }
+
+        if (_held.Count > 0 && _held.Where(p => !pausedByOperator(p)).ToList() is { Count: > 0 } resumed)
+        {
+            TakeBack(resumed.Select(p => new TopicPartitionOffset(p, Committed(p))).ToList());
+        }
+    }
+
+    /// <summary>
+    /// Moves those of <paramref name="targets"/> this member owns or holds to their offsets; returns
+    /// the ones it moved. A held partition stays held: it starts from the new offset when resumed.
+    /// </summary>
+    public List<TopicPartitionOffset> Rewind(IReadOnlyList<TopicPartitionOffset> targets)
+    {
+        var owned = partitions.Owned(targets.Select(t => t.TopicPartition));
+        var moved = targets.Where(t => _held.Contains(t.TopicPartition) || owned.Any(o => o.TopicPartition == t.TopicPartition)).ToList();
+        if (moved.Count == 0)
+        {
+            return moved;
+        }
+
+        Release(owned);
+        try
+        {
+            // After the release's own commit of the old position, which it waited for: the new
+            // offset is the last commit of this generation, whatever was finished before.
+            consumer.Commit(moved);
+            observer.OnCommitted(moved);
+        }
+        catch (KafkaException e)
+        {
+            observer.OnError(new Error(e.Error.Code, $"The rewind of {Describe(moved)} was not committed ({e.Error.Reason}); the partitions continue from their old position."));
+            TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
+            return [];
+        }
+
+        // A held partition starts from the new offset when resumed; what this member finished there must not be skipped then.
+        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(_held.Contains)]);
+        TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))], rewound: true);
+        return moved;
+    }
+
+    /// <summary>As a revoke: nothing more starts, running handlers finish (up to the revoke timeout), the finished offsets are committed and the partitions forgotten.</summary>
+    private void Release(List<PartitionState> states)
+    {
+        if (states.Count == 0)
+        {
+            return;
+        }
+
+        if (!dispatcher.DrainAsync(states).Wait(options.RevokeTimeout))
+        {
+            observer.OnError(new Error(ErrorCode.Local_TimedOut,
+                $"Handlers of partitions released for an operator did not finish within {options.RevokeTimeout}; their messages will be handled again."));
+        }
+
+        commits.Revoked(states);
+    }
+
+    /// <summary>
+    /// As an assignment: restored completions, the client at <paramref name="positions"/>, fetching.
+    /// A <paramref name="rewound"/> partition restores nothing: the release remembered what this
+    /// member finished there (for a partition that comes back after a rebalance), and those are
+    /// exactly the messages the rewind asks to handle again.
+    /// </summary>
+    private void TakeBack(List<TopicPartitionOffset> positions, bool rewound = false)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var restored = completions.Restore([.. positions.Select(p => p.TopicPartition)]); // also forgets the memories
+        if (rewound)
+        {
+            restored = new Dictionary<TopicPartition, CompletionMap>();
+        }
+
+        foreach (var position in positions)
+        {
+            _held.Remove(position.TopicPartition);
+            var state = new PartitionState(position.TopicPartition, restored.GetValueOrDefault(position.TopicPartition)) { Poll = { IdleSince = now } };
+            if (position.Offset.Value >= 0)
+            {
+                state.Poll.LastCommitted = position.Offset.Value;
+            }
+
+            partitions.Add(state);
+            try
+            {
+                consumer.Seek(position);
+            }
+            catch (KafkaException e)
+            {
+                observer.OnError(e.Error);
+            }
+        }
+
+        try
+        {
+            consumer.Resume([.. positions.Select(p => p.TopicPartition)]);
+        }
+        catch (KafkaException e)
+        {
+            observer.OnError(e.Error);
+        }
+    }
+
+    /// <summary>The group's committed offset, or where the consumer starts without one.</summary>
+    private Offset Committed(TopicPartition partition)
+    {
+        try
+        {
+            var committed = consumer.Committed([partition], LookupTimeout).FirstOrDefault()?.Offset ?? Offset.Unset;
+            if (committed.Value >= 0)
+            {
+                return committed;
+            }
+        }
+        catch (KafkaException e)
+        {
+            observer.OnError(e.Error);
+        }
+
+        return resetToEarliest ? Offset.Beginning : Offset.End;
+    }
+
+    private void PauseInClient(List<TopicPartition> held)
+    {
+        try
+        {
+            consumer.Pause(held);
+        }
+        catch (KafkaException e)
+        {
+            observer.OnError(e.Error);
+        }
+    }
+
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) =>
+        string.Join(", ", offsets.Select(o => $"{o.Topic}[{o.Partition.Value}]@{o.Offset.Value}"));
+}
