@@ -33,6 +33,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _running;
+    private bool _endJudged;
     private TransactionCoordinator? _coordinator;
 
     /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
@@ -128,9 +129,21 @@ internal sealed class EngineHarness : IAsyncDisposable
         return Running.WaitAsync(Patience);
     }
 
-    /// <summary>The processor's run; completes when it stops.</summary>
-    public Task Running => _running ?? throw new InvalidOperationException("Not started.");
+    /// <summary>The processor's run; completes when it stops. A test that asks for it judges how the run ended.</summary>
+    public Task Running
+    {
+        get
+        {
+            _endJudged = true;
+            return _running ?? throw new InvalidOperationException("Not started.");
+        }
+    }
 
+    /// <summary>
+    /// Stops the processor. Unless the test judged how the run ended (<see cref="Running"/>,
+    /// <see cref="StopAsync"/>), a run that ended with an exception, or did not stop in time,
+    /// fails the test here: nothing a test did not look at is swallowed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var held in _held.Values)
@@ -138,13 +151,26 @@ internal sealed class EngineHarness : IAsyncDisposable
             held.TrySetResult();
         }
 
-        if (_running is not null)
+        try
         {
-            await _stop.CancelAsync();
-            await _running.WaitAsync(Patience).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (_running is not null)
+            {
+                await _stop.CancelAsync();
+                var ended = _running.WaitAsync(Patience);
+                if (_endJudged)
+                {
+                    await ended.ContinueWith(_ => { }, TaskScheduler.Default); // the test has seen it
+                }
+                else
+                {
+                    await ended;
+                }
+            }
         }
-
-        _stop.Dispose();
+        finally
+        {
+            _stop.Dispose();
+        }
     }
 
     private static TaskCompletionSource Gate<TMessage>(ConcurrentDictionary<TMessage, TaskCompletionSource> gates, TMessage message)
