@@ -34,6 +34,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _running;
     private bool _endJudged;
+    private KafkaProcessor<string, string>? _processor;
     private TransactionCoordinator? _coordinator;
 
     /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
@@ -68,6 +69,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public RecordingObserver Observer { get; } = new();
 
+    /// <summary>The processor's status now, as a user reads it.</summary>
+    public ProcessorStatus Status => (_processor ?? throw new InvalidOperationException("Not started.")).Status;
+
     public FakeConsumer Consumer => _consumer.Task.IsCompleted ? _consumer.Task.Result : throw new InvalidOperationException("Not started.");
 
     /// <summary>The messages as their handlers started and finished, with their keys.</summary>
@@ -97,6 +101,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             telemetry,
             transactions: _coordinator,
             consumers: new Factory(_consumer));
+        _processor = processor;
         _running = Task.Run(() => processor.RunAsync(_stop.Token));
         return await _consumer.Task.WaitAsync(Patience);
     }
@@ -244,4 +249,17 @@ internal sealed class RecordingObserver : IProcessorObserver
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => BackPressure.Enqueue((partitions, paused));
 
     public void OnError(Error error) => _events.Enqueue($"error {error.Code}: {error.Reason}");
+
+    /// <summary>Read when a stall is reported, so a test sees the status as the report left it.</summary>
+    public Func<ProcessorStatus>? StatusAtStall { get; set; }
+
+    /// <summary>Each reported stall with the stalled partitions the status showed at that moment.</summary>
+    public ConcurrentQueue<(TopicPartitionOffset Position, long End, IReadOnlyList<TopicPartitionOffset> StatusShowed)> Stalls { get; } = new();
+
+    public ConcurrentQueue<TopicPartition> StallsEnded { get; } = new();
+
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) =>
+        Stalls.Enqueue((position, endOffset, StatusAtStall?.Invoke().StalledPartitions ?? []));
+
+    public void OnPartitionStallEnded(TopicPartition partition) => StallsEnded.Enqueue(partition);
 }
