@@ -62,6 +62,18 @@ public sealed partial class EmbeddedKafkaCluster
         Check(MockClusterNative.CoordinatorSet(Cluster, "group", groupId, ValidBroker(brokerId)), $"set the coordinator of group '{groupId}'");
     }
 
+    /// <summary>
+    /// How long a member of a KIP-848 group (<c>group.protocol=consumer</c>) may go without a
+    /// heartbeat before the broker removes it and assigns its partitions to others: the broker's
+    /// <c>group.consumer.session.timeout.ms</c> (45 s on a real broker by default; the client's
+    /// <c>session.timeout.ms</c> applies to classic groups only). Applies to members joining from now on.
+    /// </summary>
+    public void SetConsumerGroupSessionTimeout(TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.FromMilliseconds(1));
+        MockClusterNative.SetGroupConsumerSessionTimeoutMs(Cluster, (int)timeout.TotalMilliseconds);
+    }
+
     /// <summary>Makes a broker the transaction coordinator of a transactional id.</summary>
     public void SetTransactionCoordinator(string transactionalId, int brokerId)
     {

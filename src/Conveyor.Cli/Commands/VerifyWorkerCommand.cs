@@ -48,7 +48,7 @@ internal static class VerifyWorkerCommand
             var given = kafka.GetSettings(context).Properties;
             // The verifier's own -X settings (session timeout, assignor) come first; the user's properties, passed in the environment, win.
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));
-            var properties = new KafkaClientProperties(given.BootstrapServers, [.. given.Properties, .. inherited]);
+            var properties = new KafkaClientProperties(given.BootstrapServers, [.. given.Properties, .. inherited, .. WorkerTrace.Debug]);
             KafkaOptions.Validate(properties);
             await new VerifyWorker(new ClientSettings(properties), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;

@@ -19,6 +19,14 @@ internal sealed class WorkerTrace(TextWriter errors) : ITransactionObserver
 
     public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
 
+    /// <summary>librdkafka's <c>debug</c> contexts for the workers' clients, from <see cref="DebugVariable"/> (traced runs only), whose lines the trace prints.</summary>
+    public const string DebugVariable = "CONVEYOR_VERIFY_DEBUG";
+
+    public static IEnumerable<Conveyor.Configuration.KafkaProperty> Debug =>
+        Enabled && Environment.GetEnvironmentVariable(DebugVariable) is { Length: > 0 } contexts ? [new("debug", contexts)] : [];
+
+    public void OnClientLog(LogMessage message) => Line("client", $"{message.Facility} {message.Message}");
+
     public void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         foreach (var partition in partitions)

@@ -66,6 +66,9 @@ internal static partial class MockClusterNative
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void GroupInitialRebalanceDelayMs(IntPtr cluster, int delayMs);
 
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_set_group_consumer_session_timeout_ms")]
+    internal static partial void SetGroupConsumerSessionTimeoutMs(IntPtr cluster, int timeoutMs);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_err2str")]
     internal static partial IntPtr ErrorToString(int error);
 

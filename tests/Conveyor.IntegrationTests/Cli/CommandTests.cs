@@ -107,6 +107,14 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         Assert.Contains("SASL Handshake not supported by broker", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-password", errors, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+
+        // The positive control: the same run with its librdkafka configuration dump on writes the
+        // password's property to standard error, masked, so the check above had something to catch.
+        var (_, _, debugErrors) = await Run(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN",
+            "-X", "sasl.username=u", "-X", "sasl.password=secret-password", "-X", "debug=conf");
+        Assert.Contains("sasl.password", debugErrors, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-password", debugErrors, StringComparison.Ordinal);
     }
 
     [Fact]

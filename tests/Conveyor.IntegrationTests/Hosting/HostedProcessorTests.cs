@@ -117,6 +117,9 @@ public class HostedProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.NotEmpty(clientLines);
         Assert.Contains(clientLines, e => e.Level == LogLevel.Debug);
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("hunter2-secret", StringComparison.Ordinal));
+
+        // The positive control: the configuration dump (debug=conf) did log the property, so the secret had a way out.
+        Assert.Contains(clientLines, e => e.Message.Contains("sasl.password", StringComparison.Ordinal));
     }
 
     private IHost Build(string topic, string group, Seen seen, Dictionary<string, string?> extra, CollectingLoggerProvider? logs = null)

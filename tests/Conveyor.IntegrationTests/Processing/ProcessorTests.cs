@@ -70,7 +70,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
             return ValueTask.CompletedTask;
         }, () => processed.Count == 2 && observer.DeadLettered.Count == 1);
 
-        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        var letter = Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, topic + ".dlq", Timeouts.Flow));
         Assert.Equal("bad", letter.Message.Key);
         Assert.Equal("2", letter.Message.Value);
         Assert.Equal(topic, letter.Header(DeadLetterHeaders.SourceTopic));
@@ -102,7 +102,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         }, () => handled.Count == 1 && observer.DeadLettered.Count == 1);
 
         Assert.Empty(observer.Retries);
-        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        var letter = Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, topic + ".dlq", Timeouts.Flow));
         Assert.Equal("deserialization", letter.Header(DeadLetterHeaders.FailureKind));
         Assert.Equal("0", letter.Header(DeadLetterHeaders.Attempts));
         Assert.Equal("not json", letter.Message.Value);
@@ -310,17 +310,26 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"k{i % 7}", Id(i))));
 
         var handled = new ConcurrentDictionary<string, int>();
+        var observer = new RecordingObserver();
         kafka.Cluster.InjectRequestErrors(KafkaApiKey.Fetch,
             Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.UnknownTopicOrPart);
         kafka.Cluster.DropConnections(KafkaApiKey.Fetch, 2);
-        await RunUntil(Options(topic, group), new RecordingObserver(), (message, _) =>
+        await ProcessorRun.UntilAsync<string>(kafka.Cluster.BootstrapServers, Options(topic, group), observer, (message, _) =>
         {
             handled.TryAdd(message.Value, 0);
             return ValueTask.CompletedTask;
-        }, () => handled.Count >= count);
+        }, () => handled.Count >= count, properties: [new KafkaProperty("debug", "fetch")]); // fetch: the back-offs show
 
         Assert.Equal(count, handled.Count);
         Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
+
+        // The faults fired: the client backed off each injected fetch error, and saw its connection dropped.
+        foreach (var reason in new[] { "Broker: Not leader for partition", "Broker: Request timed out", "Broker: Unknown topic or partition" })
+        {
+            Assert.Contains(observer.ClientLog, l => l.Facility == "BACKOFF" && l.Message.Contains(reason, StringComparison.Ordinal));
+        }
+
+        Assert.Contains(observer.ClientLog, l => l.Facility == "FAIL" && l.Message.Contains("connection closed by peer", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -375,7 +384,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         await RunUntil(options, observer, (_, _) => throw new ArgumentException("permanent"), () => observer.DeadLettered.Count == 1);
 
         Assert.Empty(observer.Retries);
-        var letter = Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, topic + ".dlq", 1, Timeouts.Flow));
+        var letter = Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, topic + ".dlq", Timeouts.Flow));
         Assert.Equal("1", letter.Header(DeadLetterHeaders.Attempts));
     }
 

@@ -29,7 +29,7 @@ public class StopDrainTests(EmbeddedKafkaFixture kafka)
         Assert.Empty(observer.Stopped);
         var (message, deadLetter) = Assert.Single(observer.DeadLettered);
         Assert.Equal(0, message.Offset.Value);
-        Assert.Equal("bad", Assert.Single(KafkaTestClient.ReadAll(kafka.Cluster.BootstrapServers, deadLetter.Topic, 1, Timeouts.Flow)).Message.Key);
+        Assert.Equal("bad", Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, deadLetter.Topic, Timeouts.Flow)).Message.Key);
         Assert.Equal(1, kafka.Committed(group, topic, 1)[0]);
     }
 

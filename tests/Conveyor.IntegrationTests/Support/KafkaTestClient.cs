@@ -51,6 +51,46 @@ internal static class KafkaTestClient
         return results;
     }
 
+    /// <summary>
+    /// Reads every partition of a topic from its beginning to its end as of the call (the brokers'
+    /// high watermarks), so a test sees every record written before it: unlike <see cref="ReadAll"/>,
+    /// which stops at a count, a record more than expected shows. Fails the test when the end is not
+    /// reached within the timeout.
+    /// </summary>
+    public static List<ConsumeResult<string?, string?>> ReadToEnd(string bootstrap, string topic, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = Names.Unique("reader"),
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+        }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var partitions = admin.GetMetadata(topic, timeout).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var ends = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(p, timeout).High.Value);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var positions = partitions.ToDictionary(p => p, _ => 0L);
+        var results = new List<ConsumeResult<string?, string?>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (positions.Any(p => p.Value < ends[p.Key]))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{topic} was not read to its end within {timeout}: at {string.Join(", ", positions.Select(p => $"{p.Key.Partition.Value}:{p.Value}/{ends[p.Key]}"))}");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+            {
+                if (!result.IsPartitionEOF)
+                {
+                    results.Add(result);
+                }
+
+                positions[result.TopicPartition] = result.IsPartitionEOF ? result.Offset.Value : result.Offset.Value + 1;
+            }
+        }
+
+        consumer.Close();
+        return results;
+    }
+
     public static string Header(this ConsumeResult<string?, string?> result, string key) =>
         result.Message.Headers.TryGetLastBytes(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new KeyNotFoundException($"no header {key}");
 }

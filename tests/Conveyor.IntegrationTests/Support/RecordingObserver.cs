@@ -86,6 +86,16 @@ internal sealed class RecordingObserver : IProcessorObserver
 
     public ConcurrentQueue<string> Log { get; } = new();
 
+    /// <summary>librdkafka's own log lines (debug lines only when the test sets <c>debug</c>), as facility and message.</summary>
+    public ConcurrentQueue<(string Facility, string Message)> ClientLog { get; } = new();
+
+    /// <summary>Client errors reported to the processor (transport errors among them).</summary>
+    public ConcurrentQueue<Error> Errors { get; } = new();
+
+    public void OnClientLog(LogMessage message) => ClientLog.Enqueue((message.Facility, message.Message));
+
+    public void OnError(Error error) => Errors.Enqueue(error);
+
     public void OnCommitFailed(IReadOnlyList<TopicPartitionOffset> offsets, Error error)
     {
         CommitFailures.Enqueue(error);
@@ -97,7 +107,14 @@ internal sealed class RecordingObserver : IProcessorObserver
     public void OnDeadLettered(TopicPartitionOffset message, TopicPartitionOffset deadLetter, Exception exception) =>
         DeadLettered.Enqueue((message, deadLetter));
 
-    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) => Stopped.Enqueue(message);
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+        StopReasons.Enqueue(exception);
+        Stopped.Enqueue(message);
+    }
+
+    /// <summary>Why each partition stopped, in the order of <see cref="Stopped"/>.</summary>
+    public ConcurrentQueue<Exception> StopReasons { get; } = new();
 
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused)
     {

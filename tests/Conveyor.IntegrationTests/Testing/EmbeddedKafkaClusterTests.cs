@@ -64,6 +64,45 @@ public class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public async Task A_KIP848_member_that_vanishes_without_leaving_loses_its_partitions_after_the_session_timeout_set()
+    {
+        await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("t", 2)] });
+        cluster.SetConsumerGroupSessionTimeout(TimeSpan.FromSeconds(3));
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "vanishing",
+            GroupProtocol = GroupProtocol.Consumer,
+        };
+        var vanishing = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler((_, _) => { }).Build();
+        vanishing.Subscribe("t");
+        var joining = Stopwatch.StartNew();
+        while (vanishing.Assignment.Count < 2 && joining.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            vanishing.Consume(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(2, vanishing.Assignment.Count);
+
+        using var survivor = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler((_, _) => { }).Build();
+        survivor.Subscribe("t");
+        survivor.Consume(TimeSpan.FromMilliseconds(100)); // joins: the vanishing member still holds both partitions
+
+        // Disposed without Close: no leave, as a killed process. The broker notices only when the
+        // session ends (its own group.consumer.session.timeout.ms: about 50 s without the setting).
+        vanishing.Dispose();
+        var clock = Stopwatch.StartNew();
+        while (survivor.Assignment.Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            survivor.Consume(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(2, survivor.Assignment.Count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"reassigned after {clock.Elapsed.TotalSeconds:F1} s");
+        survivor.Close();
+    }
+
+    [Fact]
     public async Task A_round_trip_delay_slows_every_response()
     {
         await using var cluster = EmbeddedKafkaCluster.Start();

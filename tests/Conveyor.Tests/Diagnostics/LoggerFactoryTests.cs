@@ -35,6 +35,10 @@ public class LoggerFactoryTests
             ],
             lines.Select(l => (l.Category, l.Id)));
         Assert.All(lines, l => Assert.DoesNotContain("hunter2-secret", l.Message, StringComparison.Ordinal));
+
+        // The positive control: the lines that carried the secret were logged, with the mask in its place.
+        Assert.Equal($"librdkafka rdkafka#consumer-1 CONF: sasl.password = {SecretProperties.Mask}", lines.Single(l => l.Id == 1052).Message);
+        Assert.Contains(lines, l => l.Id == 1050 && l.Message.Contains($"SASL authentication failed for {SecretProperties.Mask}", StringComparison.Ordinal));
         Assert.Contains("Processor orders-service: partitions assigned: orders[0]", lines.Select(l => l.Message));
         Assert.Equal(LogLevel.Warning, lines.Single(l => l.Id == 1052).Level);
         Assert.Single(heard); // and the user's observer still hears every event

@@ -62,10 +62,13 @@ public class AvailabilityWatchTests
     [Fact]
     public void A_member_whose_cluster_and_topics_are_fine_is_not_reported()
     {
-        var watch = Watch(failWhenUnavailable: true, (_, _, _) => null, out var observer);
+        var asked = 0;
+        var watch = Watch(failWhenUnavailable: true, (_, topics, _) => { asked++; Assert.Equal(["orders"], topics); return null; }, out var observer);
 
         Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, asked); // the cluster was asked: the silence is its answer, not a look never made
         Assert.Empty(observer.Problems);
+        Assert.Null(watch.Problem);
     }
 
     [Fact]
@@ -84,10 +87,17 @@ public class AvailabilityWatchTests
     [Fact]
     public void A_diagnosis_that_throws_is_not_a_problem_and_does_not_reach_the_poll_loop()
     {
-        var watch = Watch(failWhenUnavailable: true, (_, _, _) => throw new InvalidOperationException("no client"), out var observer);
+        var asked = 0;
+        var watch = Watch(failWhenUnavailable: true, (_, _, _) => { asked++; throw new InvalidOperationException("no client"); }, out var observer);
 
         Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, asked);
         Assert.Empty(observer.Problems);
+        Assert.Null(watch.Problem);
+
+        // The watch goes on: it asks again one timeout after the failed answer was taken in.
+        Assert.Null(CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(20)));
+        Assert.Equal(2, asked);
     }
 
     private static AvailabilityWatch Watch(bool failWhenUnavailable, Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> diagnose, out ProblemObserver observer)
@@ -105,18 +115,18 @@ public class AvailabilityWatchTests
         return watch;
     }
 
-    /// <summary>Checks as the poll loop does until the diagnosis (run in the background) has been taken in.</summary>
+    /// <summary>
+    /// Checks as the poll loop does, waits for the diagnosis it started (on the thread pool) and
+    /// checks again to take its answer in; fails the test if the diagnosis does not end in time.
+    /// </summary>
     private static string? CheckUntilAnswered(AvailabilityWatch watch, DateTime now)
     {
         var stop = watch.Check(now);
-        Assert.True(watch.Diagnosing);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (watch.Diagnosing && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(1); // the diagnosis runs on the thread pool: yield to it
-            stop = watch.Check(now);
-        }
-
+        var diagnosis = watch.Diagnosis;
+        Assert.NotNull(diagnosis);
+        Assert.True(((IAsyncResult)diagnosis).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)), "the diagnosis did not end within 10 s");
+        stop = watch.Check(now) ?? stop;
+        Assert.False(watch.Diagnosing, "the watch did not take the diagnosis's answer in");
         return stop;
     }
 

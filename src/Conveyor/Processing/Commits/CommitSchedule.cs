@@ -10,8 +10,12 @@ internal sealed class CommitSchedule
 {
     private readonly TimeSpan _interval;
     private readonly int? _everyMessages;
+    /// <summary>The least time between an early commit (<see cref="MayCommitEarly"/>) and the commit before it.</summary>
+    private static readonly TimeSpan EarlyGap = TimeSpan.FromMilliseconds(100);
+
     private long _finished;
     private DateTime _next;
+    private DateTime _earliest;
 
     public CommitSchedule(TimeSpan interval, int? everyMessages)
     {
@@ -29,13 +33,21 @@ internal sealed class CommitSchedule
     /// <summary>True when a commit is due.</summary>
     public bool IsDue(DateTime now) => now >= _next || (_everyMessages is { } count && Finished >= count);
 
+    /// <summary>
+    /// Whether a commit may come before it is due, because a partition asks for one (watermark
+    /// commits bound what a rebalance hands out again): not within <see cref="EarlyGap"/> of the
+    /// last commit, nor while a failed commit waits for its retry.
+    /// </summary>
+    public bool MayCommitEarly(DateTime now) => now >= _earliest;
+
     /// <summary>A commit starts now: the next is due after the interval or the next batch of messages.</summary>
     public void Restart(DateTime now)
     {
         Interlocked.Exchange(ref _finished, 0);
         _next = now + _interval;
+        _earliest = now + (EarlyGap < _interval ? EarlyGap : _interval);
     }
 
     /// <summary>A commit failed: try again after <paramref name="delay"/> (or the message count, whichever comes first).</summary>
-    public void RetryAfter(DateTime now, TimeSpan delay) => _next = now + delay;
+    public void RetryAfter(DateTime now, TimeSpan delay) => _earliest = _next = now + delay;
 }

@@ -24,10 +24,24 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
     public void Tick(DateTime now)
     {
-        if (_context.Schedule.IsDue(now))
+        if (_context.Schedule.IsDue(now) || (_context.Schedule.MayCommitEarly(now) && AnyCommitDue()))
         {
             CommitFinished(_context.Partitions.Values, final: false);
         }
+    }
+
+    /// <summary>Whether a partition's commit should not wait for the interval (<see cref="Completions.ICompletions.CommitDue"/>).</summary>
+    private bool AnyCommitDue()
+    {
+        foreach (var partition in _context.Partitions.Values)
+        {
+            if (!partition.Closed && _context.Completions.CommitDue(partition))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public virtual void Submitting(List<WorkItem> batch)

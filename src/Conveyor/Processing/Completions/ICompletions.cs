@@ -28,4 +28,7 @@ internal interface ICompletions
 
     /// <summary>Whether <paramref name="partition"/> must take no new messages because its finished offsets could outgrow the commit metadata.</summary>
     bool Full(PartitionState partition);
+
+    /// <summary>Whether <paramref name="partition"/>'s commit should not wait for the interval (watermark commits, see <see cref="RunAheadBound"/>).</summary>
+    bool CommitDue(PartitionState partition);
 }

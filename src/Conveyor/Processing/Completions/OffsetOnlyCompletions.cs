@@ -4,8 +4,13 @@ using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Completions;
 
-/// <summary>Completions not persisted: a commit carries the committable offset alone, and nothing is restored or remembered.</summary>
-internal sealed class OffsetOnlyCompletions(Dispatcher dispatcher, IConsumer<byte[]?, byte[]?> consumer) : ICompletions
+/// <summary>
+/// Completions not persisted: a commit carries the committable offset alone, and nothing is
+/// restored or remembered. At-least-once (watermark commits) bounds how far a partition runs
+/// ahead of its lowest unfinished message (<see cref="RunAheadBound"/>), since a rebalance hands
+/// all of that out again; at-most-once and exactly-once have no bound.
+/// </summary>
+internal sealed class OffsetOnlyCompletions(Dispatcher dispatcher, IConsumer<byte[]?, byte[]?> consumer, RunAheadBound? bound = null) : ICompletions
 {
     private static readonly Dictionary<TopicPartition, CompletionMap> None = [];
 
@@ -22,5 +27,7 @@ internal sealed class OffsetOnlyCompletions(Dispatcher dispatcher, IConsumer<byt
     {
     }
 
-    public bool Full(PartitionState partition) => false;
+    public bool Full(PartitionState partition) => bound?.Full(partition) ?? false;
+
+    public bool CommitDue(PartitionState partition) => bound?.CommitDue(partition) ?? false;
 }

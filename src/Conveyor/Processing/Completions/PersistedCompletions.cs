@@ -27,10 +27,13 @@ internal sealed class PersistedCompletions : ICompletions
         _observer = observer;
     }
 
-    /// <summary>Persisted completions when <paramref name="store"/> exists, else offsets alone.</summary>
-    public static ICompletions For(CompletionStore? store, TimeProvider clock, Dispatcher dispatcher, IConsumer<byte[]?, byte[]?> consumer, IProcessorObserver observer) =>
+    /// <summary>
+    /// Persisted completions when <paramref name="store"/> exists, else offsets alone, bounded by
+    /// <paramref name="runAhead"/> when given (at-least-once: watermark commits).
+    /// </summary>
+    public static ICompletions For(CompletionStore? store, TimeProvider clock, Dispatcher dispatcher, IConsumer<byte[]?, byte[]?> consumer, IProcessorObserver observer, long? runAhead = null) =>
         store is null
-            ? new OffsetOnlyCompletions(dispatcher, consumer)
+            ? new OffsetOnlyCompletions(dispatcher, consumer, runAhead is { } limit ? new RunAheadBound(dispatcher, limit) : null)
             : new PersistedCompletions(store, new CompletionMemory(clock), dispatcher, observer);
 
     public IReadOnlyDictionary<TopicPartition, CompletionMap> Restore(List<TopicPartition> partitions)
@@ -77,6 +80,9 @@ internal sealed class PersistedCompletions : ICompletions
             }
         }
     }
+
+    /// <summary>The finished offsets above the committed one survive a rebalance: no commit is hurried.</summary>
+    public bool CommitDue(PartitionState partition) => false;
 
     /// <summary>
     /// Checked before each fetch, which takes at most <see cref="Feeder.MaxBatch"/> messages, so

@@ -56,6 +56,9 @@ internal sealed class AvailabilityWatch
     /// <summary>Whether the cluster is being asked now, in the background.</summary>
     public bool Diagnosing => _diagnosis is not null;
 
+    /// <summary>The diagnosis running now, for tests to await (null when none runs).</summary>
+    internal Task? Diagnosis => _diagnosis;
+
     /// <summary>The client reported an error.</summary>
     public void Noted(Error error)
     {

@@ -215,8 +215,11 @@ internal sealed class MessageExecutor<TKey, TValue>
                 catch (Exception e) when (e is KafkaException or OperationCanceledException)
                 {
                     // Not acknowledged: the offset must not pass the message, so its partition stops.
+                    // The failed write names its topic: a retry topic's write is no dead letter's.
+                    var topic = e is ProduceException<byte[]?, byte[]?> { DeliveryResult.Topic: { Length: > 0 } written } ? written : _options.DeadLetterTopicFor(at.Topic);
+                    var kind = topic == _options.DeadLetterTopicFor(at.Topic) ? "dead-letter" : "retry";
                     var reason = new InvalidOperationException(
-                        $"Could not write {Describe(at)} to the dead-letter topic '{_options.DeadLetterTopicFor(at.Topic)}' ({e.Message}); "
+                        $"Could not write {Describe(at)} to the {kind} topic '{topic}' ({e.Message}); "
                         + "the partition stops at this message so that it is not lost. Check that the topic exists and this client may write to it.",
                         failure.Exception);
                     _observer.OnPartitionStopped(at, reason);

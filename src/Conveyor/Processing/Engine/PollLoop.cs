@@ -76,7 +76,8 @@ internal sealed class PollLoop : IDisposable
         var rebalanceHold = new RebalanceHold();
         var completions = PersistedCompletions.For(
             transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
-            _clock, dispatcher, _consumer, observer);
+            _clock, dispatcher, _consumer, observer,
+            runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null ? options.MaxBufferedMessagesPerPartition : null);
         var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, _clock, Stop);
         _commits = transactions is not null ? new TransactionalCommits(context, transactions)
             : options.Guarantee == DeliveryGuarantee.AtMostOnce ? new AtMostOnceCommits(context)

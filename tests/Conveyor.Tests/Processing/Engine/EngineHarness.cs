@@ -33,6 +33,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _running;
+    private bool _endJudged;
+    private KafkaProcessor<string, string>? _processor;
     private TransactionCoordinator? _coordinator;
 
     /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
@@ -70,6 +72,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public RecordingObserver Observer { get; } = new();
 
+    /// <summary>The processor's status now, as a user reads it.</summary>
+    public ProcessorStatus Status => (_processor ?? throw new InvalidOperationException("Not started.")).Status;
+
     public FakeConsumer Consumer => _consumer.Task.IsCompleted ? _consumer.Task.Result : throw new InvalidOperationException("Not started.");
 
     /// <summary>The messages as their handlers started and finished, with their keys.</summary>
@@ -102,6 +107,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         {
             PausedByOperator = PausedByOperator,
         };
+        _processor = processor;
         _running = Task.Run(() => processor.RunAsync(_stop.Token));
         return await _consumer.Task.WaitAsync(Patience);
     }
@@ -134,9 +140,21 @@ internal sealed class EngineHarness : IAsyncDisposable
         return Running.WaitAsync(Patience);
     }
 
-    /// <summary>The processor's run; completes when it stops.</summary>
-    public Task Running => _running ?? throw new InvalidOperationException("Not started.");
+    /// <summary>The processor's run; completes when it stops. A test that asks for it judges how the run ended.</summary>
+    public Task Running
+    {
+        get
+        {
+            _endJudged = true;
+            return _running ?? throw new InvalidOperationException("Not started.");
+        }
+    }
 
+    /// <summary>
+    /// Stops the processor. Unless the test judged how the run ended (<see cref="Running"/>,
+    /// <see cref="StopAsync"/>), a run that ended with an exception, or did not stop in time,
+    /// fails the test here: nothing a test did not look at is swallowed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var held in _held.Values)
@@ -144,13 +162,26 @@ internal sealed class EngineHarness : IAsyncDisposable
             held.TrySetResult();
         }
 
-        if (_running is not null)
+        try
         {
-            await _stop.CancelAsync();
-            await _running.WaitAsync(Patience).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (_running is not null)
+            {
+                await _stop.CancelAsync();
+                var ended = _running.WaitAsync(Patience);
+                if (_endJudged)
+                {
+                    await ended.ContinueWith(_ => { }, TaskScheduler.Default); // the test has seen it
+                }
+                else
+                {
+                    await ended;
+                }
+            }
         }
-
-        _stop.Dispose();
+        finally
+        {
+            _stop.Dispose();
+        }
     }
 
     private static TaskCompletionSource Gate<TMessage>(ConcurrentDictionary<TMessage, TaskCompletionSource> gates, TMessage message)
@@ -224,4 +255,17 @@ internal sealed class RecordingObserver : IProcessorObserver
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => BackPressure.Enqueue((partitions, paused));
 
     public void OnError(Error error) => _events.Enqueue($"error {error.Code}: {error.Reason}");
+
+    /// <summary>Read when a stall is reported, so a test sees the status as the report left it.</summary>
+    public Func<ProcessorStatus>? StatusAtStall { get; set; }
+
+    /// <summary>Each reported stall with the stalled partitions the status showed at that moment.</summary>
+    public ConcurrentQueue<(TopicPartitionOffset Position, long End, IReadOnlyList<TopicPartitionOffset> StatusShowed)> Stalls { get; } = new();
+
+    public ConcurrentQueue<TopicPartition> StallsEnded { get; } = new();
+
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) =>
+        Stalls.Enqueue((position, endOffset, StatusAtStall?.Invoke().StalledPartitions ?? []));
+
+    public void OnPartitionStallEnded(TopicPartition partition) => StallsEnded.Enqueue(partition);
 }
