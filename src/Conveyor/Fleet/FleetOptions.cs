@@ -1,3 +1,5 @@
+using Conveyor.Processing;
+
 namespace Conveyor.Fleet;
 
 /// <summary>
@@ -14,7 +16,8 @@ public sealed record FleetOptions
     /// <summary>The topic of operator commands, read by every instance without joining the group; null obeys none.</summary>
     public string? ControlTopic { get; init; }
 
-    /// <summary>How often the status record is published (also once when the processor stops). Default 3 s; between 100 ms and 5 minutes.</summary>
+    /// <summary>How often the status record is published (also once when the processor stops). Default 3 s; between 100 ms and 300 s.</summary>
+    [AllowedRange(100, Maximum = 300_000)]
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>This instance's name in the fleet; null makes one from the host name, the process id and a random part.</summary>

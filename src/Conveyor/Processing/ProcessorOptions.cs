@@ -240,8 +240,6 @@ public sealed record ProcessorOptions
                 Require(problems, topic is null || !topics.Contains(topic, StringComparer.Ordinal), $"{name} '{topic}' is also consumed by the processor: give the fleet topics of their own.");
             }
 
-            Require(problems, Fleet.StatusInterval >= TimeSpan.FromMilliseconds(100) && Fleet.StatusInterval <= TimeSpan.FromMinutes(5),
-                $"Fleet.StatusInterval must be between 100 ms and 5 minutes; it is {Fleet.StatusInterval}.");
             Require(problems, Fleet.InstanceId is null || !string.IsNullOrWhiteSpace(Fleet.InstanceId), "Fleet.InstanceId must not be empty (leave it null to make one).");
         }
 

@@ -26,7 +26,7 @@ public class FleetOptionsTests
 
         Assert.Contains(problems, p => p.StartsWith("Fleet.StatusTopic 'no spaces' is not a legal Kafka topic name", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Fleet.ControlTopic 'orders' is also consumed", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("Fleet.StatusInterval must be between 100 ms and 5 minutes", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Fleet.StatusInterval must be between 100 ms and 300 s", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Fleet.InstanceId must not be empty", StringComparison.Ordinal));
         Assert.Empty(Valid.Validate());
     }

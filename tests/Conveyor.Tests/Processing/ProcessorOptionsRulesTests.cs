@@ -114,6 +114,7 @@ public class ProcessorOptionsRulesTests
         var t when t == typeof(TimeSpan) => TimeSpan.FromMilliseconds(number),
         var t when t == typeof(long) => (long)number,
         var t when t == typeof(int) => (int)number,
+        var t when t == typeof(double) => number,
         var t => throw new NotSupportedException($"No test value for {t}."),
     };
 }
