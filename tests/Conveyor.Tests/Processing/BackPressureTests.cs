@@ -104,4 +104,15 @@ public class BackPressureTests
         Assert.True(Relaxed(2_500, 250_000, 10_000, 1_000_000));
         Assert.False(Relaxed(2_501, 0, 10_000, 1_000_000));
     }
+
+    [Theory]
+    [InlineData(10_000, 500, 9_500)] // a batch of the feeder's
+    [InlineData(1_000, 500, 900)] // at most a tenth of the buffer
+    [InlineData(5, 500, 4)] // at least one message
+    public void Room_for_a_batch_in_a_full_buffer_is_at_most_a_tenth_of_it(int maxMessages, int batch, int level)
+    {
+        var room = RoomFor(maxMessages, 64L * 1024 * 1024, batch);
+        Assert.Equal(level, room.Messages);
+        Assert.Equal(64L * 1024 * 1024 - (64L * 1024 * 1024 / maxMessages * (maxMessages - level)), room.Bytes);
+    }
 }

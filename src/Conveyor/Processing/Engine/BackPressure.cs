@@ -107,6 +107,16 @@ internal static class BackPressure
     public static bool TotalFull(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
         buffered >= maxMessages || bufferedBytes >= maxBytes;
 
+    /// <summary>
+    /// The buffer's level, in messages and bytes, at which a full buffer has room for
+    /// <paramref name="messages"/> more (at most a tenth of the buffer, at least one).
+    /// </summary>
+    public static (int Messages, long Bytes) RoomFor(int maxMessages, long maxBytes, int messages)
+    {
+        var room = Math.Max(1, Math.Min(messages, maxMessages / 10));
+        return (maxMessages - room, maxBytes - (maxBytes / maxMessages * room));
+    }
+
     /// <summary>Whether every partition, paused for a full buffer, may fetch again: the buffer is down to half.</summary>
     public static bool TotalDrained(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
         buffered <= maxMessages / 2 && bufferedBytes <= maxBytes / 2;

@@ -35,6 +35,8 @@ internal sealed class Feeder
     private readonly List<(PartitionState Partition, long Offset)> _otherGroups = [];
     private long _batchBytes;
     private Dictionary<TopicPartition, PartitionState>? _firstAssignments;
+    private PartitionState? _runPartition;
+    private int _run;
 
     /// <param name="options">Ordering, buffer limits and the group.</param>
     /// <param name="consumer">Fetches.</param>
@@ -164,6 +166,19 @@ internal sealed class Feeder
             var item = new WorkItem(result, partition, LaneKey.For(_options.Ordering, LanePartition(partition), result.Message.Key));
             _batch.Add(item);
             _batchBytes += item.Size;
+            Rotate(partition);
+        }
+    }
+
+    /// <summary>Counts the partition's messages in a row; pauses it when others starve behind it (<see cref="FlowControl.Rotates"/>).</summary>
+    private void Rotate(PartitionState partition)
+    {
+        _run = partition == _runPartition ? _run + 1 : 1;
+        _runPartition = partition;
+        if (_flow.Rotates(partition, _run))
+        {
+            _flow.Rotate(partition);
+            _run = 0;
         }
     }
 

@@ -59,6 +59,12 @@ internal sealed class FlowControl
     /// </summary>
     public bool AllPaused => _allPaused;
 
+    /// <summary>At the last look, with the total buffer full: partitions that starve with under half their limit buffered (<see cref="Rotates"/>).</summary>
+    private int _lowWaiting;
+
+    /// <summary>Since when a full buffer crowded by some partitions got no room at all (<see cref="MakesRoom"/>).</summary>
+    private DateTime? _noRoomSince;
+
     /// <summary>How fast the handlers get through the buffer: whether a starving partition can wait for its turn.</summary>
     private readonly DrainRate _drain = new();
 
@@ -92,22 +98,22 @@ internal sealed class FlowControl
     /// <summary>Pauses and resumes partitions by their buffers and holds; called once per loop turn.</summary>
     public void ApplyBackPressure(DateTime now)
     {
+        _drain.Look(now, _dispatcher.Buffered);
+        var pressed = BackPressure.Pressed(_dispatcher.Buffered, _drain.PerSecond, StarvingAfter);
+        int? starving = null; // asked only once a partition is past its limit: it asks the client per partition
         var total = _dispatcher.Buffered;
         var bytes = _dispatcher.BufferedBytes;
-        if (!_allPaused && BackPressure.TotalFull(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
+        var full = BackPressure.TotalFull(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
+        if (!_allPaused && full)
         {
-            // Pausing throws away what librdkafka has prefetched, and fetching resumes only after
-            // a round trip. Handlers that are just behind (a busy CPU) catch up within a short
-            // wait, so wait for them first; only slow handlers get their partitions paused.
-            _allPaused = !_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait);
+            _allPaused = !MakesRoom(now, ref pressed, ref starving);
+            Console.Error.WriteLine($"DBG {now:HH:mm:ss.fff} full total {total} starving {starving} allPaused {_allPaused} rate {_drain.PerSecond}");
         }
         else if (_allPaused && BackPressure.TotalDrained(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
         {
             _allPaused = false;
         }
 
-        _drain.Look(now, _dispatcher.Buffered);
-        var pressed = BackPressure.Pressed(_dispatcher.Buffered, _drain.PerSecond, StarvingAfter);
         List<PartitionState>? pause = null, resume = null;
         var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
         var rebalancing = _rebalanceHold.IsHeld(now);
@@ -117,7 +123,6 @@ internal sealed class FlowControl
             busy += partition.Work.Running > 0 || partition.Work.Waiting > 0 ? 1 : 0;
         }
 
-        int? starving = null; // asked only once a partition is past its limit: it asks the client per partition
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
@@ -133,6 +138,12 @@ internal sealed class FlowControl
                     (resume ??= []).Add(partition);
                     break;
             }
+        }
+
+        _lowWaiting = pressed && full ? LowWaiting(now, ref starving) : 0;
+        if (pause is not null || resume is not null)
+        {
+            Console.Error.WriteLine($"DBG {now:HH:mm:ss.fff} pause {string.Join(',', pause?.Select(p => p.TopicPartition.Partition.Value) ?? [])} resume {string.Join(',', resume?.Select(p => p.TopicPartition.Partition.Value) ?? [])} low {_lowWaiting} total {_dispatcher.Buffered} pressed {pressed}");
         }
 
         if (pause is not null)
@@ -188,6 +199,118 @@ internal sealed class FlowControl
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Whether the feeder should pause a partition now, after <paramref name="run"/> of its
+    /// messages came in a row, so that librdkafka hands out the next partition's: at the last
+    /// look the total buffer was full and pressed, and another partition starved with under half
+    /// its limit buffered. librdkafka
+    /// hands out a whole fetch of one partition (thousands of messages) before the next one's,
+    /// and a full buffer takes only what the handlers make room for, so without this the
+    /// partitions that starve get in one after another, each after the one before took its
+    /// limit, and a partition whose messages were fetched again waits behind another's whole
+    /// fetch and runs dry. A pause drops what librdkafka queued of the partition; a look resumes
+    /// it once it holds at most half its limit, and its messages are fetched again behind the
+    /// others'. Each starving partition gets a slice of one batch in turn.
+    /// </summary>
+    public bool Rotates(PartitionState partition, int run)
+    {
+        var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
+        var slice = Math.Max(1, Math.Min(_options.MaxBufferedMessagesPerPartition / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
+        return others > 0 && run >= slice && !partition.Poll.Paused;
+    }
+
+    /// <summary>Pauses a partition at once (<see cref="Rotates"/>).</summary>
+    public void Rotate(PartitionState partition) => Pause([partition]);
+
+    /// <summary>How many partitions starve (<see cref="Starving"/>) with under half their limit buffered.</summary>
+    private int LowWaiting(DateTime now, ref int? starving)
+    {
+        starving ??= Starving(now, pressed: true);
+        if (starving == 0)
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var partition in _partitions.Values)
+        {
+            count += Low(partition) && Starves(partition, now, pressed: true) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    private bool Low(PartitionState partition) => partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2;
+
+    /// <summary>
+    /// With the total buffer full, whether the handlers make room without every partition being
+    /// paused. Pausing throws away what librdkafka has prefetched, and fetching resumes only
+    /// after a round trip. Handlers that are just behind (a busy CPU) catch up within a short
+    /// wait, so wait for them first: for half the buffer, or, while partitions past their limit
+    /// crowd out starving ones, for the room of one batch, since those are paused (below) and the
+    /// starving ones' messages come next. Handlers that cannot free half the buffer within the
+    /// wait are slow against it: the buffer is <paramref name="pressed"/> whatever the drain
+    /// rate has told yet (at the start it has told nothing). Then only crowding partitions are
+    /// paused if there are any: pausing every partition would throw away the starving ones'
+    /// fetched messages too, queued in librdkafka behind the crowding ones', and make them wait
+    /// for half the buffer to drain and a new fetch (in a full benchmark run, 2 s for four of six
+    /// partitions while two filled the buffer with one fetch each). Only handlers that made no
+    /// room at all for <see cref="StuckAfter"/> get every partition paused, so rebalances are
+    /// served (the consumer is asked for messages only while there is room, or nothing can come).
+    /// </summary>
+    private bool MakesRoom(DateTime now, ref bool pressed, ref int? starving)
+    {
+        if (Crowded(now, pressed, ref starving))
+        {
+            return GetsRoom(now);
+        }
+
+        if (_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait))
+        {
+            return true;
+        }
+
+        pressed = true;
+        starving = null;
+        return Crowded(now, pressed, ref starving) && GetsRoom(now);
+    }
+
+    /// <summary>
+    /// Whether the handlers make room for a batch within the wait, or any room at all. A hiccup
+    /// of the handlers (a collection, a busy CPU, workers still starting) must not pause every
+    /// partition: none is waited for up to <see cref="StuckAfter"/>.
+    /// </summary>
+    private bool GetsRoom(DateTime now)
+    {
+        var batch = BackPressure.RoomFor(_options.MaxBufferedMessages, _options.MaxBufferedBytes, Feeder.MaxBatch);
+        var any = BackPressure.RoomFor(_options.MaxBufferedMessages, _options.MaxBufferedBytes, 1);
+        if (_dispatcher.WaitForRoom(batch.Messages, batch.Bytes, RoomWait) || _dispatcher.WaitForRoom(any.Messages, any.Bytes, TimeSpan.Zero))
+        {
+            _noRoomSince = null;
+            return true;
+        }
+
+        _noRoomSince ??= now;
+        return now - _noRoomSince < StuckAfter;
+    }
+
+    /// <summary>
+    /// Whether a partition past its limit crowds out a starving one (<see cref="BackPressure.Crowds"/>):
+    /// the pauses below then make way for the starving one.
+    /// </summary>
+    private bool Crowded(DateTime now, bool pressed, ref int? starving)
+    {
+        foreach (var partition in _partitions.Values)
+        {
+            if (partition.Buffered >= _options.MaxBufferedMessagesPerPartition && AnotherStarves(partition, now, pressed, ref starving))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a partition other than this one starves (<see cref="Starving"/>, asked once per look into <paramref name="starving"/>).</summary>

@@ -35,13 +35,16 @@ internal sealed class EngineHarness : IAsyncDisposable
     private Task? _running;
     private bool _endJudged;
     private KafkaProcessor<string, string>? _processor;
+    private readonly TimeSpan? _handlerTime;
     private TransactionCoordinator? _coordinator;
 
     /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
     /// <param name="exactlyOnce">Commits through transactions of a <see cref="RecordingTransactionalProducer"/>, into which each handler writes its input's outputs as it ends.</param>
-    public EngineHarness(ProcessorOptions? options = null, bool exactlyOnce = false)
+    /// <param name="handlerTime">How long each handler call takes (a slow handler), after it started; none when null.</param>
+    public EngineHarness(ProcessorOptions? options = null, bool exactlyOnce = false, TimeSpan? handlerTime = null)
     {
         Options = options ?? Defaults();
+        _handlerTime = handlerTime;
         Transactions = exactlyOnce ? new RecordingTransactionalProducer(offsets => Consumer.StoreTransactionOffsets(offsets)) : null;
     }
 
@@ -209,6 +212,11 @@ internal sealed class EngineHarness : IAsyncDisposable
             if (_held.TryGetValue(position, out var hold))
             {
                 await hold.Task; // not the token: a held handler runs on until released, as a slow one would
+            }
+
+            if (_handlerTime is { } time)
+            {
+                await Task.Delay(time, CancellationToken.None); // the handler's own work, not a wait for the test
             }
         }
         finally

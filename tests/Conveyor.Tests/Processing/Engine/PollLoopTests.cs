@@ -321,6 +321,48 @@ public sealed class PollLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partitions_behind_a_full_buffer_each_get_handled_before_the_first_one_drains_half_of_it()
+    {
+        // The fake consumer hands out a partition's whole log before the next one's, as
+        // librdkafka hands out whole fetches; P0's first fetch fills the buffer in one turn of
+        // the loop, before the handlers have shown their pace. They (10 ms, four at once) need
+        // longer than the engine's patience to get through it, so the others must get in by
+        // pausing P0 and passing over each other, not by waiting for half the buffer to drain
+        // with every partition paused.
+        var options = Defaults() with { MaxConcurrency = 4, MaxBufferedMessages = 500, MaxBufferedMessagesPerPartition = 50 };
+        _engine = new EngineHarness(options, handlerTime: TimeSpan.FromMilliseconds(10));
+        var consumer = await _engine.StartAsync();
+
+        // Workers that have handled messages already: a cold start (threads, compiling) would
+        // leave the whole buffer unhandled for a while on a busy machine.
+        var warmUp = new TopicPartition("orders", 9);
+        for (var i = 0; i < 8; i++)
+        {
+            consumer.Append(warmUp, $"w{i}");
+        }
+
+        await consumer.GroupAssigns(warmUp).Returned;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => _engine.Finished(warmUp, i)));
+
+        TopicPartition[] partitions = [P0, P1, P2, new("orders", 3)];
+        foreach (var partition in partitions)
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                consumer.Append(partition, $"k{i % 100}");
+            }
+        }
+
+        await consumer.GroupAssigns(partitions).Returned;
+        await Task.WhenAll(partitions.Select(p => _engine.Started(p, 0)));
+
+        var order = _engine.StartOrder.Where(s => s.Message.TopicPartition != warmUp).ToList();
+        var lastFirst = partitions.Max(p => order.FindIndex(s => s.Message.TopicPartition == p));
+        Assert.True(lastFirst < options.MaxBufferedMessages / 2, $"the last partition's first message started after {lastFirst} others");
+        Assert.False(_engine.KeyOverlapped);
+    }
+
+    [Fact]
     public async Task Stopping_drains_the_running_handler_then_commits_then_closes_the_consumer()
     {
         var consumer = await _engine.StartAsync();
