@@ -1,8 +1,6 @@
 using Confluent.Kafka;
-using Conveyor.Configuration;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
-using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Forwarding;
 
@@ -20,12 +18,8 @@ namespace Conveyor.Processing.Forwarding;
 /// <typeparam name="TValue">The input value type.</typeparam>
 public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
 {
-    private readonly KafkaClientProperties _client;
-    private readonly ProcessorOptions _options;
+    private readonly ProcessorParts<TKey, TValue> _parts;
     private readonly ForwardingHandler<TKey, TValue> _handler;
-    private readonly MessageDeserializer<TKey> _keys;
-    private readonly MessageDeserializer<TValue> _values;
-    private readonly IEngineEvents _telemetry;
     private static readonly TimeSpan FencingProbeTimeout = TimeSpan.FromSeconds(10);
     private readonly RunOnce _run = new();
     private Error? _fatal;
@@ -34,12 +28,13 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     internal KafkaForwarder(ProcessorParts<TKey, TValue> parts, ForwardingHandler<TKey, TValue> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        (_client, _options, _keys, _values, _telemetry) = parts;
+        ArgumentNullException.ThrowIfNull(parts);
+        _parts = parts;
         _handler = handler;
     }
 
     /// <inheritdoc />
-    public ProcessorStatus Status => _telemetry.Status;
+    public ProcessorStatus Status => _parts.Telemetry.Status;
 
     /// <summary>
     /// Forwards until <paramref name="cancellationToken"/> is cancelled, then stops like
@@ -59,12 +54,12 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnProducerFatal(Error error) => StopOnFatal(error, stopping);
 
-        var transactional = _options.Guarantee == DeliveryGuarantee.ExactlyOnce
-            ? ProducerFactory.Build(_client, OutputProducer.Linger, _telemetry, OnProducerFatal, _options.TransactionalId!)
+        var transactional = _parts.Options.Guarantee == DeliveryGuarantee.ExactlyOnce
+            ? ProducerFactory.Build(_parts.Client, OutputProducer.Linger, _parts.Telemetry, OnProducerFatal, _parts.Options.TransactionalId!)
             : null;
         var transactions = transactional is null
             ? null
-            : new TransactionCoordinator(new KafkaTransactionalProducer(transactional), _options.TransactionTimeout, _telemetry);
+            : new TransactionCoordinator(new KafkaTransactionalProducer(transactional), _parts.Options.TransactionTimeout, _parts.Telemetry);
         try
         {
             await RunEngineAsync(transactional, transactions, stopping, OnProducerFatal).ConfigureAwait(false);
@@ -93,22 +88,22 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
             {
                 throw new ProcessorStoppedException(
                     ProcessorStopReason.TransactionsUnavailable,
-                    $"Could not start transactions with transactional.id '{_options.TransactionalId}': {e.Error.Code}: {e.Error.Reason}. "
+                    $"Could not start transactions with transactional.id '{_parts.Options.TransactionalId}': {e.Error.Code}: {e.Error.Reason}. "
                     + "Exactly-once needs brokers that support transactions and a transactional.id this client may use.", e);
             }
         }
 
         using var producer = transactions is null
-            ? new OutputProducer(_client, _options.Forwarding, _telemetry, onProducerFatal)
+            ? new OutputProducer(_parts.Client, _parts.Options.Forwarding, _parts.Telemetry, onProducerFatal)
             : new OutputProducer(transactional!);
         var handler = transactions is null ? Pipelined(producer) : Transactional(producer, transactions, stopping);
-        var processor = new KafkaProcessor<TKey, TValue>(_client, _options, handler, _keys, _values, _telemetry, transactions);
+        var processor = new KafkaProcessor<TKey, TValue>(_parts.Client, _parts.Options, handler, _parts.Keys, _parts.Values, _parts.Telemetry, transactions);
 
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
         {
             var stopped = new ProcessorStoppedException(ProcessorStopReason.OutputProducerFatal, $"The processor stopped because the output producer failed fatally: {error.Code}: {error.Reason}");
-            _telemetry.RunEnded(stopped.Message);
+            _parts.Telemetry.RunEnded(stopped.Message);
             throw stopped;
         }
     }
@@ -119,7 +114,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     /// </summary>
     private void RefuseUnfencedBrokers()
     {
-        var support = FencingProbe.Check(_client, FencingProbeTimeout);
+        var support = FencingProbe.Check(_parts.Client, FencingProbeTimeout);
         if (support.Refusal is { } refusal)
         {
             throw new ProcessorStoppedException(ProcessorStopReason.TransactionsUnavailable, refusal);
@@ -127,7 +122,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
 
         if (support.Warning is { } warning)
         {
-            _telemetry.OnError(new Error(ErrorCode.Local_Fail, warning));
+            _parts.Telemetry.OnError(new Error(ErrorCode.Local_Fail, warning));
         }
     }
 
@@ -141,7 +136,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);
         if (outputs.Count == 0)
         {
-            _telemetry.OnForwarded(input.ToTopicPartitionOffset(), []);
+            _parts.Telemetry.OnForwarded(input.ToTopicPartitionOffset(), []);
             return null;
         }
 
@@ -177,7 +172,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         }
 
         transactions.Produced();
-        _telemetry.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+        _parts.Telemetry.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
         return null;
     };
 
