@@ -107,7 +107,6 @@ internal sealed class FlowControl
         if (!_allPaused && full)
         {
             _allPaused = !MakesRoom(now, ref pressed, ref starving);
-            Console.Error.WriteLine($"DBG {now:HH:mm:ss.fff} full total {total} starving {starving} allPaused {_allPaused} rate {_drain.PerSecond}");
         }
         else if (_allPaused && BackPressure.TotalDrained(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes))
         {
@@ -141,11 +140,6 @@ internal sealed class FlowControl
         }
 
         _lowWaiting = pressed && full ? LowWaiting(now, ref starving) : 0;
-        if (pause is not null || resume is not null)
-        {
-            Console.Error.WriteLine($"DBG {now:HH:mm:ss.fff} pause {string.Join(',', pause?.Select(p => p.TopicPartition.Partition.Value) ?? [])} resume {string.Join(',', resume?.Select(p => p.TopicPartition.Partition.Value) ?? [])} low {_lowWaiting} total {_dispatcher.Buffered} pressed {pressed}");
-        }
-
         if (pause is not null)
         {
             Pause(pause);
