@@ -1,0 +1,119 @@
+using System.Net;
+using Conveyor.Configuration;
+using Conveyor.Fleet;
+using Conveyor.IntegrationTests.Support;
+using Conveyor.Processing;
+using static Microsoft.Playwright.Assertions;
+
+namespace Conveyor.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The fleet page in a real browser: the dashboard's own processor (instance <c>web</c>) and a second
+/// instance of its group (<c>worker</c>) report on a status topic; the page lists both with the
+/// owner of each partition, and its buttons send commands over the control topic.
+/// </summary>
+[Collection(EmbeddedKafkaCollection.Name)]
+public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
+{
+    [Fact]
+    public async Task The_fleet_page_shows_both_instances_and_the_owners_and_a_pause_clicked_there_shows_the_partition_paused()
+    {
+        var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Fleet(status, control));
+        await using var worker = Worker(topic, app.Group, status, control);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 12).Select(i => ((string?)$"customer-{i}", "{}")));
+
+        await Page.GotoAsync(app.Url + "/fleet");
+        var card = Page.GetByTestId($"fleet-{app.Group}");
+        await Expect(card.Locator("[data-testid=instance][data-instance=web] [data-testid=state]")).ToHaveTextAsync("Running");
+        await Expect(card.Locator("[data-testid=instance][data-instance=worker] [data-testid=state]")).ToHaveTextAsync("Running");
+        // After the rebalance each instance owns one of the two partitions.
+        await Expect(card.GetByTestId("owner").Filter(new() { HasText = "web" })).ToHaveCountAsync(1);
+        await Expect(card.GetByTestId("owner").Filter(new() { HasText = "worker" })).ToHaveCountAsync(1);
+        var owned = worker.Processor.Status.AssignedPartitions.Single().Partition.Value;
+        await Expect(card.GetByTestId($"fleet-partition-{topic}-{owned}").GetByTestId("owner")).ToHaveTextAsync("worker");
+        await Expect(card.GetByTestId($"fleet-partition-{topic}-{1 - owned}").GetByTestId("owner")).ToHaveTextAsync("web");
+
+        await card.GetByTestId($"pause-{topic}-0").ClickAsync();
+
+        var row = card.GetByTestId($"fleet-partition-{topic}-0");
+        await Expect(row.GetByTestId("paused")).ToContainTextAsync("operator: paused by anonymous (dashboard) at ");
+        await Expect(row.GetByTestId($"resume-{topic}-0")).ToHaveCountAsync(1);
+        await Expect(card.GetByTestId("pause")).ToContainTextAsync($"{topic}[0]: paused by anonymous (dashboard)");
+        var command = Page.GetByTestId("command");
+        await Expect(command).ToHaveCountAsync(1);
+        await Expect(command.GetByTestId("what")).ToHaveTextAsync($"Pause {topic}[0]");
+        await Expect(command.GetByTestId("result")).ToContainTextAsync("sent; ");
+        await Expect(command.GetByTestId("result")).ToContainTextAsync($"held here: {topic}[0]");
+        // docs/dashboard-fleet.png is this screenshot.
+        await ScreenshotAsync("fleet");
+    }
+
+    [Fact]
+    public async Task Read_only_the_fleet_page_shows_the_fleet_without_buttons_and_a_command_post_is_refused()
+    {
+        var (topic, status, control) = (kafka.CreateTopic(partitions: 1), kafka.CreateTopic(1), kafka.CreateTopic(1));
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: false, Fleet(status, control));
+
+        await Page.GotoAsync(app.Url + "/fleet");
+        var card = Page.GetByTestId($"fleet-{app.Group}");
+        await Expect(card.GetByTestId($"fleet-partition-{topic}-0").GetByTestId("owner")).ToHaveTextAsync("web");
+        await Expect(Page.Locator("form[method=post]")).ToHaveCountAsync(0);
+        await Expect(Page.Locator("main button")).ToHaveCountAsync(0);
+
+        var post = await Page.APIRequest.PostAsync(app.Url + "/fleet/commands", new()
+        {
+            Form = Page.APIRequest.CreateFormData().Set("group", app.Group).Set("kind", "Pause").Set("topic", topic).Set("partition", "0"),
+        });
+        // Not mapped at all, as the dead-letter replay in read-only mode.
+        Assert.Equal((int)HttpStatusCode.NotFound, post.Status);
+    }
+
+    private static (string, string)[] Fleet(string status, string control) =>
+    [
+        ("Fleet:StatusTopic", status),
+        ("Fleet:ControlTopic", control),
+        ("Fleet:StatusInterval", "00:00:00.300"),
+        ("Fleet:InstanceId", "web"),
+    ];
+
+    /// <summary>A second instance of the dashboard app's group, on the same (classic) group protocol.</summary>
+    private Running Worker(string topic, string group, string status, string control)
+    {
+        var options = new ProcessorOptions
+        {
+            GroupId = group,
+            Topics = [topic],
+            CommitInterval = TimeSpan.FromMilliseconds(200),
+            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300), InstanceId = "worker" },
+        };
+        var processor = new KafkaProcessorBuilder<string, string>(
+                new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("fetch.wait.max.ms", "50")]),
+                options)
+            .Handle((_, _) => ValueTask.CompletedTask)
+            .Build();
+        return new Running(processor);
+    }
+
+    private sealed class Running : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+
+        public Running(IKafkaProcessor processor)
+        {
+            Processor = processor;
+            _run = processor.RunAsync(_stop.Token);
+        }
+
+        public IKafkaProcessor Processor { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _run.WaitAsync(Timeouts.Stop);
+            await Processor.DisposeAsync();
+            _stop.Dispose();
+        }
+    }
+}
