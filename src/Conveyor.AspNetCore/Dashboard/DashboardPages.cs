@@ -131,6 +131,20 @@ internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> sourc
         var now = time.GetUtcNow();
         var processor = source.Value.Processors().FirstOrDefault(p => p.GroupId == form["group"] && p.Fleet?.ControlTopic is not null);
         var (command, what, problem) = FleetCommandForm.Parse(form, processor, $"{by} (dashboard)", now);
+        if (command is { Kind: ControlKind.Rewind } && processor is not null)
+        {
+            try
+            {
+                problem = await Task.Run(() => RewindBounds.Problem(processor.Client, command), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (KafkaException e)
+            {
+                problem = $"the partition's offsets could not be read: {processor.Redact(e.Message)}";
+            }
+
+            command = problem is null ? command : null;
+        }
+
         var result = $"refused: {problem}";
         if (command is not null && processor is not null)
         {

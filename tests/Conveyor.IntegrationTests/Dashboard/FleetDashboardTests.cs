@@ -1,6 +1,7 @@
 using System.Net;
 using Conveyor.Configuration;
 using Conveyor.Fleet;
+using Conveyor.IntegrationTests.Fleet;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using static Microsoft.Playwright.Assertions;
@@ -16,12 +17,21 @@ namespace Conveyor.IntegrationTests.Dashboard;
 public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
     [Fact]
-    public async Task The_fleet_page_shows_both_instances_and_the_owners_and_a_pause_clicked_there_shows_the_partition_paused()
+    public async Task The_fleet_page_shows_both_instances_and_the_owners_a_pause_clicked_there_shows_the_partition_paused_and_a_rewind_has_it_handled_again()
     {
         var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
         await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Fleet(status, control));
-        await using var worker = Worker(topic, app.Group, status, control);
-        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 12).Select(i => ((string?)$"customer-{i}", "{}")));
+        var rewound = false;
+        var handledAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var worker = Worker(topic, app.Group, status, control, offset =>
+        {
+            if (offset == 0 && Volatile.Read(ref rewound))
+            {
+                handledAgain.TrySetResult();
+            }
+        });
+        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 0, 6, "first");
+        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 1, 6, "first");
 
         await Page.GotoAsync(app.Url + "/fleet");
         var card = Page.GetByTestId($"fleet-{app.Group}");
@@ -34,17 +44,29 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
         await Expect(card.GetByTestId($"fleet-partition-{topic}-{owned}").GetByTestId("owner")).ToHaveTextAsync("worker");
         await Expect(card.GetByTestId($"fleet-partition-{topic}-{1 - owned}").GetByTestId("owner")).ToHaveTextAsync("web");
 
-        await card.GetByTestId($"pause-{topic}-0").ClickAsync();
+        // Pause the web instance's partition.
+        var paused = 1 - owned;
+        await card.GetByTestId($"pause-{topic}-{paused}").ClickAsync();
 
-        var row = card.GetByTestId($"fleet-partition-{topic}-0");
+        var row = card.GetByTestId($"fleet-partition-{topic}-{paused}");
         await Expect(row.GetByTestId("paused")).ToContainTextAsync("operator: paused by anonymous (dashboard) at ");
-        await Expect(row.GetByTestId($"resume-{topic}-0")).ToHaveCountAsync(1);
-        await Expect(card.GetByTestId("pause")).ToContainTextAsync($"{topic}[0]: paused by anonymous (dashboard)");
+        await Expect(row.GetByTestId($"resume-{topic}-{paused}")).ToHaveCountAsync(1);
+        await Expect(card.GetByTestId("pause")).ToContainTextAsync($"{topic}[{paused}]: paused by anonymous (dashboard)");
         var command = Page.GetByTestId("command");
         await Expect(command).ToHaveCountAsync(1);
-        await Expect(command.GetByTestId("what")).ToHaveTextAsync($"Pause {topic}[0]");
+        await Expect(command.GetByTestId("what")).ToHaveTextAsync($"Pause {topic}[{paused}]");
         await Expect(command.GetByTestId("result")).ToContainTextAsync("sent; ");
-        await Expect(command.GetByTestId("result")).ToContainTextAsync($"held here: {topic}[0]");
+        await Expect(command.GetByTestId("result")).ToContainTextAsync($"held here: {topic}[{paused}]");
+
+        // Rewind the worker's partition to its start: the worker handles offset 0 again.
+        await Expect(card.GetByTestId($"fleet-partition-{topic}-{owned}").GetByTestId("handled")).ToHaveTextAsync("6");
+        await card.GetByTestId($"rewind-offset-{topic}-{owned}").FillAsync("0");
+        Volatile.Write(ref rewound, true);
+        await card.GetByTestId($"rewind-{topic}-{owned}").ClickAsync();
+        await Expect(command).ToHaveCountAsync(2);
+        await Expect(command.First.GetByTestId("what")).ToHaveTextAsync($"Rewind {topic}[{owned}] to offset 0");
+        await Expect(command.First.GetByTestId("result")).ToContainTextAsync($"worker: moved {topic}[{owned}] to 0");
+        await handledAgain.Task.WaitAsync(Timeouts.Flow);
         // docs/dashboard-fleet.png is this screenshot.
         await ScreenshotAsync("fleet");
     }
@@ -78,7 +100,7 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
     ];
 
     /// <summary>A second instance of the dashboard app's group, on the same (classic) group protocol.</summary>
-    private Running Worker(string topic, string group, string status, string control)
+    private Running Worker(string topic, string group, string status, string control, Action<long> handled)
     {
         var options = new ProcessorOptions
         {
@@ -90,7 +112,11 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
         var processor = new KafkaProcessorBuilder<string, string>(
                 new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("fetch.wait.max.ms", "50")]),
                 options)
-            .Handle((_, _) => ValueTask.CompletedTask)
+            .Handle((message, _) =>
+            {
+                handled(message.Offset);
+                return ValueTask.CompletedTask;
+            })
             .Build();
         return new Running(processor);
     }

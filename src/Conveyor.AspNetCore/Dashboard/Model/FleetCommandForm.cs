@@ -7,7 +7,7 @@ namespace Conveyor.AspNetCore.Dashboard.Model;
 /// <summary>Turns the fleet page's posted form into a control command, or says in one line what was wrong with it.</summary>
 internal static class FleetCommandForm
 {
-    /// <param name="form">The posted fields: group, kind, and topic, partition, limit or instance as the kind needs.</param>
+    /// <param name="form">The posted fields: group, kind, and topic, partition, offset, limit or instance as the kind needs.</param>
     /// <param name="processor">The local processor of the form's group with a control topic; null when there is none.</param>
     /// <param name="by">Who sends it.</param>
     /// <param name="now">When.</param>
@@ -15,15 +15,15 @@ internal static class FleetCommandForm
     {
         var group = form["group"].ToString();
         var kindText = form["kind"].ToString();
-        var what = string.Join(" ", new[] { kindText, form["topic"].ToString(), form["partition"].ToString(), form["limit"].ToString(), form["instance"].ToString() }.Where(t => t.Length > 0));
+        var what = string.Join(" ", new[] { kindText, form["topic"].ToString(), form["partition"].ToString(), form["offset"].ToString(), form["limit"].ToString(), form["instance"].ToString() }.Where(t => t.Length > 0));
         if (processor is null)
         {
             return (null, what, $"group '{group}' has no processor here with Fleet.ControlTopic set: commands go only to such groups.");
         }
 
-        if (!Enum.TryParse<ControlKind>(kindText, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || kind == ControlKind.Rewind)
+        if (!Enum.TryParse<ControlKind>(kindText, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(kindText, out _))
         {
-            return (null, what, $"'{kindText}' is not a command the dashboard sends (Pause, Resume, Concurrency, Stop); use `conveyor control rewind` to rewind.");
+            return (null, what, $"'{kindText}' is not a command (Pause, Resume, Concurrency, Rewind, Stop).");
         }
 
         var command = new ControlCommand(Guid.NewGuid().ToString("N"), group, kind, by, now);
@@ -49,6 +49,17 @@ internal static class FleetCommandForm
 
                 command = command with { Topic = topic.Length > 0 ? topic : null, Partitions = partition is { } one ? [one] : null };
                 return (command, $"{kind} {command.Scope}", null);
+            case ControlKind.Rewind:
+                var rewound = form["topic"].ToString();
+                if (!processor.Topics.Contains(rewound)
+                    || !int.TryParse(form["partition"], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+                    || !long.TryParse(form["offset"], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+                {
+                    return (null, what, $"a rewind needs a topic group '{group}' consumes, a partition and an offset of at least 0 (got topic '{rewound}', partition '{form["partition"]}', offset '{form["offset"]}').");
+                }
+
+                command = command with { Topic = rewound, Partitions = [at], Offset = offset };
+                return (command, string.Create(CultureInfo.InvariantCulture, $"Rewind {command.Scope} to offset {offset}"), null);
             case ControlKind.Concurrency:
                 if (!int.TryParse(form["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit < 1)
                 {

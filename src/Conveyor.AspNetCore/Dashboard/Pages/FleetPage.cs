@@ -108,7 +108,7 @@ internal static class FleetPage
         {
             var operatorPaused = live.SelectMany(s => s.Pauses).Any(x => x.Covers(p.Topic, p.Partition));
             html.Append(CultureInfo.InvariantCulture, $"""
-                <tr class="{(p.Paused is null ? "" : "warn")}" data-testid="fleet-partition-{E(p.Topic)}-{p.Partition}"><td>{E(p.Topic)}</td><td>{p.Partition}</td><td data-testid="owner">{E(owner)}</td><td class="num">{N(p.Committed)}</td><td class="num">{N(p.Handled)}</td><td class="num">{N(p.End)}</td><td class="num">{p.InFlight}</td><td data-testid="paused">{E(p.Paused ?? "")}</td>
+                <tr class="{(p.Paused is null ? "" : "warn")}" data-testid="fleet-partition-{E(p.Topic)}-{p.Partition}"><td>{E(p.Topic)}</td><td>{p.Partition}</td><td data-testid="owner">{E(owner)}</td><td class="num">{N(p.Committed)}</td><td class="num" data-testid="handled">{N(p.Handled)}</td><td class="num">{N(p.End)}</td><td class="num">{p.InFlight}</td><td data-testid="paused">{E(p.Paused ?? "")}</td>
                 """);
             if (actions)
             {
@@ -117,6 +117,9 @@ internal static class FleetPage
                 html.Append(operatorPaused
                     ? Button(page, group, "Resume", $"resume-{p.Topic}-{partition}", ("topic", p.Topic), ("partition", partition))
                     : Button(page, group, "Pause", $"pause-{p.Topic}-{partition}", ("topic", p.Topic), ("partition", partition)));
+                html.Append(CultureInfo.InvariantCulture, $"""
+                    <form method="post" action="{E(page.Root)}/fleet/commands" class="inline">{page.AntiforgeryField}<input type="hidden" name="group" value="{E(group)}"><input type="hidden" name="kind" value="Rewind"><input type="hidden" name="topic" value="{E(p.Topic)}"><input type="hidden" name="partition" value="{partition}"><input name="offset" type="number" min="0" required aria-label="offset" data-testid="rewind-offset-{E(p.Topic)}-{partition}"><button type="submit" data-testid="rewind-{E(p.Topic)}-{partition}">Rewind</button></form>
+                    """);
                 html.Append("</td>");
             }
 

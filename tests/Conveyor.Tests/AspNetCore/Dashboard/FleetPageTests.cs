@@ -57,6 +57,7 @@ public class FleetPageTests
         Assert.DoesNotContain("""data-testid="pause-orders-1">""", html, StringComparison.Ordinal);
         Assert.Contains("""data-testid="stop-a">""", html, StringComparison.Ordinal);
         Assert.Contains("""data-testid="set-concurrency">""", html, StringComparison.Ordinal);
+        Assert.Contains("""<input type="hidden" name="kind" value="Rewind"><input type="hidden" name="topic" value="orders"><input type="hidden" name="partition" value="1"><input name="offset" type="number" min="0" required""", html, StringComparison.Ordinal);
         Assert.Contains("""<form method="post" action="/conveyor/fleet/commands" class="inline"><input type="hidden" name="__af" value="token">""", html, StringComparison.Ordinal);
     }
 
@@ -96,14 +97,25 @@ public class FleetPageTests
     [InlineData("Pause", "payments", "", "", "group 'billing' does not consume topic 'payments' (it consumes orders).")]
     [InlineData("Pause", "orders", "x", "", "partition 'x' is not a partition number of a named topic.")]
     [InlineData("Concurrency", "", "", "0", "max concurrency '0' is not a whole number of at least 1.")]
-    [InlineData("Rewind", "orders", "0", "", "'Rewind' is not a command the dashboard sends (Pause, Resume, Concurrency, Stop); use `conveyor control rewind` to rewind.")]
-    [InlineData("Explode", "", "", "", "'Explode' is not a command the dashboard sends (Pause, Resume, Concurrency, Stop); use `conveyor control rewind` to rewind.")]
+    [InlineData("Rewind", "orders", "0", "", "a rewind needs a topic group 'billing' consumes, a partition and an offset of at least 0 (got topic 'orders', partition '0', offset '').")]
+    [InlineData("Explode", "", "", "", "'Explode' is not a command (Pause, Resume, Concurrency, Rewind, Stop).")]
+    [InlineData("3", "", "", "", "'3' is not a command (Pause, Resume, Concurrency, Rewind, Stop).")]
     public void A_wrong_form_is_refused_with_what_was_wrong(string kind, string topic, string partition, string limit, string expected)
     {
         var (command, _, problem) = FleetCommandForm.Parse(Form(("group", "billing"), ("kind", kind), ("topic", topic), ("partition", partition), ("limit", limit)), Processor(), "alice", At);
 
         Assert.Null(command);
         Assert.Equal(expected, problem);
+    }
+
+    [Fact]
+    public void A_rewind_form_becomes_a_rewind_of_that_partition_to_the_offset()
+    {
+        var (command, what, problem) = FleetCommandForm.Parse(Form(("group", "billing"), ("kind", "Rewind"), ("topic", "orders"), ("partition", "1"), ("offset", "42")), Processor(), "alice", At);
+
+        Assert.Null(problem);
+        Assert.Equal("Rewind orders[1] to offset 42", what);
+        Assert.Equal((ControlKind.Rewind, "orders", 1, 42L), (command!.Kind, command.Topic, command.Partitions!.Single(), command.Offset!.Value));
     }
 
     [Fact]
