@@ -72,6 +72,34 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
     }
 
     [Fact]
+    public async Task Concurrency_set_on_the_fleet_page_is_answered_by_every_instance_and_stop_shows_the_instance_gone()
+    {
+        var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Fleet(status, control));
+        await using var worker = Worker(topic, app.Group, status, control, _ => { });
+
+        await Page.GotoAsync(app.Url + "/fleet");
+        var card = Page.GetByTestId($"fleet-{app.Group}");
+        var workerState = card.Locator("[data-testid=instance][data-instance=worker] [data-testid=state]");
+        await Expect(workerState).ToHaveTextAsync("Running");
+        await Expect(card.Locator("[data-testid=instance][data-instance=web] [data-testid=state]")).ToHaveTextAsync("Running");
+
+        await card.Locator("input[name=limit]").FillAsync("3");
+        await card.GetByTestId("set-concurrency").ClickAsync();
+        var command = Page.GetByTestId("command");
+        await Expect(command.First.GetByTestId("what")).ToHaveTextAsync("Concurrency 3 for the group");
+        await Expect(command.First.GetByTestId("result")).ToContainTextAsync("web: ");
+        await Expect(command.First.GetByTestId("result")).ToContainTextAsync("worker: ");
+
+        await card.GetByTestId("stop-worker").ClickAsync();
+        await Expect(command.First.GetByTestId("what")).ToHaveTextAsync("Stop instance worker");
+        await Expect(workerState).ToHaveTextAsync("gone (Stopped)");
+        await worker.Run.WaitAsync(Timeouts.Stop);
+        await Expect(card.Locator("[data-testid=instance][data-instance=worker] button")).ToHaveCountAsync(0);
+        await Expect(card.Locator("[data-testid=instance][data-instance=web] [data-testid=state]")).ToHaveTextAsync("Running");
+    }
+
+    [Fact]
     public async Task Read_only_the_fleet_page_shows_the_fleet_without_buttons_and_a_command_post_is_refused()
     {
         var (topic, status, control) = (kafka.CreateTopic(partitions: 1), kafka.CreateTopic(1), kafka.CreateTopic(1));
@@ -133,6 +161,9 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
         }
 
         public IKafkaProcessor Processor { get; }
+
+        /// <summary>The run, for a test that expects it to end on its own (a stop command).</summary>
+        public Task Run => _run;
 
         public async ValueTask DisposeAsync()
         {
