@@ -4,7 +4,7 @@ namespace Conveyor.AspNetCore.Dashboard;
 public sealed class ConveyorDashboardOptions
 {
     /// <summary>
-    /// The authorization policy a user must meet to replay dead letters from the dashboard. Null (the
+    /// The authorization policy a user must meet to replay dead letters and send fleet commands from the dashboard. Null (the
     /// default) keeps the dashboard read-only: no action is shown or mapped. When set, actions are
     /// POSTs that need this policy and an antiforgery token (register <c>AddAntiforgery()</c> and
     /// <c>AddAuthorization()</c> with the policy).

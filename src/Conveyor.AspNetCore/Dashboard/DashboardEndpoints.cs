@@ -31,7 +31,9 @@ internal static class DashboardEndpoints
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var lag = new LagBoard(time);
         services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(lag.Dispose);
-        var pages = new DashboardPages(prefix.TrimEnd('/'), new Lazy<IDashboardSource>(() => source(services)), lag, options, time);
+        var fleet = new FleetBoard();
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(fleet.Dispose);
+        var pages = new DashboardPages(prefix.TrimEnd('/'), new Lazy<IDashboardSource>(() => source(services)), lag, options, time, fleet, new CommandLog());
 
         var group = endpoints.MapGroup(prefix);
         group.MapGet("/", (Delegate)pages.OverviewAsync);
@@ -39,10 +41,12 @@ internal static class DashboardEndpoints
         group.MapGet("/configuration", (Delegate)pages.Configuration);
         group.MapGet("/dead-letters", (Delegate)pages.DeadLettersAsync);
         group.MapGet("/dead-letters/{topic}/{partition:int}/{offset:long}", pages.DeadLetterAsync);
+        group.MapGet("/fleet", (Delegate)pages.FleetAsync);
         group.MapGet("/assets/{name}", (string name) => DashboardAssets.Serve(name));
         if (options.ActionsPolicy is { } policy)
         {
             group.MapPost("/dead-letters/replay", (Delegate)pages.ReplayAsync).RequireAuthorization(policy).DisableAntiforgery();
+            group.MapPost("/fleet/commands", (Delegate)pages.FleetCommandAsync).RequireAuthorization(policy).DisableAntiforgery();
         }
 
         return group;

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.AspNetCore.Dashboard.Pages;
 using Conveyor.DeadLetters;
+using Conveyor.Fleet;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,9 @@ namespace Conveyor.AspNetCore.Dashboard;
 /// <param name="lag">Offsets and lag per group, read from Kafka.</param>
 /// <param name="options">Actions, refresh interval, title.</param>
 /// <param name="time">The clock.</param>
-internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> source, LagBoard lag, ConveyorDashboardOptions options, TimeProvider time)
+/// <param name="fleet">The status topics of the processors with <c>Fleet</c> on.</param>
+/// <param name="commands">The commands sent from this dashboard.</param>
+internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> source, LagBoard lag, ConveyorDashboardOptions options, TimeProvider time, FleetBoard fleet, CommandLog commands)
 {
     public async Task<IResult> OverviewAsync(HttpContext context) =>
         Page(context, OverviewPage.Render(Context(context), await MeasureAsync().ConfigureAwait(false)));
@@ -106,6 +109,58 @@ internal sealed class DashboardPages(string prefix, Lazy<IDashboardSource> sourc
         // Positions that hold no dead letter count as not replayed.
         return Results.Redirect(string.Create(CultureInfo.InvariantCulture,
             $"{Root(context)}/dead-letters?topic={Uri.EscapeDataString(topic.Topic)}&replayed={replayed}&failed={positions.Count - replayed}"));
+    }
+
+    public async Task<IResult> FleetAsync(HttpContext context)
+    {
+        var groups = await fleet.ReadAsync(source.Value.Processors(), time.GetUtcNow(), context.RequestAborted).ConfigureAwait(false);
+        return Page(context, FleetPage.Render(Context(context), groups, commands.Entries()));
+    }
+
+    /// <summary>Sends the posted command to the group's control topic, records it (who, when, what, result), and sends the browser back to the fleet page.</summary>
+    public async Task<IResult> FleetCommandAsync(HttpContext context)
+    {
+        var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
+        if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
+        {
+            return Results.BadRequest("The form's antiforgery token is missing or wrong: reload the page and try again.");
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        var by = context.User.Identity?.Name is { Length: > 0 } name ? name : "anonymous";
+        var now = time.GetUtcNow();
+        var processor = source.Value.Processors().FirstOrDefault(p => p.GroupId == form["group"] && p.Fleet?.ControlTopic is not null);
+        var (command, what, problem) = FleetCommandForm.Parse(form, processor, $"{by} (dashboard)", now);
+        if (command is { Kind: ControlKind.Rewind } && processor is not null)
+        {
+            try
+            {
+                problem = await Task.Run(() => RewindBounds.Problem(processor.Client, command), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (KafkaException e)
+            {
+                problem = $"the partition's offsets could not be read: {processor.Redact(e.Message)}";
+            }
+
+            command = problem is null ? command : null;
+        }
+
+        var result = $"refused: {problem}";
+        if (command is not null && processor is not null)
+        {
+            try
+            {
+                await FleetReader.SendAsync(Conveyor.Configuration.KafkaClientProperties.From(processor.Client), processor.Fleet!.ControlTopic!, command, context.RequestAborted).ConfigureAwait(false);
+                result = "sent";
+            }
+            catch (KafkaException e)
+            {
+                result = $"not sent: {processor.Redact(e.Message)}";
+            }
+        }
+
+        commands.Add(new SentCommand(result == "sent" ? command!.Id : null, form["group"].ToString(), what, by, now, result));
+        return Results.Redirect($"{Root(context)}/fleet");
     }
 
     private static string? Outcome(IQueryCollection query) =>

@@ -32,6 +32,7 @@ internal sealed class HostedSource(IEnumerable<IHostedProcessor> processors) : I
             Status = status,
             LastError = status.LastError,
             Activity = status.Activity,
+            Fleet = options.Fleet.Enabled ? options.Fleet : null,
             Redact = processor.Redact,
         };
     }

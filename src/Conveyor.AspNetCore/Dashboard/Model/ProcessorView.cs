@@ -31,6 +31,9 @@ internal sealed record ProcessorView(
 
     public ActivitySnapshot? Activity { get; init; }
 
+    /// <summary>Its fleet settings (status and control topics) when <c>Fleet</c> is on; null otherwise.</summary>
+    public Conveyor.Fleet.FleetOptions? Fleet { get; init; }
+
     /// <summary>Masks secret property values in a text before it is shown.</summary>
     public Func<string, string> Redact { get; init; } = text => text;
 }

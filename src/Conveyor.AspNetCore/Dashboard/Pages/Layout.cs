@@ -12,6 +12,7 @@ internal static class Layout
         ("", "Overview"),
         ("/partitions", "Partitions"),
         ("/dead-letters", "Dead letters"),
+        ("/fleet", "Fleet"),
         ("/configuration", "Configuration"),
     ];
 
