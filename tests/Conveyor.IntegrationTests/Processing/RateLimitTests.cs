@@ -49,7 +49,10 @@ public class RateLimitTests(EmbeddedKafkaFixture kafka)
         var times = starts.Order().ToList();
         var spread = Stopwatch.GetElapsedTime(times[0], times[^1]);
         Assert.True(spread >= TimeSpan.FromSeconds((count - (rate / 10)) / rate * 0.95), $"{count} handlers started within {spread.TotalSeconds:F2} s: faster than {rate} a second");
+        // In any second: the burst plus a second's tokens, plus what a 100 ms scheduling delay between a
+        // worker taking its token and the handler recording its start can move into that second (seen:
+        // 47 against 45 on a loaded 2-core machine). Without the limit all 120 start in the same second.
         var busiestSecond = times.Select(t => times.Count(u => u >= t && Stopwatch.GetElapsedTime(t, u) < TimeSpan.FromSeconds(1))).Max();
-        Assert.InRange(busiestSecond, 1, (int)rate + (int)(rate / 10) + 1);
+        Assert.InRange(busiestSecond, 1, (int)rate + (2 * (int)(rate / 10)) + 1);
     }
 }

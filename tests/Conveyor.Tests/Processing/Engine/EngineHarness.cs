@@ -20,7 +20,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     public static readonly TopicPartition P1 = new("orders", 1);
     public static readonly TopicPartition P2 = new("orders", 2);
 
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, bool> _failOnce = new();

@@ -32,18 +32,47 @@ public sealed class OperatorHoldsTests
     public async Task An_owned_partition_paused_by_an_operator_finishes_its_running_message_commits_it_and_takes_nothing_more()
     {
         _p0Paused = false;
-        await using var engine = new EngineHarness { PausedByOperator = p => _p0Paused && p == P0 };
+        var pauseSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = new EngineHarness
+        {
+            PausedByOperator = p =>
+            {
+                var paused = _p0Paused && p == P0;
+                if (paused)
+                {
+                    pauseSeen.TrySetResult();
+                }
+
+                return paused;
+            },
+        };
         var consumer = await engine.StartAsync();
         await consumer.GroupAssigns(P0).Returned;
         consumer.Append(P0, "a");
         engine.Hold(P0, 0);
         await engine.Started(P0, 0);
 
+        // The poll thread sees the pause while offset 0 runs: it waits for it, commits it, pauses the partition.
         _p0Paused = true;
-        consumer.Append(P0, "b");
+        await pauseSeen.Task.WaitAsync(Patience);
         engine.Release(P0, 0);
         await consumer.WaitUntilAsync(() => consumer.IsPaused(P0) && consumer.CommittedOffset(P0) == 1);
+
+        // Paused: a message written now is not taken over the next turns, whatever flow control decides.
+        consumer.Append(P0, "b");
+        for (var turn = 0; turn < 3; turn++)
+        {
+            var before = engine.Status.LastPoll;
+            var deadline = DateTime.UtcNow + Patience;
+            while (engine.Status.LastPoll == before)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the poll loop stopped turning");
+                await Task.Delay(5); // LastPoll is a snapshot field with no event to await
+            }
+        }
+
         Assert.False(engine.HasStarted(P0, 1));
+        Assert.True(consumer.IsPaused(P0));
         Assert.Empty(engine.Observer.BackPressure);
 
         _p0Paused = false;
