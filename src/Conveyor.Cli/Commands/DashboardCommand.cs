@@ -3,6 +3,7 @@ using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Dashboard;
 using Conveyor.Cli.Kafka;
+using Conveyor.Fleet;
 using Conveyor.Lag;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -34,11 +35,27 @@ internal static class DashboardCommand
             HelpName = "host:port",
             DefaultValueFactory = _ => "127.0.0.1:5090",
         };
-        var allowReplay = new Option<bool>("--allow-replay") { Description = "Show replay buttons on the dead letters pages (requests from this machine only)" };
-        var command = new Command("dashboard", "Serve the Conveyor dashboard in the browser for any group: lag per partition and dead letters, from Kafka alone")
+        var allowReplay = new Option<bool>("--allow-replay", "--allow-actions")
         {
-            kafka.BootstrapServers, kafka.Properties, groups, topics, listen, allowReplay,
+            Description = "Show replay buttons on the dead letters pages and command buttons on the fleet page (requests from this machine only)",
         };
+        var statusTopic = new Option<string?>("--status-topic") { Description = "The fleet's status topic (Fleet.StatusTopic): the fleet page lists every instance of the groups that report there" };
+        var controlTopic = new Option<string?>("--control-topic") { Description = "The fleet's control topic (Fleet.ControlTopic): with --allow-actions, the fleet page sends commands there" };
+        var command = new Command("dashboard", "Serve the Conveyor dashboard in the browser for any group: lag per partition, dead letters and, with --status-topic, the fleet, from Kafka alone")
+        {
+            kafka.BootstrapServers, kafka.Properties, groups, topics, listen, allowReplay, statusTopic, controlTopic,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(controlTopic) is not null && result.GetValue(statusTopic) is null)
+            {
+                result.AddError("--control-topic needs --status-topic: the fleet page reads the instances from the status topic.");
+            }
+            else if (result.GetValue(statusTopic) is not null && (result.GetValue(groups) ?? []).Length == 0)
+            {
+                result.AddError("--status-topic needs --group: name the group (or groups) whose fleet to show.");
+            }
+        });
         command.SetAction(async (context, cancellationToken) =>
         {
             var settings = kafka.GetSettings(context);
@@ -49,13 +66,22 @@ internal static class DashboardCommand
                 ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, "--topic");
             }
 
+            var fleet = FleetFrom(context.Get(statusTopic), context.Get(controlTopic));
+            foreach (var (topic, option) in new[] { (fleet?.StatusTopic, "--status-topic"), (fleet?.ControlTopic, "--control-topic") })
+            {
+                if (topic is not null)
+                {
+                    ClusterProbe.RequireTopic(metadata, topic, settings.BootstrapServers, option);
+                }
+            }
+
             var shown = new List<(string, IReadOnlyList<string>)>();
             foreach (var group in (context.Get(groups) ?? []).Distinct())
             {
                 shown.Add((group, given.Count > 0 ? given : await CommittedTopicsAsync(settings, metadata, group, context).ConfigureAwait(false)));
             }
 
-            using var source = new KafkaDashboardSource(settings, shown);
+            using var source = new KafkaDashboardSource(settings, shown, fleet);
             var app = Build(source, context.Get(listen), context.Get(allowReplay));
             await using (app.ConfigureAwait(false))
             {
@@ -94,6 +120,9 @@ internal static class DashboardCommand
         app.MapConveyorDashboard("/", options => options.ActionsPolicy = allowReplay ? LocalReplayPolicy : null);
         return app;
     }
+
+    private static FleetOptions? FleetFrom(string? status, string? control) =>
+        status is null ? null : new FleetOptions { StatusTopic = status, ControlTopic = control };
 
     private static async Task<IReadOnlyList<string>> CommittedTopicsAsync(ClientSettings settings, Confluent.Kafka.Metadata metadata, string group, CommandContext context)
     {

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Fleet;
 
 namespace Conveyor.Cli.Dashboard;
 
@@ -19,16 +20,19 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
 
     private readonly ClientSettings _settings;
     private readonly IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> _groups;
+    private readonly FleetOptions? _fleet;
     private readonly IAdminClient _admin;
     private readonly Lock _lock = new();
     private (DateTimeOffset At, IReadOnlyList<DeadLetterTopic> Topics)? _deadLetterTopics;
 
     /// <param name="settings">The cluster (-b, -X).</param>
     /// <param name="groups">Each group with the topics to show its lag on.</param>
-    public KafkaDashboardSource(ClientSettings settings, IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> groups)
+    /// <param name="fleet">The fleet's status (and control) topic for the fleet page; null for none.</param>
+    public KafkaDashboardSource(ClientSettings settings, IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> groups, FleetOptions? fleet = null)
     {
         _settings = settings;
         _groups = groups;
+        _fleet = fleet;
         _admin = new AdminClientBuilder(settings.Admin()).SetLogHandler((_, _) => { }).Build();
     }
 
@@ -48,6 +52,7 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
             ])
         {
             Redact = Redact,
+            Fleet = _fleet,
         })];
 
     public IReadOnlyList<DeadLetterTopic> DeadLetterTopics()
