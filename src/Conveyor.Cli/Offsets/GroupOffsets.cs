@@ -1,59 +1,35 @@
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
+using Conveyor.Lag;
 
 namespace Conveyor.Cli.Offsets;
 
 /// <summary>
-/// A consumer group's offsets on one topic, read and committed without joining the group: its
-/// members (DescribeGroups), committed offsets, watermarks, offsets by time, and a commit of new
-/// offsets that the broker refuses while the group has members.
+/// A consumer group's offsets on one topic for an offset reset, read and committed through the
+/// core's <see cref="GroupLag"/> (which never joins the group): its members, committed offsets,
+/// watermarks, offsets by time, and a commit of new offsets that the broker refuses while the
+/// group has members; each failure as the command's one-line answer.
 /// </summary>
 internal sealed class GroupOffsets : IDisposable
 {
-    private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
     private readonly string _group;
     private readonly string _bootstrapServers;
-    private readonly IConsumer<Ignore, Ignore> _consumer;
-    private readonly IAdminClient _admin;
+    private readonly GroupLag _lag;
 
     public GroupOffsets(ClientSettings settings, string group, TextWriter errors)
     {
         _group = group;
         _bootstrapServers = settings.BootstrapServers;
-        // A consumer that never subscribes does not join the group: its commits are an
-        // administrator's (no member id), which a broker accepts only while the group has no members.
-        _consumer = new ConsumerBuilder<Ignore, Ignore>(settings.Consumer(group, autoCommit: false)).SetLogHandler(settings.LogTo(errors)).Build();
-        _admin = new AdminClientBuilder(settings.Admin()).SetLogHandler(settings.LogTo(errors)).Build();
+        _lag = new GroupLag(settings.Admin(), group, settings.LogTo(errors));
     }
 
     /// <summary>How many members the group has, or null when the cluster did not answer DescribeGroups (Conveyor's embedded broker does not).</summary>
-    public async Task<int?> LiveMembersAsync()
-    {
-        try
-        {
-            var result = await _admin.DescribeConsumerGroupsAsync(
-                [_group], new DescribeConsumerGroupsOptions { RequestTimeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
-            return result.ConsumerGroupDescriptions.Sum(g => g.Members.Count);
-        }
-        catch (KafkaException)
-        {
-            return null;
-        }
-    }
+    public Task<int?> LiveMembersAsync() => _lag.LiveMembersAsync();
 
     /// <summary>The group's committed offset and the watermarks of each partition.</summary>
-    public IReadOnlyList<PartitionOffsets> Read(string topic, IReadOnlyList<int> partitions)
-    {
-        var named = partitions.Select(p => new TopicPartition(topic, p)).ToList();
-        var committed = _consumer.Committed(named, QueryTimeout).ToDictionary(c => c.Partition.Value, c => c.Offset.Value >= 0 ? c.Offset.Value : (long?)null);
-        return [.. named.Select(tp =>
-        {
-            var marks = _consumer.QueryWatermarkOffsets(tp, QueryTimeout);
-            return new PartitionOffsets(tp.Partition.Value, committed.GetValueOrDefault(tp.Partition.Value), marks.Low.Value, marks.High.Value);
-        })];
-    }
+    public IReadOnlyList<PartitionOffsets> Read(string topic, IReadOnlyList<int> partitions) =>
+        [.. _lag.Read(topic, partitions).Select(p => new PartitionOffsets(p.Partition, p.Committed, p.Earliest, p.End))];
 
     /// <summary>Each partition's first offset at or after <paramref name="time"/> (Kafka's offsets-for-times); null where no message is that late.</summary>
     /// <exception cref="CommandFailedException">The cluster did not answer the look-up.</exception>
@@ -61,8 +37,7 @@ internal sealed class GroupOffsets : IDisposable
     {
         try
         {
-            var found = _consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(topic, p, new Timestamp(time))), QueryTimeout);
-            return found.ToDictionary(f => f.Partition.Value, f => f.Offset.Value >= 0 ? f.Offset.Value : (long?)null);
+            return _lag.OffsetsAt(topic, partitions, time);
         }
         catch (KafkaException e)
         {
@@ -78,7 +53,7 @@ internal sealed class GroupOffsets : IDisposable
     {
         try
         {
-            _consumer.Commit(moves.Select(m => new TopicPartitionOffset(topic, m.Partition, m.To)));
+            _lag.Commit(moves.Select(m => new TopicPartitionOffset(topic, m.Partition, m.To)));
         }
         catch (TopicPartitionOffsetException e) when (e.Results.Any(r => IsMembership(r.Error.Code)))
         {
@@ -98,11 +73,7 @@ internal sealed class GroupOffsets : IDisposable
     public CommandFailedException LiveMembers(string why) =>
         new($"group {_group} has live members ({why}); nothing changed. Stop them first, or move the running group with {CommandName.Of("control rewind")}.");
 
-    public void Dispose()
-    {
-        _consumer.Dispose();
-        _admin.Dispose();
-    }
+    public void Dispose() => _lag.Dispose();
 
     // A commit without a member id is refused with these while the group has members.
     private static bool IsMembership(ErrorCode code) =>

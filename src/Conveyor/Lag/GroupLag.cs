@@ -4,7 +4,11 @@ using Confluent.Kafka.Admin;
 
 namespace Conveyor.Lag;
 
-/// <summary>A group's committed offsets against the partitions' end offsets.</summary>
+/// <summary>
+/// A group's committed offsets against the partitions' watermarks, read (and, for an offset
+/// reset, committed) without joining the group: the one reader of a group's offsets, for the lag
+/// figures, the dashboard and the CLI's offset commands.
+/// </summary>
 internal sealed class GroupLag : IDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
@@ -22,7 +26,9 @@ internal sealed class GroupLag : IDisposable
         _bootstrapServers = config.BootstrapServers;
         _group = group;
         log ??= (_, _) => { };
-        // This consumer never subscribes or commits: it reads the group's committed offsets and the end offsets.
+        // This consumer never subscribes, so it never joins the group: it reads the group's committed
+        // offsets and the watermarks, and a commit from it is an administrator's (no member id),
+        // which a broker accepts only while the group has no members.
         var consumer = new ConsumerConfig(new Dictionary<string, string>(config)) { GroupId = group, EnableAutoCommit = false };
         _consumer = new ConsumerBuilder<Ignore, Ignore>(consumer)
             .SetLogHandler(log)
@@ -38,20 +44,23 @@ internal sealed class GroupLag : IDisposable
     /// <summary>The cluster's topics and partitions now.</summary>
     public Metadata Metadata() => _admin.GetMetadata(QueryTimeout);
 
-    /// <summary>One row per partition; <c>Committed</c> is null where the group has committed nothing.</summary>
-    public IReadOnlyList<PartitionLag> Measure(Metadata metadata, IReadOnlyList<string> topics)
-    {
-        var partitions = topics
-            .SelectMany(t => Enumerable.Range(0, PartitionCount(metadata, t) ?? 0).Select(p => new TopicPartition(t, p)))
-            .ToList();
-        var committed = _consumer.Committed(partitions, QueryTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
-        return [.. partitions.Select(tp =>
-        {
-            var marks = _consumer.QueryWatermarkOffsets(tp, QueryTimeout);
-            var at = committed.TryGetValue(tp, out var offset) && offset >= 0 ? offset : (long?)null;
-            return new PartitionLag(tp.Topic, tp.Partition.Value, at, marks.Low.Value, marks.High.Value);
-        })];
-    }
+    /// <summary>One row per partition of the topics; <c>Committed</c> is null where the group has committed nothing.</summary>
+    public IReadOnlyList<PartitionLag> Measure(Metadata metadata, IReadOnlyList<string> topics) =>
+        Read([.. topics.SelectMany(t => Enumerable.Range(0, PartitionCount(metadata, t) ?? 0).Select(p => new TopicPartition(t, p)))]);
+
+    /// <summary>The given partitions of one topic, in the order given.</summary>
+    public IReadOnlyList<PartitionLag> Read(string topic, IReadOnlyList<int> partitions) =>
+        Read([.. partitions.Select(p => new TopicPartition(topic, p))]);
+
+    /// <summary>Each partition's first offset at or after <paramref name="time"/> (Kafka's offsets-for-times); null where no message is that late.</summary>
+    /// <exception cref="KafkaException">The cluster did not answer the look-up (Conveyor's embedded broker does not implement it).</exception>
+    public IReadOnlyDictionary<int, long?> OffsetsAt(string topic, IReadOnlyList<int> partitions, DateTimeOffset time) =>
+        _consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(topic, p, new Timestamp(time))), QueryTimeout)
+            .ToDictionary(f => f.Partition.Value, f => f.Offset.Value >= 0 ? f.Offset.Value : (long?)null);
+
+    /// <summary>Commits new offsets for the group, all or none, as an administrator: refused while the group has members.</summary>
+    /// <exception cref="KafkaException">The broker refused (a <see cref="TopicPartitionOffsetException"/> names each partition's error).</exception>
+    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
 
     /// <summary>
     /// The topics the group has committed offsets for (OffsetFetch for all topics), or null when the
@@ -93,14 +102,25 @@ internal sealed class GroupLag : IDisposable
     public async Task<IReadOnlyList<string>> FindCommittedTopicsAsync(Metadata metadata) =>
         await CommittedTopicsAsync().ConfigureAwait(false) is { Count: > 0 } listed ? listed : CommittedTopicsIn(metadata);
 
+    /// <summary>How many members the group has, or null when the cluster did not answer DescribeGroups (Conveyor's embedded broker does not).</summary>
+    public async Task<int?> LiveMembersAsync()
+    {
+        try
+        {
+            return (await DescribeGroupAsync().ConfigureAwait(false)).Members.Count;
+        }
+        catch (KafkaException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The group's state and members, or a line saying why the cluster could not tell.</summary>
     public async Task<string> DescribeAsync()
     {
         try
         {
-            var result = await _admin.DescribeConsumerGroupsAsync(
-                [_group], new DescribeConsumerGroupsOptions { RequestTimeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
-            var group = result.ConsumerGroupDescriptions.Single();
+            var group = await DescribeGroupAsync().ConfigureAwait(false);
             var members = group.Members.Select(m =>
                 $"{m.ClientId}@{m.Host} ({string.Join(", ", m.Assignment.TopicPartitions.Select(tp => string.Create(CultureInfo.InvariantCulture, $"{tp.Topic}[{tp.Partition.Value}]")))})");
             return string.Create(CultureInfo.InvariantCulture, $"state {group.State}, {group.Members.Count} member(s){(group.Members.Count > 0 ? ": " : "")}{string.Join("; ", members)}");
@@ -115,6 +135,25 @@ internal sealed class GroupLag : IDisposable
     {
         _consumer.Dispose();
         _admin.Dispose();
+    }
+
+    private IReadOnlyList<PartitionLag> Read(List<TopicPartition> partitions)
+    {
+        var committed = _consumer.Committed(partitions, QueryTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+        return [.. partitions.Select(tp =>
+        {
+            var marks = _consumer.QueryWatermarkOffsets(tp, QueryTimeout);
+            var at = committed.TryGetValue(tp, out var offset) && offset >= 0 ? offset : (long?)null;
+            return new PartitionLag(tp.Topic, tp.Partition.Value, at, marks.Low.Value, marks.High.Value);
+        })];
+    }
+
+    /// <exception cref="KafkaException">The cluster did not answer DescribeGroups.</exception>
+    private async Task<ConsumerGroupDescription> DescribeGroupAsync()
+    {
+        var result = await _admin.DescribeConsumerGroupsAsync(
+            [_group], new DescribeConsumerGroupsOptions { RequestTimeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
+        return result.ConsumerGroupDescriptions.Single();
     }
 }
 

@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Conveyor.Cli;
 using Conveyor.Cli.CommandLine;
-using Conveyor.Fleet;
 using Conveyor.IntegrationTests.Fleet;
 using Conveyor.IntegrationTests.Support;
-using Conveyor.Processing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Conveyor.IntegrationTests.Dashboard;
@@ -17,16 +15,10 @@ public sealed partial class CliFleetDashboardTests(EmbeddedKafkaFixture kafka) :
     [Fact]
     public async Task The_cli_dashboard_shows_a_groups_fleet_from_its_status_topic_and_pauses_a_partition_from_the_page()
     {
-        var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
+        var fleet = FleetTopics.Create(kafka, partitions: 2);
+        var (topic, status, control) = fleet;
         var group = Names.Unique("group");
-        var options = new ProcessorOptions
-        {
-            GroupId = group,
-            Topics = [topic],
-            CommitInterval = TimeSpan.FromMilliseconds(100),
-            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300) },
-        };
-        await using var node = new FleetNode(kafka.Cluster.BootstrapServers, options, "a", new ConcurrentQueue<(string, int, long)>());
+        await using var node = new FleetNode(kafka.Cluster.BootstrapServers, fleet.Options(group, commitInterval: TimeSpan.FromMilliseconds(100)), "a", new ConcurrentQueue<(string, int, long)>());
 
         var output = new LineRecorder();
         var errors = new LineRecorder();

@@ -1,9 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
-using Conveyor.Configuration;
-using Conveyor.Fleet;
 using Conveyor.IntegrationTests.Fleet;
 using Conveyor.IntegrationTests.Support;
-using Conveyor.Processing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Conveyor.IntegrationTests.Dashboard;
@@ -19,11 +17,12 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
     [Fact]
     public async Task The_fleet_page_shows_both_instances_and_the_owners_a_pause_clicked_there_shows_the_partition_paused_and_a_rewind_has_it_handled_again()
     {
-        var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
-        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Fleet(status, control));
+        var fleet = FleetTopics.Create(kafka, partitions: 2);
+        var topic = fleet.Topic;
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Settings(fleet));
         var rewound = false;
         var handledAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var worker = Worker(topic, app.Group, status, control, offset =>
+        await using var worker = Worker(fleet, app.Group, offset =>
         {
             if (offset == 0 && Volatile.Read(ref rewound))
             {
@@ -74,9 +73,10 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
     [Fact]
     public async Task Concurrency_set_on_the_fleet_page_is_answered_by_every_instance_and_stop_shows_the_instance_gone()
     {
-        var (topic, status, control) = (kafka.CreateTopic(partitions: 2), kafka.CreateTopic(1), kafka.CreateTopic(1));
-        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Fleet(status, control));
-        await using var worker = Worker(topic, app.Group, status, control, _ => { });
+        var fleet = FleetTopics.Create(kafka, partitions: 2);
+        var topic = fleet.Topic;
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: true, Settings(fleet));
+        await using var worker = Worker(fleet, app.Group, _ => { });
 
         await Page.GotoAsync(app.Url + "/fleet");
         var card = Page.GetByTestId($"fleet-{app.Group}");
@@ -102,8 +102,9 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
     [Fact]
     public async Task Read_only_the_fleet_page_shows_the_fleet_without_buttons_and_a_command_post_is_refused()
     {
-        var (topic, status, control) = (kafka.CreateTopic(partitions: 1), kafka.CreateTopic(1), kafka.CreateTopic(1));
-        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: false, Fleet(status, control));
+        var fleet = FleetTopics.Create(kafka, partitions: 1);
+        var topic = fleet.Topic;
+        await using var app = await DashboardApp.StartAsync(kafka, topic, new HandlerScript(), actions: false, Settings(fleet));
 
         await Page.GotoAsync(app.Url + "/fleet");
         var card = Page.GetByTestId($"fleet-{app.Group}");
@@ -119,58 +120,25 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
         Assert.Equal((int)HttpStatusCode.NotFound, post.Status);
     }
 
-    private static (string, string)[] Fleet(string status, string control) =>
+    /// <summary>The dashboard app's fleet settings: instance <c>web</c> on the test's topics.</summary>
+    private static (string, string)[] Settings(FleetTopics fleet) =>
     [
-        ("Fleet:StatusTopic", status),
-        ("Fleet:ControlTopic", control),
+        ("Fleet:StatusTopic", fleet.Status),
+        ("Fleet:ControlTopic", fleet.Control),
         ("Fleet:StatusInterval", "00:00:00.300"),
         ("Fleet:InstanceId", "web"),
     ];
 
     /// <summary>A second instance of the dashboard app's group, on the same (classic) group protocol.</summary>
-    private Running Worker(string topic, string group, string status, string control, Action<long> handled)
-    {
-        var options = new ProcessorOptions
+    private FleetNode Worker(FleetTopics fleet, string group, Action<long> handled) => new(
+        kafka.Cluster.BootstrapServers,
+        fleet.Options(group, commitInterval: TimeSpan.FromMilliseconds(200)),
+        "worker",
+        new ConcurrentQueue<(string, int, long)>(),
+        before: (message, _) =>
         {
-            GroupId = group,
-            Topics = [topic],
-            CommitInterval = TimeSpan.FromMilliseconds(200),
-            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300), InstanceId = "worker" },
-        };
-        var processor = new KafkaProcessorBuilder<string, string>(
-                new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("fetch.wait.max.ms", "50")]),
-                options)
-            .Handle((message, _) =>
-            {
-                handled(message.Offset);
-                return ValueTask.CompletedTask;
-            })
-            .Build();
-        return new Running(processor);
-    }
-
-    private sealed class Running : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _run;
-
-        public Running(IKafkaProcessor processor)
-        {
-            Processor = processor;
-            _run = processor.RunAsync(_stop.Token);
-        }
-
-        public IKafkaProcessor Processor { get; }
-
-        /// <summary>The run, for a test that expects it to end on its own (a stop command).</summary>
-        public Task Run => _run;
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _run.WaitAsync(Timeouts.Stop);
-            await Processor.DisposeAsync();
-            _stop.Dispose();
-        }
-    }
+            handled(message.Offset);
+            return Task.CompletedTask;
+        },
+        properties: [new("session.timeout.ms", "6000"), new("fetch.wait.max.ms", "50")]);
 }

@@ -10,6 +10,7 @@ namespace Conveyor.IntegrationTests.Fleet;
 /// <summary>
 /// One processor instance of a fleet test, in the test's process (the tests run two or three of
 /// them side by side on the embedded broker): records every message it handled, by partition.
+/// On KIP-848 unless given other client properties (a group it joins may use the classic protocol).
 /// </summary>
 internal sealed class FleetNode : IAsyncDisposable
 {
@@ -17,11 +18,11 @@ internal sealed class FleetNode : IAsyncDisposable
     private readonly Task _run;
 
     public FleetNode(string bootstrap, ProcessorOptions options, string instance, ConcurrentQueue<(string Instance, int Partition, long Offset)> handled,
-        Func<MessageContext<string, string>, CancellationToken, Task>? before = null)
+        Func<MessageContext<string, string>, CancellationToken, Task>? before = null, IReadOnlyList<KafkaProperty>? properties = null)
     {
         Name = instance;
         Processor = new KafkaProcessorBuilder<string, string>(
-                new KafkaClientProperties(bootstrap, GroupProtocols.Properties("kip848")),
+                new KafkaClientProperties(bootstrap, properties ?? GroupProtocols.Properties("kip848")),
                 options with { Fleet = options.Fleet with { InstanceId = instance } })
             .Handle(async (message, ct) =>
             {

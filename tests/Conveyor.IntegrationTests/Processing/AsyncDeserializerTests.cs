@@ -35,12 +35,9 @@ public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
                 return ValueTask.CompletedTask;
             })
             .Build();
-        using var stop = new CancellationTokenSource();
 
-        var running = processor.RunAsync(stop.Token);
-        var failure = await stopped.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => stopped.Task.WaitAsync(Timeouts.Flow));
+        var failure = await stopped.Task;
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"async:m{i}"), handled);
         var deserialization = Assert.IsType<MessageDeserializationException>(failure);
@@ -76,12 +73,8 @@ public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
                 return ValueTask.CompletedTask;
             })
             .Build();
-        using var stop = new CancellationTokenSource();
 
-        var running = processor.RunAsync(stop.Token);
-        await all.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => all.Task.WaitAsync(Timeouts.Flow));
 
         Assert.Equal(Enumerable.Range(0, 5).Select(i => ($"order-{i}", i)), orders.Select(o => (o.Id, o.Quantity)));
     }

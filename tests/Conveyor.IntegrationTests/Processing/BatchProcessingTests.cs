@@ -36,7 +36,6 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             Retry = FastRetry,
             Batch = new BatchOptions { MaxMessages = 20, MaxWait = TimeSpan.FromMilliseconds(20) },
         };
-        using var stop = new CancellationTokenSource();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetObserver(CheckingObserver.Create(observer, () =>
         {
@@ -62,10 +61,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             return ValueTask.CompletedTask;
         }).Build();
 
-        var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow * 2);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, running => Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow * 2));
 
         var poison = Enumerable.Range(0, count).Where(i => i % 50 == 0).Select(Id).ToHashSet();
         Assert.Equal(poison, observer.DeadLettered.Select(d => d.Message).Select(m => Value(topic, m)).ToHashSet());
@@ -114,11 +110,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
 
             return poison >= 0 ? throw new BatchFailedException(poison, new FormatException("offset 3 is malformed")) : ValueTask.CompletedTask;
         }).Build();
-        using var stop = new CancellationTokenSource();
-        var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, running => Task.WhenAny(done.Task, running).WaitAsync(Timeouts.Flow));
 
         Assert.Equal([0L, 1, 2, 3, 4, 5], batches.First());
         Assert.Equal(3, batches.Count(b => b.Contains(3L))); // 3 attempts: the whole batch, then twice the rest from the failed one

@@ -85,13 +85,9 @@ public class BuilderTests(EmbeddedKafkaFixture kafka)
         var handled = new ConcurrentQueue<string>();
         var observer = new RecordingObserver();
         var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(100) };
-        using var stop = new CancellationTokenSource();
         await using var processor = create(options, observer, handled);
 
-        var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(observer.WaitForCommittedSum(Count, Timeouts.Flow), running).WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, running => Task.WhenAny(observer.WaitForCommittedSum(Count, Timeouts.Flow), running).WaitAsync(Timeouts.Flow));
 
         return ([.. handled], kafka.Committed(group, topic, 3));
     }

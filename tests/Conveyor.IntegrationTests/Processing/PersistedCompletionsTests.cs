@@ -27,7 +27,7 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         {
             handled.Enqueue(message.Offset);
             return ValueTask.CompletedTask;
-        }, () => handled.Count + observer.Skipped.Count >= Count - 50);
+        }, () => handled.Count + observer.Skipped.Count >= Count - 50, properties: GroupProtocols.ShortSession);
 
         Assert.Equal(Blocked, handled.Order());
         var finishedBefore = Enumerable.Range(51, Count - 51).Select(i => (long)i).Except(Blocked);
@@ -47,7 +47,7 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         {
             handled.Enqueue(message.Offset);
             return ValueTask.CompletedTask;
-        }, () => handled.Count >= Count - 50);
+        }, () => handled.Count >= Count - 50, properties: GroupProtocols.ShortSession);
 
         Assert.Equal(Enumerable.Range(50, Count - 50).Select(i => (long)i), handled.Order());
         Assert.Empty(observer.Skipped);
@@ -218,7 +218,10 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         }
     }
 
-    /// <summary>Handles a new topic's messages, all but <see cref="Blocked"/>, which wait until the stop gives up on them.</summary>
+    /// <summary>
+    /// Handles a new topic's messages, all but <see cref="Blocked"/>, which wait until the stop gives
+    /// up on them. With a short session, so the restart that follows joins the group in seconds.
+    /// </summary>
     private async Task<(string Topic, string Group)> FirstRunLeavingTwoMessagesUnfinished(bool persist)
     {
         var topic = kafka.CreateTopic(partitions: 1);
@@ -234,7 +237,7 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
             }
 
             Interlocked.Increment(ref finished);
-        }, () => Volatile.Read(ref finished) >= Count - Blocked.Length);
+        }, () => Volatile.Read(ref finished) >= Count - Blocked.Length, properties: GroupProtocols.ShortSession);
         return (topic, group);
     }
 

@@ -400,7 +400,6 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         // Every produce request fails: the dead-letter write cannot be acknowledged.
         cluster.InjectRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 50).ToArray());
         var options = Options("in", group) with { Retry = new RetryOptions { MaxAttempts = 1 } };
-        using var stop = new CancellationTokenSource();
         var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options).SetObserver(CheckingObserver.Create(observer, () =>
             {
                 if (!observer.Stopped.IsEmpty)
@@ -408,10 +407,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
                     stopped.TrySetResult();
                 }
             })).Handle((message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask).Build();
-        var running = processor.RunAsync(stop.Token);
-        await stopped.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => stopped.Task.WaitAsync(Timeouts.Flow));
 
         Assert.Empty(observer.DeadLettered);
         Assert.Equal(1, Assert.Single(observer.Stopped).Offset.Value);
@@ -430,7 +426,6 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var client = new KafkaClientProperties(cluster.BootstrapServers,
             [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("heartbeat.interval.ms", "200")]);
-        using var stop = new CancellationTokenSource();
         var processor = new KafkaProcessorBuilder<string, string>(client, Options("in", group)).SetObserver(observer).Handle(async (message, ct) =>
         {
             if (message.Key == "slow" && Interlocked.Increment(ref slowCalls) == 1)
@@ -449,10 +444,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
                 done.TrySetResult();
             }
         }).Build();
-        var running = processor.RunAsync(stop.Token);
-        await done.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => done.Task.WaitAsync(Timeouts.Flow));
 
         Assert.Equal(new TopicPartition("in", 0), Assert.Single(observer.Lost));
         Assert.Equal(2, Volatile.Read(ref slowCalls)); // its first finish came after the loss and did not count

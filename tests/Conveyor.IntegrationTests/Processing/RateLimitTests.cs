@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
-using Conveyor.Processing;
 using Conveyor.Processing.Concurrency;
 
 namespace Conveyor.IntegrationTests.Processing;
@@ -15,38 +12,13 @@ public class RateLimitTests(EmbeddedKafkaFixture kafka)
     {
         const int count = 120;
         const double rate = 40;
-        var topic = kafka.CreateTopic(partitions: 3);
-        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [.. Enumerable.Range(0, count).Select(i => ((string?)$"k{i}", $"m{i}"))]);
-        var starts = new ConcurrentQueue<long>();
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new ProcessorOptions
-        {
-            GroupId = Names.Unique("group"),
-            Topics = [topic],
-            MaxConcurrency = 16,
-            Concurrency = new ConcurrencyOptions { MessagesPerSecond = rate },
-        };
-        await using var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options)
-            .Handle((_, _) =>
-            {
-                starts.Enqueue(Stopwatch.GetTimestamp());
-                if (starts.Count == count)
-                {
-                    all.TrySetResult();
-                }
+        var calls = await TimedHandlerCalls.CreateAsync(kafka, partitions: 3, count);
+        await using var processor = calls.Processor(maxConcurrency: 16, new ConcurrencyOptions { MessagesPerSecond = rate });
 
-                return ValueTask.CompletedTask;
-            })
-            .Build();
-        using var stop = new CancellationTokenSource();
-
-        var running = processor.RunAsync(stop.Token);
-        await all.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => calls.AllHandled.WaitAsync(Timeouts.Flow));
 
         // A tenth of a second's worth may start at once; every later start waits for its token.
-        var times = starts.Order().ToList();
+        var times = calls.Starts;
         var spread = Stopwatch.GetElapsedTime(times[0], times[^1]);
         Assert.True(spread >= TimeSpan.FromSeconds((count - (rate / 10)) / rate * 0.95), $"{count} handlers started within {spread.TotalSeconds:F2} s: faster than {rate} a second");
         // In any second: the burst plus a second's tokens, plus what a 100 ms scheduling delay between a

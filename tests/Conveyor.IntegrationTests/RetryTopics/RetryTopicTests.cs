@@ -46,7 +46,6 @@ public class RetryTopicTests(EmbeddedKafkaFixture kafka)
             RetryTopics = new RetryTopicOptions { Delays = [TimeSpan.FromSeconds(1)] },
             Retry = new RetryOptions { MaxAttempts = 1 },
         };
-        using var stop = new CancellationTokenSource();
         var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(cluster.BootstrapServers), options)
             .Handle((message, _) => message.Value == "1" ? throw new InvalidOperationException("bad") : ValueTask.CompletedTask)
             .SetObserver(CheckingObserver.Create(observer, () =>
@@ -57,10 +56,7 @@ public class RetryTopicTests(EmbeddedKafkaFixture kafka)
                 }
             }))
             .Build();
-        var running = processor.RunAsync(stop.Token);
-        await stopped.Task.WaitAsync(Timeouts.Flow);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
+        await ProcessorRun.WhileAsync(processor, _ => stopped.Task.WaitAsync(Timeouts.Flow));
 
         // The failure action: the partition stops at the message, which is neither retried nor dead-lettered.
         Assert.Equal(1, Assert.Single(observer.Stopped).Offset.Value);

@@ -28,7 +28,6 @@ internal static class ProcessorRun
         Action? onEvent = null,
         IReadOnlyList<KafkaProperty>? properties = null)
     {
-        using var stop = new CancellationTokenSource();
         var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         MessageHandler<string, TValue> checkedHandler = async (message, ct) =>
         {
@@ -52,11 +51,24 @@ internal static class ProcessorRun
                 conditionMet.TrySetResult();
             }
         })).Handle(checkedHandler).Build();
+        await WhileAsync(processor, async running =>
+        {
+            await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
+            beforeStop?.Invoke();
+        });
+        Assert.True(done(), "the processor stopped before the test's condition held");
+    }
+
+    /// <summary>
+    /// Runs a built processor while <paramref name="whileRunning"/> runs (the test's waits, given
+    /// the run so it may stop waiting if the run ends), then stops it and waits for its clean stop.
+    /// </summary>
+    public static async Task WhileAsync(IKafkaProcessor processor, Func<Task, Task> whileRunning)
+    {
+        using var stop = new CancellationTokenSource();
         var running = processor.RunAsync(stop.Token);
-        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-        beforeStop?.Invoke();
+        await whileRunning(running);
         await stop.CancelAsync();
         await running.WaitAsync(Timeouts.Stop);
-        Assert.True(done(), "the processor stopped before the test's condition held");
     }
 }

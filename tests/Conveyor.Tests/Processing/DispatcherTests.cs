@@ -14,8 +14,7 @@ public class DispatcherTests
     {
         var dispatcher = new Dispatcher();
         var partition = new PartitionState(P0);
-        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
-        items.ForEach(dispatcher.Submit);
+        var items = SubmitOneKey(dispatcher, partition, 3);
 
         Assert.Equal([0L], ReadyOffsets(dispatcher));
         Start(dispatcher, items[0]);
@@ -180,8 +179,7 @@ public class DispatcherTests
     {
         var dispatcher = new Dispatcher();
         var partition = new PartitionState(P0);
-        var items = Enumerable.Range(0, 2).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
-        items.ForEach(dispatcher.Submit);
+        var items = SubmitOneKey(dispatcher, partition, 2);
         Assert.Equal([0L], ReadyOffsets(dispatcher));
         Start(dispatcher, items[0]);
 
@@ -205,8 +203,7 @@ public class DispatcherTests
     {
         var dispatcher = new Dispatcher();
         var partition = new PartitionState(P0);
-        var items = Enumerable.Range(0, 2).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
-        items.ForEach(dispatcher.Submit);
+        var items = SubmitOneKey(dispatcher, partition, 2);
         Assert.Equal([0L], ReadyOffsets(dispatcher));
         Start(dispatcher, items[0]);
 
@@ -226,8 +223,7 @@ public class DispatcherTests
     {
         var dispatcher = new Dispatcher();
         var partition = new PartitionState(P0);
-        var items = Enumerable.Range(0, 3).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
-        items.ForEach(dispatcher.Submit);
+        var items = SubmitOneKey(dispatcher, partition, 3);
         Assert.Equal([0L], ReadyOffsets(dispatcher));
         Start(dispatcher, items[0]);
 
@@ -336,6 +332,14 @@ public class DispatcherTests
 
     private static List<WorkItem> Fetch(PartitionState partition, int count) =>
         [.. Enumerable.Range(0, count).Select(i => Item(partition, i, $"k{i}", OrderingMode.Key))];
+
+    /// <summary>Submits <paramref name="count"/> messages of one key, offsets 0 up, to the partition.</summary>
+    private static List<WorkItem> SubmitOneKey(Dispatcher dispatcher, PartitionState partition, int count)
+    {
+        var items = Enumerable.Range(0, count).Select(i => Item(partition, i, "same-key", OrderingMode.Key)).ToList();
+        items.ForEach(dispatcher.Submit);
+        return items;
+    }
 
     private static void Start(Dispatcher dispatcher, WorkItem item) => Assert.True(dispatcher.TryStart(item));
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Conveyor.Configuration;
 using Conveyor.Fleet;
 
@@ -6,14 +5,14 @@ namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>
 /// The fleet page's view of the status topics of the processors that have <c>Fleet</c> on: one
-/// <see cref="FleetReader"/> per cluster and status topic, opened on first use and read a little
-/// further on each request (one request at a time per reader: its consumer is not thread-safe).
+/// <see cref="FleetReader"/> per cluster and status topic (kept in a <see cref="ReaderCache{TReader}"/>),
+/// opened on first use and read a little further on each request.
 /// </summary>
 internal sealed class FleetBoard : IDisposable
 {
     // Long enough to take in what came since the last page refresh, short enough not to hold the page up.
     private static readonly TimeSpan ReadFor = TimeSpan.FromMilliseconds(150);
-    private readonly ConcurrentDictionary<string, Entry> _readers = new(StringComparer.Ordinal);
+    private readonly ReaderCache<Entry> _readers = new();
 
     /// <summary>Every group seen on the status topics of <paramref name="processors"/> (at least their own groups), with its instances.</summary>
     public async Task<IReadOnlyList<FleetGroup>> ReadAsync(IReadOnlyList<ProcessorView> processors, DateTimeOffset now, CancellationToken cancellationToken)
@@ -22,26 +21,20 @@ internal sealed class FleetBoard : IDisposable
         foreach (var processor in processors.Where(p => p.Fleet?.StatusTopic is not null))
         {
             var fleet = processor.Fleet!;
-            var entry = _readers.GetOrAdd(Key(processor), _ => new Entry());
             string? problem = null;
             IReadOnlyList<FleetInstance> instances = [];
-            await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                instances = await Task.Run(() => entry.Read(processor, GoneAfter(fleet), ReadFor, now, cancellationToken), cancellationToken).ConfigureAwait(false);
+                (instances, var missing) = await _readers.ReadAsync(
+                    Key(processor), () => new Entry(), entry => (entry.Read(processor, GoneAfter(fleet), ReadFor, now, cancellationToken), entry.Missing), cancellationToken).ConfigureAwait(false);
+                if (missing)
+                {
+                    problem = $"the status topic '{fleet.StatusTopic}' does not exist: create it, or check Fleet.StatusTopic.";
+                }
             }
             catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
             {
                 problem = processor.Redact(e.Message);
-            }
-            finally
-            {
-                entry.Gate.Release();
-            }
-
-            if (entry.Missing)
-            {
-                problem = $"the status topic '{fleet.StatusTopic}' does not exist: create it, or check Fleet.StatusTopic.";
             }
 
             foreach (var instance in instances)
@@ -60,13 +53,7 @@ internal sealed class FleetBoard : IDisposable
         return [.. groups.Values.OrderBy(g => g.Group, StringComparer.Ordinal)];
     }
 
-    public void Dispose()
-    {
-        foreach (var entry in _readers.Values)
-        {
-            entry.Dispose();
-        }
-    }
+    public void Dispose() => _readers.Dispose();
 
     /// <summary>An instance is gone after three missed reports, and never sooner than 10 s.</summary>
     internal static TimeSpan GoneAfter(FleetOptions fleet) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(10).Ticks, fleet.StatusInterval.Ticks * 3));
@@ -76,8 +63,6 @@ internal sealed class FleetBoard : IDisposable
     private sealed class Entry : IDisposable
     {
         private FleetReader? _reader;
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public bool Missing { get; private set; }
 
@@ -100,11 +85,7 @@ internal sealed class FleetBoard : IDisposable
             return _reader.View.Instances(now);
         }
 
-        public void Dispose()
-        {
-            _reader?.Dispose();
-            Gate.Dispose();
-        }
+        public void Dispose() => _reader?.Dispose();
     }
 }
 

@@ -5,83 +5,50 @@ namespace Conveyor.AspNetCore.Dashboard.Model;
 
 /// <summary>
 /// Each group's committed and end offsets per partition, read from Kafka with one
-/// <see cref="GroupLag"/> per group and kept for a second, so pages refreshing in several
-/// browsers do not each ask the cluster.
+/// <see cref="GroupLag"/> per group (kept in a <see cref="ReaderCache{TReader}"/>) and kept for a
+/// second, so pages refreshing in several browsers do not each ask the cluster.
 /// </summary>
-internal sealed class LagBoard : IDisposable
+internal sealed class LagBoard(TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan KeepFor = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, Entry> _groups = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
-    private readonly TimeProvider _time;
-    private bool _disposed;
-
-    public LagBoard(TimeProvider time)
-    {
-        _time = time;
-    }
+    private readonly ReaderCache<Entry> _groups = new();
 
     /// <summary>The processor's partitions with their lag, or why the cluster could not tell.</summary>
-    public Task<LagReading> MeasureAsync(ProcessorView processor) => Task.Run(() => Measure(processor));
+    public Task<LagReading> MeasureAsync(ProcessorView processor) =>
+        _groups.ReadAsync(processor.GroupId, () => new Entry(new GroupLag(processor.Client, processor.GroupId)), entry => Measure(entry, processor));
 
-    public void Dispose()
+    public void Dispose() => _groups.Dispose();
+
+    // One reading at a time per group (the cache's): a caller that waited gets the one just made.
+    private LagReading Measure(Entry entry, ProcessorView processor)
     {
-        lock (_lock)
+        var now = time.GetUtcNow();
+        if (entry.Last is { } last && now - last.At < KeepFor)
         {
-            _disposed = true;
-            foreach (var entry in _groups.Values)
-            {
-                entry.Lag.Dispose();
-            }
-
-            _groups.Clear();
+            return last;
         }
+
+        try
+        {
+            var partitions = entry.Lag.Measure(entry.Lag.Metadata(), processor.Topics);
+            entry.Last = new LagReading(now, partitions, null);
+        }
+        catch (KafkaException e)
+        {
+            entry.Last = new LagReading(now, [], processor.Redact(e.Error.Reason));
+        }
+
+        return entry.Last;
     }
 
-    private LagReading Measure(ProcessorView processor)
-    {
-        Entry entry;
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_groups.TryGetValue(processor.GroupId, out var found))
-            {
-                found = new Entry(new GroupLag(processor.Client, processor.GroupId));
-                _groups[processor.GroupId] = found;
-            }
-
-            entry = found;
-        }
-
-        // One reading at a time per group; a caller that waited gets the one just made.
-        lock (entry)
-        {
-            var now = _time.GetUtcNow();
-            if (entry.Last is { } last && now - last.At < KeepFor)
-            {
-                return last;
-            }
-
-            try
-            {
-                var partitions = entry.Lag.Measure(entry.Lag.Metadata(), processor.Topics);
-                entry.Last = new LagReading(now, partitions, null);
-            }
-            catch (KafkaException e)
-            {
-                entry.Last = new LagReading(now, [], processor.Redact(e.Error.Reason));
-            }
-
-            return entry.Last;
-        }
-    }
-
-    private sealed class Entry(GroupLag lag)
+    private sealed class Entry(GroupLag lag) : IDisposable
     {
         public GroupLag Lag { get; } = lag;
 
         public LagReading? Last { get; set; }
+
+        public void Dispose() => Lag.Dispose();
     }
 }
 

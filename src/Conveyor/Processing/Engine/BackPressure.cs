@@ -84,6 +84,15 @@ internal static class BackPressure
     /// run dry); a partition running its share is served, and pausing others gains it nothing.
     /// Else only under half its limit.
     /// </summary>
+    /// <remarks>
+    /// The share is rounded up (<c>FlowControl.Starving</c>), so with 8 workers and 3 busy partitions
+    /// it is 3 and the partition running 2, as one of them must, counts as hungry. That is meant:
+    /// rounded down, a partition whose next messages wait in librdkafka behind others' fetches would
+    /// count only once it ran dry, and its workers would idle until then. What the rounding costs is
+    /// small: only partitions past their limit are paused for it (<see cref="Crowds"/>), each holds
+    /// enough to keep its workers busy until it resumes at half, and librdkafka fetching its
+    /// prefetch again is cheap beside handlers slow enough to press the buffer.
+    /// </remarks>
     public static bool Hungry(int buffered, int running, int share, int limitPerPartition, bool pressed) =>
         pressed ? running < share : buffered < limitPerPartition / 2;
 

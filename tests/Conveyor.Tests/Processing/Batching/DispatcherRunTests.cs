@@ -107,13 +107,7 @@ public class DispatcherRunTests
     [Fact]
     public async Task A_failed_message_keeps_its_partitions_run_on_through_its_back_off_and_leads_the_next_run()
     {
-        var dispatcher = new Dispatcher(FourAtOnce);
-        var p0 = Partition(0);
-        dispatcher.Submit([.. Enumerable.Range(0, 6).Select(i => Item(p0, i))]);
-        var waiter = new ReadyWaiter();
-        await dispatcher.TakeAsync(waiter);
-        var run = waiter.Run;
-        Assert.True(dispatcher.TryStartRun(run));
+        var (dispatcher, p0, run) = await FirstRunOfSixStartedAsync();
         var failed = run[2];
 
         dispatcher.EndRun(run, 2, ExecutionOutcome.RetryLater);
@@ -130,15 +124,10 @@ public class DispatcherRunTests
     [Fact]
     public async Task A_message_that_stops_its_partition_leaves_the_rest_of_its_run_unstarted_and_uncommitted()
     {
-        var dispatcher = new Dispatcher(FourAtOnce);
-        var p0 = Partition(0);
-        dispatcher.Submit([.. Enumerable.Range(0, 6).Select(i => Item(p0, i))]);
-        var waiter = new ReadyWaiter();
-        await dispatcher.TakeAsync(waiter);
-        Assert.True(dispatcher.TryStartRun(waiter.Run));
+        var (dispatcher, p0, run) = await FirstRunOfSixStartedAsync();
 
         dispatcher.Stop(p0);
-        dispatcher.EndRun(waiter.Run, 1, ExecutionOutcome.StopPartition);
+        dispatcher.EndRun(run, 1, ExecutionOutcome.StopPartition);
 
         Assert.Equal(1, dispatcher.Committable(p0));
         Assert.Equal(0, dispatcher.Buffered);
@@ -148,18 +137,25 @@ public class DispatcherRunTests
     [Fact]
     public async Task A_message_left_unfinished_lets_nothing_of_its_partition_run_past_it()
     {
+        var (dispatcher, p0, run) = await FirstRunOfSixStartedAsync();
+
+        dispatcher.EndRun(run, 1, ExecutionOutcome.Abandoned); // the processor is stopping
+
+        Assert.Equal(1, dispatcher.Committable(p0));
+        Assert.Equal(0, dispatcher.Buffered); // the rest and the ready ones are dropped, fetched again with it
+        Assert.False(dispatcher.TakeAsync(new ReadyWaiter()).IsCompleted);
+    }
+
+    /// <summary>Six messages of partition 0 submitted, and the first run (four of them) taken and started.</summary>
+    private static async Task<(Dispatcher Dispatcher, PartitionState P0, List<WorkItem> Run)> FirstRunOfSixStartedAsync()
+    {
         var dispatcher = new Dispatcher(FourAtOnce);
         var p0 = Partition(0);
         dispatcher.Submit([.. Enumerable.Range(0, 6).Select(i => Item(p0, i))]);
         var waiter = new ReadyWaiter();
         await dispatcher.TakeAsync(waiter);
         Assert.True(dispatcher.TryStartRun(waiter.Run));
-
-        dispatcher.EndRun(waiter.Run, 1, ExecutionOutcome.Abandoned); // the processor is stopping
-
-        Assert.Equal(1, dispatcher.Committable(p0));
-        Assert.Equal(0, dispatcher.Buffered); // the rest and the ready ones are dropped, fetched again with it
-        Assert.False(dispatcher.TakeAsync(new ReadyWaiter()).IsCompleted);
+        return (dispatcher, p0, waiter.Run);
     }
 
     private static async Task<List<(int Partition, long Offset)>> TakeRunAsync(Dispatcher dispatcher)

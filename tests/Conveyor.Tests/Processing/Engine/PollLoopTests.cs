@@ -71,13 +71,7 @@ public sealed class PollLoopTests : IAsyncLifetime
     [Fact]
     public async Task A_revoke_waits_for_the_running_handler_and_then_commits_everything_finished()
     {
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P0, "b");
-        consumer.Append(P0, "c");
-        _engine.Hold(P0, 1);
-        await consumer.GroupAssigns(P0).Returned;
-        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Started(P0, 1));
+        var consumer = await StartWithP0sMiddleMessageRunningAsync();
 
         var revoke = consumer.GroupRevokes(P0);
         await revoke.Started;
@@ -97,13 +91,7 @@ public sealed class PollLoopTests : IAsyncLifetime
     public async Task A_revoke_that_times_out_commits_nothing_past_the_unfinished_message()
     {
         _engine = new EngineHarness(Defaults() with { RevokeTimeout = TimeSpan.FromMilliseconds(100) });
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P0, "b");
-        consumer.Append(P0, "c");
-        _engine.Hold(P0, 1);
-        await consumer.GroupAssigns(P0).Returned;
-        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Started(P0, 1));
+        var consumer = await StartWithP0sMiddleMessageRunningAsync();
 
         await consumer.GroupRevokes(P0).Returned;
         _engine.Release(P0, 1);
@@ -383,6 +371,19 @@ public sealed class PollLoopTests : IAsyncLifetime
         Assert.True(consumer.Closed);
         Assert.True(consumer.Disposed);
         Assert.Equal([$"commit {new TopicPartitionOffset(P0, 2)}", "close"], consumer.Calls);
+    }
+
+    /// <summary>Starts with three messages of P0 assigned: 0 and 2 finished, 1's handler held running.</summary>
+    private async Task<FakeConsumer> StartWithP0sMiddleMessageRunningAsync()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.Append(P0, "a");
+        consumer.Append(P0, "b");
+        consumer.Append(P0, "c");
+        _engine.Hold(P0, 1);
+        await consumer.GroupAssigns(P0).Returned;
+        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P0, 2), _engine.Started(P0, 1));
+        return consumer;
     }
 
     /// <summary>Whether <paramref name="task"/> completes within <paramref name="time"/>: for what must not happen yet.</summary>
