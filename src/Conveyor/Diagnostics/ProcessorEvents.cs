@@ -102,9 +102,8 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
 
     public StagedHandler<TKey, TValue> Timed<TKey, TValue>(StagedHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
     {
-        var partition = new TopicPartition(message.Topic, message.Partition);
         var started = TelemetryObserver.HandlerStarted();
-        var counts = _store.HandlerStarted(partition);
+        var counts = _store.HandlerStarted(message.Topic, message.Partition);
         IPendingAcknowledgement? pending;
         try
         {
