@@ -86,6 +86,7 @@ internal static class EngineBenchmark
         // hot paths of both before anything is timed; shorter warm-ups left the first rounds slower.
         await raw.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
         await engine.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
+        Log($"no-op: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
         await RunRoundsAsync("no-op", settings.NoopRounds, backlog, raw, engine, report.Noop, report).ConfigureAwait(false);
         return backlog;
     }
@@ -229,6 +230,7 @@ internal static class EngineBenchmark
         Log($"scale: {settings.ScaleMessages:N0} messages, {settings.ScaleKeys:N0} keys, in 6 and in {settings.ScalePartitions:N0} partitions, {settings.ScaleRounds} rounds each");
         await raw.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
         await engine.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
+        Log($"scale: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
         await RunRoundsAsync("scale 6 partitions", settings.ScaleRounds, few, raw, engine, report.ScaleFew, report).ConfigureAwait(false);
         report.ScaleHeapBefore = Heap();
         for (var round = 1; round <= settings.ScaleRounds; round++)

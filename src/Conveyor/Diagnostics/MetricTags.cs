@@ -27,6 +27,16 @@ internal static class MetricTags
         { MessagingAttributes.System, MessagingAttributes.Kafka },
         { MessagingAttributes.ConsumerGroup, group },
         { MessagingAttributes.Destination, topic },
-        { MessagingAttributes.Partition, partition.ToString(CultureInfo.InvariantCulture) },
+        { MessagingAttributes.Partition, PartitionName(partition) },
     };
+
+    // Every handler call is tagged with its partition: each name of the first partitions is made
+    // once, when first asked for (a race makes it twice, harmlessly), so a message's tags allocate nothing.
+    private static readonly string?[] PartitionNames = new string?[4096];
+
+    /// <summary>The partition number as a tag value; made once for each of the first 4,096 partitions.</summary>
+    public static string PartitionName(int partition) =>
+        (uint)partition < (uint)PartitionNames.Length
+            ? PartitionNames[partition] ??= partition.ToString(CultureInfo.InvariantCulture)
+            : partition.ToString(CultureInfo.InvariantCulture);
 }

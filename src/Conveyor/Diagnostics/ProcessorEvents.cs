@@ -100,27 +100,63 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
 
     public void MessageDropped(WorkItem item) => _telemetry.MessageDropped(item);
 
-    public StagedHandler<TKey, TValue> Timed<TKey, TValue>(StagedHandler<TKey, TValue> handler) => async (message, cancellationToken) =>
+    /// <summary>
+    /// The handler, timed and counted per call. A call that completes at once is counted at once,
+    /// with no state machine: every message passes here.
+    /// </summary>
+    public StagedHandler<TKey, TValue> Timed<TKey, TValue>(StagedHandler<TKey, TValue> handler) => (message, cancellationToken) =>
     {
-        var partition = new TopicPartition(message.Topic, message.Partition);
         var started = TelemetryObserver.HandlerStarted();
-        var counts = _store.HandlerStarted(partition);
-        IPendingAcknowledgement? pending;
+        var counts = _store.HandlerStarted(message.Topic, message.Partition);
+        ValueTask<IPendingAcknowledgement?> call;
         try
         {
-            pending = await handler(message, cancellationToken).ConfigureAwait(false);
+            call = handler(message, cancellationToken);
         }
         catch (Exception e)
         {
-            _telemetry.HandlerEnded(started, message.Topic, message.Partition, message.Attempt, e);
-            ProcessorStatusStore.HandlerEnded(counts, succeeded: false);
+            HandlerFailed(started, message.Topic, message.Partition, message.Attempt, counts, e);
             throw;
         }
 
-        _telemetry.HandlerEnded(started, message.Topic, message.Partition, message.Attempt, failure: null);
-        ProcessorStatusStore.HandlerEnded(counts, succeeded: true);
-        return pending;
+        if (!call.IsCompletedSuccessfully)
+        {
+            return AwaitTimedAsync(call, started, message.Topic, message.Partition, message.Attempt, counts);
+        }
+
+        var pending = call.Result;
+        HandlerSucceeded(started, message.Topic, message.Partition, message.Attempt, counts);
+        return new ValueTask<IPendingAcknowledgement?>(pending);
     };
+
+    private async ValueTask<IPendingAcknowledgement?> AwaitTimedAsync(ValueTask<IPendingAcknowledgement?> call, long started, string topic, int partition, int attempt, HandlerCounts counts)
+    {
+        IPendingAcknowledgement? pending;
+        try
+        {
+            pending = await call.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(started, topic, partition, attempt, counts, e);
+            throw;
+        }
+
+        HandlerSucceeded(started, topic, partition, attempt, counts);
+        return pending;
+    }
+
+    private void HandlerFailed(long started, string topic, int partition, int attempt, HandlerCounts counts, Exception failure)
+    {
+        _telemetry.HandlerEnded(started, topic, partition, attempt, failure);
+        ProcessorStatusStore.HandlerEnded(counts, succeeded: false);
+    }
+
+    private void HandlerSucceeded(long started, string topic, int partition, int attempt, HandlerCounts counts)
+    {
+        _telemetry.HandlerEnded(started, topic, partition, attempt, failure: null);
+        ProcessorStatusStore.HandlerEnded(counts, succeeded: true);
+    }
 
     /// <summary>
     /// The batch handler, timed per call (one attempt of the batch); the messages it finished count

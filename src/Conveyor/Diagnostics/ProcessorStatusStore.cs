@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Processing;
+using Conveyor.Processing.Engine;
 
 namespace Conveyor.Diagnostics;
 
@@ -25,7 +26,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, (TopicPartitionOffset At, string Reason)> _stopped = [];
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _stalled = [];
-    private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(); // counted outside the lock: every handler call
+    private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(TopicPartitionKey.Instance); // counted outside the lock: every handler call
     private readonly Dictionary<TopicPartition, long> _committed = [];
     private Dictionary<TopicPartition, long> _lag = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = NoCounts;
@@ -168,6 +169,18 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     public HandlerCounts HandlerStarted(TopicPartition partition)
     {
         var counts = _handlers.GetOrAdd(partition, static _ => new HandlerCounts());
+        counts.Start();
+        return counts;
+    }
+
+    /// <summary>As <see cref="HandlerStarted(TopicPartition)"/>, by topic and number: every handler call passes here, and finds its counts without a new <see cref="TopicPartition"/>.</summary>
+    public HandlerCounts HandlerStarted(string topic, int partition)
+    {
+        if (!_handlers.GetAlternateLookup<(string, int)>().TryGetValue((topic, partition), out var counts))
+        {
+            counts = _handlers.GetOrAdd(new TopicPartition(topic, partition), static _ => new HandlerCounts());
+        }
+
         counts.Start();
         return counts;
     }

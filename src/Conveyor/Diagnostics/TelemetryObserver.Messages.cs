@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
@@ -14,6 +15,9 @@ internal sealed partial class TelemetryObserver
     // carries no telemetry, and only retries (off the fast path) are kept. Weak, so a message
     // dropped without a word (a revoke while it waits its turn) leaves nothing behind.
     private readonly ConditionalWeakTable<WorkItem, StrongBox<long>> _retrying = [];
+
+    // The last topic's activity name (ProcessName), read and replaced as a whole by any worker.
+    private volatile TopicName? _processName;
 
     /// <summary>
     /// A worker took a message (for its first attempt, or a retry after a back-off). Starts its
@@ -32,7 +36,7 @@ internal sealed partial class TelemetryObserver
         }
         else
         {
-            firstStarted = Stopwatch.GetTimestamp();
+            firstStarted = Timestamp(ConveyorMetrics.ProcessDuration);
             ConveyorMetrics.Consumed.Add(1, tags);
             ConveyorMetrics.InFlight.Add(1, tags);
         }
@@ -40,9 +44,17 @@ internal sealed partial class TelemetryObserver
         // A message's trace comes from its headers only, never from whatever activity was current
         // when the processor was started (the workers inherit that context).
         Activity.Current = null;
+        var activity = ConveyorDiagnostics.ActivitySource.HasListeners() ? StartProcess(result, tags) : null;
+        return new MessageTrace(activity, firstStarted, tags);
+    }
+
+    /// <summary>The message's <c>process {topic}</c> activity (someone listens): its name and parent are made only then.</summary>
+    private Activity? StartProcess(Confluent.Kafka.ConsumeResult<byte[]?, byte[]?> result, TagList tags)
+    {
+        var name = ProcessName(result.Topic);
         var activity = KafkaTraceContext.TryExtract(result.Message.Headers, out var parent)
-            ? ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer, parent)
-            : ConveyorDiagnostics.ActivitySource.StartActivity($"process {result.Topic}", ActivityKind.Consumer);
+            ? ConveyorDiagnostics.ActivitySource.StartActivity(name, ActivityKind.Consumer, parent)
+            : ConveyorDiagnostics.ActivitySource.StartActivity(name, ActivityKind.Consumer);
         if (activity is { IsAllDataRequested: true })
         {
             foreach (var tag in tags)
@@ -55,8 +67,25 @@ internal sealed partial class TelemetryObserver
             activity.SetTag(MessagingAttributes.Offset, result.Offset.Value);
         }
 
-        return new MessageTrace(activity, firstStarted, tags);
+        return activity;
     }
+
+    /// <summary><c>process {topic}</c>, made once per topic in a row (a processor reads few topics, mostly one at a time).</summary>
+    private string ProcessName(string topic)
+    {
+        var last = _processName;
+        if (last is not null && string.Equals(last.Topic, topic, StringComparison.Ordinal))
+        {
+            return last.Name;
+        }
+
+        var made = new TopicName(topic, $"process {topic}");
+        _processName = made;
+        return made.Name;
+    }
+
+    /// <summary>Now, for a duration <paramref name="histogram"/> records; 0 (no clock read) while nothing listens to it.</summary>
+    private static long Timestamp(Histogram<double> histogram) => histogram.Enabled ? Stopwatch.GetTimestamp() : 0;
 
     /// <summary>The worker is done with the message's attempt; the message is done too unless it waits for a retry.</summary>
     public void MessageEnded(WorkItem item, in MessageTrace trace, in Execution execution)
@@ -77,7 +106,10 @@ internal sealed partial class TelemetryObserver
                 tags.Add(MessagingAttributes.ErrorType, ErrorType(failure));
             }
 
-            ConveyorMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(trace.FirstStarted).TotalSeconds, tags);
+            if (trace.FirstStarted != 0) // 0: nothing listened when it started
+            {
+                ConveyorMetrics.ProcessDuration.Record(Stopwatch.GetElapsedTime(trace.FirstStarted).TotalSeconds, tags);
+            }
         }
     }
 
@@ -88,8 +120,8 @@ internal sealed partial class TelemetryObserver
         ConveyorMetrics.InFlight.Add(-1, MetricTags.Message(group, item.Result.TopicPartition));
     }
 
-    /// <summary>One handler call started: its start, for <see cref="HandlerEnded"/>.</summary>
-    public static long HandlerStarted() => Stopwatch.GetTimestamp();
+    /// <summary>One handler call started: its start, for <see cref="HandlerEnded"/> (0 while nothing listens to the duration).</summary>
+    public static long HandlerStarted() => Timestamp(ConveyorMetrics.HandlerDuration);
 
     /// <summary>One handler call ended, failed with <paramref name="failure"/> if it did; a successful call counts the message processed.</summary>
     public void HandlerEnded(long started, string topic, int partition, int attempt, Exception? failure)
@@ -98,12 +130,12 @@ internal sealed partial class TelemetryObserver
         if (failure is not null)
         {
             tags.Add(MessagingAttributes.ErrorType, failure.GetType().FullName);
-            ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            RecordHandlerDuration(started, tags);
             Activity.Current?.AddException(failure, new TagList { { MessagingAttributes.Attempt, attempt.ToString(CultureInfo.InvariantCulture) } });
             return;
         }
 
-        ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        RecordHandlerDuration(started, tags);
         ConveyorMetrics.Processed.Add(1, tags);
     }
 
@@ -120,10 +152,20 @@ internal sealed partial class TelemetryObserver
             durationTags.Add(MessagingAttributes.ErrorType, (failure is BatchFailedException { InnerException: { } inner } ? inner : failure).GetType().FullName);
         }
 
-        ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, durationTags);
+        RecordHandlerDuration(started, durationTags);
         if (finished > 0)
         {
             ConveyorMetrics.Processed.Add(finished, tags);
+        }
+    }
+
+    private sealed record TopicName(string Topic, string Name);
+
+    private static void RecordHandlerDuration(long started, in TagList tags)
+    {
+        if (started != 0) // 0: nothing listened when the call started
+        {
+            ConveyorMetrics.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         }
     }
 }

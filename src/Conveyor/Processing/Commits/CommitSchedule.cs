@@ -24,11 +24,21 @@ internal sealed class CommitSchedule
         _next = DateTime.MaxValue;
     }
 
-    /// <summary>Messages finished since the last restart.</summary>
+    /// <summary>Messages finished since the last restart (counted only with <see cref="ProcessorOptions.CommitEveryMessages"/>).</summary>
     public long Finished => Interlocked.Read(ref _finished);
 
-    /// <summary>A message finished (handled, or dead-lettered and acknowledged). Thread-safe.</summary>
-    public void MessageFinished() => Interlocked.Increment(ref _finished);
+    /// <summary>
+    /// A message finished (handled, or dead-lettered and acknowledged). Thread-safe. Counted only
+    /// when commits are due by count: every worker calls this for every message, and the shared
+    /// counter is otherwise only a cache line the workers fight over.
+    /// </summary>
+    public void MessageFinished()
+    {
+        if (_everyMessages is not null)
+        {
+            Interlocked.Increment(ref _finished);
+        }
+    }
 
     /// <summary>True when a commit is due.</summary>
     public bool IsDue(DateTime now) => now >= _next || (_everyMessages is { } count && Finished >= count);

@@ -24,7 +24,7 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
     public void Tick(DateTime now)
     {
-        if (_context.Schedule.IsDue(now) || (_context.Schedule.MayCommitEarly(now) && AnyCommitDue()))
+        if (_context.Schedule.IsDue(now) || (_context.Completions.HurriesCommits && _context.Schedule.MayCommitEarly(now) && AnyCommitDue()))
         {
             CommitFinished(_context.Partitions.Values, final: false);
         }
@@ -80,9 +80,15 @@ internal abstract class ConsumerCommits : ICommitStrategy
     protected void Commit(List<OffsetCommit> offsets, List<PartitionState> states)
     {
         var committed = CommitNow(offsets);
+        var byPartition = new Dictionary<TopicPartition, PartitionState>(states.Count, TopicPartitionKey.Instance); // not a search per offset: a commit may carry 1,000 partitions
+        foreach (var state in states)
+        {
+            byPartition.TryAdd(state.TopicPartition, state);
+        }
+
         foreach (var offset in committed)
         {
-            var state = states.First(s => s.TopicPartition == offset.Partition);
+            var state = byPartition[offset.Partition];
             if (offset.Offset >= state.Poll.LastCommitted)
             {
                 state.Poll.LastCommitted = offset.Offset;

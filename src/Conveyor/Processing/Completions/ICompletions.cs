@@ -31,4 +31,7 @@ internal interface ICompletions
 
     /// <summary>Whether <paramref name="partition"/>'s commit should not wait for the interval (watermark commits, see <see cref="RunAheadBound"/>).</summary>
     bool CommitDue(PartitionState partition);
+
+    /// <summary>Whether <see cref="CommitDue"/> can ever be true: when not, the poll loop does not ask it of every partition at every turn.</summary>
+    bool HurriesCommits { get; }
 }

@@ -30,4 +30,6 @@ internal sealed class OffsetOnlyCompletions(Dispatcher dispatcher, IConsumer<byt
     public bool Full(PartitionState partition) => bound?.Full(partition) ?? false;
 
     public bool CommitDue(PartitionState partition) => bound?.CommitDue(partition) ?? false;
+
+    public bool HurriesCommits => bound is not null;
 }

@@ -84,6 +84,8 @@ internal sealed class PersistedCompletions : ICompletions
     /// <summary>The finished offsets above the committed one survive a rebalance: no commit is hurried.</summary>
     public bool CommitDue(PartitionState partition) => false;
 
+    public bool HurriesCommits => false;
+
     /// <summary>
     /// Checked before each fetch, which takes at most <see cref="Feeder.MaxBatch"/> messages, so
     /// the last tracked offset stays within <see cref="CompletionStore.MaxSpan"/> of the

@@ -71,9 +71,16 @@ internal sealed partial class Dispatcher
 
     private bool NotHeldLocked()
     {
+        // Every take asks: without a hold (the overload back-off is off, or its hold ended) no clock is read.
+        if (_heldUntil == 0)
+        {
+            return true;
+        }
+
         var now = Stopwatch.GetTimestamp();
         if (now >= _heldUntil)
         {
+            _heldUntil = 0;
             return true;
         }
 

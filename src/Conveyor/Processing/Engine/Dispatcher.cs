@@ -14,9 +14,6 @@ internal sealed partial class Dispatcher
 {
     private readonly Lock _lock = new();
 
-    // A lane is present while one of its messages is ready or running; the queue holds the ones behind it.
-    private readonly Dictionary<LaneKey, Queue<WorkItem>> _busyLanes = [];
-    private readonly Stack<Queue<WorkItem>> _spareQueues = new();
     private readonly ReadyTurns _ready = new();
 
     // Workers waiting for a ready message; there is none while any waits.
@@ -172,11 +169,17 @@ internal sealed partial class Dispatcher
     /// <summary>
     /// A running message is done. <paramref name="finished"/>: its offset may be committed
     /// (handled, or dead-lettered); otherwise it stays unfinished and holds its partition's commit back.
+    /// <paramref name="release"/>: its worker is done with the take too (<see cref="Release"/>, under the same lock).
     /// </summary>
-    public void Finish(WorkItem item, bool finished)
+    public void Finish(WorkItem item, bool finished, bool release = false)
     {
         lock (_lock)
         {
+            if (release)
+            {
+                Volatile.Write(ref _taken, _taken - 1);
+            }
+
             var partition = item.Partition;
             if (finished && !partition.Closed)
             {
@@ -319,18 +322,10 @@ internal sealed partial class Dispatcher
             return;
         }
 
-        if (!item.Lane.IsNone)
+        if (TakeLaneLocked(item))
         {
-            if (_busyLanes.TryGetValue(item.Lane, out var waiting))
-            {
-                waiting.Enqueue(item);
-                return;
-            }
-
-            _busyLanes.Add(item.Lane, _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>());
+            _ready.Add(item);
         }
-
-        _ready.Add(item);
     }
 
     /// <summary>Hands ready messages to idle workers, in the partitions' turns.</summary>
@@ -361,48 +356,6 @@ internal sealed partial class Dispatcher
             ReleaseLocked(item);
             DropLaneLocked(item.Lane);
         }
-    }
-
-    private void AdvanceLaneLocked(LaneKey lane)
-    {
-        // Runs keep no lanes: a partition's run is its lane.
-        if (lane.IsNone || _runs is not null)
-        {
-            return;
-        }
-
-        var waiting = _busyLanes[lane];
-        while (waiting.TryDequeue(out var next))
-        {
-            if (next.Partition.AcceptsWork)
-            {
-                _ready.Add(next);
-                return;
-            }
-
-            ReleaseLocked(next);
-        }
-
-        _busyLanes.Remove(lane);
-        _spareQueues.Push(waiting);
-    }
-
-    private void DropLaneLocked(LaneKey lane)
-    {
-        // Runs keep no lanes: a partition's run is its lane.
-        if (lane.IsNone || _runs is not null)
-        {
-            return;
-        }
-
-        var waiting = _busyLanes[lane];
-        while (waiting.TryDequeue(out var next))
-        {
-            ReleaseLocked(next);
-        }
-
-        _busyLanes.Remove(lane);
-        _spareQueues.Push(waiting);
     }
 
     private void ReleaseLocked(WorkItem item)

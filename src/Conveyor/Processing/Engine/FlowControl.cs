@@ -116,17 +116,12 @@ internal sealed class FlowControl
         List<PartitionState>? pause = null, resume = null;
         var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
         var rebalancing = _rebalanceHold.IsHeld(now);
-        var busy = 0;
-        foreach (var partition in _partitions.Values)
-        {
-            busy += partition.Work.Running > 0 || partition.Work.Waiting > 0 ? 1 : 0;
-        }
-
+        int? busy = null; // counted only once a partition is past its limit: a scan of every partition
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
             var stuck = buffered >= _options.MaxBufferedMessagesPerPartition
-                && (Stuck(partition, now, busy) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, AnotherStarves(partition, now, pressed, ref starving)));
+                && (Stuck(partition, now, busy ??= BusyPartitions()) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, AnotherStarves(partition, now, pressed, ref starving)));
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
             switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
             {
@@ -157,6 +152,18 @@ internal sealed class FlowControl
             _consumer.Resume(partitions);
             _observer.OnBackPressure(partitions, paused: false);
         }
+    }
+
+    /// <summary>Partitions with messages running or ready (<see cref="BackPressure.WaitsItsTurn"/>).</summary>
+    private int BusyPartitions()
+    {
+        var busy = 0;
+        foreach (var partition in _partitions.Values)
+        {
+            busy += partition.Work.Running > 0 || partition.Work.Waiting > 0 ? 1 : 0;
+        }
+
+        return busy;
     }
 
     /// <summary>
@@ -210,6 +217,11 @@ internal sealed class FlowControl
     /// </summary>
     public bool Rotates(PartitionState partition, int run)
     {
+        if (_lowWaiting == 0)
+        {
+            return false; // the feeder asks for every message: while nothing starves, that is all it costs
+        }
+
         var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
         var slice = Math.Max(1, Math.Min(_options.MaxBufferedMessagesPerPartition / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
         return others > 0 && run >= slice && !partition.Poll.Paused;

@@ -10,12 +10,16 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal sealed class OwnedPartitions(Dispatcher dispatcher, StallWatchdog watchdog)
 {
-    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = new(TopicPartitionKey.Instance);
 
     /// <summary>The owned partitions (a struct enumerator: the loop asks several times a turn).</summary>
     public Dictionary<TopicPartition, PartitionState>.ValueCollection Values => _partitions.Values;
 
     public bool TryGetValue(TopicPartition partition, [MaybeNullWhen(false)] out PartitionState state) => _partitions.TryGetValue(partition, out state);
+
+    /// <summary>As <see cref="TryGetValue(TopicPartition, out PartitionState)"/>, by topic and number: the feeder asks for every message, and makes no <see cref="TopicPartition"/> for it.</summary>
+    public bool TryGetValue(string topic, int partition, [MaybeNullWhen(false)] out PartitionState state) =>
+        _partitions.GetAlternateLookup<(string, int)>().TryGetValue((topic, partition), out state);
 
     /// <summary>Owns <paramref name="state"/>'s partition from now on, in place of any earlier state of it.</summary>
     public void Add(PartitionState state) => _partitions[state.TopicPartition] = state;

@@ -57,19 +57,25 @@ internal sealed partial class Worker<TKey, TValue>
         var waiter = new ReadyWaiter(_dispatcher.Runtime);
         while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
         {
+            var released = false;
             try
             {
-                await RunAsync(item, abort).ConfigureAwait(false);
+                released = await RunAsync(item, abort).ConfigureAwait(false);
             }
             finally
             {
-                // The take counted against the concurrency limit until now (Dispatcher.Limit.cs).
-                _dispatcher.Release();
+                // The take counted against the concurrency limit until now (Dispatcher.Limit.cs),
+                // unless finishing the message released it under the same lock.
+                if (!released)
+                {
+                    _dispatcher.Release();
+                }
             }
         }
     }
 
-    private async Task RunAsync(WorkItem item, CancellationToken abort)
+    /// <summary>Runs a taken message; true when its end released the take too (<see cref="Dispatcher.Finish"/>).</summary>
+    private async Task<bool> RunAsync(WorkItem item, CancellationToken abort)
     {
         if (_gate is not null)
         {
@@ -80,7 +86,7 @@ internal sealed partial class Worker<TKey, TValue>
         if (!_dispatcher.TryStart(item))
         {
             _gate?.Exit();
-            return;
+            return false;
         }
 
         var trace = _events.MessageStarted(item);
@@ -102,6 +108,7 @@ internal sealed partial class Worker<TKey, TValue>
         }
 
         _attempts?.Attempted(Stopwatch.GetElapsedTime(began), execution.Outcome == ExecutionOutcome.RetryLater, execution.Failure, running);
+        var released = false;
         switch (execution.Outcome)
         {
             case ExecutionOutcome.HandedOff:
@@ -111,11 +118,12 @@ internal sealed partial class Worker<TKey, TValue>
                 _ = RetryLaterAsync(item, execution.RetryDelay);
                 break;
             default:
-                await ApplyAsync(item, execution.Outcome).ConfigureAwait(false);
+                released = await ApplyAsync(item, execution.Outcome, release: true).ConfigureAwait(false);
                 break;
         }
 
         _gate?.Exit();
+        return released;
     }
 
     /// <summary>
@@ -159,7 +167,8 @@ internal sealed partial class Worker<TKey, TValue>
         await ApplyAsync(item, outcome).ConfigureAwait(false);
     }
 
-    private async Task ApplyAsync(WorkItem item, ExecutionOutcome outcome)
+    /// <summary>Ends a message by its outcome; <paramref name="release"/>: a worker's take ends with it (one lock for both). Returns <paramref name="release"/>.</summary>
+    private async Task<bool> ApplyAsync(WorkItem item, ExecutionOutcome outcome, bool release = false)
     {
         switch (outcome)
         {
@@ -172,10 +181,12 @@ internal sealed partial class Worker<TKey, TValue>
                 break;
         }
 
-        _dispatcher.Finish(item, outcome == ExecutionOutcome.Finished);
+        _dispatcher.Finish(item, outcome == ExecutionOutcome.Finished, release);
         if (outcome == ExecutionOutcome.Finished)
         {
             _schedule.MessageFinished();
         }
+
+        return release;
     }
 }

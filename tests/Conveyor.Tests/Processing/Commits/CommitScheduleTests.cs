@@ -47,6 +47,17 @@ public class CommitScheduleTests
     }
 
     [Fact]
+    public void Without_a_message_count_finished_messages_are_not_counted()
+    {
+        // Every worker reports every message: without a count to reach, no shared counter is touched.
+        var schedule = new CommitSchedule(TimeSpan.FromHours(1), everyMessages: null);
+        schedule.Restart(Start);
+        schedule.MessageFinished();
+
+        Assert.Equal(0, schedule.Finished);
+    }
+
+    [Fact]
     public void A_failed_commit_is_tried_again_after_the_retry_delay_not_the_interval()
     {
         var schedule = new CommitSchedule(TimeSpan.FromHours(1), everyMessages: null);
