@@ -38,7 +38,7 @@ internal sealed class TopicTail : IDisposable
         config["group.id"] = $"conveyor-fleet-reader-{Guid.NewGuid():N}";
 
         int[] partitions;
-        using (var admin = new AdminClientBuilder(client.ToDictionary()).Build())
+        using (var admin = new AdminClientBuilder(ConsumerOnlyProperties.Without(client.ToDictionary())).Build())
         {
             var metadata = admin.GetMetadata(topic, timeout).Topics.FirstOrDefault(t => t.Topic == topic);
             if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
