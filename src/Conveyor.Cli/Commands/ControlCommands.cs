@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Fleet;
 using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Offsets;
 using Conveyor.Fleet;
 
 namespace Conveyor.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class ControlCommands
             Send(ControlKind.Pause, "pause", "Pause a partition, a topic or the whole group on every instance, until resumed (survives rebalances and restarts)"),
             Send(ControlKind.Resume, "resume", "Resume what was paused inside the scope"),
             Send(ControlKind.Concurrency, "concurrency", "Set the limit on running handlers of every instance"),
-            Send(ControlKind.Rewind, "rewind", "Move partitions of a running group to an offset: each is moved once, by its owner"),
+            Send(ControlKind.Rewind, "rewind", "Move partitions of a running group to an offset, the earliest, the latest, a date, or by a shift: each is moved once, by its owner"),
             Send(ControlKind.Stop, "stop", "Stop every instance of the group, or one (--instance): drain, commit, leave the group"),
         };
         return command;
@@ -70,7 +71,7 @@ internal static class ControlCommands
         var wait = new Option<TimeSpan>("--wait") { Description = "How long to wait for every instance's answer (hh:mm:ss)", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) }
             .MustBe(v => v > TimeSpan.Zero, "positive");
         var limit = new Option<int>("--limit") { Description = "Handlers that may run at once on each instance", Required = true }.MustBe(v => v is >= 1 and <= 100_000, "between 1 and 100000");
-        var offset = new Option<long>("--to-offset") { Description = "The offset each partition continues from", Required = true }.MustBe(v => v >= 0, "0 or more");
+        var targets = new TargetOptions();
         var instance = new Option<string?>("--instance") { Description = "Stop only this instance" };
         var command = new Command(name, description) { kafka.BootstrapServers, kafka.Properties, fleet.Control, fleet.Status, fleet.GoneAfter, group, by, wait };
         if (kind is ControlKind.Pause or ControlKind.Resume or ControlKind.Rewind)
@@ -86,7 +87,7 @@ internal static class ControlCommands
 
         if (kind == ControlKind.Rewind)
         {
-            command.Add(offset);
+            targets.AddTo(command, "control rewind");
         }
 
         if (kind == ControlKind.Stop)
@@ -115,10 +116,15 @@ internal static class ControlCommands
                 Topic = context.Parsed.GetResult(topic) is null ? null : context.Get(topic),
                 Partitions = context.Parsed.GetResult(partitions) is null ? null : context.Get(partitions).Distinct().Order().ToList(),
                 Limit = kind == ControlKind.Concurrency ? context.Get(limit) : null,
-                Offset = kind == ControlKind.Rewind ? context.Get(offset) : null,
                 Instance = kind == ControlKind.Stop ? context.Get(instance) : null,
             };
-            command = Checked(command, live, metadata, settings);
+            command = Checked(command, live, metadata);
+            if (kind == ControlKind.Rewind)
+            {
+                using var offsets = new GroupOffsets(settings, groupId, context.Errors);
+                command = RewindTargets.Resolve(command, targets.Target(context), new ClusterPartitionLookup(offsets));
+            }
+
             await FleetReader.SendAsync(settings.Properties, context.Get(fleet.Control), command, cancellationToken).ConfigureAwait(false);
 
             var answering = command.Instance is { } only ? [only] : live.Select(i => i.Instance).ToList();
@@ -133,8 +139,8 @@ internal static class ControlCommands
         return command;
     }
 
-    /// <summary>Refuses, before anything is sent, a topic the group does not consume, a partition the topic lacks, an offset past a partition's end, an instance not live.</summary>
-    private static ControlCommand Checked(ControlCommand command, IReadOnlyList<InstanceStatus> live, Metadata metadata, ClientSettings settings)
+    /// <summary>Refuses, before anything is sent, a topic the group does not consume, a partition the topic lacks, an instance not live; a rewind names every partition it moves.</summary>
+    private static ControlCommand Checked(ControlCommand command, IReadOnlyList<InstanceStatus> live, Metadata metadata)
     {
         if (command.Topic is { } topic)
         {
@@ -153,7 +159,6 @@ internal static class ControlCommands
             if (command.Kind == ControlKind.Rewind)
             {
                 command = command with { Partitions = command.Partitions is { Count: > 0 } given ? given : [.. Enumerable.Range(0, count)] };
-                RequireWithinEnds(command, settings);
             }
         }
 
@@ -163,20 +168,6 @@ internal static class ControlCommands
         }
 
         return command;
-    }
-
-    private static void RequireWithinEnds(ControlCommand rewind, ClientSettings settings)
-    {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(settings.Consumer($"conveyor-control-{Guid.NewGuid():N}", autoCommit: false)).Build();
-        foreach (var partition in rewind.Partitions!)
-        {
-            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(rewind.Topic, partition), ClusterProbe.DefaultTimeout);
-            if (rewind.Offset < marks.Low.Value || rewind.Offset > marks.High.Value)
-            {
-                throw new CommandFailedException(
-                    $"offset {rewind.Offset} is outside {rewind.Topic}[{partition}], which holds {marks.Low.Value} to {marks.High.Value}: choose an offset in that range. Nothing was sent.");
-            }
-        }
     }
 
     private static Dictionary<string, string> AwaitAnswers(FleetReader reader, ControlCommand command, List<string> answering, TimeSpan wait, CancellationToken cancellationToken)
@@ -215,7 +206,7 @@ internal static class ControlCommands
         if (command.Kind == ControlKind.Rewind)
         {
             var moved = answers.Values.Where(a => a.StartsWith("moved ", StringComparison.Ordinal) && !a.StartsWith("moved none", StringComparison.Ordinal))
-                .SelectMany(a => a["moved ".Length..a.LastIndexOf(" to ", StringComparison.Ordinal)].Split(", ")).ToHashSet();
+                .SelectMany(a => a["moved ".Length..].Split(", ").Select(m => m[..m.LastIndexOf(" to ", StringComparison.Ordinal)])).ToHashSet();
             var missed = command.Partitions!.Select(p => $"{command.Topic}[{p}]").Where(p => !moved.Contains(p)).ToList();
             if (missed.Count > 0)
             {

@@ -15,7 +15,7 @@ internal enum ControlKind
     /// <summary>Set the live limit on running handlers.</summary>
     Concurrency,
 
-    /// <summary>Move partitions to an offset: each is moved once, by its owner.</summary>
+    /// <summary>Move partitions to an offset (one for all, or one each) or by a shift from their committed offset: each is moved once, by its owner.</summary>
     Rewind,
 
     /// <summary>Stop the processors (one instance, or all): drain, commit, leave the group.</summary>
@@ -33,7 +33,14 @@ internal sealed record ControlCommand(string Id, string Group, ControlKind Kind,
 
     public IReadOnlyList<int>? Partitions { get; init; }
 
+    /// <summary>A rewind's offset, the same for every partition.</summary>
     public long? Offset { get; init; }
+
+    /// <summary>A rewind's offset per partition, resolved by the sender (the earliest, the latest, a date).</summary>
+    public IReadOnlyDictionary<int, long>? Offsets { get; init; }
+
+    /// <summary>A rewind by this many messages from each partition's committed offset, at the moment its owner applies it.</summary>
+    public long? Shift { get; init; }
 
     public int? Limit { get; init; }
 

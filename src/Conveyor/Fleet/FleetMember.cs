@@ -170,12 +170,9 @@ internal sealed class FleetMember : IDisposable
                 }
 
                 break;
-            case ControlKind.Rewind when command.Topic is { } topic && command.Offset is { } offset && command.Partitions is { Count: > 0 } partitions:
-                OnPollThread(command, poll =>
-                {
-                    var moved = poll.Holds.Rewind([.. partitions.Select(p => new TopicPartitionOffset(topic, p, offset))]);
-                    return moved.Count == 0 ? "moved none: owns none of them" : $"moved {string.Join(", ", moved.Select(m => $"{m.Topic}[{m.Partition.Value}]"))} to {offset}";
-                });
+            case ControlKind.Rewind when command.Topic is not null && command.Partitions is { Count: > 0 }
+                && (command.Offset is not null || command.Offsets is not null || command.Shift is not null):
+                OnPollThread(command, poll => Answer(Rewind(poll.Holds, command)));
                 break;
             case ControlKind.Stop:
                 Record(command, "stopping");
@@ -186,6 +183,27 @@ internal sealed class FleetMember : IDisposable
                 break;
         }
     }
+
+    /// <summary>On the poll thread: a shift is resolved there, from each partition's committed offset then; offsets came resolved.</summary>
+    private static RewindResult Rewind(OperatorHolds holds, ControlCommand command)
+    {
+        var named = command.Partitions!.Select(p => new TopicPartition(command.Topic!, p)).ToList();
+        if (command.Shift is { } shift)
+        {
+            return holds.Shift(named, shift);
+        }
+
+        return holds.Rewind([.. named
+            .Select(p => (Partition: p, To: command.Offsets is { } each ? each.GetValueOrDefault(p.Partition.Value, -1) : command.Offset ?? -1))
+            .Where(t => t.To >= 0)
+            .Select(t => new TopicPartitionOffset(t.Partition, t.To))]);
+    }
+
+    /// <summary>The answer to a rewind: <c>moved t[0] to 10, t[1] to 12</c>, <c>moved none: ...</c>, or <c>refused: ...</c>.</summary>
+    private static string Answer(RewindResult result) =>
+        result.Refused.Count > 0 ? $"refused: {string.Join("; ", result.Refused)}; moved none here"
+        : result.Moved.Count == 0 ? "moved none: owns none of them"
+        : $"moved {string.Join(", ", result.Moved.Select(m => $"{m.Topic}[{m.Partition.Value}] to {m.Offset.Value}"))}";
 
     private void OnPollThread(ControlCommand command, Func<PollLoop, string> action)
     {
