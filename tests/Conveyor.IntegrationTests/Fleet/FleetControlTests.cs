@@ -125,6 +125,32 @@ public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_rewind_read_while_no_instance_owns_its_partition_is_not_applied_when_the_partition_is_taken_later()
+    {
+        // Documented (docs/operations.md): a later owner cannot tell whether the rewind was applied before.
+        var (topic, group, options, ops) = Setup(partitions: 1);
+        var handled = new ConcurrentQueue<(string Instance, int Partition, long Offset)>();
+        await using (var a = new FleetNode(Bootstrap, options, "a", handled))
+        {
+            await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 10, "m");
+            await WaitUntil(() => kafka.Committed(group, topic, 1) is { } c && c[0] == 10, "everything is handled and committed");
+        }
+
+        await FleetReader.SendAsync(ops.Client, options.Fleet.ControlTopic!, new ControlCommand(Guid.NewGuid().ToString("N"), group, ControlKind.Rewind, "test", DateTimeOffset.UtcNow)
+        {
+            Topic = topic,
+            Partitions = [0],
+            Offset = 4,
+        });
+        await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 5, "later");
+        await using var b = new FleetNode(Bootstrap, options, "b", handled);
+        await WaitUntil(() => handled.Count(h => h.Instance == "b") == 5, "the later messages are handled");
+        await WaitUntil(() => kafka.Committed(group, topic, 1) is { } c && c[0] == 15, "they are committed");
+
+        Assert.Equal([10L, 11, 12, 13, 14], handled.Where(h => h.Instance == "b").Select(h => h.Offset).Order());
+    }
+
+    [Fact]
     public async Task A_concurrency_command_changes_how_many_handlers_run_at_once_and_shows_in_the_status()
     {
         var (topic, group, options, ops) = Setup(partitions: 1);
