@@ -122,16 +122,20 @@ internal static class ControlCommands
             if (kind == ControlKind.Rewind)
             {
                 using var offsets = new GroupOffsets(settings, groupId, context.Errors);
-                command = RewindTargets.Resolve(command, targets.Target(context), new ClusterPartitionLookup(offsets));
+                // A partition with no owner when the command is read is moved by its next owner, while the CLI waits.
+                command = RewindTargets.Resolve(command, targets.Target(context), new ClusterPartitionLookup(offsets)) with { Until = command.At + context.Get(wait) };
             }
 
             await FleetReader.SendAsync(settings.Properties, context.Get(fleet.Control), command, cancellationToken).ConfigureAwait(false);
 
             var answering = command.Instance is { } only ? [only] : live.Select(i => i.Instance).ToList();
             var answers = AwaitAnswers(reader, command, answering, context.Get(wait), cancellationToken);
-            foreach (var (from, answer) in answers.OrderBy(a => a.Key, StringComparer.Ordinal))
+            foreach (var (from, all) in answers.OrderBy(a => a.Key, StringComparer.Ordinal))
             {
-                await context.Output.WriteLineAsync($"{from}: {answer}").ConfigureAwait(false);
+                foreach (var answer in all)
+                {
+                    await context.Output.WriteLineAsync($"{from}: {answer}").ConfigureAwait(false);
+                }
             }
 
             return await Outcome(context, command, answering, answers).ConfigureAwait(false);
@@ -170,25 +174,42 @@ internal static class ControlCommands
         return command;
     }
 
-    private static Dictionary<string, string> AwaitAnswers(FleetReader reader, ControlCommand command, List<string> answering, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every answer of each instance, in order, until each of <paramref name="answering"/> gave one
+    /// and, for a rewind, every partition was moved (a partition without an owner is moved by its
+    /// next one, a second answer) or some instance refused; or until <paramref name="wait"/>.
+    /// </summary>
+    private static Dictionary<string, List<string>> AwaitAnswers(FleetReader reader, ControlCommand command, List<string> answering, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var answers = new Dictionary<string, string>();
-        reader.ReadUntil(DateTime.UtcNow + wait, view =>
+        var answers = new Dictionary<string, List<string>>();
+        // A rewind's next owner may answer up to its Until, the end of the wait: a moment more to read that answer.
+        var grace = command.Until is null ? TimeSpan.Zero : TimeSpan.FromSeconds(3);
+        reader.ReadUntil(DateTime.UtcNow + wait + grace, view =>
         {
             foreach (var instance in view.Instances(DateTimeOffset.UtcNow).Where(i => i.Status.Group == command.Group))
             {
-                if (instance.Status.Commands.FirstOrDefault(c => c.Id == command.Id) is { } result)
+                if (instance.Status.Commands.Where(c => c.Id == command.Id).Select(c => c.Result).ToList() is { Count: > 0 } results)
                 {
-                    answers[instance.Status.Instance] = result.Result;
+                    answers[instance.Status.Instance] = results;
                 }
             }
 
-            return answering.All(answers.ContainsKey);
+            return answering.All(answers.ContainsKey) && (command.Kind != ControlKind.Rewind || Refused(answers) || Unmoved(command, answers).Count == 0);
         }, cancellationToken);
         return answers;
     }
 
-    private static async Task<int> Outcome(CommandContext context, ControlCommand command, List<string> answering, Dictionary<string, string> answers)
+    private static bool Refused(Dictionary<string, List<string>> answers) => answers.Values.SelectMany(a => a).Any(a => a.StartsWith("refused", StringComparison.Ordinal));
+
+    /// <summary>The rewind's partitions no answer says were moved.</summary>
+    private static List<string> Unmoved(ControlCommand rewind, Dictionary<string, List<string>> answers)
+    {
+        var moved = answers.Values.SelectMany(a => a).Where(a => a.StartsWith("moved ", StringComparison.Ordinal) && !a.StartsWith("moved none", StringComparison.Ordinal))
+            .SelectMany(a => a["moved ".Length..].Split(", ").Select(m => m[..m.LastIndexOf(" to ", StringComparison.Ordinal)])).ToHashSet();
+        return [.. rewind.Partitions!.Select(p => $"{rewind.Topic}[{p}]").Where(p => !moved.Contains(p))];
+    }
+
+    private static async Task<int> Outcome(CommandContext context, ControlCommand command, List<string> answering, Dictionary<string, List<string>> answers)
     {
         if (answering.Where(i => !answers.ContainsKey(i)).ToList() is { Count: > 0 } silent)
         {
@@ -197,23 +218,17 @@ internal static class ControlCommands
             return ExitCodes.Failure;
         }
 
-        if (answers.Values.Any(a => a.StartsWith("refused", StringComparison.Ordinal)))
+        if (Refused(answers))
         {
             await context.Errors.WriteLineAsync("conveyor: some instances refused the command (see their answers above).").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
-        if (command.Kind == ControlKind.Rewind)
+        if (command.Kind == ControlKind.Rewind && Unmoved(command, answers) is { Count: > 0 } missed)
         {
-            var moved = answers.Values.Where(a => a.StartsWith("moved ", StringComparison.Ordinal) && !a.StartsWith("moved none", StringComparison.Ordinal))
-                .SelectMany(a => a["moved ".Length..].Split(", ").Select(m => m[..m.LastIndexOf(" to ", StringComparison.Ordinal)])).ToHashSet();
-            var missed = command.Partitions!.Select(p => $"{command.Topic}[{p}]").Where(p => !moved.Contains(p)).ToList();
-            if (missed.Count > 0)
-            {
-                await context.Errors.WriteLineAsync(
-                    $"conveyor: {string.Join(", ", missed)} not moved: no instance owned them when the command came (a rebalance?); run the rewind again for them.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+            await context.Errors.WriteLineAsync(
+                $"conveyor: {string.Join(", ", missed)} not moved: no instance owned them while the command waited (--wait); nothing changed there: run the rewind again for them.").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
 
         return ExitCodes.Success;

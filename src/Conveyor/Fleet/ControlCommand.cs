@@ -20,6 +20,9 @@ internal enum ControlKind
 
     /// <summary>Stop the processors (one instance, or all): drain, commit, leave the group.</summary>
     Stop,
+
+    /// <summary>An owner's note that it decided a rewind (<see cref="ControlCommand.Of"/>) for these partitions, moved or refused: no later owner applies it there.</summary>
+    Rewound,
 }
 
 /// <summary>
@@ -41,6 +44,16 @@ internal sealed record ControlCommand(string Id, string Group, ControlKind Kind,
 
     /// <summary>A rewind by this many messages from each partition's committed offset, at the moment its owner applies it.</summary>
     public long? Shift { get; init; }
+
+    /// <summary>
+    /// Until when a rewind waits for a partition that had no owner when it was read: its next
+    /// owner applies it on taking the partition, up to this time (by that instance's clock). Null
+    /// (older senders, the dashboard): only the owners at reading time apply it.
+    /// </summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>For <see cref="ControlKind.Rewound"/>: the id of the rewind decided.</summary>
+    public string? Of { get; init; }
 
     public int? Limit { get; init; }
 

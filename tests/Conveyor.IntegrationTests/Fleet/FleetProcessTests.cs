@@ -69,7 +69,7 @@ public partial class FleetProcessTests(EmbeddedKafkaFixture kafka)
 
         var (code, output, errors) = await fleet.ControlAsync("rewind", "--topic", fleet.Topic, "--to-offset", "4");
         Assert.True(code == 0, errors);
-        Assert.Equal([$"{owners[0]}: moved {fleet.Topic}[0] to 4", $"{owners[1]}: moved {fleet.Topic}[1] to 4"], output.Trim().Split('\n').Order());
+        Assert.Equal(new[] { $"{owners[0]}: moved {fleet.Topic}[0] to 4", $"{owners[1]}: moved {fleet.Topic}[1] to 4" }.Order(StringComparer.Ordinal), output.Trim().Split('\n').Order(StringComparer.Ordinal));
         await WaitUntil(() => Handled(a, b, 0).Count == 16 && Handled(a, b, 1).Count == 16, "offsets 4 to 9 of each partition are handled again", a, b);
 
         (code, output, errors) = await fleet.ControlAsync("rewind", "--topic", fleet.Topic, "-p", "1", "--shift-by", "-2");

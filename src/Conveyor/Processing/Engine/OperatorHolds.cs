@@ -33,6 +33,10 @@ internal sealed class OperatorHolds(
 
     private readonly HashSet<TopicPartition> _held = [];
     private readonly HashSet<TopicPartition> _toPauseInClient = [];
+    private readonly HashSet<TopicPartition> _awaiting = [];
+
+    /// <summary>Rewinds waiting for a partition's next owner (the fleet's control topic); none when null. Set before the loop runs.</summary>
+    public IPendingRewinds? Pending { get; set; }
 
     /// <summary>Assigned partitions held by an operator now.</summary>
     public IReadOnlyCollection<TopicPartition> Held => _held;
@@ -44,9 +48,17 @@ internal sealed class OperatorHolds(
     public List<TopicPartition> Assigned(List<TopicPartition> assigned)
     {
         List<TopicPartition> own = [];
+        List<TopicPartition> awaiting = [];
         foreach (var partition in assigned)
         {
-            if (pausedByOperator(partition))
+            if (Pending?.Waits(partition) == true)
+            {
+                // Not owned until the fleet decided whether the rewind is still to be done here (EndAwaiting).
+                _awaiting.Add(partition);
+                _toPauseInClient.Add(partition);
+                awaiting.Add(partition);
+            }
+            else if (pausedByOperator(partition))
             {
                 _held.Add(partition);
                 _toPauseInClient.Add(partition);
@@ -57,7 +69,38 @@ internal sealed class OperatorHolds(
             }
         }
 
+        if (awaiting.Count > 0)
+        {
+            Pending!.Settle(awaiting);
+        }
+
         return own;
+    }
+
+    /// <summary>
+    /// The rewinds pending for <paramref name="partitions"/> were applied (or were not due): each one
+    /// still waiting is held if an operator paused it, and taken back from its committed offset otherwise.
+    /// </summary>
+    public void EndAwaiting(IReadOnlyList<TopicPartition> partitions)
+    {
+        List<TopicPartitionOffset> resume = [];
+        foreach (var partition in partitions.Where(_awaiting.Remove))
+        {
+            if (pausedByOperator(partition))
+            {
+                _held.Add(partition);
+            }
+            else
+            {
+                _toPauseInClient.Remove(partition);
+                resume.Add(new TopicPartitionOffset(partition, Committed(partition)));
+            }
+        }
+
+        if (resume.Count > 0)
+        {
+            TakeBack(resume);
+        }
     }
 
     /// <summary>Revoked or lost: no longer this member's to hold.</summary>
@@ -66,6 +109,7 @@ internal sealed class OperatorHolds(
         foreach (var partition in gone)
         {
             _held.Remove(partition);
+            _awaiting.Remove(partition);
             _toPauseInClient.Remove(partition);
         }
     }
@@ -147,7 +191,7 @@ internal sealed class OperatorHolds(
     private RewindResult Move(IReadOnlyList<TopicPartition> named, Func<TopicPartition, (long? To, string? Refused)> where)
     {
         var owned = partitions.Owned(named);
-        var candidates = named.Where(p => _held.Contains(p) || owned.Any(o => o.TopicPartition == p)).ToList();
+        var candidates = named.Where(p => _held.Contains(p) || _awaiting.Contains(p) || owned.Any(o => o.TopicPartition == p)).ToList();
         if (candidates.Count == 0)
         {
             return RewindResult.None;
@@ -179,7 +223,7 @@ internal sealed class OperatorHolds(
         if (refused.Count > 0)
         {
             TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
-            return new RewindResult([], refused);
+            return new RewindResult([], refused, candidates);
         }
 
         try
@@ -193,13 +237,13 @@ internal sealed class OperatorHolds(
         {
             observer.OnError(new Error(e.Error.Code, $"The rewind of {Describe(moved)} was not committed ({e.Error.Reason}); the partitions continue from their old position."));
             TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
-            return new RewindResult([], [$"the new offsets were not committed ({e.Error.Reason})"]);
+            return new RewindResult([], [$"the new offsets were not committed ({e.Error.Reason})"], []);
         }
 
-        // A held partition starts from the new offset when resumed; what this member finished there must not be skipped then.
-        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(_held.Contains)]);
+        // A held or awaiting partition starts from the new offset when taken back; what this member finished there must not be skipped then.
+        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(p => _held.Contains(p) || _awaiting.Contains(p))]);
         TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))], rewound: true);
-        return new RewindResult(moved, []);
+        return new RewindResult(moved, [], candidates);
     }
 
     /// <summary>As a revoke: nothing more starts, running handlers finish (up to the revoke timeout), the finished offsets are committed and the partitions forgotten.</summary>
