@@ -56,7 +56,8 @@ internal sealed class FleetMember : IDisposable, IPendingRewinds
 
     /// <summary>
     /// Reads the control topic's history into the operator state (pauses in force, the last
-    /// concurrency limit); rewinds and stops of the past are not done again. A missing control
+    /// concurrency limit, rewinds still waiting for a partition's next owner); other rewinds and
+    /// stops of the past are not done again. A missing control
     /// topic is reported and obeys nothing: nothing could have been paused through it.
     /// </summary>
     public void Prepare(CancellationToken cancellationToken)
