@@ -34,9 +34,10 @@ internal static class ConsumeCommand
             DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
         }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 100ms");
 
+        var fleet = new FleetMemberOptions();
         var command = new Command("consume", "Consume as a group member, printing messages, rebalances and commits")
         {
-            commit, failRate, maxMessages, seed, stats, statsInterval,
+            commit, failRate, maxMessages, seed, stats, statsInterval, fleet.Status, fleet.Control, fleet.Instance, fleet.Interval,
         };
         kafka.AddTo(command, withGroup: true);
         engine.AddTo(command);
@@ -61,7 +62,12 @@ internal static class ConsumeCommand
                 throw new CommandFailedException("--stats needs --commit engine: the statistics come from Conveyor's engine.", ExitCodes.Usage);
             }
 
-            var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId);
+            if (fleet.Given(context) && consume.Commit != CommitMode.Engine)
+            {
+                throw new CommandFailedException("--status-topic, --control-topic and --instance-id need --commit engine: the fleet is Conveyor's engine's.", ExitCodes.Usage);
+            }
+
+            var processor = engine.ToProcessorOptions(context, consume.Topic, consume.GroupId) with { Fleet = fleet.ToOptions(context) };
             if (consume.Commit == CommitMode.Engine)
             {
                 EngineOptions.Check(processor, Conveyor.Processing.ProcessorKind.Processor);
@@ -69,6 +75,7 @@ internal static class ConsumeCommand
 
             var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout, context.Errors);
             ClusterProbe.RequireTopic(metadata, consume.Topic, settings.BootstrapServers, "--topic", kafka.TopicDefaulted(context));
+            fleet.RequireTopics(context, metadata, settings.BootstrapServers);
             if (kafka.DefaultsNote(context, withGroup: true) is { } note)
             {
                 await context.Output.WriteLineAsync(note).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Fleet;
 using Conveyor.Cli.Kafka;
+using Conveyor.Cli.Offsets;
 using Conveyor.Fleet;
 
 namespace Conveyor.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class ControlCommands
             Send(ControlKind.Pause, "pause", "Pause a partition, a topic or the whole group on every instance, until resumed (survives rebalances and restarts)"),
             Send(ControlKind.Resume, "resume", "Resume what was paused inside the scope"),
             Send(ControlKind.Concurrency, "concurrency", "Set the limit on running handlers of every instance"),
-            Send(ControlKind.Rewind, "rewind", "Move partitions of a running group to an offset: each is moved once, by its owner"),
+            Send(ControlKind.Rewind, "rewind", "Move partitions of a running group to an offset, the earliest, the latest, a date, or by a shift: each is moved once, by its owner"),
             Send(ControlKind.Stop, "stop", "Stop every instance of the group, or one (--instance): drain, commit, leave the group"),
         };
         return command;
@@ -70,7 +71,7 @@ internal static class ControlCommands
         var wait = new Option<TimeSpan>("--wait") { Description = "How long to wait for every instance's answer (hh:mm:ss)", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) }
             .MustBe(v => v > TimeSpan.Zero, "positive");
         var limit = new Option<int>("--limit") { Description = "Handlers that may run at once on each instance", Required = true }.MustBe(v => v is >= 1 and <= 100_000, "between 1 and 100000");
-        var offset = new Option<long>("--to-offset") { Description = "The offset each partition continues from", Required = true }.MustBe(v => v >= 0, "0 or more");
+        var targets = new TargetOptions();
         var instance = new Option<string?>("--instance") { Description = "Stop only this instance" };
         var command = new Command(name, description) { kafka.BootstrapServers, kafka.Properties, fleet.Control, fleet.Status, fleet.GoneAfter, group, by, wait };
         if (kind is ControlKind.Pause or ControlKind.Resume or ControlKind.Rewind)
@@ -86,7 +87,7 @@ internal static class ControlCommands
 
         if (kind == ControlKind.Rewind)
         {
-            command.Add(offset);
+            targets.AddTo(command, "control rewind");
         }
 
         if (kind == ControlKind.Stop)
@@ -115,17 +116,26 @@ internal static class ControlCommands
                 Topic = context.Parsed.GetResult(topic) is null ? null : context.Get(topic),
                 Partitions = context.Parsed.GetResult(partitions) is null ? null : context.Get(partitions).Distinct().Order().ToList(),
                 Limit = kind == ControlKind.Concurrency ? context.Get(limit) : null,
-                Offset = kind == ControlKind.Rewind ? context.Get(offset) : null,
                 Instance = kind == ControlKind.Stop ? context.Get(instance) : null,
             };
-            command = Checked(command, live, metadata, settings);
+            command = Checked(command, live, metadata);
+            if (kind == ControlKind.Rewind)
+            {
+                using var offsets = new GroupOffsets(settings, groupId, context.Errors);
+                // A partition with no owner when the command is read is moved by its next owner, while the CLI waits.
+                command = RewindTargets.Resolve(command, targets.Target(context), new ClusterPartitionLookup(offsets)) with { Until = command.At + context.Get(wait) };
+            }
+
             await FleetReader.SendAsync(settings.Properties, context.Get(fleet.Control), command, cancellationToken).ConfigureAwait(false);
 
             var answering = command.Instance is { } only ? [only] : live.Select(i => i.Instance).ToList();
             var answers = AwaitAnswers(reader, command, answering, context.Get(wait), cancellationToken);
-            foreach (var (from, answer) in answers.OrderBy(a => a.Key, StringComparer.Ordinal))
+            foreach (var (from, all) in answers.OrderBy(a => a.Key, StringComparer.Ordinal))
             {
-                await context.Output.WriteLineAsync($"{from}: {answer}").ConfigureAwait(false);
+                foreach (var answer in all)
+                {
+                    await context.Output.WriteLineAsync($"{from}: {answer}").ConfigureAwait(false);
+                }
             }
 
             return await Outcome(context, command, answering, answers).ConfigureAwait(false);
@@ -133,8 +143,8 @@ internal static class ControlCommands
         return command;
     }
 
-    /// <summary>Refuses, before anything is sent, a topic the group does not consume, a partition the topic lacks, an offset past a partition's end, an instance not live.</summary>
-    private static ControlCommand Checked(ControlCommand command, IReadOnlyList<InstanceStatus> live, Metadata metadata, ClientSettings settings)
+    /// <summary>Refuses, before anything is sent, a topic the group does not consume, a partition the topic lacks, an instance not live; a rewind names every partition it moves.</summary>
+    private static ControlCommand Checked(ControlCommand command, IReadOnlyList<InstanceStatus> live, Metadata metadata)
     {
         if (command.Topic is { } topic)
         {
@@ -153,7 +163,6 @@ internal static class ControlCommands
             if (command.Kind == ControlKind.Rewind)
             {
                 command = command with { Partitions = command.Partitions is { Count: > 0 } given ? given : [.. Enumerable.Range(0, count)] };
-                RequireWithinEnds(command, settings);
             }
         }
 
@@ -165,39 +174,42 @@ internal static class ControlCommands
         return command;
     }
 
-    private static void RequireWithinEnds(ControlCommand rewind, ClientSettings settings)
+    /// <summary>
+    /// Every answer of each instance, in order, until each of <paramref name="answering"/> gave one
+    /// and, for a rewind, every partition was moved (a partition without an owner is moved by its
+    /// next one, a second answer) or some instance refused; or until <paramref name="wait"/>.
+    /// </summary>
+    private static Dictionary<string, List<string>> AwaitAnswers(FleetReader reader, ControlCommand command, List<string> answering, TimeSpan wait, CancellationToken cancellationToken)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(settings.Consumer($"conveyor-control-{Guid.NewGuid():N}", autoCommit: false)).Build();
-        foreach (var partition in rewind.Partitions!)
-        {
-            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(rewind.Topic, partition), ClusterProbe.DefaultTimeout);
-            if (rewind.Offset < marks.Low.Value || rewind.Offset > marks.High.Value)
-            {
-                throw new CommandFailedException(
-                    $"offset {rewind.Offset} is outside {rewind.Topic}[{partition}], which holds {marks.Low.Value} to {marks.High.Value}: choose an offset in that range. Nothing was sent.");
-            }
-        }
-    }
-
-    private static Dictionary<string, string> AwaitAnswers(FleetReader reader, ControlCommand command, List<string> answering, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var answers = new Dictionary<string, string>();
-        reader.ReadUntil(DateTime.UtcNow + wait, view =>
+        var answers = new Dictionary<string, List<string>>();
+        // A rewind's next owner may answer up to its Until, the end of the wait: a moment more to read that answer.
+        var grace = command.Until is null ? TimeSpan.Zero : TimeSpan.FromSeconds(3);
+        reader.ReadUntil(DateTime.UtcNow + wait + grace, view =>
         {
             foreach (var instance in view.Instances(DateTimeOffset.UtcNow).Where(i => i.Status.Group == command.Group))
             {
-                if (instance.Status.Commands.FirstOrDefault(c => c.Id == command.Id) is { } result)
+                if (instance.Status.Commands.Where(c => c.Id == command.Id).Select(c => c.Result).ToList() is { Count: > 0 } results)
                 {
-                    answers[instance.Status.Instance] = result.Result;
+                    answers[instance.Status.Instance] = results;
                 }
             }
 
-            return answering.All(answers.ContainsKey);
+            return answering.All(answers.ContainsKey) && (command.Kind != ControlKind.Rewind || Refused(answers) || Unmoved(command, answers).Count == 0);
         }, cancellationToken);
         return answers;
     }
 
-    private static async Task<int> Outcome(CommandContext context, ControlCommand command, List<string> answering, Dictionary<string, string> answers)
+    private static bool Refused(Dictionary<string, List<string>> answers) => answers.Values.SelectMany(a => a).Any(a => a.StartsWith("refused", StringComparison.Ordinal));
+
+    /// <summary>The rewind's partitions no answer says were moved.</summary>
+    private static List<string> Unmoved(ControlCommand rewind, Dictionary<string, List<string>> answers)
+    {
+        var moved = answers.Values.SelectMany(a => a).Where(a => a.StartsWith("moved ", StringComparison.Ordinal) && !a.StartsWith("moved none", StringComparison.Ordinal))
+            .SelectMany(a => a["moved ".Length..].Split(", ").Select(m => m[..m.LastIndexOf(" to ", StringComparison.Ordinal)])).ToHashSet();
+        return [.. rewind.Partitions!.Select(p => $"{rewind.Topic}[{p}]").Where(p => !moved.Contains(p))];
+    }
+
+    private static async Task<int> Outcome(CommandContext context, ControlCommand command, List<string> answering, Dictionary<string, List<string>> answers)
     {
         if (answering.Where(i => !answers.ContainsKey(i)).ToList() is { Count: > 0 } silent)
         {
@@ -206,23 +218,17 @@ internal static class ControlCommands
             return ExitCodes.Failure;
         }
 
-        if (answers.Values.Any(a => a.StartsWith("refused", StringComparison.Ordinal)))
+        if (Refused(answers))
         {
             await context.Errors.WriteLineAsync("conveyor: some instances refused the command (see their answers above).").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
-        if (command.Kind == ControlKind.Rewind)
+        if (command.Kind == ControlKind.Rewind && Unmoved(command, answers) is { Count: > 0 } missed)
         {
-            var moved = answers.Values.Where(a => a.StartsWith("moved ", StringComparison.Ordinal) && !a.StartsWith("moved none", StringComparison.Ordinal))
-                .SelectMany(a => a["moved ".Length..a.LastIndexOf(" to ", StringComparison.Ordinal)].Split(", ")).ToHashSet();
-            var missed = command.Partitions!.Select(p => $"{command.Topic}[{p}]").Where(p => !moved.Contains(p)).ToList();
-            if (missed.Count > 0)
-            {
-                await context.Errors.WriteLineAsync(
-                    $"conveyor: {string.Join(", ", missed)} not moved: no instance owned them when the command came (a rebalance?); run the rewind again for them.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+            await context.Errors.WriteLineAsync(
+                $"conveyor: {string.Join(", ", missed)} not moved: no instance owned them while the command waited (--wait); nothing changed there: run the rewind again for them.").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
 
         return ExitCodes.Success;

@@ -3,20 +3,28 @@ using Confluent.Kafka;
 
 namespace Conveyor.Diagnostics;
 
-/// <summary>Reads the per-partition consumer lag out of librdkafka's statistics JSON.</summary>
+/// <summary>Reads the per-partition consumer lag and end offsets out of librdkafka's statistics JSON.</summary>
 internal static class ConsumerStatistics
 {
     /// <summary>
     /// <c>consumer_lag</c> of every partition this consumer fetches: high watermark minus committed
     /// offset. Partitions whose lag librdkafka does not know yet (-1, e.g. nothing committed) are left out.
     /// </summary>
-    public static Dictionary<TopicPartition, long> Lag(string json)
+    public static Dictionary<TopicPartition, long> Lag(string json) => Read(json).Lag;
+
+    /// <summary>
+    /// Each fetched partition's lag (as <see cref="Lag(string)"/>) and its end offset: <c>hi_offset</c>,
+    /// the high watermark of the consumer's last fetch, known even where the lag is not (nothing
+    /// committed yet). Unknown values (-1) are left out.
+    /// </summary>
+    public static (Dictionary<TopicPartition, long> Lag, Dictionary<TopicPartition, long> Ends) Read(string json)
     {
         var lag = new Dictionary<TopicPartition, long>();
+        var ends = new Dictionary<TopicPartition, long>();
         using var document = JsonDocument.Parse(json);
         if (!document.RootElement.TryGetProperty("topics", out var topics))
         {
-            return lag;
+            return (lag, ends);
         }
 
         foreach (var topic in topics.EnumerateObject())
@@ -29,14 +37,24 @@ internal static class ConsumerStatistics
             foreach (var partition in partitions.EnumerateObject())
             {
                 var p = partition.Value;
-                if (p.TryGetProperty("partition", out var id) && id.GetInt32() >= 0
-                    && p.TryGetProperty("consumer_lag", out var value) && value.GetInt64() >= 0)
+                if (!p.TryGetProperty("partition", out var id) || id.GetInt32() < 0)
                 {
-                    lag[new TopicPartition(topic.Name, id.GetInt32())] = value.GetInt64();
+                    continue;
+                }
+
+                var at = new TopicPartition(topic.Name, id.GetInt32());
+                if (p.TryGetProperty("consumer_lag", out var value) && value.GetInt64() >= 0)
+                {
+                    lag[at] = value.GetInt64();
+                }
+
+                if (p.TryGetProperty("hi_offset", out var end) && end.GetInt64() >= 0)
+                {
+                    ends[at] = end.GetInt64();
                 }
             }
         }
 
-        return lag;
+        return (lag, ends);
     }
 }

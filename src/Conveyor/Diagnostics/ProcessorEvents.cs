@@ -74,7 +74,11 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
 
     public void CommitTimed(TimeSpan elapsed, bool succeeded) => _telemetry.CommitTimed(elapsed, succeeded);
 
-    public void Statistics(string json) => _store.Lag(ConsumerStatistics.Lag(json));
+    public void Statistics(string json)
+    {
+        var (lag, ends) = ConsumerStatistics.Read(json);
+        _store.Lag(lag, ends);
+    }
 
     public void Buffered(IReadOnlyDictionary<TopicPartition, int> buffered, IReadOnlyDictionary<TopicPartition, long> committable) =>
         _store.Buffered(buffered, committable);

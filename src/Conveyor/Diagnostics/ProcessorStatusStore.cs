@@ -29,6 +29,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private readonly ConcurrentDictionary<TopicPartition, HandlerCounts> _handlers = new(TopicPartitionKey.Instance); // counted outside the lock: every handler call
     private readonly Dictionary<TopicPartition, long> _committed = [];
     private Dictionary<TopicPartition, long> _lag = [];
+    private Dictionary<TopicPartition, long> _ends = [];
     private IReadOnlyDictionary<TopicPartition, int> _buffered = NoCounts;
     private IReadOnlyDictionary<TopicPartition, long> _committable = NoOffsets;
     private ProcessorState _state;
@@ -73,6 +74,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
                 CommittableOffsets = Volatile.Read(ref _committable),
                 LastError = _lastError is null ? null : _lastError with { Message = _mask(_lastError.Message) },
                 Lag = new Dictionary<TopicPartition, long>(_lag),
+                EndOffsets = new Dictionary<TopicPartition, long>(_ends),
                 ConcurrencyLimit = _concurrencyLimit,
                 ConcurrencyReason = _concurrencyReason,
                 OverloadedUntil = _overloadedUntil > _time.GetUtcNow() ? _overloadedUntil : null,
@@ -111,6 +113,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stalled.Clear();
             _unavailable = null;
             _lag = [];
+            _ends = [];
             _committed.Clear();
         }
     }
@@ -156,12 +159,13 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
         }
     }
 
-    /// <summary>The lag of each partition from the client's statistics; only assigned partitions are kept.</summary>
-    public void Lag(Dictionary<TopicPartition, long> lag)
+    /// <summary>The lag and end offset of each partition from the client's statistics; only assigned partitions are kept.</summary>
+    public void Lag(Dictionary<TopicPartition, long> lag, Dictionary<TopicPartition, long> ends)
     {
         lock (_lock)
         {
             _lag = lag.Where(l => _assigned.Contains(l.Key)).ToDictionary();
+            _ends = ends.Where(e => _assigned.Contains(e.Key)).ToDictionary();
         }
     }
 
@@ -329,6 +333,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
             _stopped.Remove(partition);
             _stalled.Remove(partition);
             _lag.Remove(partition);
+            _ends.Remove(partition);
             _committed.Remove(partition);
         }
     }

@@ -15,11 +15,14 @@ internal enum ControlKind
     /// <summary>Set the live limit on running handlers.</summary>
     Concurrency,
 
-    /// <summary>Move partitions to an offset: each is moved once, by its owner.</summary>
+    /// <summary>Move partitions to an offset (one for all, or one each) or by a shift from their committed offset: each is moved once, by its owner.</summary>
     Rewind,
 
     /// <summary>Stop the processors (one instance, or all): drain, commit, leave the group.</summary>
     Stop,
+
+    /// <summary>An owner's note that it decided a rewind (<see cref="ControlCommand.Of"/>) for these partitions, moved or refused: no later owner applies it there.</summary>
+    Rewound,
 }
 
 /// <summary>
@@ -33,7 +36,24 @@ internal sealed record ControlCommand(string Id, string Group, ControlKind Kind,
 
     public IReadOnlyList<int>? Partitions { get; init; }
 
+    /// <summary>A rewind's offset, the same for every partition.</summary>
     public long? Offset { get; init; }
+
+    /// <summary>A rewind's offset per partition, resolved by the sender (the earliest, the latest, a date).</summary>
+    public IReadOnlyDictionary<int, long>? Offsets { get; init; }
+
+    /// <summary>A rewind by this many messages from each partition's committed offset, at the moment its owner applies it.</summary>
+    public long? Shift { get; init; }
+
+    /// <summary>
+    /// Until when a rewind waits for a partition that had no owner when it was read: its next
+    /// owner applies it on taking the partition, up to this time (by that instance's clock). Null
+    /// (older senders, the dashboard): only the owners at reading time apply it.
+    /// </summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>For <see cref="ControlKind.Rewound"/>: the id of the rewind decided.</summary>
+    public string? Of { get; init; }
 
     public int? Limit { get; init; }
 

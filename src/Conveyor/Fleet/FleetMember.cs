@@ -14,7 +14,7 @@ namespace Conveyor.Fleet;
 /// <see cref="PollCommands"/>, the engine's only way in. Once the processor stops it publishes a
 /// last record.
 /// </summary>
-internal sealed class FleetMember : IDisposable
+internal sealed class FleetMember : IDisposable, IPendingRewinds
 {
     private const int KeptResults = 20;
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(10);
@@ -27,6 +27,7 @@ internal sealed class FleetMember : IDisposable
     private readonly TimeProvider _clock;
     private readonly Lock _lock = new();
     private readonly List<CommandResult> _results = [];
+    private readonly List<TopicPartition> _toSettle = [];
     private IProducer<byte[]?, byte[]?>? _producer;
     private TopicTail? _control;
     private PollLoop? _poll;
@@ -55,15 +56,14 @@ internal sealed class FleetMember : IDisposable
 
     /// <summary>
     /// Reads the control topic's history into the operator state (pauses in force, the last
-    /// concurrency limit); rewinds and stops of the past are not done again. A missing control
+    /// concurrency limit, rewinds still waiting for a partition's next owner); other rewinds and
+    /// stops of the past are not done again. A missing control
     /// topic is reported and obeys nothing: nothing could have been paused through it.
     /// </summary>
     public void Prepare(CancellationToken cancellationToken)
     {
-        if (_fleet.StatusTopic is not null)
-        {
-            _producer = ProducerFactory.Build(_client, TimeSpan.Zero, _events);
-        }
+        // Status records, and the notes that a rewind was decided (on the control topic).
+        _producer = ProducerFactory.Build(_client, TimeSpan.Zero, _events);
 
         if (_fleet.ControlTopic is not { } topic)
         {
@@ -97,6 +97,22 @@ internal sealed class FleetMember : IDisposable
     {
         _poll = poll;
         _stop = stop;
+        if (_control is not null)
+        {
+            poll.Holds.Pending = this;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Waits(TopicPartition partition) => Operators.PendingRewinds([(partition.Topic, partition.Partition.Value)], _clock.GetUtcNow()).Count > 0;
+
+    /// <inheritdoc/>
+    public void Settle(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (_lock)
+        {
+            _toSettle.AddRange(partitions);
+        }
     }
 
     /// <summary>Publishes and obeys until <paramref name="stopping"/>.</summary>
@@ -121,6 +137,7 @@ internal sealed class FleetMember : IDisposable
 
             try
             {
+                SettleAwaiting(stopping);
                 if (_control.Next(wait) is { } record && ControlCommand.Parse(record.Message.Value) is { } command)
                 {
                     Obey(command);
@@ -139,6 +156,97 @@ internal sealed class FleetMember : IDisposable
         var status = _events.Status with { State = failure is null ? ProcessorState.Stopped : ProcessorState.Failed, Failure = failure, AssignedPartitions = [] };
         Publish(status);
         _producer?.Flush(ClientTimeout);
+    }
+
+    /// <summary>
+    /// For partitions assigned with a rewind pending: reads the control topic to its end first (an
+    /// owner that decided the rewind noted it there before it could give the partition up), then,
+    /// on the poll thread, applies the rewinds still pending and lets the partitions be owned.
+    /// </summary>
+    private void SettleAwaiting(CancellationToken stopping)
+    {
+        if (_poll is not { } poll)
+        {
+            return;
+        }
+
+        List<TopicPartition> partitions;
+        lock (_lock)
+        {
+            if (_toSettle.Count == 0)
+            {
+                return;
+            }
+
+            partitions = [.. _toSettle];
+            _toSettle.Clear();
+        }
+
+        try
+        {
+            foreach (var record in _control!.ReadToEnd(ClientTimeout, stopping))
+            {
+                if (ControlCommand.Parse(record.Message.Value) is { } command)
+                {
+                    Obey(command);
+                }
+            }
+        }
+        catch (Exception e) when (e is KafkaException or TimeoutException)
+        {
+            // Not known whether another owner decided them: applying could rewind twice, so the partitions are owned unmoved.
+            _events.OnError(new Error(ErrorCode.Local_TimedOut, $"The control topic could not be read to its end ({e.Message}); rewinds pending for {string.Join(", ", partitions)} are not applied."));
+            poll.Commands.Post(() => poll.Holds.EndAwaiting(partitions));
+            return;
+        }
+
+        poll.Commands.Post(() =>
+        {
+            foreach (var rewind in Operators.PendingRewinds(partitions.Select(p => (p.Topic, p.Partition.Value)), _clock.GetUtcNow()))
+            {
+                var result = Rewind(poll.Holds, rewind);
+                Decided(rewind, result);
+                Record(rewind, $"{Answer(result)} (on taking the partition)");
+            }
+
+            poll.Holds.EndAwaiting(partitions);
+        });
+    }
+
+    /// <summary>
+    /// Notes on the control topic, and waits for it to be written, that this owner decided
+    /// <paramref name="rewind"/> for these partitions: on the poll thread, before the partitions
+    /// can be revoked, so whoever owns them next reads it before it could apply the rewind again.
+    /// </summary>
+    private void Decided(ControlCommand rewind, RewindResult result)
+    {
+        if (rewind.Until is null || result.Decided.Count == 0 || _producer is null)
+        {
+            return;
+        }
+
+        var note = new ControlCommand(Guid.NewGuid().ToString("N"), rewind.Group, ControlKind.Rewound, Instance, _clock.GetUtcNow())
+        {
+            Topic = rewind.Topic,
+            Partitions = [.. result.Decided.Select(p => p.Partition.Value)],
+            Of = rewind.Id,
+        };
+        Operators.Apply(note);
+        string? failure;
+        try
+        {
+            var written = _producer.ProduceAsync(_fleet.ControlTopic!, new Message<byte[]?, byte[]?> { Key = System.Text.Encoding.UTF8.GetBytes(rewind.Group), Value = note.ToJson() });
+            failure = written.Wait(ClientTimeout) ? null : $"no acknowledgement within {ClientTimeout.TotalSeconds:0} s";
+        }
+        catch (AggregateException e)
+        {
+            failure = e.InnerException?.Message;
+        }
+
+        if (failure is not null)
+        {
+            _events.OnError(new Error(ErrorCode.Local_Fail, $"The note that rewind {rewind.Id} was decided here could not be written to '{_fleet.ControlTopic}' ({failure}); a later owner of those partitions may apply it again."));
+        }
     }
 
     private void Obey(ControlCommand command)
@@ -170,22 +278,47 @@ internal sealed class FleetMember : IDisposable
                 }
 
                 break;
-            case ControlKind.Rewind when command.Topic is { } topic && command.Offset is { } offset && command.Partitions is { Count: > 0 } partitions:
+            case ControlKind.Rewind when command.Topic is not null && command.Partitions is { Count: > 0 }
+                && (command.Offset is not null || command.Offsets is not null || command.Shift is not null):
                 OnPollThread(command, poll =>
                 {
-                    var moved = poll.Holds.Rewind([.. partitions.Select(p => new TopicPartitionOffset(topic, p, offset))]);
-                    return moved.Count == 0 ? "moved none: owns none of them" : $"moved {string.Join(", ", moved.Select(m => $"{m.Topic}[{m.Partition.Value}]"))} to {offset}";
+                    var result = Rewind(poll.Holds, command);
+                    Decided(command, result);
+                    return Answer(result);
                 });
                 break;
             case ControlKind.Stop:
                 Record(command, "stopping");
                 _stop?.Invoke();
                 break;
+            case ControlKind.Rewound:
+                break; // another owner's note: the operator state has it
             default:
                 Record(command, "refused: incomplete command");
                 break;
         }
     }
+
+    /// <summary>On the poll thread: a shift is resolved there, from each partition's committed offset then; offsets came resolved.</summary>
+    private static RewindResult Rewind(OperatorHolds holds, ControlCommand command)
+    {
+        var named = command.Partitions!.Select(p => new TopicPartition(command.Topic!, p)).ToList();
+        if (command.Shift is { } shift)
+        {
+            return holds.Shift(named, shift);
+        }
+
+        return holds.Rewind([.. named
+            .Select(p => (Partition: p, To: command.Offsets is { } each ? each.GetValueOrDefault(p.Partition.Value, -1) : command.Offset ?? -1))
+            .Where(t => t.To >= 0)
+            .Select(t => new TopicPartitionOffset(t.Partition, t.To))]);
+    }
+
+    /// <summary>The answer to a rewind: <c>moved t[0] to 10, t[1] to 12</c>, <c>moved none: ...</c>, or <c>refused: ...</c>.</summary>
+    private static string Answer(RewindResult result) =>
+        result.Refused.Count > 0 ? $"refused: {string.Join("; ", result.Refused)}; moved none here"
+        : result.Moved.Count == 0 ? "moved none: owns none of them"
+        : $"moved {string.Join(", ", result.Moved.Select(m => $"{m.Topic}[{m.Partition.Value}] to {m.Offset.Value}"))}";
 
     private void OnPollThread(ControlCommand command, Func<PollLoop, string> action)
     {

@@ -57,7 +57,8 @@ internal sealed class FleetReader : IDisposable
     /// <summary>Writes <paramref name="command"/> to the control topic and waits for the broker's acknowledgement.</summary>
     public static async Task SendAsync(KafkaClientProperties client, string controlTopic, ControlCommand command, CancellationToken cancellationToken = default)
     {
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("message.timeout.ms", "15000")])).Build();
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(
+            ConsumerOnlyProperties.Without(client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("message.timeout.ms", "15000")]))).Build();
         await producer.ProduceAsync(controlTopic, new Message<byte[]?, byte[]?> { Key = System.Text.Encoding.UTF8.GetBytes(command.Group), Value = command.ToJson() }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -21,7 +21,9 @@ internal static class StatusRecords
             .Select(p =>
             {
                 long? committed = status.Committed.TryGetValue(p, out var c) ? c : null;
-                long? end = committed is { } at && status.Lag.TryGetValue(p, out var lag) ? at + lag : null;
+                // The high watermark of the consumer's last fetch; committed plus lag where a statistics report lacks it.
+                long? end = status.EndOffsets.TryGetValue(p, out var high) ? high
+                    : committed is { } at && status.Lag.TryGetValue(p, out var lag) ? at + lag : null;
                 return new PartitionStatus(
                     p.Topic,
                     p.Partition.Value,

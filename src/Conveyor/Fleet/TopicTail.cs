@@ -38,7 +38,7 @@ internal sealed class TopicTail : IDisposable
         config["group.id"] = $"conveyor-fleet-reader-{Guid.NewGuid():N}";
 
         int[] partitions;
-        using (var admin = new AdminClientBuilder(client.ToDictionary()).Build())
+        using (var admin = new AdminClientBuilder(ConsumerOnlyProperties.Without(client.ToDictionary())).Build())
         {
             var metadata = admin.GetMetadata(topic, timeout).Topics.FirstOrDefault(t => t.Topic == topic);
             if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
@@ -84,16 +84,36 @@ internal sealed class TopicTail : IDisposable
     }
 
     /// <summary>The records written before the tail opened, in each partition's order.</summary>
-    public List<ConsumeResult<byte[]?, byte[]?>> History(TimeSpan timeout, CancellationToken cancellationToken = default)
+    public List<ConsumeResult<byte[]?, byte[]?>> History(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ReadTo(_historyEnds, timeout, cancellationToken);
+
+    /// <summary>The records not read yet up to each partition's end now (asked of the cluster), in each partition's order.</summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadToEnd(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var ends = new Dictionary<TopicPartition, long>();
+        foreach (var partition in _consumer.Assignment)
+        {
+            var end = _consumer.QueryWatermarkOffsets(partition, timeout).High.Value;
+            var at = _consumer.Position(partition).Value;
+            if (end > 0 && at < end)
+            {
+                ends[partition] = end;
+            }
+        }
+
+        return ReadTo(ends, timeout, cancellationToken);
+    }
+
+    private List<ConsumeResult<byte[]?, byte[]?>> ReadTo(Dictionary<TopicPartition, long> ends, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var records = new List<ConsumeResult<byte[]?, byte[]?>>();
         var deadline = DateTime.UtcNow + timeout;
-        while (_historyEnds.Count > 0)
+        while (ends.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Reading {string.Join(", ", _historyEnds.Keys.Select(k => k.Topic).Distinct())} up to its end took longer than {timeout}.");
+                throw new TimeoutException($"Reading {string.Join(", ", ends.Keys.Select(k => k.Topic).Distinct())} up to its end took longer than {timeout}.");
             }
 
             if (_consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
@@ -102,11 +122,11 @@ internal sealed class TopicTail : IDisposable
             }
 
             // By position, not by the last record's offset: transaction markers and compaction leave gaps.
-            foreach (var (partition, end) in _historyEnds.ToList())
+            foreach (var (partition, end) in ends.ToList())
             {
                 if (_consumer.Position(partition).Value >= end)
                 {
-                    _historyEnds.Remove(partition);
+                    ends.Remove(partition);
                 }
             }
         }

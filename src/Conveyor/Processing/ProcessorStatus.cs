@@ -58,6 +58,9 @@ public sealed record ProcessorStatus(
     /// <summary>Per assigned partition, the committed lag from librdkafka's statistics (every <c>statistics.interval.ms</c>); missing until known.</summary>
     internal IReadOnlyDictionary<TopicPartition, long> Lag { get; init; } = new Dictionary<TopicPartition, long>();
 
+    /// <summary>Per assigned partition, the end offset (high watermark) of the consumer's last fetch, from librdkafka's statistics; missing until known.</summary>
+    internal IReadOnlyDictionary<TopicPartition, long> EndOffsets { get; init; } = new Dictionary<TopicPartition, long>();
+
     /// <summary>Per assigned partition, the offset this processor last committed; missing until it committed one.</summary>
     internal IReadOnlyDictionary<TopicPartition, long> Committed { get; init; } = new Dictionary<TopicPartition, long>();
 

@@ -39,7 +39,8 @@ internal static class ProducerFactory
             defaults.Add(new("transaction.timeout.ms", "60000"));
         }
 
-        var config = client.ToDictionary(defaults);
+        // The user's properties are the consumer's too: those a producer ignores would each log a warning.
+        var config = ConsumerOnlyProperties.Without(client.ToDictionary(defaults));
         if (transactionalId is not null)
         {
             config["transactional.id"] = transactionalId;

@@ -65,6 +65,70 @@ public class ControlCliTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(ProcessorState.Stopped, node.Processor.Status.State);
     }
 
+    [Fact]
+    public async Task A_rewind_by_date_or_shift_is_resolved_where_its_position_is_known_and_refused_in_one_line_past_either_end()
+    {
+        var topic = kafka.CreateTopic(2);
+        var control = kafka.CreateTopic(1);
+        var status = kafka.CreateTopic(1);
+        var group = Names.Unique("group");
+        var options = new ProcessorOptions
+        {
+            GroupId = group,
+            Topics = [topic],
+            CommitInterval = TimeSpan.FromMilliseconds(100),
+            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300) },
+        };
+        var handled = new ConcurrentQueue<(string Instance, int Partition, long Offset)>();
+        await using var node = new FleetNode(Bootstrap, options, "a", handled);
+        await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 10, "m");
+        await FleetOperator.ProduceAsync(Bootstrap, topic, 1, 10, "m");
+        await WaitUntil(() => kafka.Committed(group, topic, 2) is { } c && c[0] == 10 && c[1] == 10, "everything is handled and committed");
+
+        string[] fleet = ["-b", Bootstrap, "--control-topic", control, "--status-topic", status, "--by", "cli-test", "--wait", "00:00:20"];
+        string[] rewind = ["control", "rewind", "--group", group, "--topic", topic];
+        // The embedded broker answers every look-up by time with "no offset": the CLI refuses before sending.
+        await Refused([.. rewind, "--to-datetime", "2026-01-01T00:00:00Z", .. fleet], "partition 0 has no message at or after 2026-01-01T00:00:00.000Z; nothing changed.");
+        await Refused([.. rewind, "--shift-by", "3", .. fleet], "--shift-by 3 moves partition 0 from 10 to 13, outside partition 0's offsets 0 (earliest) to 10 (end); nothing changed.");
+        await Refused([.. rewind, "--shift-by", "-11", "-p", "1", .. fleet], "--shift-by -11 moves partition 1 from 10 to -1, outside partition 1's offsets 0 (earliest) to 10 (end)");
+        var (code, _, errors) = await Run([.. rewind, "--to-earliest", "--shift-by", "1", .. fleet]);
+        Assert.Equal(2, code);
+        Assert.Contains("control rewind needs exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by (given: --to-earliest, --shift-by)", errors, StringComparison.Ordinal);
+        Assert.Equal(0, ControlRecords(control)); // nothing was sent
+
+        // A shift is applied by the owner from its committed offset then.
+        var before = handled.Count;
+        (code, var output, errors) = await Run([.. rewind, "-p", "0", "--shift-by", "-4", .. fleet]);
+        Assert.True(code == 0, errors);
+        Assert.Equal($"a: moved {topic}[0] to 6", output.Trim());
+        await WaitUntil(() => handled.Skip(before).Count() == 4, "offsets 6 to 9 are handled again");
+        Assert.Equal([6L, 7, 8, 9], handled.Skip(before).Select(h => h.Offset).Order());
+
+        // The earliest is resolved by the CLI into each partition's first offset.
+        before = handled.Count;
+        (code, output, errors) = await Run([.. rewind, "-p", "1", "--to-earliest", .. fleet]);
+        Assert.True(code == 0, errors);
+        Assert.Equal($"a: moved {topic}[1] to 0", output.Trim());
+        await WaitUntil(() => handled.Skip(before).Count(h => h.Partition == 1) == 10, "partition 1 is handled again from 0");
+
+        // A shift that is past the end by the time the owner applies it is refused by the owner, which moves nothing.
+        await WaitUntil(() => kafka.Committed(group, topic, 2) is { } c && c[0] == 10 && c[1] == 10, "everything is committed again");
+        var ops = new FleetOperator(Bootstrap, group, control, status);
+        var answers = await ops.SendAsync(ControlKind.Rewind, topic, [0, 1], shift: 1, instances: ["a"]);
+        Assert.Equal($"refused: shift 1 takes {topic}[0] from 10 to 11, outside its offsets 0 (earliest) to 10 (end); shift 1 takes {topic}[1] from 10 to 11, outside its offsets 0 (earliest) to 10 (end); moved none here", answers["a"]);
+        Assert.Equal(new Dictionary<int, long> { [0] = 10, [1] = 10 }, kafka.Committed(group, topic, 2));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Rebalance;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+
     private async Task Refused(string[] args, string message)
     {
         var (code, output, errors) = await Run(args);

@@ -125,6 +125,39 @@ public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_rewind_read_while_no_instance_owns_its_partition_is_applied_once_by_the_instance_that_takes_it_next()
+    {
+        var (topic, group, options, ops) = Setup(partitions: 1);
+        var handled = new ConcurrentQueue<(string Instance, int Partition, long Offset)>();
+        await using (var a = new FleetNode(Bootstrap, options, "a", handled))
+        {
+            await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 10, "m");
+            await WaitUntil(() => kafka.Committed(group, topic, 1) is { } c && c[0] == 10, "everything is handled and committed");
+        }
+
+        // Read by no owner: the group has no instance now. Without Until (older senders, the dashboard) a rewind is not kept for later.
+        var control = options.Fleet.ControlTopic!;
+        await FleetReader.SendAsync(ops.Client, control, Rewind(group, topic, offset: 2, until: null));
+        await FleetReader.SendAsync(ops.Client, control, Rewind(group, topic, offset: 4, until: DateTimeOffset.UtcNow + Timeouts.Rebalance));
+        await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 5, "later");
+        await using (var b = new FleetNode(Bootstrap, options, "b", handled))
+        {
+            await WaitUntil(() => kafka.Committed(group, topic, 1) is { } c && c[0] == 15, "the partition is handled from the rewind's offset to the end");
+        }
+
+        Assert.Equal(Enumerable.Range(4, 11).Select(o => (long)o), handled.Where(h => h.Instance == "b").Select(h => h.Offset).Order());
+
+        // The next owner reads that b decided it: the rewind is not done twice.
+        await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 2, "last");
+        await using var c = new FleetNode(Bootstrap, options, "c", handled);
+        await WaitUntil(() => kafka.Committed(group, topic, 1) is { } at && at[0] == 17, "the last messages are handled");
+        Assert.Equal([15L, 16], handled.Where(h => h.Instance == "c").Select(h => h.Offset).Order());
+    }
+
+    private static ControlCommand Rewind(string group, string topic, long offset, DateTimeOffset? until) =>
+        new(Guid.NewGuid().ToString("N"), group, ControlKind.Rewind, "test", DateTimeOffset.UtcNow) { Topic = topic, Partitions = [0], Offset = offset, Until = until };
+
+    [Fact]
     public async Task A_concurrency_command_changes_how_many_handlers_run_at_once_and_shows_in_the_status()
     {
         var (topic, group, options, ops) = Setup(partitions: 1);

@@ -75,7 +75,7 @@ internal sealed class FleetOperator(string bootstrap, string group, string contr
     public KafkaClientProperties Client { get; } = new(bootstrap);
 
     /// <summary>Sends the command and waits until each of <paramref name="instances"/> answered it; returns their answers.</summary>
-    public async Task<Dictionary<string, string>> SendAsync(ControlKind kind, string? topic = null, int[]? partitions = null, long? offset = null, int? limit = null, params string[] instances)
+    public async Task<Dictionary<string, string>> SendAsync(ControlKind kind, string? topic = null, int[]? partitions = null, long? offset = null, int? limit = null, long? shift = null, params string[] instances)
     {
         var command = new ControlCommand(Guid.NewGuid().ToString("N"), group, kind, "test", DateTimeOffset.UtcNow)
         {
@@ -83,6 +83,7 @@ internal sealed class FleetOperator(string bootstrap, string group, string contr
             Partitions = partitions,
             Offset = offset,
             Limit = limit,
+            Shift = shift,
         };
         await FleetReader.SendAsync(Client, controlTopic, command);
         var answers = new Dictionary<string, string>();

@@ -75,7 +75,7 @@ public class ProcessorStatusStoreTests
         store.Started();
         store.OnPartitionsAssigned([p0]);
         store.HandlerStarted(p0);
-        store.Lag(new Dictionary<TopicPartition, long> { [p0] = 5 });
+        store.Lag(new Dictionary<TopicPartition, long> { [p0] = 5 }, []);
         var before = store.Snapshot();
 
         store.OnPartitionsAssigned([p1]);
@@ -85,7 +85,7 @@ public class ProcessorStatusStoreTests
         store.OnPartitionStalled(new TopicPartitionOffset(p1, 4), 9, TimeSpan.FromMinutes(1));
         store.OnPartitionStopped(new TopicPartitionOffset(p0, 3), new InvalidOperationException("bad order"));
         store.OnPartitionsRevoked([p0]);
-        store.Lag(new Dictionary<TopicPartition, long> { [p0] = 1, [p1] = 2 });
+        store.Lag(new Dictionary<TopicPartition, long> { [p0] = 1, [p1] = 2 }, []);
         store.Stopped("fatal");
 
         Assert.Equal(ProcessorState.Running, before.State);

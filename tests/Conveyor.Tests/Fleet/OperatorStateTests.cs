@@ -89,4 +89,22 @@ public class OperatorStateTests
         Assert.Equal(command.Scope, ControlCommand.Parse(command.ToJson())?.Scope);
         Assert.Equal(5, ControlCommand.Parse(command.ToJson())?.Offset);
     }
+
+    [Fact]
+    public void A_rewind_waits_for_each_partitions_next_owner_until_an_owner_decided_it_there_or_it_expired()
+    {
+        var state = new OperatorState("g");
+        var waiting = Command(ControlKind.Rewind, "orders", [0, 1], id: "r1") with { Offset = 4, Until = At.AddSeconds(30) };
+        state.Apply(waiting);
+        state.Apply(Command(ControlKind.Rewind, "orders", [0], id: "r0") with { Offset = 2 }); // no Until: never kept for later
+
+        var pending = Assert.Single(state.PendingRewinds([("orders", 1), ("orders", 2)], At));
+        Assert.Equal("r1", pending.Id);
+        Assert.Equal([1], pending.Partitions);
+
+        state.Apply(Command(ControlKind.Rewound, "orders", [1]) with { Of = "r1" });
+        Assert.Empty(state.PendingRewinds([("orders", 1)], At));
+        Assert.Equal([0], Assert.Single(state.PendingRewinds([("orders", 0), ("orders", 1)], At)).Partitions);
+        Assert.Empty(state.PendingRewinds([("orders", 0)], At.AddSeconds(30)));
+    }
 }

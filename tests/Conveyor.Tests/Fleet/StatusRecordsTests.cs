@@ -33,4 +33,19 @@ public class StatusRecordsTests
         Assert.Equal(2, record.InFlight);
         Assert.Equal("g/a", record.Key);
     }
+
+    [Fact]
+    public void The_end_offset_comes_from_the_consumers_last_fetch_even_before_the_lag_is_known()
+    {
+        TopicPartition p0 = new("orders", 0), p1 = new("orders", 1);
+        var status = new ProcessorStatus(ProcessorState.Running, Now, [], [p0, p1], null)
+        {
+            Committed = new Dictionary<TopicPartition, long> { [p1] = 4 },
+            EndOffsets = new Dictionary<TopicPartition, long> { [p0] = 9, [p1] = 7 },
+        };
+
+        var record = StatusRecords.Build(new ProcessorOptions { GroupId = "g", Topics = ["orders"] }, "a", status, new OperatorState("g"), 1, [], Now);
+
+        Assert.Equal([9L, 7L], record.Partitions.Select(p => p.End));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
@@ -32,6 +33,10 @@ internal sealed class OperatorHolds(
 
     private readonly HashSet<TopicPartition> _held = [];
     private readonly HashSet<TopicPartition> _toPauseInClient = [];
+    private readonly HashSet<TopicPartition> _awaiting = [];
+
+    /// <summary>Rewinds waiting for a partition's next owner (the fleet's control topic); none when null. Set before the loop runs.</summary>
+    public IPendingRewinds? Pending { get; set; }
 
     /// <summary>Assigned partitions held by an operator now.</summary>
     public IReadOnlyCollection<TopicPartition> Held => _held;
@@ -43,9 +48,17 @@ internal sealed class OperatorHolds(
     public List<TopicPartition> Assigned(List<TopicPartition> assigned)
     {
         List<TopicPartition> own = [];
+        List<TopicPartition> awaiting = [];
         foreach (var partition in assigned)
         {
-            if (pausedByOperator(partition))
+            if (Pending?.Waits(partition) == true)
+            {
+                // Not owned until the fleet decided whether the rewind is still to be done here (EndAwaiting).
+                _awaiting.Add(partition);
+                _toPauseInClient.Add(partition);
+                awaiting.Add(partition);
+            }
+            else if (pausedByOperator(partition))
             {
                 _held.Add(partition);
                 _toPauseInClient.Add(partition);
@@ -56,7 +69,38 @@ internal sealed class OperatorHolds(
             }
         }
 
+        if (awaiting.Count > 0)
+        {
+            Pending!.Settle(awaiting);
+        }
+
         return own;
+    }
+
+    /// <summary>
+    /// The rewinds pending for <paramref name="partitions"/> were applied (or were not due): each one
+    /// still waiting is held if an operator paused it, and taken back from its committed offset otherwise.
+    /// </summary>
+    public void EndAwaiting(IReadOnlyList<TopicPartition> partitions)
+    {
+        List<TopicPartitionOffset> resume = [];
+        foreach (var partition in partitions.Where(_awaiting.Remove))
+        {
+            if (pausedByOperator(partition))
+            {
+                _held.Add(partition);
+            }
+            else
+            {
+                _toPauseInClient.Remove(partition);
+                resume.Add(new TopicPartitionOffset(partition, Committed(partition)));
+            }
+        }
+
+        if (resume.Count > 0)
+        {
+            TakeBack(resume);
+        }
     }
 
     /// <summary>Revoked or lost: no longer this member's to hold.</summary>
@@ -65,6 +109,7 @@ internal sealed class OperatorHolds(
         foreach (var partition in gone)
         {
             _held.Remove(partition);
+            _awaiting.Remove(partition);
             _toPauseInClient.Remove(partition);
         }
     }
@@ -112,16 +157,75 @@ internal sealed class OperatorHolds(
     /// Moves those of <paramref name="targets"/> this member owns or holds to their offsets; returns
     /// the ones it moved. A held partition stays held: it starts from the new offset when resumed.
     /// </summary>
-    public List<TopicPartitionOffset> Rewind(IReadOnlyList<TopicPartitionOffset> targets)
+    public RewindResult Rewind(IReadOnlyList<TopicPartitionOffset> targets)
     {
-        var owned = partitions.Owned(targets.Select(t => t.TopicPartition));
-        var moved = targets.Where(t => _held.Contains(t.TopicPartition) || owned.Any(o => o.TopicPartition == t.TopicPartition)).ToList();
-        if (moved.Count == 0)
+        var offsets = targets.ToDictionary(t => t.TopicPartition, t => t.Offset.Value);
+        return Move([.. offsets.Keys], p => (offsets[p], null));
+    }
+
+    /// <summary>
+    /// Moves those of <paramref name="named"/> this member owns or holds by <paramref name="shift"/>
+    /// messages from the committed offset each has once released (the position now, with
+    /// everything finished there committed). A partition without a committed offset, or one the
+    /// shift would take outside the offsets the partition keeps, refuses the whole command here:
+    /// none of this member's partitions move, as a typo should not move some of them.
+    /// </summary>
+    public RewindResult Shift(IReadOnlyList<TopicPartition> named, long shift) => Move(named, partition =>
+    {
+        if (CommittedOffset(partition) is not { } from)
         {
-            return moved;
+            return (null, $"{Describe(partition)} has no committed offset to shift from");
+        }
+
+        var to = from + shift;
+        var marks = consumer.QueryWatermarkOffsets(partition, LookupTimeout);
+        return to >= marks.Low.Value && to <= marks.High.Value
+            ? (to, null)
+            : (null, string.Create(CultureInfo.InvariantCulture, $"shift {shift} takes {Describe(partition)} from {from} to {to}, outside its offsets {marks.Low.Value} (earliest) to {marks.High.Value} (end)"));
+    });
+
+    /// <summary>
+    /// The rewind itself: releases the owned ones, asks <paramref name="where"/> for each partition's
+    /// new offset (or why not), commits them, and takes the owned ones back from there.
+    /// </summary>
+    private RewindResult Move(IReadOnlyList<TopicPartition> named, Func<TopicPartition, (long? To, string? Refused)> where)
+    {
+        var owned = partitions.Owned(named);
+        var candidates = named.Where(p => _held.Contains(p) || _awaiting.Contains(p) || owned.Any(o => o.TopicPartition == p)).ToList();
+        if (candidates.Count == 0)
+        {
+            return RewindResult.None;
         }
 
         Release(owned);
+        List<TopicPartitionOffset> moved = [];
+        List<string> refused = [];
+        foreach (var partition in candidates)
+        {
+            try
+            {
+                var (to, why) = where(partition);
+                if (to is { } offset)
+                {
+                    moved.Add(new TopicPartitionOffset(partition, offset));
+                }
+                else
+                {
+                    refused.Add(why!);
+                }
+            }
+            catch (KafkaException e)
+            {
+                refused.Add($"{Describe(partition)}'s offsets could not be read ({e.Error.Reason})");
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
+            return new RewindResult([], refused, candidates);
+        }
+
         try
         {
             // After the release's own commit of the old position, which it waited for: the new
@@ -133,13 +237,13 @@ internal sealed class OperatorHolds(
         {
             observer.OnError(new Error(e.Error.Code, $"The rewind of {Describe(moved)} was not committed ({e.Error.Reason}); the partitions continue from their old position."));
             TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
-            return [];
+            return new RewindResult([], [$"the new offsets were not committed ({e.Error.Reason})"], []);
         }
 
-        // A held partition starts from the new offset when resumed; what this member finished there must not be skipped then.
-        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(_held.Contains)]);
+        // A held or awaiting partition starts from the new offset when taken back; what this member finished there must not be skipped then.
+        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(p => _held.Contains(p) || _awaiting.Contains(p))]);
         TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))], rewound: true);
-        return moved;
+        return new RewindResult(moved, [], candidates);
     }
 
     /// <summary>As a revoke: nothing more starts, running handlers finish (up to the revoke timeout), the finished offsets are committed and the partitions forgotten.</summary>
@@ -209,8 +313,7 @@ internal sealed class OperatorHolds(
     {
         try
         {
-            var committed = consumer.Committed([partition], LookupTimeout).FirstOrDefault()?.Offset ?? Offset.Unset;
-            if (committed.Value >= 0)
+            if (CommittedOffset(partition) is { } committed)
             {
                 return committed;
             }
@@ -222,6 +325,10 @@ internal sealed class OperatorHolds(
 
         return resetToEarliest ? Offset.Beginning : Offset.End;
     }
+
+    /// <summary>The group's committed offset; null when it has none.</summary>
+    private long? CommittedOffset(TopicPartition partition) =>
+        consumer.Committed([partition], LookupTimeout).FirstOrDefault()?.Offset.Value is { } committed && committed >= 0 ? committed : null;
 
     private void PauseInClient(List<TopicPartition> held)
     {
@@ -237,4 +344,6 @@ internal sealed class OperatorHolds(
 
     private static string Describe(IEnumerable<TopicPartitionOffset> offsets) =>
         string.Join(", ", offsets.Select(o => $"{o.Topic}[{o.Partition.Value}]@{o.Offset.Value}"));
+
+    private static string Describe(TopicPartition partition) => $"{partition.Topic}[{partition.Partition.Value}]";
 }
