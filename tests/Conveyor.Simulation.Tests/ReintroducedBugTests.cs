@@ -16,6 +16,8 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished")]
     [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]
     [InlineData(nameof(ReintroducedBugs.RestoredSkipsKeepCommit), "stall")]
+    [InlineData(nameof(ReintroducedBugs.FinishOnHandOff), "outputs-unacknowledged")]
+    [InlineData(nameof(ReintroducedBugs.AtMostOnceCommitsAfterHandling), "handled-before-commit")]
     public void The_seed_set_finds_the_reintroduced_bug(string name, string kind)
     {
         var bug = Enum.Parse<ReintroducedBugs>(name);

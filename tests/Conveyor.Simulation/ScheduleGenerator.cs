@@ -1,4 +1,5 @@
 using Conveyor.Processing;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -21,6 +22,8 @@ internal static class ScheduleGenerator
         };
         var persist = random.Next(10) < 7;
         var asyncCommits = random.Next(10) < 3;
+        var pipeline = PipelinePlan.For(seed);
+        asyncCommits &= pipeline != Pipeline.AtMostOnce; // at-most-once must know a batch is committed before it runs
         var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, large ? 201 : 31)).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
@@ -41,6 +44,6 @@ internal static class ScheduleGenerator
         }
 
         faults.Sort((a, b) => a.AtMs.CompareTo(b.AtMs));
-        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults);
+        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults) { Pipeline = pipeline };
     }
 }

@@ -4,6 +4,7 @@ using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
 using Conveyor.Serialization;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -17,13 +18,14 @@ internal sealed class SimEngine : IConsumerFactory
     private readonly SimWorld _world;
     private readonly int _incarnation;
     private readonly Dictionary<(int, long), int> _deliveries = [];
+    private readonly SimPipeline _pipeline;
 
     public SimEngine(SimWorld world, int incarnation, ReintroducedBugs bugs)
     {
         _world = world;
         _incarnation = incarnation;
         var schedule = world.Cluster.Schedule;
-        Options = Settings(schedule);
+        Options = world.Pipelines.Adjust(Settings(schedule));
         var runtime = new EngineRuntime
         {
             Time = new SimClock(world.Scheduler, incarnation, () => world.Cluster.WallOffset),
@@ -35,6 +37,7 @@ internal sealed class SimEngine : IConsumerFactory
             Bugs = bugs,
         };
         Dispatcher = new Dispatcher(runtime: runtime);
+        _pipeline = new SimPipeline(world, incarnation, runtime);
         var events = new SimEvents(world, () => Dispatcher, Options);
         var executor = new MessageExecutor<byte[], byte[]>(
             Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
@@ -135,21 +138,30 @@ internal sealed class SimEngine : IConsumerFactory
 
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
         var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+        _world.Pipelines.HandlerStarting(p, offset, message.Attempt);
         _world.Checker.HandlerStarted(p, offset, key, message.Attempt);
+        var handsOff = !fails && _pipeline.HandsOff(p, offset); // finished only once its outputs are acknowledged
+        var epoch = handsOff ? _world.Checker.EpochOf(p, offset) : 0;
         _world.Trace.Add($"handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
         if (duration == TimeSpan.Zero)
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
-            return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails")) : default;
+            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
+            return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails"))
+                : handsOff ? new ValueTask<IPendingAcknowledgement?>(_pipeline.HandOff(message, key, epoch, cancellationToken))
+                : default;
         }
 
         var done = new TaskCompletionSource<IPendingAcknowledgement?>();
         _world.Scheduler.After(duration, () =>
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
             if (fails)
             {
                 done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));
+            }
+            else if (handsOff)
+            {
+                done.SetResult(_pipeline.HandOff(message, key, epoch, cancellationToken));
             }
             else
             {
