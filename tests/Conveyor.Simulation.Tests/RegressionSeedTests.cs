@@ -31,10 +31,7 @@ public sealed class RegressionSeedTests
     [InlineData(12)]
     public void At_most_once_never_handles_a_batch_whose_commit_did_not_land(int seed)
     {
-        var schedule = ScheduleGenerator.For(seed);
-        Assert.Equal(Pipelines.Pipeline.AtMostOnce, schedule.Pipeline);
-
-        var result = SimWorld.Run(schedule);
+        var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.AtMostOnce));
 
         Assert.Null(result.Violation);
     }

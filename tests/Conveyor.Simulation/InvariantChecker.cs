@@ -25,6 +25,7 @@ internal sealed class InvariantChecker
     private readonly bool[] _stopped;
     private readonly Dictionary<(int Epoch, int Partition, byte Key), (long Offset, bool Running)> _lanes = [];
     private readonly Dictionary<(int Partition, long Offset), int> _deliveredIn = [];
+    private int _rewinds;
 
     public InvariantChecker(SimCluster cluster, SimScheduler scheduler, SimTrace trace)
     {
@@ -66,7 +67,10 @@ internal sealed class InvariantChecker
     /// <summary>A partition stopped on purpose (its dead letter was not acknowledged) is not expected to progress.</summary>
     public bool IsStopped(int partition) => _stopped[partition];
 
-    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch;
+    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch + (_rewinds << 20);
+
+    /// <summary>An aborted transaction rewound the owned partitions: what is delivered from now on runs in new lanes, as after a new assignment.</summary>
+    public void Rewound() => _rewinds++;
 
     /// <summary>The assignment (epoch) a message was last delivered in.</summary>
     public int EpochOf(int partition, long offset) => _deliveredIn.GetValueOrDefault((partition, offset));

@@ -36,13 +36,13 @@ internal static class MessagePlan
     /// <summary>A forwarded input's outputs: 0-3, from the seed and the message alone.</summary>
     public static int Outputs(int seed, int partition, long offset) => (int)(Hash(seed, partition, offset, 98, 0) % 4);
 
-    /// <summary>One send of an output: how long its acknowledgement takes, and whether it fails or comes without an offset.</summary>
-    public static (TimeSpan Delay, bool Fails, bool NoOffset) Output(int seed, int partition, long offset, int index, int send)
+    /// <summary>One send of an output: how long its acknowledgement takes, whether it fails (<paramref name="failPerMille"/> of sends) or comes without an offset.</summary>
+    public static (TimeSpan Delay, bool Fails, bool NoOffset) Output(int seed, int partition, long offset, int index, int send, int failPerMille)
     {
         var h = Hash(seed, partition, offset, 200 + index, send);
         var roll = (int)(h % 1000);
         var delay = roll < 60 ? TimeSpan.FromMilliseconds(1_000 + ((h >> 10) % 4_000)) : TimeSpan.FromMilliseconds(1 + ((h >> 10) % 100)); // 6 % late
-        return (delay, (h >> 24) % 100 < 6, (h >> 32) % 100 < 4);
+        return (delay, (int)((h >> 24) % 1000) < failPerMille, (h >> 40) % 100 < 4);
     }
 
     private static ulong Hash(int seed, int partition, long offset, int attempt, int delivery)

@@ -44,7 +44,7 @@ internal static class Program
             }
         }
 
-        Schedule For(int seed) => ScheduleGenerator.For(seed, large) is var schedule && pipeline is { } only ? schedule with { Pipeline = only } : schedule;
+        Schedule For(int seed) => ScheduleGenerator.For(seed, large, pipeline);
 
         if (trace is { } seed)
         {

@@ -37,16 +37,16 @@ internal sealed class SimEngine : IConsumerFactory
             Bugs = bugs,
         };
         Dispatcher = new Dispatcher(runtime: runtime);
-        _pipeline = new SimPipeline(world, incarnation, runtime);
         var events = new SimEvents(world, () => Dispatcher, Options);
+        _pipeline = new SimPipeline(world, incarnation, runtime, Options, events);
         var executor = new MessageExecutor<byte[], byte[]>(
             Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
             new SimDeadLetters(world, incarnation), events, runtime);
         var schedule1 = new CommitSchedule(Options.CommitInterval, Options.CommitEveryMessages);
         Poll = new PollLoop(
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
-            this, Options, Dispatcher, schedule1, events, transactions: null, clock: runtime.Time);
-        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, gate: null, Stopping, Abort.Token);
+            this, Options, Dispatcher, schedule1, events, _pipeline.Transactions, clock: runtime.Time);
+        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token);
         for (var i = 0; i < Options.MaxConcurrency; i++)
         {
             _ = worker.RunAsync(); // runs to its first wait here; the scheduler runs the rest
@@ -125,6 +125,18 @@ internal sealed class SimEngine : IConsumerFactory
 
     IOffsetsWithMetadata? IConsumerFactory.OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (SimConsumer)consumer;
 
+    private static async Task RelayAsync(ValueTask<IPendingAcknowledgement?> handedOff, TaskCompletionSource<IPendingAcknowledgement?> done)
+    {
+        try
+        {
+            done.SetResult(await handedOff.ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            done.SetException(e);
+        }
+    }
+
     /// <summary>The handler: its duration and failure come from the seed per message, attempt and delivery.</summary>
     private ValueTask<IPendingAcknowledgement?> Handle(MessageContext<byte[], byte[]> message, CancellationToken cancellationToken)
     {
@@ -147,7 +159,7 @@ internal sealed class SimEngine : IConsumerFactory
         {
             _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
             return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails"))
-                : handsOff ? new ValueTask<IPendingAcknowledgement?>(_pipeline.HandOff(message, key, epoch, cancellationToken))
+                : handsOff ? _pipeline.HandOffAsync(message, key, epoch, cancellationToken)
                 : default;
         }
 
@@ -161,7 +173,7 @@ internal sealed class SimEngine : IConsumerFactory
             }
             else if (handsOff)
             {
-                done.SetResult(_pipeline.HandOff(message, key, epoch, cancellationToken));
+                _ = RelayAsync(_pipeline.HandOffAsync(message, key, epoch, cancellationToken), done);
             }
             else
             {

@@ -56,9 +56,18 @@ internal sealed class OutputLedger(SimWorld world)
         }
 
         handOff.Sent = true;
-        var (delay, fails, noOffset) = MessagePlan.Output(world.Cluster.Schedule.Seed, handOff.Partition, handOff.Offset, index, send);
+        // Exactly-once aborts the whole transaction for one failed output: at 6 % nearly every
+        // transaction would abort and nothing would commit, so its sends fail at 0.5 %.
+        var failPerMille = world.Cluster.Schedule.Pipeline.IsExactlyOnce() ? 5 : 60;
+        var (delay, fails, noOffset) = MessagePlan.Output(world.Cluster.Schedule.Seed, handOff.Partition, handOff.Offset, index, send, failPerMille);
         return (delay, fails, noOffset, $"output {index + 1}/{handOff.Count} of p{handOff.Partition}@{handOff.Offset}");
     }
+
+    /// <summary>Which hand-off and output a record handed to a producer is.</summary>
+    public (int HandOff, int Index) Identify(byte[] value) => _outputs[value];
+
+    /// <summary>The input of a hand-off, and how many outputs it has.</summary>
+    public (int Partition, long Offset, int Count) Input(int handOff) => (_handOffs[handOff].Partition, _handOffs[handOff].Offset, _handOffs[handOff].Count);
 
     /// <summary>A send was acknowledged as stored (with an offset or without one).</summary>
     public void Acknowledged(byte[] value)

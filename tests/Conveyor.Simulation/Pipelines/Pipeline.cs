@@ -11,15 +11,30 @@ internal enum Pipeline
 
     /// <summary><c>DeliveryGuarantee.AtMostOnce</c>: each fetched batch committed before it is handled.</summary>
     AtMostOnce,
+
+    /// <summary>An exactly-once forwarder: the real <c>TransactionCoordinator</c>, <c>TransactionGate</c> and <c>TransactionalCommits</c> on a simulated transactional producer.</summary>
+    ExactlyOnce,
+
+    /// <summary>
+    /// Exactly-once under key or unordered ordering too: never in the CI seed set (only with
+    /// <c>--pipeline</c>). There a transaction commits outputs of messages finished above an
+    /// unfinished one, whose offsets it cannot carry, so a crash before the next commit writes them
+    /// again (seeds 1, 4, 9: "duplicate-outputs"); the engine does not prevent that yet.
+    /// </summary>
+    ExactlyOnceAnyOrdering,
 }
 
 /// <summary>A schedule's pipeline from its seed alone (a hash apart from the schedule's random stream, so the rest of the schedule stays as it was).</summary>
 internal static class PipelinePlan
 {
+    /// <summary>Whether the pipeline is an exactly-once forwarder (<see cref="Pipeline.ExactlyOnce"/> runs under partition ordering only, which finishes each partition's messages in order).</summary>
+    public static bool IsExactlyOnce(this Pipeline pipeline) => pipeline is Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering;
+
     public static Pipeline For(int seed) => (MessagePlan.Roll(seed, 0x5049_5045) % 100) switch
     {
-        < 50 => Pipeline.Plain,
-        < 80 => Pipeline.Forwarding,
-        _ => Pipeline.AtMostOnce,
+        < 45 => Pipeline.Plain,
+        < 70 => Pipeline.Forwarding,
+        < 85 => Pipeline.AtMostOnce,
+        _ => Pipeline.ExactlyOnce,
     };
 }

@@ -16,6 +16,7 @@ internal sealed class PipelineChecks
         _world = world;
         Kind = world.Cluster.Schedule.Pipeline;
         Outputs = new OutputLedger(world);
+        Transactions = new TransactionLedger(world);
         if (Kind == Pipeline.Forwarding)
         {
             world.Checker.BeforeCommit = Outputs.Committing;
@@ -28,6 +29,8 @@ internal sealed class PipelineChecks
     public Pipeline Kind { get; }
 
     public OutputLedger Outputs { get; }
+
+    public TransactionLedger Transactions { get; }
 
     /// <summary>
     /// A handler call starts. At-most-once: its offset was committed before (so a crash cannot make
@@ -55,6 +58,17 @@ internal sealed class PipelineChecks
     public ProcessorOptions Adjust(ProcessorOptions options) => Kind switch
     {
         Pipeline.AtMostOnce => options with { Guarantee = DeliveryGuarantee.AtMostOnce, CommitMode = OffsetCommitMode.Synchronous },
+        // A commit waits for every running handler (the gate): longer than the slowest handler with
+        // late acknowledgements (6 s + 5 s), or a gate that times out and opens again lets new slow
+        // handlers start, and commits can starve (seeds 6, 7, 10 at 3 s).
+        Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering => options with
+        {
+            Guarantee = DeliveryGuarantee.ExactlyOnce,
+            TransactionalId = "sim-tx",
+            CommitMode = OffsetCommitMode.Synchronous,
+            PersistCompletions = false,
+            RevokeTimeout = TimeSpan.FromSeconds(12),
+        },
         _ => options,
     };
 }

@@ -55,8 +55,11 @@ internal sealed class EngineRuntime
         }
     }
 
+    /// <summary>Whether a simulator runs everything on one thread: a call that would get a thread of its own runs inline.</summary>
+    public bool OnOneThread => Post is not null;
+
     /// <summary>How a drain's completion runs its continuations: off the dispatcher's lock, unless a simulator runs everything on one thread.</summary>
-    public TaskCreationOptions DrainCompletion => Post is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+    public TaskCreationOptions DrainCompletion => OnOneThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
 }
 
 /// <summary>
@@ -88,4 +91,7 @@ internal enum ReintroducedBugs
 
     /// <summary>At-most-once commits a fetched batch only on the interval, after its handlers ran, not before.</summary>
     AtMostOnceCommitsAfterHandling = 64,
+
+    /// <summary>Exactly-once: a loss commits the open transaction with the partitions still owned, so the lost ones' outputs commit without their offsets.</summary>
+    LostOutputsCommitted = 128,
 }
