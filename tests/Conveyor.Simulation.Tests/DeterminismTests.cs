@@ -22,6 +22,7 @@ public sealed class DeterminismTests
     [InlineData("AtMostOnce", 7)]
     [InlineData("ExactlyOnce", 7)]
     [InlineData("ExactlyOnce", 48)]
+    [InlineData("Batches", 3)]
     public void Each_pipeline_gives_the_same_run_for_the_same_seed(string name, int seed)
     {
         var pipeline = Enum.Parse<Pipelines.Pipeline>(name);

@@ -13,7 +13,7 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [Theory]
     [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "stall")]
     [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall", "duplicate-outputs")] // exactly-once: the old lane's outputs land in a transaction that cannot carry them
-    [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished")]
+    [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished", "outputs-unacknowledged")] // forwarding: past an input whose outputs are in flight
     [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]
     [InlineData(nameof(ReintroducedBugs.RestoredSkipsKeepCommit), "stall")]
     [InlineData(nameof(ReintroducedBugs.FinishOnHandOff), "outputs-unacknowledged")]

@@ -36,7 +36,8 @@ internal sealed class SimEngine : IConsumerFactory
             AsksCluster = false,
             Bugs = bugs,
         };
-        Dispatcher = new Dispatcher(runtime: runtime);
+        var batches = world.Pipelines.Kind == Pipeline.Batches;
+        Dispatcher = new Dispatcher(batches ? Options.Batch : null, runtime);
         var events = new SimEvents(world, () => Dispatcher, Options);
         _pipeline = new SimPipeline(world, incarnation, runtime, Options, events);
         var executor = new MessageExecutor<byte[], byte[]>(
@@ -46,7 +47,8 @@ internal sealed class SimEngine : IConsumerFactory
         Poll = new PollLoop(
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
             this, Options, Dispatcher, schedule1, events, _pipeline.Transactions, clock: runtime.Time);
-        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token);
+        var runs = batches ? new Processing.Batching.BatchExecutor<byte[], byte[]>(new SimBatchHandler(world, incarnation).Handle, executor) : null;
+        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token, runs);
         for (var i = 0; i < Options.MaxConcurrency; i++)
         {
             _ = worker.RunAsync(); // runs to its first wait here; the scheduler runs the rest

@@ -15,6 +15,9 @@ internal enum Pipeline
     /// <summary>An exactly-once forwarder: the real <c>TransactionCoordinator</c>, <c>TransactionGate</c> and <c>TransactionalCommits</c> on a simulated transactional producer.</summary>
     ExactlyOnce,
 
+    /// <summary>A batch processor: the dispatcher hands out runs of one partition's messages (up to 5, or after 50 ms) and the real <c>BatchExecutor</c> calls the handler once per run.</summary>
+    Batches,
+
     /// <summary>
     /// Exactly-once under key or unordered ordering too: never in the CI seed set (only with
     /// <c>--pipeline</c>). There a transaction commits outputs of messages finished above an
@@ -32,9 +35,10 @@ internal static class PipelinePlan
 
     public static Pipeline For(int seed) => (MessagePlan.Roll(seed, 0x5049_5045) % 100) switch
     {
-        < 45 => Pipeline.Plain,
-        < 70 => Pipeline.Forwarding,
-        < 85 => Pipeline.AtMostOnce,
-        _ => Pipeline.ExactlyOnce,
+        < 40 => Pipeline.Plain,
+        < 62 => Pipeline.Forwarding,
+        < 75 => Pipeline.AtMostOnce,
+        < 88 => Pipeline.ExactlyOnce,
+        _ => Pipeline.Batches,
     };
 }

@@ -1,4 +1,5 @@
 using Conveyor.Processing;
+using Conveyor.Processing.Batching;
 
 namespace Conveyor.Simulation.Pipelines;
 
@@ -57,6 +58,7 @@ internal sealed class PipelineChecks
     /// <summary>The engine's settings for this pipeline.</summary>
     public ProcessorOptions Adjust(ProcessorOptions options) => Kind switch
     {
+        Pipeline.Batches => options with { Batch = new BatchOptions { MaxMessages = 5, MaxWait = TimeSpan.FromMilliseconds(50) } },
         Pipeline.AtMostOnce => options with { Guarantee = DeliveryGuarantee.AtMostOnce, CommitMode = OffsetCommitMode.Synchronous },
         // A commit waits for every running handler (the gate): longer than the slowest handler with
         // late acknowledgements (6 s + 5 s), or a gate that times out and opens again lets new slow
