@@ -12,11 +12,14 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "stall")]
-    [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall")]
-    [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished")]
+    [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall", "duplicate-outputs")] // exactly-once: the old lane's outputs land in a transaction that cannot carry them
+    [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished", "outputs-unacknowledged")] // forwarding: past an input whose outputs are in flight
     [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]
     [InlineData(nameof(ReintroducedBugs.RestoredSkipsKeepCommit), "stall")]
-    public void The_seed_set_finds_the_reintroduced_bug(string name, string kind)
+    [InlineData(nameof(ReintroducedBugs.FinishOnHandOff), "outputs-unacknowledged")]
+    [InlineData(nameof(ReintroducedBugs.AtMostOnceCommitsAfterHandling), "handled-before-commit")]
+    [InlineData(nameof(ReintroducedBugs.LostOutputsCommitted), "outputs-without-offset")]
+    public void The_seed_set_finds_the_reintroduced_bug(string name, string kind, string? otherKind = null)
     {
         var bug = Enum.Parse<ReintroducedBugs>(name);
         for (var seed = 0; seed < SeedSetTests.Seeds; seed++)
@@ -27,10 +30,10 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
                 continue;
             }
 
-            Assert.Equal(kind, result.Kind);
+            Assert.Contains(result.Kind, new[] { kind, otherKind });
             var shrunk = Shrinker.Shrink(result, bug, budget: 300);
             Assert.True(shrunk.Failed, "the shrunk schedule still fails");
-            Assert.Equal(kind, shrunk.Kind);
+            Assert.Equal(result.Kind, shrunk.Kind);
             Assert.True(shrunk.Schedule.Faults.Count <= result.Schedule.Faults.Count);
             Assert.Contains("VIOLATION", shrunk.Trace, StringComparison.Ordinal);
             Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");

@@ -25,6 +25,7 @@ internal sealed class InvariantChecker
     private readonly bool[] _stopped;
     private readonly Dictionary<(int Epoch, int Partition, byte Key), (long Offset, bool Running)> _lanes = [];
     private readonly Dictionary<(int Partition, long Offset), int> _deliveredIn = [];
+    private int _rewinds;
 
     public InvariantChecker(SimCluster cluster, SimScheduler scheduler, SimTrace trace)
     {
@@ -45,6 +46,12 @@ internal sealed class InvariantChecker
 
     public bool Failed => Violation is not null;
 
+    /// <summary>A pipeline's own check of a commit (partition, from, to), made before the others.</summary>
+    public Action<int, long, long>? BeforeCommit { get; set; }
+
+    /// <summary>At-most-once: commits pass messages before they are handled, so "past an unfinished message" is no violation.</summary>
+    public bool CommitsBeforeHandling { get; set; }
+
     public void Fail(string kind, string violation)
     {
         if (Violation is null)
@@ -60,7 +67,13 @@ internal sealed class InvariantChecker
     /// <summary>A partition stopped on purpose (its dead letter was not acknowledged) is not expected to progress.</summary>
     public bool IsStopped(int partition) => _stopped[partition];
 
-    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch;
+    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch + (_rewinds << 20);
+
+    /// <summary>An aborted transaction rewound the owned partitions: what is delivered from now on runs in new lanes, as after a new assignment.</summary>
+    public void Rewound() => _rewinds++;
+
+    /// <summary>The assignment (epoch) a message was last delivered in.</summary>
+    public int EpochOf(int partition, long offset) => _deliveredIn.GetValueOrDefault((partition, offset));
 
     public void Assigned(int partition)
     {
@@ -112,6 +125,9 @@ internal sealed class InvariantChecker
 
     public void DeadLettered(int partition, long offset) => _finished[partition].Add(offset);
 
+    /// <summary>A message is finished by its pipeline (a forwarded input once all its outputs are stored).</summary>
+    public void Finished(int partition, long offset) => _finished[partition].Add(offset);
+
     public void PartitionStopped(int partition) => _stopped[partition] = true;
 
     /// <summary>Another member finished these messages.</summary>
@@ -127,12 +143,13 @@ internal sealed class InvariantChecker
     public void Committing(int partition, long offset, string metadata, bool byMember)
     {
         var previous = _cluster.Committed[partition];
+        BeforeCommit?.Invoke(partition, previous, offset);
         if (offset < previous)
         {
             Fail("backwards", $"p{partition}'s committed offset moved backwards from {previous} to {offset}");
         }
 
-        for (var o = previous; o < offset; o++)
+        for (var o = previous; o < offset && !CommitsBeforeHandling; o++)
         {
             if (!_finished[partition].Contains(o))
             {

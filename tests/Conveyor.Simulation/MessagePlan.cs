@@ -30,6 +30,21 @@ internal static class MessagePlan
         return (TimeSpan.FromMilliseconds(1 + (h % 200)), (h >> 16) % 100 < 2);
     }
 
+    /// <summary>A number from the seed and a tag alone (a pipeline's choices).</summary>
+    public static ulong Roll(int seed, int tag) => Hash(seed, -1, tag, 0, 0);
+
+    /// <summary>A forwarded input's outputs: 0-3, from the seed and the message alone.</summary>
+    public static int Outputs(int seed, int partition, long offset) => (int)(Hash(seed, partition, offset, 98, 0) % 4);
+
+    /// <summary>One send of an output: how long its acknowledgement takes, whether it fails (<paramref name="failPerMille"/> of sends) or comes without an offset.</summary>
+    public static (TimeSpan Delay, bool Fails, bool NoOffset) Output(int seed, int partition, long offset, int index, int send, int failPerMille)
+    {
+        var h = Hash(seed, partition, offset, 200 + index, send);
+        var roll = (int)(h % 1000);
+        var delay = roll < 60 ? TimeSpan.FromMilliseconds(1_000 + ((h >> 10) % 4_000)) : TimeSpan.FromMilliseconds(1 + ((h >> 10) % 100)); // 6 % late
+        return (delay, (int)((h >> 24) % 1000) < failPerMille, (h >> 40) % 100 < 4);
+    }
+
     private static ulong Hash(int seed, int partition, long offset, int attempt, int delivery)
     {
         var x = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL;

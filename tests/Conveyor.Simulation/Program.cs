@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Conveyor.Processing.Engine;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--bug Name] [--trace SEED] [--large]</c>.
+/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--bug Name] [--pipeline Name] [--trace SEED] [--large]</c>.
 /// Prints each failing seed with its shrunk schedule and trace; exit code 1 when any failed.
 /// </summary>
 internal static class Program
@@ -15,6 +16,7 @@ internal static class Program
         var from = 0;
         var bugs = ReintroducedBugs.None;
         int? trace = null;
+        Pipeline? pipeline = null;
         var large = args.Contains("--large");
         args = [.. args.Where(a => a != "--large")];
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -30,18 +32,23 @@ internal static class Program
                 case "--bug" when Enum.TryParse<ReintroducedBugs>(args[i + 1], out var b):
                     bugs = b;
                     break;
+                case "--pipeline" when Enum.TryParse<Pipeline>(args[i + 1], out var k):
+                    pipeline = k;
+                    break;
                 case "--trace" when int.TryParse(args[i + 1], out var t):
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules).");
                     return 2;
             }
         }
 
+        Schedule For(int seed) => ScheduleGenerator.For(seed, large, pipeline);
+
         if (trace is { } seed)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed, large), bugs, trace: true);
+            var result = SimWorld.Run(For(seed), bugs, trace: true);
             Console.WriteLine(result.Trace);
             Console.WriteLine(result.Violation ?? "no violation");
             return result.Failed ? 1 : 0;
@@ -52,7 +59,7 @@ internal static class Program
         long events = 0;
         for (var s = from; s < from + seeds; s++)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(s, large), bugs);
+            var result = SimWorld.Run(For(s), bugs);
             events += result.Events;
             if (result.Failed)
             {

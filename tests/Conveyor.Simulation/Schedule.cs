@@ -1,4 +1,5 @@
 using Conveyor.Processing;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -71,8 +72,11 @@ internal sealed record Schedule(
     /// <summary>Faults happen in the first 15 s; then every partition goes to the member and the run settles.</summary>
     public const long FaultPhaseMs = 15_000;
 
+    /// <summary>Which of the engine's pipelines runs (Pipelines/).</summary>
+    public Pipeline Pipeline { get; init; }
+
     public override string ToString() =>
-        $"seed {Seed}: {Protocol}, {Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
+        $"seed {Seed}: {Protocol}, {(Pipeline == Pipeline.Plain ? string.Empty : Pipeline + ", ")}{Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
         + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults";
 }
 

@@ -1,4 +1,5 @@
 using Conveyor.Processing;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -7,7 +8,8 @@ internal static class ScheduleGenerator
 {
     /// <param name="seed">The seed: the same one gives the same schedule.</param>
     /// <param name="large">Up to 6 partitions of up to 200 messages and 30 faults, for exploration (the CI seed set uses the default size).</param>
-    public static Schedule For(int seed, bool large = false)
+    /// <param name="pipeline">The pipeline to run; null: the seed's (<see cref="PipelinePlan"/>).</param>
+    public static Schedule For(int seed, bool large = false, Pipeline? pipeline = null)
     {
         var random = new Random(seed);
         var partitions = random.Next(1, large ? 7 : 4);
@@ -21,6 +23,14 @@ internal static class ScheduleGenerator
         };
         var persist = random.Next(10) < 7;
         var asyncCommits = random.Next(10) < 3;
+        var kind = pipeline ?? PipelinePlan.For(seed);
+        asyncCommits &= kind != Pipeline.AtMostOnce && !kind.IsExactlyOnce(); // at-most-once must know a batch is committed before it runs; transactions commit on the poll thread
+        persist &= !kind.IsExactlyOnce(); // offsets go with the transaction, without completions
+        if (kind == Pipeline.ExactlyOnce)
+        {
+            ordering = OrderingMode.Partition; // see Pipeline.ExactlyOnceAnyOrdering
+        }
+
         var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, large ? 201 : 31)).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
@@ -41,6 +51,6 @@ internal static class ScheduleGenerator
         }
 
         faults.Sort((a, b) => a.AtMs.CompareTo(b.AtMs));
-        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults);
+        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults) { Pipeline = kind };
     }
 }

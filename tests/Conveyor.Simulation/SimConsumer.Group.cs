@@ -15,7 +15,7 @@ internal sealed partial class SimConsumer
 
     public List<string> Subscription { get; private set; } = [];
 
-    public IConsumerGroupMetadata ConsumerGroupMetadata => throw new NotSupportedException("Exactly-once is not simulated.");
+    public IConsumerGroupMetadata ConsumerGroupMetadata => Pipelines.SimGroupMetadata.Instance;
 
     public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
 

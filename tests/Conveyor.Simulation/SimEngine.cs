@@ -4,6 +4,7 @@ using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
 using Conveyor.Serialization;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -17,13 +18,14 @@ internal sealed class SimEngine : IConsumerFactory
     private readonly SimWorld _world;
     private readonly int _incarnation;
     private readonly Dictionary<(int, long), int> _deliveries = [];
+    private readonly SimPipeline _pipeline;
 
     public SimEngine(SimWorld world, int incarnation, ReintroducedBugs bugs)
     {
         _world = world;
         _incarnation = incarnation;
         var schedule = world.Cluster.Schedule;
-        Options = Settings(schedule);
+        Options = world.Pipelines.Adjust(Settings(schedule));
         var runtime = new EngineRuntime
         {
             Time = new SimClock(world.Scheduler, incarnation, () => world.Cluster.WallOffset),
@@ -34,16 +36,19 @@ internal sealed class SimEngine : IConsumerFactory
             AsksCluster = false,
             Bugs = bugs,
         };
-        Dispatcher = new Dispatcher(runtime: runtime);
+        var batches = world.Pipelines.Kind == Pipeline.Batches;
+        Dispatcher = new Dispatcher(batches ? Options.Batch : null, runtime);
         var events = new SimEvents(world, () => Dispatcher, Options);
+        _pipeline = new SimPipeline(world, incarnation, runtime, Options, events);
         var executor = new MessageExecutor<byte[], byte[]>(
             Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
             new SimDeadLetters(world, incarnation), events, runtime);
         var schedule1 = new CommitSchedule(Options.CommitInterval, Options.CommitEveryMessages);
         Poll = new PollLoop(
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
-            this, Options, Dispatcher, schedule1, events, transactions: null, clock: runtime.Time);
-        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, gate: null, Stopping, Abort.Token);
+            this, Options, Dispatcher, schedule1, events, _pipeline.Transactions, clock: runtime.Time);
+        var runs = batches ? new Processing.Batching.BatchExecutor<byte[], byte[]>(new SimBatchHandler(world, incarnation).Handle, executor) : null;
+        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token, runs);
         for (var i = 0; i < Options.MaxConcurrency; i++)
         {
             _ = worker.RunAsync(); // runs to its first wait here; the scheduler runs the rest
@@ -122,6 +127,18 @@ internal sealed class SimEngine : IConsumerFactory
 
     IOffsetsWithMetadata? IConsumerFactory.OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (SimConsumer)consumer;
 
+    private static async Task RelayAsync(ValueTask<IPendingAcknowledgement?> handedOff, TaskCompletionSource<IPendingAcknowledgement?> done)
+    {
+        try
+        {
+            done.SetResult(await handedOff.ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            done.SetException(e);
+        }
+    }
+
     /// <summary>The handler: its duration and failure come from the seed per message, attempt and delivery.</summary>
     private ValueTask<IPendingAcknowledgement?> Handle(MessageContext<byte[], byte[]> message, CancellationToken cancellationToken)
     {
@@ -135,21 +152,30 @@ internal sealed class SimEngine : IConsumerFactory
 
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
         var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+        _world.Pipelines.HandlerStarting(p, offset, message.Attempt);
         _world.Checker.HandlerStarted(p, offset, key, message.Attempt);
+        var handsOff = !fails && _pipeline.HandsOff(p, offset); // finished only once its outputs are acknowledged
+        var epoch = handsOff ? _world.Checker.EpochOf(p, offset) : 0;
         _world.Trace.Add($"handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
         if (duration == TimeSpan.Zero)
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
-            return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails")) : default;
+            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
+            return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails"))
+                : handsOff ? _pipeline.HandOffAsync(message, key, epoch, cancellationToken)
+                : default;
         }
 
         var done = new TaskCompletionSource<IPendingAcknowledgement?>();
         _world.Scheduler.After(duration, () =>
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
             if (fails)
             {
                 done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));
+            }
+            else if (handsOff)
+            {
+                _ = RelayAsync(_pipeline.HandOffAsync(message, key, epoch, cancellationToken), done);
             }
             else
             {

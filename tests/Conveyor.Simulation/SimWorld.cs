@@ -1,4 +1,5 @@
 using Conveyor.Processing.Engine;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -24,6 +25,7 @@ internal sealed class SimWorld
         Cluster = new SimCluster(schedule);
         Checker = new InvariantChecker(Cluster, Scheduler, Trace);
         Random = new Random(schedule.Seed);
+        Pipelines = new PipelineChecks(this);
     }
 
     public SimScheduler Scheduler { get; }
@@ -33,6 +35,9 @@ internal sealed class SimWorld
     public InvariantChecker Checker { get; }
 
     public SimTrace Trace { get; }
+
+    /// <summary>The pipeline's own invariants and state across incarnations (forwarding's outputs, at-most-once).</summary>
+    public PipelineChecks Pipelines { get; }
 
     /// <summary>The run's random stream (fetch sizes and delays, retry jitter, the other member's pace).</summary>
     public Random Random { get; }

@@ -20,6 +20,9 @@ internal abstract class ConsumerCommits : ICommitStrategy
         _context = context;
     }
 
+    /// <summary>The poll loop's parts.</summary>
+    protected CommitContext Context => _context;
+
     public void Start(DateTime now) => _context.Schedule.Restart(now);
 
     public void Tick(DateTime now)
@@ -76,8 +79,8 @@ internal abstract class ConsumerCommits : ICommitStrategy
     /// <summary>The partitions are gone.</summary>
     protected virtual void Forget(List<PartitionState> states) => _context.Partitions.Forget(states);
 
-    /// <summary>Commits on this thread and records what was committed; a refused commit is tried again soon.</summary>
-    protected void Commit(List<OffsetCommit> offsets, List<PartitionState> states)
+    /// <summary>Commits on this thread and records what was committed; a refused commit is tried again soon. Returns the offsets that landed.</summary>
+    protected IReadOnlyList<OffsetCommit> Commit(List<OffsetCommit> offsets, List<PartitionState> states)
     {
         var committed = CommitNow(offsets);
         var byPartition = new Dictionary<TopicPartition, PartitionState>(states.Count, TopicPartitionKey.Instance); // not a search per offset: a commit may carry 1,000 partitions
@@ -101,6 +104,8 @@ internal abstract class ConsumerCommits : ICommitStrategy
             // Not committed: the offsets stay where they were and the commit is tried again soon.
             _context.Schedule.RetryAfter(_context.Now, CommitContext.CommitRetryDelay);
         }
+
+        return committed;
     }
 
     /// <summary>

@@ -146,6 +146,13 @@ internal sealed class TransactionalCommits : ICommitStrategy
         var idle = _transactions.Gate.Close(_options.RevokeTimeout);
         try
         {
+            if (_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.LostOutputsCommitted))
+            {
+                Forget(lost);
+                CommitOwned(leaving: []);
+                return;
+            }
+
             var names = string.Join(", ", lost.Select(s => s.TopicPartition));
             AbortOwned(
                 new Error(ErrorCode.Local_State, $"Partitions lost ({names}): their outputs are aborted with the transaction."),

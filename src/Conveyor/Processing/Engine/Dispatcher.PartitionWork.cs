@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Completions;
@@ -59,7 +58,7 @@ internal sealed partial class Dispatcher
         /// <summary>Its ready messages, in the order they became ready; served one per turn (<see cref="ReadyTurns"/>).</summary>
         private readonly Queue<WorkItem> _ready = new();
 
-        /// <summary>Runs only: when each of <see cref="_ready"/> became ready (<see cref="Stopwatch"/> ticks), for the batch wait.</summary>
+        /// <summary>Runs only: when each of <see cref="_ready"/> became ready (<see cref="EngineRuntime.Time"/> timestamps), for the batch wait.</summary>
         private Queue<long>? _readyAt;
 
         /// <summary>Runs only: messages of a run handed back (after a failure), served before <see cref="_ready"/>, lowest offset on top.</summary>
@@ -129,7 +128,7 @@ internal sealed partial class Dispatcher
         }
 
         /// <summary>
-        /// Runs only: when its next run is due (<see cref="Stopwatch"/> ticks), the oldest ready
+        /// Runs only: when its next run is due (<see cref="EngineRuntime.Time"/> timestamps), the oldest ready
         /// message's time plus <paramref name="maxWait"/>; at once for messages handed back.
         /// </summary>
         public long DueAt(long maxWait) =>

@@ -56,7 +56,7 @@ internal sealed partial class Dispatcher
         /// </summary>
         /// <param name="run">Filled with the run, in offset order.</param>
         /// <param name="limits">The batch bounds.</param>
-        /// <param name="now">The time (<see cref="System.Diagnostics.Stopwatch"/> ticks).</param>
+        /// <param name="now">The time (<see cref="EngineRuntime.Time"/> timestamps).</param>
         /// <param name="maxWait">The batch wait in those ticks.</param>
         /// <param name="nextDue">When none is due: when the first will be; <see cref="long.MaxValue"/> when none waits.</param>
         public bool TryTakeRun(List<WorkItem> run, BatchOptions limits, long now, long maxWait, out long nextDue)

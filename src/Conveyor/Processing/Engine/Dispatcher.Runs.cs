@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Conveyor.Processing.Batching;
 
@@ -18,7 +17,7 @@ internal sealed partial class Dispatcher
     private readonly long _maxWait;
 
     // Wakes idle workers when the first partition's batch wait ends; armed only while workers are idle.
-    private Timer? _due;
+    private ITimer? _due;
     private long _dueArmedFor = long.MaxValue;
 
     /// <param name="runs">Hand out runs of one partition bounded by these (a batch processor); null: one message per take.</param>
@@ -30,7 +29,8 @@ internal sealed partial class Dispatcher
         if (runs is not null)
         {
             var seconds = runs.MaxWait.TotalSeconds;
-            _maxWait = seconds * Stopwatch.Frequency >= long.MaxValue / 2 ? long.MaxValue / 2 : (long)(seconds * Stopwatch.Frequency);
+            var frequency = Runtime.Time.TimestampFrequency; // the system's: Stopwatch's; a simulator's: its own clock
+            _maxWait = seconds * frequency >= long.MaxValue / 2 ? long.MaxValue / 2 : (long)(seconds * frequency);
         }
     }
 
@@ -154,7 +154,7 @@ internal sealed partial class Dispatcher
     private bool TryTakeRunLocked(List<WorkItem> run, [MaybeNullWhen(false)] out WorkItem first)
     {
         run.Clear();
-        if (_ready.TryTakeRun(run, _runs!, Stopwatch.GetTimestamp(), _maxWait, out var nextDue))
+        if (_ready.TryTakeRun(run, _runs!, Runtime.Time.GetTimestamp(), _maxWait, out var nextDue))
         {
             first = run[0];
             return true;
@@ -184,8 +184,8 @@ internal sealed partial class Dispatcher
         }
 
         _dueArmedFor = nextDue;
-        _due ??= new Timer(_ => OnDue());
-        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextDue);
+        _due ??= Runtime.Time.CreateTimer(_ => OnDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var wait = Runtime.Time.GetElapsedTime(Runtime.Time.GetTimestamp(), nextDue);
         _due.Change(wait > TimeSpan.Zero ? wait + TimeSpan.FromMilliseconds(1) : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Conveyor.Processing.Engine;
@@ -318,7 +317,7 @@ internal sealed partial class Dispatcher
         if (_runs is not null)
         {
             // A partition's runs are its lane: one at a time, in offset order (Dispatcher.Runs.cs).
-            _ready.Add(item, Stopwatch.GetTimestamp());
+            _ready.Add(item, Runtime.Time.GetTimestamp());
             return;
         }
 

@@ -39,8 +39,27 @@ internal sealed class EngineRuntime
     /// <summary>Known bugs put back on purpose, to show that the simulator finds them; none in production.</summary>
     public ReintroducedBugs Bugs { get; init; }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> off the calling thread (a producer's delivery thread that must
+    /// not wait): on the thread pool, or as the simulator's next event.
+    /// </summary>
+    public void Detach(Action<object?> work, object? state)
+    {
+        if (Post is { } post)
+        {
+            post(work, state);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(work, state, preferLocal: false);
+        }
+    }
+
+    /// <summary>Whether a simulator runs everything on one thread: a call that would get a thread of its own runs inline.</summary>
+    public bool OnOneThread => Post is not null;
+
     /// <summary>How a drain's completion runs its continuations: off the dispatcher's lock, unless a simulator runs everything on one thread.</summary>
-    public TaskCreationOptions DrainCompletion => Post is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None;
+    public TaskCreationOptions DrainCompletion => OnOneThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
 }
 
 /// <summary>
@@ -66,4 +85,13 @@ internal enum ReintroducedBugs
 
     /// <summary>Messages skipped because they were finished before (restored) do not let the commit pass them (fixed in dc8e345).</summary>
     RestoredSkipsKeepCommit = 16,
+
+    /// <summary>A message whose handler handed outputs off is finished at once, before they are acknowledged (forwarding).</summary>
+    FinishOnHandOff = 32,
+
+    /// <summary>At-most-once commits a fetched batch only on the interval, after its handlers ran, not before.</summary>
+    AtMostOnceCommitsAfterHandling = 64,
+
+    /// <summary>Exactly-once: a loss commits the open transaction with the partitions still owned, so the lost ones' outputs commit without their offsets.</summary>
+    LostOutputsCommitted = 128,
 }

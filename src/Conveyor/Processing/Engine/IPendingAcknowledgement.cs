@@ -23,9 +23,12 @@ internal interface IPendingAcknowledgement
 internal static class PendingAcknowledgements
 {
     /// <summary>Completes when <paramref name="pending"/> is confirmed; faults with its failure otherwise.</summary>
-    public static Task SettledAsync(this IPendingAcknowledgement pending, WorkItem item)
+    /// <param name="pending">What was handed off.</param>
+    /// <param name="item">The message.</param>
+    /// <param name="continuations">How the awaiter continues: off the settling thread (<see cref="EngineRuntime.DrainCompletion"/>), unless a simulator runs everything on one thread.</param>
+    public static Task SettledAsync(this IPendingAcknowledgement pending, WorkItem item, TaskCreationOptions continuations = TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var settled = new TaskCompletionSource(continuations);
         pending.WhenSettled(
             (_, _, failure) =>
             {

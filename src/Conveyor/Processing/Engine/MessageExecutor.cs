@@ -141,7 +141,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 
             try
             {
-                await pending.Resend().SettledAsync(item).ConfigureAwait(false);
+                await pending.Resend().SettledAsync(item, _runtime.DrainCompletion).ConfigureAwait(false);
                 return ExecutionOutcome.Finished;
             }
             catch (Exception e)

@@ -96,6 +96,11 @@ internal sealed partial class Worker<TKey, TValue>
         try
         {
             execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);
+            if (execution.Outcome == ExecutionOutcome.HandedOff && _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.FinishOnHandOff))
+            {
+                execution = new Execution(ExecutionOutcome.Finished);
+            }
+
             if (execution.Outcome == ExecutionOutcome.HandedOff)
             {
                 _dispatcher.HandOff(item);
@@ -157,12 +162,18 @@ internal sealed partial class Worker<TKey, TValue>
             return;
         }
 
-        _ = RecoverAsync(item, pending, failure);
+        // Off the thread that settled it: retries wait, dead letters are written.
+        _dispatcher.Runtime.Detach(
+            static state =>
+            {
+                var (worker, settledItem, settledPending, settledFailure) = ((Worker<TKey, TValue>, WorkItem, IPendingAcknowledgement, Exception))state!;
+                _ = worker.RecoverAsync(settledItem, settledPending, settledFailure);
+            },
+            (this, item, pending, failure));
     }
 
     private async Task RecoverAsync(WorkItem item, IPendingAcknowledgement pending, Exception failure)
     {
-        await Task.Yield(); // off the thread that settled it: retries wait, dead letters are written
         var outcome = await _executor.RecoverAsync(item, pending, failure, _stopping.Token, _abort).ConfigureAwait(false);
         await ApplyAsync(item, outcome).ConfigureAwait(false);
     }

@@ -131,7 +131,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     }
 
     // Apart from Delivered, whose every call would otherwise make this closure.
-    private void SendLater(int index) => ThreadPool.QueueUserWorkItem(_ => Send(index));
+    private void SendLater(int index) => _producer.Runtime.Detach(_ => Send(index), null);
 
     private void Complete()
     {

@@ -61,6 +61,9 @@ internal sealed class OutputProducer : IDisposable
     /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
     public static TimeSpan Linger { get; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Where a resend off the producer's delivery thread runs: the thread pool, or a simulator's event.</summary>
+    internal EngineRuntime Runtime { get; init; } = EngineRuntime.Default;
+
     /// <summary>Outputs handed off and not yet acknowledged.</summary>
     public OutputWindow Window { get; }
 

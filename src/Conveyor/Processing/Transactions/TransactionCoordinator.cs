@@ -43,6 +43,7 @@ internal sealed class TransactionCoordinator
     private readonly ITransactionObserver _observer;
     private readonly ResiliencePipeline _retry;
     private readonly TimeSpan _stuckAfter;
+    private readonly Engine.EngineRuntime _runtime;
     private Error? _abortRequested;
     private long _produced;
     private bool _stuck;
@@ -52,8 +53,11 @@ internal sealed class TransactionCoordinator
     /// <param name="observer">Hears the transaction outcomes (the telemetry, then the user's observer).</param>
     /// <param name="retryDelay">The first back-off before a retriable call is made again (doubled each time); default 100 ms.</param>
     /// <param name="stuckAfter">How long past its timeout a call may take before it is given up; default <see cref="DefaultStuckAfter"/>.</param>
-    public TransactionCoordinator(ITransactionalProducer producer, TimeSpan timeout, ITransactionObserver observer, TimeSpan? retryDelay = null, TimeSpan? stuckAfter = null)
+    /// <param name="runtime">The engine's runtime (a simulator's runs every call inline); the system's when null.</param>
+    public TransactionCoordinator(ITransactionalProducer producer, TimeSpan timeout, ITransactionObserver observer, TimeSpan? retryDelay = null, TimeSpan? stuckAfter = null, Engine.EngineRuntime? runtime = null)
     {
+        _runtime = runtime ?? Engine.EngineRuntime.Default;
+        Gate = new TransactionGate(_runtime);
         _stuckAfter = stuckAfter ?? DefaultStuckAfter;
         _producer = producer;
         _timeout = timeout;
@@ -68,7 +72,7 @@ internal sealed class TransactionCoordinator
         }).Build();
     }
 
-    public TransactionGate Gate { get; } = new();
+    public TransactionGate Gate { get; }
 
     /// <summary>Set once the producer failed fatally; nothing more is committed.</summary>
     public Error? Fatal { get; private set; }
@@ -195,6 +199,12 @@ internal sealed class TransactionCoordinator
 
     private void Bounded(string name, Action<TimeSpan> call, TimeSpan timeout)
     {
+        if (_runtime.OnOneThread)
+        {
+            call(timeout); // a simulated producer's calls return at once; no thread may wait for another here
+            return;
+        }
+
         // A thread of its own, not the thread pool's: a call queued behind busy pool threads would
         // look stuck though it never started, and stop a healthy processor.
         var running = Task.Factory.StartNew(() => call(timeout), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);

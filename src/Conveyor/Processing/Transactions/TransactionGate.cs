@@ -9,10 +9,14 @@ namespace Conveyor.Processing.Transactions;
 internal sealed class TransactionGate
 {
     private readonly Lock _lock = new();
+    private readonly Engine.EngineRuntime _runtime;
     private TaskCompletionSource _opened = Completed();
     private TaskCompletionSource? _idle;
     private int _holders;
     private bool _closed;
+
+    /// <param name="runtime">How the poll thread waits for running handlers, and how waiting workers continue; the system's when null.</param>
+    public TransactionGate(Engine.EngineRuntime? runtime = null) => _runtime = runtime ?? Engine.EngineRuntime.Default;
 
     /// <summary>A worker starts a message; waits while a commit is running.</summary>
     public async ValueTask EnterAsync()
@@ -31,9 +35,13 @@ internal sealed class TransactionGate
                 opened = _opened.Task;
             }
 
-            await opened.ConfigureAwait(false);
+            await (_runtime.OnOneThread ? OwnWait(opened) : opened).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A task of this worker's own that completes with <paramref name="opened"/>: a task with several awaiters runs some of them on the thread pool, which a simulator's one thread must not.</summary>
+    private static Task OwnWait(Task opened) =>
+        opened.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The worker's message is finished (or given up) and the engine knows it.</summary>
     public void Exit()
@@ -57,7 +65,7 @@ internal sealed class TransactionGate
             if (!_closed)
             {
                 _closed = true;
-                _opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _opened = new TaskCompletionSource(_runtime.DrainCompletion);
             }
 
             if (_holders == 0)
@@ -65,20 +73,31 @@ internal sealed class TransactionGate
                 return true;
             }
 
-            _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _idle = new TaskCompletionSource(_runtime.DrainCompletion);
             idle = _idle.Task;
         }
 
-        return idle.Wait(timeout);
+        return _runtime.Wait(idle, timeout);
     }
 
     public void Open()
     {
+        TaskCompletionSource opened;
         lock (_lock)
         {
             _closed = false;
             _idle = null;
-            _opened.TrySetResult();
+            opened = _opened;
+        }
+
+        if (_runtime.OnOneThread)
+        {
+            // Waiting workers continue as the simulator's next event, not inside the poll thread's commit.
+            _runtime.Detach(static state => ((TaskCompletionSource)state!).TrySetResult(), opened);
+        }
+        else
+        {
+            opened.TrySetResult();
         }
     }
 

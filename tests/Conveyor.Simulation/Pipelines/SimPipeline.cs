@@ -1,0 +1,77 @@
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+using Conveyor.Processing.Forwarding;
+using Conveyor.Processing.Transactions;
+
+namespace Conveyor.Simulation.Pipelines;
+
+/// <summary>
+/// One incarnation's part of a pipeline: the real <see cref="OutputProducer"/> on a simulated
+/// producer, and what a forwarder's handler does after the user's code returned (as
+/// <c>KafkaForwarder</c>'s handlers do): pipelined, the outputs are handed off and the worker is
+/// free at once; exactly-once, they are written into the open transaction and waited for, and the
+/// real <see cref="TransactionCoordinator"/> commits them with the offsets.
+/// </summary>
+internal sealed class SimPipeline
+{
+    private readonly SimWorld _world;
+    private readonly OutputProducer? _producer;
+
+    public SimPipeline(SimWorld world, int incarnation, EngineRuntime runtime, ProcessorOptions options, IEngineEvents events)
+    {
+        _world = world;
+        switch (world.Pipelines.Kind)
+        {
+            case Pipeline.Forwarding:
+                // No bound on unacknowledged outputs: a wait for room would continue on the thread pool (OutputWindow).
+                _producer = new OutputProducer(new SimOutputProducer(world, incarnation), new ForwardingOptions(), forwarded: null, onFatal: _ => { }) { Runtime = runtime };
+                break;
+            case Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering:
+                var transactional = new SimTransactionalProducer(world, incarnation);
+                _producer = new OutputProducer(transactional);
+                Transactions = new TransactionCoordinator(transactional, options.TransactionTimeout, events, runtime: runtime);
+                Transactions.Start();
+                break;
+        }
+    }
+
+    /// <summary>Exactly-once only: the transactions the poll loop commits and the workers' gate.</summary>
+    public TransactionCoordinator? Transactions { get; }
+
+    /// <summary>Whether a successful handler call of this input writes outputs rather than finishing it at once.</summary>
+    public bool HandsOff(int partition, long offset) => _producer is not null && Outputs(partition, offset) > 0;
+
+    /// <summary>A forwarder's handler returned outputs for this input.</summary>
+    public ValueTask<IPendingAcknowledgement?> HandOffAsync(MessageContext<byte[], byte[]> message, byte key, int epoch, CancellationToken cancellationToken)
+    {
+        var outputs = _world.Pipelines.Outputs.HandOff(message.Partition, message.Offset, key, Outputs(message.Partition, message.Offset), epoch);
+        if (Transactions is not null)
+        {
+            return WriteInTransactionAsync(outputs, cancellationToken);
+        }
+
+        var handed = _producer!.HandAsync(outputs, input: null, cancellationToken);
+        return handed.IsCompletedSuccessfully
+            ? new ValueTask<IPendingAcknowledgement?>(handed.Result)
+            : throw new InvalidOperationException("The output window is unbounded here: a hand-off never waits.");
+    }
+
+    /// <summary>As <c>KafkaForwarder</c>'s transactional handler: a failed output aborts the transaction (the message runs again after the rewind).</summary>
+    private async ValueTask<IPendingAcknowledgement?> WriteInTransactionAsync(IReadOnlyList<OutputRecord> outputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _producer!.SendAllAsync(outputs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutputDeliveryException e)
+        {
+            Transactions!.RequestAbort(e.Errors[0]);
+            return null;
+        }
+
+        Transactions!.Produced();
+        return null;
+    }
+
+    private int Outputs(int partition, long offset) => MessagePlan.Outputs(_world.Cluster.Schedule.Seed, partition, offset);
+}

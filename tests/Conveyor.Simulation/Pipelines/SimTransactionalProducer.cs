@@ -1,0 +1,153 @@
+using Confluent.Kafka;
+using Conveyor.Processing.Transactions;
+
+namespace Conveyor.Simulation.Pipelines;
+
+/// <summary>
+/// The exactly-once forwarder's transactional producer, as a broker with KIP-447 behaves: outputs
+/// go into the open transaction (acknowledged after the seed's delay; a failed one makes the
+/// transaction abortable); <c>SendOffsetsToTransaction</c> is refused as abortable for a partition
+/// the member no longer owns (fenced by the group generation); a commit makes the outputs and the
+/// offsets visible together, or fails as abortable while the schedule fails commits; an abort
+/// drops everything. A killed incarnation's transaction never commits.
+/// </summary>
+internal sealed class SimTransactionalProducer(SimWorld world, int incarnation) : ITransactionalProducer, IProducer<byte[]?, byte[]?>
+{
+    private readonly List<(int HandOff, int Index)> _outputs = [];
+    private readonly Dictionary<int, long> _offsets = [];
+    private bool _open;
+    private bool _abortable;
+    private long _nextOffset;
+
+    public void InitTransactions(TimeSpan timeout) => world.Trace.Add("transactions initialized");
+
+    public void BeginTransaction()
+    {
+        if (_open)
+        {
+            world.Checker.Fail("transaction-state", "a transaction was begun while one was open");
+        }
+
+        _open = true;
+        _abortable = false;
+        _outputs.Clear();
+        _offsets.Clear();
+    }
+
+    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    {
+        foreach (var offset in offsets)
+        {
+            var p = offset.Partition.Value;
+            if (world.Cluster.Owners[p] != Owner.Member)
+            {
+                // KIP-447: the group coordinator refuses offsets of a generation that no longer owns the partition.
+                world.Trace.Add($"transaction offsets refused: p{p} is owned by {world.Cluster.Owners[p]}");
+                _abortable = true;
+                throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.IllegalGeneration, $"p{p} moved to another member"));
+            }
+
+            _offsets[p] = offset.Offset.Value;
+        }
+    }
+
+    public void CommitTransaction(TimeSpan timeout)
+    {
+        if (world.Cluster.FailingCommits > 0)
+        {
+            world.Cluster.FailingCommits--;
+            world.Trace.Add("transaction commit failed: timed out");
+            _abortable = true;
+            throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.RequestTimedOut));
+        }
+
+        if (_abortable)
+        {
+            throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.InvalidTxnState, "an output of this transaction failed"));
+        }
+
+        world.Trace.Add($"transaction commits {_outputs.Count} outputs with {string.Join(" ", _offsets.Select(o => $"p{o.Key}@{o.Value}"))}");
+        world.Pipelines.Transactions.Committing(_outputs, _offsets);
+        foreach (var (p, offset) in _offsets)
+        {
+            world.Checker.Committing(p, offset, string.Empty, byMember: true);
+            world.Cluster.Committed[p] = offset;
+            world.Cluster.Metadata[p] = string.Empty;
+        }
+
+        _open = false;
+    }
+
+    public void AbortTransaction(TimeSpan timeout)
+    {
+        world.Trace.Add($"transaction aborted ({_outputs.Count} outputs dropped)");
+        world.Pipelines.Transactions.Aborted++;
+        world.Checker.Rewound();
+        _open = false;
+    }
+
+    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) =>
+        ProduceAsync(new TopicPartition(topic, Partition.Any), message, cancellationToken);
+
+    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default)
+    {
+        if (!_open)
+        {
+            world.Checker.Fail("transaction-state", "an output was produced with no transaction open");
+        }
+
+        var value = message.Value!;
+        var (delay, fails, noOffset, name) = world.Pipelines.Outputs.Sent(value);
+        var output = world.Pipelines.Outputs.Identify(value);
+        var written = new TaskCompletionSource<DeliveryResult<byte[]?, byte[]?>>();
+        world.Scheduler.After(delay, () =>
+        {
+            if (fails)
+            {
+                world.Trace.Add($"{name} failed");
+                _abortable = true;
+                written.SetException(new ProduceException<byte[]?, byte[]?>(new Error(ErrorCode.Local_MsgTimedOut), new DeliveryResult<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(topicPartition, Offset.Unset) }));
+                return;
+            }
+
+            world.Trace.Add($"{name} written into the transaction{(noOffset ? " (no offset)" : string.Empty)}");
+            _outputs.Add(output);
+            written.SetResult(new DeliveryResult<byte[]?, byte[]?>
+            {
+                TopicPartitionOffset = new TopicPartitionOffset(topicPartition, noOffset ? Offset.Unset : new Offset(_nextOffset++)),
+                Message = message,
+            });
+        }, incarnation);
+        return written.Task;
+    }
+
+    public Handle Handle => throw new NotSupportedException("A simulated producer has no native handle.");
+
+    public string Name => "sim-transactional";
+
+    public void Produce(string topic, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+        throw new NotSupportedException("An exactly-once forwarder waits for each output.");
+
+    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+        throw new NotSupportedException("An exactly-once forwarder waits for each output.");
+
+    public int Poll(TimeSpan timeout) => 0;
+
+    public int Flush(TimeSpan timeout) => 0;
+
+    public void Flush(CancellationToken cancellationToken = default)
+    {
+    }
+
+    public void CommitTransaction() => CommitTransaction(Timeout.InfiniteTimeSpan);
+
+    public void AbortTransaction() => AbortTransaction(Timeout.InfiniteTimeSpan);
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
+}
