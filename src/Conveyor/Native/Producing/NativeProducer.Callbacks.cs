@@ -46,7 +46,7 @@ internal sealed unsafe partial class NativeProducer
         try
         {
             var error = code == ProducerImports.FatalError ? producer.ErrorOf(code) : new Error((ErrorCode)code, Marshal.PtrToStringUTF8((IntPtr)reason) ?? string.Empty);
-            producer._events.OnError(error);
+            producer._onError(error);
             if (error.IsFatal)
             {
                 producer._onFatal(error);
@@ -71,7 +71,7 @@ internal sealed unsafe partial class NativeProducer
         try
         {
             var name = Marshal.PtrToStringUTF8(ProducerImports.Name(rk)) ?? "producer";
-            producer._events.ClientLog(new LogMessage(name, (SyslogLevel)level, Marshal.PtrToStringUTF8((IntPtr)facility) ?? string.Empty, Marshal.PtrToStringUTF8((IntPtr)line) ?? string.Empty));
+            producer._onLog(new LogMessage(name, (SyslogLevel)level, Marshal.PtrToStringUTF8((IntPtr)facility) ?? string.Empty, Marshal.PtrToStringUTF8((IntPtr)line) ?? string.Empty));
         }
         catch (Exception e)
         {
@@ -99,7 +99,7 @@ internal sealed unsafe partial class NativeProducer
         try
         {
             var error = new Error(ErrorCode.Local_Fail, $"The output producer's callback failed: {e.GetType().Name}: {e.Message}", isFatal: true);
-            _events.OnError(error);
+            _onError(error);
             _onFatal(error);
         }
         catch (Exception)

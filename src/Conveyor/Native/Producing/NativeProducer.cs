@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
-using Conveyor.Processing.Engine;
 using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.Native.Producing;
@@ -20,22 +19,25 @@ namespace Conveyor.Native.Producing;
 internal sealed unsafe partial class NativeProducer : IOutputSender
 {
     private const int PollMs = 100;
-    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IntPtr _rk;
     private readonly GCHandle _self;
-    private readonly IEngineEvents _events;
+    private readonly Action<Error> _onError;
+    private readonly Action<LogMessage> _onLog;
     private readonly Action<Error> _onFatal;
+    private readonly TimeSpan _flushTimeout;
     private readonly Thread _poller;
     private volatile bool _stopping;
     private int _disposed;
 
-    private NativeProducer(IntPtr rk, GCHandle self, IEngineEvents events, Action<Error> onFatal)
+    private NativeProducer(IntPtr rk, GCHandle self, Action<Error> onError, Action<LogMessage> onLog, Action<Error> onFatal, TimeSpan flushTimeout)
     {
         _rk = rk;
         _self = self;
-        _events = events;
+        _onError = onError;
+        _onLog = onLog;
         _onFatal = onFatal;
+        _flushTimeout = flushTimeout;
         _poller = new Thread(PollUntilStopped) { IsBackground = true, Name = "conveyor-output-producer" };
     }
 
@@ -43,8 +45,18 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     /// Makes the producer from <paramref name="config"/> (librdkafka properties; Confluent.Kafka's
     /// own <c>dotnet.*</c> ones are skipped) and starts serving its callbacks.
     /// </summary>
+    /// <param name="config">The properties.</param>
+    /// <param name="onError">Hears every error librdkafka reports outside a delivery report.</param>
+    /// <param name="onLog">Hears librdkafka's log lines.</param>
+    /// <param name="onFatal">Also hears fatal errors, after <paramref name="onError"/>: the producer is unusable.</param>
+    /// <param name="flushTimeout">How long disposing waits for unacknowledged records before failing them; default 10 s.</param>
     /// <exception cref="ArgumentException">librdkafka refused a property or the configuration.</exception>
-    public static NativeProducer Create(IEnumerable<KeyValuePair<string, string>> config, IEngineEvents events, Action<Error> onFatal)
+    public static NativeProducer Create(
+        IEnumerable<KeyValuePair<string, string>> config,
+        Action<Error> onError,
+        Action<LogMessage> onLog,
+        Action<Error> onFatal,
+        TimeSpan? flushTimeout = null)
     {
         var conf = LibrdkafkaNative.ConfNew();
         foreach (var (name, value) in config)
@@ -80,7 +92,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             throw new ArgumentException($"The output producer could not be made: {Marshal.PtrToStringUTF8((IntPtr)errors)}", nameof(config));
         }
 
-        var producer = new NativeProducer(rk, self, events, onFatal);
+        var producer = new NativeProducer(rk, self, onError, onLog, onFatal, flushTimeout ?? TimeSpan.FromSeconds(10));
         self.Target = producer;
         _ = ProducerImports.SetLogQueue(rk, IntPtr.Zero); // the main queue, which rd_kafka_poll serves
         producer._poller.Start();
@@ -183,7 +195,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     }
 
     /// <summary>
-    /// Stops: waits up to 10 s for every record's delivery report (served on this thread), then
+    /// Stops: waits (up to the flush timeout) for every record's delivery report (served on this thread), then
     /// purges what is left, whose reports fail their inputs (nothing is dropped unreported), and
     /// destroys the handle.
     /// </summary>
@@ -196,7 +208,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
         _stopping = true;
         _poller.Join();
-        _ = ProducerImports.Flush(_rk, (int)FlushTimeout.TotalMilliseconds);
+        _ = ProducerImports.Flush(_rk, (int)_flushTimeout.TotalMilliseconds);
         if (ProducerImports.OutQueueLength(_rk) > 0)
         {
             _ = ProducerImports.Purge(_rk, ProducerImports.PurgeQueue | ProducerImports.PurgeInFlight);

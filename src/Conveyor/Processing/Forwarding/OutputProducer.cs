@@ -71,7 +71,7 @@ internal sealed class OutputProducer : IDisposable
     {
         if (window.NativeProducer)
         {
-            return (NativeProducer.Create(ProducerFactory.Config(client, Linger), events, onFatal), null);
+            return (NativeProducer.Create(ProducerFactory.Config(client, Linger), events.OnError, events.ClientLog, onFatal), null);
         }
 
         var producer = ProducerFactory.Build(client, Linger, events, onFatal);
