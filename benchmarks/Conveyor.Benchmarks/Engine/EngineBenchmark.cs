@@ -126,7 +126,8 @@ internal static class EngineBenchmark
     {
         var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
         Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}");
+            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
+            + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
         await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var round = 1; round <= settings.ForwardRounds; round++)

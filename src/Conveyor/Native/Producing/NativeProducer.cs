@@ -30,6 +30,9 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     private volatile bool _stopping;
     private int _disposed;
 
+    // Sends under way: disposal waits for them before destroying the handle they use.
+    private int _sending;
+
     private NativeProducer(IntPtr rk, GCHandle self, Action<Error> onError, Action<LogMessage> onLog, Action<Error> onFatal, TimeSpan flushTimeout)
     {
         _rk = rk;
@@ -69,7 +72,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             if (LibrdkafkaNative.TrySet(conf, name, value) is { } refused)
             {
                 LibrdkafkaNative.ConfDestroy(conf);
-                throw new ArgumentException($"The output producer refused '{name}': {refused}", nameof(config));
+                throw new ArgumentException($"The output producer refused '{name}': {Configuration.SecretProperties.Redact(refused, config)}", nameof(config));
             }
         }
 
@@ -89,7 +92,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
         {
             LibrdkafkaNative.ConfDestroy(conf); // not taken by a failed rd_kafka_new
             self.Free();
-            throw new ArgumentException($"The output producer could not be made: {Marshal.PtrToStringUTF8((IntPtr)errors)}", nameof(config));
+            throw new ArgumentException($"The output producer could not be made: {Configuration.SecretProperties.Redact(Marshal.PtrToStringUTF8((IntPtr)errors) ?? string.Empty, config)}", nameof(config));
         }
 
         var producer = new NativeProducer(rk, self, onError, onLog, onFatal, flushTimeout ?? TimeSpan.FromSeconds(10));
@@ -110,7 +113,20 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     public void Send(OutputRecord output, OutputSlot slot)
     {
         var opaque = GCHandle.Alloc(slot);
-        var refused = Produce(output, GCHandle.ToIntPtr(opaque));
+        Error? refused;
+        Interlocked.Increment(ref _sending);
+        try
+        {
+            // A retry's resend can come after the processor stopped and disposed this producer.
+            refused = Volatile.Read(ref _disposed) != 0
+                ? new Error(ErrorCode.Local_Destroy, "The output producer was disposed.")
+                : Produce(output, GCHandle.ToIntPtr(opaque));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _sending);
+        }
+
         if (refused is not null)
         {
             opaque.Free();
@@ -120,10 +136,6 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
     private Error? Produce(OutputRecord output, IntPtr opaque)
     {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return new Error(ErrorCode.Local_Destroy, "The output producer was disposed.");
-        }
 
         var headers = output.Headers is { Count: > 0 } given ? NativeHeaders(given) : IntPtr.Zero;
         var topic = output.Topic;
@@ -204,6 +216,12 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        var sends = new SpinWait();
+        while (Volatile.Read(ref _sending) > 0)
+        {
+            sends.SpinOnce();
         }
 
         _stopping = true;
