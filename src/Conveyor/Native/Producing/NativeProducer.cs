@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
@@ -20,6 +21,10 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 {
     private const int PollMs = 100;
 
+    // Topic handles kept for the producer's life, so a record needs no look-up of its topic by
+    // name (a lock in librdkafka per record); past this many topics, records name their topic.
+    private const int MaxTopicHandles = 1_000;
+
     private readonly IntPtr _rk;
     private readonly GCHandle _self;
     private readonly Action<Error> _onError;
@@ -32,6 +37,9 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
     // Sends under way: disposal waits for them before destroying the handle they use.
     private int _sending;
+
+    private readonly ConcurrentDictionary<string, IntPtr> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _topicsLock = new();
 
     private NativeProducer(IntPtr rk, GCHandle self, Action<Error> onError, Action<LogMessage> onLog, Action<Error> onFatal, TimeSpan flushTimeout)
     {
@@ -139,16 +147,21 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
         var headers = output.Headers is { Count: > 0 } given ? NativeHeaders(given) : IntPtr.Zero;
         var topic = output.Topic;
-        var topicBytes = Encoding.UTF8.GetMaxByteCount(topic.Length) + 1;
+        var handle = TopicHandle(topic);
+        var topicBytes = handle == IntPtr.Zero ? Encoding.UTF8.GetMaxByteCount(topic.Length) + 1 : 0;
         var name = topicBytes <= 1024 ? stackalloc byte[topicBytes] : new byte[topicBytes];
-        name[Encoding.UTF8.GetBytes(topic, name)] = 0;
+        if (handle == IntPtr.Zero)
+        {
+            name[Encoding.UTF8.GetBytes(topic, name)] = 0;
+        }
+
         IntPtr error;
         fixed (byte* topicName = name)
         fixed (byte* key = &Data(output.Key))
         fixed (byte* value = &Data(output.Value))
         {
             var fields = stackalloc ProduceField[7];
-            fields[0] = ProduceField.Of(ProduceField.Topic, (IntPtr)topicName);
+            fields[0] = handle != IntPtr.Zero ? ProduceField.Of(ProduceField.TopicHandle, handle) : ProduceField.Of(ProduceField.Topic, (IntPtr)topicName);
             fields[1] = ProduceField.Of(ProduceField.Partition, output.Partition ?? Partition.Any.Value);
             fields[2] = ProduceField.Of(ProduceField.Key, (IntPtr)key, (nuint)(output.Key?.Length ?? 0));
             fields[3] = ProduceField.Of(ProduceField.Value, (IntPtr)value, (nuint)(output.Value?.Length ?? 0));
@@ -194,6 +207,25 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
         return list;
     }
 
+    /// <summary>The topic's handle, made on its first record; zero past <see cref="MaxTopicHandles"/> or when librdkafka refuses the name (the produce call then reports why).</summary>
+    private IntPtr TopicHandle(string topic)
+    {
+        if (_topics.TryGetValue(topic, out var handle) || _topics.Count >= MaxTopicHandles)
+        {
+            return handle;
+        }
+
+        lock (_topicsLock)
+        {
+            if (!_topics.TryGetValue(topic, out handle) && (handle = ProducerImports.TopicNew(_rk, topic, IntPtr.Zero)) != IntPtr.Zero)
+            {
+                _topics[topic] = handle;
+            }
+
+            return handle;
+        }
+    }
+
     // A null array pins as a null pointer (null key, tombstone); an empty one as a non-null pointer (empty key or value).
     private static ref byte Data(byte[]? bytes) =>
         ref bytes is null ? ref System.Runtime.CompilerServices.Unsafe.NullRef<byte>() : ref MemoryMarshal.GetArrayDataReference(bytes);
@@ -231,6 +263,11 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
         {
             _ = ProducerImports.Purge(_rk, ProducerImports.PurgeQueue | ProducerImports.PurgeInFlight);
             _ = ProducerImports.Flush(_rk, 1_000); // serves the purged records' reports (__PURGE_QUEUE, __PURGE_INFLIGHT)
+        }
+
+        foreach (var topic in _topics.Values)
+        {
+            ProducerImports.TopicDestroy(topic); // the application's references; librdkafka's own go with the handle
         }
 
         ProducerImports.Destroy(_rk);

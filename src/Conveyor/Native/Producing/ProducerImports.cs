@@ -40,6 +40,12 @@ internal static unsafe partial class ProducerImports
     [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_name")]
     internal static partial IntPtr Name(IntPtr rk);
 
+    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_topic_new", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr TopicNew(IntPtr rk, string topic, IntPtr conf);
+
+    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_topic_destroy")]
+    internal static partial void TopicDestroy(IntPtr rkt);
+
     [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_produceva")]
     internal static partial IntPtr Produce(IntPtr rk, ProduceField* fields, nuint count);
 
@@ -105,7 +111,7 @@ internal struct NativeMessage
 [StructLayout(LayoutKind.Explicit, Size = 72)]
 internal struct ProduceField
 {
-    internal const int Topic = 1, Partition = 3, Value = 4, Key = 5, Opaque = 6, Flags = 7, Headers = 10; // RD_KAFKA_VTYPE_*
+    internal const int Topic = 1, TopicHandle = 2, Partition = 3, Value = 4, Key = 5, Opaque = 6, Flags = 7, Headers = 10; // RD_KAFKA_VTYPE_*
 
     [FieldOffset(0)]
     public int Type;
