@@ -130,6 +130,11 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
                 ? new Error(ErrorCode.Local_Destroy, "The output producer was disposed.")
                 : Produce(output, GCHandle.ToIntPtr(opaque));
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Reported like a refusal: an input with an output neither sent nor failed would never finish.
+            refused = new Error(ErrorCode.Local_Fail, $"The output could not be handed to librdkafka: {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             Interlocked.Decrement(ref _sending);

@@ -30,6 +30,19 @@ public class NativeProducerTests
     }
 
     [Fact]
+    public async Task An_output_that_cannot_be_handed_over_fails_its_input_instead_of_leaving_it_unfinished()
+    {
+        using var outputs = Outputs([]);
+        var broken = new Headers { new UnreadableHeader() };
+        var delivery = await outputs.HandAsync([OutputRecord.Utf8("out", "k", "v") with { Headers = broken }], null, CancellationToken.None);
+
+        Exception? failure = null;
+        delivery.WhenSettled((_, _, e) => failure = e, Item());
+
+        Assert.Equal(ErrorCode.Local_Fail, Assert.Single(Assert.IsType<OutputDeliveryException>(failure).Errors).Code);
+    }
+
+    [Fact]
     public async Task An_output_not_delivered_in_time_fails_its_input()
     {
         using var outputs = Outputs(new() { ["message.timeout.ms"] = "300" });
@@ -94,6 +107,13 @@ public class NativeProducerTests
         var delivery = await outputs.HandAsync(records, null, CancellationToken.None);
         delivery.WhenSettled((_, _, e) => settled.TrySetResult(e), Item());
         return settled.Task;
+    }
+
+    private sealed class UnreadableHeader : IHeader
+    {
+        public string Key => "broken";
+
+        public byte[] GetValueBytes() => throw new InvalidOperationException("unreadable");
     }
 
     private static WorkItem Item()
