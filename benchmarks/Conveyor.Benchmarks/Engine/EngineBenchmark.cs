@@ -127,12 +127,16 @@ internal static class EngineBenchmark
     {
         var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
         Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}");
+            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
+            + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
         await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
+        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var round = 1; round <= settings.ForwardRounds; round++)
         {
             var gc = GcCounts.Now();
+            sampler?.Start();
             var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
+            LogTypes($"forwarding round {round}", sampler?.Stop(messages));
             Log($"forwarding round {round}: {GcCounts.Now() - gc}");
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
@@ -140,7 +144,9 @@ internal static class EngineBenchmark
             report.Forward.Add(measured);
         }
 
+        sampler?.Start();
         report.ProducerOnly = forwarding.RunProducerOnly("producer alone, 2 records per input", backlog, messages, "produce-only", settings.MessageBytes);
+        LogTypes("producer alone", sampler?.Stop(messages));
         report.Add(report.ProducerOnly, "no consumer, no engine: pairs of records produced and acknowledged per second (the forwarder's ceiling)");
         Log($"producer alone: {report.ProducerOnly.PerSecond:N0} pairs/s");
 
@@ -285,6 +291,16 @@ internal static class EngineBenchmark
 
         public override string ToString() =>
             $"GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {Paused.TotalMilliseconds:F0} ms, allocated {Allocated / 1024.0 / 1024:F0} MiB";
+    }
+
+    /// <summary>With <c>CONVEYOR_ALLOC_TYPES=1</c>: the types a span allocated most, in bytes per input (whole round, start and stop included).</summary>
+    private static void LogTypes(string span, IReadOnlyList<(string Type, double BytesPerInput)>? types)
+    {
+        if (types is not null)
+        {
+            Log($"{span}: allocated {types.Sum(t => t.BytesPerInput):N0} B per input in the top types: "
+                + string.Join(", ", types.Select(t => $"{t.Type} {t.BytesPerInput:N0}")));
+        }
     }
 
     private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");

@@ -17,6 +17,9 @@ internal sealed class ForwardingRunner
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly KafkaClientProperties _client;
 
+    /// <summary>With <c>CONVEYOR_FORWARD_PRODUCER=confluent</c> the forwarder writes through Confluent.Kafka's producer (the fallback) instead of Conveyor's native one.</summary>
+    public static bool ConfluentProducer => Environment.GetEnvironmentVariable("CONVEYOR_FORWARD_PRODUCER") == "confluent";
+
     public ForwardingRunner(EmbeddedKafkaCluster cluster, KafkaClientProperties client)
     {
         _cluster = cluster;
@@ -44,6 +47,7 @@ internal sealed class ForwardingRunner
             Ordering = OrderingMode.Key,
             MaxConcurrency = concurrency,
             OnFailure = FailureAction.StopProcessor,
+            Forwarding = new ForwardingOptions { NativeProducer = !ConfluentProducer },
         };
         var meter = new ThroughputMeter(messages);
         ForwardingHandler<byte[], byte[]> handler = (message, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>(

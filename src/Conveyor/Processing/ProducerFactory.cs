@@ -25,6 +25,23 @@ internal static class ProducerFactory
         Action<Error>? onFatal = null,
         string? transactionalId = null)
     {
+        var config = Config(client, linger, transactionalId);
+        return new ProducerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, error) =>
+            {
+                events.OnError(error);
+                if (error.IsFatal)
+                {
+                    onFatal?.Invoke(error);
+                }
+            })
+            .SetLogHandler((_, message) => events.ClientLog(message))
+            .Build();
+    }
+
+    /// <summary>The properties every engine-owned producer gets: the defaults above, the user's over them, and the transactional id.</summary>
+    public static Dictionary<string, string> Config(KafkaClientProperties client, TimeSpan linger, string? transactionalId = null)
+    {
         List<KeyValuePair<string, string>> defaults =
         [
             new("enable.idempotence", "true"),
@@ -46,16 +63,6 @@ internal static class ProducerFactory
             config["transactional.id"] = transactionalId;
         }
 
-        return new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetErrorHandler((_, error) =>
-            {
-                events.OnError(error);
-                if (error.IsFatal)
-                {
-                    onFatal?.Invoke(error);
-                }
-            })
-            .SetLogHandler((_, message) => events.ClientLog(message))
-            .Build();
+        return config;
     }
 }

@@ -21,4 +21,13 @@ public sealed record ForwardingOptions
     /// <summary>Bytes (keys and values) of those outputs, at most; a single input's larger outputs go alone. Default 16 MiB.</summary>
     [AllowedRange(1024)]
     public long MaxUnacknowledgedBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// At-least-once outputs go through Conveyor's own producer on librdkafka (the same library,
+    /// configuration and idempotence as Confluent.Kafka's producer), which allocates nothing per
+    /// record; false uses Confluent.Kafka's producer, which allocates about 500 bytes per record
+    /// that live until its acknowledgement. Default true. Exactly-once forwarding always uses
+    /// Confluent.Kafka's transactional producer.
+    /// </summary>
+    public bool NativeProducer { get; init; } = true;
 }

@@ -99,13 +99,13 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         return this;
     }
 
-    private void Send(int index) => _producer.Produce(_outputs[index], _slots[index]);
+    private void Send(int index) => _producer.Send(_outputs[index], _slots[index]);
 
-    /// <summary>A delivery report for output <paramref name="index"/>, on the producer's delivery thread.</summary>
-    internal void Delivered(int index, DeliveryReport<byte[]?, byte[]?> report)
+    /// <summary>A delivery report for output <paramref name="index"/>, on the producer's delivery thread (or the sending worker's, for a record refused at once).</summary>
+    internal void Delivered(int index, Error error, Partition partition, Offset offset)
     {
         var slot = _slots[index];
-        if (!report.Error.IsError && report.Offset.Value < 0 && slot.UnconfirmedResends < UnconfirmedDelivery.MaxResends)
+        if (!error.IsError && offset.Value < 0 && slot.UnconfirmedResends < UnconfirmedDelivery.MaxResends)
         {
             // Acknowledged as a duplicate with no offset: see UnconfirmedDelivery. Sent again, off
             // the producer's delivery thread; it stays outstanding and keeps its room in the window.
@@ -115,13 +115,13 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         }
 
         _producer.Window.Leave(1, OutputProducer.SizeOf(_outputs[index]));
-        if (report.Error.IsError)
+        if (error.IsError)
         {
-            slot.Error = report.Error;
+            slot.Error = error;
         }
         else
         {
-            slot.Written(report.Partition, report.Offset);
+            slot.Written(partition, offset);
         }
 
         if (Interlocked.Decrement(ref _outstanding) == 0)

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Native.Producing;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
@@ -17,37 +18,45 @@ internal sealed class OutputProducer : IDisposable
     // each output with SendAllAsync and never hands any off).
     private const int BorrowedPoolCapacity = 1_024;
 
-    // Confluent.Kafka makes an empty Headers for every record produced without; an output without
-    // headers gets this one instead (the byte-array serializers add none, so nothing changes it).
-    private static readonly Headers NoHeaders = [];
-
-    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly IOutputSender _sender;
+    private readonly IProducer<byte[]?, byte[]?>? _producer;
     private readonly bool _owned;
     private readonly Action<Error> _onFatal;
     private readonly IForwardingObserver? _forwarded;
     private readonly OutputDeliveryPool _deliveries;
-    private readonly DestinationCache _destinations = new();
 
     /// <summary>Writes through a producer owned by someone else (the transactional one of an exactly-once forwarder).</summary>
     public OutputProducer(IProducer<byte[]?, byte[]?> producer)
     {
         _producer = producer;
+        _sender = new ConfluentOutputSender(producer, owned: false);
         _onFatal = _ => { };
         Window = new OutputWindow(int.MaxValue, long.MaxValue);
         _deliveries = new OutputDeliveryPool(BorrowedPoolCapacity);
     }
 
     /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
-    /// <param name="window">The bounds of unacknowledged outputs.</param>
+    /// <param name="window">The bounds of unacknowledged outputs, and which producer writes them (<see cref="ForwardingOptions.NativeProducer"/>).</param>
     /// <param name="events">Hears the producer's errors and log lines, and each input whose outputs were all acknowledged.</param>
     /// <param name="onFatal">Told when the producer or an output failed with a fatal error: the producer is unusable.</param>
     public OutputProducer(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
-        : this(ProducerFactory.Build(client, Linger, events, onFatal), window, events, onFatal)
+        : this(Sender(client, window, events, onFatal), window, events, onFatal)
     {
     }
 
     /// <summary>Writes through <paramref name="producer"/>, which it owns from now on.</summary>
     internal OutputProducer(IProducer<byte[]?, byte[]?> producer, ForwardingOptions window, IForwardingObserver? forwarded, Action<Error> onFatal)
+        : this((new ConfluentOutputSender(producer, owned: true), producer), window, forwarded, onFatal)
+    {
+    }
+
+    /// <summary>Writes through <paramref name="sender"/>, which it owns from now on.</summary>
+    internal OutputProducer(IOutputSender sender, ForwardingOptions window, IForwardingObserver? forwarded, Action<Error> onFatal)
+        : this((sender, null), window, forwarded, onFatal)
+    {
+    }
+
+    private OutputProducer((IOutputSender Sender, IProducer<byte[]?, byte[]?>? Producer) sender, ForwardingOptions window, IForwardingObserver? forwarded, Action<Error> onFatal)
     {
         _owned = true;
         _onFatal = onFatal;
@@ -55,7 +64,18 @@ internal sealed class OutputProducer : IDisposable
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
         // Every input in flight has at least one output in the window: no more deliveries than that are ever needed at once.
         _deliveries = new OutputDeliveryPool(window.MaxUnacknowledgedOutputs);
-        _producer = producer;
+        (_sender, _producer) = sender;
+    }
+
+    private static (IOutputSender, IProducer<byte[]?, byte[]?>?) Sender(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
+    {
+        if (window.NativeProducer)
+        {
+            return (NativeProducer.Create(ProducerFactory.Config(client, Linger), events.OnError, events.ClientLog, onFatal), null);
+        }
+
+        var producer = ProducerFactory.Build(client, Linger, events, onFatal);
+        return (new ConfluentOutputSender(producer, owned: true), producer);
     }
 
     /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
@@ -113,30 +133,8 @@ internal sealed class OutputProducer : IDisposable
     /// <summary>Takes back a delivery that was confirmed and told.</summary>
     internal void Return(OutputDelivery delivery) => _deliveries.Return(delivery);
 
-    /// <summary>Hands one output to the producer, reusing <paramref name="slot"/>'s message and handler; a record refused before it was queued (e.g. too large) is reported to the handler at once.</summary>
-    internal void Produce(OutputRecord output, OutputSlot slot)
-    {
-        var delivered = slot.Delivered;
-        try
-        {
-            var message = slot.Message;
-            message.Key = output.Key;
-            message.Value = output.Value;
-            message.Headers = output.Headers ?? NoHeaders;
-            _producer.Produce(_destinations.For(output.Topic, output.Partition), message, delivered);
-        }
-        catch (ProduceException<byte[]?, byte[]?> e)
-        {
-            delivered(e.DeliveryResult is { } result
-                ? new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = result.TopicPartitionOffset, Message = result.Message, Error = e.Error }
-                : new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(output.Destination, Offset.Unset), Error = e.Error });
-        }
-        catch (Exception e) when (e is KafkaException or ArgumentException)
-        {
-            var error = e is KafkaException k ? k.Error : new Error(ErrorCode.Local_Fail, e.Message);
-            delivered(new DeliveryReport<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(output.Destination, Offset.Unset), Error = error });
-        }
-    }
+    /// <summary>Hands one output to the sender; a record refused before it was queued (e.g. too large) is reported to its slot at once.</summary>
+    internal void Send(OutputRecord output, OutputSlot slot) => _sender.Send(output, slot);
 
     /// <summary>
     /// Writes all outputs at once and waits for every acknowledgement.
@@ -187,19 +185,17 @@ internal sealed class OutputProducer : IDisposable
         return written;
     }
 
-    public void Dispose()
-    {
-        if (!_owned)
-        {
-            return;
-        }
-
-        _producer.Flush(TimeSpan.FromSeconds(10));
-        _producer.Dispose();
-    }
+    /// <summary>Flushes (up to 10 s) and closes an owned producer; the native one fails what is still unacknowledged after that.</summary>
+    public void Dispose() => _sender.Dispose();
 
     private Task<DeliveryResult<byte[]?, byte[]?>> Send(OutputRecord output, CancellationToken cancellationToken)
     {
+        if (_producer is null)
+        {
+            // Only exactly-once forwarding waits for each output, and it keeps Confluent.Kafka's transactional producer.
+            throw new InvalidOperationException("The native output producer only hands outputs off; waiting for each needs Confluent.Kafka's producer.");
+        }
+
         try
         {
             return _producer.ProduceAsync(output.Destination, output.ToMessage(), cancellationToken);

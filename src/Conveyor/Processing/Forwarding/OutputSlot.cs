@@ -3,19 +3,29 @@ using Confluent.Kafka;
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// One output's place in a reused <see cref="OutputDelivery"/>: its delivery handler (made once,
-/// not a closure per record), the message handed to the producer (the producer reads it while
-/// producing and keeps nothing of it), and where it was written or why it was not.
+/// One output's place in a reused <see cref="OutputDelivery"/>: its delivery handler for
+/// Confluent.Kafka (made once, not a closure per record), the message handed to that producer (it
+/// reads it while producing and keeps nothing of it), and where the output was written or why it
+/// was not. Every sender reports through <see cref="Report"/>.
 /// </summary>
 internal sealed class OutputSlot
 {
-    public OutputSlot(OutputDelivery owner, int index) => Delivered = report => owner.Delivered(index, report);
+    private readonly OutputDelivery _owner;
+    private readonly int _index;
+    private Action<DeliveryReport<byte[]?, byte[]?>>? _delivered;
+    private Message<byte[]?, byte[]?>? _message;
 
-    /// <summary>Given to the producer with each send of this output.</summary>
-    public Action<DeliveryReport<byte[]?, byte[]?>> Delivered { get; }
+    public OutputSlot(OutputDelivery owner, int index)
+    {
+        _owner = owner;
+        _index = index;
+    }
 
-    /// <summary>Filled for each send of this output.</summary>
-    public Message<byte[]?, byte[]?> Message { get; } = new();
+    /// <summary>Given to a Confluent.Kafka producer with each send of this output (made on first use: the native sender needs none).</summary>
+    public Action<DeliveryReport<byte[]?, byte[]?>> Delivered => _delivered ??= report => Report(report.Error, report.Partition, report.Offset);
+
+    /// <summary>Filled for each send of this output to a Confluent.Kafka producer.</summary>
+    public Message<byte[]?, byte[]?> Message => _message ??= new();
 
     public Partition Partition { get; private set; }
 
@@ -26,6 +36,9 @@ internal sealed class OutputSlot
 
     /// <summary>Sends again because the broker acknowledged it without an offset (see <see cref="Engine.UnconfirmedDelivery"/>).</summary>
     public int UnconfirmedResends { get; set; }
+
+    /// <summary>This output's delivery report: <paramref name="error"/> is not an error when it was acknowledged at <paramref name="partition"/> and <paramref name="offset"/>.</summary>
+    public void Report(Error error, Partition partition, Offset offset) => _owner.Delivered(_index, error, partition, offset);
 
     public void Written(Partition partition, Offset offset)
     {
