@@ -17,6 +17,9 @@ internal sealed class FlowControl
     private static readonly TimeSpan StarvingAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The parts <see cref="RoomWait"/> is waited in, each telling the handlers' pace (two of <see cref="DrainRate"/>'s shortest spans).</summary>
+    private static readonly TimeSpan PaceSlice = TimeSpan.FromMilliseconds(40);
+
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
     private readonly OwnedPartitions _partitions;
@@ -261,7 +264,7 @@ internal sealed class FlowControl
             return GetsRoom(now);
         }
 
-        if (_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait))
+        if (WaitsForHalf())
         {
             return true;
         }
@@ -269,6 +272,36 @@ internal sealed class FlowControl
         pressed = true;
         starving = null;
         return Crowded(now, pressed, ref starving) && GetsRoom(now);
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="RoomWait"/> for the handlers to free half the buffer; true if they
+    /// did. The wait goes in slices of <see cref="PaceSlice"/>, and ends early once a slice in
+    /// which they handled something shows a pace too slow for the buffer (<see cref="BackPressure.Pressed"/>):
+    /// before the first measurement of <see cref="DrainRate"/> the whole wait was spent on the
+    /// partitions that filled the buffer (the first fetch's), and the others started 0.2 s behind
+    /// them and kept that lead. The poll thread submits nothing meanwhile, so what left the buffer
+    /// during a slice is what the handlers got through. A slice with nothing handled judges nothing
+    /// (workers still starting): the wait goes on, as it did before.
+    /// </summary>
+    private bool WaitsForHalf()
+    {
+        for (var waited = TimeSpan.Zero; waited < RoomWait; waited += PaceSlice)
+        {
+            var before = _dispatcher.Buffered;
+            if (_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, PaceSlice))
+            {
+                return true;
+            }
+
+            var left = _dispatcher.Buffered;
+            if (BackPressure.ShownPressed(before - left, PaceSlice, left, StarvingAfter))
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
