@@ -264,7 +264,7 @@ internal sealed class FlowControl
             return GetsRoom(now);
         }
 
-        if (WaitsForHalf())
+        if (WaitsForHalf(now))
         {
             return true;
         }
@@ -277,14 +277,16 @@ internal sealed class FlowControl
     /// <summary>
     /// Waits up to <see cref="RoomWait"/> for the handlers to free half the buffer; true if they
     /// did. The wait goes in slices of <see cref="PaceSlice"/>, and ends early once a slice in
-    /// which they handled something shows a pace too slow for the buffer (<see cref="BackPressure.Pressed"/>):
-    /// before the first measurement of <see cref="DrainRate"/> the whole wait was spent on the
-    /// partitions that filled the buffer (the first fetch's), and the others started 0.2 s behind
-    /// them and kept that lead. The poll thread submits nothing meanwhile, so what left the buffer
-    /// during a slice is what the handlers got through. A slice with nothing handled judges nothing
-    /// (workers still starting): the wait goes on, as it did before.
+    /// which they handled something shows a pace too slow for the buffer (<see cref="BackPressure.ShownPressed"/>)
+    /// while partitions past their limit crowd out starving ones: before the first measurement
+    /// of <see cref="DrainRate"/> the whole wait was spent on the partitions that filled the
+    /// buffer (the first fetch's), and the others started 0.2 s behind them and kept that lead.
+    /// The poll thread submits nothing meanwhile, so what left the buffer during a slice is what
+    /// the handlers got through. A slice with nothing handled judges nothing (workers still
+    /// starting), and with nothing crowded the wait goes on as before: ending it would pause
+    /// every partition on one short, possibly unlucky, slice.
     /// </summary>
-    private bool WaitsForHalf()
+    private bool WaitsForHalf(DateTime now)
     {
         for (var waited = TimeSpan.Zero; waited < RoomWait; waited += PaceSlice)
         {
@@ -295,7 +297,8 @@ internal sealed class FlowControl
             }
 
             var left = _dispatcher.Buffered;
-            if (BackPressure.ShownPressed(before - left, PaceSlice, left, StarvingAfter))
+            int? starving = null;
+            if (BackPressure.ShownPressed(before - left, PaceSlice, left, StarvingAfter) && Crowded(now, pressed: true, ref starving))
             {
                 return false;
             }
