@@ -96,8 +96,22 @@ internal sealed record BenchmarkSettings
 
     public int ScaleRounds { get; init; } = 3;
 
-    /// <summary>Latency: seconds of producing at half the raw loop's maximum rate, per consumer (<see cref="LatencyRunner"/>).</summary>
+    /// <summary>Latency: seconds of producing at half the raw loop's maximum rate, per round (<see cref="LatencyRunner"/>); longer when needed for <see cref="LatencyMinSamples"/>.</summary>
     public int LatencySeconds { get; init; } = 4;
+
+    /// <summary>Latency: rounds of each consumer, alternating, after a warm-up pair.</summary>
+    public int LatencyRounds { get; init; } = 5;
+
+    /// <summary>
+    /// Latency: the most messages a second asked for. The producer, the embedded broker and the
+    /// consumer share the process and 2 cores: at half the raw loop's best no-op rate (200,000 a
+    /// second here) both consumers queued behind the CPU (p50 300-400 ms), which measures the
+    /// machine, not the consumer.
+    /// </summary>
+    public double LatencyMaxRate { get; init; } = 50_000;
+
+    /// <summary>Latency: counted messages per round at least, so a round's p99 rests on 200 or more.</summary>
+    public int LatencyMinSamples { get; init; } = 20_000;
 
     /// <summary>Latency without the no-op scenario: the backlog one raw round consumes to find the raw loop's maximum.</summary>
     public int LatencyCalibrationMessages { get; init; } = 200_000;
@@ -120,6 +134,7 @@ internal sealed record BenchmarkSettings
         IoSequentialMessages = 250,
         FairMessages = 36_000,
         LatencySeconds = 2,
+        LatencyRounds = 3,
         ScaleMessages = 60_000,
         ScaleRounds = 2,
         LatencyCalibrationMessages = 100_000,

@@ -261,8 +261,10 @@ internal static class EngineBenchmark
 
     /// <summary>
     /// Latency at half the raw loop's maximum rate (its best no-op round, or one raw round over a
-    /// backlog of its own when the no-op scenario did not run): the raw loop, then the engine with
-    /// its defaults, each behind a paced producer on a topic of its own.
+    /// backlog of its own when the no-op scenario did not run), at most
+    /// <see cref="BenchmarkSettings.LatencyMaxRate"/>: a warm-up pair, then rounds alternating the
+    /// raw loop and the engine with its defaults, each behind a paced producer on a topic of its
+    /// own, long enough for <see cref="BenchmarkSettings.LatencyMinSamples"/> counted messages.
     /// </summary>
     private static async Task RunLatencyAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, LatencyRunner latency, EngineReport report)
     {
@@ -273,13 +275,26 @@ internal static class EngineBenchmark
             rawMax = (await raw.RunAsync("latency: raw loop maximum", backlog, backlog.Messages).ConfigureAwait(false)).PerSecond;
         }
 
-        var rate = rawMax.Value / 2;
-        Log($"latency: {rate:N0} msg/s (half the raw loop's {rawMax:N0}) for {settings.LatencySeconds} s, 100-byte messages, {LatencyRunner.PartitionsFor((int)(rate * settings.LatencySeconds))} partitions");
-        report.LatencyRate = rate;
-        report.LatencyRaw = await latency.RunRawAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
-        report.Add(report.LatencyRaw);
-        report.LatencyEngine = await latency.RunEngineAsync(rate, TimeSpan.FromSeconds(settings.LatencySeconds)).ConfigureAwait(false);
-        report.Add(report.LatencyEngine);
+        var rate = Math.Min(rawMax.Value / 2, settings.LatencyMaxRate);
+        var duration = TimeSpan.FromSeconds(Math.Max(settings.LatencySeconds, LatencyRecord.Warmup.TotalSeconds + (settings.LatencyMinSamples / rate)));
+        var series = report.Latency;
+        series.Rate = rate;
+        series.RoundSeconds = duration.TotalSeconds;
+        Log($"latency: {rate:N0} msg/s (half the raw loop's {rawMax:N0}, at most {settings.LatencyMaxRate:N0}) for {duration.TotalSeconds:F1} s a round, "
+            + $"100-byte messages, {LatencyRunner.PartitionsFor((int)(rate * duration.TotalSeconds))} partitions; a warm-up pair, then {settings.LatencyRounds} rounds alternating");
+        var warmUp = TimeSpan.FromSeconds(1);
+        await latency.RunRawAsync("warm-up", rate, warmUp, commits: false).ConfigureAwait(false);
+        await latency.RunEngineAsync("warm-up", rate, warmUp, commits: false).ConfigureAwait(false);
+        for (var round = 1; round <= settings.LatencyRounds; round++)
+        {
+            var commits = round == settings.LatencyRounds;
+            var rawRound = await latency.RunRawAsync($"#{round}", rate, duration, commits).ConfigureAwait(false);
+            report.Add(rawRound);
+            var engineRound = await latency.RunEngineAsync($"#{round}", rate, duration, commits).ConfigureAwait(false);
+            report.Add(engineRound);
+            series.Add(rawRound, engineRound, commits);
+            Log(FormattableString.Invariant($"latency round {round}: handler start p50/p99 raw {rawRound.StartP50:F1}/{rawRound.StartP99:F1} ms, engine {engineRound.StartP50:F1}/{engineRound.StartP99:F1} ms ({rawRound.Counted:N0} and {engineRound.Counted:N0} counted)"));
+        }
     }
 
     /// <summary>Garbage collections by generation and their pause time, to see what a scenario costs the runtime.</summary>

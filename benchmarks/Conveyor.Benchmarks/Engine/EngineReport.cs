@@ -58,12 +58,8 @@ internal sealed class EngineReport
 
     public long? ScaleHeapAfter { get; set; }
 
-    /// <summary>Latency: the produce rate asked for (half the raw loop's maximum), and each consumer's figures.</summary>
-    public double? LatencyRate { get; set; }
-
-    public LatencyResult? LatencyRaw { get; set; }
-
-    public LatencyResult? LatencyEngine { get; set; }
+    /// <summary>Latency: the produce rate asked for, and each consumer's rounds.</summary>
+    public LatencySeries Latency { get; } = new();
 
     public RssResult? RssLarge { get; set; }
 
@@ -83,7 +79,9 @@ internal sealed class EngineReport
 
     public void Add(LatencyResult latency) =>
         _rows.Add(($"latency, {latency.Consumer}", Format(latency.Counted), "", Format(latency.ProducedPerSecond), "",
-            FormattableString.Invariant($"ms from the record's timestamp: handler start p50 {latency.StartP50:F0}, p99 {latency.StartP99:F0}; commit p50 {latency.CommitP50:F0}, p99 {latency.CommitP99:F0}")));
+            double.IsNaN(latency.CommitP50)
+                ? FormattableString.Invariant($"ms from the record's timestamp: handler start p50 {latency.StartP50:F1}, p99 {latency.StartP99:F1}")
+                : FormattableString.Invariant($"ms from the record's timestamp: handler start p50 {latency.StartP50:F1}, p99 {latency.StartP99:F1}; commit p50 {latency.CommitP50:F0}, p99 {latency.CommitP99:F0}")));
 
     public EngineBenchmarkResult Result(bool quick, TimeSpan duration)
     {
@@ -110,7 +108,7 @@ internal sealed class EngineReport
             NoopCpuVsRaw: Ratio(noopCpu, rawCpu),
             PartitionFairness: Round(Fair?.Fairness, 3),
             FirstMessageWorstOverMean: Round(Fair?.FirstWorstOverMean, 2),
-            LatencyP99Ratio: Ratio(LatencyEngine?.StartP99, LatencyRaw?.StartP99),
+            LatencyP99Ratio: Ratio(Latency.EngineStartP99, Latency.RawStartP99),
             ScaleNoopRatio: Round(Median(ScaleMany.Ratios), 3),
             RssBacklogRatio: Ratio(RssLarge?.PeakRssKib, RssSmall?.PeakRssKib),
             RssBacklogRatioRaw: Ratio(RssRawLarge?.PeakRssKib, RssRawSmall?.PeakRssKib),
@@ -140,17 +138,22 @@ internal sealed class EngineReport
             FairFirstMessageWorstMs: Round(Fair?.FirstMessageMs.Max(), 0),
             FairPauses: Fair?.Pauses,
             FairFetchRunMean: Round(FairFetchRunMean, 0),
-            LatencyRatePerS: Round(LatencyRate, 0),
-            LatencyEngineStartP50Ms: Round(LatencyEngine?.StartP50, 1),
-            LatencyEngineStartP99Ms: Round(LatencyEngine?.StartP99, 1),
-            LatencyEngineCommitP50Ms: Round(LatencyEngine?.CommitP50, 1),
-            LatencyEngineCommitP99Ms: Round(LatencyEngine?.CommitP99, 1),
-            LatencyRawStartP50Ms: Round(LatencyRaw?.StartP50, 1),
-            LatencyRawStartP99Ms: Round(LatencyRaw?.StartP99, 1),
-            LatencyRawCommitP50Ms: Round(LatencyRaw?.CommitP50, 1),
-            LatencyRawCommitP99Ms: Round(LatencyRaw?.CommitP99, 1),
-            LatencyEngineProducedPerS: Round(LatencyEngine?.ProducedPerSecond, 0),
-            LatencyRawProducedPerS: Round(LatencyRaw?.ProducedPerSecond, 0),
+            LatencyRatePerS: Round(Latency.Rate, 0),
+            LatencyEngineStartP50Ms: Round(Latency.EngineStartP50, 1),
+            LatencyEngineStartP99Ms: Round(Latency.EngineStartP99, 1),
+            LatencyEngineCommitP50Ms: Round(Latency.EngineCommits?.CommitP50, 1),
+            LatencyEngineCommitP99Ms: Round(Latency.EngineCommits?.CommitP99, 1),
+            LatencyRawStartP50Ms: Round(Latency.RawStartP50, 1),
+            LatencyRawStartP99Ms: Round(Latency.RawStartP99, 1),
+            LatencyRawCommitP50Ms: Round(Latency.RawCommits?.CommitP50, 1),
+            LatencyRawCommitP99Ms: Round(Latency.RawCommits?.CommitP99, 1),
+            LatencyEngineProducedPerS: Round(Latency.EngineProducedPerSecond, 0),
+            LatencyRawProducedPerS: Round(Latency.RawProducedPerSecond, 0),
+            LatencyP99RatioMin: Round(Latency.P99Ratios.DefaultIfEmpty(double.NaN).Min(), 3),
+            LatencyP99RatioMax: Round(Latency.P99Ratios.DefaultIfEmpty(double.NaN).Max(), 3),
+            LatencyRounds: Latency.Rounds > 0 ? Latency.Rounds : null,
+            LatencyRoundSeconds: Round(Latency.RoundSeconds, 1),
+            LatencyFewestCounted: Latency.FewestCounted,
             ScaleNoopRatio6: Round(Median(ScaleFew.Ratios), 3),
             ScaleEngineCpuUsPerMsg: Round(Median(ScaleMany.EngineCpu), 2),
             ScaleRawCpuUsPerMsg: Round(Median(ScaleMany.RawCpu), 2),
@@ -286,6 +289,11 @@ internal sealed record EngineBenchmarkResult(
     [property: JsonPropertyName("latency_raw_commit_p99_ms")] double? LatencyRawCommitP99Ms,
     [property: JsonPropertyName("latency_engine_produced_per_s")] double? LatencyEngineProducedPerS,
     [property: JsonPropertyName("latency_raw_produced_per_s")] double? LatencyRawProducedPerS,
+    [property: JsonPropertyName("latency_p99_ratio_min")] double? LatencyP99RatioMin,
+    [property: JsonPropertyName("latency_p99_ratio_max")] double? LatencyP99RatioMax,
+    [property: JsonPropertyName("latency_rounds")] int? LatencyRounds,
+    [property: JsonPropertyName("latency_round_s")] double? LatencyRoundSeconds,
+    [property: JsonPropertyName("latency_fewest_counted")] int? LatencyFewestCounted,
     [property: JsonPropertyName("scale_noop_ratio_6")] double? ScaleNoopRatio6,
     [property: JsonPropertyName("scale_engine_cpu_us_per_msg")] double? ScaleEngineCpuUsPerMsg,
     [property: JsonPropertyName("scale_raw_cpu_us_per_msg")] double? ScaleRawCpuUsPerMsg,

@@ -11,11 +11,15 @@ namespace Conveyor.Benchmarks.Engine;
 /// End-to-end latency at a fixed produce rate: a paced producer writes to an empty topic that a
 /// consumer (the engine with its defaults, or the raw loop) already owns; for every message
 /// produced after a warm-up, the time from the record's timestamp (CreateTime, set when it is
-/// produced) to the handler's start, and to the commit that covers it.
+/// produced) to the handler's start, and to the commit that covers it. One call is one round
+/// with a topic and consumer of its own; <see cref="EngineBenchmark"/> alternates them.
 /// </summary>
 internal sealed class LatencyRunner
 {
     private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(12);
+
+    // Long enough for a consumer far behind; a round normally ends as soon as its last message started.
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
 
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly KafkaClientProperties _client;
@@ -31,8 +35,8 @@ internal sealed class LatencyRunner
     /// <summary>Partitions enough that <paramref name="messages"/> stay far below the embedded broker's ~5 MiB retention per partition.</summary>
     public static int PartitionsFor(int messages) => Math.Max(6, (messages + 14_999) / 15_000);
 
-    /// <summary>The engine (Key ordering, default options) behind a paced producer.</summary>
-    public async Task<LatencyResult> RunEngineAsync(double rate, TimeSpan duration)
+    /// <summary>The engine (Key ordering, default options) behind a paced producer; with <paramref name="commits"/>, waits for the commits of every message (the 5 s interval).</summary>
+    public async Task<LatencyResult> RunEngineAsync(string round, double rate, TimeSpan duration, bool commits)
     {
         var messages = (int)(rate * duration.TotalSeconds);
         var topic = $"latency-engine-{Guid.NewGuid():N}";
@@ -50,14 +54,14 @@ internal sealed class LatencyRunner
         var running = processor.RunAsync(stop.Token);
         await observer.Assigned.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         var produced = await Task.Run(() => Produce(topic, PartitionsFor(messages), messages, rate)).ConfigureAwait(false);
-        await Task.WhenAny(record.AllCommitted, Task.Delay(CommitWait)).ConfigureAwait(false); // figures of what was committed by then
+        await SettleAsync(record, commits).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
-        return record.Result("engine", produced);
+        return record.Result($"engine {round}", produced, commits);
     }
 
-    /// <summary>The raw loop (consume, StoreOffset, librdkafka's auto-commit every 5 s) behind a paced producer.</summary>
-    public async Task<LatencyResult> RunRawAsync(double rate, TimeSpan duration)
+    /// <summary>The raw loop (consume, StoreOffset, librdkafka's auto-commit every 5 s) behind a paced producer; <paramref name="commits"/> as for the engine.</summary>
+    public async Task<LatencyResult> RunRawAsync(string round, double rate, TimeSpan duration, bool commits)
     {
         var messages = (int)(rate * duration.TotalSeconds);
         var topic = $"latency-raw-{Guid.NewGuid():N}";
@@ -94,11 +98,15 @@ internal sealed class LatencyRunner
             TaskScheduler.Default);
         await assigned.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         var produced = await Task.Run(() => Produce(topic, PartitionsFor(messages), messages, rate)).ConfigureAwait(false);
-        await Task.WhenAny(record.AllCommitted, Task.Delay(CommitWait)).ConfigureAwait(false); // figures of what was committed by then
+        await SettleAsync(record, commits).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await consuming.ConfigureAwait(false);
-        return record.Result("raw loop", produced);
+        return record.Result($"raw loop {round}", produced, commits);
     }
+
+    /// <summary>Waits until every message was committed (figures of what was committed by then), or, without commits, started.</summary>
+    private static Task SettleAsync(LatencyRecord record, bool commits) =>
+        commits ? Task.WhenAny(record.AllCommitted, Task.Delay(CommitWait)) : Task.WhenAny(record.AllStarted, Task.Delay(StartWait));
 
     /// <summary>
     /// Writes <paramref name="messages"/> messages at <paramref name="rate"/> a second (whatever is
@@ -150,7 +158,7 @@ internal sealed class LatencyRunner
     }
 }
 
-/// <summary>One latency run's figures, in milliseconds.</summary>
+/// <summary>One latency round's figures, in milliseconds (commit figures NaN when the round did not wait for commits).</summary>
 internal sealed record LatencyResult(string Consumer, double ProducedPerSecond, int Counted, double StartP50, double StartP99, double CommitP50, double CommitP99);
 
 /// <summary>
@@ -160,7 +168,8 @@ internal sealed record LatencyResult(string Consumer, double ProducedPerSecond, 
 /// </summary>
 internal sealed class LatencyRecord
 {
-    private static readonly TimeSpan Warmup = TimeSpan.FromMilliseconds(500);
+    /// <summary>The first span of producing whose messages are not counted.</summary>
+    public static readonly TimeSpan Warmup = TimeSpan.FromMilliseconds(500);
 
     private readonly long[][] _timestamps;
     private readonly long[] _committedUpTo;
@@ -169,7 +178,9 @@ internal sealed class LatencyRecord
     private readonly int _messages;
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource _allCommitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
+    private int _seen;
     private int _committed;
     private long _countFrom = long.MaxValue;
 
@@ -185,9 +196,14 @@ internal sealed class LatencyRecord
 
     public Task AllCommitted => _allCommitted.Task;
 
+    /// <summary>Completes once every produced message's handler started (counted or not).</summary>
+    public Task AllStarted => _allStarted.Task;
+
     public void Started(int partition, long offset, long timestampMs)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Fractions of a millisecond: the timestamp is whole milliseconds, so each figure is late
+        // by under 1 ms, the same for both consumers, instead of rounding a 1.9 ms wait to 1.
+        var now = NowMs();
         if (_countFrom == long.MaxValue)
         {
             Interlocked.CompareExchange(ref _countFrom, timestampMs + (long)Warmup.TotalMilliseconds, long.MaxValue);
@@ -198,11 +214,16 @@ internal sealed class LatencyRecord
         {
             _start[Interlocked.Increment(ref _started) - 1] = now - timestampMs;
         }
+
+        if (Interlocked.Increment(ref _seen) >= _messages)
+        {
+            _allStarted.TrySetResult();
+        }
     }
 
     public void Committed(IEnumerable<TopicPartitionOffset> offsets)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = NowMs();
         lock (_lock)
         {
             foreach (var offset in offsets)
@@ -230,15 +251,20 @@ internal sealed class LatencyRecord
         }
     }
 
-    public LatencyResult Result(string consumer, double producedPerSecond)
+    /// <summary>The round's figures; commit latency only when the round waited for every commit (<paramref name="commits"/>), not just the stop's.</summary>
+    public LatencyResult Result(string consumer, double producedPerSecond, bool commits)
     {
         lock (_lock)
         {
             var start = _start.AsSpan(0, Volatile.Read(ref _started)).ToArray();
             var commit = _commit.AsSpan(0, Math.Min(_committed, _commit.Length)).ToArray().Where(c => c > 0).ToArray();
-            return new LatencyResult(consumer, producedPerSecond, start.Length, Percentile(start, 0.5), Percentile(start, 0.99), Percentile(commit, 0.5), Percentile(commit, 0.99));
+            return commits
+                ? new LatencyResult(consumer, producedPerSecond, start.Length, Percentile(start, 0.5), Percentile(start, 0.99), Percentile(commit, 0.5), Percentile(commit, 0.99))
+                : new LatencyResult(consumer, producedPerSecond, start.Length, Percentile(start, 0.5), Percentile(start, 0.99), double.NaN, double.NaN);
         }
     }
+
+    private static double NowMs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerMillisecond;
 
     private static double Percentile(double[] values, double p)
     {

@@ -74,6 +74,13 @@ public class BackPressureTests
     public void The_buffer_is_pressed_when_the_handlers_need_longer_than_the_patience_to_get_through_it(int buffered, double? perSecond, bool expected) =>
         Assert.Equal(expected, Pressed(buffered, perSecond, Patience));
 
+    [Theory]
+    [InlineData(150, 9_500, true)] // 1 ms handlers at about 3,750 a second: 9,500 left need 2.5 s
+    [InlineData(8_000, 2_000, false)] // no-op handlers: what is left goes in 10 ms
+    [InlineData(0, 10_000, false)] // nothing handled yet (workers starting): tells nothing, the wait goes on
+    public void A_slice_of_the_wait_for_room_shows_the_buffer_pressed_only_by_what_the_handlers_got_through_in_it(int drained, int left, bool expected) =>
+        Assert.Equal(expected, ShownPressed(drained, TimeSpan.FromMilliseconds(40), left, Patience));
+
     [Fact]
     public void A_hungry_partition_starves_at_once_while_the_buffer_is_pressed_and_after_the_patience_otherwise()
     {

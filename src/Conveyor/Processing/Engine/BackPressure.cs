@@ -108,6 +108,15 @@ internal static class BackPressure
     public static bool Pressed(int buffered, double? handledPerSecond, TimeSpan patience) =>
         handledPerSecond is { } rate && buffered > rate * patience.TotalSeconds;
 
+    /// <summary>
+    /// Whether handlers that got through <paramref name="drained"/> messages in
+    /// <paramref name="span"/> (a part of the wait for room, nothing submitted meanwhile) show the
+    /// buffer <see cref="Pressed"/> at that pace, before <see cref="DrainRate"/> has measured any.
+    /// A span in which nothing was handled tells nothing (workers still starting, a collection).
+    /// </summary>
+    public static bool ShownPressed(int drained, TimeSpan span, int buffered, TimeSpan patience) =>
+        drained > 0 && Pressed(buffered, drained / span.TotalSeconds, patience);
+
     /// <summary>Whether the buffer as a whole is at most a quarter full: every partition may fetch again.</summary>
     public static bool Relaxed(int buffered, long bufferedBytes, int maxMessages, long maxBytes) =>
         buffered <= maxMessages / 4 && bufferedBytes <= maxBytes / 4;

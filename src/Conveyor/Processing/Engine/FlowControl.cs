@@ -17,6 +17,9 @@ internal sealed class FlowControl
     private static readonly TimeSpan StarvingAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The parts <see cref="RoomWait"/> is waited in, each telling the handlers' pace (two of <see cref="DrainRate"/>'s shortest spans).</summary>
+    private static readonly TimeSpan PaceSlice = TimeSpan.FromMilliseconds(40);
+
     private readonly ProcessorOptions _options;
     private readonly Dispatcher _dispatcher;
     private readonly OwnedPartitions _partitions;
@@ -273,7 +276,7 @@ internal sealed class FlowControl
             return GetsRoom(now);
         }
 
-        if (_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, RoomWait))
+        if (WaitsForHalf())
         {
             return true;
         }
@@ -281,6 +284,40 @@ internal sealed class FlowControl
         pressed = true;
         starving = null;
         return Crowded(now, pressed, ref starving) && GetsRoom(now);
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="RoomWait"/> for the handlers to free half the buffer; true if they
+    /// did. The wait goes in slices of <see cref="PaceSlice"/>, and ends early once a slice in
+    /// which they handled something shows a pace too slow for the buffer (<see cref="BackPressure.ShownPressed"/>):
+    /// before the first measurement of <see cref="DrainRate"/> the whole wait was spent on the
+    /// partitions that filled the buffer (the first fetch's), and the others started 0.2 s behind
+    /// them and kept that lead. The poll thread submits nothing meanwhile, so what left the buffer
+    /// during a slice is what the handlers got through. At a steady pace the early end concludes
+    /// what the whole wait would: pressed means under two buffers' worth a second, and half the
+    /// buffer in 200 ms needs two and a half. A slice with nothing handled judges nothing
+    /// (workers still starting): the wait goes on, as it did before. Ending it only while some
+    /// partitions crowd out others (so never pausing every partition on one slice) was tried:
+    /// fairness 0.80, 0.75 and 0.93 in three full quick runs against 0.99, 0.99 and 0.92 (cause not traced).
+    /// </summary>
+    private bool WaitsForHalf()
+    {
+        for (var waited = TimeSpan.Zero; waited < RoomWait; waited += PaceSlice)
+        {
+            var before = _dispatcher.Buffered;
+            if (_dispatcher.WaitForRoom(_options.MaxBufferedMessages / 2, _options.MaxBufferedBytes / 2, PaceSlice))
+            {
+                return true;
+            }
+
+            var left = _dispatcher.Buffered;
+            if (BackPressure.ShownPressed(before - left, PaceSlice, left, StarvingAfter))
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
