@@ -213,7 +213,11 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
         }
         else
         {
-            Assert.All(handled.Values, times => Assert.Equal(2, times));
+            // Without persisted completions the hand-back handles everything again. Under load the
+            // group may rebalance more than once while the other member joins, and each refused
+            // revoke commit hands the partition back again: at most one pass per assignment.
+            var assignments = observer.Assigned.Count;
+            Assert.All(handled.Values, times => Assert.InRange(times, 2, Math.Max(2, assignments)));
             Assert.Empty(observer.Skipped);
         }
     }
