@@ -7,13 +7,13 @@ namespace Conveyor.Simulation;
 /// The invariants, checked as things happen: no commit past an unfinished message (handled or
 /// dead-lettered and acknowledged), no commit by a member that does not own the partition,
 /// committed offsets never backwards, commit metadata never claims an unfinished offset and stays
-/// within its cap, per-key order within one assignment, buffers within their caps, and every
-/// partition the member owns with messages to commit commits within <see cref="ProgressBound"/>.
-/// The first violation ends the run.
+/// within its cap, per-key order within one assignment and across members where a handover is
+/// clean (a revoke that drained in time), buffers within their caps, and every partition a member
+/// owns with messages to commit commits within <see cref="ProgressBound"/>. The first violation ends the run.
 /// </summary>
 internal sealed class InvariantChecker
 {
-    /// <summary>A partition the member owns and that has messages to commit must commit within this (the worst message takes about 10 s).</summary>
+    /// <summary>A partition a member owns and that has messages to commit must commit within this (the worst message takes about 10 s).</summary>
     public static readonly TimeSpan ProgressBound = TimeSpan.FromSeconds(30);
 
     private readonly SimCluster _cluster;
@@ -24,7 +24,10 @@ internal sealed class InvariantChecker
     private readonly long[] _progressAt;
     private readonly bool[] _stopped;
     private readonly Dictionary<(int Epoch, int Partition, byte Key), (long Offset, bool Running)> _lanes = [];
-    private readonly Dictionary<(int Partition, long Offset), int> _deliveredIn = [];
+    private readonly Dictionary<(int Member, int Partition, long Offset), int> _deliveredIn = [];
+    private readonly Dictionary<(int Member, int Partition, byte Lane, int Epoch), int> _running = [];
+    private readonly Dictionary<(int Member, int Partition), int> _cleanlyRevoked = [];
+    private readonly Dictionary<(int Member, int Partition, long Offset), int> _startedIn = [];
 
     public InvariantChecker(SimCluster cluster, SimScheduler scheduler, SimTrace trace)
     {
@@ -60,23 +63,78 @@ internal sealed class InvariantChecker
     /// <summary>A partition stopped on purpose (its dead letter was not acknowledged) is not expected to progress.</summary>
     public bool IsStopped(int partition) => _stopped[partition];
 
-    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch;
+    public void Delivered(int member, int partition, long offset, int epoch) => _deliveredIn[(member, partition, offset)] = epoch;
 
-    public void Assigned(int partition)
+    public void Assigned(int member, int partition)
     {
         _progressAt[partition] = _scheduler.Now;
         _stopped[partition] = false;
+        _cleanlyRevoked.Remove((member, partition));
     }
 
-    public void HandlerStarted(int partition, long offset, byte key, int attempt)
+    /// <summary>
+    /// The member gave the partition up: <paramref name="clean"/> when its revoke returned within the
+    /// revoke timeout (it drained), so nothing of the partition may run there any more and the next
+    /// owner may start every key at once; a lost partition or a timed-out revoke is not clean.
+    /// </summary>
+    public void Revoked(int member, int partition, int epoch, bool clean)
     {
+        if (!clean)
+        {
+            return;
+        }
+
+        foreach (var ((m, p, lane, e), count) in _running)
+        {
+            if (m == member && p == partition && e == epoch && count > 0)
+            {
+                Fail("revoke-unfinished", $"member {member}'s revoke of p{partition} returned in time while a handler of its lane '{(char)lane}' still ran");
+                return;
+            }
+        }
+
+        _cleanlyRevoked[(member, partition)] = epoch;
+    }
+
+    /// <summary>The member's process died: what ran there is gone, and its next incarnation starts afresh.</summary>
+    public void Killed(int member)
+    {
+        foreach (var key in _running.Keys.Where(k => k.Member == member).ToList())
+        {
+            _running.Remove(key);
+        }
+
+        foreach (var key in _cleanlyRevoked.Keys.Where(k => k.Member == member).ToList())
+        {
+            _cleanlyRevoked.Remove(key);
+        }
+    }
+
+    public void HandlerStarted(int member, int partition, long offset, byte key, int attempt)
+    {
+        var laneKey = _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0;
+        var epoch = _deliveredIn.GetValueOrDefault((member, partition, offset));
+        if (_cleanlyRevoked.ContainsKey((member, partition)))
+        {
+            Fail("after-revoke", $"member {member} started p{partition}@{offset} (attempt {attempt}) after its revoke of p{partition} drained and returned");
+        }
+
+        _running[(member, partition, laneKey, epoch)] = _running.GetValueOrDefault((member, partition, laneKey, epoch)) + 1;
+        _startedIn[(member, partition, offset)] = epoch;
         if (!_checkKeyOrder)
         {
             return;
         }
 
-        var epoch = _deliveredIn.GetValueOrDefault((partition, offset));
-        var lane = (epoch, partition, _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0);
+        foreach (var ((m, p, l, e), count) in _running)
+        {
+            if (m != member && p == partition && l == laneKey && count > 0 && _cleanlyRevoked.TryGetValue((m, p), out var revoked) && revoked == e)
+            {
+                Fail("order-across-owners", $"member {member} started p{partition}@{offset} while member {m}, which handed p{partition} over cleanly, still ran its lane '{(char)key}'");
+            }
+        }
+
+        var lane = (epoch, partition, laneKey);
         if (_lanes.TryGetValue(lane, out var last))
         {
             if (last.Running)
@@ -92,17 +150,23 @@ internal sealed class InvariantChecker
         _lanes[lane] = (offset, true);
     }
 
-    public void HandlerEnded(int partition, long offset, byte key, bool succeeded)
+    public void HandlerEnded(int member, int partition, long offset, byte key, bool succeeded)
     {
         if (succeeded)
         {
             _finished[partition].Add(offset);
         }
 
+        var laneKey = _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0;
+        var epoch = _startedIn.GetValueOrDefault((member, partition, offset));
+        if (_running.TryGetValue((member, partition, laneKey, epoch), out var running))
+        {
+            _running[(member, partition, laneKey, epoch)] = running - 1;
+        }
+
         if (_checkKeyOrder)
         {
-            var epoch = _deliveredIn.GetValueOrDefault((partition, offset));
-            var lane = (epoch, partition, _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0);
+            var lane = (epoch, partition, laneKey);
             if (_lanes.TryGetValue(lane, out var last) && last.Offset == offset)
             {
                 _lanes[lane] = (offset, false);
@@ -195,7 +259,7 @@ internal sealed class InvariantChecker
         var now = _scheduler.Now;
         for (var p = 0; p < _progressAt.Length; p++)
         {
-            if (_cluster.Owners[p] != Owner.Member || _stopped[p] || _cluster.Committed[p] >= _cluster.End(p))
+            if (_cluster.Owners[p] <= 0 || _stopped[p] || _cluster.Committed[p] >= _cluster.End(p))
             {
                 _progressAt[p] = now;
                 continue;

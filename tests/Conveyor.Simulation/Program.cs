@@ -4,7 +4,7 @@ using Conveyor.Processing.Engine;
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--bug Name] [--trace SEED] [--large]</c>.
+/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--members 1-3] [--bug Name] [--trace SEED] [--hash SEED] [--large]</c>.
 /// Prints each failing seed with its shrunk schedule and trace; exit code 1 when any failed.
 /// </summary>
 internal static class Program
@@ -15,6 +15,8 @@ internal static class Program
         var from = 0;
         var bugs = ReintroducedBugs.None;
         int? trace = null;
+        int? hash = null;
+        int? members = null;
         var large = args.Contains("--large");
         args = [.. args.Where(a => a != "--large")];
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -30,18 +32,31 @@ internal static class Program
                 case "--bug" when Enum.TryParse<ReintroducedBugs>(args[i + 1], out var b):
                     bugs = b;
                     break;
+                case "--members" when int.TryParse(args[i + 1], out var m) && m is >= 1 and <= 3:
+                    members = m;
+                    break;
+                case "--hash" when int.TryParse(args[i + 1], out var h):
+                    hash = h;
+                    break;
                 case "--trace" when int.TryParse(args[i + 1], out var t):
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules).");
                     return 2;
             }
         }
 
+        if (hash is { } hashed)
+        {
+            // One run's fingerprint (a hash of its trace): two processes given the same seed print the same line.
+            Console.WriteLine(RunFingerprint.Of(SimWorld.Run(ScheduleGenerator.For(hashed, large, members), bugs, trace: true)));
+            return 0;
+        }
+
         if (trace is { } seed)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed, large), bugs, trace: true);
+            var result = SimWorld.Run(ScheduleGenerator.For(seed, large, members), bugs, trace: true);
             Console.WriteLine(result.Trace);
             Console.WriteLine(result.Violation ?? "no violation");
             return result.Failed ? 1 : 0;
@@ -50,10 +65,12 @@ internal static class Program
         var watch = Stopwatch.StartNew();
         var failed = 0;
         long events = 0;
+        long handovers = 0;
         for (var s = from; s < from + seeds; s++)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(s, large), bugs);
+            var result = SimWorld.Run(ScheduleGenerator.For(s, large, members), bugs);
             events += result.Events;
+            handovers += result.Handovers;
             if (result.Failed)
             {
                 failed++;
@@ -65,7 +82,7 @@ internal static class Program
             }
         }
 
-        Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events each), {failed} failed");
+        Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events and {handovers / seeds} thread handovers each), {failed} failed");
         return failed > 0 ? 1 : 0;
     }
 }

@@ -7,7 +7,8 @@ internal static class ScheduleGenerator
 {
     /// <param name="seed">The seed: the same one gives the same schedule.</param>
     /// <param name="large">Up to 6 partitions of up to 200 messages and 30 faults, for exploration (the CI seed set uses the default size).</param>
-    public static Schedule For(int seed, bool large = false)
+    /// <param name="members">How many real engine members share the group; null: from the seed (mostly one).</param>
+    public static Schedule For(int seed, bool large = false, int? members = null)
     {
         var random = new Random(seed);
         var partitions = random.Next(1, large ? 7 : 4);
@@ -41,6 +42,22 @@ internal static class ScheduleGenerator
         }
 
         faults.Sort((a, b) => a.AtMs.CompareTo(b.AtMs));
-        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults);
+
+        // The group's size and each fault's member come from a stream of their own, so the rest of
+        // a seed's schedule is what it was before schedules had several members.
+        var group = new Random(seed ^ 0x6A09E667);
+        var size = group.Next(100) switch
+        {
+            < 85 => 1,
+            < 97 => 2,
+            _ => 3,
+        };
+        members ??= size;
+        if (members > 1)
+        {
+            faults = [.. faults.Select(f => f with { Member = group.Next(1, members.Value + 1) })];
+        }
+
+        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults, members.Value);
     }
 }

@@ -15,22 +15,25 @@ namespace Conveyor.Simulation;
 internal sealed class SimEngine : IConsumerFactory
 {
     private readonly SimWorld _world;
+    private readonly SimMember _member;
     private readonly int _incarnation;
     private readonly Dictionary<(int, long), int> _deliveries = [];
 
-    public SimEngine(SimWorld world, int incarnation, ReintroducedBugs bugs)
+    public SimEngine(SimWorld world, SimMember member, ReintroducedBugs bugs)
     {
         _world = world;
-        _incarnation = incarnation;
+        _member = member;
+        var incarnation = _incarnation = member.OwnerTag;
         var schedule = world.Cluster.Schedule;
         Options = Settings(schedule);
+        var jitter = world.Streams.For(RandomPurpose.Jitter, member.Id);
         var runtime = new EngineRuntime
         {
             Time = new SimClock(world.Scheduler, incarnation, () => world.Cluster.WallOffset),
-            Jitter = world.Random.NextDouble,
-            Wait = (task, timeout) => world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false),
+            Jitter = jitter.NextDouble,
+            Wait = Wait,
             Post = (continuation, state) => world.Scheduler.Post(() => continuation(state), incarnation),
-            Run = action => RunLater(world, incarnation, action),
+            Run = action => RunLater(world, member, action),
             AsksCluster = false,
             Bugs = bugs,
         };
@@ -99,11 +102,30 @@ internal sealed class SimEngine : IConsumerFactory
         }
     }
 
+    /// <summary>
+    /// The engine's blocking wait (a drain, room in the buffer): on the member's poll thread it
+    /// drives the simulation, the other members included, until the task completes, the timeout
+    /// passes or the process is gone; anywhere else it runs this world's events in place.
+    /// </summary>
+    private bool Wait(Task task, TimeSpan timeout)
+    {
+        if (_member.Waiter is not { } waiter || waiter.Thread != Thread.CurrentThread)
+        {
+            return _world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false);
+        }
+
+        var scheduler = _world.Scheduler;
+        var deadline = timeout < TimeSpan.Zero || timeout.Ticks > long.MaxValue / 4 ? long.MaxValue : scheduler.Now + timeout.Ticks;
+        _world.Baton.Wait(waiter, () => task.IsCompleted || (Consumer?.Gone ?? false), deadline);
+        return task.IsCompleted;
+    }
+
     /// <summary>Work the engine runs off the poll thread (asynchronous commit sends): an event 1-20 ms later, its outcome in the task.</summary>
-    private static Task RunLater(SimWorld world, int incarnation, Action action)
+    private static Task RunLater(SimWorld world, SimMember member, Action action)
     {
         var done = new TaskCompletionSource();
-        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Random.Next(1, 21)), () =>
+        var incarnation = member.OwnerTag;
+        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Streams.For(RandomPurpose.CommitSend, member.Id).Next(1, 21)), () =>
         {
             try
             {
@@ -118,7 +140,7 @@ internal sealed class SimEngine : IConsumerFactory
         return done.Task;
     }
 
-    IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _incarnation, callbacks);
+    IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _member, callbacks);
 
     IOffsetsWithMetadata? IConsumerFactory.OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (SimConsumer)consumer;
 
@@ -135,18 +157,18 @@ internal sealed class SimEngine : IConsumerFactory
 
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
         var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
-        _world.Checker.HandlerStarted(p, offset, key, message.Attempt);
-        _world.Trace.Add($"handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
+        _world.Checker.HandlerStarted(_member.Id, p, offset, key, message.Attempt);
+        _world.Trace.Add($"{(_world.Members.Length > 1 ? $"member {_member.Id} " : string.Empty)}handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
         if (duration == TimeSpan.Zero)
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails);
             return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails")) : default;
         }
 
         var done = new TaskCompletionSource<IPendingAcknowledgement?>();
         _world.Scheduler.After(duration, () =>
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails);
+            _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails);
             if (fails)
             {
                 done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));
