@@ -11,7 +11,7 @@ namespace Conveyor.Simulation.Tests;
 public sealed class ReintroducedBugTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "stall")]
+    [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "watchdog")]
     [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall")]
     [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished")]
     [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]

@@ -13,10 +13,27 @@ namespace Conveyor.Simulation;
 /// </summary>
 internal sealed class InvariantChecker
 {
-    /// <summary>A partition a member owns and that has messages to commit must commit within this (the worst message takes about 10 s).</summary>
+    /// <summary>
+    /// A partition a member owns and that has messages to commit must commit within this (the
+    /// worst message takes about 10 s). It is above the engine's stall timeout in a simulation
+    /// (<see cref="SimEngine.StallTimeout"/>, 10 s, checked each second), so a partition held
+    /// without the engine knowing is found and resumed by the watchdog before this bound passes.
+    /// </summary>
     public static readonly TimeSpan ProgressBound = TimeSpan.FromSeconds(30);
 
+    /// <summary>On a churn schedule, each partition with messages left commits something in every window this long.</summary>
+    public static readonly TimeSpan ChurnWindow = TimeSpan.FromSeconds(15); // longer than the worst message (about 12 s with its retries)
+
+    /// <summary>
+    /// The floor holds for partitions with at least this many messages left: the early commit waits
+    /// for the lowest unfinished offset to move half the run-ahead limit (8 here), so a smaller
+    /// tail is committed only at the interval, a revoke or a stop, which churn of kills never lets come.
+    /// </summary>
+    public const int ChurnTail = 4;
+
     private readonly SimCluster _cluster;
+    private long[]? _windowCommitted;
+    private long[]? _windowEnds;
     private readonly SimScheduler _scheduler;
     private readonly SimTrace _trace;
     private readonly bool _checkKeyOrder;
@@ -47,6 +64,25 @@ internal sealed class InvariantChecker
     public string? Kind { get; private set; }
 
     public bool Failed => Violation is not null;
+
+    /// <summary>
+    /// Whether the stall watchdog may rescue a partition (the run goes on); by default its report is
+    /// a violation, since in a simulation nothing holds a partition the engine does not know about
+    /// unless the engine lost track of it.
+    /// </summary>
+    public bool RescueAllowed { get; set; }
+
+    /// <summary>How many stalled partitions the watchdog found (and resumed) in this run.</summary>
+    public int Rescues { get; private set; }
+
+    public void WatchdogFound(int partition, TimeSpan idle)
+    {
+        Rescues++;
+        if (!RescueAllowed)
+        {
+            Fail("watchdog", $"the stall watchdog found p{partition} stalled for {idle.TotalSeconds:F0} s: the client held it without the engine knowing");
+        }
+    }
 
     public void Fail(string kind, string violation)
     {
@@ -252,6 +288,29 @@ internal sealed class InvariantChecker
         }
 
         CheckProgress();
+    }
+
+    /// <summary>
+    /// A churn window ended: every partition that had messages left at its start (<see cref="ChurnTail"/> or more) committed more
+    /// since (progress per simulated time above a floor; a livelock handles messages again and
+    /// again and commits nothing).
+    /// </summary>
+    public void CheckChurnWindow()
+    {
+        if (_windowCommitted is { } start && _windowEnds is { } ends)
+        {
+            for (var p = 0; p < start.Length; p++)
+            {
+                if (ends[p] - start[p] >= ChurnTail && _cluster.Committed[p] <= start[p] && !_stopped[p])
+                {
+                    Fail("livelock", $"p{p} committed nothing in {ChurnWindow.TotalSeconds:F0} s of churn: still at {start[p]} of {_cluster.End(p)}");
+                    return;
+                }
+            }
+        }
+
+        _windowCommitted = (long[])_cluster.Committed.Clone();
+        _windowEnds = [.. Enumerable.Range(0, _cluster.Committed.Length).Select(p => _cluster.End(p))];
     }
 
     public void CheckProgress()

@@ -18,7 +18,8 @@ internal static class Program
         int? hash = null;
         int? members = null;
         var large = args.Contains("--large");
-        args = [.. args.Where(a => a != "--large")];
+        var churn = args.Contains("--churn");
+        args = [.. args.Where(a => a is not "--large" and not "--churn")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -42,21 +43,23 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules).");
                     return 2;
             }
         }
 
+        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed) : ScheduleGenerator.For(seed, large, members);
+
         if (hash is { } hashed)
         {
             // One run's fingerprint (a hash of its trace): two processes given the same seed print the same line.
-            Console.WriteLine(RunFingerprint.Of(SimWorld.Run(ScheduleGenerator.For(hashed, large, members), bugs, trace: true)));
+            Console.WriteLine(RunFingerprint.Of(SimWorld.Run(Generate(hashed), bugs, trace: true)));
             return 0;
         }
 
         if (trace is { } seed)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed, large, members), bugs, trace: true);
+            var result = SimWorld.Run(Generate(seed), bugs, trace: true);
             Console.WriteLine(result.Trace);
             Console.WriteLine(result.Violation ?? "no violation");
             return result.Failed ? 1 : 0;
@@ -68,7 +71,7 @@ internal static class Program
         long handovers = 0;
         for (var s = from; s < from + seeds; s++)
         {
-            var result = SimWorld.Run(ScheduleGenerator.For(s, large, members), bugs);
+            var result = SimWorld.Run(Generate(s), bugs);
             events += result.Events;
             handovers += result.Handovers;
             if (result.Failed)

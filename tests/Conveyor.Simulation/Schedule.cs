@@ -58,7 +58,8 @@ internal sealed record Fault(long AtMs, FaultKind Kind, int Mask, int Value, int
 /// <summary>
 /// A whole simulated run: the engine's settings, the partitions and their first messages, the
 /// first assignment, the faults and how many real engine members share the group (one: the
-/// others are a model). Message behaviour (handler durations and failures, dead-letter
+/// others are a model). A churn schedule (faults every second or so) must keep progressing:
+/// its committed offsets move in every window of <see cref="InvariantChecker.ChurnWindow"/>. Message behaviour (handler durations and failures, dead-letter
 /// acknowledgements) comes from the seed, per message, so removing faults keeps it.
 /// </summary>
 internal sealed record Schedule(
@@ -71,15 +72,22 @@ internal sealed record Schedule(
     int[] InitialMessages,
     int FirstAssignment,
     IReadOnlyList<Fault> Faults,
-    int Members = 1)
+    int Members = 1,
+    bool Churn = false)
 {
     /// <summary>Faults happen in the first 15 s; then every partition goes to the member and the run settles.</summary>
     public const long FaultPhaseMs = 15_000;
 
+    /// <summary>A churn schedule's faults last a minute, so that its progress floor sees several windows.</summary>
+    public const long ChurnPhaseMs = 60_000;
+
+    /// <summary>How long this schedule's faults last.</summary>
+    public long FaultPhase => Churn ? ChurnPhaseMs : FaultPhaseMs;
+
     public override string ToString() =>
         $"seed {Seed}: {Protocol}, {Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
         + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults"
-        + (Members > 1 ? $", {Members} engine members" : string.Empty);
+        + (Members > 1 ? $", {Members} engine members" : string.Empty) + (Churn ? ", churn" : string.Empty);
 }
 
 /// <summary>Partition sets as bit masks.</summary>

@@ -60,4 +60,31 @@ internal static class ScheduleGenerator
 
         return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults, members.Value);
     }
+
+    /// <summary>
+    /// A churn schedule: a minute of faults on one or two partitions of 60-120 messages, the
+    /// process killed every 1-3 s and back 0.1-0.3 s later, more often than the commit interval
+    /// (<see cref="SimEngine.ChurnCommitInterval"/>), plus a few appends. Progress must come from
+    /// commits made between kills (the livelock under churn that watermark commits had before
+    /// <c>RunAheadBound</c>). Kills come less often than a poison message's three attempts take,
+    /// or it could never be dead-lettered: its attempt count lives in the process.
+    /// </summary>
+    public static Schedule Churn(int seed)
+    {
+        var random = new Random(seed ^ 0x3C6EF372);
+        var partitions = random.Next(1, 3);
+        var all = (1 << partitions) - 1;
+        var protocol = (GroupProtocol)random.Next(3);
+        var persist = random.Next(2) == 0;
+        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(60, 121)).ToArray();
+        var faults = new List<Fault>();
+        for (var at = (long)random.Next(1_000, 3_000); at < Schedule.ChurnPhaseMs; at += random.Next(1_000, 3_000))
+        {
+            faults.Add(random.Next(10) < 8
+                ? new Fault(at, FaultKind.Kill, 0, 0, random.Next(100, 300), false)
+                : new Fault(at, FaultKind.Append, random.Next(1, all + 1), random.Next(1, 11), 0, false));
+        }
+
+        return new Schedule(seed, protocol, OrderingMode.Key, persist, AsyncCommits: false, partitions, initial, all, faults, Members: 1, Churn: true);
+    }
 }

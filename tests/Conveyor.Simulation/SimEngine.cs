@@ -65,6 +65,12 @@ internal sealed class SimEngine : IConsumerFactory
 
     public CancellationTokenSource Abort { get; } = new();
 
+    /// <summary>The stall watchdog's timeout in a simulation: with its one-second rounds, well inside <see cref="InvariantChecker.ProgressBound"/>.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A churn schedule's commit interval: longer than the time between its kills, so progress must come from commits the interval does not wait for.</summary>
+    public static readonly TimeSpan ChurnCommitInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>The engine's settings for a schedule: small buffers so back-pressure acts on a few dozen messages.</summary>
     public static ProcessorOptions Settings(Schedule schedule) => new()
     {
@@ -72,10 +78,11 @@ internal sealed class SimEngine : IConsumerFactory
         Topics = [SimCluster.Topic],
         Ordering = schedule.Ordering,
         MaxConcurrency = 4,
-        CommitInterval = TimeSpan.FromSeconds(1),
+        CommitInterval = schedule.Churn ? ChurnCommitInterval : TimeSpan.FromSeconds(1),
         PersistCompletions = schedule.PersistCompletions,
         CommitMode = schedule.AsyncCommits ? OffsetCommitMode.Asynchronous : OffsetCommitMode.Synchronous,
         RevokeTimeout = TimeSpan.FromSeconds(3),
+        StallTimeout = StallTimeout, // below the checker's progress bound, so the watchdog's rescue can decide a run
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         UnavailableTimeout = TimeSpan.FromHours(1),
         MaxBufferedMessagesPerPartition = 8,

@@ -55,13 +55,18 @@ internal sealed partial class SimWorld
     public SimMember[] Members { get; }
 
     /// <summary>Runs a schedule to its end or its first violation.</summary>
-    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false)
+    /// <param name="schedule">The schedule to run.</param>
+    /// <param name="bugs">Known bugs to put back.</param>
+    /// <param name="trace">Keep the trace (slower).</param>
+    /// <param name="rescueAllowed">A stall the watchdog finds and resumes is not a violation (<see cref="InvariantChecker.RescueAllowed"/>).</param>
+    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false, bool rescueAllowed = false)
     {
         var context = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(null); // continuations run inline on the thread running, never posted elsewhere
         try
         {
             var world = new SimWorld(schedule, bugs, trace);
+            world.Checker.RescueAllowed = rescueAllowed;
             world.RunAll();
             return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers);
         }
@@ -82,8 +87,13 @@ internal sealed partial class SimWorld
             Scheduler.At(TimeSpan.FromMilliseconds(fault.AtMs).Ticks, () => Apply(fault), owner: 0);
         }
 
-        Scheduler.After(TimeSpan.FromMilliseconds(Schedule.FaultPhaseMs), EndFaults, owner: 0);
+        Scheduler.After(TimeSpan.FromMilliseconds(schedule.FaultPhase), EndFaults, owner: 0);
         Scheduler.After(TimeSpan.FromSeconds(1), OthersWork, owner: 0);
+        if (schedule.Churn)
+        {
+            ChurnWindows();
+        }
+
         var world = Baton.Join(0, "world", ready: false);
         try
         {
@@ -238,6 +248,16 @@ internal sealed partial class SimWorld
         }
     }
 
+    /// <summary>A churn schedule's progress floor, window after window while its faults last.</summary>
+    private void ChurnWindows()
+    {
+        Checker.CheckChurnWindow();
+        if (Scheduler.Now + InvariantChecker.ChurnWindow.Ticks <= TimeSpan.FromMilliseconds(Cluster.Schedule.FaultPhase).Ticks)
+        {
+            Scheduler.After(InvariantChecker.ChurnWindow, ChurnWindows, owner: 0);
+        }
+    }
+
     private int Unowned() => Cluster.MaskOf(Owner.None);
 
     private void Settle()
@@ -261,7 +281,7 @@ internal sealed partial class SimWorld
             return;
         }
 
-        if (Scheduler.Elapsed > TimeSpan.FromMilliseconds(Schedule.FaultPhaseMs) + SettleLimit)
+        if (Scheduler.Elapsed > TimeSpan.FromMilliseconds(Cluster.Schedule.FaultPhase) + SettleLimit)
         {
             Checker.Fail("never-settled", "the run did not commit everything within 5 minutes of the last fault: "
                 + string.Join(", ", Enumerable.Range(0, Cluster.Partitions.Length).Select(p => $"p{p} {Cluster.Committed[p]}/{Cluster.End(p)} ({Owner.Describe(Cluster.Owners[p])})")));

@@ -66,4 +66,13 @@ internal enum ReintroducedBugs
 
     /// <summary>Messages skipped because they were finished before (restored) do not let the commit pass them (fixed in dc8e345).</summary>
     RestoredSkipsKeepCommit = 16,
+
+    /// <summary>The stall watchdog reports a stalled partition but does not resume it in the client.</summary>
+    NoStallRescue = 32,
+
+    /// <summary>Watermark commits without <see cref="Completions.RunAheadBound"/>: a partition runs ahead freely and commits only at the interval (the livelock under churn).</summary>
+    NoRunAheadBound = 64,
+
+    /// <summary>The feeder never rotates a partition whose run keeps others starving (<see cref="FlowControl.Rotates"/>).</summary>
+    NoRotation = 128,
 }
