@@ -18,4 +18,21 @@ public sealed class RegressionSeedTests
 
         Assert.Null(result.Violation);
     }
+
+    /// <summary>
+    /// Churn seed 0 (persisted completions, the process killed every 1-3 s, commit interval 5 s):
+    /// persisted completions committed only at the interval, so nothing was ever committed
+    /// between kills and p0 stayed at 46 of 78 while it was handled again and again. They now
+    /// commit early, as watermark commits do, once the head moved half the run-ahead limit.
+    /// </summary>
+    [Fact]
+    public void Persisted_completions_keep_progressing_under_kills_faster_than_the_commit_interval()
+    {
+        var schedule = ScheduleGenerator.Churn(0);
+        Assert.True(schedule.PersistCompletions);
+
+        var result = SimWorld.Run(schedule);
+
+        Assert.Null(result.Violation);
+    }
 }

@@ -19,6 +19,12 @@ internal static class Program
         int? members = null;
         var large = args.Contains("--large");
         var churn = args.Contains("--churn");
+        if (args.Contains("--shrink-report"))
+        {
+            ShrinkReport();
+            return 0;
+        }
+
         args = [.. args.Where(a => a is not "--large" and not "--churn")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -87,5 +93,29 @@ internal static class Program
 
         Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events and {handovers / seeds} thread handovers each), {failed} failed");
         return failed > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// For each re-introduced bug: the first seed that finds it, and its schedule's size before and
+    /// after shrinking, with per-purpose random streams and with the one stream used before.
+    /// </summary>
+    private static void ShrinkReport()
+    {
+        foreach (var bug in new[] { ReintroducedBugs.PauseKeptAcrossAssign, ReintroducedBugs.LaneByPartitionName, ReintroducedBugs.RevokeTimeoutCommitsPastRunning, ReintroducedBugs.CommitOnLost, ReintroducedBugs.RestoredSkipsKeepCommit })
+        {
+            foreach (var oneStream in new[] { true, false })
+            {
+                for (var seed = 0; seed < 10_000; seed++)
+                {
+                    var result = SimWorld.Run(ScheduleGenerator.For(seed), bug, oneStream: oneStream);
+                    if (result.Failed)
+                    {
+                        var shrunk = Shrinker.Shrink(result, bug, budget: 300, oneStream: oneStream);
+                        Console.WriteLine($"{bug} ({(oneStream ? "one stream" : "streams")}): seed {seed}, {result.Kind}: {result.Schedule.Faults.Count} faults and {result.Schedule.InitialMessages.Sum()} messages shrunk to {shrunk.Schedule.Faults.Count} faults and {shrunk.Schedule.InitialMessages.Sum()} messages");
+                        break;
+                    }
+                }
+            }
+        }
     }
 }

@@ -25,13 +25,15 @@ internal enum RandomPurpose
 /// not what one stream yields next, so a shrunk schedule keeps the rest of the run's choices
 /// (one shared stream shifted every later choice and made most removals look like new runs).
 /// </summary>
-internal sealed class SimRandom(int seed)
+/// <param name="seed">The schedule's seed.</param>
+/// <param name="oneStream">Every purpose shares one stream, as before: only to measure what the streams gain a shrink.</param>
+internal sealed class SimRandom(int seed, bool oneStream = false)
 {
     private readonly Dictionary<(RandomPurpose, int, int), Random> _streams = [];
 
     public Random For(RandomPurpose purpose, int member = 0, int partition = 0)
     {
-        var key = (purpose, member, partition);
+        var key = oneStream ? (RandomPurpose.General, 0, 0) : (purpose, member, partition);
         if (!_streams.TryGetValue(key, out var stream))
         {
             _streams[key] = stream = new Random(Seed(seed, (int)purpose, member, partition));

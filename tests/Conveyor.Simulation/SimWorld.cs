@@ -19,14 +19,14 @@ internal sealed partial class SimWorld
     private bool _done;
     private bool _restartDue;
 
-    private SimWorld(Schedule schedule, ReintroducedBugs bugs, bool trace)
+    private SimWorld(Schedule schedule, ReintroducedBugs bugs, bool trace, bool oneStream)
     {
         _bugs = bugs;
         Scheduler = new SimScheduler();
         Trace = new SimTrace(Scheduler, trace);
         Cluster = new SimCluster(schedule);
         Checker = new InvariantChecker(Cluster, Scheduler, Trace);
-        Streams = new SimRandom(schedule.Seed);
+        Streams = new SimRandom(schedule.Seed, oneStream);
         Random = Streams.For(RandomPurpose.General);
         Baton = new SimBaton(Scheduler) { Stuck = reason => Checker.Fail("stuck", reason) };
         Settings = SimEngine.Settings(schedule);
@@ -59,13 +59,14 @@ internal sealed partial class SimWorld
     /// <param name="bugs">Known bugs to put back.</param>
     /// <param name="trace">Keep the trace (slower).</param>
     /// <param name="rescueAllowed">A stall the watchdog finds and resumes is not a violation (<see cref="InvariantChecker.RescueAllowed"/>).</param>
-    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false, bool rescueAllowed = false)
+    /// <param name="oneStream">One random stream for everything, as before per-purpose streams (to compare shrinking).</param>
+    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false, bool rescueAllowed = false, bool oneStream = false)
     {
         var context = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(null); // continuations run inline on the thread running, never posted elsewhere
         try
         {
-            var world = new SimWorld(schedule, bugs, trace);
+            var world = new SimWorld(schedule, bugs, trace, oneStream);
             world.Checker.RescueAllowed = rescueAllowed;
             world.RunAll();
             return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers);
