@@ -35,4 +35,18 @@ public sealed class RegressionSeedTests
 
         Assert.Null(result.Violation);
     }
+
+    /// <summary>
+    /// Seed 5562: p0 had nothing to read for seconds (and the wall clock jumped 3.4 s ahead); three
+    /// messages were appended and the stall watchdog reported p0 stalled 3 ms later, at its first
+    /// look after the append, while the fetch was on its way. It counted idle time with nothing to
+    /// read as stalled time; a look that finds nothing to read now restarts the idle time.
+    /// </summary>
+    [Fact]
+    public void A_message_after_a_long_idle_spell_is_not_reported_as_a_stall()
+    {
+        var result = SimWorld.Run(ScheduleGenerator.For(5562));
+
+        Assert.Null(result.Violation);
+    }
 }

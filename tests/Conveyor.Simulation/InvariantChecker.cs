@@ -55,7 +55,11 @@ internal sealed class InvariantChecker
         _finished = [.. Enumerable.Range(0, cluster.Schedule.Partitions).Select(_ => new BitSet())];
         _progressAt = new long[cluster.Schedule.Partitions];
         _stopped = new bool[cluster.Schedule.Partitions];
+        Fairness = cluster.Schedule.LargeFetches ? new FairnessWatch(cluster, scheduler, this) : null;
     }
+
+    /// <summary>The fairness bound, on schedules with large fetches.</summary>
+    public FairnessWatch? Fairness { get; }
 
     /// <summary>The first violation, or null.</summary>
     public string? Violation { get; private set; }
@@ -99,13 +103,18 @@ internal sealed class InvariantChecker
     /// <summary>A partition stopped on purpose (its dead letter was not acknowledged) is not expected to progress.</summary>
     public bool IsStopped(int partition) => _stopped[partition];
 
-    public void Delivered(int member, int partition, long offset, int epoch) => _deliveredIn[(member, partition, offset)] = epoch;
+    public void Delivered(int member, int partition, long offset, int epoch)
+    {
+        _deliveredIn[(member, partition, offset)] = epoch;
+        Fairness?.Delivered(member, partition, offset);
+    }
 
     public void Assigned(int member, int partition)
     {
         _progressAt[partition] = _scheduler.Now;
         _stopped[partition] = false;
         _cleanlyRevoked.Remove((member, partition));
+        Fairness?.Assigned(partition);
     }
 
     /// <summary>
@@ -191,6 +200,7 @@ internal sealed class InvariantChecker
         if (succeeded)
         {
             _finished[partition].Add(offset);
+            Fairness?.Finished(partition, offset);
         }
 
         var laneKey = _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0;
@@ -210,7 +220,11 @@ internal sealed class InvariantChecker
         }
     }
 
-    public void DeadLettered(int partition, long offset) => _finished[partition].Add(offset);
+    public void DeadLettered(int partition, long offset)
+    {
+        _finished[partition].Add(offset);
+        Fairness?.Finished(partition, offset);
+    }
 
     public void PartitionStopped(int partition) => _stopped[partition] = true;
 

@@ -19,13 +19,14 @@ internal static class Program
         int? members = null;
         var large = args.Contains("--large");
         var churn = args.Contains("--churn");
+        var fairness = args.Contains("--fairness");
         if (args.Contains("--shrink-report"))
         {
             ShrinkReport();
             return 0;
         }
 
-        args = [.. args.Where(a => a is not "--large" and not "--churn")];
+        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -49,12 +50,12 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules).");
                     return 2;
             }
         }
 
-        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed) : ScheduleGenerator.For(seed, large, members);
+        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed) : fairness ? ScheduleGenerator.Fairness(seed) : ScheduleGenerator.For(seed, large, members);
 
         if (hash is { } hashed)
         {
@@ -75,11 +76,13 @@ internal static class Program
         var failed = 0;
         long events = 0;
         long handovers = 0;
+        var longestWait = TimeSpan.Zero;
         for (var s = from; s < from + seeds; s++)
         {
             var result = SimWorld.Run(Generate(s), bugs);
             events += result.Events;
             handovers += result.Handovers;
+            longestWait = result.LongestWait > longestWait ? result.LongestWait : longestWait;
             if (result.Failed)
             {
                 failed++;
@@ -91,7 +94,7 @@ internal static class Program
             }
         }
 
-        Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events and {handovers / seeds} thread handovers each), {failed} failed");
+        Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events and {handovers / seeds} thread handovers each{(fairness ? $", longest wait of a ready partition {longestWait.TotalSeconds:F1} s" : string.Empty)}), {failed} failed");
         return failed > 0 ? 1 : 0;
     }
 

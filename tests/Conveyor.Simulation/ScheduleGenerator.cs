@@ -87,4 +87,19 @@ internal static class ScheduleGenerator
 
         return new Schedule(seed, protocol, OrderingMode.Key, persist, AsyncCommits: false, partitions, initial, all, faults, Members: 1, Churn: true);
     }
+
+    /// <summary>
+    /// A fairness schedule: three or four partitions of 150-300 messages fetched in runs of up to
+    /// 500 of one partition, one member, no faults: a ready partition must not wait long while the
+    /// others are served (<see cref="FairnessWatch"/>).
+    /// </summary>
+    public static Schedule Fairness(int seed)
+    {
+        var random = new Random(seed ^ 0x510E527F);
+        var partitions = random.Next(3, 5);
+        var all = (1 << partitions) - 1;
+        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(150, 301)).ToArray();
+        var ordering = random.Next(2) == 0 ? OrderingMode.Key : OrderingMode.Unordered;
+        return new Schedule(seed, (GroupProtocol)random.Next(3), ordering, random.Next(2) == 0, AsyncCommits: false, partitions, initial, all, [], Members: 1, LargeFetches: true);
+    }
 }

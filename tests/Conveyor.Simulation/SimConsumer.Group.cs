@@ -146,7 +146,7 @@ internal sealed partial class SimConsumer
         return mask;
     }
 
-    /// <summary>Starts a fetch for each assigned, unpaused partition with nothing queued and messages to read: a batch of 1-10 arrives 1-30 ms later.</summary>
+    /// <summary>Starts a fetch for each assigned, unpaused partition with nothing queued and messages to read: a batch of 1-10 (up to 500 on fairness schedules) arrives 1-30 ms later.</summary>
     private void StartFetches()
     {
         if (Gone)
@@ -164,7 +164,7 @@ internal sealed partial class SimConsumer
             fetching.InFlight = true;
             var version = fetching.Version;
             var random = _world.Streams.For(RandomPurpose.Fetch, _member.Id, p);
-            var count = random.Next(1, 11);
+            var count = random.Next(1, Cluster.Schedule.LargeFetches ? 501 : 11);
             Scheduler.After(TimeSpan.FromMilliseconds(random.Next(1, 31)), () => Fetched(p, fetching, version, count), _incarnation);
         }
     }

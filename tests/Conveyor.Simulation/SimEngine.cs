@@ -85,8 +85,8 @@ internal sealed class SimEngine : IConsumerFactory
         StallTimeout = StallTimeout, // below the checker's progress bound, so the watchdog's rescue can decide a run
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         UnavailableTimeout = TimeSpan.FromHours(1),
-        MaxBufferedMessagesPerPartition = 8,
-        MaxBufferedMessages = 20,
+        MaxBufferedMessagesPerPartition = schedule.LargeFetches ? 100 : 8, // fairness schedules: a partition under its own limit can fill the whole buffer
+        MaxBufferedMessages = schedule.LargeFetches ? 40 : 20,
         Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) },
         OnFailure = FailureAction.DeadLetter,
     };
@@ -163,7 +163,9 @@ internal sealed class SimEngine : IConsumerFactory
         }
 
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
-        var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+        var (duration, fails) = _world.Cluster.Schedule.LargeFetches
+            ? (TimeSpan.FromMilliseconds(100), false) // fairness schedules: steady handlers slow enough that the buffer is pressed (over 0.5 s of work), so the turns decide who waits
+            : MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
         _world.Checker.HandlerStarted(_member.Id, p, offset, key, message.Attempt);
         _world.Trace.Add($"{(_world.Members.Length > 1 ? $"member {_member.Id} " : string.Empty)}handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
         if (duration == TimeSpan.Zero)

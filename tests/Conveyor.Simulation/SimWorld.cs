@@ -69,7 +69,7 @@ internal sealed partial class SimWorld
             var world = new SimWorld(schedule, bugs, trace, oneStream);
             world.Checker.RescueAllowed = rescueAllowed;
             world.RunAll();
-            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers);
+            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers, world.Checker.Fairness?.LongestWait ?? TimeSpan.Zero);
         }
         finally
         {
@@ -305,7 +305,7 @@ internal sealed partial class SimWorld
 }
 
 /// <summary>How a run ended: its violation (null when none), the trace when kept, and its size.</summary>
-internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events, long Handovers = 0)
+internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events, long Handovers = 0, TimeSpan LongestWait = default)
 {
     public bool Failed => Violation is not null;
 }
