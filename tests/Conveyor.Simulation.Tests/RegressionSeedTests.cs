@@ -35,4 +35,53 @@ public sealed class RegressionSeedTests
 
         Assert.Null(result.Violation);
     }
+
+    /// <summary>
+    /// Churn seed 0 (persisted completions, the process killed every 1-3 s, commit interval 5 s):
+    /// persisted completions committed only at the interval, so nothing was ever committed
+    /// between kills and p0 stayed at 46 of 78 while it was handled again and again. They now
+    /// commit early, as watermark commits do, once the head moved half the run-ahead limit.
+    /// </summary>
+    [Fact]
+    public void Persisted_completions_keep_progressing_under_kills_faster_than_the_commit_interval()
+    {
+        var schedule = ScheduleGenerator.Churn(0);
+        Assert.True(schedule.PersistCompletions);
+
+        var result = SimWorld.Run(schedule);
+
+        Assert.Null(result.Violation);
+    }
+
+    /// <summary>
+    /// Seed 5562: p0 had nothing to read for seconds (and the wall clock jumped 3.4 s ahead); three
+    /// messages were appended and the stall watchdog reported p0 stalled 3 ms later, at its first
+    /// look after the append, while the fetch was on its way. It counted idle time with nothing to
+    /// read as stalled time; a look that finds nothing to read now restarts the idle time.
+    /// </summary>
+    [Fact]
+    public void A_message_after_a_long_idle_spell_is_not_reported_as_a_stall()
+    {
+        var result = SimWorld.Run(ScheduleGenerator.For(5562));
+
+        Assert.Null(result.Violation);
+    }
+
+    /// <summary>
+    /// Exactly-once seeds 406, 5310 and 6711: an aborted transaction rewound the owned partitions
+    /// into fresh partition states whose idle time was never set, so the stall watchdog counted
+    /// from long before the rewind and reported a partition stalled right after it (found once the
+    /// watchdog's report became a violation and the pipelines met in one simulator). A rewound
+    /// partition is now idle from the rewind, as a new assignment is.
+    /// </summary>
+    [Theory]
+    [InlineData(406)]
+    [InlineData(5310)]
+    [InlineData(6711)]
+    public void A_partition_rewound_by_an_aborted_transaction_is_not_reported_stalled(int seed)
+    {
+        var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnce));
+
+        Assert.Null(result.Violation);
+    }
 }

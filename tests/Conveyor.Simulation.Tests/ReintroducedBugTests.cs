@@ -11,7 +11,7 @@ namespace Conveyor.Simulation.Tests;
 public sealed class ReintroducedBugTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "stall")]
+    [InlineData(nameof(ReintroducedBugs.PauseKeptAcrossAssign), "watchdog")]
     [InlineData(nameof(ReintroducedBugs.LaneByPartitionName), "stall", "duplicate-outputs")] // exactly-once: the old lane's outputs land in a transaction that cannot carry them
     [InlineData(nameof(ReintroducedBugs.RevokeTimeoutCommitsPastRunning), "past-unfinished", "outputs-unacknowledged")] // forwarding: past an input whose outputs are in flight
     [InlineData(nameof(ReintroducedBugs.CommitOnLost), "commit-on-lost")]

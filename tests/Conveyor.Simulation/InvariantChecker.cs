@@ -7,16 +7,33 @@ namespace Conveyor.Simulation;
 /// The invariants, checked as things happen: no commit past an unfinished message (handled or
 /// dead-lettered and acknowledged), no commit by a member that does not own the partition,
 /// committed offsets never backwards, commit metadata never claims an unfinished offset and stays
-/// within its cap, per-key order within one assignment, buffers within their caps, and every
-/// partition the member owns with messages to commit commits within <see cref="ProgressBound"/>.
-/// The first violation ends the run.
+/// within its cap, per-key order within one assignment and across members where a handover is
+/// clean (a revoke that drained in time), buffers within their caps, and every partition a member
+/// owns with messages to commit commits within <see cref="ProgressBound"/>. The first violation ends the run.
 /// </summary>
 internal sealed class InvariantChecker
 {
-    /// <summary>A partition the member owns and that has messages to commit must commit within this (the worst message takes about 10 s).</summary>
+    /// <summary>
+    /// A partition a member owns and that has messages to commit must commit within this (the
+    /// worst message takes about 10 s). It is above the engine's stall timeout in a simulation
+    /// (<see cref="SimEngine.StallTimeout"/>, 10 s, checked each second), so a partition held
+    /// without the engine knowing is found and resumed by the watchdog before this bound passes.
+    /// </summary>
     public static readonly TimeSpan ProgressBound = TimeSpan.FromSeconds(30);
 
+    /// <summary>On a churn schedule, each partition with messages left commits something in every window this long.</summary>
+    public static readonly TimeSpan ChurnWindow = TimeSpan.FromSeconds(15); // longer than the worst message (about 12 s with its retries)
+
+    /// <summary>
+    /// The floor holds for partitions with at least this many messages left: the early commit waits
+    /// for the lowest unfinished offset to move half the run-ahead limit (8 here), so a smaller
+    /// tail is committed only at the interval, a revoke or a stop, which churn of kills never lets come.
+    /// </summary>
+    public const int ChurnTail = 4;
+
     private readonly SimCluster _cluster;
+    private long[]? _windowCommitted;
+    private long[]? _windowEnds;
     private readonly SimScheduler _scheduler;
     private readonly SimTrace _trace;
     private readonly bool _checkKeyOrder;
@@ -24,8 +41,14 @@ internal sealed class InvariantChecker
     private readonly long[] _progressAt;
     private readonly bool[] _stopped;
     private readonly Dictionary<(int Epoch, int Partition, byte Key), (long Offset, bool Running)> _lanes = [];
-    private readonly Dictionary<(int Partition, long Offset), int> _deliveredIn = [];
-    private int _rewinds;
+    private readonly Dictionary<(int Member, int Partition, long Offset), int> _deliveredIn = [];
+    private readonly Dictionary<(int Member, int Partition, byte Lane, int Epoch), int> _running = [];
+    private readonly Dictionary<(int Member, int Partition), int> _cleanlyRevoked = [];
+    private readonly Dictionary<(int Member, int Partition, long Offset), int> _startedIn = [];
+    private readonly Dictionary<int, int> _rewinds = [];
+
+    /// <summary>A lane's epoch holds the assignment in its low bits and the member's rewinds above them.</summary>
+    private const int AssignmentBits = 20;
 
     public InvariantChecker(SimCluster cluster, SimScheduler scheduler, SimTrace trace)
     {
@@ -36,7 +59,11 @@ internal sealed class InvariantChecker
         _finished = [.. Enumerable.Range(0, cluster.Schedule.Partitions).Select(_ => new BitSet())];
         _progressAt = new long[cluster.Schedule.Partitions];
         _stopped = new bool[cluster.Schedule.Partitions];
+        Fairness = cluster.Schedule.LargeFetches ? new FairnessWatch(cluster, scheduler, this) : null;
     }
+
+    /// <summary>The fairness bound, on schedules with large fetches.</summary>
+    public FairnessWatch? Fairness { get; }
 
     /// <summary>The first violation, or null.</summary>
     public string? Violation { get; private set; }
@@ -51,6 +78,27 @@ internal sealed class InvariantChecker
 
     /// <summary>At-most-once: commits pass messages before they are handled, so "past an unfinished message" is no violation.</summary>
     public bool CommitsBeforeHandling { get; set; }
+
+    /// <summary>
+    /// Whether the stall watchdog may rescue a partition (the run goes on); by default its report is
+    /// a violation, since in a simulation nothing holds a partition the engine does not know about
+    /// unless the engine lost track of it.
+    /// </summary>
+    public bool RescueAllowed { get; set; }
+
+    /// <summary>How many stalled partitions the watchdog found (and resumed) in this run.</summary>
+    public int Rescues { get; private set; }
+
+    public void WatchdogFound(int partition, TimeSpan idle)
+    {
+        Rescues++;
+        if (!RescueAllowed)
+        {
+            Fail("watchdog", $"the stall watchdog found p{partition} stalled for {idle.TotalSeconds:F0} s: the client held it without the engine knowing");
+        }
+    }
+
+    private static int AssignmentOf(int epoch) => epoch & ((1 << AssignmentBits) - 1);
 
     public void Fail(string kind, string violation)
     {
@@ -67,29 +115,94 @@ internal sealed class InvariantChecker
     /// <summary>A partition stopped on purpose (its dead letter was not acknowledged) is not expected to progress.</summary>
     public bool IsStopped(int partition) => _stopped[partition];
 
-    public void Delivered(int partition, long offset, int epoch) => _deliveredIn[(partition, offset)] = epoch + (_rewinds << 20);
+    /// <summary>
+    /// A message reached the member's engine in an assignment (epoch). After an aborted transaction
+    /// rewound the member's partitions, what it delivers runs in new lanes, as after a new
+    /// assignment: the lane's epoch carries the member's rewinds above <see cref="AssignmentBits"/>.
+    /// </summary>
+    public void Delivered(int member, int partition, long offset, int epoch)
+    {
+        _deliveredIn[(member, partition, offset)] = epoch + (_rewinds.GetValueOrDefault(member) << AssignmentBits);
+        Fairness?.Delivered(member, partition, offset);
+    }
 
-    /// <summary>An aborted transaction rewound the owned partitions: what is delivered from now on runs in new lanes, as after a new assignment.</summary>
-    public void Rewound() => _rewinds++;
+    /// <summary>An aborted transaction rewound the member's owned partitions.</summary>
+    public void Rewound(int member) => _rewinds[member] = _rewinds.GetValueOrDefault(member) + 1;
 
-    /// <summary>The assignment (epoch) a message was last delivered in.</summary>
-    public int EpochOf(int partition, long offset) => _deliveredIn.GetValueOrDefault((partition, offset));
+    /// <summary>The assignment (epoch, with the member's rewinds) a message was last delivered in to the member.</summary>
+    public int EpochOf(int member, int partition, long offset) => _deliveredIn.GetValueOrDefault((member, partition, offset));
 
-    public void Assigned(int partition)
+    public void Assigned(int member, int partition)
     {
         _progressAt[partition] = _scheduler.Now;
         _stopped[partition] = false;
+        _cleanlyRevoked.Remove((member, partition));
+        Fairness?.Assigned(partition);
     }
 
-    public void HandlerStarted(int partition, long offset, byte key, int attempt)
+    /// <summary>
+    /// The member gave the partition up: <paramref name="clean"/> when its revoke returned within the
+    /// revoke timeout (it drained), so nothing of the partition may run there any more and the next
+    /// owner may start every key at once; a lost partition or a timed-out revoke is not clean.
+    /// </summary>
+    public void Revoked(int member, int partition, int epoch, bool clean)
     {
+        if (!clean)
+        {
+            return;
+        }
+
+        foreach (var ((m, p, lane, e), count) in _running)
+        {
+            if (m == member && p == partition && AssignmentOf(e) == epoch && count > 0)
+            {
+                Fail("revoke-unfinished", $"member {member}'s revoke of p{partition} returned in time while a handler of its lane '{(char)lane}' still ran");
+                return;
+            }
+        }
+
+        _cleanlyRevoked[(member, partition)] = epoch;
+    }
+
+    /// <summary>The member's process died: what ran there is gone, and its next incarnation starts afresh.</summary>
+    public void Killed(int member)
+    {
+        foreach (var key in _running.Keys.Where(k => k.Member == member).ToList())
+        {
+            _running.Remove(key);
+        }
+
+        foreach (var key in _cleanlyRevoked.Keys.Where(k => k.Member == member).ToList())
+        {
+            _cleanlyRevoked.Remove(key);
+        }
+    }
+
+    public void HandlerStarted(int member, int partition, long offset, byte key, int attempt)
+    {
+        var laneKey = _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0;
+        var epoch = _deliveredIn.GetValueOrDefault((member, partition, offset));
+        if (_cleanlyRevoked.ContainsKey((member, partition)))
+        {
+            Fail("after-revoke", $"member {member} started p{partition}@{offset} (attempt {attempt}) after its revoke of p{partition} drained and returned");
+        }
+
+        _running[(member, partition, laneKey, epoch)] = _running.GetValueOrDefault((member, partition, laneKey, epoch)) + 1;
+        _startedIn[(member, partition, offset)] = epoch;
         if (!_checkKeyOrder)
         {
             return;
         }
 
-        var epoch = _deliveredIn.GetValueOrDefault((partition, offset));
-        var lane = (epoch, partition, _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0);
+        foreach (var ((m, p, l, e), count) in _running)
+        {
+            if (m != member && p == partition && l == laneKey && count > 0 && _cleanlyRevoked.TryGetValue((m, p), out var revoked) && revoked == AssignmentOf(e))
+            {
+                Fail("order-across-owners", $"member {member} started p{partition}@{offset} while member {m}, which handed p{partition} over cleanly, still ran its lane '{(char)key}'");
+            }
+        }
+
+        var lane = (epoch, partition, laneKey);
         if (_lanes.TryGetValue(lane, out var last))
         {
             if (last.Running)
@@ -105,17 +218,24 @@ internal sealed class InvariantChecker
         _lanes[lane] = (offset, true);
     }
 
-    public void HandlerEnded(int partition, long offset, byte key, bool succeeded)
+    public void HandlerEnded(int member, int partition, long offset, byte key, bool succeeded)
     {
         if (succeeded)
         {
             _finished[partition].Add(offset);
+            Fairness?.Finished(partition, offset);
+        }
+
+        var laneKey = _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0;
+        var epoch = _startedIn.GetValueOrDefault((member, partition, offset));
+        if (_running.TryGetValue((member, partition, laneKey, epoch), out var running))
+        {
+            _running[(member, partition, laneKey, epoch)] = running - 1;
         }
 
         if (_checkKeyOrder)
         {
-            var epoch = _deliveredIn.GetValueOrDefault((partition, offset));
-            var lane = (epoch, partition, _cluster.Schedule.Ordering == OrderingMode.Key ? key : (byte)0);
+            var lane = (epoch, partition, laneKey);
             if (_lanes.TryGetValue(lane, out var last) && last.Offset == offset)
             {
                 _lanes[lane] = (offset, false);
@@ -123,10 +243,18 @@ internal sealed class InvariantChecker
         }
     }
 
-    public void DeadLettered(int partition, long offset) => _finished[partition].Add(offset);
+    public void DeadLettered(int partition, long offset)
+    {
+        _finished[partition].Add(offset);
+        Fairness?.Finished(partition, offset);
+    }
 
     /// <summary>A message is finished by its pipeline (a forwarded input once all its outputs are stored).</summary>
-    public void Finished(int partition, long offset) => _finished[partition].Add(offset);
+    public void Finished(int partition, long offset)
+    {
+        _finished[partition].Add(offset);
+        Fairness?.Finished(partition, offset);
+    }
 
     public void PartitionStopped(int partition) => _stopped[partition] = true;
 
@@ -207,12 +335,35 @@ internal sealed class InvariantChecker
         CheckProgress();
     }
 
+    /// <summary>
+    /// A churn window ended: every partition that had messages left at its start (<see cref="ChurnTail"/> or more) committed more
+    /// since (progress per simulated time above a floor; a livelock handles messages again and
+    /// again and commits nothing).
+    /// </summary>
+    public void CheckChurnWindow()
+    {
+        if (_windowCommitted is { } start && _windowEnds is { } ends)
+        {
+            for (var p = 0; p < start.Length; p++)
+            {
+                if (ends[p] - start[p] >= ChurnTail && _cluster.Committed[p] <= start[p] && !_stopped[p])
+                {
+                    Fail("livelock", $"p{p} committed nothing in {ChurnWindow.TotalSeconds:F0} s of churn: still at {start[p]} of {_cluster.End(p)}");
+                    return;
+                }
+            }
+        }
+
+        _windowCommitted = (long[])_cluster.Committed.Clone();
+        _windowEnds = [.. Enumerable.Range(0, _cluster.Committed.Length).Select(p => _cluster.End(p))];
+    }
+
     public void CheckProgress()
     {
         var now = _scheduler.Now;
         for (var p = 0; p < _progressAt.Length; p++)
         {
-            if (_cluster.Owners[p] != Owner.Member || _stopped[p] || _cluster.Committed[p] >= _cluster.End(p))
+            if (_cluster.Owners[p] <= 0 || _stopped[p] || _cluster.Committed[p] >= _cluster.End(p))
             {
                 _progressAt[p] = now;
                 continue;

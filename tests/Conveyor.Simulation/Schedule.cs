@@ -38,16 +38,19 @@ internal enum FaultKind
     ClockJump,
 }
 
-/// <summary>One event of a schedule, at <see cref="AtMs"/> simulated milliseconds.</summary>
-internal sealed record Fault(long AtMs, FaultKind Kind, int Mask, int Value, int Delay, bool Flag)
+/// <summary>
+/// One event of a schedule, at <see cref="AtMs"/> simulated milliseconds. <see cref="Member"/> is the
+/// member a kill or a loss hits, or the one a rebalance moves partitions to (schedules of several members).
+/// </summary>
+internal sealed record Fault(long AtMs, FaultKind Kind, int Mask, int Value, int Delay, bool Flag, int Member = 1)
 {
     public override string ToString() => Kind switch
     {
         FaultKind.Append => $"{AtMs}ms append {Value} to {Masks.Describe(Mask)}",
-        FaultKind.Rebalance => $"{AtMs}ms rebalance revoke {Masks.Describe(Mask)} assign {Masks.Describe(Value)} after {Delay}ms{(Flag ? " (commits refused meanwhile)" : string.Empty)}",
-        FaultKind.Lose => $"{AtMs}ms lose {Masks.Describe(Mask)}",
+        FaultKind.Rebalance => $"{AtMs}ms rebalance revoke {Masks.Describe(Mask)} assign {Masks.Describe(Value)} (to member {Member} when several) after {Delay}ms{(Flag ? " (commits refused meanwhile)" : string.Empty)}",
+        FaultKind.Lose => $"{AtMs}ms member {Member} loses {Masks.Describe(Mask)}",
         FaultKind.FailCommits => $"{AtMs}ms fail the next {Value} commits",
-        FaultKind.Kill => $"{AtMs}ms kill, restart after {Delay}ms",
+        FaultKind.Kill => $"{AtMs}ms kill member {Member}, restart after {Delay}ms",
         FaultKind.ClockJump => $"{AtMs}ms wall clock jumps {Value:+#;-#;0}ms",
         _ => $"{AtMs}ms {Kind}",
     };
@@ -55,7 +58,9 @@ internal sealed record Fault(long AtMs, FaultKind Kind, int Mask, int Value, int
 
 /// <summary>
 /// A whole simulated run: the engine's settings, the partitions and their first messages, the
-/// first assignment and the faults. Message behaviour (handler durations and failures, dead-letter
+/// first assignment, the faults and how many real engine members share the group (one: the
+/// others are a model). A churn schedule (faults every second or so) must keep progressing:
+/// its committed offsets move in every window of <see cref="InvariantChecker.ChurnWindow"/>. Message behaviour (handler durations and failures, dead-letter
 /// acknowledgements) comes from the seed, per message, so removing faults keeps it.
 /// </summary>
 internal sealed record Schedule(
@@ -67,17 +72,27 @@ internal sealed record Schedule(
     int Partitions,
     int[] InitialMessages,
     int FirstAssignment,
-    IReadOnlyList<Fault> Faults)
+    IReadOnlyList<Fault> Faults,
+    int Members = 1,
+    bool Churn = false,
+    bool LargeFetches = false)
 {
     /// <summary>Faults happen in the first 15 s; then every partition goes to the member and the run settles.</summary>
     public const long FaultPhaseMs = 15_000;
+
+    /// <summary>A churn schedule's faults last a minute, so that its progress floor sees several windows.</summary>
+    public const long ChurnPhaseMs = 60_000;
+
+    /// <summary>How long this schedule's faults last.</summary>
+    public long FaultPhase => Churn ? ChurnPhaseMs : FaultPhaseMs;
 
     /// <summary>Which of the engine's pipelines runs (Pipelines/).</summary>
     public Pipeline Pipeline { get; init; }
 
     public override string ToString() =>
         $"seed {Seed}: {Protocol}, {(Pipeline == Pipeline.Plain ? string.Empty : Pipeline + ", ")}{Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
-        + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults";
+        + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults"
+        + (Members > 1 ? $", {Members} engine members" : string.Empty) + (Churn ? ", churn" : string.Empty) + (LargeFetches ? ", fetches of up to 500" : string.Empty);
 }
 
 /// <summary>Partition sets as bit masks.</summary>

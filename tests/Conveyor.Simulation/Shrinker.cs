@@ -5,11 +5,16 @@ namespace Conveyor.Simulation;
 /// <summary>
 /// Makes a failing schedule as small as it goes: removes faults (halves, then one at a time) and
 /// trims the first messages while the run still fails with the same kind of violation; then runs
-/// the result once more with its trace kept.
+/// the result once more with its trace kept. Each purpose draws from its own random stream
+/// (<see cref="SimRandom"/>), so removing a fault leaves the other choices of the run as they were.
 /// </summary>
 internal static class Shrinker
 {
-    public static SimulationResult Shrink(SimulationResult failing, ReintroducedBugs bugs, int budget = 2_000)
+    /// <param name="failing">The failing run.</param>
+    /// <param name="bugs">The bugs it ran with.</param>
+    /// <param name="budget">At most this many runs.</param>
+    /// <param name="oneStream">Run the candidates with one random stream for everything, as before per-purpose streams (to compare).</param>
+    public static SimulationResult Shrink(SimulationResult failing, ReintroducedBugs bugs, int budget = 2_000, bool oneStream = false)
     {
         var kind = failing.Kind;
         var schedule = failing.Schedule;
@@ -17,7 +22,7 @@ internal static class Shrinker
         bool StillFails(Schedule candidate)
         {
             runs++;
-            var result = SimWorld.Run(candidate, bugs);
+            var result = SimWorld.Run(candidate, bugs, oneStream: oneStream);
             return result.Failed && result.Kind == kind;
         }
 
@@ -60,7 +65,7 @@ internal static class Shrinker
             }
         }
 
-        return SimWorld.Run(schedule, bugs, trace: true);
+        return SimWorld.Run(schedule, bugs, trace: true, oneStream: oneStream);
     }
 }
 

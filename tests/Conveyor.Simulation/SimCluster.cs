@@ -2,20 +2,27 @@ using Confluent.Kafka;
 
 namespace Conveyor.Simulation;
 
-/// <summary>Who owns a partition in the simulated group.</summary>
-internal enum Owner
+/// <summary>Who owns a partition in the simulated group: a real member's id (1, 2, 3), or one of these.</summary>
+internal static class Owner
 {
-    /// <summary>Nobody yet (eager join and sync, or a killed member's partitions until it is back).</summary>
-    None,
+    /// <summary>Nobody yet (eager join and sync, a handover between revoke and assignment, or a killed member's partitions until it is back).</summary>
+    public const int None = 0;
 
-    /// <summary>The engine under test.</summary>
-    Member,
+    /// <summary>The first real member (the only one in a one-member schedule).</summary>
+    public const int Member = 1;
 
-    /// <summary>Another member, which handles and commits a few messages a second.</summary>
-    Other,
+    /// <summary>The modelled other member of a one-member schedule, which handles and commits a few messages a second.</summary>
+    public const int Other = -1;
+
+    public static string Describe(int owner) => owner switch
+    {
+        None => "nobody",
+        Other => "the other member",
+        _ => $"member {owner}",
+    };
 }
 
-/// <summary>A rebalance callback the member's consumer runs inside its next <c>Consume</c>.</summary>
+/// <summary>A rebalance callback a member's consumer runs inside its next <c>Consume</c>.</summary>
 internal enum GroupActionKind
 {
     Assign,
@@ -28,7 +35,7 @@ internal readonly record struct GroupAction(GroupActionKind Kind, int Mask, Acti
 
 /// <summary>
 /// The simulated cluster and group: each partition's log, committed offset and metadata, who owns
-/// it, the member's pending rebalance callbacks, and the commit faults in force.
+/// it, and the commit faults in force (each member keeps its own pending callbacks, <see cref="SimMember"/>).
 /// </summary>
 internal sealed class SimCluster
 {
@@ -41,7 +48,7 @@ internal sealed class SimCluster
         Logs = [.. Enumerable.Range(0, schedule.Partitions).Select(_ => new List<Message<byte[]?, byte[]?>>())];
         Committed = new long[schedule.Partitions];
         Metadata = new string[schedule.Partitions];
-        Owners = new Owner[schedule.Partitions];
+        Owners = new int[schedule.Partitions];
         AssignEpochs = new int[schedule.Partitions];
         Array.Fill(Metadata, string.Empty);
         Array.Fill(Owners, Owner.Other);
@@ -62,12 +69,11 @@ internal sealed class SimCluster
 
     public string[] Metadata { get; }
 
-    public Owner[] Owners { get; }
+    /// <summary>Each partition's owner (see <see cref="Owner"/>); the group sets it when it decides, before the member hears.</summary>
+    public int[] Owners { get; }
 
-    /// <summary>How many times the member was assigned each partition: one assignment's messages keep to its key order.</summary>
+    /// <summary>How many times any member was assigned each partition: one assignment's messages keep to its key order.</summary>
     public int[] AssignEpochs { get; }
-
-    public Queue<GroupAction> Pending { get; } = new();
 
     /// <summary>An eager rebalance between revoke and assignment.</summary>
     public bool Rebalancing { get; set; }
@@ -76,11 +82,6 @@ internal sealed class SimCluster
     public bool RefuseWhileRebalancing { get; set; }
 
     public int FailingCommits { get; set; }
-
-    /// <summary>The member process is dead until <see cref="RestartAt"/>.</summary>
-    public bool Killed { get; set; }
-
-    public long RestartAt { get; set; }
 
     public TimeSpan WallOffset { get; set; }
 
@@ -102,12 +103,13 @@ internal sealed class SimCluster
         }
     }
 
-    public int MemberMask()
+    /// <summary>The partitions <paramref name="owner"/> owns.</summary>
+    public int MaskOf(int owner)
     {
         var mask = 0;
         for (var p = 0; p < Owners.Length; p++)
         {
-            mask |= Owners[p] == Owner.Member ? 1 << p : 0;
+            mask |= Owners[p] == owner ? 1 << p : 0;
         }
 
         return mask;

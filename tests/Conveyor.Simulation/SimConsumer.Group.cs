@@ -5,7 +5,7 @@ namespace Conveyor.Simulation;
 /// <summary>The consumer's rebalances and fetches.</summary>
 internal sealed partial class SimConsumer
 {
-    public string Name => $"sim-{_incarnation}";
+    public string Name => $"sim-{_member.Id}-{_member.Incarnation}";
 
     public Handle Handle => throw new NotSupportedException("A simulated consumer has no native handle.");
 
@@ -43,15 +43,33 @@ internal sealed partial class SimConsumer
                 break;
             case GroupActionKind.Revoke or GroupActionKind.RevokeAll:
                 mask &= AssignedMask();
-                _world.Trace.Add($"revoke {Masks.Describe(mask)}");
+                _world.Trace.Add($"{Who}revoke {Masks.Describe(mask)}");
+                var started = Scheduler.Now;
+                var epochs = Masks.Of(mask, Cluster.Partitions.Length).Select(p => _assigned[p].Epoch).ToArray();
                 _callbacks.Revoked(this, [.. Masks.Of(mask, Cluster.Partitions.Length).Select(p => new TopicPartitionOffset(Cluster.Partitions[p], Offset.Unset))]);
-                Unassign(mask, Owner.Other);
+                if (!Gone)
+                {
+                    // Within the revoke timeout the engine drained the partitions: the handover is clean.
+                    var clean = Scheduler.Now - started < _world.Settings.RevokeTimeout.Ticks;
+                    var i = 0;
+                    foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+                    {
+                        _world.Checker.Revoked(_member.Id, p, epochs[i++], clean);
+                    }
+                }
+
+                Unassign(mask, _world.Members.Length > 1 ? Owner.None : Owner.Other);
                 break;
             case GroupActionKind.Lose:
                 mask &= AssignedMask();
                 if (mask != 0)
                 {
-                    _world.Trace.Add($"lost {Masks.Describe(mask)}");
+                    _world.Trace.Add($"{Who}lost {Masks.Describe(mask)}");
+                    foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+                    {
+                        _world.Checker.Revoked(_member.Id, p, 0, clean: false);
+                    }
+
                     _inLost = true;
                     try
                     {
@@ -71,16 +89,31 @@ internal sealed partial class SimConsumer
         action.After?.Invoke();
     }
 
+    private string Who => _world.Members.Length > 1 ? $"member {_member.Id} " : string.Empty;
+
     private void Assign(int mask)
     {
         foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
         {
-            Cluster.Owners[p] = Owner.Member;
-            Cluster.AssignEpochs[p]++;
-            _world.Checker.Assigned(p);
+            if (Cluster.Owners[p] > 0 && Cluster.Owners[p] != _member.Id)
+            {
+                mask &= ~(1 << p); // the group gave it to another member since
+            }
         }
 
-        _world.Trace.Add($"assign {Masks.Describe(mask)}");
+        if (mask == 0)
+        {
+            return;
+        }
+
+        foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
+        {
+            Cluster.Owners[p] = _member.Id;
+            Cluster.AssignEpochs[p]++;
+            _world.Checker.Assigned(_member.Id, p);
+        }
+
+        _world.Trace.Add($"{Who}assign {Masks.Describe(mask)}");
         _callbacks.Assigned(this, [.. Masks.Of(mask, Cluster.Partitions.Length).Select(p => Cluster.Partitions[p])]);
         foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
         {
@@ -89,13 +122,13 @@ internal sealed partial class SimConsumer
         }
     }
 
-    private void Unassign(int mask, Owner next)
+    private void Unassign(int mask, int next)
     {
         foreach (var p in Masks.Of(mask, Cluster.Partitions.Length))
         {
             Purge(p);
             _assigned.Remove(p);
-            if (Cluster.Owners[p] == Owner.Member)
+            if (Cluster.Owners[p] == _member.Id)
             {
                 Cluster.Owners[p] = next;
             }
@@ -113,22 +146,31 @@ internal sealed partial class SimConsumer
         return mask;
     }
 
-    /// <summary>Starts a fetch for each assigned, unpaused partition with nothing queued and messages to read: a batch of 1-10 arrives 1-30 ms later.</summary>
+    /// <summary>Starts a fetch for each assigned, unpaused partition with nothing queued and messages to read: a batch of 1-10 (up to 500 on fairness schedules) arrives 1-30 ms later.</summary>
     private void StartFetches()
     {
+        if (Gone)
+        {
+            return;
+        }
+
         foreach (var (p, fetching) in _assigned)
         {
-            if (fetching.InFlight || fetching.Queued > 0 || _paused.Contains(p) || fetching.Next >= Cluster.End(p))
+            if (!Fetchable(p, fetching))
             {
                 continue;
             }
 
             fetching.InFlight = true;
             var version = fetching.Version;
-            var count = _world.Random.Next(1, 11);
-            Scheduler.After(TimeSpan.FromMilliseconds(_world.Random.Next(1, 31)), () => Fetched(p, fetching, version, count), _incarnation);
+            var random = _world.Streams.For(RandomPurpose.Fetch, _member.Id, p);
+            var count = random.Next(1, Cluster.Schedule.LargeFetches ? 501 : 11);
+            Scheduler.After(TimeSpan.FromMilliseconds(random.Next(1, 31)), () => Fetched(p, fetching, version, count), _incarnation);
         }
     }
+
+    private bool Fetchable(int p, Fetching fetching) =>
+        !fetching.InFlight && fetching.Queued == 0 && !_paused.Contains(p) && fetching.Next < Cluster.End(p);
 
     private void Fetched(int p, Fetching fetching, int version, int count)
     {
@@ -165,7 +207,7 @@ internal sealed partial class SimConsumer
         var fetching = _assigned[p];
         fetching.Queued--;
         fetching.Consumed = offset + 1;
-        _world.Checker.Delivered(p, offset, fetching.Epoch);
+        _world.Checker.Delivered(_member.Id, p, offset, fetching.Epoch);
         return new ConsumeResult<byte[]?, byte[]?>
         {
             TopicPartitionOffset = new TopicPartitionOffset(Cluster.Partitions[p], offset),

@@ -15,6 +15,7 @@ namespace Conveyor.Simulation;
 internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMetadata
 {
     private readonly SimWorld _world;
+    private readonly SimMember _member;
     private readonly int _incarnation;
     private readonly ConsumerCallbacks _callbacks;
     private readonly Dictionary<int, Fetching> _assigned = [];
@@ -22,12 +23,15 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
     private readonly List<(int Partition, long Offset)> _queue = [];
     private int _queueHead;
     private bool _inLost;
+    private Func<bool>? _wakes;
 
-    public SimConsumer(SimWorld world, int incarnation, ConsumerCallbacks callbacks)
+    public SimConsumer(SimWorld world, SimMember member, ConsumerCallbacks callbacks)
     {
         _world = world;
-        _incarnation = incarnation;
+        _member = member;
+        _incarnation = member.OwnerTag;
         _callbacks = callbacks;
+        world.Baton.Background.Add(StartFetches); // fetches go on while the poll thread waits, as librdkafka's do
     }
 
     private SimCluster Cluster => _world.Cluster;
@@ -35,7 +39,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
     private SimScheduler Scheduler => _world.Scheduler;
 
     /// <summary>Whether this incarnation may still act: not killed, and the run not ended by a violation.</summary>
-    public bool Gone => Cluster.Killed || _world.Checker.Failed || Scheduler.Alive != _incarnation;
+    public bool Gone => _member.Killed || _world.Checker.Failed || _member.OwnerTag != _incarnation || !Scheduler.IsAlive(_incarnation);
 
     public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
     {
@@ -44,7 +48,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         {
             Scheduler.RunDue();
             ThrowIfGone();
-            if (Cluster.Pending.TryDequeue(out var action))
+            if (_member.Pending.TryDequeue(out var action))
             {
                 Run(action);
                 continue;
@@ -61,7 +65,8 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
                 return null;
             }
 
-            Scheduler.AdvanceTo(Math.Min(deadline, Math.Max(Scheduler.Now, Scheduler.NextTime)));
+            // Time passes, for the other members too, until something for this one arrives.
+            _world.Baton.Wait(_member.Waiter!, _wakes ??= () => Gone || _member.Pending.Count > 0 || _queueHead < _queue.Count, deadline);
         }
     }
 
@@ -173,10 +178,10 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
 
         foreach (var (offset, _) in offsets)
         {
-            if (Cluster.Owners[offset.Partition.Value] != Owner.Member)
+            if (Cluster.Owners[offset.Partition.Value] != _member.Id)
             {
                 // Fenced, as a broker refuses a member that is no longer in the generation that owns the partition.
-                _world.Trace.Add($"commit {described} refused: p{offset.Partition.Value} is owned by {Cluster.Owners[offset.Partition.Value]}");
+                _world.Trace.Add($"commit {described} refused: p{offset.Partition.Value} is owned by {Owner.Describe(Cluster.Owners[offset.Partition.Value])}");
                 throw new KafkaException(ErrorCode.IllegalGeneration);
             }
         }

@@ -16,30 +16,33 @@ namespace Conveyor.Simulation;
 internal sealed class SimEngine : IConsumerFactory
 {
     private readonly SimWorld _world;
+    private readonly SimMember _member;
     private readonly int _incarnation;
     private readonly Dictionary<(int, long), int> _deliveries = [];
     private readonly SimPipeline _pipeline;
 
-    public SimEngine(SimWorld world, int incarnation, ReintroducedBugs bugs)
+    public SimEngine(SimWorld world, SimMember member, ReintroducedBugs bugs)
     {
         _world = world;
-        _incarnation = incarnation;
+        _member = member;
+        var incarnation = _incarnation = member.OwnerTag;
         var schedule = world.Cluster.Schedule;
-        Options = world.Pipelines.Adjust(Settings(schedule));
+        Options = world.Settings;
+        var jitter = world.Streams.For(RandomPurpose.Jitter, member.Id);
         var runtime = new EngineRuntime
         {
             Time = new SimClock(world.Scheduler, incarnation, () => world.Cluster.WallOffset),
-            Jitter = world.Random.NextDouble,
-            Wait = (task, timeout) => world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false),
+            Jitter = jitter.NextDouble,
+            Wait = Wait,
             Post = (continuation, state) => world.Scheduler.Post(() => continuation(state), incarnation),
-            Run = action => RunLater(world, incarnation, action),
+            Run = action => RunLater(world, member, action),
             AsksCluster = false,
             Bugs = bugs,
         };
         var batches = world.Pipelines.Kind == Pipeline.Batches;
         Dispatcher = new Dispatcher(batches ? Options.Batch : null, runtime);
         var events = new SimEvents(world, () => Dispatcher, Options);
-        _pipeline = new SimPipeline(world, incarnation, runtime, Options, events);
+        _pipeline = new SimPipeline(world, member, runtime, Options, events);
         var executor = new MessageExecutor<byte[], byte[]>(
             Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
             new SimDeadLetters(world, incarnation), events, runtime);
@@ -47,7 +50,7 @@ internal sealed class SimEngine : IConsumerFactory
         Poll = new PollLoop(
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
             this, Options, Dispatcher, schedule1, events, _pipeline.Transactions, clock: runtime.Time);
-        var runs = batches ? new Processing.Batching.BatchExecutor<byte[], byte[]>(new SimBatchHandler(world, incarnation).Handle, executor) : null;
+        var runs = batches ? new Processing.Batching.BatchExecutor<byte[], byte[]>(new SimBatchHandler(world, member).Handle, executor) : null;
         var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token, runs);
         for (var i = 0; i < Options.MaxConcurrency; i++)
         {
@@ -67,6 +70,12 @@ internal sealed class SimEngine : IConsumerFactory
 
     public CancellationTokenSource Abort { get; } = new();
 
+    /// <summary>The stall watchdog's timeout in a simulation: with its one-second rounds, well inside <see cref="InvariantChecker.ProgressBound"/>.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A churn schedule's commit interval: longer than the time between its kills, so progress must come from commits the interval does not wait for.</summary>
+    public static readonly TimeSpan ChurnCommitInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>The engine's settings for a schedule: small buffers so back-pressure acts on a few dozen messages.</summary>
     public static ProcessorOptions Settings(Schedule schedule) => new()
     {
@@ -74,14 +83,15 @@ internal sealed class SimEngine : IConsumerFactory
         Topics = [SimCluster.Topic],
         Ordering = schedule.Ordering,
         MaxConcurrency = 4,
-        CommitInterval = TimeSpan.FromSeconds(1),
+        CommitInterval = schedule.Churn ? ChurnCommitInterval : TimeSpan.FromSeconds(1),
         PersistCompletions = schedule.PersistCompletions,
         CommitMode = schedule.AsyncCommits ? OffsetCommitMode.Asynchronous : OffsetCommitMode.Synchronous,
         RevokeTimeout = TimeSpan.FromSeconds(3),
+        StallTimeout = StallTimeout, // below the checker's progress bound, so the watchdog's rescue can decide a run
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         UnavailableTimeout = TimeSpan.FromHours(1),
-        MaxBufferedMessagesPerPartition = 8,
-        MaxBufferedMessages = 20,
+        MaxBufferedMessagesPerPartition = schedule.LargeFetches ? 100 : 8, // fairness schedules: a partition under its own limit can fill the whole buffer
+        MaxBufferedMessages = schedule.LargeFetches ? 40 : 20,
         Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) },
         OnFailure = FailureAction.DeadLetter,
     };
@@ -104,11 +114,30 @@ internal sealed class SimEngine : IConsumerFactory
         }
     }
 
+    /// <summary>
+    /// The engine's blocking wait (a drain, room in the buffer): on the member's poll thread it
+    /// drives the simulation, the other members included, until the task completes, the timeout
+    /// passes or the process is gone; anywhere else it runs this world's events in place.
+    /// </summary>
+    private bool Wait(Task task, TimeSpan timeout)
+    {
+        if (_member.Waiter is not { } waiter || waiter.Thread != Thread.CurrentThread)
+        {
+            return _world.Scheduler.Pump(() => task.IsCompleted, timeout, () => Consumer?.Gone ?? false);
+        }
+
+        var scheduler = _world.Scheduler;
+        var deadline = timeout < TimeSpan.Zero || timeout.Ticks > long.MaxValue / 4 ? long.MaxValue : scheduler.Now + timeout.Ticks;
+        _world.Baton.Wait(waiter, () => task.IsCompleted || (Consumer?.Gone ?? false), deadline);
+        return task.IsCompleted;
+    }
+
     /// <summary>Work the engine runs off the poll thread (asynchronous commit sends): an event 1-20 ms later, its outcome in the task.</summary>
-    private static Task RunLater(SimWorld world, int incarnation, Action action)
+    private static Task RunLater(SimWorld world, SimMember member, Action action)
     {
         var done = new TaskCompletionSource();
-        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Random.Next(1, 21)), () =>
+        var incarnation = member.OwnerTag;
+        world.Scheduler.After(TimeSpan.FromMilliseconds(world.Streams.For(RandomPurpose.CommitSend, member.Id).Next(1, 21)), () =>
         {
             try
             {
@@ -123,7 +152,7 @@ internal sealed class SimEngine : IConsumerFactory
         return done.Task;
     }
 
-    IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _incarnation, callbacks);
+    IConsumer<byte[]?, byte[]?> IConsumerFactory.Create(ConsumerCallbacks callbacks) => Consumer = new SimConsumer(_world, _member, callbacks);
 
     IOffsetsWithMetadata? IConsumerFactory.OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (SimConsumer)consumer;
 
@@ -151,15 +180,17 @@ internal sealed class SimEngine : IConsumerFactory
         }
 
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
-        var (duration, fails) = MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+        var (duration, fails) = _world.Cluster.Schedule.LargeFetches
+            ? (TimeSpan.FromMilliseconds(100), false) // fairness schedules: steady handlers slow enough that the buffer is pressed (over 0.5 s of work), so the turns decide who waits
+            : MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
         _world.Pipelines.HandlerStarting(p, offset, message.Attempt);
-        _world.Checker.HandlerStarted(p, offset, key, message.Attempt);
+        _world.Checker.HandlerStarted(_member.Id, p, offset, key, message.Attempt);
         var handsOff = !fails && _pipeline.HandsOff(p, offset); // finished only once its outputs are acknowledged
-        var epoch = handsOff ? _world.Checker.EpochOf(p, offset) : 0;
-        _world.Trace.Add($"handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
+        var epoch = handsOff ? _world.Checker.EpochOf(_member.Id, p, offset) : 0;
+        _world.Trace.Add($"{(_world.Members.Length > 1 ? $"member {_member.Id} " : string.Empty)}handler p{p}@{offset} key {(char)key} attempt {message.Attempt}: {duration.TotalMilliseconds:F0} ms{(fails ? ", fails" : string.Empty)}");
         if (duration == TimeSpan.Zero)
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
+            _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails && !handsOff);
             return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails"))
                 : handsOff ? _pipeline.HandOffAsync(message, key, epoch, cancellationToken)
                 : default;
@@ -168,7 +199,7 @@ internal sealed class SimEngine : IConsumerFactory
         var done = new TaskCompletionSource<IPendingAcknowledgement?>();
         _world.Scheduler.After(duration, () =>
         {
-            _world.Checker.HandlerEnded(p, offset, key, !fails && !handsOff);
+            _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails && !handsOff);
             if (fails)
             {
                 done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));

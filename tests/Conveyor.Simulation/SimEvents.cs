@@ -70,8 +70,11 @@ internal sealed class SimEvents(SimWorld world, Func<Dispatcher> dispatcher, Pro
 
     public void OnError(Error error) => world.Trace.Add($"engine error: {error.Reason}");
 
-    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle) =>
+    public void OnPartitionStalled(TopicPartitionOffset position, long endOffset, TimeSpan idle)
+    {
         world.Trace.Add($"watchdog: p{position.Partition.Value} stalled at {position.Offset.Value} of {endOffset} for {idle.TotalSeconds:F0} s");
+        world.Checker.WatchdogFound(position.Partition.Value, idle);
+    }
 
     public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {

@@ -3,8 +3,8 @@ namespace Conveyor.Simulation;
 /// <summary>
 /// The one thread's event loop: simulated time and the events due at each moment, run in the
 /// order they were scheduled (time, then sequence), so a seed always gives the same run. Events
-/// belong to an owner: 0 is the simulated world, otherwise the engine incarnation that made them;
-/// a killed incarnation's events never run.
+/// belong to an owner: 0 is the simulated world, otherwise the engine incarnation that made them
+/// (<see cref="SimMember.OwnerTag"/>); a killed incarnation's events never run.
 /// </summary>
 internal sealed class SimScheduler
 {
@@ -18,13 +18,17 @@ internal sealed class SimScheduler
     /// <summary>Ticks since <see cref="Epoch"/>.</summary>
     public long Now { get; private set; }
 
-    /// <summary>The engine incarnation alive now; events of earlier ones are dropped.</summary>
-    public int Alive { get; set; }
+    private readonly HashSet<int> _dead = [];
 
     /// <summary>How many events ran: a bound against a run that never ends.</summary>
     public long Ran { get; private set; }
 
     public TimeSpan Elapsed => TimeSpan.FromTicks(Now);
+
+    /// <summary>A killed incarnation: its events never run again.</summary>
+    public void Kill(int owner) => _dead.Add(owner);
+
+    public bool IsAlive(int owner) => owner == 0 || !_dead.Contains(owner);
 
     /// <summary>Runs <paramref name="action"/> at the current time, after what is queued already.</summary>
     public void Post(Action action, int owner) => _now.Enqueue(new Entry(action, owner));
@@ -59,7 +63,7 @@ internal sealed class SimScheduler
                 return;
             }
 
-            if (entry.Owner == 0 || entry.Owner == Alive)
+            if (entry.Owner == 0 || !_dead.Contains(entry.Owner))
             {
                 Ran++;
                 entry.Action();

@@ -19,3 +19,10 @@ internal sealed class SimTrace(SimScheduler scheduler, bool enabled)
 
     public override string ToString() => _text.ToString();
 }
+
+/// <summary>A run's fingerprint: a hash of its whole trace, its event count and its simulated length; equal fingerprints are the same run.</summary>
+internal static class RunFingerprint
+{
+    public static string Of(SimulationResult result) =>
+        $"{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(result.Trace)))} events {result.Events} simulated {result.Simulated.Ticks} {result.Kind ?? "passed"}";
+}

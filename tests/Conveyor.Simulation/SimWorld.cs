@@ -1,31 +1,38 @@
+using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// One simulated run of a schedule: the cluster, the scheduler, the checker and the engine's
-/// incarnations (a kill ends one, a restart makes the next). Everything runs on the calling
-/// thread; the same schedule gives the same run.
+/// One simulated run of a schedule: the cluster, the scheduler, the checker and the group's
+/// members, each a real engine whose incarnations a kill ends and a restart renews. The members'
+/// poll loops take turns through <see cref="SimBaton"/>, so the run is as if on one thread, and
+/// the same schedule gives the same run. With one member, the rest of the group is a model
+/// (<see cref="Owner.Other"/>); with several, partitions move between the real engines.
 /// </summary>
-internal sealed class SimWorld
+internal sealed partial class SimWorld
 {
     /// <summary>A run that has not settled this long after its faults ended is a violation (a livelock, or a stall the progress check missed).</summary>
     private static readonly TimeSpan SettleLimit = TimeSpan.FromMinutes(5);
 
     private readonly ReintroducedBugs _bugs;
-    private SimEngine? _engine;
     private bool _done;
+    private bool _restartDue;
 
-    private SimWorld(Schedule schedule, ReintroducedBugs bugs, bool trace)
+    private SimWorld(Schedule schedule, ReintroducedBugs bugs, bool trace, bool oneStream)
     {
         _bugs = bugs;
         Scheduler = new SimScheduler();
         Trace = new SimTrace(Scheduler, trace);
         Cluster = new SimCluster(schedule);
         Checker = new InvariantChecker(Cluster, Scheduler, Trace);
-        Random = new Random(schedule.Seed);
+        Streams = new SimRandom(schedule.Seed, oneStream);
+        Random = Streams.For(RandomPurpose.General);
+        Baton = new SimBaton(Scheduler) { Stuck = reason => Checker.Fail("stuck", reason) };
         Pipelines = new PipelineChecks(this);
+        Settings = Pipelines.Adjust(SimEngine.Settings(schedule));
+        Members = [.. Enumerable.Range(1, Math.Max(1, schedule.Members)).Select(id => new SimMember(this, id))];
     }
 
     public SimScheduler Scheduler { get; }
@@ -36,28 +43,46 @@ internal sealed class SimWorld
 
     public SimTrace Trace { get; }
 
-    /// <summary>The pipeline's own invariants and state across incarnations (forwarding's outputs, at-most-once).</summary>
+    /// <summary>The pipeline's own invariants and state across incarnations and members (forwarding's outputs, at-most-once).</summary>
     public PipelineChecks Pipelines { get; }
 
-    /// <summary>The run's random stream (fetch sizes and delays, retry jitter, the other member's pace).</summary>
+    /// <summary>The run's random streams, one per purpose, member and partition (<see cref="SimRandom"/>).</summary>
+    public SimRandom Streams { get; }
+
+    /// <summary>The run's general stream, for what has no stream of its own.</summary>
     public Random Random { get; }
 
+    public SimBaton Baton { get; }
+
+    /// <summary>The engine's settings in this run (every member's).</summary>
+    public ProcessorOptions Settings { get; }
+
+    public SimMember[] Members { get; }
+
     /// <summary>Runs a schedule to its end or its first violation.</summary>
-    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false)
+    /// <param name="schedule">The schedule to run.</param>
+    /// <param name="bugs">Known bugs to put back.</param>
+    /// <param name="trace">Keep the trace (slower).</param>
+    /// <param name="rescueAllowed">A stall the watchdog finds and resumes is not a violation (<see cref="InvariantChecker.RescueAllowed"/>).</param>
+    /// <param name="oneStream">One random stream for everything, as before per-purpose streams (to compare shrinking).</param>
+    public static SimulationResult Run(Schedule schedule, ReintroducedBugs bugs = ReintroducedBugs.None, bool trace = false, bool rescueAllowed = false, bool oneStream = false)
     {
         var context = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(null); // continuations run inline on this thread, never posted elsewhere
+        SynchronizationContext.SetSynchronizationContext(null); // continuations run inline on the thread running, never posted elsewhere
         try
         {
-            var world = new SimWorld(schedule, bugs, trace);
+            var world = new SimWorld(schedule, bugs, trace, oneStream);
+            world.Checker.RescueAllowed = rescueAllowed;
             world.RunAll();
-            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran);
+            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers, world.Checker.Fairness?.LongestWait ?? TimeSpan.Zero);
         }
         finally
         {
             SynchronizationContext.SetSynchronizationContext(context);
         }
     }
+
+    private int All => (1 << Cluster.Partitions.Length) - 1;
 
     private void RunAll()
     {
@@ -68,49 +93,40 @@ internal sealed class SimWorld
             Scheduler.At(TimeSpan.FromMilliseconds(fault.AtMs).Ticks, () => Apply(fault), owner: 0);
         }
 
-        Scheduler.After(TimeSpan.FromMilliseconds(Schedule.FaultPhaseMs), EndFaults, owner: 0);
+        Scheduler.After(TimeSpan.FromMilliseconds(schedule.FaultPhase), EndFaults, owner: 0);
         Scheduler.After(TimeSpan.FromSeconds(1), OthersWork, owner: 0);
-        Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, schedule.FirstAssignment));
-        var incarnation = 1;
-        while (!_done && !Checker.Failed)
+        if (schedule.Churn)
         {
-            Scheduler.Alive = incarnation;
-            Cluster.Killed = false;
-            _engine = new SimEngine(this, incarnation, _bugs);
-            Trace.Add($"process {incarnation} starts");
-            bool stopped;
-            try
-            {
-                stopped = _engine.Run();
-            }
-            catch (SimulationStuckException e)
-            {
-                Checker.Fail("stuck", e.Message);
-                return;
-            }
-            catch (Exception e)
-            {
-                Checker.Fail("engine-threw", $"the engine threw {e.GetType().Name}: {e.Message}");
-                return;
-            }
+            ChurnWindows();
+        }
 
-            if (stopped || Checker.Failed)
+        var world = Baton.Join(0, "world", ready: false);
+        try
+        {
+            if (Members.Length == 1)
             {
-                break;
+                RunOne(world);
             }
-
-            // Killed: nothing of this incarnation runs again; the world goes on until the restart.
-            Scheduler.Alive = -incarnation;
-            Scheduler.AdvanceTo(Cluster.RestartAt);
-            incarnation++;
-            Cluster.Pending.Clear();
-            var unowned = 0;
-            for (var p = 0; p < Cluster.Partitions.Length; p++)
+            else
             {
-                unowned |= Cluster.Owners[p] == Owner.None ? 1 << p : 0;
-            }
+                foreach (var member in Members)
+                {
+                    member.Start(_bugs);
+                }
 
-            Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, unowned));
+                // The first assignment is the first member's; the others share the rest.
+                for (var p = 0; p < Cluster.Partitions.Length; p++)
+                {
+                    var id = (schedule.FirstAssignment & (1 << p)) != 0 ? 1 : 2 + (p % (Members.Length - 1));
+                    GiveTo(Members[id - 1], 1 << p);
+                }
+
+                Baton.Wait(world, () => Checker.Failed || (_done && Members.All(m => !m.Running)), long.MaxValue);
+            }
+        }
+        finally
+        {
+            Baton.End(world);
         }
 
         if (!Checker.Failed)
@@ -119,130 +135,136 @@ internal sealed class SimWorld
         }
     }
 
+    /// <summary>The only member runs on this thread, incarnation after incarnation; between a kill and its restart the world runs alone.</summary>
+    private void RunOne(SimBaton.Waiter world)
+    {
+        var member = Members[0];
+        member.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, Cluster.Schedule.FirstAssignment));
+        while (true)
+        {
+            member.RunInline(_bugs);
+            if (Checker.Failed || _done)
+            {
+                return;
+            }
+
+            Baton.Wait(world, () => Checker.Failed || _done || _restartDue, long.MaxValue);
+            if (Checker.Failed || _done)
+            {
+                return;
+            }
+
+            _restartDue = false;
+            member.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, Unowned()));
+        }
+    }
+
     private void Apply(Fault fault)
     {
         Trace.Add("fault: " + fault);
-        var all = (1 << Cluster.Partitions.Length) - 1;
         switch (fault.Kind)
         {
             case FaultKind.Append:
-                foreach (var p in Masks.Of(fault.Mask & all, Cluster.Partitions.Length))
+                foreach (var p in Masks.Of(fault.Mask & All, Cluster.Partitions.Length))
                 {
                     Cluster.Append(p, fault.Value);
                 }
 
                 break;
-            case FaultKind.Rebalance when !Cluster.Killed:
-                Rebalance(fault.Mask & all, fault.Value & all, fault.Delay, fault.Flag);
-                break;
-            case FaultKind.Lose when !Cluster.Killed:
-                // The session ended: another member owns them before this one hears of it.
-                var lost = fault.Mask & Cluster.MemberMask();
-                foreach (var p in Masks.Of(lost, Cluster.Partitions.Length))
-                {
-                    Cluster.Owners[p] = Owner.Other;
-                }
-
-                Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Lose, lost));
-                break;
             case FaultKind.FailCommits:
                 Cluster.FailingCommits += fault.Value;
-                break;
-            case FaultKind.Kill when !Cluster.Killed:
-                Cluster.Killed = true;
-                Cluster.Rebalancing = false; // the group rebalances without the dead member; it joins again at the restart
-                Cluster.RestartAt = Scheduler.Now + TimeSpan.FromMilliseconds(fault.Delay).Ticks;
-                Cluster.Pending.Clear();
-                for (var p = 0; p < Cluster.Partitions.Length; p++)
-                {
-                    if (Cluster.Owners[p] == Owner.Member)
-                    {
-                        Cluster.Owners[p] = Owner.None;
-                    }
-                }
-
                 break;
             case FaultKind.ClockJump:
                 Cluster.WallOffset += TimeSpan.FromMilliseconds(fault.Value);
                 break;
+            case FaultKind.Kill:
+                Kill(MemberFor(fault), fault.Delay);
+                break;
+            case FaultKind.Rebalance when Members.Length == 1:
+                if (!Members[0].Killed)
+                {
+                    Rebalance(fault.Mask & All, fault.Value & All, fault.Delay, fault.Flag);
+                }
+
+                break;
+            case FaultKind.Rebalance:
+                Move(fault.Mask & All, MemberFor(fault), fault.Delay, fault.Flag);
+                break;
+            case FaultKind.Lose:
+                Lose(MemberFor(fault), fault.Mask & All);
+                break;
         }
     }
 
-    private void Rebalance(int revoke, int assign, int delayMs, bool refuse)
+    private SimMember MemberFor(Fault fault) => Members[(Math.Max(1, fault.Member) - 1) % Members.Length];
+
+    /// <summary>The process dies: its partitions go back to the group at once (to the others, or until it is back), and it restarts after <paramref name="delayMs"/>.</summary>
+    private void Kill(SimMember member, int delayMs)
     {
-        var delay = TimeSpan.FromMilliseconds(delayMs);
-        if (Cluster.Schedule.Protocol == GroupProtocol.Eager)
+        if (member.Killed || !member.Running)
         {
-            Cluster.Rebalancing = true;
-            Cluster.RefuseWhileRebalancing = refuse;
-            Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.RevokeAll, 0, () =>
-                Scheduler.After(delay, () =>
-                {
-                    Cluster.Rebalancing = false;
-                    if (!Cluster.Killed)
-                    {
-                        Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, assign));
-                    }
-                }, owner: 0)));
             return;
         }
 
-        Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Revoke, revoke, () =>
-            Scheduler.After(delay, () =>
-            {
-                if (!Cluster.Killed)
-                {
-                    Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, assign & ~Cluster.MemberMask()));
-                }
-            }, owner: 0)));
-    }
+        member.Kill();
+        Checker.Killed(member.Id);
+        foreach (var handover in Handovers.ToList())
+        {
+            handover.Gone(member);
+        }
+        if (Members.Length == 1)
+        {
+            Cluster.Rebalancing = false; // the group rebalances without the dead member; it joins again at the restart
+        }
 
-    /// <summary>The other member handles and commits up to three messages a second in each partition it owns.</summary>
-    private void OthersWork()
-    {
         for (var p = 0; p < Cluster.Partitions.Length; p++)
         {
-            if (Cluster.Owners[p] == Owner.Other)
+            if (Cluster.Owners[p] == member.Id)
             {
-                var from = Cluster.Committed[p];
-                var to = Math.Min(Cluster.End(p), from + Random.Next(0, 4));
-                if (to > from)
-                {
-                    Checker.FinishedElsewhere(p, from, to);
-                    Checker.Committing(p, to, string.Empty, byMember: false);
-                    Cluster.Committed[p] = to;
-                    Cluster.Metadata[p] = string.Empty;
-                }
+                Cluster.Owners[p] = Owner.None;
             }
         }
 
-        if (!_done)
+        if (Members.Length > 1 && Handovers.Count == 0)
         {
-            Scheduler.After(TimeSpan.FromSeconds(1), OthersWork, owner: 0);
+            Spread(Unowned(), preferred: null);
         }
+
+        Scheduler.After(TimeSpan.FromMilliseconds(delayMs), () => Restart(member), owner: 0);
     }
 
-    /// <summary>The faults are over: every partition goes to the member, and the run ends once all is committed.</summary>
-    private void EndFaults()
+    /// <summary>The killed member is back: a new incarnation, which joins the group and gets what nobody owns.</summary>
+    private void Restart(SimMember member)
     {
-        Trace.Add("faults over: everything to the member");
-        Cluster.FailingCommits = 0;
-        Cluster.WallOffset = TimeSpan.Zero;
-        var all = (1 << Cluster.Partitions.Length) - 1;
-        if (!Cluster.Killed)
+        if (_done || Checker.Failed)
         {
-            if (Cluster.Schedule.Protocol == GroupProtocol.Eager)
-            {
-                Rebalance(all, all, 100, refuse: false);
-            }
-            else
-            {
-                Cluster.Pending.Enqueue(new GroupAction(GroupActionKind.Assign, all));
-            }
+            return;
         }
 
-        Scheduler.After(TimeSpan.FromSeconds(1), Settle, owner: 0);
+        if (Members.Length == 1)
+        {
+            _restartDue = true; // the world's thread runs it (RunOne)
+            return;
+        }
+
+        member.Start(_bugs);
+        if (Handovers.Count == 0)
+        {
+            GiveTo(member, Unowned());
+        }
     }
+
+    /// <summary>A churn schedule's progress floor, window after window while its faults last.</summary>
+    private void ChurnWindows()
+    {
+        Checker.CheckChurnWindow();
+        if (Scheduler.Now + InvariantChecker.ChurnWindow.Ticks <= TimeSpan.FromMilliseconds(Cluster.Schedule.FaultPhase).Ticks)
+        {
+            Scheduler.After(InvariantChecker.ChurnWindow, ChurnWindows, owner: 0);
+        }
+    }
+
+    private int Unowned() => Cluster.MaskOf(Owner.None);
 
     private void Settle()
     {
@@ -257,14 +279,18 @@ internal sealed class SimWorld
         {
             Trace.Add("settled: stopping");
             _done = true;
-            _engine?.Stopping.Cancel();
+            foreach (var member in Members)
+            {
+                member.Engine?.Stopping.Cancel();
+            }
+
             return;
         }
 
-        if (Scheduler.Elapsed > TimeSpan.FromMilliseconds(Schedule.FaultPhaseMs) + SettleLimit)
+        if (Scheduler.Elapsed > TimeSpan.FromMilliseconds(Cluster.Schedule.FaultPhase) + SettleLimit)
         {
             Checker.Fail("never-settled", "the run did not commit everything within 5 minutes of the last fault: "
-                + string.Join(", ", Enumerable.Range(0, Cluster.Partitions.Length).Select(p => $"p{p} {Cluster.Committed[p]}/{Cluster.End(p)} ({Cluster.Owners[p]})")));
+                + string.Join(", ", Enumerable.Range(0, Cluster.Partitions.Length).Select(p => $"p{p} {Cluster.Committed[p]}/{Cluster.End(p)} ({Owner.Describe(Cluster.Owners[p])})")));
             return;
         }
 
@@ -284,7 +310,7 @@ internal sealed class SimWorld
 }
 
 /// <summary>How a run ended: its violation (null when none), the trace when kept, and its size.</summary>
-internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events)
+internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events, long Handovers = 0, TimeSpan LongestWait = default)
 {
     public bool Failed => Violation is not null;
 }

@@ -12,13 +12,14 @@ namespace Conveyor.Simulation.Pipelines;
 /// run one at a time, each in offset order, each starting where the last one left off or later
 /// (at the failed message after a failure).
 /// </summary>
-internal sealed class SimBatchHandler(SimWorld world, int incarnation)
+internal sealed class SimBatchHandler(SimWorld world, SimMember member)
 {
+    private readonly int _incarnation = member.OwnerTag; // this engine's: the member's next incarnation has a handler of its own
     private readonly Dictionary<(int Epoch, int Partition), (long Next, bool Running)> _lanes = [];
 
     public ValueTask Handle(IReadOnlyList<MessageContext<byte[], byte[]>> batch, CancellationToken cancellationToken)
     {
-        var lane = (world.Checker.EpochOf(batch[0].Partition, batch[0].Offset), batch[0].Partition);
+        var lane = (world.Checker.EpochOf(member.Id, batch[0].Partition, batch[0].Offset), batch[0].Partition);
         CheckRun(lane, batch);
         var seed = world.Cluster.Schedule.Seed;
         var failsAt = -1;
@@ -26,7 +27,7 @@ internal sealed class SimBatchHandler(SimWorld world, int incarnation)
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
-            var (length, fails) = MessagePlan.Handler(seed, message.Partition, message.Offset, message.Attempt, incarnation * 100);
+            var (length, fails) = MessagePlan.Handler(seed, message.Partition, message.Offset, message.Attempt, _incarnation * 100);
             duration = i == 0 ? length : duration;
             failsAt = failsAt < 0 && fails ? i : failsAt;
         }
@@ -48,7 +49,7 @@ internal sealed class SimBatchHandler(SimWorld world, int incarnation)
             {
                 done.SetResult();
             }
-        }, incarnation);
+        }, _incarnation);
         return new ValueTask(done.Task);
     }
 

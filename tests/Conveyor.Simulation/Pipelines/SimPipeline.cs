@@ -17,17 +17,17 @@ internal sealed class SimPipeline
     private readonly SimWorld _world;
     private readonly OutputProducer? _producer;
 
-    public SimPipeline(SimWorld world, int incarnation, EngineRuntime runtime, ProcessorOptions options, IEngineEvents events)
+    public SimPipeline(SimWorld world, SimMember member, EngineRuntime runtime, ProcessorOptions options, IEngineEvents events)
     {
         _world = world;
         switch (world.Pipelines.Kind)
         {
             case Pipeline.Forwarding:
                 // No bound on unacknowledged outputs: a wait for room would continue on the thread pool (OutputWindow).
-                _producer = new OutputProducer(new SimOutputProducer(world, incarnation), new ForwardingOptions(), forwarded: null, onFatal: _ => { }) { Runtime = runtime };
+                _producer = new OutputProducer(new SimOutputProducer(world, member.OwnerTag), new ForwardingOptions(), forwarded: null, onFatal: _ => { }) { Runtime = runtime };
                 break;
             case Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering:
-                var transactional = new SimTransactionalProducer(world, incarnation);
+                var transactional = new SimTransactionalProducer(world, member);
                 _producer = new OutputProducer(transactional);
                 Transactions = new TransactionCoordinator(transactional, options.TransactionTimeout, events, runtime: runtime);
                 Transactions.Start();

@@ -11,8 +11,10 @@ namespace Conveyor.Simulation.Pipelines;
 /// offsets visible together, or fails as abortable while the schedule fails commits; an abort
 /// drops everything. A killed incarnation's transaction never commits.
 /// </summary>
-internal sealed class SimTransactionalProducer(SimWorld world, int incarnation) : ITransactionalProducer, IProducer<byte[]?, byte[]?>
+internal sealed class SimTransactionalProducer(SimWorld world, SimMember member) : ITransactionalProducer, IProducer<byte[]?, byte[]?>
 {
+    private readonly int _incarnation = member.OwnerTag; // the scheduler's owner of this engine's events: a kill drops them
+
     private readonly List<(int HandOff, int Index)> _outputs = [];
     private readonly Dictionary<int, long> _offsets = [];
     private bool _open;
@@ -39,10 +41,10 @@ internal sealed class SimTransactionalProducer(SimWorld world, int incarnation) 
         foreach (var offset in offsets)
         {
             var p = offset.Partition.Value;
-            if (world.Cluster.Owners[p] != Owner.Member)
+            if (world.Cluster.Owners[p] != member.Id)
             {
                 // KIP-447: the group coordinator refuses offsets of a generation that no longer owns the partition.
-                world.Trace.Add($"transaction offsets refused: p{p} is owned by {world.Cluster.Owners[p]}");
+                world.Trace.Add($"transaction offsets refused: p{p} is owned by {Owner.Describe(world.Cluster.Owners[p])}");
                 _abortable = true;
                 throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.IllegalGeneration, $"p{p} moved to another member"));
             }
@@ -82,7 +84,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, int incarnation) 
     {
         world.Trace.Add($"transaction aborted ({_outputs.Count} outputs dropped)");
         world.Pipelines.Transactions.Aborted++;
-        world.Checker.Rewound();
+        world.Checker.Rewound(member.Id);
         _open = false;
     }
 
@@ -117,7 +119,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, int incarnation) 
                 TopicPartitionOffset = new TopicPartitionOffset(topicPartition, noOffset ? Offset.Unset : new Offset(_nextOffset++)),
                 Message = message,
             });
-        }, incarnation);
+        }, _incarnation);
         return written.Task;
     }
 

@@ -82,7 +82,7 @@ public class StallWatchdogTests
     }
 
     [Fact]
-    public void A_partition_at_its_end_is_idle_not_stalled_and_is_looked_at_again_one_timeout_later()
+    public void A_partition_at_its_end_is_idle_not_stalled_and_is_looked_at_again_half_a_timeout_later()
     {
         _watchdog.Delivered(_partition, offset: 499, Start);
         _positions.LocalEnd = 500;
@@ -90,12 +90,30 @@ public class StallWatchdogTests
 
         Assert.Null(Check(Start + Timeout));
         Assert.Equal(1, _positions.BrokerQueries); // the cached end may be old: the broker is asked
-        Assert.Null(Check(Start + Timeout + TimeSpan.FromSeconds(5)));
+        Assert.Null(Check(Start + Timeout + TimeSpan.FromSeconds(4)));
         Assert.Equal(1, _positions.BrokerQueries);
 
         _positions.BrokerEnd = 700; // new messages that were never delivered
         Assert.NotNull(Check(Start + (Timeout * 2)));
         Assert.Equal(700, Assert.Single(_observer.Stalls).End);
+        Assert.Equal(Timeout, _observer.Stalls[0].Idle); // counted from the look that found nothing to read
+    }
+
+    [Fact]
+    public void A_message_arriving_after_a_long_idle_spell_is_not_a_stall_at_the_next_look()
+    {
+        _watchdog.Delivered(_partition, offset: 499, Start);
+        _positions.LocalEnd = 500;
+        _positions.BrokerEnd = 500;
+        Assert.Null(Check(Start + Timeout)); // nothing to read: idle, not stalled
+        Assert.Null(Check(Start + Timeout + (Timeout / 2))); // still nothing
+
+        _positions.LocalEnd = 503; // appended just before the next look, its fetch still on the way
+        Assert.Null(Check(Start + (Timeout * 2)));
+
+        Assert.Empty(_observer.Stalls);
+        Assert.NotNull(Check(Start + (Timeout * 2) + (Timeout / 2))); // not delivered for the timeout since the last idle look
+        Assert.Equal(Timeout, Assert.Single(_observer.Stalls).Idle);
     }
 
     [Fact]

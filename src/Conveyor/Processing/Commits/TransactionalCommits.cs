@@ -250,9 +250,12 @@ internal sealed class TransactionalCommits : ICommitStrategy
             ? _consumer.Committed(unknown, _options.TransactionTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset)
             : [];
         var rewound = new List<TopicPartitionOffset>();
+        var now = _context.Now;
         foreach (var old in states)
         {
-            var state = new PartitionState(old.TopicPartition) { Poll = { LastCommitted = old.Poll.LastCommitted } };
+            // Idle from now, as a new assignment: the stall watchdog must not count the time before
+            // the rewind (the simulator's seeds 406, 5310 and 6711 reported a partition stalled at once).
+            var state = new PartitionState(old.TopicPartition) { Poll = { LastCommitted = old.Poll.LastCommitted, IdleSince = now } };
             _partitions.Add(state);
             var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed

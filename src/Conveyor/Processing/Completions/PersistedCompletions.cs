@@ -17,10 +17,12 @@ internal sealed class PersistedCompletions : ICompletions
     private readonly CompletionMemory _memory;
     private readonly Dispatcher _dispatcher;
     private readonly IProcessorObserver _observer;
+    private readonly RunAheadBound? _early;
     private readonly List<long> _finished = [];
 
-    public PersistedCompletions(CompletionStore store, CompletionMemory memory, Dispatcher dispatcher, IProcessorObserver observer)
+    public PersistedCompletions(CompletionStore store, CompletionMemory memory, Dispatcher dispatcher, IProcessorObserver observer, RunAheadBound? early = null)
     {
+        _early = early;
         _store = store;
         _memory = memory;
         _dispatcher = dispatcher;
@@ -29,12 +31,13 @@ internal sealed class PersistedCompletions : ICompletions
 
     /// <summary>
     /// Persisted completions when <paramref name="store"/> exists, else offsets alone, bounded by
-    /// <paramref name="runAhead"/> when given (at-least-once: watermark commits).
+    /// <paramref name="runAhead"/> when given (at-least-once: watermark commits). Persisted
+    /// completions take from the bound only its early commit (<see cref="CommitDue"/>).
     /// </summary>
     public static ICompletions For(CompletionStore? store, TimeProvider clock, Dispatcher dispatcher, IConsumer<byte[]?, byte[]?> consumer, IProcessorObserver observer, long? runAhead = null) =>
         store is null
             ? new OffsetOnlyCompletions(dispatcher, consumer, runAhead is { } limit ? new RunAheadBound(dispatcher, limit) : null)
-            : new PersistedCompletions(store, new CompletionMemory(clock), dispatcher, observer);
+            : new PersistedCompletions(store, new CompletionMemory(clock), dispatcher, observer, runAhead is { } early ? new RunAheadBound(dispatcher, early) : null);
 
     public IReadOnlyDictionary<TopicPartition, CompletionMap> Restore(List<TopicPartition> partitions)
     {
@@ -81,8 +84,14 @@ internal sealed class PersistedCompletions : ICompletions
         }
     }
 
-    /// <summary>The finished offsets above the committed one survive a rebalance: no commit is hurried.</summary>
-    public bool CommitDue(PartitionState partition) => false;
+    /// <summary>
+    /// The finished offsets above the committed one survive a rebalance, but not a killed process:
+    /// what it finished since its last commit is handled again. Under kills more frequent than the
+    /// commit interval nothing was ever committed (the simulator's churn schedules: a livelock, as
+    /// with watermark commits), so the commit does not wait for the interval once the lowest
+    /// unfinished offset moved half the run-ahead limit past the last commit (<see cref="RunAheadBound.CommitDue"/>).
+    /// </summary>
+    public bool CommitDue(PartitionState partition) => _early?.CommitDue(partition) ?? false;
 
     public bool HurriesCommits => false;
 

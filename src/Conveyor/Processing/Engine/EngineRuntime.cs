@@ -86,12 +86,21 @@ internal enum ReintroducedBugs
     /// <summary>Messages skipped because they were finished before (restored) do not let the commit pass them (fixed in dc8e345).</summary>
     RestoredSkipsKeepCommit = 16,
 
+    /// <summary>The stall watchdog reports a stalled partition but does not resume it in the client.</summary>
+    NoStallRescue = 32,
+
+    /// <summary>Watermark commits without <see cref="Completions.RunAheadBound"/>: a partition runs ahead freely and commits only at the interval (the livelock under churn).</summary>
+    NoRunAheadBound = 64,
+
+    /// <summary>The feeder never rotates a partition whose run keeps others starving (<see cref="FlowControl.Rotates"/>).</summary>
+    NoRotation = 128,
+
     /// <summary>A message whose handler handed outputs off is finished at once, before they are acknowledged (forwarding).</summary>
-    FinishOnHandOff = 32,
+    FinishOnHandOff = 256,
 
     /// <summary>At-most-once commits a fetched batch only on the interval, after its handlers ran, not before.</summary>
-    AtMostOnceCommitsAfterHandling = 64,
+    AtMostOnceCommitsAfterHandling = 512,
 
     /// <summary>Exactly-once: a loss commits the open transaction with the partitions still owned, so the lost ones' outputs commit without their offsets.</summary>
-    LostOutputsCommitted = 128,
+    LostOutputsCommitted = 1024,
 }

@@ -227,7 +227,7 @@ internal sealed class FlowControl
 
         var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
         var slice = Math.Max(1, Math.Min(_options.MaxBufferedMessagesPerPartition / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
-        return others > 0 && run >= slice && !partition.Poll.Paused;
+        return others > 0 && run >= slice && !partition.Poll.Paused && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRotation);
     }
 
     /// <summary>Pauses a partition at once (<see cref="Rotates"/>).</summary>

@@ -77,7 +77,8 @@ internal sealed class PollLoop : IDisposable
         var completions = PersistedCompletions.For(
             transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
             _clock, dispatcher, _consumer, observer,
-            runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null ? options.MaxBufferedMessagesPerPartition : null);
+            runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null && !dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRunAheadBound)
+                ? options.MaxBufferedMessagesPerPartition : null);
         var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, _clock, Stop);
         _commits = transactions is not null ? new TransactionalCommits(context, transactions)
             : options.Guarantee == DeliveryGuarantee.AtMostOnce ? new AtMostOnceCommits(context)
@@ -147,7 +148,7 @@ internal sealed class PollLoop : IDisposable
             _watchdog.HeldAll(now);
         }
 
-        if (_watchdog.Check(now, _partitions.Values, _positions) is { } stalled)
+        if (_watchdog.Check(now, _partitions.Values, _positions) is { } stalled && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoStallRescue))
         {
             _pauses.ResumeInClient([.. stalled.Select(p => p.TopicPartition)]);
         }

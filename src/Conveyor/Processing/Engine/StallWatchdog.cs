@@ -90,8 +90,10 @@ internal sealed class StallWatchdog
         {
             var heldAllAt = new DateTime(Volatile.Read(ref _heldAllTicks), DateTimeKind.Utc);
             var idleSince = partition.Poll.IdleSince > heldAllAt ? partition.Poll.IdleSince : heldAllAt;
+            // Looked at from half the timeout on, so that idle time with nothing to read is not
+            // counted: a message arriving after a long idle spell is not a stall at the first look.
             if (partition.Poll.ReportedStalled || partition.Poll.Paused || !partition.AcceptsWork
-                || now - idleSince < _stallTimeout || now < partition.Poll.StallCheckAfter)
+                || now - idleSince < _stallTimeout / 2 || now < partition.Poll.StallCheckAfter)
             {
                 continue;
             }
@@ -115,9 +117,19 @@ internal sealed class StallWatchdog
 
             if (next is null || end is null || end <= next)
             {
-                // Nothing to read (or unknown): an idle topic, not a stall. Look again one timeout later.
-                partition.Poll.StallCheckAfter = now + _stallTimeout;
+                // Nothing to read (or unknown): an idle topic, not a stall. Idle time counts again
+                // from now and the next look is half a timeout later, so a message that arrives
+                // after a long idle spell is reported only once it waited at least half the timeout,
+                // never at the first look after it arrived (the simulator's seed 5562 was reported
+                // stalled 3 ms after an append that followed a long idle spell).
+                partition.Poll.IdleSince = now;
+                partition.Poll.StallCheckAfter = now + (_stallTimeout / 2);
                 continue;
+            }
+
+            if (now - idleSince < _stallTimeout)
+            {
+                continue; // messages to read, not for long yet
             }
 
             partition.Poll.ReportedStalled = true;
