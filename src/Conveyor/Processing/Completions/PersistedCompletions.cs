@@ -93,7 +93,7 @@ internal sealed class PersistedCompletions : ICompletions
     /// </summary>
     public bool CommitDue(PartitionState partition) => _early?.CommitDue(partition) ?? false;
 
-    public bool HurriesCommits => false;
+    public bool HurriesCommits => _early is not null;
 
     /// <summary>
     /// Checked before each fetch, which takes at most <see cref="Feeder.MaxBatch"/> messages, so
