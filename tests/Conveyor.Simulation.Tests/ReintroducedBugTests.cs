@@ -44,4 +44,24 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
 
         Assert.Fail($"{bug} was not found in {SeedSetTests.Seeds} seeds.");
     }
+
+    /// <summary>
+    /// Exactly-once under key or unordered ordering (<see cref="Pipelines.Pipeline.ExactlyOnceAnyOrdering"/>,
+    /// not in the CI seed set): without the finished offsets in the transaction's metadata, the seeds
+    /// that found the bug fail again.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(9)]
+    public void Exactly_once_without_completions_in_the_transaction_writes_outputs_it_cannot_cover(int seed)
+    {
+        const ReintroducedBugs Bug = ReintroducedBugs.TransactionOffsetsWithoutCompletions;
+        var schedule = ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
+
+        var result = SimWorld.Run(schedule, Bug);
+
+        Assert.Equal("duplicate-outputs", result.Kind);
+        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+    }
 }

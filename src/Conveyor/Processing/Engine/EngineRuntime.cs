@@ -94,4 +94,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: a loss commits the open transaction with the partitions still owned, so the lost ones' outputs commit without their offsets.</summary>
     LostOutputsCommitted = 128,
+
+    /// <summary>Exactly-once sends each partition's offset without the finished offsets above it, so a restart writes their committed outputs again.</summary>
+    TransactionOffsetsWithoutCompletions = 256,
 }

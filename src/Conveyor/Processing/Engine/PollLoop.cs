@@ -75,7 +75,7 @@ internal sealed class PollLoop : IDisposable
         _pauses = new ClientPauses(_consumer, observer);
         var rebalanceHold = new RebalanceHold();
         var completions = PersistedCompletions.For(
-            transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
+            CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer),
             _clock, dispatcher, _consumer, observer,
             runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null ? options.MaxBufferedMessagesPerPartition : null);
         var context = new CommitContext(options, _consumer, dispatcher, _partitions, schedule, completions, rebalanceHold, _watchdog, observer, _clock, Stop);
