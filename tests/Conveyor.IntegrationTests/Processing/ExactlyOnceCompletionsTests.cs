@@ -5,6 +5,7 @@ using Conveyor.Native;
 using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
 using Conveyor.Processing.Transactions;
+using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Processing;
 
@@ -46,6 +47,46 @@ public class ExactlyOnceCompletionsTests(EmbeddedKafkaFixture kafka)
         producer.BeginTransaction();
         OffsetsNative.SendToTransaction(producer, consumer, offsets, Timeouts.Flow);
         producer.CommitTransaction(Timeouts.Flow);
+    }
+
+    [Theory]
+    [InlineData(KafkaApiKey.TxnOffsetCommit, ErrorCode.IllegalGeneration)]
+    [InlineData(KafkaApiKey.AddOffsetsToTxn, ErrorCode.ProducerFenced)]
+    public void The_native_call_fails_as_Confluent_Kafkas_does_for_the_same_broker_error(KafkaApiKey request, ErrorCode error)
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+
+        var confluent = FailureOf(topic, group, request, error, (producer, consumer, offset) =>
+            producer.SendOffsetsToTransaction([offset], consumer.ConsumerGroupMetadata, Timeouts.Flow));
+        var native = FailureOf(topic, group, request, error, (producer, consumer, offset) =>
+            OffsetsNative.SendToTransaction(producer, consumer, [(offset, "finished above")], Timeouts.Flow));
+
+        Assert.Equal(confluent.GetType(), native.GetType());
+        Assert.Equal(confluent.Error.Code, native.Error.Code);
+        Assert.Equal(confluent.Error.IsFatal, native.Error.IsFatal);
+        Assert.False(string.IsNullOrWhiteSpace(native.Error.Reason));
+    }
+
+    private KafkaException FailureOf(string topic, string group, KafkaApiKey request, ErrorCode error, Action<IProducer<byte[]?, byte[]?>, IConsumer<byte[]?, byte[]?>, TopicPartitionOffset> send)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        {
+            BootstrapServers = kafka.Cluster.BootstrapServers,
+            TransactionalId = Names.Unique("txn"),
+        }).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = kafka.Cluster.BootstrapServers, GroupId = group }).Build();
+        producer.InitTransactions(Timeouts.Flow);
+        producer.BeginTransaction();
+        kafka.Cluster.InjectRequestErrors(request, error);
+        try
+        {
+            return Assert.ThrowsAny<KafkaException>(() => send(producer, consumer, new TopicPartitionOffset(topic, 0, 3)));
+        }
+        finally
+        {
+            kafka.Cluster.ClearRequestErrors(request);
+        }
     }
 
     [Fact]
