@@ -268,7 +268,9 @@ internal sealed class TransactionalCommits : ICommitStrategy
 
         // The finished offsets the last committed transaction recorded (persisted completions):
         // their outputs are committed, so they are skipped when the partitions run again.
-        var restored = _context.Completions.Restore([.. states.Select(s => s.TopicPartition)]);
+        var restored = _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.AbortRewindForgetsCompletions)
+            ? new Dictionary<TopicPartition, Completions.CompletionMap>()
+            : _context.Completions.Restore([.. states.Select(s => s.TopicPartition)]);
         var rewound = new List<TopicPartitionOffset>();
         foreach (var old in states)
         {

@@ -97,4 +97,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once sends each partition's offset without the finished offsets above it, so a restart writes their committed outputs again.</summary>
     TransactionOffsetsWithoutCompletions = 256,
+
+    /// <summary>Exactly-once: an abort rewinds the partitions without the finished offsets the last committed transaction recorded, so their outputs are written again.</summary>
+    AbortRewindForgetsCompletions = 512,
 }
