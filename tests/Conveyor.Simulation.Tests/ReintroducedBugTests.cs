@@ -44,4 +44,26 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
 
         Assert.Fail($"{bug} was not found in {SeedSetTests.Seeds} seeds.");
     }
+
+    /// <summary>
+    /// Exactly-once under key or unordered ordering (<see cref="Pipelines.Pipeline.ExactlyOnceAnyOrdering"/>,
+    /// not in the CI seed set): without the finished offsets in the transaction's metadata, or
+    /// without reading them back when an abort rewinds, the seeds that found the bug fail again.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 1)]
+    [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 4)]
+    [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 9)]
+    [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 11)]
+    [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 47)]
+    public void Exactly_once_without_completions_in_the_transaction_or_its_rewind_writes_outputs_twice(string name, int seed)
+    {
+        var bug = Enum.Parse<ReintroducedBugs>(name);
+        var schedule = ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
+
+        var result = SimWorld.Run(schedule, bug);
+
+        Assert.Equal("duplicate-outputs", result.Kind);
+        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+    }
 }

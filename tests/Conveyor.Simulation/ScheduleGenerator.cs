@@ -44,7 +44,7 @@ internal static class ScheduleGenerator
         }
 
         asyncCommits &= kind != Pipeline.AtMostOnce && !kind.IsExactlyOnce(); // at-most-once must know a batch is committed before it runs; transactions commit on the poll thread
-        persist &= !kind.IsExactlyOnce(); // offsets go with the transaction, without completions
+        persist = kind == Pipeline.ExactlyOnceAnyOrdering || (persist && kind != Pipeline.ExactlyOnce); // any ordering: the transaction's offsets carry the finished ones above them
         if (kind == Pipeline.ExactlyOnce)
         {
             ordering = OrderingMode.Partition; // see Pipeline.ExactlyOnceAnyOrdering

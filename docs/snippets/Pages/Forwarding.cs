@@ -28,7 +28,7 @@ internal static class Forwarding
             GroupId = "billing",
             Topics = ["orders"],
             Guarantee = DeliveryGuarantee.ExactlyOnce,
-            Ordering = OrderingMode.Partition,          // required, see below
+            Ordering = OrderingMode.Partition,          // or Key with PersistCompletions, see below
             TransactionalId = "billing-" + instanceName,  // unique per running instance, stable across its restarts
             CommitInterval = TimeSpan.FromMilliseconds(500),
             CommitEveryMessages = 1_000,

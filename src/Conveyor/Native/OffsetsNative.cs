@@ -28,13 +28,16 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
     /// (<c>Handle.LibrdkafkaHandle</c>), so it is read by reflection; null when a future version
     /// moved it (the caller then commits without metadata).
     /// </summary>
-    public static OffsetsNative? For(IClient client)
+    public static OffsetsNative? For(IClient client) => NativeHandle(client) is { } handle ? new OffsetsNative(handle) : null;
+
+    /// <summary>A Confluent.Kafka client's librdkafka handle (internal there, so read by reflection); null when a future version moved it.</summary>
+    private static SafeHandle? NativeHandle(IClient client)
     {
         var handle = client.Handle;
         const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
         var native = handle.GetType().GetProperty("LibrdkafkaHandle", Flags)?.GetValue(handle)
             ?? handle.GetType().GetField("LibrdkafkaHandle", Flags)?.GetValue(handle);
-        return native is SafeHandle safe ? new OffsetsNative(safe) : null;
+        return native as SafeHandle;
     }
 
     /// <summary>
@@ -44,27 +47,12 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
     /// </summary>
     public void Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets)
     {
-        var list = PartitionListNew(offsets.Count);
         var owned = new List<IntPtr>(offsets.Count);
+        var list = ListOf(offsets, owned);
         var added = false;
         _handle.DangerousAddRef(ref added);
         try
         {
-            foreach (var (offset, metadata) in offsets)
-            {
-                var element = (Element*)PartitionListAdd(list, offset.Topic, offset.Partition.Value);
-                element->Offset = offset.Offset.Value;
-                if (metadata.Length > 0)
-                {
-                    var bytes = System.Text.Encoding.UTF8.GetBytes(metadata);
-                    var memory = Marshal.AllocHGlobal(bytes.Length);
-                    owned.Add(memory);
-                    Marshal.Copy(bytes, 0, memory, bytes.Length);
-                    element->Metadata = memory;
-                    element->MetadataSize = (nuint)bytes.Length;
-                }
-            }
-
             var error = (ErrorCode)CommitSync(_handle.DangerousGetHandle(), list, 0);
             var results = Results(list, offsets.Count);
             if (error != ErrorCode.NoError && results.All(r => !r.Error.IsError))
@@ -79,21 +67,48 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
         }
         finally
         {
-            // The metadata is ours (allocated here, freed here): librdkafka would free it with its own allocator.
-            var elements = ((PartitionList*)list)->Elements;
-            for (var i = 0; i < offsets.Count; i++)
-            {
-                elements[i].Metadata = IntPtr.Zero;
-                elements[i].MetadataSize = 0;
-            }
-
-            PartitionListDestroy(list);
-            owned.ForEach(Marshal.FreeHGlobal);
+            DestroyList(list, offsets.Count, owned);
             if (added)
             {
                 _handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>A native partition list of these offsets, each with its metadata in memory allocated here (listed in <paramref name="owned"/>).</summary>
+    private static IntPtr ListOf(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets, List<IntPtr> owned)
+    {
+        var list = PartitionListNew(offsets.Count);
+        foreach (var (offset, metadata) in offsets)
+        {
+            var element = (Element*)PartitionListAdd(list, offset.Topic, offset.Partition.Value);
+            element->Offset = offset.Offset.Value;
+            if (metadata.Length > 0)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(metadata);
+                var memory = Marshal.AllocHGlobal(bytes.Length);
+                owned.Add(memory);
+                Marshal.Copy(bytes, 0, memory, bytes.Length);
+                element->Metadata = memory;
+                element->MetadataSize = (nuint)bytes.Length;
+            }
+        }
+
+        return list;
+    }
+
+    private static void DestroyList(IntPtr list, int count, List<IntPtr> owned)
+    {
+        // The metadata is ours (allocated here, freed here): librdkafka would free it with its own allocator.
+        var elements = ((PartitionList*)list)->Elements;
+        for (var i = 0; i < count; i++)
+        {
+            elements[i].Metadata = IntPtr.Zero;
+            elements[i].MetadataSize = 0;
+        }
+
+        PartitionListDestroy(list);
+        owned.ForEach(Marshal.FreeHGlobal);
     }
 
     /// <summary>The group's committed offsets of these partitions with their metadata (null metadata when none); throws <see cref="KafkaException"/> when the request failed.</summary>

@@ -47,11 +47,13 @@ public sealed record ProcessorOptions
     public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
 
     /// <summary>
-    /// <see cref="DeliveryGuarantee.AtLeastOnce"/>: each commit also records, in the offset commit's
-    /// metadata, which messages above the committed offset are already finished, and a processor
+    /// <see cref="DeliveryGuarantee.AtLeastOnce"/> and <see cref="DeliveryGuarantee.ExactlyOnce"/>:
+    /// each commit (or transaction) also records, in the offset's metadata, which messages above
+    /// the committed offset are already finished, and a processor
     /// that is assigned the partition (after a rebalance or a restart) skips them instead of
     /// handling them again (<see cref="IProcessorObserver.OnFinishedSkipped"/>). Default true; false
-    /// commits the offset alone, and everything from it on is handled again.
+    /// commits the offset alone, and everything from it on is handled again (refused for
+    /// exactly-once under key or unordered ordering, where that would commit outputs twice).
     /// </summary>
     public bool PersistCompletions { get; init; } = true;
 
@@ -210,8 +212,8 @@ public sealed record ProcessorOptions
         if (Guarantee == DeliveryGuarantee.ExactlyOnce)
         {
             Require(problems, !string.IsNullOrWhiteSpace(TransactionalId), $"{nameof(TransactionalId)} is missing: {DeliveryGuarantee.ExactlyOnce} needs a transactional.id, unique per running instance.");
-            Require(problems, Ordering == OrderingMode.Partition,
-                $"{DeliveryGuarantee.ExactlyOnce} needs {nameof(Ordering)} {OrderingMode.Partition} (it is {Ordering}): a transaction commits outputs with offsets, and an offset cannot cover a message finished after an unfinished one, so its outputs would be committed twice after a crash.");
+            Require(problems, Ordering == OrderingMode.Partition || PersistCompletions,
+                $"{DeliveryGuarantee.ExactlyOnce} with {nameof(Ordering)} {Ordering} needs {nameof(PersistCompletions)}: a message can finish above an unfinished one, and only the transaction's offset metadata can record it, or its outputs are committed twice after a crash. Turn {nameof(PersistCompletions)} on, or use {nameof(Ordering)} {OrderingMode.Partition}.");
             Require(problems, CommitMode == OffsetCommitMode.Synchronous, $"{DeliveryGuarantee.ExactlyOnce} commits offsets inside transactions: {nameof(CommitMode)} must be {OffsetCommitMode.Synchronous}.");
         }
 

@@ -19,10 +19,11 @@ internal enum Pipeline
     Batches,
 
     /// <summary>
-    /// Exactly-once under key or unordered ordering too: never in the CI seed set (only with
-    /// <c>--pipeline</c>). There a transaction commits outputs of messages finished above an
-    /// unfinished one, whose offsets it cannot carry, so a crash before the next commit writes them
-    /// again (seeds 1, 4, 9: "duplicate-outputs"); the engine does not prevent that yet.
+    /// Exactly-once under key or unordered ordering too, with persisted completions: never in the
+    /// CI seed set (only with <c>--pipeline</c>). Messages finish above unfinished ones, so the
+    /// transaction's offsets carry them in their metadata; without that (<c>--bug
+    /// TransactionOffsetsWithoutCompletions</c>) seeds 1, 4, 9 fail with "duplicate-outputs".
+    /// Seed 1666 stalls (slow handlers and failed outputs abort transaction after transaction).
     /// </summary>
     ExactlyOnceAnyOrdering,
 }

@@ -68,7 +68,10 @@ internal sealed class PipelineChecks
             Guarantee = DeliveryGuarantee.ExactlyOnce,
             TransactionalId = "sim-tx",
             CommitMode = OffsetCommitMode.Synchronous,
-            PersistCompletions = false,
+            // Key or unordered ordering finishes messages above unfinished ones: the transaction
+            // must carry them in its offsets' metadata. Partition ordering runs without (the
+            // offsets alone, through Confluent.Kafka's call in production).
+            PersistCompletions = Kind == Pipeline.ExactlyOnceAnyOrdering,
             RevokeTimeout = TimeSpan.FromSeconds(12),
         },
         _ => options,

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Simulation.Pipelines;
@@ -6,7 +7,8 @@ namespace Conveyor.Simulation.Pipelines;
 /// <summary>
 /// The exactly-once forwarder's transactional producer, as a broker with KIP-447 behaves: outputs
 /// go into the open transaction (acknowledged after the seed's delay; a failed one makes the
-/// transaction abortable); <c>SendOffsetsToTransaction</c> is refused as abortable for a partition
+/// transaction abortable); <c>SendOffsetsToTransaction</c> keeps each offset's metadata (the
+/// finished offsets above it, with persisted completions) and is refused as abortable for a partition
 /// the member no longer owns (fenced by the group generation); a commit makes the outputs and the
 /// offsets visible together, or fails as abortable while the schedule fails commits; an abort
 /// drops everything. A killed incarnation's transaction never commits.
@@ -16,7 +18,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
     private readonly int _incarnation = member.OwnerTag; // the scheduler's owner of this engine's events: a kill drops them
 
     private readonly List<(int HandOff, int Index)> _outputs = [];
-    private readonly Dictionary<int, long> _offsets = [];
+    private readonly Dictionary<int, (long Offset, string Metadata)> _offsets = [];
     private bool _open;
     private bool _abortable;
     private long _nextOffset;
@@ -36,11 +38,11 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         _offsets.Clear();
     }
 
-    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    public void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
         foreach (var offset in offsets)
         {
-            var p = offset.Partition.Value;
+            var p = offset.Partition.Partition.Value;
             if (world.Cluster.Owners[p] != member.Id)
             {
                 // KIP-447: the group coordinator refuses offsets of a generation that no longer owns the partition.
@@ -49,7 +51,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
                 throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.IllegalGeneration, $"p{p} moved to another member"));
             }
 
-            _offsets[p] = offset.Offset.Value;
+            _offsets[p] = (offset.Offset, offset.Metadata);
         }
     }
 
@@ -68,13 +70,13 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
             throw new KafkaTxnRequiresAbortException(new Error(ErrorCode.InvalidTxnState, "an output of this transaction failed"));
         }
 
-        world.Trace.Add($"transaction commits {_outputs.Count} outputs with {string.Join(" ", _offsets.Select(o => $"p{o.Key}@{o.Value}"))}");
+        world.Trace.Add($"transaction commits {_outputs.Count} outputs with {string.Join(" ", _offsets.Select(o => $"p{o.Key}@{o.Value.Offset}{(o.Value.Metadata.Length > 0 ? "+map" : string.Empty)}"))}");
         world.Pipelines.Transactions.Committing(_outputs, _offsets);
-        foreach (var (p, offset) in _offsets)
+        foreach (var (p, (offset, metadata)) in _offsets)
         {
-            world.Checker.Committing(p, offset, string.Empty, byMember: true);
+            world.Checker.Committing(p, offset, metadata, byMember: true);
             world.Cluster.Committed[p] = offset;
-            world.Cluster.Metadata[p] = string.Empty;
+            world.Cluster.Metadata[p] = metadata;
         }
 
         _open = false;
@@ -122,6 +124,9 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         }, _incarnation);
         return written.Task;
     }
+
+    void IProducer<byte[]?, byte[]?>.SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) =>
+        throw new NotSupportedException("The engine sends offsets through ITransactionalProducer.");
 
     public Handle Handle => throw new NotSupportedException("A simulated producer has no native handle.");
 

@@ -7,19 +7,16 @@ namespace Conveyor.Simulation.Pipelines;
 /// before: no duplicates); and every input it commits past has all its outputs in it, exactly once,
 /// unless it was dead-lettered or has none. Aborted transactions' outputs are never visible (the
 /// simulated broker drops them), so an input passed only on their strength is caught here.
+/// With persisted completions an offset's metadata names inputs finished above it: those count
+/// as committed by the transaction too, and the ones the previous commit named as committed before.
 /// </summary>
 internal sealed class TransactionLedger(SimWorld world)
 {
-    /// <summary>Transactions committed and aborted, for the trace and the tests.</summary>
     public int Committed { get; private set; }
 
     public int Aborted { get; set; }
 
-    /// <summary>
-    /// A transaction commits <paramref name="outputs"/> (hand-off and index of each) with
-    /// <paramref name="offsets"/> (partition to offset): checks it, then marks its inputs finished.
-    /// </summary>
-    public void Committing(IReadOnlyList<(int HandOff, int Index)> outputs, IReadOnlyDictionary<int, long> offsets)
+    public void Committing(IReadOnlyList<(int HandOff, int Index)> outputs, IReadOnlyDictionary<int, (long Offset, string Metadata)> offsets)
     {
         Committed++;
         var ledger = world.Pipelines.Outputs;
@@ -34,9 +31,9 @@ internal sealed class TransactionLedger(SimWorld world)
             }
 
             var from = world.Cluster.Committed[partition];
-            if (offset < from || offset >= to)
+            if (!Covers(partition, to, offset))
             {
-                world.Checker.Fail("duplicate-outputs", $"a transaction committing p{partition} from {from} to {to} holds outputs of p{partition}@{offset}, outside what it commits");
+                world.Checker.Fail("duplicate-outputs", $"a transaction committing p{partition} from {from} to {to.Offset} holds outputs of p{partition}@{offset}, outside what it commits");
                 return;
             }
 
@@ -48,7 +45,7 @@ internal sealed class TransactionLedger(SimWorld world)
 
         foreach (var (partition, to) in offsets)
         {
-            for (var o = world.Cluster.Committed[partition]; o < to; o++)
+            foreach (var o in Passed(partition, to))
             {
                 var handOffs = complete.GetValueOrDefault((partition, o));
                 if (handOffs > 1)
@@ -63,10 +60,36 @@ internal sealed class TransactionLedger(SimWorld world)
                 }
                 else if (MessagePlan.Outputs(world.Cluster.Schedule.Seed, partition, o) > 0 && !world.Checker.IsFinished(partition, o))
                 {
-                    world.Checker.Fail("offset-without-outputs", $"a transaction committed p{partition} at {to}, past p{partition}@{o}, without all of its outputs");
+                    world.Checker.Fail("offset-without-outputs", $"a transaction committed p{partition} at {to.Offset}, past p{partition}@{o}, without all of its outputs");
                     return;
                 }
             }
         }
+    }
+
+    /// <summary>Whether the transaction commits <paramref name="input"/> now (and not before): between the committed offset and the new one, or named finished by the new metadata, and not named by the old.</summary>
+    private bool Covers(int partition, (long Offset, string Metadata) to, long input) =>
+        ((input >= world.Cluster.Committed[partition] && input < to.Offset) || Finished(to.Offset, to.Metadata).Contains(input))
+            && !Finished(world.Cluster.Committed[partition], world.Cluster.Metadata[partition]).Contains(input);
+
+    /// <summary>The inputs this commit passes that no commit passed before.</summary>
+    private IEnumerable<long> Passed(int partition, (long Offset, string Metadata) to)
+    {
+        var from = world.Cluster.Committed[partition];
+        var before = Finished(from, world.Cluster.Metadata[partition]);
+        var range = Enumerable.Range(0, (int)Math.Max(0, to.Offset - from)).Select(i => from + i);
+        return range.Concat(Finished(to.Offset, to.Metadata)).Where(o => !before.Contains(o)).Distinct().ToList();
+    }
+
+    /// <summary>The finished offsets above <paramref name="committed"/> a commit's metadata names (none when it has none or cannot be read; the checker reports the latter).</summary>
+    private static HashSet<long> Finished(long committed, string metadata)
+    {
+        var finished = new List<long>();
+        if (metadata.Length > 0 && Processing.Completions.CompletionEncoding.Decode(metadata, committed, out _) is { } map)
+        {
+            map.AddAbove(committed, finished);
+        }
+
+        return [.. finished];
     }
 }

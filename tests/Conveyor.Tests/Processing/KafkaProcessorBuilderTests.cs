@@ -79,9 +79,9 @@ public class KafkaProcessorBuilderTests
     [Fact]
     public void Exactly_once_is_refused_for_every_kind_but_a_forwarder_with_that_one_message_alone()
     {
-        // Without a transactional id and with key ordering: a forwarder would be told of both; the
-        // other kinds only that they cannot be exactly-once at all.
-        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce };
+        // Without a transactional id, and with key ordering without persisted completions: a
+        // forwarder would be told of both; the other kinds only that they cannot be exactly-once at all.
+        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, PersistCompletions = false };
 
         var processor = Assert.Throws<KafkaConfigurationException>(() => Builder(options).Handle((_, _) => ValueTask.CompletedTask).Build());
         var batches = Assert.Throws<KafkaConfigurationException>(() => Builder(options).HandleBatches((_, _) => ValueTask.CompletedTask).Build());

@@ -91,16 +91,18 @@ public class ProcessorOptionsTests
     }
 
     [Fact]
-    public void Exactly_once_needs_a_transactional_id_partition_ordering_and_synchronous_commits()
+    public void Exactly_once_needs_a_transactional_id_synchronous_commits_and_persisted_completions_unless_partition_ordered()
     {
-        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, CommitMode = OffsetCommitMode.Asynchronous };
+        var options = Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, CommitMode = OffsetCommitMode.Asynchronous, PersistCompletions = false };
 
         var problems = options.Validate();
 
         Assert.Equal(3, problems.Count);
         Assert.Contains(problems, p => p.StartsWith("TransactionalId is missing", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("ExactlyOnce needs Ordering Partition (it is Key)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("ExactlyOnce with Ordering Key needs PersistCompletions", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("ExactlyOnce commits offsets inside transactions: CommitMode must be Synchronous", StringComparison.Ordinal));
+        Assert.Empty((Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1" }).Validate()); // key ordering, completions persisted (the default)
+        Assert.Empty((Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1", Ordering = OrderingMode.Partition, PersistCompletions = false }).Validate());
         Assert.Empty((Valid with { Guarantee = DeliveryGuarantee.ExactlyOnce, TransactionalId = "orders-1", Ordering = OrderingMode.Partition }).Validate());
     }
 

@@ -168,28 +168,31 @@ internal sealed class TransactionalCommits : ICommitStrategy
     /// <summary>With the gate closed: commits the owned partitions' offsets with the transaction; on an abort, forgets <paramref name="leaving"/> and rewinds the rest.</summary>
     private void CommitOwned(List<PartitionState> leaving)
     {
-        // Computed with the gate closed: nothing runs, so nothing finishes behind our back.
-        var offsets = new List<TopicPartitionOffset>();
+        // Computed with the gate closed: nothing runs, so nothing finishes behind our back. With
+        // persisted completions each offset carries the finished offsets above it: the transaction
+        // holds their outputs, so a restart must skip them, not write them again.
+        var offsets = new List<OffsetCommit>();
         var states = new List<PartitionState>();
         foreach (var partition in _partitions.Values.Where(p => !p.Closed))
         {
-            if (_dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted)
+            if (Next(partition) is { } next)
             {
-                offsets.Add(new TopicPartitionOffset(partition.TopicPartition, next));
+                offsets.Add(next);
                 states.Add(partition);
             }
         }
 
-        var (outcome, error) = _transactions.Commit(offsets, _consumer.ConsumerGroupMetadata);
+        var (outcome, error) = _transactions.Commit(offsets, _consumer);
         switch (outcome)
         {
             case TransactionOutcome.Committed:
                 foreach (var (offset, state) in offsets.Zip(states))
                 {
-                    state.Poll.LastCommitted = offset.Offset.Value;
+                    state.Poll.LastCommitted = offset.Offset;
+                    state.Poll.LastCommittedMetadata = offset.Metadata;
                 }
 
-                _observer.OnCommitted(offsets);
+                _observer.OnCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
                 Forget(leaving);
                 break;
             case TransactionOutcome.Empty:
@@ -230,6 +233,19 @@ internal sealed class TransactionalCommits : ICommitStrategy
         }
     }
 
+    /// <summary>What the transaction carries for a partition: its committable offset, with the finished ones above it when completions are persisted.</summary>
+    private OffsetCommit? Next(PartitionState partition)
+    {
+        if (_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.TransactionOffsetsWithoutCompletions))
+        {
+            return _dispatcher.Committable(partition) is { } next && next > partition.Poll.LastCommitted
+                ? new OffsetCommit(partition.TopicPartition, next)
+                : null;
+        }
+
+        return _context.Completions.Next(partition);
+    }
+
     private void Stop(Error error)
     {
         _observer.OnError(error);
@@ -249,13 +265,22 @@ internal sealed class TransactionalCommits : ICommitStrategy
         var stored = states.Where(s => s.Poll.LastCommitted < 0).Select(s => s.TopicPartition).ToList() is { Count: > 0 } unknown
             ? _consumer.Committed(unknown, _options.TransactionTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset)
             : [];
+
+        // The finished offsets the last committed transaction recorded (persisted completions):
+        // their outputs are committed, so they are skipped when the partitions run again.
+        var restored = _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.AbortRewindForgetsCompletions)
+            ? new Dictionary<TopicPartition, Completions.CompletionMap>()
+            : _context.Completions.Restore([.. states.Select(s => s.TopicPartition)]);
         var rewound = new List<TopicPartitionOffset>();
         var now = _context.Now;
         foreach (var old in states)
         {
             // Idle from now, as a new assignment: the stall watchdog must not count the time before
             // the rewind (the simulator's seeds 406, 5310 and 6711 reported a partition stalled at once).
-            var state = new PartitionState(old.TopicPartition) { Poll = { LastCommitted = old.Poll.LastCommitted, IdleSince = now } };
+            var state = new PartitionState(old.TopicPartition, restored.GetValueOrDefault(old.TopicPartition))
+            {
+                Poll = { LastCommitted = old.Poll.LastCommitted, LastCommittedMetadata = old.Poll.LastCommittedMetadata, IdleSince = now },
+            };
             _partitions.Add(state);
             var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed

@@ -32,14 +32,14 @@ internal sealed class CompletionStore
 
     /// <summary>
     /// The store for a processor's consumer, or null when completions are not persisted: turned
-    /// off, not at-least-once, or (reported) the client's native handle cannot be reached.
+    /// off, at-most-once, or (reported) the client's native handle cannot be reached.
     /// </summary>
     /// <param name="offsets">Commits and reads with metadata on the processor's consumer; called only when completions are persisted, null when it cannot.</param>
     /// <param name="options">Whether completions are persisted, and the metadata bound.</param>
     /// <param name="observer">Hears that completions cannot be persisted.</param>
     public static CompletionStore? For(Func<IOffsetsWithMetadata?> offsets, ProcessorOptions options, IProcessorObserver observer)
     {
-        if (!options.PersistCompletions || options.Guarantee != DeliveryGuarantee.AtLeastOnce)
+        if (!options.PersistCompletions || options.Guarantee == DeliveryGuarantee.AtMostOnce)
         {
             return null;
         }

@@ -103,4 +103,10 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: a loss commits the open transaction with the partitions still owned, so the lost ones' outputs commit without their offsets.</summary>
     LostOutputsCommitted = 1024,
+
+    /// <summary>Exactly-once sends each partition's offset without the finished offsets above it, so a restart writes their committed outputs again.</summary>
+    TransactionOffsetsWithoutCompletions = 2048,
+
+    /// <summary>Exactly-once: an abort rewinds the partitions without the finished offsets the last committed transaction recorded, so their outputs are written again.</summary>
+    AbortRewindForgetsCompletions = 4096,
 }

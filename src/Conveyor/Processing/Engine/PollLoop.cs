@@ -75,7 +75,7 @@ internal sealed class PollLoop : IDisposable
         _pauses = new ClientPauses(_consumer, observer);
         var rebalanceHold = new RebalanceHold();
         var completions = PersistedCompletions.For(
-            transactions is null ? CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer) : null,
+            CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer),
             _clock, dispatcher, _consumer, observer,
             runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null && !dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRunAheadBound)
                 ? options.MaxBufferedMessagesPerPartition : null);

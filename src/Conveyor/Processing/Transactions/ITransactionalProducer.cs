@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 
 namespace Conveyor.Processing.Transactions;
 
@@ -15,7 +16,8 @@ internal interface ITransactionalProducer
 
     void BeginTransaction();
 
-    void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout);
+    /// <summary>Sends the input offsets (with their metadata: the finished offsets above each) to the open transaction, with <paramref name="consumer"/>'s group metadata.</summary>
+    void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout);
 
     void CommitTransaction(TimeSpan timeout);
 

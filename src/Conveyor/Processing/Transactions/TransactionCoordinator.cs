@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
 using Polly;
 using Polly.Retry;
 
@@ -97,10 +98,10 @@ internal sealed class TransactionCoordinator
     public void RequestAbort(Error error) => Interlocked.CompareExchange(ref _abortRequested, error, null);
 
     /// <summary>
-    /// Commits the current transaction with these input offsets, or aborts it when that fails or an
-    /// abort was requested. Poll thread only, with the gate closed.
+    /// Commits the current transaction with these input offsets (and their metadata), or aborts it
+    /// when that fails or an abort was requested. Poll thread only, with the gate closed.
     /// </summary>
-    public (TransactionOutcome Outcome, Error? Error) Commit(IReadOnlyList<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata)
+    public (TransactionOutcome Outcome, Error? Error) Commit(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer)
     {
         if (Fatal is { } fatal)
         {
@@ -122,7 +123,7 @@ internal sealed class TransactionCoordinator
             if (offsets.Count > 0)
             {
                 var budget = OffsetsAttemptTimeout < _timeout ? OffsetsAttemptTimeout : _timeout;
-                Call("SendOffsetsToTransaction", timeout => _producer.SendOffsetsToTransaction(offsets, groupMetadata, timeout), budget);
+                Call("SendOffsetsToTransaction", timeout => _producer.SendOffsetsToTransaction(offsets, consumer, timeout), budget);
             }
 
             // librdkafka: a commit that timed out (retriable) may simply be called again; it resumes.
@@ -139,7 +140,7 @@ internal sealed class TransactionCoordinator
             return Abort(e.Error);
         }
 
-        _observer.OnTransactionCommitted(offsets);
+        _observer.OnTransactionCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
         return Begin(TransactionOutcome.Committed, null);
     }
 

@@ -160,13 +160,13 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
     public Rebalance GroupLoses(params TopicPartition[] partitions) => Enqueue(consumer => consumer.RunLose(partitions));
 
     /// <summary>Offsets a committed transaction carried: stored for the group, as a broker stores them.</summary>
-    public void StoreTransactionOffsets(IReadOnlyList<TopicPartitionOffset> offsets)
+    public void StoreTransactionOffsets(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets)
     {
         lock (_lock)
         {
-            foreach (var offset in offsets)
+            foreach (var (offset, metadata) in offsets)
             {
-                _committed[offset.TopicPartition] = (offset.Offset.Value, string.Empty);
+                _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
                 _calls.Add($"transaction commit {offset}");
             }
 

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Commits;
+using Conveyor.Processing.Completions;
 using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Tests.Processing.Engine;
@@ -10,13 +12,14 @@ namespace Conveyor.Tests.Processing.Engine;
 /// exactly-once rests on: every committed transaction carries the offset of every input whose
 /// outputs it holds. Calls can be made to fail with the error kinds librdkafka gives.
 /// </summary>
-internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicPartitionOffset>> storeOffsets) : ITransactionalProducer
+internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)>> storeOffsets) : ITransactionalProducer
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly Lock _lock = new();
     private readonly List<TopicPartitionOffset> _outputs = [];
     private readonly List<TopicPartitionOffset> _offsets = [];
+    private readonly List<(TopicPartitionOffset Offset, string Metadata)> _sent = [];
     private readonly List<(IReadOnlyList<TopicPartitionOffset> Outputs, IReadOnlyList<TopicPartitionOffset> Offsets)> _committed = [];
     private readonly List<string> _calls = [];
     private readonly List<string> _violations = [];
@@ -121,12 +124,13 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
         _calls.Add("begin");
     });
 
-    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    public void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
         Hang(TransactionCall.SendOffsets);
-        var sent = offsets.ToList();
+        var sent = offsets.Select(o => o.ToTopicPartitionOffset()).ToList();
         Locked(() =>
         {
+            _sent.AddRange(offsets.Select(o => (o.ToTopicPartitionOffset(), o.Metadata)));
             Fail(TransactionCall.SendOffsets, $" {string.Join(" ", sent)}");
             _offsets.AddRange(sent);
             _calls.Add($"send {string.Join(" ", sent)}");
@@ -135,20 +139,21 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
 
     public void CommitTransaction(TimeSpan timeout)
     {
-        IReadOnlyList<TopicPartitionOffset> offsets = [];
+        IReadOnlyList<(TopicPartitionOffset, string)> offsets = [];
         Locked(() =>
         {
             Fail(TransactionCall.Commit);
             foreach (var output in _outputs)
             {
-                if (!_offsets.Any(o => o.TopicPartition == output.TopicPartition && o.Offset.Value > output.Offset.Value))
+                // Covered when the offset sent passes it, or its metadata names it finished (persisted completions).
+                if (!_sent.Any(o => o.Offset.TopicPartition == output.TopicPartition && (o.Offset.Offset.Value > output.Offset.Value || FinishedAbove(o).Contains(output.Offset.Value))))
                 {
                     _violations.Add($"output of {output} committed without its offset (offsets sent: {string.Join(" ", _offsets)})");
                 }
             }
 
             _committed.Add((_outputs.ToList(), _offsets.ToList()));
-            offsets = _offsets.ToList();
+            offsets = _sent.ToList();
             End("commit");
         });
         storeOffsets(offsets);
@@ -183,6 +188,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
     {
         _outputs.Clear();
         _offsets.Clear();
+        _sent.Clear();
         _open = false;
         _calls.Add(call);
     }
@@ -242,5 +248,16 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<TopicP
                 _waiters.RemoveAt(i);
             }
         }
+    }
+
+    private static List<long> FinishedAbove((TopicPartitionOffset Offset, string Metadata) sent)
+    {
+        var finished = new List<long>();
+        if (sent.Metadata.Length > 0 && CompletionEncoding.Decode(sent.Metadata, sent.Offset.Offset.Value, out _) is { } map)
+        {
+            map.AddAbove(sent.Offset.Offset.Value, finished);
+        }
+
+        return finished;
     }
 }
