@@ -1,3 +1,4 @@
+using System.Globalization;
 using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
@@ -56,9 +57,14 @@ public class ExactlyOnceFailoverTests
         var threeQuarters = Until(observer, () => observer.CommittedInputs >= count * 3 / 4);
         var all = Until(observer, () => observer.CommittedInputs >= count);
 
-        // A little work per message, so the faults land mid-run.
+        // A little work per message, so the faults land mid-run. The last inputs wait until the
+        // partitions' leader is down: the run could otherwise finish before the last fault (150
+        // inputs of 5 ms in two partitions take under half a second), and then there is nothing
+        // for the clients to notice.
+        var lastFault = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task Hold(string value) => int.Parse(value.AsSpan(1), CultureInfo.InvariantCulture) >= count * 5 / 6 ? lastFault.Task : Task.CompletedTask;
         var options = Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromMilliseconds(100) };
-        var running = Start(cluster, options, output, observer, out var stop, perMessage: TimeSpan.FromMilliseconds(5));
+        var running = Start(cluster, options, output, observer, out var stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
         await quarter.WaitAsync(Timeouts.Flow);
         cluster.SetTransactionCoordinator(transactionalId, 1);
         cluster.SetGroupCoordinator(group, TransactionCoordinator);
@@ -78,12 +84,13 @@ public class ExactlyOnceFailoverTests
             var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => running);
             Assert.Contains("did not return", stopped.Message, StringComparison.Ordinal);
             observer.Restarted();
-            running = Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5));
+            running = Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
         }
 
         // Then the transaction coordinator (also the partitions' leader) goes down and comes back.
         var error = observer.NextError();
         cluster.SetBrokerDown(1);
+        lastFault.TrySetResult(); // the held inputs run, and their outputs meet the broker down
         await error.WaitAsync(Timeouts.Flow); // the clients noticed
         cluster.SetBrokerUp(1);
 
@@ -123,7 +130,7 @@ public class ExactlyOnceFailoverTests
         TransactionalId = transactionalId,
     };
 
-    private static Task Start(EmbeddedKafkaCluster cluster, ProcessorOptions options, string output, TransactionInvariantObserver observer, out CancellationTokenSource stop, TimeSpan perMessage = default)
+    private static Task Start(EmbeddedKafkaCluster cluster, ProcessorOptions options, string output, TransactionInvariantObserver observer, out CancellationTokenSource stop, TimeSpan perMessage = default, Func<string, Task>? hold = null)
     {
         stop = new CancellationTokenSource();
         var client = new KafkaClientProperties(cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("heartbeat.interval.ms", "500")]);
@@ -132,6 +139,11 @@ public class ExactlyOnceFailoverTests
             if (perMessage > TimeSpan.Zero)
             {
                 await Task.Delay(perMessage, ct);
+            }
+
+            if (hold is not null)
+            {
+                await hold(message.Value).WaitAsync(ct);
             }
 
             return [OutputRecord.Utf8(output, message.Key, message.Value)];
