@@ -43,7 +43,7 @@ internal sealed unsafe partial class OffsetsNative
             var error = SendOffsets(producerHandle.DangerousGetHandle(), list, groupMetadata, milliseconds);
             if (error != IntPtr.Zero)
             {
-                throw ExceptionOf(error);
+                throw NativeErrors.Take(error);
             }
         }
         finally
@@ -66,25 +66,6 @@ internal sealed unsafe partial class OffsetsNative
         }
     }
 
-    /// <summary>An <c>rd_kafka_error_t</c> as the exception Confluent.Kafka throws for it; destroys the error.</summary>
-    private static KafkaException ExceptionOf(IntPtr error)
-    {
-        try
-        {
-            var code = (ErrorCode)ErrorCodeOf(error);
-            var message = Marshal.PtrToStringUTF8(ErrorString(error)) ?? code.ToString();
-            var fatal = ErrorIsFatal(error) != 0;
-            var kafkaError = new Error(code, message, fatal);
-            return ErrorTxnRequiresAbort(error) != 0 ? new KafkaTxnRequiresAbortException(kafkaError)
-                : ErrorIsRetriable(error) != 0 ? new KafkaRetriableException(kafkaError)
-                : new KafkaException(kafkaError);
-        }
-        finally
-        {
-            ErrorDestroy(error);
-        }
-    }
-
     [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_consumer_group_metadata")]
     private static partial IntPtr GroupMetadataOf(IntPtr consumer);
 
@@ -93,22 +74,4 @@ internal sealed unsafe partial class OffsetsNative
 
     [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_send_offsets_to_transaction")]
     private static partial IntPtr SendOffsets(IntPtr producer, IntPtr offsets, IntPtr groupMetadata, int timeoutMs);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_code")]
-    private static partial int ErrorCodeOf(IntPtr error);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_string")]
-    private static partial IntPtr ErrorString(IntPtr error);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_is_fatal")]
-    private static partial int ErrorIsFatal(IntPtr error);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_is_retriable")]
-    private static partial int ErrorIsRetriable(IntPtr error);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_txn_requires_abort")]
-    private static partial int ErrorTxnRequiresAbort(IntPtr error);
-
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_error_destroy")]
-    private static partial void ErrorDestroy(IntPtr error);
 }

@@ -186,12 +186,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             ProducerImports.HeadersDestroy(headers); // a failed produce leaves them to the caller
         }
 
-        var refused = new Error(
-            (ErrorCode)ProducerImports.ErrorCode(error),
-            Marshal.PtrToStringUTF8(ProducerImports.ErrorString(error)) ?? "produce failed",
-            ProducerImports.ErrorIsFatal(error) != 0);
-        ProducerImports.ErrorDestroy(error);
-        return refused;
+        return NativeErrors.Take(error, "produce failed").Error;
     }
 
     private static IntPtr NativeHeaders(Headers headers)

@@ -67,18 +67,6 @@ internal static unsafe partial class ProducerImports
     [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_fatal_error")]
     internal static partial int FatalErrorOf(IntPtr rk, byte* errstr, nuint errstrSize);
 
-    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_error_code")]
-    internal static partial int ErrorCode(IntPtr error);
-
-    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_error_string")]
-    internal static partial IntPtr ErrorString(IntPtr error);
-
-    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_error_is_fatal")]
-    internal static partial int ErrorIsFatal(IntPtr error);
-
-    [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_error_destroy")]
-    internal static partial void ErrorDestroy(IntPtr error);
-
     [LibraryImport(LibrdkafkaModule.LibraryName, EntryPoint = "rd_kafka_headers_new")]
     internal static partial IntPtr HeadersNew(nuint initialCount);
 
