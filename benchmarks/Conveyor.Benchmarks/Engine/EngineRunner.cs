@@ -36,15 +36,18 @@ internal sealed class EngineRunner
             OnFailure = FailureAction.StopProcessor,
         };
         var meter = new ThroughputMeter(messages);
+        using var trace = RoundTrace.StartIfEnabled(scenario, backlog.Partitions);
         MessageHandler<byte[], byte[]> handler = handle is null
-            ? (_, _) =>
+            ? (message, _) =>
             {
+                trace?.Count(message.Partition);
                 meter.Count();
                 return ValueTask.CompletedTask;
             }
-        : async (_, cancellationToken) =>
+        : async (message, cancellationToken) =>
             {
                 await handle(cancellationToken).ConfigureAwait(false);
+                trace?.Count(message.Partition);
                 meter.Count();
             };
 
