@@ -54,6 +54,11 @@ internal sealed class EngineRunner
         using var stop = new CancellationTokenSource();
         var pauses = new PauseCounter();
         var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(pauses).Handle(handler).Build();
+        if (trace is not null)
+        {
+            trace.Buffered = () => processor.Status.BufferedMessages.Values.Sum();
+        }
+
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
         if (finished == meter.Reached)

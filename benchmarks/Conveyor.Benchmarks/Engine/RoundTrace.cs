@@ -16,7 +16,7 @@ internal sealed class RoundTrace : IDisposable
     private readonly string _scenario;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly long[] _firstByPartition;
-    private readonly List<(TimeSpan At, int Count, TimeSpan Cpu)> _samples = [];
+    private readonly List<(TimeSpan At, int Count, TimeSpan Cpu, int? Buffered)> _samples = [];
     private readonly Timer _timer;
     private readonly (long Methods, TimeSpan Time, int Gen0, int Gen1, int Gen2) _startRuntime = Runtime();
     private int _count;
@@ -26,7 +26,7 @@ internal sealed class RoundTrace : IDisposable
     {
         _scenario = scenario;
         _firstByPartition = new long[partitions];
-        _samples.Add((TimeSpan.Zero, 0, Environment.CpuUsage.TotalTime));
+        _samples.Add((TimeSpan.Zero, 0, Environment.CpuUsage.TotalTime, null));
         _timer = new Timer(_ => Sample(), null, Step, Step);
     }
 
@@ -35,6 +35,9 @@ internal sealed class RoundTrace : IDisposable
         Environment.GetEnvironmentVariable("CONVEYOR_ROUND_TRACE") is "1" or "jit" ? new RoundTrace(scenario, partitions) : null;
 
     private readonly JitListener? _jit = Environment.GetEnvironmentVariable("CONVEYOR_ROUND_TRACE") == "jit" ? new JitListener() : null;
+
+    /// <summary>Messages the engine holds fetched and unfinished (its status, updated twice a second), sampled with the rest; none for a raw loop.</summary>
+    public Func<int>? Buffered { get; set; }
 
     public void Count(int partition)
     {
@@ -66,9 +69,13 @@ internal sealed class RoundTrace : IDisposable
         {
             for (var i = 1; i < _samples.Count; i++)
             {
-                var (at, count, cpu) = _samples[i];
-                var (lastAt, lastCount, lastCpu) = _samples[i - 1];
+                var (at, count, cpu, buffered) = _samples[i];
+                var (lastAt, lastCount, lastCpu, _) = _samples[i - 1];
                 line.Append(CultureInfo.InvariantCulture, $" {at.TotalMilliseconds:F0}:{count - lastCount}/{(cpu - lastCpu) / (at - lastAt):F2}");
+                if (buffered is not null)
+                {
+                    line.Append(CultureInfo.InvariantCulture, $"/{buffered}");
+                }
             }
         }
 
@@ -90,7 +97,7 @@ internal sealed class RoundTrace : IDisposable
     {
         lock (_samples)
         {
-            _samples.Add((Stopwatch.GetElapsedTime(_started), Volatile.Read(ref _count), Environment.CpuUsage.TotalTime));
+            _samples.Add((Stopwatch.GetElapsedTime(_started), Volatile.Read(ref _count), Environment.CpuUsage.TotalTime, Buffered?.Invoke()));
         }
     }
 }
