@@ -80,13 +80,11 @@ internal static class EngineBenchmark
     private static async Task<Backlog> RunNoopAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
     {
         var backlog = producer.Produce("noop", settings.NoopPartitions, settings.NoopMessages);
-        Log($"no-op: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, a warm-up, then {settings.NoopRounds} rounds");
+        Log($"no-op: {backlog.Messages:N0} messages in {backlog.Partitions} partitions, warm-up pairs until the JIT settled, then {settings.NoopRounds} rounds");
 
-        // Not counted: a whole round each, so that tiered JIT (with dynamic PGO) has recompiled the
+        // Not counted: whole rounds of each until tiered JIT (with dynamic PGO) has recompiled the
         // hot paths of both before anything is timed; shorter warm-ups left the first rounds slower.
-        await raw.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
-        await engine.RunAsync("warm-up", backlog, backlog.Messages).ConfigureAwait(false);
-        Log($"no-op: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
+        Log($"no-op: {await WarmUp.RunAsync(backlog, raw, engine).ConfigureAwait(false)}");
         await RunRoundsAsync("no-op", settings.NoopRounds, backlog, raw, engine, report.Noop, report).ConfigureAwait(false);
         return backlog;
     }
@@ -109,16 +107,35 @@ internal static class EngineBenchmark
         await RunRoundsAsync("deep", settings.DeepRounds, backlog, raw, engine, report.Deep, report).ConfigureAwait(false);
     }
 
-    /// <summary>Alternates the raw loop and the engine over the whole backlog, <paramref name="rounds"/> times each.</summary>
-    private static async Task RunRoundsAsync(string layout, int rounds, Backlog backlog, RawLoopRunner raw, EngineRunner engine, RoundSeries series, EngineReport report)
+    /// <summary>
+    /// Alternates the raw loop and the engine over the whole backlog until <paramref name="rounds"/>
+    /// pairs counted. A pair in which the JIT was still compiling for more than 5 % of either
+    /// round's time (<see cref="Throughput.JitSettled"/>) is logged and run again, at most
+    /// <paramref name="rounds"/> times, then counted anyway: each round builds a new processor, so
+    /// code that runs a few times per processor (its start, its commits) is recompiled after a few
+    /// dozen rounds, in the background, charged to whatever round runs then.
+    /// </summary>
+    private static async Task RunRoundsAsync(
+        string layout, int rounds, Backlog backlog, RawLoopRunner raw, EngineRunner engine, RoundSeries series, EngineReport report, Action? handled = null)
     {
-        for (var round = 1; round <= rounds; round++)
+        var counted = 0;
+        for (var pair = 1; counted < rounds; pair++)
         {
-            var baseline = await raw.RunAsync($"{layout} raw loop #{round}", backlog, backlog.Messages).ConfigureAwait(false);
+            var baseline = await raw.RunAsync($"{layout} raw loop #{pair}", backlog, backlog.Messages).ConfigureAwait(false);
+            var measured = await engine.RunAsync($"{layout} engine #{pair}", backlog, backlog.Messages, handled: handled).ConfigureAwait(false);
+            var counts = (baseline.JitSettled && measured.JitSettled) || pair - counted > rounds;
+            Log($"{layout} pair {pair}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses; "
+                + $"CPU {baseline.CpuMicrosecondsPerMessage:F2} and {measured.CpuMicrosecondsPerMessage:F2} µs/msg, JIT {baseline.Jit.TotalMilliseconds:F0} and {measured.Jit.TotalMilliseconds:F0} ms, "
+                + $"GC paused {baseline.GcPaused.TotalMilliseconds:F0} and {measured.GcPaused.TotalMilliseconds:F0} ms, allocated {baseline.AllocatedBytesPerMessage:F0} and {measured.AllocatedBytesPerMessage:F0} B/msg"
+                + (counts ? "" : "; not counted: the JIT was still compiling"));
+            if (!counts)
+            {
+                continue;
+            }
+
+            counted++;
             report.Add(baseline, "consume + StoreOffset");
-            var measured = await engine.RunAsync($"{layout} engine #{round}", backlog, backlog.Messages).ConfigureAwait(false);
             report.Add(measured, $"KafkaProcessor, Key ordering, MaxConcurrency 64; {measured.Pauses} partition pauses");
-            Log($"{layout} round {round}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses");
             series.Add(baseline, measured);
         }
     }
@@ -231,23 +248,17 @@ internal static class EngineBenchmark
     private static async Task RunScaleAsync(BenchmarkSettings settings, EmbeddedKafkaCluster cluster, RawLoopRunner raw, EngineRunner engine, EngineReport report)
     {
         var producer = new BacklogProducer(cluster, settings with { DistinctKeys = settings.ScaleKeys });
-        var few = producer.Produce("scale-6", 6, settings.ScaleMessages);
+        var few = producer.Produce("scale-6", 6, settings.ScaleMessagesFew);
         var many = producer.Produce("scale-many", settings.ScalePartitions, settings.ScaleMessages);
-        Log($"scale: {settings.ScaleMessages:N0} messages, {settings.ScaleKeys:N0} keys, in 6 and in {settings.ScalePartitions:N0} partitions, {settings.ScaleRounds} rounds each");
-        await raw.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
-        await engine.RunAsync("warm-up", few, few.Messages).ConfigureAwait(false);
-        Log($"scale: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
+        Log($"scale: {settings.ScaleKeys:N0} keys, {settings.ScaleMessagesFew:N0} messages in 6 partitions and {settings.ScaleMessages:N0} in {settings.ScalePartitions:N0}, {settings.ScaleRounds} rounds each");
+        Log($"scale, 6 partitions: {await WarmUp.RunAsync(few, raw, engine).ConfigureAwait(false)}");
         await RunRoundsAsync("scale 6 partitions", settings.ScaleRounds, few, raw, engine, report.ScaleFew, report).ConfigureAwait(false);
+
+        // Assigning 1,000 partitions runs code the 6-partition rounds hardly did: warm it up too.
+        Log($"scale, {settings.ScalePartitions:N0} partitions: {await WarmUp.RunAsync(many, raw, engine).ConfigureAwait(false)}");
         report.ScaleHeapBefore = Heap();
-        for (var round = 1; round <= settings.ScaleRounds; round++)
-        {
-            var baseline = await raw.RunAsync($"scale {settings.ScalePartitions} partitions raw loop, round {round}", many, many.Messages).ConfigureAwait(false);
-            report.Add(baseline, "consume + StoreOffset");
-            var measured = await engine.RunAsync($"scale {settings.ScalePartitions} partitions engine, round {round}", many, many.Messages, handled: () => report.ScaleHeapAfter = Heap())
-                .ConfigureAwait(false);
-            report.Add(measured, $"KafkaProcessor, Key ordering, MaxConcurrency 64; {measured.Pauses} partition pauses");
-            report.ScaleMany.Add(baseline, measured);
-        }
+        await RunRoundsAsync($"scale {settings.ScalePartitions} partitions", settings.ScaleRounds, many, raw, engine, report.ScaleMany, report, handled: () => report.ScaleHeapAfter = Heap())
+            .ConfigureAwait(false);
 
         Log($"scale: managed heap {report.ScaleHeapBefore / 1048576.0:F1} MiB before, {report.ScaleHeapAfter / 1048576.0:F1} MiB with the last processor running after its backlog");
     }

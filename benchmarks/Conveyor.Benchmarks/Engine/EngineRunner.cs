@@ -36,21 +36,29 @@ internal sealed class EngineRunner
             OnFailure = FailureAction.StopProcessor,
         };
         var meter = new ThroughputMeter(messages);
+        using var trace = RoundTrace.StartIfEnabled(scenario, backlog.Partitions);
         MessageHandler<byte[], byte[]> handler = handle is null
-            ? (_, _) =>
+            ? (message, _) =>
             {
+                trace?.Count(message.Partition);
                 meter.Count();
                 return ValueTask.CompletedTask;
             }
-        : async (_, cancellationToken) =>
+        : async (message, cancellationToken) =>
             {
                 await handle(cancellationToken).ConfigureAwait(false);
+                trace?.Count(message.Partition);
                 meter.Count();
             };
 
         using var stop = new CancellationTokenSource();
         var pauses = new PauseCounter();
         var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(pauses).Handle(handler).Build();
+        if (trace is not null)
+        {
+            trace.Buffered = () => processor.Status.BufferedMessages.Values.Sum();
+        }
+
         var running = processor.RunAsync(stop.Token);
         var finished = await Task.WhenAny(meter.Reached, running, Task.Delay(RawLoopRunner.Timeout(messages))).ConfigureAwait(false);
         if (finished == meter.Reached)

@@ -43,6 +43,7 @@ internal sealed class RawLoopRunner
             }
             : Config(_client, $"raw-{Guid.NewGuid():N}", backlog.Topic);
         var meter = new ThroughputMeter(messages);
+        using var trace = RoundTrace.StartIfEnabled(scenario, backlog.Partitions);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(backlog.Topic);
         var deadline = DateTime.UtcNow + Timeout(messages);
@@ -65,6 +66,7 @@ internal sealed class RawLoopRunner
             }
 
             consumer.StoreOffset(result);
+            trace?.Count(result.Partition.Value);
             meter.Count();
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 
 namespace Conveyor.Benchmarks.Engine;
 
@@ -14,6 +15,8 @@ internal sealed class ThroughputMeter
     private TimeSpan _lastCpu;
     private (long Allocated, TimeSpan Paused) _firstGc;
     private (long Allocated, TimeSpan Paused) _lastGc;
+    private TimeSpan _firstJit;
+    private TimeSpan _lastJit;
     private long _first;
     private long _last;
     private int _count;
@@ -38,12 +41,14 @@ internal sealed class ThroughputMeter
             Volatile.Write(ref _first, Stopwatch.GetTimestamp());
             _firstCpu = Environment.CpuUsage.TotalTime;
             _firstGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
+            _firstJit = JitInfo.GetCompilationTime();
         }
         else if (count == _target)
         {
             Volatile.Write(ref _last, Stopwatch.GetTimestamp());
             _lastCpu = Environment.CpuUsage.TotalTime;
             _lastGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
+            _lastJit = JitInfo.GetCompilationTime();
             _reached.TrySetResult();
         }
 
@@ -56,6 +61,7 @@ internal sealed class ThroughputMeter
         {
             Allocated = _lastGc.Allocated - _firstGc.Allocated,
             GcPaused = _lastGc.Paused - _firstGc.Paused,
+            Jit = _lastJit - _firstJit,
         };
 }
 
@@ -73,6 +79,15 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
 
     /// <summary>Time the garbage collector paused the process meanwhile (<c>GC.GetTotalPauseDuration</c>).</summary>
     public TimeSpan GcPaused { get; init; }
+
+    /// <summary>
+    /// Time the JIT spent compiling meanwhile (<c>JitInfo.GetCompilationTime</c>, any thread): tiered
+    /// recompilation still going on in a counted round is charged to it, in CPU and in wall time.
+    /// </summary>
+    public TimeSpan Jit { get; init; }
+
+    /// <summary>Whether the JIT compiled for less than 5 % of the time measured: more weighs on the figures of a 2-core machine.</summary>
+    public bool JitSettled => Jit < Elapsed * 0.05;
 
     public double AllocatedBytesPerMessage => Allocated / (double)(Messages - 1);
 
