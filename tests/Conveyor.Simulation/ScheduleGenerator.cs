@@ -13,7 +13,8 @@ internal static class ScheduleGenerator
     public static Schedule For(int seed, bool large = false, Pipeline? pipeline = null, int? members = null)
     {
         var random = new Random(seed);
-        var partitions = random.Next(1, large ? 7 : 4);
+        var main = random.Next(1, large ? 7 : 4);
+        var partitions = main + (pipeline == Pipeline.RetryTopics ? RetryLedger.Topics : 0); // retry topics' partitions come last, empty
         var all = (1 << partitions) - 1;
         var protocol = (GroupProtocol)random.Next(3);
         var ordering = random.Next(10) switch
@@ -50,7 +51,7 @@ internal static class ScheduleGenerator
             ordering = OrderingMode.Partition; // see Pipeline.ExactlyOnceAnyOrdering
         }
 
-        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, large ? 201 : 31)).ToArray();
+        var initial = Enumerable.Range(0, partitions).Select(p => p < main ? random.Next(5, large ? 201 : 31) : 0).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
         var count = random.Next(3, large ? 31 : 13);
