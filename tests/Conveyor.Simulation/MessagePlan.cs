@@ -30,6 +30,14 @@ internal static class MessagePlan
         return (TimeSpan.FromMilliseconds(1 + (h % 200)), (h >> 16) % 100 < 2);
     }
 
+    /// <summary>How long a retry record's (or a dead letter's, on retry-topic schedules) acknowledgement takes (6 % late by 1-5 s), and whether it fails (3 %).</summary>
+    public static (TimeSpan Delay, bool Fails) RetryWrite(int seed, int partition, long offset, int delivery)
+    {
+        var h = Hash(seed, partition, offset, 97, delivery);
+        var delay = h % 100 < 6 ? TimeSpan.FromMilliseconds(1_000 + ((h >> 8) % 4_000)) : TimeSpan.FromMilliseconds(1 + ((h >> 8) % 200));
+        return (delay, (h >> 24) % 100 < 3);
+    }
+
     /// <summary>A number from the seed and a tag alone (a pipeline's choices).</summary>
     public static ulong Roll(int seed, int tag) => Hash(seed, -1, tag, 0, 0);
 

@@ -22,13 +22,14 @@ internal static class Program
         var large = args.Contains("--large");
         var churn = args.Contains("--churn");
         var fairness = args.Contains("--fairness");
+        var fastKills = args.Contains("--fast-kills");
         if (args.Contains("--shrink-report"))
         {
             ShrinkReport();
             return 0;
         }
 
-        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness")];
+        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness" and not "--fast-kills")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -55,12 +56,12 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules, --fast-kills with --churn for kills every 0.4-0.8 s).");
                     return 2;
             }
         }
 
-        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed) : fairness ? ScheduleGenerator.Fairness(seed) : ScheduleGenerator.For(seed, large, pipeline, members);
+        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed, fastKills, pipeline == Pipeline.RetryTopics) : fairness ? ScheduleGenerator.Fairness(seed) : ScheduleGenerator.For(seed, large, pipeline, members);
 
         if (hash is { } hashed)
         {

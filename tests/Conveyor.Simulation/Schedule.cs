@@ -89,6 +89,9 @@ internal sealed record Schedule(
     /// <summary>Which of the engine's pipelines runs (Pipelines/).</summary>
     public Pipeline Pipeline { get; init; }
 
+    /// <summary>The last partitions that are retry topics' (one each), not the main topic's: none unless <see cref="Pipeline.RetryTopics"/>.</summary>
+    public int RetryTopicPartitions => Pipeline == Pipeline.RetryTopics ? RetryLedger.Topics : 0;
+
     public override string ToString() =>
         $"seed {Seed}: {Protocol}, {(Pipeline == Pipeline.Plain ? string.Empty : Pipeline + ", ")}{Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
         + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults"

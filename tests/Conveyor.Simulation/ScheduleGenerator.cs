@@ -13,7 +13,8 @@ internal static class ScheduleGenerator
     public static Schedule For(int seed, bool large = false, Pipeline? pipeline = null, int? members = null)
     {
         var random = new Random(seed);
-        var partitions = random.Next(1, large ? 7 : 4);
+        var main = random.Next(1, large ? 7 : 4);
+        var partitions = main + (pipeline == Pipeline.RetryTopics ? RetryLedger.Topics : 0); // retry topics' partitions come last, empty
         var all = (1 << partitions) - 1;
         var protocol = (GroupProtocol)random.Next(3);
         var ordering = random.Next(10) switch
@@ -50,7 +51,7 @@ internal static class ScheduleGenerator
             ordering = OrderingMode.Partition; // see Pipeline.ExactlyOnceAnyOrdering
         }
 
-        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(5, large ? 201 : 31)).ToArray();
+        var initial = Enumerable.Range(0, partitions).Select(p => p < main ? random.Next(5, large ? 201 : 31) : 0).ToArray();
         var first = random.Next(1, all + 1);
         var faults = new List<Fault>();
         var count = random.Next(3, large ? 31 : 13);
@@ -87,23 +88,32 @@ internal static class ScheduleGenerator
     /// <c>RunAheadBound</c>). Kills come less often than a poison message's three attempts take,
     /// or it could never be dead-lettered: its attempt count lives in the process.
     /// </summary>
-    public static Schedule Churn(int seed)
+    /// <param name="seed">The seed.</param>
+    /// <param name="fastKills">Kills every 0.4-0.8 s instead: faster than a poison message's attempts (the limit in docs/failures.md).</param>
+    /// <param name="retryTopics">Fail to retry topics (<see cref="Pipeline.RetryTopics"/>, one attempt each), whose partitions follow the main topic's.</param>
+    public static Schedule Churn(int seed, bool fastKills = false, bool retryTopics = false)
     {
         var random = new Random(seed ^ 0x3C6EF372);
-        var partitions = random.Next(1, 3);
+        var main = random.Next(1, 3);
+        var mainMask = (1 << main) - 1;
+        var partitions = main + (retryTopics ? RetryLedger.Topics : 0);
         var all = (1 << partitions) - 1;
         var protocol = (GroupProtocol)random.Next(3);
         var persist = random.Next(2) == 0;
-        var initial = Enumerable.Range(0, partitions).Select(_ => random.Next(60, 121)).ToArray();
+        var initial = Enumerable.Range(0, partitions).Select(p => p < main ? random.Next(60, 121) : 0).ToArray();
         var faults = new List<Fault>();
-        for (var at = (long)random.Next(1_000, 3_000); at < Schedule.ChurnPhaseMs; at += random.Next(1_000, 3_000))
+        int Gap() => fastKills ? random.Next(400, 800) : random.Next(1_000, 3_000);
+        for (var at = (long)Gap(); at < Schedule.ChurnPhaseMs; at += Gap())
         {
             faults.Add(random.Next(10) < 8
                 ? new Fault(at, FaultKind.Kill, 0, 0, random.Next(100, 300), false)
-                : new Fault(at, FaultKind.Append, random.Next(1, all + 1), random.Next(1, 11), 0, false));
+                : new Fault(at, FaultKind.Append, random.Next(1, mainMask + 1), random.Next(1, 11), 0, false));
         }
 
-        return new Schedule(seed, protocol, OrderingMode.Key, persist, AsyncCommits: false, partitions, initial, all, faults, Members: 1, Churn: true);
+        return new Schedule(seed, protocol, OrderingMode.Key, persist, AsyncCommits: false, partitions, initial, all, faults, Members: 1, Churn: true)
+        {
+            Pipeline = retryTopics ? Pipeline.RetryTopics : Pipeline.Plain,
+        };
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Simulation.Pipelines;
 
 namespace Conveyor.Simulation;
 
@@ -44,7 +45,8 @@ internal sealed class SimCluster
     public SimCluster(Schedule schedule)
     {
         Schedule = schedule;
-        Partitions = [.. Enumerable.Range(0, schedule.Partitions).Select(p => new TopicPartition(Topic, p))];
+        var main = schedule.Partitions - schedule.RetryTopicPartitions;
+        Partitions = [.. Enumerable.Range(0, schedule.Partitions).Select(p => new TopicPartition(RetryLedger.TopicOf(p, main), p))];
         Logs = [.. Enumerable.Range(0, schedule.Partitions).Select(_ => new List<Message<byte[]?, byte[]?>>())];
         Committed = new long[schedule.Partitions];
         Metadata = new string[schedule.Partitions];
@@ -86,6 +88,9 @@ internal sealed class SimCluster
     public TimeSpan WallOffset { get; set; }
 
     public long End(int partition) => Logs[partition].Count;
+
+    /// <summary>The main topic's partitions (the rest, on retry-topic schedules, are the retry topics').</summary>
+    public int MainMask => (1 << (Partitions.Length - Schedule.RetryTopicPartitions)) - 1;
 
     public void Append(int partition, int count)
     {

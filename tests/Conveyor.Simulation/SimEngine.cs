@@ -45,7 +45,7 @@ internal sealed class SimEngine : IConsumerFactory
         _pipeline = new SimPipeline(world, member, runtime, Options, events);
         var executor = new MessageExecutor<byte[], byte[]>(
             Options, Handle, MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null), MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
-            new SimDeadLetters(world, incarnation), events, runtime);
+            DeadLetters(world, incarnation, runtime), events, runtime);
         var schedule1 = new CommitSchedule(Options.CommitInterval, Options.CommitEveryMessages);
         Poll = new PollLoop(
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
@@ -95,6 +95,12 @@ internal sealed class SimEngine : IConsumerFactory
         Retry = new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) },
         OnFailure = FailureAction.DeadLetter,
     };
+
+    /// <summary>The failure action's writer: the real publisher on a simulated producer with retry topics, else simulated dead letters.</summary>
+    private IDeadLetterWriter DeadLetters(SimWorld world, int incarnation, EngineRuntime runtime) =>
+        world.Pipelines.Kind == Pipeline.RetryTopics
+            ? new DeadLetterPublisher(new SimRetryProducer(world, incarnation), Options, runtime.Time)
+            : new SimDeadLetters(world, incarnation);
 
     /// <summary>Runs the poll loop until it stops; true when it stopped cleanly, false when the process was killed.</summary>
     public bool Run()
@@ -182,7 +188,7 @@ internal sealed class SimEngine : IConsumerFactory
         var delivery = _deliveries.GetValueOrDefault((p, offset)) + (_incarnation * 100);
         var (duration, fails) = _world.Cluster.Schedule.LargeFetches
             ? (TimeSpan.FromMilliseconds(100), false) // fairness schedules: steady handlers slow enough that the buffer is pressed (over 0.5 s of work), so the turns decide who waits
-            : MessagePlan.Handler(_world.Cluster.Schedule.Seed, p, offset, message.Attempt, delivery);
+            : Plan(p, offset, message.Attempt, delivery);
         _world.Pipelines.HandlerStarting(p, offset, message.Attempt);
         _world.Checker.HandlerStarted(_member.Id, p, offset, key, message.Attempt);
         var handsOff = !fails && _pipeline.HandsOff(p, offset); // finished only once its outputs are acknowledged
@@ -191,6 +197,7 @@ internal sealed class SimEngine : IConsumerFactory
         if (duration == TimeSpan.Zero)
         {
             _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails && !handsOff);
+            Handled(p, offset, fails);
             return fails ? ValueTask.FromException<IPendingAcknowledgement?>(new SimulatedFailure($"p{p}@{offset} fails"))
                 : handsOff ? _pipeline.HandOffAsync(message, key, epoch, cancellationToken)
                 : default;
@@ -200,6 +207,7 @@ internal sealed class SimEngine : IConsumerFactory
         _world.Scheduler.After(duration, () =>
         {
             _world.Checker.HandlerEnded(_member.Id, p, offset, key, !fails && !handsOff);
+            Handled(p, offset, fails);
             if (fails)
             {
                 done.SetException(new SimulatedFailure($"p{p}@{offset} fails"));
@@ -214,5 +222,30 @@ internal sealed class SimEngine : IConsumerFactory
             }
         }, _incarnation);
         return new ValueTask<IPendingAcknowledgement?>(done.Task);
+    }
+
+    /// <summary>A handler call's plan; a retry record's comes from its original message and the retry topic it is in, so a message that always fails (poison) fails on every hop and reaches the dead-letter topic.</summary>
+    private (TimeSpan Duration, bool Fails) Plan(int partition, long offset, int attempt, int delivery)
+    {
+        var seed = _world.Cluster.Schedule.Seed;
+        if (_world.Pipelines.Kind != Pipeline.RetryTopics)
+        {
+            return MessagePlan.Handler(seed, partition, offset, attempt, delivery);
+        }
+
+        var (p, o, hop) = _world.Pipelines.Retries.Origin(partition, offset);
+        return MessagePlan.Handler(seed, p, o, attempt + (10 * hop), delivery);
+    }
+
+    private void Handled(int partition, long offset, bool failed)
+    {
+        if (_world.Pipelines.Kind == Pipeline.RetryTopics)
+        {
+            _world.Pipelines.Retries.Turns.Served(partition);
+            if (!failed)
+            {
+                _world.Pipelines.Retries.Handled(partition, offset);
+            }
+        }
     }
 }

@@ -174,6 +174,7 @@ internal sealed partial class SimWorld
                 if (to > from)
                 {
                     Checker.FinishedElsewhere(p, from, to);
+                    Pipelines.Retries.HandledElsewhere(p, from, to);
                     Checker.Committing(p, to, string.Empty, byMember: false);
                     Cluster.Committed[p] = to;
                     Cluster.Metadata[p] = string.Empty;

@@ -165,7 +165,7 @@ internal sealed partial class SimWorld
         switch (fault.Kind)
         {
             case FaultKind.Append:
-                foreach (var p in Masks.Of(fault.Mask & All, Cluster.Partitions.Length))
+                foreach (var p in Masks.Of(fault.Mask & Cluster.MainMask, Cluster.Partitions.Length))
                 {
                     Cluster.Append(p, fault.Value);
                 }
@@ -299,6 +299,11 @@ internal sealed partial class SimWorld
 
     private void FinalCheck()
     {
+        if (Pipelines.Kind == Pipeline.RetryTopics)
+        {
+            Pipelines.Retries.FinalCheck();
+        }
+
         for (var p = 0; p < Cluster.Partitions.Length; p++)
         {
             if (Cluster.Committed[p] < Cluster.End(p) && !Checker.IsStopped(p))

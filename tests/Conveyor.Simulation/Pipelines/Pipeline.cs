@@ -26,6 +26,15 @@ internal enum Pipeline
     /// Seed 1666 stalls (slow handlers and failed outputs abort transaction after transaction).
     /// </summary>
     ExactlyOnceAnyOrdering,
+
+    /// <summary>
+    /// Retry topics (<c>FailureAction.RetryTopics</c>): a failed message goes through two retry
+    /// topics (1 s, 2 s), then to the dead-letter topic, written by the real
+    /// <c>DeadLetterPublisher</c> and read back by the same engine, which waits for each record's
+    /// due time (<c>RetryTopicWaits</c>). Never in the CI seed set; <c>RetryTopicTests</c> runs seeds
+    /// of its own (<c>--pipeline RetryTopics</c>).
+    /// </summary>
+    RetryTopics,
 }
 
 /// <summary>A schedule's pipeline from its seed alone (a hash apart from the schedule's random stream, so the rest of the schedule stays as it was).</summary>

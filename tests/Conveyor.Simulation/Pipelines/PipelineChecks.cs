@@ -18,6 +18,7 @@ internal sealed class PipelineChecks
         Kind = world.Cluster.Schedule.Pipeline;
         Outputs = new OutputLedger(world);
         Transactions = new TransactionLedger(world);
+        Retries = new RetryLedger(world);
         if (Kind == Pipeline.Forwarding)
         {
             world.Checker.BeforeCommit = Outputs.Committing;
@@ -33,12 +34,19 @@ internal sealed class PipelineChecks
 
     public TransactionLedger Transactions { get; }
 
+    public RetryLedger Retries { get; }
+
     /// <summary>
     /// A handler call starts. At-most-once: its offset was committed before (so a crash cannot make
     /// it run again), and no message is delivered to a handler twice (retries of one delivery aside).
     /// </summary>
     public void HandlerStarting(int partition, long offset, int attempt)
     {
+        if (Kind == Pipeline.RetryTopics)
+        {
+            Retries.Turns.Starting(partition);
+        }
+
         if (Kind != Pipeline.AtMostOnce)
         {
             return;
@@ -59,6 +67,8 @@ internal sealed class PipelineChecks
     public ProcessorOptions Adjust(ProcessorOptions options) => Kind switch
     {
         Pipeline.Batches => options with { Batch = new BatchOptions { MaxMessages = 5, MaxWait = TimeSpan.FromMilliseconds(50) } },
+        // Each failed attempt goes to the next retry topic at once, so retry topics carry traffic.
+        Pipeline.RetryTopics => options with { OnFailure = FailureAction.RetryTopics, RetryTopics = RetryLedger.Options, Retry = options.Retry with { MaxAttempts = 1 } },
         Pipeline.AtMostOnce => options with { Guarantee = DeliveryGuarantee.AtMostOnce, CommitMode = OffsetCommitMode.Synchronous },
         // A commit waits for every running handler (the gate): longer than the slowest handler with
         // late acknowledgements (6 s + 5 s), or a gate that times out and opens again lets new slow

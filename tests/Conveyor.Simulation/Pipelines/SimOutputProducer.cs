@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Testing.Doubles;
 
 namespace Conveyor.Simulation.Pipelines;
 
@@ -8,15 +9,13 @@ namespace Conveyor.Simulation.Pipelines;
 /// stored without an offset (a duplicate's answer); a killed incarnation's acknowledgements never
 /// arrive. Only what <c>OutputProducer</c> uses is implemented.
 /// </summary>
-internal sealed class SimOutputProducer(SimWorld world, int incarnation) : IProducer<byte[]?, byte[]?>
+internal sealed class SimOutputProducer(SimWorld world, int incarnation) : ProducerDouble
 {
     private long _nextOffset;
 
-    public Handle Handle => throw new NotSupportedException("A simulated producer has no native handle.");
+    public override string Name => "sim-output";
 
-    public string Name => "sim-output";
-
-    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null)
+    public override void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null)
     {
         var value = message.Value!;
         var (delay, fails, noOffset, name) = world.Pipelines.Outputs.Sent(value);
@@ -41,44 +40,5 @@ internal sealed class SimOutputProducer(SimWorld world, int incarnation) : IProd
 
             deliveryHandler?.Invoke(report);
         }, incarnation);
-    }
-
-    public void Produce(string topic, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
-        Produce(new TopicPartition(topic, Partition.Any), message, deliveryHandler);
-
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Pipelined forwarding produces with delivery handlers.");
-
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Pipelined forwarding produces with delivery handlers.");
-
-    public int Poll(TimeSpan timeout) => 0;
-
-    public int Flush(TimeSpan timeout) => 0;
-
-    public void Flush(CancellationToken cancellationToken = default)
-    {
-    }
-
-    public void InitTransactions(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void BeginTransaction() => throw new NotSupportedException();
-
-    public void CommitTransaction(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void CommitTransaction() => throw new NotSupportedException();
-
-    public void AbortTransaction(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void AbortTransaction() => throw new NotSupportedException();
-
-    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) => throw new NotSupportedException();
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
-
-    public void Dispose()
-    {
     }
 }

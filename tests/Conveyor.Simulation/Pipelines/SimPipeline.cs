@@ -23,8 +23,9 @@ internal sealed class SimPipeline
         switch (world.Pipelines.Kind)
         {
             case Pipeline.Forwarding:
-                // No bound on unacknowledged outputs: a wait for room would continue on the thread pool (OutputWindow).
-                _producer = new OutputProducer(new SimOutputProducer(world, member.OwnerTag), new ForwardingOptions(), forwarded: null, onFatal: _ => { }) { Runtime = runtime };
+                // A window of 1-4 outputs fills at once (an input has up to 3): senders wait for room, and resume as the scheduler's events.
+                var window = new ForwardingOptions { MaxUnacknowledgedOutputs = WindowSize(world.Cluster.Schedule.Seed) };
+                _producer = new OutputProducer(new SimOutputProducer(world, member.OwnerTag), window, forwarded: null, onFatal: _ => { }) { Runtime = runtime };
                 break;
             case Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering:
                 var transactional = new SimTransactionalProducer(world, member);
@@ -51,10 +52,19 @@ internal sealed class SimPipeline
         }
 
         var handed = _producer!.HandAsync(outputs, input: null, cancellationToken);
-        return handed.IsCompletedSuccessfully
-            ? new ValueTask<IPendingAcknowledgement?>(handed.Result)
-            : throw new InvalidOperationException("The output window is unbounded here: a hand-off never waits.");
+        if (handed.IsCompletedSuccessfully)
+        {
+            return new ValueTask<IPendingAcknowledgement?>(handed.Result);
+        }
+
+        _world.Trace.Add($"output window full: p{message.Partition}@{message.Offset} waits for room ({_producer.Window.Outputs} unacknowledged)");
+        return WhenAdmittedAsync(handed);
     }
+
+    /// <summary>The forwarding pipeline's bound on unacknowledged outputs: 1-4, from the seed alone.</summary>
+    public static int WindowSize(int seed) => 1 + (int)(MessagePlan.Roll(seed, 0x57494E44) % 4);
+
+    private static async ValueTask<IPendingAcknowledgement?> WhenAdmittedAsync(ValueTask<OutputDelivery> handed) => await handed.ConfigureAwait(false);
 
     /// <summary>As <c>KafkaForwarder</c>'s transactional handler: a failed output aborts the transaction (the message runs again after the rewind).</summary>
     private async ValueTask<IPendingAcknowledgement?> WriteInTransactionAsync(IReadOnlyList<OutputRecord> outputs, CancellationToken cancellationToken)

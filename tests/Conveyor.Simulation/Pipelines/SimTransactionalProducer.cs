@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
-using Conveyor.Processing.Transactions;
+using Conveyor.Testing.Doubles;
 
 namespace Conveyor.Simulation.Pipelines;
 
@@ -13,7 +13,7 @@ namespace Conveyor.Simulation.Pipelines;
 /// offsets visible together, or fails as abortable while the schedule fails commits; an abort
 /// drops everything. A killed incarnation's transaction never commits.
 /// </summary>
-internal sealed class SimTransactionalProducer(SimWorld world, SimMember member) : ITransactionalProducer, IProducer<byte[]?, byte[]?>
+internal sealed class SimTransactionalProducer(SimWorld world, SimMember member) : TransactionalProducerDouble
 {
     private readonly int _incarnation = member.OwnerTag; // the scheduler's owner of this engine's events: a kill drops them
 
@@ -23,9 +23,9 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
     private bool _abortable;
     private long _nextOffset;
 
-    public void InitTransactions(TimeSpan timeout) => world.Trace.Add("transactions initialized");
+    public override void InitTransactions(TimeSpan timeout) => world.Trace.Add("transactions initialized");
 
-    public void BeginTransaction()
+    public override void BeginTransaction()
     {
         if (_open)
         {
@@ -38,7 +38,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         _offsets.Clear();
     }
 
-    public void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    public override void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
         foreach (var offset in offsets)
         {
@@ -55,7 +55,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         }
     }
 
-    public void CommitTransaction(TimeSpan timeout)
+    public override void CommitTransaction(TimeSpan timeout)
     {
         if (world.Cluster.FailingCommits > 0)
         {
@@ -82,7 +82,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         _open = false;
     }
 
-    public void AbortTransaction(TimeSpan timeout)
+    public override void AbortTransaction(TimeSpan timeout)
     {
         world.Trace.Add($"transaction aborted ({_outputs.Count} outputs dropped)");
         world.Pipelines.Transactions.Aborted++;
@@ -90,10 +90,7 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         _open = false;
     }
 
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) =>
-        ProduceAsync(new TopicPartition(topic, Partition.Any), message, cancellationToken);
-
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default)
+    public override Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default)
     {
         if (!_open)
         {
@@ -125,36 +122,5 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
         return written.Task;
     }
 
-    void IProducer<byte[]?, byte[]?>.SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) =>
-        throw new NotSupportedException("The engine sends offsets through ITransactionalProducer.");
-
-    public Handle Handle => throw new NotSupportedException("A simulated producer has no native handle.");
-
-    public string Name => "sim-transactional";
-
-    public void Produce(string topic, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
-        throw new NotSupportedException("An exactly-once forwarder waits for each output.");
-
-    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
-        throw new NotSupportedException("An exactly-once forwarder waits for each output.");
-
-    public int Poll(TimeSpan timeout) => 0;
-
-    public int Flush(TimeSpan timeout) => 0;
-
-    public void Flush(CancellationToken cancellationToken = default)
-    {
-    }
-
-    public void CommitTransaction() => CommitTransaction(Timeout.InfiniteTimeSpan);
-
-    public void AbortTransaction() => AbortTransaction(Timeout.InfiniteTimeSpan);
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
-
-    public void Dispose()
-    {
-    }
+    public override string Name => "sim-transactional";
 }

@@ -22,14 +22,21 @@ internal sealed class DeadLetterPublisher : IDeadLetterWriter, IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ProcessorOptions _options;
     private readonly RetryRoute? _retries;
+    private readonly TimeProvider _time;
 
     public DeadLetterPublisher(KafkaClientProperties client, ProcessorOptions options, IEngineEvents events)
+        // Each dead letter is awaited on its own: nothing to batch, so no linger.
+        : this(ProducerFactory.Build(client, TimeSpan.Zero, events), options, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Writes through <paramref name="producer"/> (owned from now on); a retry's due time comes from <paramref name="time"/>, the poll loop's clock (the simulator's).</summary>
+    internal DeadLetterPublisher(IProducer<byte[]?, byte[]?> producer, ProcessorOptions options, TimeProvider time)
     {
         _options = options;
         _retries = options.OnFailure == FailureAction.RetryTopics ? new RetryRoute(options) : null;
-
-        // Each dead letter is awaited on its own: nothing to batch, so no linger.
-        _producer = ProducerFactory.Build(client, TimeSpan.Zero, events);
+        _producer = producer;
+        _time = time;
     }
 
     /// <summary>
@@ -68,7 +75,7 @@ internal sealed class DeadLetterPublisher : IDeadLetterWriter, IDisposable
         Add(headers, DeadLetterHeaders.Attempts, failure.Attempts.ToString(CultureInfo.InvariantCulture));
         Add(headers, DeadLetterHeaders.FailedAt, failure.FailedAt.ToString("O", CultureInfo.InvariantCulture));
 
-        var (topic, routed) = _retries?.Next(source, headers, DateTimeOffset.UtcNow) ?? (_options.DeadLetterTopicFor(source.Topic), headers);
+        var (topic, routed) = _retries?.Next(source, headers, _time.GetUtcNow()) ?? (_options.DeadLetterTopicFor(source.Topic), headers);
         var message = new Message<byte[]?, byte[]?>
         {
             Key = source.Message.Key,

@@ -109,4 +109,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: an abort rewinds the partitions without the finished offsets the last committed transaction recorded, so their outputs are written again.</summary>
     AbortRewindForgetsCompletions = 4096,
+
+    /// <summary>Retry topics: a failed message is finished once its retry record is handed to the producer, before the write is acknowledged (a failed or lost write loses it).</summary>
+    RetryWriteFinishesAtHandOff = 8192,
 }

@@ -201,8 +201,15 @@ internal sealed class MessageExecutor<TKey, TValue>
             case FailureAction.DeadLetter or FailureAction.RetryTopics when _deadLetters is not null:
                 try
                 {
-                    var record = new FailureRecord(failure.Exception, failure.Attempts, failure.Kind, _options.GroupId, DateTimeOffset.UtcNow);
-                    var written = await _deadLetters.PublishAsync(item.Result, record, abort).ConfigureAwait(false);
+                    var record = new FailureRecord(failure.Exception, failure.Attempts, failure.Kind, _options.GroupId, _runtime.Time.GetUtcNow());
+                    var publishing = _deadLetters.PublishAsync(item.Result, record, abort);
+                    if ((_runtime.Bugs & ReintroducedBugs.RetryWriteFinishesAtHandOff) != 0 && _options.OnFailure == FailureAction.RetryTopics)
+                    {
+                        _ = publishing.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                        return ExecutionOutcome.Finished;
+                    }
+
+                    var written = await publishing.ConfigureAwait(false);
                     _observer.OnDeadLettered(at, written, failure.Exception);
                     return ExecutionOutcome.Finished;
                 }

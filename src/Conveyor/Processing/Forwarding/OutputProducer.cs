@@ -81,8 +81,12 @@ internal sealed class OutputProducer : IDisposable
     /// <summary>How long output producers wait to fill a batch: a message's outputs are sent together.</summary>
     public static TimeSpan Linger { get; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Where a resend off the producer's delivery thread runs: the thread pool, or a simulator's event.</summary>
-    internal EngineRuntime Runtime { get; init; } = EngineRuntime.Default;
+    /// <summary>Where a resend off the producer's delivery thread, and a sender admitted to a full window, run: the thread pool, or a simulator's event.</summary>
+    internal EngineRuntime Runtime
+    {
+        get => Window.Runtime;
+        init => Window.Runtime = value;
+    }
 
     /// <summary>Outputs handed off and not yet acknowledged.</summary>
     public OutputWindow Window { get; }

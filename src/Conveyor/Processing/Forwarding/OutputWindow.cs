@@ -1,10 +1,13 @@
+using Conveyor.Processing.Engine;
+
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
 /// Bounds the outputs handed to the producer and not yet acknowledged, by count and bytes. A
 /// sender waits for room; an empty window always admits one sender, however large, so that an
 /// input with outputs beyond the bound still goes (alone). Thread-safe: workers enter, the
-/// producer's delivery reports leave.
+/// producer's delivery reports leave. An admitted waiter continues off the thread that made room
+/// (the thread pool, or the simulator's next event: <see cref="Runtime"/>), never under this lock.
 /// </summary>
 internal sealed class OutputWindow
 {
@@ -21,6 +24,12 @@ internal sealed class OutputWindow
         _maxBytes = maxBytes;
     }
 
+    /// <summary>
+    /// Where an admitted waiter continues: the thread pool by default; a simulator's runtime runs it
+    /// as its next event, so a full window is deterministic on one thread. Set before the first wait.
+    /// </summary>
+    public EngineRuntime Runtime { get; set; } = EngineRuntime.Default;
+
     /// <summary>Outputs in the window now.</summary>
     public int Outputs => Volatile.Read(ref _outputs);
 
@@ -36,7 +45,7 @@ internal sealed class OutputWindow
                 return ValueTask.CompletedTask;
             }
 
-            waiter = new Waiter(outputs, bytes);
+            waiter = new Waiter(outputs, bytes, Runtime.OnOneThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Enqueue(waiter);
         }
 
@@ -78,7 +87,7 @@ internal sealed class OutputWindow
     {
         lock (_lock)
         {
-            if (waiter.Admitted.TrySetCanceled(cancellationToken))
+            if (!waiter.Granted && waiter.Admitted.TrySetCanceled(cancellationToken))
             {
                 AdmitLocked(); // it may have been first in line
             }
@@ -94,9 +103,24 @@ internal sealed class OutputWindow
             if (!next.Admitted.Task.IsCompleted)
             {
                 Take(next.Outputs, next.Bytes);
-                next.Admitted.TrySetResult();
+                next.Granted = true;
                 next.Cancellation.Dispose();
+                Resume(next);
             }
+        }
+    }
+
+    // The thread pool's continuation (the source runs them asynchronously), or the simulator's event:
+    // either way the waiter's sends never run inside this lock or on the delivery thread that left.
+    private void Resume(Waiter waiter)
+    {
+        if (Runtime.OnOneThread)
+        {
+            Runtime.Detach(static state => ((Waiter)state!).Admitted.TrySetResult(), waiter);
+        }
+        else
+        {
+            waiter.Admitted.TrySetResult();
         }
     }
 
@@ -109,9 +133,12 @@ internal sealed class OutputWindow
         _bytes += bytes;
     }
 
-    private sealed record Waiter(int Outputs, long Bytes)
+    private sealed record Waiter(int Outputs, long Bytes, TaskCreationOptions Continuations)
     {
-        public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Admitted { get; } = new(Continuations);
+
+        /// <summary>Room was taken for it (its resume may still be on its way): a cancellation no longer applies.</summary>
+        public bool Granted { get; set; }
 
         public CancellationTokenRegistration Cancellation { get; set; }
     }

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
-using Conveyor.Processing.Transactions;
+using Conveyor.Testing.Doubles;
 
 namespace Conveyor.Tests.Processing.Engine;
 
@@ -12,7 +12,7 @@ namespace Conveyor.Tests.Processing.Engine;
 /// exactly-once rests on: every committed transaction carries the offset of every input whose
 /// outputs it holds. Calls can be made to fail with the error kinds librdkafka gives.
 /// </summary>
-internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)>> storeOffsets) : ITransactionalProducer
+internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)>> storeOffsets) : TransactionalProducerDouble
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -37,6 +37,8 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         Commit,
         Abort,
     }
+
+    public override string Name => "recording-transactional";
 
     /// <summary>The calls in order: "begin", "send orders [[0]] @2", "commit", "abort", and the failed ones as "commit failed (...)".</summary>
     public IReadOnlyList<string> Calls => Locked(() => _calls.ToList());
@@ -110,9 +112,9 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         }
     }
 
-    public void InitTransactions(TimeSpan timeout) => Locked(() => _calls.Add("init"));
+    public override void InitTransactions(TimeSpan timeout) => Locked(() => _calls.Add("init"));
 
-    public void BeginTransaction() => Locked(() =>
+    public override void BeginTransaction() => Locked(() =>
     {
         Fail(TransactionCall.Begin);
         if (_open)
@@ -124,7 +126,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         _calls.Add("begin");
     });
 
-    public void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    public override void SendOffsetsToTransaction(IReadOnlyList<OffsetCommit> offsets, IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
         Hang(TransactionCall.SendOffsets);
         var sent = offsets.Select(o => o.ToTopicPartitionOffset()).ToList();
@@ -137,7 +139,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         });
     }
 
-    public void CommitTransaction(TimeSpan timeout)
+    public override void CommitTransaction(TimeSpan timeout)
     {
         IReadOnlyList<(TopicPartitionOffset, string)> offsets = [];
         Locked(() =>
@@ -159,7 +161,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         storeOffsets(offsets);
     }
 
-    public void AbortTransaction(TimeSpan timeout) => Locked(() =>
+    public override void AbortTransaction(TimeSpan timeout) => Locked(() =>
     {
         Fail(TransactionCall.Abort);
         End("abort");

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Testing.Doubles;
 
 namespace Conveyor.Tests.Processing.Forwarding;
 
@@ -7,7 +8,7 @@ namespace Conveyor.Tests.Processing.Forwarding;
 /// it (<see cref="Acknowledge"/>), on the test's thread. Its storage is allocated up front so that
 /// what a test measures on its thread is the caller's allocations only.
 /// </summary>
-internal sealed class RecordingProducer : IProducer<byte[]?, byte[]?>
+internal sealed class RecordingProducer : ProducerDouble
 {
     private readonly (TopicPartition Destination, byte[]? Key, Action<DeliveryReport<byte[]?, byte[]?>> Delivered)[] _records;
     private readonly DeliveryReport<byte[]?, byte[]?> _report = new();
@@ -34,46 +35,8 @@ internal sealed class RecordingProducer : IProducer<byte[]?, byte[]?>
     /// <summary>Forgets every record produced so far.</summary>
     public void Clear() => Count = 0;
 
-    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+    public override string Name => "recording";
+
+    public override void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
         _records[Count++] = (topicPartition, message.Key, deliveryHandler!);
-
-    public Handle Handle => throw new NotSupportedException();
-
-    public string Name => "recording";
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
-
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public void Produce(string topic, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) => throw new NotSupportedException();
-
-    public int Poll(TimeSpan timeout) => 0;
-
-    public int Flush(TimeSpan timeout) => 0;
-
-    public void Flush(CancellationToken cancellationToken = default)
-    {
-    }
-
-    public void InitTransactions(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void BeginTransaction() => throw new NotSupportedException();
-
-    public void CommitTransaction(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void CommitTransaction() => throw new NotSupportedException();
-
-    public void AbortTransaction(TimeSpan timeout) => throw new NotSupportedException();
-
-    public void AbortTransaction() => throw new NotSupportedException();
-
-    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout) => throw new NotSupportedException();
-
-    public void Dispose()
-    {
-    }
 }

@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace Conveyor.Simulation.Tests;
+
+/// <summary>
+/// A message that always fails (poison) under kills faster than its attempts
+/// (<c>ScheduleGenerator.Churn(seed, fastKills: true)</c>: every 0.4-0.8 s). Its attempt count lives
+/// in the process, so each new incarnation starts again at attempt 1 and the message is never
+/// dead-lettered: the limit docs/failures.md describes, pinned here so that a change that carries
+/// the count across restarts shows up. Retry topics with one attempt are the documented way out:
+/// the first failure only waits for the retry record's acknowledgement.
+/// </summary>
+public sealed class PoisonUnderChurnTests
+{
+    [Fact]
+    public void A_poison_message_under_kills_faster_than_its_attempts_is_retried_from_its_first_attempt_forever()
+    {
+        var result = SimWorld.Run(ScheduleGenerator.Churn(8, fastKills: true), trace: true);
+
+        Assert.Equal("livelock", result.Kind); // p0 commits nothing: p0@2 always fails
+        var firstAttempts = Regex.Count(result.Trace, "handler p0@2 key c attempt 1:");
+        Assert.True(firstAttempts >= 10, $"p0@2 started again from attempt 1 {firstAttempts} times");
+        Assert.DoesNotContain("dead letter of p0@2 acknowledged", result.Trace, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retry_topics_with_one_attempt_move_a_poison_message_on_under_the_same_kills()
+    {
+        var moved = SimWorld.Run(ScheduleGenerator.Churn(8, fastKills: true, retryTopics: true), trace: true);
+        Assert.False(moved.Failed, moved.Violation);
+        Assert.Contains("retry record of p0@2 acknowledged", moved.Trace, StringComparison.Ordinal);
+
+        for (var seed = 0; seed < 5; seed++)
+        {
+            var result = SimWorld.Run(ScheduleGenerator.Churn(seed, fastKills: true, retryTopics: true));
+            Assert.False(result.Failed, $"churn seed {seed}: {result.Violation}");
+        }
+    }
+}
