@@ -17,7 +17,7 @@ namespace Conveyor.Processing.Forwarding;
 /// confirmed settle has been told: a failed one may still be sent again, so it is left to the
 /// collector.
 /// </remarks>
-internal sealed class OutputDelivery : IPendingAcknowledgement
+internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
 {
     private const int Pending = 0, Settled = 1, Listening = 2;
 
@@ -102,7 +102,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     private void Send(int index) => _producer.Send(_outputs[index], _slots[index]);
 
     /// <summary>A delivery report for output <paramref name="index"/>, on the producer's delivery thread (or the sending worker's, for a record refused at once).</summary>
-    internal void Delivered(int index, Error error, Partition partition, Offset offset)
+    public void Delivered(int index, Error error, Partition partition, Offset offset)
     {
         var slot = _slots[index];
         if (!error.IsError && offset.Value < 0 && slot.UnconfirmedResends < UnconfirmedDelivery.MaxResends)
@@ -148,7 +148,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
 
         if (failed == 0)
         {
-            if (_input is { } input)
+            if (_input is { } input && _producer.TellsForwarded)
             {
                 var written = new TopicPartitionOffset[_outputs.Count];
                 for (var i = 0; i < written.Length; i++)

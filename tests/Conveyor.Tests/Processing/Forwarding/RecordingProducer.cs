@@ -12,6 +12,7 @@ internal sealed class RecordingProducer : IProducer<byte[]?, byte[]?>
     private readonly (TopicPartition Destination, byte[]? Key, Action<DeliveryReport<byte[]?, byte[]?>> Delivered)[] _records;
     private readonly DeliveryReport<byte[]?, byte[]?> _report = new();
     private readonly Error _acknowledged = new(ErrorCode.NoError);
+    private int _calls;
 
     public RecordingProducer(int capacity) => _records = new (TopicPartition, byte[]?, Action<DeliveryReport<byte[]?, byte[]?>>)[capacity];
 
@@ -34,8 +35,19 @@ internal sealed class RecordingProducer : IProducer<byte[]?, byte[]?>
     /// <summary>Forgets every record produced so far.</summary>
     public void Clear() => Count = 0;
 
-    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+    /// <summary>The produce call of this number (0: the first) throws the exception, as a producer does that cannot read a record; nothing is recorded for it.</summary>
+    public (int Call, Exception Exception)? Throws { get; set; }
+
+    public void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null)
+    {
+        var call = _calls++;
+        if (Throws is { } throws && throws.Call == call)
+        {
+            throw throws.Exception;
+        }
+
         _records[Count++] = (topicPartition, message.Key, deliveryHandler!);
+    }
 
     public Handle Handle => throw new NotSupportedException();
 
