@@ -27,6 +27,11 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
     private ForwardedInput? _input;
     private int _outstanding;
 
+    // The room this input holds in the window: all its outputs, or those sent again. Given back
+    // at once when the last report came (one lock per input on the delivery thread, not one per output).
+    private int _heldOutputs;
+    private long _heldBytes;
+
     // Who is told, and how it ended: whichever of WhenSettled and the last delivery report comes
     // second (by _state) makes the call, so it is made exactly once.
     private int _state;
@@ -39,9 +44,12 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
     /// <summary>Takes on one input's outputs: nothing of an earlier input is left.</summary>
     /// <param name="outputs">At least one output.</param>
     /// <param name="input">The input they came from, told to the forwarding observers once all are acknowledged; null: nobody is told.</param>
-    public void Reset(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    /// <param name="bytes">Their keys' and values' bytes, the room they took in the window.</param>
+    public void Reset(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         _outputs = outputs;
+        _heldOutputs = outputs.Count;
+        _heldBytes = bytes;
         _input = input;
         _failure = null;
         _settled = null;
@@ -84,7 +92,9 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
         _failure = null;
         _settled = null;
         Volatile.Write(ref _state, Pending);
-        _producer.Window.Force(failed.Count, failed.Sum(i => OutputProducer.SizeOf(_outputs[i])));
+        _heldOutputs = failed.Count;
+        _heldBytes = failed.Sum(i => OutputProducer.SizeOf(_outputs[i]));
+        _producer.Window.Force(_heldOutputs, _heldBytes);
         foreach (var i in failed)
         {
             _slots[i].Error = null;
@@ -114,7 +124,6 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
             return;
         }
 
-        _producer.Window.Leave(1, OutputProducer.SizeOf(_outputs[index]));
         if (error.IsError)
         {
             slot.Error = error;
@@ -135,6 +144,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
 
     private void Complete()
     {
+        _producer.Window.Leave(_heldOutputs, _heldBytes);
         var failed = 0;
         Error? fatal = null;
         for (var i = 0; i < _outputs.Count; i++)

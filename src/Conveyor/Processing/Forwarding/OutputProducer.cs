@@ -109,19 +109,19 @@ internal sealed class OutputProducer : IDisposable
 
         // Most inputs find room at once: they go without an async state machine.
         var entered = Window.EnterAsync(outputs.Count, bytes, cancellationToken);
-        return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input)) : HandWhenEnteredAsync(entered, outputs, input);
+        return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input, bytes)) : HandWhenEnteredAsync(entered, outputs, input, bytes);
     }
 
-    private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         await entered.ConfigureAwait(false);
-        return Start(outputs, input);
+        return Start(outputs, input, bytes);
     }
 
-    private OutputDelivery Start(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    private OutputDelivery Start(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         var delivery = _deliveries.Take() ?? new OutputDelivery(this);
-        delivery.Reset(outputs, input);
+        delivery.Reset(outputs, input, bytes);
         delivery.Start();
         return delivery;
     }

@@ -1,3 +1,5 @@
+using System.Threading.Tasks.Sources;
+
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
@@ -6,12 +8,18 @@ namespace Conveyor.Processing.Forwarding;
 /// input with outputs beyond the bound still goes (alone). Thread-safe: workers enter, the
 /// producer's delivery reports leave.
 /// </summary>
+/// <remarks>
+/// With a backlog the window is full most of the time, so many inputs wait: a wait reuses a
+/// waiter (no task, completion source or cancellation closure per wait), except one whose
+/// cancellation callback may still run, which is left to the collector.
+/// </remarks>
 internal sealed class OutputWindow
 {
     private readonly Lock _lock = new();
     private readonly int _maxOutputs;
     private readonly long _maxBytes;
     private readonly Queue<Waiter> _waiters = new();
+    private readonly Stack<Waiter> _free = new();
     private int _outputs;
     private long _bytes;
 
@@ -27,7 +35,6 @@ internal sealed class OutputWindow
     /// <summary>Takes room for <paramref name="outputs"/> outputs of <paramref name="bytes"/> bytes, waiting (in order of arrival) until there is some.</summary>
     public ValueTask EnterAsync(int outputs, long bytes, CancellationToken cancellationToken)
     {
-        Waiter waiter;
         lock (_lock)
         {
             if (_waiters.Count == 0 && Fits(outputs, bytes))
@@ -36,22 +43,20 @@ internal sealed class OutputWindow
                 return ValueTask.CompletedTask;
             }
 
-            waiter = new Waiter(outputs, bytes);
+            var waiter = _free.TryPop(out var free) ? free : new Waiter(this);
+            waiter.Outputs = outputs;
+            waiter.Bytes = bytes;
             _waiters.Enqueue(waiter);
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Under the lock, so an admission sees the registration it must undo. A static
+                // callback with the waiter as its state: no closure per wait. (A token cancelled
+                // already runs it here, re-entering the lock.)
+                waiter.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Window.Cancel((Waiter)state!, token), waiter);
+            }
+
+            return new ValueTask(waiter, waiter.Version);
         }
-
-        return Wait(waiter, cancellationToken);
-    }
-
-    // Apart from EnterAsync, whose every call would otherwise make this closure, waiting or not.
-    private ValueTask Wait(Waiter waiter, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled)
-        {
-            waiter.Cancellation = cancellationToken.Register(() => Cancel(waiter, cancellationToken));
-        }
-
-        return new ValueTask(waiter.Admitted.Task);
     }
 
     /// <summary>Takes room without waiting (outputs sent again, which had room before).</summary>
@@ -78,8 +83,11 @@ internal sealed class OutputWindow
     {
         lock (_lock)
         {
-            if (waiter.Admitted.TrySetCanceled(cancellationToken))
+            if (!waiter.Done)
             {
+                waiter.Done = true;
+                waiter.Reusable = false;
+                waiter.Fail(new OperationCanceledException(cancellationToken));
                 AdmitLocked(); // it may have been first in line
             }
         }
@@ -88,15 +96,29 @@ internal sealed class OutputWindow
     /// <summary>Admits waiters in order while the first one fits; drops cancelled ones.</summary>
     private void AdmitLocked()
     {
-        while (_waiters.TryPeek(out var next) && (next.Admitted.Task.IsCompleted || Fits(next.Outputs, next.Bytes)))
+        while (_waiters.TryPeek(out var next) && (next.Done || Fits(next.Outputs, next.Bytes)))
         {
             _waiters.Dequeue();
-            if (!next.Admitted.Task.IsCompleted)
+            if (!next.Done)
             {
+                next.Done = true;
                 Take(next.Outputs, next.Bytes);
-                next.Admitted.TrySetResult();
-                next.Cancellation.Dispose();
+
+                // Unregister, not Dispose: Dispose would wait for a cancellation callback that is
+                // running, which waits for this lock. A callback that may still run finds the
+                // waiter done; such a waiter is not reused, so it never finds a later wait's.
+                next.Reusable = next.Cancellation == default || next.Cancellation.Unregister();
+                next.Admit();
             }
+        }
+    }
+
+    /// <summary>Keeps a waiter whose wait was observed, for the next wait.</summary>
+    private void Return(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            _free.Push(waiter);
         }
     }
 
@@ -109,10 +131,53 @@ internal sealed class OutputWindow
         _bytes += bytes;
     }
 
-    private sealed record Waiter(int Outputs, long Bytes)
+    /// <summary>One wait for room, reused: completed once (admitted or cancelled), then given back when its awaiter read the result.</summary>
+    private sealed class Waiter(OutputWindow window) : IValueTaskSource
     {
-        public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public OutputWindow Window { get; } = window;
+
+        public int Outputs { get; set; }
+
+        public long Bytes { get; set; }
+
+        /// <summary>Admitted or cancelled; written under the window's lock.</summary>
+        public bool Done { get; set; }
+
+        /// <summary>False when a cancellation callback may still run for it: it is not reused.</summary>
+        public bool Reusable { get; set; }
 
         public CancellationTokenRegistration Cancellation { get; set; }
+
+        public short Version => _core.Version;
+
+        public void Admit() => _core.SetResult(true);
+
+        public void Fail(Exception exception) => _core.SetException(exception);
+
+        public void GetResult(short token)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                if (Reusable)
+                {
+                    _core.Reset();
+                    Done = false;
+                    Reusable = false;
+                    Cancellation = default;
+                    Window.Return(this);
+                }
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }
