@@ -17,12 +17,20 @@ internal sealed class ThroughputMeter
     private long _first;
     private long _last;
     private int _count;
+    private ThreadCpu? _firstThreads;
+    private ThreadCpu? _lastThreads;
 
     public ThroughputMeter(int target)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(target, 2);
         _target = target;
     }
+
+    /// <summary>Also reads each thread's CPU time at the first and the target-th message (<see cref="ThreadCpu"/>).</summary>
+    public bool ByThread { get; init; }
+
+    /// <summary>Microseconds per message by kind of thread over the span, once reached; null unless <see cref="ByThread"/>.</summary>
+    public string? ThreadsPerMessage => _lastThreads is { } last && _firstThreads is { } first ? last.PerItemSince(first, _target - 1) : null;
 
     /// <summary>Completes when the target is reached.</summary>
     public Task Reached => _reached.Task;
@@ -38,12 +46,14 @@ internal sealed class ThroughputMeter
             Volatile.Write(ref _first, Stopwatch.GetTimestamp());
             _firstCpu = Environment.CpuUsage.TotalTime;
             _firstGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
+            _firstThreads = ByThread ? ThreadCpu.Now() : null;
         }
         else if (count == _target)
         {
             Volatile.Write(ref _last, Stopwatch.GetTimestamp());
             _lastCpu = Environment.CpuUsage.TotalTime;
             _lastGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
+            _lastThreads = ByThread ? ThreadCpu.Now() : null;
             _reached.TrySetResult();
         }
 
@@ -56,6 +66,7 @@ internal sealed class ThroughputMeter
         {
             Allocated = _lastGc.Allocated - _firstGc.Allocated,
             GcPaused = _lastGc.Paused - _firstGc.Paused,
+            Threads = ThreadsPerMessage,
         };
 }
 
@@ -73,6 +84,9 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
 
     /// <summary>Time the garbage collector paused the process meanwhile (<c>GC.GetTotalPauseDuration</c>).</summary>
     public TimeSpan GcPaused { get; init; }
+
+    /// <summary>CPU microseconds per message by kind of thread (<see cref="ThreadCpu"/>), when measured.</summary>
+    public string? Threads { get; init; }
 
     public double AllocatedBytesPerMessage => Allocated / (double)(Messages - 1);
 
