@@ -45,7 +45,7 @@ internal static class EngineBenchmark
 
         if (Runs("forward"))
         {
-            await RunForwardingAsync(settings, noop!, new ForwardingRunner(cluster, client), report).ConfigureAwait(false);
+            await RunForwardingAsync(settings, noop!, new ForwardingRunner(cluster, client), new ProducerOnlyRunner(cluster, client), report).ConfigureAwait(false);
         }
 
         if (Runs("io"))
@@ -140,13 +140,20 @@ internal static class EngineBenchmark
         }
     }
 
-    private static async Task RunForwardingAsync(BenchmarkSettings settings, Backlog backlog, ForwardingRunner forwarding, EngineReport report)
+    /// <summary>
+    /// Forwarding rounds alternate with rounds of the producer alone (the forwarder's own output
+    /// sender, no consumer, no engine) over as many pairs, so both see the machine of the same moment.
+    /// </summary>
+    private static async Task RunForwardingAsync(BenchmarkSettings settings, Backlog backlog, ForwardingRunner forwarding, ProducerOnlyRunner producerOnly, EngineReport report)
     {
         var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
+        var warmup = Math.Min(settings.ForwardWarmupMessages, messages);
         Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {settings.ForwardWarmupMessages:N0}, then {settings.ForwardRounds} rounds; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
+            + $"a warm-up of {warmup:N0}, then {settings.ForwardRounds} rounds, each followed by the producer alone writing as many pairs; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
             + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
-        await forwarding.RunAsync("warm-up", backlog, Math.Min(settings.ForwardWarmupMessages, messages), "forward-warm-up").ConfigureAwait(false);
+        await forwarding.RunAsync("warm-up", backlog, warmup, "forward-warm-up").ConfigureAwait(false);
+        producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
+        Log($"forwarding: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var round = 1; round <= settings.ForwardRounds; round++)
         {
@@ -157,21 +164,25 @@ internal static class EngineBenchmark
             Log($"forwarding round {round}: {GcCounts.Now() - gc}");
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
-                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input, GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}");
+                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input, GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}, "
+                + $"{measured.CpuMicrosecondsPerMessage:F2} µs CPU per input{ByThread(measured)}");
             report.Forward.Add(measured);
-        }
 
-        sampler?.Start();
-        report.ProducerOnly = forwarding.RunProducerOnly("producer alone, 2 records per input", backlog, messages, "produce-only", settings.MessageBytes);
-        LogTypes("producer alone", sampler?.Stop(messages));
-        report.Add(report.ProducerOnly, "no consumer, no engine: pairs of records produced and acknowledged per second (the forwarder's ceiling)");
-        Log($"producer alone: {report.ProducerOnly.PerSecond:N0} pairs/s");
+            sampler?.Start();
+            var alone = producerOnly.Run($"producer alone #{round}", backlog, messages, $"produce-only-{round}", settings.MessageBytes);
+            LogTypes($"producer alone round {round}", sampler?.Stop(messages));
+            report.Add(alone, "the forwarder's output sender alone, no consumer, no engine: pairs of records acknowledged per second (the forwarder's ceiling)");
+            Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair{ByThread(alone)}");
+            report.ProducerOnly.Add(alone);
+        }
 
         report.ForwardSequential = await forwarding.RunSequentialAsync("forward 2 outputs, one at a time (seed's loop)", backlog, settings.ForwardSequentialMessages, "forward-sequential")
             .ConfigureAwait(false);
         report.Add(report.ForwardSequential, "consume, send to both outputs, await both acknowledgements, StoreOffset, next");
         Log($"forwarding one at a time: {report.ForwardSequential.PerSecond:N0} inputs/s");
     }
+
+    private static string ByThread(Throughput measured) => measured.Threads is { } threads ? $"; by thread (µs each): {threads}" : string.Empty;
 
     private static async Task RunIoAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
     {

@@ -49,7 +49,7 @@ internal sealed class ForwardingRunner
             OnFailure = FailureAction.StopProcessor,
             Forwarding = new ForwardingOptions { NativeProducer = !ConfluentProducer },
         };
-        var meter = new ThroughputMeter(messages);
+        var meter = new ThroughputMeter(messages) { ByThread = ThreadCpu.Enabled };
         ForwardingHandler<byte[], byte[]> handler = (message, _) => ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
         [
             new OutputRecord(outputs[0], message.Key, message.Value) { Partition = message.Partition },
@@ -131,47 +131,6 @@ internal sealed class ForwardingRunner
 
         consumer.Close();
         return meter.Result(scenario);
-    }
-
-    /// <summary>
-    /// The ceiling, as a reference: no consumer, no engine, one idempotent producer (the forwarder's
-    /// settings) writing <paramref name="messages"/> pairs of 100-byte records to two new topics as
-    /// fast as it is given them. Measured in pairs acknowledged per second, comparable with inputs/s.
-    /// </summary>
-    public Throughput RunProducerOnly(string scenario, Backlog backlog, int messages, string outputPrefix, int valueBytes)
-    {
-        string[] outputs = [$"{outputPrefix}-a", $"{outputPrefix}-b"];
-        foreach (var topic in outputs)
-        {
-            _cluster.CreateTopic(topic, backlog.Partitions);
-        }
-
-        var producerConfig = _client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("linger.ms", "5")]);
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(producerConfig).SetLogHandler((_, _) => { }).Build();
-        var meter = new ThroughputMeter(messages * 2);
-        var value = new byte[valueBytes];
-        Action<DeliveryReport<byte[]?, byte[]?>> delivered = report =>
-        {
-            if (!report.Error.IsError)
-            {
-                meter.Count();
-            }
-        };
-        for (var i = 0; i < messages; i++)
-        {
-            var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(i % 1_000), Value = value };
-            var partition = new Partition(i % backlog.Partitions);
-            producer.Produce(new TopicPartition(outputs[0], partition), message, delivered);
-            producer.Produce(new TopicPartition(outputs[1], partition), message, delivered);
-        }
-
-        if (!meter.Reached.Wait(RawLoopRunner.Timeout(messages)))
-        {
-            throw new TimeoutException($"{scenario}: the producer did not get {messages * 2} acknowledgements in time.");
-        }
-
-        var records = meter.Result(scenario);
-        return records with { Messages = messages, Elapsed = records.Elapsed, Cpu = records.Cpu };
     }
 
     /// <summary>Counts an input once every output of it was acknowledged.</summary>

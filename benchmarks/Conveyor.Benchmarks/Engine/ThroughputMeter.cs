@@ -20,12 +20,20 @@ internal sealed class ThroughputMeter
     private long _first;
     private long _last;
     private int _count;
+    private ThreadCpu? _firstThreads;
+    private ThreadCpu? _lastThreads;
 
     public ThroughputMeter(int target)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(target, 2);
         _target = target;
     }
+
+    /// <summary>Also reads each thread's CPU time at the first and the target-th message (<see cref="ThreadCpu"/>).</summary>
+    public bool ByThread { get; init; }
+
+    /// <summary>Microseconds per message by kind of thread over the span, once reached; null unless <see cref="ByThread"/>.</summary>
+    public string? ThreadsPerMessage => _lastThreads is { } last && _firstThreads is { } first ? last.PerItemSince(first, _target - 1) : null;
 
     /// <summary>Completes when the target is reached.</summary>
     public Task Reached => _reached.Task;
@@ -42,6 +50,7 @@ internal sealed class ThroughputMeter
             _firstCpu = Environment.CpuUsage.TotalTime;
             _firstGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
             _firstJit = JitInfo.GetCompilationTime();
+            _firstThreads = ByThread ? ThreadCpu.Now() : null;
         }
         else if (count == _target)
         {
@@ -49,6 +58,7 @@ internal sealed class ThroughputMeter
             _lastCpu = Environment.CpuUsage.TotalTime;
             _lastGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
             _lastJit = JitInfo.GetCompilationTime();
+            _lastThreads = ByThread ? ThreadCpu.Now() : null;
             _reached.TrySetResult();
         }
 
@@ -62,6 +72,7 @@ internal sealed class ThroughputMeter
             Allocated = _lastGc.Allocated - _firstGc.Allocated,
             GcPaused = _lastGc.Paused - _firstGc.Paused,
             Jit = _lastJit - _firstJit,
+            Threads = ThreadsPerMessage,
         };
 }
 
@@ -88,6 +99,9 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
 
     /// <summary>Whether the JIT compiled for less than 5 % of the time measured: more weighs on the figures of a 2-core machine.</summary>
     public bool JitSettled => Jit < Elapsed * 0.05;
+
+    /// <summary>CPU microseconds per message by kind of thread (<see cref="ThreadCpu"/>), when measured.</summary>
+    public string? Threads { get; init; }
 
     public double AllocatedBytesPerMessage => Allocated / (double)(Messages - 1);
 

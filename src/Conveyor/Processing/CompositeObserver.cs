@@ -22,7 +22,21 @@ public class CompositeObserver : IForwardingObserver, ITransactionObserver
     {
         ArgumentNullException.ThrowIfNull(observers);
         _observers = [.. observers.OfType<IProcessorObserver>()];
+        HearsForwarded = OverridesOnForwarded(GetType()) || _observers.Any(Hears);
     }
+
+    /// <summary>
+    /// Whether anyone hears <see cref="OnForwarded"/>: a type of this chain that overrides it, or an
+    /// observer down the chain that is a forwarding observer. Without one a forwarder makes no
+    /// <see cref="TopicPartitionOffset"/>s for the event (one per input and output).
+    /// </summary>
+    internal bool HearsForwarded { get; }
+
+    private static bool Hears(IProcessorObserver observer) =>
+        observer is CompositeObserver composite ? composite.HearsForwarded : observer is IForwardingObserver;
+
+    private static bool OverridesOnForwarded(Type type) =>
+        type.GetMethod(nameof(OnForwarded), [typeof(TopicPartitionOffset), typeof(IReadOnlyList<TopicPartitionOffset>)])?.DeclaringType != typeof(CompositeObserver);
 
     /// <inheritdoc />
     public virtual void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => Each(o => o.OnPartitionsAssigned(partitions));

@@ -41,9 +41,16 @@ internal sealed class ConfluentOutputSender : IOutputSender
         {
             slot.Report(e.Error, e.DeliveryResult?.Partition ?? Partition.Any, e.DeliveryResult?.Offset ?? Offset.Unset);
         }
-        catch (Exception e) when (e is KafkaException or ArgumentException)
+        catch (KafkaException e)
         {
-            slot.Report(e is KafkaException k ? k.Error : new Error(ErrorCode.Local_Fail, e.Message), Partition.Any, Offset.Unset);
+            slot.Report(e.Error, Partition.Any, Offset.Unset);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Anything else the producer throws while reading the record (e.g. a header whose value
+            // cannot be read) fails this output like a refusal, as the native sender does: thrown
+            // on, it would leave the input's earlier outputs sent and this one neither sent nor failed.
+            slot.Report(new Error(ErrorCode.Local_Fail, $"The output could not be handed to the producer: {e.GetType().Name}: {e.Message}"), Partition.Any, Offset.Unset);
         }
     }
 

@@ -13,7 +13,7 @@ public sealed record ForwardingOptions
     /// acknowledgements after 10 ms that still allows 400,000 outputs a second, and every output in
     /// flight keeps its input and the client's objects alive, which the garbage collector pays for
     /// (measured on the embedded broker: 10,000 spent twice the GC pause time for no more throughput).
-    /// Raise it for a cluster far away.
+    /// Raise it for a cluster far away. An input's outputs keep their room until the last of them is acknowledged.
     /// </summary>
     [AllowedRange(1)]
     public int MaxUnacknowledgedOutputs { get; init; } = 4_000;

@@ -130,51 +130,59 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     /// At-least-once: the outputs go to the producer and the worker is free at once; the input
     /// finishes when all are acknowledged (the engine waits for that, resending what failed).
     /// </summary>
-    private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer) => async (message, ct) =>
+    private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer)
     {
-        var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
-        var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);
-        if (outputs.Count == 0)
+        var forwarded = OutputProducer.Listening(_parts.Telemetry);
+        return async (message, ct) =>
         {
-            _parts.Telemetry.OnForwarded(input.ToTopicPartitionOffset(), []);
-            return null;
-        }
+            var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+            var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);
+            if (outputs.Count == 0)
+            {
+                forwarded?.OnForwarded(input.ToTopicPartitionOffset(), []);
+                return null;
+            }
 
-        return await producer.HandAsync(outputs, input, ct).ConfigureAwait(false);
-    };
+            return await producer.HandAsync(outputs, input, ct).ConfigureAwait(false);
+        };
+    }
 
     /// <summary>
     /// Exactly-once: the outputs are written into the open transaction and waited for, so that a
     /// transaction never commits an input's offset without its outputs, nor outputs of an input it
     /// does not commit.
     /// </summary>
-    private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, CancellationTokenSource stopping) => async (message, ct) =>
+    private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, CancellationTokenSource stopping)
     {
-        var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
-        IReadOnlyList<TopicPartitionOffset> written;
-        try
+        var forwarded = OutputProducer.Listening(_parts.Telemetry);
+        return async (message, ct) =>
         {
-            written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
-        }
-        catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
-        {
-            // The producer is unusable: every later output would fail too. Stop rather than
-            // send every message to the failure action; this one stays unfinished.
-            StopOnFatal(fatal, stopping);
-            throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
-        }
-        catch (OutputDeliveryException e)
-        {
-            // The transaction cannot commit any more: it is aborted and the partitions rewound,
-            // so this message runs again in the next transaction (its finish here never counts).
-            transactions.RequestAbort(e.Errors[0]);
-            return null;
-        }
+            var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+            IReadOnlyList<TopicPartitionOffset> written;
+            try
+            {
+                written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
+            }
+            catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
+            {
+                // The producer is unusable: every later output would fail too. Stop rather than
+                // send every message to the failure action; this one stays unfinished.
+                StopOnFatal(fatal, stopping);
+                throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
+            }
+            catch (OutputDeliveryException e)
+            {
+                // The transaction cannot commit any more: it is aborted and the partitions rewound,
+                // so this message runs again in the next transaction (its finish here never counts).
+                transactions.RequestAbort(e.Errors[0]);
+                return null;
+            }
 
-        transactions.Produced();
-        _parts.Telemetry.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
-        return null;
-    };
+            transactions.Produced();
+            forwarded?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
+            return null;
+        };
+    }
 
     private void StopOnFatal(Error error, CancellationTokenSource stopping)
     {

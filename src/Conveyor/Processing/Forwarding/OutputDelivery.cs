@@ -17,7 +17,7 @@ namespace Conveyor.Processing.Forwarding;
 /// confirmed settle has been told: a failed one may still be sent again, so it is left to the
 /// collector.
 /// </remarks>
-internal sealed class OutputDelivery : IPendingAcknowledgement
+internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
 {
     private const int Pending = 0, Settled = 1, Listening = 2;
 
@@ -26,6 +26,11 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     private IReadOnlyList<OutputRecord> _outputs = [];
     private ForwardedInput? _input;
     private int _outstanding;
+
+    // The room this input holds in the window: all its outputs, or those sent again. Given back
+    // at once when the last report came (one lock per input on the delivery thread, not one per output).
+    private int _heldOutputs;
+    private long _heldBytes;
 
     // Who is told, and how it ended: whichever of WhenSettled and the last delivery report comes
     // second (by _state) makes the call, so it is made exactly once.
@@ -39,9 +44,12 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     /// <summary>Takes on one input's outputs: nothing of an earlier input is left.</summary>
     /// <param name="outputs">At least one output.</param>
     /// <param name="input">The input they came from, told to the forwarding observers once all are acknowledged; null: nobody is told.</param>
-    public void Reset(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    /// <param name="bytes">Their keys' and values' bytes, the room they took in the window.</param>
+    public void Reset(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         _outputs = outputs;
+        _heldOutputs = outputs.Count;
+        _heldBytes = bytes;
         _input = input;
         _failure = null;
         _settled = null;
@@ -84,7 +92,9 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
         _failure = null;
         _settled = null;
         Volatile.Write(ref _state, Pending);
-        _producer.Window.Force(failed.Count, failed.Sum(i => OutputProducer.SizeOf(_outputs[i])));
+        _heldOutputs = failed.Count;
+        _heldBytes = failed.Sum(i => OutputProducer.SizeOf(_outputs[i]));
+        _producer.Window.Force(_heldOutputs, _heldBytes);
         foreach (var i in failed)
         {
             _slots[i].Error = null;
@@ -102,7 +112,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
     private void Send(int index) => _producer.Send(_outputs[index], _slots[index]);
 
     /// <summary>A delivery report for output <paramref name="index"/>, on the producer's delivery thread (or the sending worker's, for a record refused at once).</summary>
-    internal void Delivered(int index, Error error, Partition partition, Offset offset)
+    public void Delivered(int index, Error error, Partition partition, Offset offset)
     {
         var slot = _slots[index];
         if (!error.IsError && offset.Value < 0 && slot.UnconfirmedResends < UnconfirmedDelivery.MaxResends)
@@ -114,7 +124,6 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
             return;
         }
 
-        _producer.Window.Leave(1, OutputProducer.SizeOf(_outputs[index]));
         if (error.IsError)
         {
             slot.Error = error;
@@ -135,6 +144,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
 
     private void Complete()
     {
+        _producer.Window.Leave(_heldOutputs, _heldBytes);
         var failed = 0;
         Error? fatal = null;
         for (var i = 0; i < _outputs.Count; i++)
@@ -148,7 +158,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement
 
         if (failed == 0)
         {
-            if (_input is { } input)
+            if (_input is { } input && _producer.TellsForwarded)
             {
                 var written = new TopicPartitionOffset[_outputs.Count];
                 for (var i = 0; i < written.Length; i++)

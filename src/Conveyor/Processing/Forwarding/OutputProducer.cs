@@ -60,14 +60,19 @@ internal sealed class OutputProducer : IDisposable
     {
         _owned = true;
         _onFatal = onFatal;
-        _forwarded = forwarded;
+        _forwarded = Listening(forwarded);
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
         // Every input in flight has at least one output in the window: no more deliveries than that are ever needed at once.
         _deliveries = new OutputDeliveryPool(window.MaxUnacknowledgedOutputs);
         (_sender, _producer) = sender;
     }
 
-    private static (IOutputSender, IProducer<byte[]?, byte[]?>?) Sender(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
+    /// <summary>The forwarding observers, or null when nobody listens (the engine's events with no forwarding observer among them).</summary>
+    internal static IForwardingObserver? Listening(IForwardingObserver? forwarded) =>
+        forwarded is CompositeObserver { HearsForwarded: false } ? null : forwarded;
+
+    /// <summary>The sender a forwarder with these options writes through, and Confluent.Kafka's producer under it if it is that one.</summary>
+    internal static (IOutputSender Sender, IProducer<byte[]?, byte[]?>? Producer) Sender(KafkaClientProperties client, ForwardingOptions window, Engine.IEngineEvents events, Action<Error> onFatal)
     {
         if (window.NativeProducer)
         {
@@ -108,19 +113,19 @@ internal sealed class OutputProducer : IDisposable
 
         // Most inputs find room at once: they go without an async state machine.
         var entered = Window.EnterAsync(outputs.Count, bytes, cancellationToken);
-        return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input)) : HandWhenEnteredAsync(entered, outputs, input);
+        return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input, bytes)) : HandWhenEnteredAsync(entered, outputs, input, bytes);
     }
 
-    private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         await entered.ConfigureAwait(false);
-        return Start(outputs, input);
+        return Start(outputs, input, bytes);
     }
 
-    private OutputDelivery Start(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input)
+    private OutputDelivery Start(IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         var delivery = _deliveries.Take() ?? new OutputDelivery(this);
-        delivery.Reset(outputs, input);
+        delivery.Reset(outputs, input, bytes);
         delivery.Start();
         return delivery;
     }
@@ -131,6 +136,9 @@ internal sealed class OutputProducer : IDisposable
     internal int PooledDeliveries => _deliveries.Count;
 
     internal void OnFatal(Error error) => _onFatal(error);
+
+    /// <summary>Whether a forwarding observer listens: without one, nothing is made for it.</summary>
+    internal bool TellsForwarded => _forwarded is not null;
 
     internal void Forwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> written) => _forwarded?.OnForwarded(input, written);
 

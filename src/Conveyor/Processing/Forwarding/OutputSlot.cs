@@ -3,19 +3,19 @@ using Confluent.Kafka;
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// One output's place in a reused <see cref="OutputDelivery"/>: its delivery handler for
+/// One output's place in a reused <see cref="OutputDelivery"/> (or any <see cref="IOutputReports"/>): its delivery handler for
 /// Confluent.Kafka (made once, not a closure per record), the message handed to that producer (it
 /// reads it while producing and keeps nothing of it), and where the output was written or why it
 /// was not. Every sender reports through <see cref="Report"/>.
 /// </summary>
 internal sealed class OutputSlot
 {
-    private readonly OutputDelivery _owner;
+    private readonly IOutputReports _owner;
     private readonly int _index;
     private Action<DeliveryReport<byte[]?, byte[]?>>? _delivered;
     private Message<byte[]?, byte[]?>? _message;
 
-    public OutputSlot(OutputDelivery owner, int index)
+    public OutputSlot(IOutputReports owner, int index)
     {
         _owner = owner;
         _index = index;

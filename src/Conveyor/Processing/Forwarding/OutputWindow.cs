@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing.Forwarding;
@@ -9,12 +10,18 @@ namespace Conveyor.Processing.Forwarding;
 /// producer's delivery reports leave. An admitted waiter continues off the thread that made room
 /// (the thread pool, or the simulator's next event: <see cref="Runtime"/>), never under this lock.
 /// </summary>
+/// <remarks>
+/// With a backlog the window is full most of the time, so many inputs wait: a wait reuses a
+/// waiter (no task, completion source or cancellation closure per wait), except one whose
+/// cancellation callback may still run, which is left to the collector.
+/// </remarks>
 internal sealed class OutputWindow
 {
     private readonly Lock _lock = new();
     private readonly int _maxOutputs;
     private readonly long _maxBytes;
     private readonly Queue<Waiter> _waiters = new();
+    private readonly Stack<Waiter> _free = new();
     private int _outputs;
     private long _bytes;
 
@@ -36,7 +43,6 @@ internal sealed class OutputWindow
     /// <summary>Takes room for <paramref name="outputs"/> outputs of <paramref name="bytes"/> bytes, waiting (in order of arrival) until there is some.</summary>
     public ValueTask EnterAsync(int outputs, long bytes, CancellationToken cancellationToken)
     {
-        Waiter waiter;
         lock (_lock)
         {
             if (_waiters.Count == 0 && Fits(outputs, bytes))
@@ -45,22 +51,20 @@ internal sealed class OutputWindow
                 return ValueTask.CompletedTask;
             }
 
-            waiter = new Waiter(outputs, bytes, Runtime.OnOneThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+            var waiter = _free.TryPop(out var free) ? free : new Waiter(this);
+            waiter.Outputs = outputs;
+            waiter.Bytes = bytes;
             _waiters.Enqueue(waiter);
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Under the lock, so an admission sees the registration it must undo. A static
+                // callback with the waiter as its state: no closure per wait. (A token cancelled
+                // already runs it here, re-entering the lock.)
+                waiter.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Window.Cancel((Waiter)state!, token), waiter);
+            }
+
+            return new ValueTask(waiter, waiter.Version);
         }
-
-        return Wait(waiter, cancellationToken);
-    }
-
-    // Apart from EnterAsync, whose every call would otherwise make this closure, waiting or not.
-    private ValueTask Wait(Waiter waiter, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled)
-        {
-            waiter.Cancellation = cancellationToken.Register(() => Cancel(waiter, cancellationToken));
-        }
-
-        return new ValueTask(waiter.Admitted.Task);
     }
 
     /// <summary>Takes room without waiting (outputs sent again, which had room before).</summary>
@@ -87,8 +91,11 @@ internal sealed class OutputWindow
     {
         lock (_lock)
         {
-            if (!waiter.Granted && waiter.Admitted.TrySetCanceled(cancellationToken))
+            if (!waiter.Done)
             {
+                waiter.Done = true;
+                waiter.Reusable = false;
+                waiter.Fail(new OperationCanceledException(cancellationToken));
                 AdmitLocked(); // it may have been first in line
             }
         }
@@ -97,30 +104,43 @@ internal sealed class OutputWindow
     /// <summary>Admits waiters in order while the first one fits; drops cancelled ones.</summary>
     private void AdmitLocked()
     {
-        while (_waiters.TryPeek(out var next) && (next.Admitted.Task.IsCompleted || Fits(next.Outputs, next.Bytes)))
+        while (_waiters.TryPeek(out var next) && (next.Done || Fits(next.Outputs, next.Bytes)))
         {
             _waiters.Dequeue();
-            if (!next.Admitted.Task.IsCompleted)
+            if (!next.Done)
             {
+                next.Done = true;
                 Take(next.Outputs, next.Bytes);
-                next.Granted = true;
-                next.Cancellation.Dispose();
+
+                // Unregister, not Dispose: Dispose would wait for a cancellation callback that is
+                // running, which waits for this lock. A callback that may still run finds the
+                // waiter done; such a waiter is not reused, so it never finds a later wait's.
+                next.Reusable = next.Cancellation == default || next.Cancellation.Unregister();
                 Resume(next);
             }
         }
     }
 
-    // The thread pool's continuation (the source runs them asynchronously), or the simulator's event:
+    // The thread pool's continuation (the waiter runs them asynchronously), or the simulator's event:
     // either way the waiter's sends never run inside this lock or on the delivery thread that left.
     private void Resume(Waiter waiter)
     {
         if (Runtime.OnOneThread)
         {
-            Runtime.Detach(static state => ((Waiter)state!).Admitted.TrySetResult(), waiter);
+            Runtime.Detach(static state => ((Waiter)state!).Admit(), waiter);
         }
         else
         {
-            waiter.Admitted.TrySetResult();
+            waiter.Admit();
+        }
+    }
+
+    /// <summary>Keeps a waiter whose wait was observed, for the next wait.</summary>
+    private void Return(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            _free.Push(waiter);
         }
     }
 
@@ -133,13 +153,54 @@ internal sealed class OutputWindow
         _bytes += bytes;
     }
 
-    private sealed record Waiter(int Outputs, long Bytes, TaskCreationOptions Continuations)
+    /// <summary>One wait for room, reused: completed once (admitted or cancelled), then given back when its awaiter read the result.</summary>
+    private sealed class Waiter(OutputWindow window) : IValueTaskSource
     {
-        public TaskCompletionSource Admitted { get; } = new(Continuations);
+        // On one thread (the simulator) the admission already arrives as an event of its own.
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = !window.Runtime.OnOneThread };
 
-        /// <summary>Room was taken for it (its resume may still be on its way): a cancellation no longer applies.</summary>
-        public bool Granted { get; set; }
+        public OutputWindow Window { get; } = window;
+
+        public int Outputs { get; set; }
+
+        public long Bytes { get; set; }
+
+        /// <summary>Admitted or cancelled; written under the window's lock.</summary>
+        public bool Done { get; set; }
+
+        /// <summary>False when a cancellation callback may still run for it: it is not reused.</summary>
+        public bool Reusable { get; set; }
 
         public CancellationTokenRegistration Cancellation { get; set; }
+
+        public short Version => _core.Version;
+
+        public void Admit() => _core.SetResult(true);
+
+        public void Fail(Exception exception) => _core.SetException(exception);
+
+        public void GetResult(short token)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                if (Reusable)
+                {
+                    _core.Reset();
+                    Done = false;
+                    Reusable = false;
+                    Cancellation = default;
+                    Window.Return(this);
+                }
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }

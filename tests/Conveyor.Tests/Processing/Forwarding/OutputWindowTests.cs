@@ -63,4 +63,55 @@ public class OutputWindowTests
         await next.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(2, window.Outputs);
     }
+
+    [Fact]
+    public void A_wait_for_room_allocates_nothing_once_waits_are_reused()
+    {
+        var window = new OutputWindow(maxOutputs: 1, maxBytes: 1_000);
+        using var stopping = new CancellationTokenSource();
+        Fill(window);
+        for (var i = 0; i < 10; i++)
+        {
+            WaitOnce(window, stopping.Token); // warms up the pool and the JIT
+        }
+
+        const int waits = 1_000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < waits; i++)
+        {
+            WaitOnce(window, stopping.Token);
+        }
+
+        var perWait = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)waits;
+        Assert.True(perWait < 16, $"{perWait:F0} bytes allocated per wait for room");
+    }
+
+    [Fact]
+    public async Task A_token_cancelled_after_its_wait_was_admitted_leaves_the_next_wait_alone()
+    {
+        var window = new OutputWindow(maxOutputs: 1, maxBytes: 1_000);
+        await window.EnterAsync(1, 10, CancellationToken.None);
+        using var first = new CancellationTokenSource();
+        var admitted = window.EnterAsync(1, 10, first.Token);
+        window.Leave(1, 10);
+        await admitted;
+
+        var next = window.EnterAsync(1, 10, CancellationToken.None); // reuses the first wait's waiter
+        await first.CancelAsync();
+
+        Assert.False(next.IsCompleted);
+        window.Leave(1, 10);
+        Assert.True(next.IsCompletedSuccessfully);
+        await next;
+    }
+
+    private static void Fill(OutputWindow window) => window.EnterAsync(1, 10, CancellationToken.None).GetAwaiter().GetResult();
+
+    // The sender holding the window's only room leaves; the one waiting is admitted, then leaves in turn.
+    private static void WaitOnce(OutputWindow window, CancellationToken token)
+    {
+        var waiting = window.EnterAsync(1, 10, token);
+        window.Leave(1, 10);
+        waiting.GetAwaiter().GetResult();
+    }
 }

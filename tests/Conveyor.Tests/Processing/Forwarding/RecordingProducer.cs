@@ -13,6 +13,7 @@ internal sealed class RecordingProducer : ProducerDouble
     private readonly (TopicPartition Destination, byte[]? Key, Action<DeliveryReport<byte[]?, byte[]?>> Delivered)[] _records;
     private readonly DeliveryReport<byte[]?, byte[]?> _report = new();
     private readonly Error _acknowledged = new(ErrorCode.NoError);
+    private int _calls;
 
     public RecordingProducer(int capacity) => _records = new (TopicPartition, byte[]?, Action<DeliveryReport<byte[]?, byte[]?>>)[capacity];
 
@@ -35,8 +36,19 @@ internal sealed class RecordingProducer : ProducerDouble
     /// <summary>Forgets every record produced so far.</summary>
     public void Clear() => Count = 0;
 
+    /// <summary>The produce call of this number (0: the first) throws the exception, as a producer does that cannot read a record; nothing is recorded for it.</summary>
+    public (int Call, Exception Exception)? Throws { get; set; }
+
     public override string Name => "recording";
 
-    public override void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null) =>
+    public override void Produce(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>>? deliveryHandler = null)
+    {
+        var call = _calls++;
+        if (Throws is { } throws && throws.Call == call)
+        {
+            throw throws.Exception;
+        }
+
         _records[Count++] = (topicPartition, message.Key, deliveryHandler!);
+    }
 }
