@@ -109,4 +109,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: an abort rewinds the partitions without the finished offsets the last committed transaction recorded, so their outputs are written again.</summary>
     AbortRewindForgetsCompletions = 4096,
+
+    /// <summary>Exactly-once: the poll thread's wait for running handlers (the transaction gate) counts as the partitions' idle time, so the stall watchdog reports partitions the engine itself held.</summary>
+    GateWaitCountsAsIdle = 8192,
 }
