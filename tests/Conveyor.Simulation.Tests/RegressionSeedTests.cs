@@ -100,4 +100,47 @@ public sealed class RegressionSeedTests
 
         Assert.Null(result.Violation);
     }
+
+    /// <summary>
+    /// Two members, exactly-once: a member whose poll thread waited for a slow handler (the gate)
+    /// lost its partition meanwhile; the group gave it to the other member and, once that one was
+    /// killed (66) or lost it too (102), back to the first, whose lost callback had not run yet. Its
+    /// transaction then committed outputs of inputs the other member had committed already. A
+    /// model error, not the engine's: a KIP-447 broker checks the generation a transaction's
+    /// offsets carry, and a member that lost its partitions is out of the group until its lost
+    /// callback has run (librdkafka joins again only after it), so the simulated broker now refuses
+    /// them as a real one does, and the zombie's transaction aborts.
+    /// </summary>
+    [Theory]
+    [InlineData(66)]
+    [InlineData(102)]
+    public void A_member_that_lost_its_partitions_cannot_commit_a_transaction_with_them_before_its_lost_callback(int seed)
+    {
+        var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnce, members: 2));
+
+        Assert.Null(result.Violation);
+    }
+
+    /// <summary>
+    /// Exactly-once, two members (16, 324, 399): a commit waited seconds for a slow handler, the
+    /// transaction aborted and rewound its partitions (idle from the rewind), and the feeder then
+    /// stamped the partitions' first messages with its batch's start, from before the wait, so the
+    /// stall watchdog counted the wait (with a clock jump, over its timeout) and reported a
+    /// partition stalled. A delivery no longer moves a partition's idle time back. Seed 494 (any
+    /// ordering, one member): a revoke kept its partition and waited 6 s for a handler, then a
+    /// clock jump: the wait was counted as idle time. A gate wait is no longer idle time
+    /// (<see cref="Processing.Engine.ReintroducedBugs.GateWaitCountsAsIdle"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(16, 2)]
+    [InlineData(324, 2)]
+    [InlineData(399, 2)]
+    [InlineData(494, 1)]
+    public void Waiting_for_handlers_in_an_exactly_once_commit_is_not_reported_as_a_stall(int seed, int members)
+    {
+        var pipeline = members == 1 ? Pipelines.Pipeline.ExactlyOnceAnyOrdering : Pipelines.Pipeline.ExactlyOnce;
+        var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: pipeline, members: members));
+
+        Assert.Null(result.Violation);
+    }
 }

@@ -66,4 +66,16 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
         Assert.Equal("duplicate-outputs", result.Kind);
         Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
     }
+
+    /// <summary>Seed 494: a revoke's wait for a running handler (the transaction gate), with a clock jump during it, counted as idle time.</summary>
+    [Fact]
+    public void An_exactly_once_wait_for_handlers_counted_as_idle_time_is_reported_as_a_stall()
+    {
+        var schedule = ScheduleGenerator.For(494, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
+
+        var result = SimWorld.Run(schedule, ReintroducedBugs.GateWaitCountsAsIdle);
+
+        Assert.Equal("watchdog", result.Kind);
+        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+    }
 }

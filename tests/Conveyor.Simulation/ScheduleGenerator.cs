@@ -37,13 +37,6 @@ internal static class ScheduleGenerator
         };
         members ??= size;
         var kind = pipeline ?? PipelinePlan.For(seed);
-        if (pipeline is null && members > 1 && kind.IsExactlyOnce())
-        {
-            // Exactly-once with several real members is not modelled faithfully yet (transactions
-            // of two members and KIP-447's fencing across them): its seeds run the pipelined forwarder.
-            kind = Pipeline.Forwarding;
-        }
-
         asyncCommits &= kind != Pipeline.AtMostOnce && !kind.IsExactlyOnce(); // at-most-once must know a batch is committed before it runs; transactions commit on the poll thread
         persist = kind == Pipeline.ExactlyOnceAnyOrdering || (persist && kind != Pipeline.ExactlyOnce); // any ordering: the transaction's offsets carry the finished ones above them
         if (kind == Pipeline.ExactlyOnce)

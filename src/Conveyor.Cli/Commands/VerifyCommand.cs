@@ -36,10 +36,10 @@ internal static class VerifyCommand
             DefaultValueFactory = _ => "eager",
         };
         assignor.AcceptOnlyFromAmong("eager", "cooperative", "consumer");
-        var ordering = new Option<OrderingMode?>("--ordering") { Description = "The engine's ordering mode (default: Key; Partition with --exactly-once, which needs it)" };
+        var ordering = new Option<OrderingMode?>("--ordering") { Description = "The engine's ordering mode (default: Key; Partition with --exactly-once, where Key and Unordered need --completions persisted)" };
         var exactlyOnce = new Option<bool>("--exactly-once")
         {
-            Description = "Workers forward with DeliveryGuarantee.ExactlyOnce (transactions, ordering Partition, one transactional id per worker slot); "
+            Description = "Workers forward with DeliveryGuarantee.ExactlyOnce (transactions, ordering Partition unless --ordering says otherwise, one transactional id per worker slot); "
                 + "with -b duplicates in the read_committed output fail the run too. The embedded broker does not enforce transactions: there duplicates are reported, not judged",
         };
         var completions = new Option<string>("--completions")
@@ -107,9 +107,9 @@ internal static class VerifyCommand
                 throw new CommandFailedException("--adaptive needs --strategy engine: the naive strategy has no concurrency limit.", ExitCodes.Usage);
             }
 
-            if (transactional && context.Get(ordering) is { } chosen && chosen != OrderingMode.Partition)
+            if (transactional && context.Get(ordering) is { } chosen && chosen != OrderingMode.Partition && context.Get(completions) != "persisted")
             {
-                throw new CommandFailedException($"--exactly-once needs --ordering Partition (it is {chosen}): a transaction's offsets must cover every message whose outputs it holds.", ExitCodes.Usage);
+                throw new CommandFailedException($"--exactly-once with --ordering {chosen} needs --completions persisted: a message can finish above an unfinished one, and only the transaction's offset metadata can record it. Drop --completions watermark, or use --ordering Partition.", ExitCodes.Usage);
             }
 
             var settings = new VerifySettings(

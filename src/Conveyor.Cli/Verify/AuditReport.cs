@@ -126,7 +126,7 @@ internal sealed record AuditReport(
 
     /// <summary>A few lines for people.</summary>
     public string Summary() => string.Join(Environment.NewLine,
-        $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : $", completions {Completions}")}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
+        $"verify ({Strategy}{(ExactlyOnce ? ", exactly-once" : string.Empty)}, completions {Completions}): produced {Produced}, processed {Processed}, dead-lettered {DeadLettered}, LOST {Lost}, pending {Pending}",
         ExactlyOnce ? $"{(DuplicatesJudged ? "DUPLICATES" : "duplicates")}: {Duplicates}{Worst} {DuplicatesVerdict}"
             : string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates} ({DuplicatesPerProcessed:0.0000} per processed message){Worst}"),
         $"faults injected: {(Faults.Count == 0 ? "none" : string.Join(", ", Faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}")))} (seed {Seed.ToString(CultureInfo.InvariantCulture)}: --seed {Seed.ToString(CultureInfo.InvariantCulture)} repeats the schedule)",

@@ -39,8 +39,8 @@ internal sealed class VerifyRun
 
     private string Group => $"verify-{_runId}";
 
-    /// <summary>How the engine commits: what <c>--completions</c> says (the naive strategy and exactly-once commit the offset alone).</summary>
-    private string Completions => _settings.Strategy != "engine" || _settings.ExactlyOnce ? "watermark" : _settings.PersistCompletions ? "persisted" : "watermark";
+    /// <summary>How the engine commits: what <c>--completions</c> says, exactly-once too (its transactions carry the finished offsets in their metadata); the naive strategy commits the offset alone.</summary>
+    private string Completions => _settings.Strategy != "engine" ? "watermark" : _settings.PersistCompletions ? "persisted" : "watermark";
 
     /// <param name="cluster">A real cluster's properties, or null to host the embedded broker here.</param>
     /// <param name="cancellationToken">Stops the run early; what is there is still audited.</param>

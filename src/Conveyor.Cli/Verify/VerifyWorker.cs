@@ -86,7 +86,6 @@ internal sealed class VerifyWorker
         var options = Options() with
         {
             Guarantee = DeliveryGuarantee.ExactlyOnce,
-            Ordering = OrderingMode.Partition,
             TransactionalId = transactionalId,
         };
         // Traced, the worker's assignments, losses, transaction commits (with their offsets) and

@@ -153,12 +153,38 @@ public class VerifyExactlyOnceTests
         Assert.Contains(lines, l => Regex.IsMatch(l, @" transaction committed( \d+:\d+)+$"));
     }
 
-    [Theory]
-    [InlineData("--strategy", "naive", "--strategy engine")]
-    [InlineData("--ordering", "Key", "--ordering Partition")]
-    public async Task Exactly_once_with_a_combination_it_cannot_honour_is_a_usage_error(string option, string value, string expected)
+    /// <summary>
+    /// Key ordering finishes messages above unfinished ones; the transactions carry them in their
+    /// offsets' metadata (persisted completions). Without faults nothing aborts, so even the mock,
+    /// which does not enforce transactions, must show every id written once.
+    /// </summary>
+    [Fact]
+    public async Task Exactly_once_under_key_ordering_writes_every_output_once_and_says_its_completions_are_persisted()
     {
-        await using var process = CliProcess.Start(["verify", "--exactly-once", option, value]);
+        await using var process = CliProcess.Start(
+            "verify", "--exactly-once", "--ordering", "Key", "--messages", "500", "--workers", "1", "--faults", "None", "--handler-delay", "00:00:00",
+            "--seed", "5", "--timeout", "00:02:00");
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        var json = process.Output.Lines.LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"no JSON line:{Environment.NewLine}{process}");
+        using var document = JsonDocument.Parse(json);
+        var report = document.RootElement;
+
+        Assert.True(exitCode == 0, process.ToString());
+        Assert.True(report.GetProperty("exactlyOnce").GetBoolean());
+        Assert.Equal("persisted", report.GetProperty("completions").GetString());
+        Assert.Equal(0, report.GetProperty("lost").GetInt32());
+        Assert.Equal(0, report.GetProperty("duplicates").GetInt32());
+        Assert.Equal(500, report.GetProperty("processed").GetInt32() + report.GetProperty("deadLettered").GetInt32());
+        Assert.Contains(process.Output.Lines, l => l.StartsWith("verify: 500 messages", StringComparison.Ordinal) && l.Contains("completions persisted", StringComparison.Ordinal) && l.Contains("ordering Key", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--strategy", "naive" }, "--strategy engine")]
+    [InlineData(new[] { "--ordering", "Key", "--completions", "watermark" }, "--exactly-once with --ordering Key needs --completions persisted")]
+    [InlineData(new[] { "--ordering", "Unordered", "--completions", "watermark" }, "--exactly-once with --ordering Unordered needs --completions persisted")]
+    public async Task Exactly_once_with_a_combination_it_cannot_honour_is_a_usage_error(string[] options, string expected)
+    {
+        await using var process = CliProcess.Start(["verify", "--exactly-once", .. options]);
 
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
 

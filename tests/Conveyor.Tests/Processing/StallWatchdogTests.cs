@@ -159,6 +159,29 @@ public class StallWatchdogTests
         Assert.Null(off.Check(Start + TimeSpan.FromDays(1), [fresh], _positions));
     }
 
+    [Fact]
+    public void A_delivery_stamped_before_the_partition_was_last_released_does_not_move_its_idle_time_back()
+    {
+        _positions.LocalEnd = 500;
+        _watchdog.Released(_partition, Start + TimeSpan.FromSeconds(30)); // rewound after a commit that waited 30 s
+        _watchdog.Delivered(_partition, offset: 0, Start); // the feeder's batch started before that wait
+
+        Assert.Null(Check(Start + TimeSpan.FromSeconds(30) + Timeout - TimeSpan.FromSeconds(1)));
+        Assert.NotNull(Check(Start + TimeSpan.FromSeconds(30) + Timeout));
+    }
+
+    [Fact]
+    public void Time_the_poll_thread_held_a_partition_is_not_idle_but_the_idle_time_before_it_still_counts()
+    {
+        _watchdog.Delivered(_partition, offset: 0, Start);
+        _positions.LocalEnd = 500;
+        _watchdog.Held([_partition], TimeSpan.FromSeconds(8)); // a transaction commit waited 8 s for handlers
+
+        Assert.Null(Check(Start + TimeSpan.FromSeconds(8) + Timeout - TimeSpan.FromSeconds(1)));
+        Assert.NotNull(Check(Start + TimeSpan.FromSeconds(8) + Timeout));
+        Assert.Equal(Timeout, Assert.Single(_observer.Stalls).Idle);
+    }
+
     private List<PartitionState>? Check(DateTime now) => _watchdog.Check(now, [_partition], _positions);
 
     private sealed class FakePositions : IPartitionPositions

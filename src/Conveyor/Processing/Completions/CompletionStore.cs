@@ -37,6 +37,7 @@ internal sealed class CompletionStore
     /// <param name="offsets">Commits and reads with metadata on the processor's consumer; called only when completions are persisted, null when it cannot.</param>
     /// <param name="options">Whether completions are persisted, and the metadata bound.</param>
     /// <param name="observer">Hears that completions cannot be persisted.</param>
+    /// <exception cref="ProcessorStoppedException">Exactly-once under key or unordered ordering, which needs them, and they cannot be persisted.</exception>
     public static CompletionStore? For(Func<IOffsetsWithMetadata?> offsets, ProcessorOptions options, IProcessorObserver observer)
     {
         if (!options.PersistCompletions || options.Guarantee == DeliveryGuarantee.AtMostOnce)
@@ -46,6 +47,14 @@ internal sealed class CompletionStore
 
         if (offsets() is not { } native)
         {
+            if (options.Guarantee == DeliveryGuarantee.ExactlyOnce && options.Ordering != OrderingMode.Partition)
+            {
+                // Without them a message finished above an unfinished one has its outputs
+                // committed twice after a crash: exactly-once would not hold, so it does not start.
+                throw new ProcessorStoppedException(ProcessorStopReason.TransactionsUnavailable,
+                    $"Exactly-once with {nameof(ProcessorOptions.Ordering)} {options.Ordering} needs persisted completions, but this Confluent.Kafka version hides the native client handle they are written through: use {nameof(ProcessorOptions.Ordering)} {OrderingMode.Partition}, or the Confluent.Kafka version Conveyor is built against.");
+            }
+
             observer.OnError(new Error(ErrorCode.Local_NotImplemented,
                 "This Confluent.Kafka version hides the native client handle: completions are not persisted, so messages finished above an unfinished one are handled again after a rebalance."));
             return null;

@@ -112,4 +112,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Retry topics: a failed message is finished once its retry record is handed to the producer, before the write is acknowledged (a failed or lost write loses it).</summary>
     RetryWriteFinishesAtHandOff = 8192,
+
+    /// <summary>Exactly-once: the poll thread's wait for running handlers (the transaction gate) counts as the partitions' idle time, so the stall watchdog reports partitions the engine itself held.</summary>
+    GateWaitCountsAsIdle = 16384,
 }

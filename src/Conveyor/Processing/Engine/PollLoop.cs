@@ -74,8 +74,19 @@ internal sealed class PollLoop : IDisposable
         _partitions = new OwnedPartitions(dispatcher, _watchdog);
         _pauses = new ClientPauses(_consumer, observer);
         var rebalanceHold = new RebalanceHold();
+        CompletionStore? store;
+        try
+        {
+            store = CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer);
+        }
+        catch (ProcessorStoppedException)
+        {
+            _consumer.Dispose(); // refused to start: nothing else holds the consumer yet
+            throw;
+        }
+
         var completions = PersistedCompletions.For(
-            CompletionStore.For(() => consumers.OffsetsWithMetadata(_consumer), options, observer),
+            store,
             _clock, dispatcher, _consumer, observer,
             runAhead: options.Guarantee == DeliveryGuarantee.AtLeastOnce && transactions is null && !dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRunAheadBound)
                 ? options.MaxBufferedMessagesPerPartition : null);

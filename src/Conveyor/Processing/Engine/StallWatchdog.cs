@@ -51,7 +51,15 @@ internal sealed class StallWatchdog
     public void Delivered(PartitionState partition, long offset, DateTime now)
     {
         partition.Poll.NextOffset = offset + 1;
-        partition.Poll.IdleSince = now;
+
+        // Never back: the feeder stamps a batch with its start, and a commit or rebalance callback
+        // before the delivery may have waited for handlers and made the partition idle from later
+        // (an aborted transaction's rewind: the simulator's two-member exactly-once seed 324).
+        if (now > partition.Poll.IdleSince)
+        {
+            partition.Poll.IdleSince = now;
+        }
+
         if (partition.Poll.ReportedStalled)
         {
             EndStall(partition);
@@ -60,6 +68,24 @@ internal sealed class StallWatchdog
 
     /// <summary>The engine stopped holding <paramref name="partition"/> (back-pressure resumed it): idle time counts from now.</summary>
     public void Released(PartitionState partition, DateTime now) => partition.Poll.IdleSince = now;
+
+    /// <summary>
+    /// The poll thread held these partitions for <paramref name="held"/> (it waited for running
+    /// handlers and fetched nothing): that time is not idle time. Unlike <see cref="HeldAll"/>,
+    /// idle time from before the wait still counts.
+    /// </summary>
+    public void Held(IEnumerable<PartitionState> partitions, TimeSpan held)
+    {
+        if (held <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        foreach (var partition in partitions)
+        {
+            partition.Poll.IdleSince += held;
+        }
+    }
 
     /// <summary>The partition is no longer assigned.</summary>
     public void Forget(PartitionState partition)

@@ -70,6 +70,9 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>Whether an operator paused a partition (the fleet's operator state, in place of a control topic).</summary>
     public Func<TopicPartition, bool>? PausedByOperator { get; init; }
 
+    /// <summary>The consumer factory reaches no native handle (as with a Confluent.Kafka version that hides it): no commits with metadata.</summary>
+    public bool HidesNativeHandle { get; init; }
+
     /// <summary>The transactional producer, in exactly-once mode.</summary>
     public RecordingTransactionalProducer? Transactions { get; }
 
@@ -106,7 +109,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             MessageDeserializer<string>.Of((IDeserializer<string>?)null),
             telemetry,
             transactions: _coordinator,
-            consumers: new Factory(_consumer))
+            consumers: new Factory(_consumer, HidesNativeHandle))
         {
             PausedByOperator = PausedByOperator,
         };
@@ -230,7 +233,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         Gate(_finished, (position, _finishCounts.AddOrUpdate(position, 1, (_, times) => times + 1))).TrySetResult();
     }
 
-    private sealed class Factory(TaskCompletionSource<FakeConsumer> made) : IConsumerFactory
+    private sealed class Factory(TaskCompletionSource<FakeConsumer> made, bool hidesNativeHandle) : IConsumerFactory
     {
         public IConsumer<byte[]?, byte[]?> Create(ConsumerCallbacks callbacks)
         {
@@ -239,7 +242,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             return consumer;
         }
 
-        public IOffsetsWithMetadata? OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => (FakeConsumer)consumer;
+        public IOffsetsWithMetadata? OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer) => hidesNativeHandle ? null : (FakeConsumer)consumer;
     }
 }
 
