@@ -12,7 +12,7 @@ public sealed class WatchdogRescueTests
 {
     [Theory]
     [InlineData(1)]
-    [InlineData(5)]
+    [InlineData(2)] // seed 5 was here: its full buffer no longer pauses every partition, so no pause is kept across its re-assignment
     public void The_watchdog_resuming_a_partition_held_without_the_engine_knowing_is_what_makes_the_run_pass(int seed)
     {
         var schedule = ScheduleGenerator.For(seed);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Conveyor.Configuration;
@@ -25,6 +26,9 @@ internal sealed class FairnessRunner
         new("max.partition.fetch.bytes", "1048576"),
         new("fetch.max.bytes", "52428800"),
     ];
+
+    /// <summary>With <c>CONVEYOR_FAIR_TRACE=1</c>: each back-pressure pause and resume, with the time and every partition's handled count, printed after the run.</summary>
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("CONVEYOR_FAIR_TRACE") == "1";
 
     private readonly KafkaClientProperties _client;
 
@@ -80,7 +84,16 @@ internal sealed class FairnessRunner
         var progress = new PartitionProgress(Shares(backlog, distinctKeys), backlog.Messages);
         var delay = new DelayHandler(delayMilliseconds);
         var pauses = 0;
-        var observer = new BackPressureObserver(() => Interlocked.Increment(ref pauses));
+        var trace = Trace ? new ConcurrentQueue<string>() : null;
+        var observer = new BackPressureObserver((partitions, paused) =>
+        {
+            if (paused)
+            {
+                Interlocked.Increment(ref pauses);
+            }
+
+            trace?.Enqueue($"{progress.Elapsed.TotalMilliseconds:F0} ms {(paused ? "pause" : "resume")} {string.Join(",", partitions.Select(p => p.Partition.Value))}; handled {progress.Handled()}");
+        });
         using var stop = new CancellationTokenSource();
         var processor = new KafkaProcessorBuilder<byte[], byte[]>(_client, options).SetObserver(observer).Handle(async (message, cancellationToken) =>
         {
@@ -92,6 +105,11 @@ internal sealed class FairnessRunner
         var finished = await Task.WhenAny(progress.Done, running, Task.Delay(RawLoopRunner.Timeout(backlog.Messages))).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
+        foreach (var line in trace ?? [])
+        {
+            await Console.Error.WriteLineAsync($"fairness trace: {line}").ConfigureAwait(false);
+        }
+
         if (finished != progress.Done)
         {
             throw new TimeoutException($"fairness: the engine did not handle the {backlog.Messages} messages of '{backlog.Topic}' in time.");
@@ -112,15 +130,9 @@ internal sealed class FairnessRunner
         return shares;
     }
 
-    private sealed class BackPressureObserver(Action paused) : IProcessorObserver
+    private sealed class BackPressureObserver(Action<IReadOnlyList<TopicPartition>, bool> changed) : IProcessorObserver
     {
-        public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool isPaused)
-        {
-            if (isPaused)
-            {
-                paused();
-            }
-        }
+        public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool isPaused) => changed(partitions, isPaused);
     }
 
     /// <summary>Counts handled messages per partition; snapshots them when half the backlog is handled.</summary>
@@ -153,6 +165,11 @@ internal sealed class FairnessRunner
             _started = Stopwatch.GetTimestamp();
             _startedCpu = Environment.CpuUsage.TotalTime;
         }
+
+        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
+        /// <summary>Each partition's handled count now (for the trace).</summary>
+        public string Handled() => string.Join("/", _handled); // a moment's figures, read while workers go on
 
         public void Handled(int partition)
         {

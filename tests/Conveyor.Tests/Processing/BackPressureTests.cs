@@ -13,6 +13,22 @@ public class BackPressureTests
     public void A_running_partition_is_paused_for_its_own_count_only_when_it_is_stuck(int buffered, bool stuck, string expected) =>
         Assert.Equal(expected, Name(Decide(new Partition(Paused: false, buffered, stuck, Held: false), Limit, allPaused: false, relaxed: false)));
 
+    [Theory]
+    [InlineData(10_000, 6, 1_000)] // six partitions can each hold their limit: it binds
+    [InlineData(40, 4, 10)] // four partitions, a buffer smaller than one partition's limit
+    [InlineData(2_000, 4, 500)] // a quarter each
+    [InlineData(10_000, 1_000, 1_000)] // never below a tenth of the total: a thousand partitions are not paused for holding 10 each
+    [InlineData(5, 8, 1)] // never below one message
+    public void A_partitions_share_is_its_limit_or_its_part_of_the_total_whichever_is_smaller(int maxMessages, int partitions, int expected) =>
+        Assert.Equal(expected, Share(buffered: 0, bufferedBytes: 0, maxMessages, maxBytes: long.MaxValue, partitions, Limit));
+
+    [Fact]
+    public void A_partitions_share_counts_the_total_in_messages_of_the_buffers_mean_size_when_the_bytes_cap_binds()
+    {
+        // 100 messages of 1 KiB in a 400 KiB cap: the buffer holds 400 such messages, not 10,000.
+        Assert.Equal(100, Share(buffered: 100, bufferedBytes: 100 * 1024, maxMessages: 10_000, maxBytes: 400 * 1024, partitions: 4, Limit));
+    }
+
     [Fact]
     public void A_held_partition_is_paused_whatever_its_buffer_and_never_resumed_while_held()
     {

@@ -62,8 +62,11 @@ internal sealed class FlowControl
     /// </summary>
     public bool AllPaused => _allPaused;
 
-    /// <summary>At the last look, with the total buffer full: partitions that starve with under half their limit buffered (<see cref="Rotates"/>).</summary>
+    /// <summary>At the last look, with the total buffer full: partitions that starve with under half their share buffered (<see cref="Rotates"/>).</summary>
     private int _lowWaiting;
+
+    /// <summary>At the last look: what one partition may hold while another starves (<see cref="BackPressure.Share"/>).</summary>
+    private int _share = 1;
 
     /// <summary>Since when a full buffer crowded by some partitions got no room at all (<see cref="MakesRoom"/>).</summary>
     private DateTime? _noRoomSince;
@@ -103,10 +106,19 @@ internal sealed class FlowControl
     {
         _drain.Look(now, _dispatcher.Buffered);
         var pressed = BackPressure.Pressed(_dispatcher.Buffered, _drain.PerSecond, StarvingAfter);
-        int? starving = null; // asked only once a partition is past its limit: it asks the client per partition
+        int? starving = null; // asked only once a partition holds its share: it asks the client per partition
         var total = _dispatcher.Buffered;
         var bytes = _dispatcher.BufferedBytes;
+        _share = BackPressure.Share(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes, _partitions.Values.Count, _options.MaxBufferedMessagesPerPartition);
         var full = BackPressure.TotalFull(total, bytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
+        if (!full)
+        {
+            // A spell without room counts only while the buffer stays full: one left from an
+            // earlier full spell paused every partition at the first look of the next one that
+            // found no room at once (24 pauses in one no-op round of a loaded benchmark run).
+            _noRoomSince = null;
+        }
+
         if (!_allPaused && full)
         {
             _allPaused = !MakesRoom(now, ref pressed, ref starving);
@@ -123,10 +135,10 @@ internal sealed class FlowControl
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
-            var stuck = buffered >= _options.MaxBufferedMessagesPerPartition
-                && (Stuck(partition, now, busy ??= BusyPartitions()) | BackPressure.Crowds(buffered, _options.MaxBufferedMessagesPerPartition, AnotherStarves(partition, now, pressed, ref starving)));
+            var stuck = (buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now, busy ??= BusyPartitions()))
+                | (buffered >= _share && BackPressure.Crowds(buffered, _share, AnotherStarves(partition, now, pressed, ref starving)));
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
-            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _options.MaxBufferedMessagesPerPartition, _allPaused, relaxed))
+            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _share, _allPaused, relaxed))
             {
                 case BackPressure.Decision.Pause:
                     (pause ??= []).Add(partition);
@@ -175,8 +187,8 @@ internal sealed class FlowControl
     /// client knows of messages in it the engine has not received, and either the buffer is
     /// <paramref name="pressed"/> (the handlers need longer than <see cref="StarvingAfter"/> to get
     /// through it: judged at once, whatever the partition holds, so no partition takes more than
-    /// its limit while others wait to get in) or, for <see cref="StarvingAfter"/> at every look, it
-    /// had under half its limit buffered. The time keeps the ordinary churn of a fast consumer,
+    /// its share while others wait to get in) or, for <see cref="StarvingAfter"/> at every look, it
+    /// had under half its share buffered. The time keeps the ordinary churn of a fast consumer,
     /// where every partition's turn in librdkafka's queue comes within moments, from pausing
     /// anything (each pause makes librdkafka fetch the partition's prefetch again). Judging
     /// starvation at once whatever the handlers' pace made first messages even but cost a no-op
@@ -185,10 +197,10 @@ internal sealed class FlowControl
     private int Starving(DateTime now, bool pressed)
     {
         var count = 0;
-        var share = Math.Max(1, (int)Math.Ceiling(Math.Min(_options.MaxConcurrency, _dispatcher.Limit) / (double)Math.Max(1, _partitions.Values.Count)));
+        var workers = Math.Max(1, (int)Math.Ceiling(Math.Min(_options.MaxConcurrency, _dispatcher.Limit) / (double)Math.Max(1, _partitions.Values.Count)));
         foreach (var partition in _partitions.Values)
         {
-            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, share, _options.MaxBufferedMessagesPerPartition, pressed)
+            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, workers, _share, pressed)
                 && partition.Poll.RetryDueAt is null && !partition.Poll.CompletionsFull
                 ? _positions.Unread(partition)
                 : false;
@@ -209,13 +221,13 @@ internal sealed class FlowControl
     /// Whether the feeder should pause a partition now, after <paramref name="run"/> of its
     /// messages came in a row, so that librdkafka hands out the next partition's: at the last
     /// look the total buffer was full and pressed, and another partition starved with under half
-    /// its limit buffered. librdkafka
+    /// its share buffered. librdkafka
     /// hands out a whole fetch of one partition (thousands of messages) before the next one's,
     /// and a full buffer takes only what the handlers make room for, so without this the
     /// partitions that starve get in one after another, each after the one before took its
     /// limit, and a partition whose messages were fetched again waits behind another's whole
     /// fetch and runs dry. A pause drops what librdkafka queued of the partition; a look resumes
-    /// it once it holds at most half its limit, and its messages are fetched again behind the
+    /// it once it holds at most half its share, and its messages are fetched again behind the
     /// others'. Each starving partition gets a slice of one batch in turn.
     /// </summary>
     public bool Rotates(PartitionState partition, int run)
@@ -226,14 +238,14 @@ internal sealed class FlowControl
         }
 
         var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
-        var slice = Math.Max(1, Math.Min(_options.MaxBufferedMessagesPerPartition / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
+        var slice = Math.Max(1, Math.Min(_share / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
         return others > 0 && run >= slice && !partition.Poll.Paused && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRotation);
     }
 
     /// <summary>Pauses a partition at once (<see cref="Rotates"/>).</summary>
     public void Rotate(PartitionState partition) => Pause([partition]);
 
-    /// <summary>How many partitions starve (<see cref="Starving"/>) with under half their limit buffered.</summary>
+    /// <summary>How many partitions starve (<see cref="Starving"/>) with under half their share buffered.</summary>
     private int LowWaiting(DateTime now, ref int? starving)
     {
         starving ??= Starving(now, pressed: true);
@@ -251,39 +263,37 @@ internal sealed class FlowControl
         return count;
     }
 
-    private bool Low(PartitionState partition) => partition.Buffered < _options.MaxBufferedMessagesPerPartition / 2;
+    private bool Low(PartitionState partition) => partition.Buffered < _share / 2;
 
     /// <summary>
     /// With the total buffer full, whether the handlers make room without every partition being
-    /// paused. Pausing throws away what librdkafka has prefetched, and fetching resumes only
-    /// after a round trip. Handlers that are just behind (a busy CPU) catch up within a short
-    /// wait, so wait for them first: for half the buffer, or, while partitions past their limit
-    /// crowd out starving ones, for the room of one batch, since those are paused (below) and the
-    /// starving ones' messages come next. Handlers that cannot free half the buffer within the
-    /// wait are slow against it: the buffer is <paramref name="pressed"/> whatever the drain
-    /// rate has told yet (at the start it has told nothing). Then only crowding partitions are
-    /// paused if there are any: pausing every partition would throw away the starving ones'
-    /// fetched messages too, queued in librdkafka behind the crowding ones', and make them wait
-    /// for half the buffer to drain and a new fetch (in a full benchmark run, 2 s for four of six
-    /// partitions while two filled the buffer with one fetch each). Only handlers that made no
-    /// room at all for <see cref="StuckAfter"/> get every partition paused, so rebalances are
-    /// served (the consumer is asked for messages only while there is room, or nothing can come).
+    /// paused. Pausing every partition throws away what librdkafka prefetched of each, and at the
+    /// resume the partition whose fetch lands first fills the buffer again, so a partition can
+    /// miss turn after turn (on the simulator's fairness schedules, where no partition reached its
+    /// own limit, a ready partition waited over 3 s in 5 of the first 6 seeds). Handlers that are
+    /// just behind (a busy CPU) catch up within a short wait, so wait for them first: for half the
+    /// buffer, or, while partitions past their share crowd out starving ones, for the room of one
+    /// batch, since those are paused (below) and the starving ones' messages come next. Handlers
+    /// that cannot free half the buffer within the wait are slow against it: the buffer is
+    /// <paramref name="pressed"/> whatever the drain rate has told yet (at the start it has told
+    /// nothing), and the feeder takes what room they make. Only handlers that made no room at all
+    /// for <see cref="StuckAfter"/> get every partition paused, so rebalances are served (the
+    /// consumer is asked for messages only while there is room, or nothing can come).
     /// </summary>
     private bool MakesRoom(DateTime now, ref bool pressed, ref int? starving)
     {
-        if (Crowded(now, pressed, ref starving))
+        if (!Crowded(now, pressed, ref starving))
         {
-            return GetsRoom(now);
+            if (WaitsForHalf())
+            {
+                return true;
+            }
+
+            pressed = true;
+            starving = null;
         }
 
-        if (WaitsForHalf())
-        {
-            return true;
-        }
-
-        pressed = true;
-        starving = null;
-        return Crowded(now, pressed, ref starving) && GetsRoom(now);
+        return GetsRoom(now);
     }
 
     /// <summary>
@@ -340,14 +350,14 @@ internal sealed class FlowControl
     }
 
     /// <summary>
-    /// Whether a partition past its limit crowds out a starving one (<see cref="BackPressure.Crowds"/>):
+    /// Whether a partition holding its share crowds out a starving one (<see cref="BackPressure.Crowds"/>):
     /// the pauses below then make way for the starving one.
     /// </summary>
     private bool Crowded(DateTime now, bool pressed, ref int? starving)
     {
         foreach (var partition in _partitions.Values)
         {
-            if (partition.Buffered >= _options.MaxBufferedMessagesPerPartition && AnotherStarves(partition, now, pressed, ref starving))
+            if (partition.Buffered >= _share && AnotherStarves(partition, now, pressed, ref starving))
             {
                 return true;
             }
