@@ -15,20 +15,23 @@ public sealed class PoisonUnderChurnTests
     [Fact]
     public void A_poison_message_under_kills_faster_than_its_attempts_is_retried_from_its_first_attempt_forever()
     {
-        var result = SimWorld.Run(ScheduleGenerator.Churn(8, fastKills: true), trace: true);
+        // Seed 14 (seed 8 until back-pressure stopped pausing every partition while handlers make
+        // room, which moved that schedule's kills off the poison message). Another such seed:
+        // `--churn --fast-kills --seeds 20` lists the livelocks.
+        var result = SimWorld.Run(ScheduleGenerator.Churn(14, fastKills: true), trace: true);
 
-        Assert.Equal("livelock", result.Kind); // p0 commits nothing: p0@2 always fails
-        var firstAttempts = Regex.Count(result.Trace, "handler p0@2 key c attempt 1:");
-        Assert.True(firstAttempts >= 10, $"p0@2 started again from attempt 1 {firstAttempts} times");
-        Assert.DoesNotContain("dead letter of p0@2 acknowledged", result.Trace, StringComparison.Ordinal);
+        Assert.Equal("livelock", result.Kind); // p0 commits nothing: p0@63 always fails
+        var firstAttempts = Regex.Count(result.Trace, "handler p0@63 key a attempt 1:");
+        Assert.True(firstAttempts >= 10, $"p0@63 started again from attempt 1 {firstAttempts} times");
+        Assert.DoesNotContain("dead letter of p0@63 acknowledged", result.Trace, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Retry_topics_with_one_attempt_move_a_poison_message_on_under_the_same_kills()
     {
-        var moved = SimWorld.Run(ScheduleGenerator.Churn(8, fastKills: true, retryTopics: true), trace: true);
+        var moved = SimWorld.Run(ScheduleGenerator.Churn(14, fastKills: true, retryTopics: true), trace: true);
         Assert.False(moved.Failed, moved.Violation);
-        Assert.Contains("retry record of p0@2 acknowledged", moved.Trace, StringComparison.Ordinal);
+        Assert.Contains("retry record of p0@63 acknowledged", moved.Trace, StringComparison.Ordinal);
 
         for (var seed = 0; seed < 5; seed++)
         {
