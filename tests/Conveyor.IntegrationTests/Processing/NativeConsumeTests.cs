@@ -1,6 +1,8 @@
 using Confluent.Kafka;
+using Conveyor.Configuration;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Native.Consuming;
+using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 
 namespace Conveyor.IntegrationTests.Processing;
@@ -96,6 +98,48 @@ public class NativeConsumeTests(EmbeddedKafkaFixture kafka)
         consumer.Close();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_header_a_handler_adds_to_a_message_without_headers_reaches_its_dead_letter(bool confluentConsume)
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "1")]);
+        var observer = new RecordingObserver();
+
+        await ProcessorRun.UntilAsync<string>(kafka.Cluster.BootstrapServers, Options(topic, confluentConsume) with { Retry = new RetryOptions { MaxAttempts = 1 } }, observer, (message, _) =>
+        {
+            message.Headers.Add("handler.saw", "yes"u8.ToArray());
+            throw new InvalidOperationException("fails for good");
+        }, () => observer.DeadLettered.Count == 1);
+
+        var letter = Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, topic + ".dlq", Timeouts.Flow));
+        Assert.Equal("yes", letter.Header("handler.saw"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_users_deserializer_gets_empty_headers_not_null_for_a_message_without_headers(bool confluentConsume)
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "1")]);
+        var deserializer = new HeaderCounting();
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), Options(topic, confluentConsume))
+            .SetValueDeserializer(deserializer)
+            .Handle((_, _) =>
+            {
+                handled.TrySetResult();
+                return ValueTask.CompletedTask;
+            }).Build();
+
+        await ProcessorRun.WhileAsync(processor, running => Task.WhenAny(handled.Task, running, Task.Delay(Timeouts.Flow))); // a deserializer that throws dead-letters the message instead
+
+        Assert.True(handled.Task.IsCompletedSuccessfully, "the message was not handled");
+        Assert.Equal([0], deserializer.HeaderCounts);
+    }
+
     private List<ConsumeResult<byte[]?, byte[]?>> Read(string topic, int count, Func<IConsumer<byte[]?, byte[]?>, IMessageSource> source)
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(Config()).Build();
@@ -143,9 +187,29 @@ public class NativeConsumeTests(EmbeddedKafkaFixture kafka)
         EnableAutoCommit = false,
     };
 
+    private ProcessorOptions Options(string topic, bool confluentConsume) => new()
+    {
+        GroupId = Names.Unique("group"),
+        Topics = [topic],
+        CommitInterval = TimeSpan.FromMilliseconds(200),
+        ConfluentConsume = confluentConsume,
+    };
+
     private static string Describe(ConsumeResult<byte[]?, byte[]?> r) =>
         $"{r.TopicPartitionOffset} epoch={r.LeaderEpoch} ts={r.Message.Timestamp.UnixTimestampMs}/{r.Message.Timestamp.Type} "
         + $"key={Bytes(r.Message.Key)} value={Bytes(r.Message.Value)} headers=[{string.Join(",", (r.Message.Headers ?? []).Select(h => $"{h.Key}:{Bytes(h.GetValueBytes())}"))}]";
 
     private static string Bytes(byte[]? bytes) => bytes is null ? "null" : Convert.ToHexString(bytes);
+
+    /// <summary>A user's value deserializer that reads the headers it is given (a null set would throw).</summary>
+    private sealed class HeaderCounting : IDeserializer<string>
+    {
+        public List<int> HeaderCounts { get; } = [];
+
+        public string Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            HeaderCounts.Add(context.Headers.Count);
+            return System.Text.Encoding.UTF8.GetString(data);
+        }
+    }
 }
