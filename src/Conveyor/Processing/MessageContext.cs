@@ -7,8 +7,8 @@ namespace Conveyor.Processing;
 /// <typeparam name="TValue">The value type.</typeparam>
 public sealed class MessageContext<TKey, TValue>
 {
-    private readonly Message<byte[]?, byte[]?>? _message;
-    private Headers? _headers;
+    // Holds the headers (one field, as before the native consume path): the fetched message's, or a test message's.
+    private readonly Message<byte[]?, byte[]?> _message;
 
     internal MessageContext(ConsumeResult<byte[]?, byte[]?> source, TKey key, TValue value, int attempt)
     {
@@ -18,7 +18,6 @@ public sealed class MessageContext<TKey, TValue>
         Key = key;
         Value = value;
         _message = source.Message;
-        _headers = source.Message.Headers;
         Timestamp = source.Message.Timestamp;
         Attempt = attempt;
         SerializedSize = (source.Message.Key?.Length ?? 0) + (source.Message.Value?.Length ?? 0);
@@ -32,7 +31,7 @@ public sealed class MessageContext<TKey, TValue>
         Offset = offset;
         Key = key;
         Value = value;
-        _headers = headers;
+        _message = new Message<byte[]?, byte[]?> { Headers = headers };
         Timestamp = timestamp;
         Attempt = attempt;
         SerializedSize = serializedSize;
@@ -56,7 +55,7 @@ public sealed class MessageContext<TKey, TValue>
     /// <summary>Its headers (never null).</summary>
     // A message read natively without headers has none until asked for: made then, and kept in the
     // fetched message, so what a handler adds is seen by a dead letter as it was before.
-    public Headers Headers => _headers ??= _message is null ? [] : _message.Headers ??= [];
+    public Headers Headers => _message.Headers ??= [];
 
     /// <summary>Its timestamp.</summary>
     public Timestamp Timestamp { get; }
