@@ -31,7 +31,7 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
     public static OffsetsNative? For(IClient client) => NativeHandle(client) is { } handle ? new OffsetsNative(handle) : null;
 
     /// <summary>A Confluent.Kafka client's librdkafka handle (internal there, so read by reflection); null when a future version moved it.</summary>
-    private static SafeHandle? NativeHandle(IClient client)
+    internal static SafeHandle? NativeHandle(IClient client)
     {
         var handle = client.Handle;
         const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;

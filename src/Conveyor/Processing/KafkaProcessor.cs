@@ -122,7 +122,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
             await Task.Run(() => fleet.Prepare(stopping.Token), CancellationToken.None).ConfigureAwait(false);
         }
 
-        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings), _options, dispatcher, schedule, _telemetry, _transactions,
+        using var poll = new PollLoop(settings, _consumers ?? new KafkaConsumerFactory(settings, _options.ConfluentConsume), _options, dispatcher, schedule, _telemetry, _transactions,
             pausedByOperator: PausedByOperator ?? (fleet is null ? null : fleet.PausedByOperator));
         var gate = _transactions?.Gate;
         using var fleetStopping = new CancellationTokenSource();

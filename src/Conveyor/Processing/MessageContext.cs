@@ -7,6 +7,9 @@ namespace Conveyor.Processing;
 /// <typeparam name="TValue">The value type.</typeparam>
 public sealed class MessageContext<TKey, TValue>
 {
+    // Holds the headers (one field, as before the native consume path): the fetched message's, or a test message's.
+    private readonly Message<byte[]?, byte[]?> _message;
+
     internal MessageContext(ConsumeResult<byte[]?, byte[]?> source, TKey key, TValue value, int attempt)
     {
         Topic = source.Topic;
@@ -14,7 +17,7 @@ public sealed class MessageContext<TKey, TValue>
         Offset = source.Offset.Value;
         Key = key;
         Value = value;
-        Headers = source.Message.Headers ?? [];
+        _message = source.Message;
         Timestamp = source.Message.Timestamp;
         Attempt = attempt;
         SerializedSize = (source.Message.Key?.Length ?? 0) + (source.Message.Value?.Length ?? 0);
@@ -28,7 +31,7 @@ public sealed class MessageContext<TKey, TValue>
         Offset = offset;
         Key = key;
         Value = value;
-        Headers = headers;
+        _message = new Message<byte[]?, byte[]?> { Headers = headers };
         Timestamp = timestamp;
         Attempt = attempt;
         SerializedSize = serializedSize;
@@ -50,7 +53,9 @@ public sealed class MessageContext<TKey, TValue>
     public TValue Value { get; }
 
     /// <summary>Its headers (never null).</summary>
-    public Headers Headers { get; }
+    // A message read natively without headers has none until asked for: made then, and kept in the
+    // fetched message, so what a handler adds is seen by a dead letter as it was before.
+    public Headers Headers => _message.Headers ??= [];
 
     /// <summary>Its timestamp.</summary>
     public Timestamp Timestamp { get; }

@@ -173,6 +173,13 @@ public sealed record ProcessorOptions
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Whether the engine reads messages with Confluent.Kafka's <c>Consume</c> rather than natively
+    /// on the consumer's handle (the default, which allocates less per message). Internal: the
+    /// tests run the engine over both paths; the engine falls back by itself when the handle is hidden.
+    /// </summary>
+    internal bool ConfluentConsume { get; init; }
+
     /// <summary>The dead-letter topic for messages from <paramref name="sourceTopic"/>.</summary>
     public string DeadLetterTopicFor(string sourceTopic) => DeadLetterTopic ?? sourceTopic + DeadLetterTopicSuffix;
 

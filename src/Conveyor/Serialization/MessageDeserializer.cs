@@ -17,15 +17,19 @@ internal sealed class MessageDeserializer<T>
     private readonly IAsyncDeserializer<T>? _async;
     private readonly bool _raw;
 
-    private MessageDeserializer(IDeserializer<T>? sync, IAsyncDeserializer<T>? async, bool raw = false)
+    private MessageDeserializer(IDeserializer<T>? sync, IAsyncDeserializer<T>? async, bool raw = false, bool builtIn = false)
     {
         _sync = sync;
         _async = async;
         _raw = raw;
+        ReadsHeaders = !builtIn;
     }
 
+    /// <summary>Whether the deserializer may read the message's headers: only one the user gave (the built-in ones never do).</summary>
+    public bool ReadsHeaders { get; }
+
     public static MessageDeserializer<T> Of(IDeserializer<T>? deserializer) =>
-        deserializer is null && typeof(T) == typeof(byte[]) ? new(null, null, raw: true) : new(deserializer ?? Default(), null);
+        deserializer is null && typeof(T) == typeof(byte[]) ? new(null, null, raw: true, builtIn: true) : new(deserializer ?? Default(), null, builtIn: deserializer is null);
 
     public static MessageDeserializer<T> Of(IAsyncDeserializer<T>? deserializer) => deserializer is null ? Of((IDeserializer<T>?)null) : new(null, deserializer);
 

@@ -15,8 +15,10 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly RetryOptions FastRetry = new() { MaxAttempts = 10, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(20) };
 
-    [Fact]
-    public async Task Nothing_is_lost_when_a_fifth_of_handler_calls_fail_and_some_messages_never_succeed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Nothing_is_lost_when_a_fifth_of_handler_calls_fail_and_some_messages_never_succeed(bool confluentConsume)
     {
         const int count = 2_000;
         var topic = kafka.CreateTopic(partitions: 6);
@@ -25,7 +27,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
 
         var processed = new ConcurrentDictionary<string, int>();
         var observer = new RecordingObserver();
-        var options = Options(topic, group) with { Retry = FastRetry };
+        var options = Options(topic, group, confluentConsume) with { Retry = FastRetry };
         await RunUntil(options, observer, (message, _) =>
         {
             if (Random.Shared.NextDouble() < 0.2)
@@ -49,8 +51,10 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(count, kafka.Committed(group, topic, 6).Values.Sum());
     }
 
-    [Fact]
-    public async Task A_dead_lettered_message_keeps_its_content_and_says_where_it_came_from_and_why()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_dead_lettered_message_keeps_its_content_and_says_where_it_came_from_and_why(bool confluentConsume)
     {
         var topic = kafka.CreateTopic(partitions: 1);
         var group = Names.Unique("group");
@@ -58,7 +62,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
 
         var observer = new RecordingObserver();
         var processed = new ConcurrentQueue<string>();
-        var options = Options(topic, group) with { Retry = FastRetry with { MaxAttempts = 3 } };
+        var options = Options(topic, group, confluentConsume) with { Retry = FastRetry with { MaxAttempts = 3 } };
         await RunUntil(options, observer, (message, _) =>
         {
             if (message.Key == "bad")
@@ -87,15 +91,17 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(3, kafka.Committed(group, topic, 1)[0]);
     }
 
-    [Fact]
-    public async Task A_value_that_cannot_be_deserialized_goes_straight_to_the_dead_letter_topic()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_value_that_cannot_be_deserialized_goes_straight_to_the_dead_letter_topic(bool confluentConsume)
     {
         var topic = kafka.CreateTopic(partitions: 1);
         await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [("k", "{\"id\":1}"), ("k", "not json")]);
 
         var observer = new RecordingObserver();
         var handled = new ConcurrentQueue<long>();
-        await RunUntil<Payload>(Options(topic, Names.Unique("group")), observer, (message, _) =>
+        await RunUntil<Payload>(Options(topic, Names.Unique("group"), confluentConsume), observer, (message, _) =>
         {
             handled.Enqueue(message.Value.Id);
             return ValueTask.CompletedTask;
@@ -108,8 +114,10 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal("not json", letter.Message.Value);
     }
 
-    [Fact]
-    public async Task Messages_of_one_key_run_in_order_while_keys_run_concurrently()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Messages_of_one_key_run_in_order_while_keys_run_concurrently(bool confluentConsume)
     {
         const int keys = 20, perKey = 30;
         var topic = kafka.CreateTopic(partitions: 2);
@@ -120,7 +128,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var running = 0;
         var mostRunning = 0;
         var total = 0;
-        await RunUntil(Options(topic, Names.Unique("group")) with { MaxConcurrency = 16 }, new RecordingObserver(), async (message, ct) =>
+        await RunUntil(Options(topic, Names.Unique("group"), confluentConsume) with { MaxConcurrency = 16 }, new RecordingObserver(), async (message, ct) =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref mostRunning, now);
@@ -301,8 +309,10 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(50, kafka.Committed(group, topic, 1)[0]);
     }
 
-    [Fact]
-    public async Task Injected_fetch_errors_and_dropped_connections_lose_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Injected_fetch_errors_and_dropped_connections_lose_nothing(bool confluentConsume)
     {
         const int count = 500;
         var topic = kafka.CreateTopic(partitions: 3);
@@ -314,7 +324,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         kafka.Cluster.InjectRequestErrors(KafkaApiKey.Fetch,
             Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.UnknownTopicOrPart);
         kafka.Cluster.DropConnections(KafkaApiKey.Fetch, 2);
-        await ProcessorRun.UntilAsync<string>(kafka.Cluster.BootstrapServers, Options(topic, group), observer, (message, _) =>
+        await ProcessorRun.UntilAsync<string>(kafka.Cluster.BootstrapServers, Options(topic, group, confluentConsume), observer, (message, _) =>
         {
             handled.TryAdd(message.Value, 0);
             return ValueTask.CompletedTask;
@@ -414,8 +424,10 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(1, KafkaTestClient.Committed(cluster.BootstrapServers, group, "in", 1)[0]);
     }
 
-    [Fact]
-    public async Task Work_in_flight_when_the_partitions_are_lost_is_not_committed_and_is_handled_again()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Work_in_flight_when_the_partitions_are_lost_is_not_committed_and_is_handled_again(bool confluentConsume)
     {
         await using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { Topics = [new TopicSpec("in", 1)] });
         await KafkaTestClient.ProduceAsync(cluster.BootstrapServers, "in", [("slow", "0"), ("fast", "1")]);
@@ -426,7 +438,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var client = new KafkaClientProperties(cluster.BootstrapServers,
             [new KafkaProperty("session.timeout.ms", "6000"), new KafkaProperty("heartbeat.interval.ms", "200")]);
-        var processor = new KafkaProcessorBuilder<string, string>(client, Options("in", group)).SetObserver(observer).Handle(async (message, ct) =>
+        var processor = new KafkaProcessorBuilder<string, string>(client, Options("in", group, confluentConsume)).SetObserver(observer).Handle(async (message, ct) =>
         {
             if (message.Key == "slow" && Interlocked.Increment(ref slowCalls) == 1)
             {
@@ -482,11 +494,13 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         Assert.Single(observer.Assigned); // assigned once: never kicked out of the group and reassigned
     }
 
-    private ProcessorOptions Options(string topic, string group) => new()
+    // confluentConsume: the engine reads with Confluent.Kafka's Consume rather than natively (the theories run both paths).
+    private ProcessorOptions Options(string topic, string group, bool confluentConsume = false) => new()
     {
         GroupId = group,
         Topics = [topic],
         CommitInterval = TimeSpan.FromMilliseconds(200),
+        ConfluentConsume = confluentConsume,
     };
 
     private Task RunUntil(ProcessorOptions options, RecordingObserver observer, MessageHandler<string, string> handler, Func<bool> done) =>

@@ -20,7 +20,9 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
     [InlineData("eager", OffsetCommitMode.Synchronous, false)]
     [InlineData("cooperative", OffsetCommitMode.Synchronous, false)]
     [InlineData("kip848", OffsetCommitMode.Synchronous, false)]
-    public async Task A_member_joining_mid_stream_loses_nothing(string protocol, OffsetCommitMode commitMode = OffsetCommitMode.Synchronous, bool persistCompletions = true)
+    [InlineData("eager", OffsetCommitMode.Synchronous, true, true)]
+    [InlineData("cooperative", OffsetCommitMode.Synchronous, true, true)]
+    public async Task A_member_joining_mid_stream_loses_nothing(string protocol, OffsetCommitMode commitMode = OffsetCommitMode.Synchronous, bool persistCompletions = true, bool confluentConsume = false)
     {
         const int count = 3_000;
         var topic = kafka.CreateTopic(partitions: 6);
@@ -58,7 +60,7 @@ public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHel
             }
         };
         var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, GroupProtocols.Properties(protocol));
-        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode, PersistCompletions = persistCompletions };
+        var options = new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), MaxConcurrency = 8, CommitMode = commitMode, PersistCompletions = persistCompletions, ConfluentConsume = confluentConsume };
         var firstObserver = new RecordingObserver();
         var bothMembers = new RecordingObserver();
 

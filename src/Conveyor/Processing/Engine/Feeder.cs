@@ -20,6 +20,7 @@ internal sealed class Feeder
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(50);
 
     private readonly ProcessorOptions _options;
+    private readonly IMessageSource _messages;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dispatcher _dispatcher;
     private readonly OwnedPartitions _partitions;
@@ -39,7 +40,8 @@ internal sealed class Feeder
     private int _run;
 
     /// <param name="options">Ordering, buffer limits and the group.</param>
-    /// <param name="consumer">Fetches.</param>
+    /// <param name="messages">Fetches (the consumer's messages, read natively or by the consumer).</param>
+    /// <param name="consumer">Puts a message back (a seek) when the buffer cannot take it.</param>
     /// <param name="dispatcher">Takes the batch, and passes the skipped messages.</param>
     /// <param name="partitions">The owned partitions: messages of others are dropped.</param>
     /// <param name="commits">Told before a batch is submitted (at-most-once commits it first).</param>
@@ -50,6 +52,7 @@ internal sealed class Feeder
     /// <param name="onError">A fetch failed.</param>
     public Feeder(
         ProcessorOptions options,
+        IMessageSource messages,
         IConsumer<byte[]?, byte[]?> consumer,
         Dispatcher dispatcher,
         OwnedPartitions partitions,
@@ -61,6 +64,7 @@ internal sealed class Feeder
         Action<Error> onError)
     {
         _options = options;
+        _messages = messages;
         _consumer = consumer;
         _dispatcher = dispatcher;
         _partitions = partitions;
@@ -105,7 +109,7 @@ internal sealed class Feeder
             ConsumeResult<byte[]?, byte[]?>? result;
             try
             {
-                result = _consumer.Consume(timeout);
+                result = _messages.Consume(timeout);
             }
             catch (ConsumeException e)
             {

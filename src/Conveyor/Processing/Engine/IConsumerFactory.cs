@@ -15,6 +15,14 @@ internal interface IConsumerFactory
 
     /// <summary>Commits and reads with metadata on a consumer this factory made; null when that cannot be done.</summary>
     IOffsetsWithMetadata? OffsetsWithMetadata(IConsumer<byte[]?, byte[]?> consumer);
+
+    /// <summary>
+    /// Where the feeder reads <paramref name="consumer"/>'s messages (a consumer this factory made):
+    /// its own <c>Consume</c> unless the factory reads them another way.
+    /// </summary>
+    /// <param name="consumer">The consumer.</param>
+    /// <param name="warn">Hears why a faster way could not be used.</param>
+    IMessageSource Messages(IConsumer<byte[]?, byte[]?> consumer, Action<Error> warn) => new ConsumerMessages(consumer);
 }
 
 /// <summary>What the poll loop wants to hear from its consumer.</summary>

@@ -247,6 +247,12 @@ internal sealed class MessageExecutor<TKey, TValue>
     private async ValueTask<(TKey Key, TValue Value)> DeserializeAsync(ConsumeResult<byte[]?, byte[]?> result)
     {
         var message = result.Message;
+        if (message.Headers is null && (_keys.ReadsHeaders || _values.ReadsHeaders))
+        {
+            // Read natively, a message without headers has none (no object made): a user's deserializer gets an empty set, as from Confluent.Kafka.
+            message.Headers = [];
+        }
+
         TKey key;
         try
         {
