@@ -22,7 +22,7 @@ internal static class CommandActions
             }
             catch (KafkaConfigurationException e)
             {
-                await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                await errors.WriteLineAsync($"error: {e.Message}{PropertyHint(e)}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
             catch (Conveyor.Processing.ProcessorStoppedException e)
@@ -58,6 +58,12 @@ internal static class CommandActions
             }
         });
     }
+
+    /// <summary>What to do about a -X property librdkafka refused: its words name the property, not where the allowed ones are listed.</summary>
+    private static string PropertyHint(KafkaConfigurationException e) =>
+        e.Problems.Any(p => p.StartsWith("-X ", StringComparison.Ordinal))
+            ? (e.Message.EndsWith('.') ? " " : ". ") + "Check the -X name and value against librdkafka's CONFIGURATION.md (https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md)."
+            : string.Empty;
 
     /// <summary>The one line for an exception the CLI has no specific message for.</summary>
     public static string Unforeseen(Exception e, bool verbose)

@@ -37,17 +37,17 @@ internal sealed class KafkaOptions
         }).ToArray(),
     };
 
-    public Option<string> Topic { get; } = new("--topic", "-t")
+    public Option<string> Topic { get; } = new Option<string>("--topic", "-t")
     {
         Description = "Topic to use",
         DefaultValueFactory = _ => DefaultTopic,
-    };
+    }.MustBe(topic => !string.IsNullOrWhiteSpace(topic), "a topic name, not empty");
 
-    public Option<string> Group { get; } = new("--group", "-g")
+    public Option<string> Group { get; } = new Option<string>("--group", "-g")
     {
         Description = "Consumer group id",
         DefaultValueFactory = _ => DefaultGroup,
-    };
+    }.MustBe(group => !string.IsNullOrWhiteSpace(group), "a consumer group id, not empty"); // Kafka refuses an empty one
 
     /// <summary>Whether the topic is the tutorial's default (not given).</summary>
     public bool TopicDefaulted(CommandContext context) => context.Parsed.GetResult(Topic) is null or { Implicit: true };

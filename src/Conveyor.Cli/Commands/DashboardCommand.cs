@@ -34,7 +34,7 @@ internal static class DashboardCommand
             Description = "Address and port to serve on; port 0 picks a free one. Anything but a loopback address exposes the dashboard to the network",
             HelpName = "host:port",
             DefaultValueFactory = _ => "127.0.0.1:5090",
-        };
+        }.MustBe(ListenAddress.IsValid, ListenAddress.Requirement);
         var allowReplay = new Option<bool>("--allow-replay", "--allow-actions")
         {
             Description = "Show replay buttons on the dead letters pages and command buttons on the fleet page (requests from this machine only)",
@@ -85,7 +85,7 @@ internal static class DashboardCommand
             var app = Build(source, context.Get(listen), context.Get(allowReplay));
             await using (app.ConfigureAwait(false))
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                await StartAsync(app, context.Get(listen)!, cancellationToken).ConfigureAwait(false);
                 await context.Output.WriteLineAsync($"conveyor dashboard for {settings.BootstrapServers} at {app.Urls.First().TrimEnd('/')}/ (Ctrl-C to stop)").ConfigureAwait(false);
                 try
                 {
@@ -119,6 +119,21 @@ internal static class DashboardCommand
         var app = builder.Build();
         app.MapConveyorDashboard("/", options => options.ActionsPolicy = allowReplay ? LocalReplayPolicy : null);
         return app;
+    }
+
+    /// <summary>Starts serving; an address that cannot be bound (in use, not this machine's, a port that needs root) is one line, exit 1.</summary>
+    private static async Task StartAsync(WebApplication app, string listen, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            var reason = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
+            throw new CommandFailedException(
+                $"cannot serve the dashboard on {listen}: {reason}. Choose another --listen (port 0 picks a free one), or stop what serves there.");
+        }
     }
 
     private static FleetOptions? FleetFrom(string? status, string? control) =>

@@ -75,6 +75,12 @@ internal static class ProduceCommand
             {
                 await producer.ProduceUsersAsync(topic, context.Get(count), context.Get(firstId), context.Get(rate), cancellationToken)
                     .ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested && producer.Sent < context.Get(count))
+                {
+                    // Stopped early: say how far it got, so a short run is not mistaken for a whole one.
+                    await context.Errors.WriteLineAsync(FormattableString.Invariant(
+                        $"stopped before the end: sent {producer.Sent} of {context.Get(count)} messages, {producer.Delivered} delivered")).ConfigureAwait(false);
+                }
             }
 
             return Report(producer, context.Errors);

@@ -38,7 +38,8 @@ internal static class StdinRecords
         var line = new MemoryStream();
         var number = 0;
         int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        // WaitAsync: a console stream's read does not watch the token, and Ctrl-C must not wait for a next line.
+        while ((read = await input.ReadAsync(buffer, cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)) > 0)
         {
             var start = 0;
             for (var i = 0; i < read; i++)

@@ -53,7 +53,8 @@ internal sealed class TutorialProducer : IDisposable
 
     /// <summary>
     /// Sends users <paramref name="firstId"/>.. as JSON, keyed <c>user-N</c>; at most
-    /// <paramref name="ratePerSecond"/> a second when that is above zero. Returns when all are acknowledged.
+    /// <paramref name="ratePerSecond"/> a second when that is above zero. Returns when all are acknowledged;
+    /// cancelled, it sends no more and waits (up to 10 s) for those already sent.
     /// </summary>
     public async Task ProduceUsersAsync(string topic, int count, long firstId, double ratePerSecond, CancellationToken cancellationToken)
     {
@@ -65,7 +66,14 @@ internal sealed class TutorialProducer : IDisposable
                 var due = TimeSpan.FromSeconds(i / ratePerSecond) - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                 {
-                    await Task.Delay(due, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await Task.Delay(due, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break; // stopping: what was handed over is still flushed and reported below
+                    }
                 }
             }
 
@@ -83,6 +91,20 @@ internal sealed class TutorialProducer : IDisposable
     /// <c>message.max.bytes</c>) is reported with its number on standard error, and the rest are still sent.
     /// </summary>
     public async Task ProduceLinesAsync(string topic, Stream input, DataFormat keyFormat, DataFormat valueFormat, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendLinesAsync(topic, input, keyFormat, valueFormat, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while waiting for input: the lines already sent are still flushed and counted.
+        }
+
+        Flush(cancellationToken);
+    }
+
+    private async Task SendLinesAsync(string topic, Stream input, DataFormat keyFormat, DataFormat valueFormat, CancellationToken cancellationToken)
     {
         await foreach (var (number, bytes) in StdinRecords.ReadLinesAsync(input, cancellationToken).ConfigureAwait(false))
         {
@@ -103,8 +125,6 @@ internal sealed class TutorialProducer : IDisposable
 
             Send(topic, record.Key, record.Value, record.DisplayKey, number);
         }
-
-        Flush(cancellationToken);
     }
 
     public void Dispose() => _producer.Dispose();

@@ -16,16 +16,7 @@ public class ControlCliTests(EmbeddedKafkaFixture kafka)
     [Fact]
     public async Task Bad_commands_are_refused_in_one_line_with_nothing_sent_and_good_ones_are_answered_by_the_instance()
     {
-        var topic = kafka.CreateTopic(2);
-        var control = kafka.CreateTopic(1);
-        var status = kafka.CreateTopic(1);
-        var group = Names.Unique("group");
-        var options = new ProcessorOptions
-        {
-            GroupId = group,
-            Topics = [topic],
-            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300) },
-        };
+        var (topic, control, status, group, options) = Setup(commitInterval: TimeSpan.FromSeconds(5)); // the default interval
         await using var node = new FleetNode(Bootstrap, options, "a", new ConcurrentQueue<(string, int, long)>());
         var deadline = DateTime.UtcNow + Timeouts.Rebalance;
         while (node.Assigned.Count < 2)
@@ -68,17 +59,7 @@ public class ControlCliTests(EmbeddedKafkaFixture kafka)
     [Fact]
     public async Task A_rewind_by_date_or_shift_is_resolved_where_its_position_is_known_and_refused_in_one_line_past_either_end()
     {
-        var topic = kafka.CreateTopic(2);
-        var control = kafka.CreateTopic(1);
-        var status = kafka.CreateTopic(1);
-        var group = Names.Unique("group");
-        var options = new ProcessorOptions
-        {
-            GroupId = group,
-            Topics = [topic],
-            CommitInterval = TimeSpan.FromMilliseconds(100),
-            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300) },
-        };
+        var (topic, control, status, group, options) = Setup(commitInterval: TimeSpan.FromMilliseconds(100));
         var handled = new ConcurrentQueue<(string Instance, int Partition, long Offset)>();
         await using var node = new FleetNode(Bootstrap, options, "a", handled);
         await FleetOperator.ProduceAsync(Bootstrap, topic, 0, 10, "m");
@@ -117,6 +98,14 @@ public class ControlCliTests(EmbeddedKafkaFixture kafka)
         var answers = await ops.SendAsync(ControlKind.Rewind, topic, [0, 1], shift: 1, instances: ["a"]);
         Assert.Equal($"refused: shift 1 takes {topic}[0] from 10 to 11, outside its offsets 0 (earliest) to 10 (end); shift 1 takes {topic}[1] from 10 to 11, outside its offsets 0 (earliest) to 10 (end); moved none here", answers["a"]);
         Assert.Equal(new Dictionary<int, long> { [0] = 10, [1] = 10 }, kafka.Committed(group, topic, 2));
+    }
+
+    /// <summary>A two-partition topic with its fleet's status and control topics, and an instance's options for a new group.</summary>
+    private (string Topic, string Control, string Status, string Group, ProcessorOptions Options) Setup(TimeSpan commitInterval)
+    {
+        var fleet = FleetTopics.Create(kafka, partitions: 2);
+        var group = Names.Unique("group");
+        return (fleet.Topic, fleet.Control, fleet.Status, group, fleet.Options(group, commitInterval));
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)

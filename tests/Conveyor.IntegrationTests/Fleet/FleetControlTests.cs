@@ -205,18 +205,9 @@ public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper out
 
     private (string Topic, string Group, ProcessorOptions Options, FleetOperator Operator) Setup(int partitions)
     {
-        var topic = kafka.CreateTopic(partitions);
-        var control = kafka.CreateTopic(1);
-        var status = kafka.CreateTopic(1);
+        var fleet = FleetTopics.Create(kafka, partitions);
         var group = Names.Unique("group");
-        var options = new ProcessorOptions
-        {
-            GroupId = group,
-            Topics = [topic],
-            CommitInterval = TimeSpan.FromMilliseconds(100),
-            Fleet = new FleetOptions { StatusTopic = status, ControlTopic = control, StatusInterval = TimeSpan.FromMilliseconds(300) },
-        };
-        return (topic, group, options, new FleetOperator(Bootstrap, group, control, status));
+        return (fleet.Topic, group, fleet.Options(group, commitInterval: TimeSpan.FromMilliseconds(100)), new FleetOperator(Bootstrap, group, fleet.Control, fleet.Status));
     }
 
     private static int Count(ConcurrentQueue<(string Instance, int Partition, long Offset)> handled, int partition) => handled.Count(h => h.Partition == partition);

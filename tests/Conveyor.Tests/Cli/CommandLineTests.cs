@@ -35,6 +35,12 @@ public class CommandLineTests
     [InlineData("error: --retry-delay '5q' is not a duration: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss. See 'conveyor demo --help'.", "demo", "--retry-delay", "5q")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "consume", "-b", "127.0.0.1:1", "--guarantee", "ExactlyOnce")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "demo", "--guarantee", "ExactlyOnce")]
+    [InlineData("error: --group must be a consumer group id, not empty. See 'conveyor consume --help'.", "consume", "-b", "127.0.0.1:1", "--group", "")]
+    [InlineData("error: --group must be a consumer group id, not empty. See 'conveyor demo --help'.", "demo", "--group", " ")]
+    [InlineData("error: --topic must be a topic name, not empty. See 'conveyor consume --help'.", "consume", "-b", "127.0.0.1:1", "--topic", "")]
+    [InlineData("error: --listen must be host:port, e.g. 127.0.0.1:5090 ([::1]:5090 for IPv6; port 0 picks a free one). See 'conveyor dashboard --help'.", "dashboard", "-b", "127.0.0.1:1", "--listen", "bad")]
+    [InlineData("error: --listen must be host:port, e.g. 127.0.0.1:5090 ([::1]:5090 for IPv6; port 0 picks a free one). See 'conveyor dashboard --help'.", "dashboard", "-b", "127.0.0.1:1", "--listen", "127.0.0.1:99999")]
+    [InlineData("error: --listen must be host:port, e.g. 127.0.0.1:5090 ([::1]:5090 for IPv6; port 0 picks a free one). See 'conveyor dashboard --help'.", "dashboard", "-b", "127.0.0.1:1", "--listen", "::1:5090")]
     public async Task A_usage_error_is_one_line_in_the_command_lines_terms(string expected, params string[] args)
     {
         var (exitCode, output, errors) = await Run(args);
@@ -104,6 +110,7 @@ public class CommandLineTests
         Assert.Equal(2, exitCode);
         Assert.Contains("-X no.such.property=1: ", errors, StringComparison.Ordinal);
         Assert.Contains("No such configuration property: \"no.such.property\"", errors, StringComparison.Ordinal);
+        Assert.EndsWith("Check the -X name and value against librdkafka's CONFIGURATION.md (https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md).", errors.Trim(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -151,6 +158,13 @@ public class CommandLineTests
         Assert.StartsWith("error: --transactional-id is missing", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("--ordering", errors, StringComparison.Ordinal); // key ordering (the default) with completions persisted (the default) is exactly-once too
     }
+
+    [Theory]
+    [InlineData("127.0.0.1:5090")]
+    [InlineData("localhost:0")]
+    [InlineData("[::1]:5090")]
+    [InlineData("0.0.0.0:65535")]
+    public void The_dashboard_listens_on_any_host_and_port(string listen) => Assert.True(Conveyor.Cli.Dashboard.ListenAddress.IsValid(listen));
 
     [Fact]
     public void An_unforeseen_failure_is_one_line_that_points_at_verbose()

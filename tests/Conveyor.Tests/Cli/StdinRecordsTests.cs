@@ -23,6 +23,24 @@ public class StdinRecordsTests
     }
 
     [Fact]
+    public async Task A_stop_ends_the_wait_for_a_line_even_when_the_stream_ignores_the_token()
+    {
+        using var input = new DeafStream(); // as a console's standard input: its read does not watch the token
+        using var stop = new CancellationTokenSource();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var _ in StdinRecords.ReadLinesAsync(input, stop.Token))
+            {
+            }
+        });
+        await input.Reading.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void Text_keeps_the_bytes_and_a_line_without_a_tab_has_no_key()
     {
         var record = StdinRecords.Parse(1, [0xC3, 0x28], DataFormat.Text, DataFormat.Text);
@@ -42,5 +60,40 @@ public class StdinRecordsTests
         Assert.Equal(new byte[] { 0x00, 0x01 }, good.Value);
         Assert.Equal("0aff", good.DisplayKey);
         Assert.StartsWith("the value is not base64 (", bad.Problem, StringComparison.Ordinal);
+    }
+
+
+    /// <summary>A stream whose read never ends and never looks at its cancellation token.</summary>
+    private sealed class DeafStream : Stream
+    {
+        public TaskCompletionSource Reading { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Reading.TrySetResult();
+            return new ValueTask<int>(new TaskCompletionSource<int>().Task);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
