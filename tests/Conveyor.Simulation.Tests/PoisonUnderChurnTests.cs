@@ -23,7 +23,10 @@ public sealed class PoisonUnderChurnTests
         Assert.Equal("livelock", result.Kind); // p0 commits nothing: p0@63 always fails
         var firstAttempts = Regex.Count(result.Trace, "handler p0@63 key a attempt 1:");
         Assert.True(firstAttempts >= 10, $"p0@63 started again from attempt 1 {firstAttempts} times");
-        Assert.DoesNotContain("dead letter of p0@63 acknowledged", result.Trace, StringComparison.Ordinal);
+        Assert.Contains("still at 63 of", result.Violation, StringComparison.Ordinal);
+
+        // An incarnation that reached the third attempt may dead-letter it, but a kill before the
+        // commit loses that completion with the process, and the next starts again at attempt 1.
     }
 
     [Fact]

@@ -250,7 +250,7 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
     [Theory]
     [InlineData("messages")]
     [InlineData("bytes")]
-    public async Task The_total_limit_pauses_every_partition_until_the_buffer_drains(string limit)
+    public async Task The_total_limit_pauses_the_partitions_past_their_share_until_the_buffer_drains(string limit)
     {
         const int count = 300;
         var topic = kafka.CreateTopic(partitions: 3);
@@ -281,10 +281,14 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
             return Volatile.Read(ref handled) >= count;
         });
 
+        // The first pause goes to the partitions holding more than their share of the total (all
+        // three only when the handlers free no room for a second); every paused partition resumes.
         var (paused, isPause) = observer.BackPressureEvents.First();
         Assert.True(isPause);
-        Assert.Equal(3, paused.Count); // one limit for all partitions: all paused together
-        Assert.Contains(observer.BackPressureEvents, e => !e.Paused && e.Partitions.Count == 3);
+        Assert.InRange(paused.Count, 1, 3);
+        var pausedEver = observer.BackPressureEvents.Where(e => e.Paused).SelectMany(e => e.Partitions).ToHashSet();
+        var resumedEver = observer.BackPressureEvents.Where(e => !e.Paused).SelectMany(e => e.Partitions).ToHashSet();
+        Assert.Subset(resumedEver, pausedEver);
         Assert.Equal(count, Volatile.Read(ref handled));
     }
 
