@@ -93,6 +93,7 @@ internal sealed class EngineReport
         var ideal = CalibratedHandlerMean > TimeSpan.Zero ? IoConcurrency / CalibratedHandlerMean.TotalSeconds : double.NaN;
         var noopCpu = Median(Noop.EngineCpu);
         var rawCpu = Median(Noop.RawCpu);
+        var forwardCpu = Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]);
         return new EngineBenchmarkResult(
             NoopRatio: Round(Median(Noop.Ratios), 3),
             NoopRatioBest: Ratio(Noop.Engine?.PerSecond, Noop.Raw?.PerSecond),
@@ -105,7 +106,8 @@ internal sealed class EngineReport
             ForwardCeilingRatio: Ratio(producerOnly, Median(Noop.EngineRates)),
             ForwardCpuCeilingRatio: Ratio(noopCpu, noopCpu + producerOnlyCpu),
             ForwardAllocBytesPerInput: Round(Median([.. Forward.Select(f => f.AllocatedBytesPerMessage)]), 0),
-            ForwardCpuVsProducerOnly: Ratio(Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]), producerOnlyCpu),
+            ForwardCpuVsProducerOnly: Ratio(forwardCpu, producerOnlyCpu),
+            ForwardCpuEfficiency: Ratio(noopCpu + producerOnlyCpu, forwardCpu),
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
             IoKeyVsSequential: Ratio(IoKey?.PerSecond, IoSequential?.PerSecond),
             IoPartitionVsSequential: Ratio(IoPartition?.PerSecond, IoSequential?.PerSecond),
@@ -126,7 +128,7 @@ internal sealed class EngineReport
             ProducerOnlyPairsPerS: Round(producerOnly, 0),
             ForwardGcPauseMs: Round(Median([.. Forward.Select(f => f.GcPaused.TotalMilliseconds)]), 1),
             ForwardGcPauseShare: Round(Median([.. Forward.Select(f => f.GcPaused / f.Elapsed)]), 3),
-            ForwardCpuUsPerInput: Round(Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]), 2),
+            ForwardCpuUsPerInput: Round(forwardCpu, 2),
             ProducerOnlyCpuUsPerPair: Round(producerOnlyCpu, 2),
             NoopAllocBytesPerMsg: Round(Noop.Engine?.AllocatedBytesPerMessage, 0),
             RawAllocBytesPerMsg: Round(Noop.Raw?.AllocatedBytesPerMessage, 0),
@@ -200,6 +202,7 @@ internal sealed class EngineReport
         Target(output, "forward_cpu_ceiling_ratio", result.ForwardCpuCeilingRatio, "(reported)", null);
         Target(output, "forward_alloc_bytes_per_input", result.ForwardAllocBytesPerInput, "<= 1000", result.ForwardAllocBytesPerInput <= 1_000);
         Target(output, "forward_cpu_vs_producer_only", result.ForwardCpuVsProducerOnly, "<= 2", result.ForwardCpuVsProducerOnly <= 2);
+        Target(output, "forward_cpu_efficiency", result.ForwardCpuEfficiency, "(reported)", null);
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);
         Target(output, "io_partition_vs_sequential", result.IoPartitionVsSequential, "(reported)", null);
@@ -250,6 +253,7 @@ internal sealed record EngineBenchmarkResult(
     double? ForwardCpuCeilingRatio,
     double? ForwardAllocBytesPerInput,
     double? ForwardCpuVsProducerOnly,
+    double? ForwardCpuEfficiency,
     double? IoKeyVsIdeal,
     double? IoKeyVsSequential,
     double? IoPartitionVsSequential,

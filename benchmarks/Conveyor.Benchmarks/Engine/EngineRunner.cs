@@ -35,7 +35,7 @@ internal sealed class EngineRunner
             MaxConcurrency = concurrency,
             OnFailure = FailureAction.StopProcessor,
         };
-        var meter = new ThroughputMeter(messages);
+        var meter = new ThroughputMeter(messages) { ByThread = ThreadCpu.Enabled };
         using var trace = RoundTrace.StartIfEnabled(scenario, backlog.Partitions);
         MessageHandler<byte[], byte[]> handler = handle is null
             ? (message, _) =>

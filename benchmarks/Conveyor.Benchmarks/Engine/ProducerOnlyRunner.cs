@@ -23,6 +23,19 @@ internal sealed class ProducerOnlyRunner
         _client = client;
     }
 
+    /// <summary>The forwarding options whose sender and window it uses; the defaults unless set.</summary>
+    public ForwardingOptions Options { get; init; } = new();
+
+    /// <summary>
+    /// Also times each record from its send to its acknowledgement and counts the sends that
+    /// waited for room (<see cref="LastWindow"/>): two clock reads per record, so off in the
+    /// engine run, whose producer alone should cost what the forwarder's sends cost.
+    /// </summary>
+    public bool Timed { get; init; }
+
+    /// <summary>After a timed run: how full the window kept it (sends that waited; mean time to acknowledgement of the records sent after the first acknowledgement; records in flight by Little's law).</summary>
+    public string? LastWindow { get; private set; }
+
     /// <summary>
     /// Writes <paramref name="pairs"/> pairs of <paramref name="valueBytes"/>-byte records (1,000
     /// keys, partition by partition as the backlog) to new topics <paramref name="outputPrefix"/>-a
@@ -36,13 +49,13 @@ internal sealed class ProducerOnlyRunner
             _cluster.CreateTopic(topic, backlog.Partitions);
         }
 
-        var options = new ForwardingOptions { NativeProducer = !ForwardingRunner.ConfluentProducer };
+        var options = Options with { NativeProducer = !ForwardingRunner.ConfluentProducer };
         var events = new ProcessorEvents(null, $"producer-only-{Guid.NewGuid():N}", text => text);
         var value = new byte[valueBytes];
         var keys = Enumerable.Range(0, 1_000).Select(BitConverter.GetBytes).ToArray();
         var recordBytes = keys[0].Length + valueBytes;
         var meter = new ThroughputMeter(pairs) { ByThread = ThreadCpu.Enabled };
-        var reports = new CountingReports(meter, new OutputWindow(options.MaxUnacknowledgedOutputs, options.MaxUnacknowledgedBytes), recordBytes, options.MaxUnacknowledgedOutputs);
+        var reports = new CountingReports(meter, new OutputWindow(options.MaxUnacknowledgedOutputs, options.MaxUnacknowledgedBytes), recordBytes, options.MaxUnacknowledgedOutputs, Timed);
         var (sender, _) = OutputProducer.Sender(_client, options, events, _ => { });
         using (sender)
         {
@@ -63,7 +76,16 @@ internal sealed class ProducerOnlyRunner
             }
         }
 
-        return meter.Result(scenario);
+        var result = meter.Result(scenario);
+        if (Timed)
+        {
+            var latency = reports.MeanAcknowledgement;
+            LastWindow = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{reports.Waits:N0} of {2 * pairs:N0} sends waited for room, {latency.TotalMilliseconds:F2} ms mean from send to acknowledgement, "
+                + $"{result.PerSecond * 2 * latency.TotalSeconds:N0} records in flight on average of {options.MaxUnacknowledgedOutputs:N0}");
+        }
+
+        return result;
     }
 
     /// <summary>Counts a pair at every second acknowledged record; keeps a slot per record in flight and the window's room.</summary>
@@ -74,24 +96,36 @@ internal sealed class ProducerOnlyRunner
         private readonly OutputWindow _window;
         private readonly long _recordBytes;
         private readonly List<OutputSlot> _slots = [];
-        private readonly Stack<OutputSlot> _free = new();
+        private readonly List<long> _sentAt = [];
+        private readonly Stack<int> _free = new();
+        private readonly bool _timed;
+        private long _ticksToAcknowledgement;
+        private long _firstAcknowledged;
+        private int _timedRecords;
         private int _failures;
         private int _acknowledged;
+        private int _waits;
 
-        public CountingReports(ThroughputMeter meter, OutputWindow window, long recordBytes, int capacity)
+        public CountingReports(ThroughputMeter meter, OutputWindow window, long recordBytes, int capacity, bool timed)
         {
             _meter = meter;
             _window = window;
             _recordBytes = recordBytes;
+            _timed = timed;
             for (var i = 0; i < capacity; i++)
             {
-                var slot = new OutputSlot(this, i);
-                _slots.Add(slot);
-                _free.Push(slot);
+                _slots.Add(new OutputSlot(this, i));
+                _sentAt.Add(0);
+                _free.Push(i);
             }
         }
 
         public int Failures => Volatile.Read(ref _failures);
+
+        public int Waits => Volatile.Read(ref _waits);
+
+        public TimeSpan MeanAcknowledgement =>
+            TimeSpan.FromSeconds(Interlocked.Read(ref _ticksToAcknowledgement) / (double)System.Diagnostics.Stopwatch.Frequency / Math.Max(1, Volatile.Read(ref _timedRecords)));
 
         /// <summary>Waits for room for one record, as a forwarder's worker does.</summary>
         public void Enter()
@@ -99,6 +133,7 @@ internal sealed class ProducerOnlyRunner
             var entered = _window.EnterAsync(1, _recordBytes, CancellationToken.None);
             if (!entered.IsCompletedSuccessfully)
             {
+                _waits++; // one feeding thread
                 entered.AsTask().GetAwaiter().GetResult();
             }
         }
@@ -108,13 +143,16 @@ internal sealed class ProducerOnlyRunner
             lock (_lock)
             {
                 // The window admits one record beyond its bound when it is empty: a slot more then.
-                if (!_free.TryPop(out var slot))
+                if (!_free.TryPop(out var index))
                 {
-                    slot = new OutputSlot(this, _slots.Count);
-                    _slots.Add(slot);
+                    index = _slots.Count;
+                    _slots.Add(new OutputSlot(this, index));
+                    _sentAt.Add(0);
                 }
 
+                var slot = _slots[index];
                 slot.Reset();
+                _sentAt[index] = _timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
                 return slot;
             }
         }
@@ -123,7 +161,20 @@ internal sealed class ProducerOnlyRunner
         {
             lock (_lock)
             {
-                _free.Push(_slots[index]);
+                // Only records sent after the first acknowledgement, as the rate is measured from
+                // there: the first ones also wait for the new topics' metadata.
+                var now = _timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                if (_timed && _firstAcknowledged == 0)
+                {
+                    _firstAcknowledged = now;
+                }
+                else if (_timed && _sentAt[index] >= _firstAcknowledged)
+                {
+                    _ticksToAcknowledgement += now - _sentAt[index];
+                    _timedRecords++;
+                }
+
+                _free.Push(index);
             }
 
             _window.Leave(1, _recordBytes);

@@ -42,7 +42,7 @@ internal sealed class RawLoopRunner
                 EnableAutoOffsetStore = false,
             }
             : Config(_client, $"raw-{Guid.NewGuid():N}", backlog.Topic);
-        var meter = new ThroughputMeter(messages);
+        var meter = new ThroughputMeter(messages) { ByThread = ThreadCpu.Enabled };
         using var trace = RoundTrace.StartIfEnabled(scenario, backlog.Partitions);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(backlog.Topic);
