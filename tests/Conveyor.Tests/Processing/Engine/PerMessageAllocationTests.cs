@@ -69,10 +69,21 @@ public class PerMessageAllocationTests
         var item = new WorkItem(result, partition, LaneKey.For(OrderingMode.Key, partition, result.Message.Key));
 
         // Each message's wait used to make a state machine of the executor's and one of the timed
-        // call's; pooled, the next message's wait on this thread takes the same ones back.
-        var first = Run(executor, handler, item);
-        var firstCall = call;
-        var second = Run(executor, handler, item);
+        // call's; pooled, the next message's wait on this thread takes the same ones back. No
+        // synchronization context, so that either kind of continuation runs here, at once.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        object? first, firstCall, second;
+        try
+        {
+            first = Run(executor, handler, item);
+            firstCall = call;
+            second = Run(executor, handler, item);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
 
         Assert.NotNull(first);
         Assert.NotNull(firstCall);
