@@ -44,7 +44,6 @@ public static class TestMessage
             value,
             headers ?? [],
             timestamp ?? new Timestamp(DateTime.UtcNow, TimestampType.CreateTime),
-            attempt,
-            serializedSize: 0);
+            attempt);
     }
 }

@@ -164,7 +164,7 @@ internal static class EngineBenchmark
             Log($"forwarding round {round}: {GcCounts.Now() - gc}");
             report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
-                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input, GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}, "
+                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input (and {measured.ProbeBytesPerMessage:N0} B for the counting observer's event), GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}, "
                 + $"{measured.CpuMicrosecondsPerMessage:F2} µs CPU per input{ByThread(measured)}");
             report.Forward.Add(measured);
 

@@ -106,6 +106,7 @@ internal sealed class EngineReport
             ForwardCeilingRatio: Ratio(producerOnly, Median(Noop.EngineRates)),
             ForwardCpuCeilingRatio: Ratio(noopCpu, noopCpu + producerOnlyCpu),
             ForwardAllocBytesPerInput: Round(Median([.. Forward.Select(f => f.AllocatedBytesPerMessage)]), 0),
+            ForwardObserverAllocBytesPerInput: Round(Median([.. Forward.Select(f => f.ProbeBytesPerMessage)]), 0),
             ForwardCpuVsProducerOnly: Ratio(forwardCpu, producerOnlyCpu),
             ForwardCpuEfficiency: Ratio(noopCpu + producerOnlyCpu, forwardCpu),
             IoKeyVsIdeal: Ratio(IoKey?.PerSecond, ideal),
@@ -201,6 +202,7 @@ internal sealed class EngineReport
         Target(output, "forward_ceiling_ratio", result.ForwardCeilingRatio, "(reported)", null);
         Target(output, "forward_cpu_ceiling_ratio", result.ForwardCpuCeilingRatio, "(reported)", null);
         Target(output, "forward_alloc_bytes_per_input", result.ForwardAllocBytesPerInput, "<= 1000", result.ForwardAllocBytesPerInput <= 1_000);
+        Target(output, "forward_observer_alloc_bytes_per_input", result.ForwardObserverAllocBytesPerInput, "(reported)", null);
         Target(output, "forward_cpu_vs_producer_only", result.ForwardCpuVsProducerOnly, "<= 2", result.ForwardCpuVsProducerOnly <= 2);
         Target(output, "forward_cpu_efficiency", result.ForwardCpuEfficiency, "(reported)", null);
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
@@ -252,6 +254,7 @@ internal sealed record EngineBenchmarkResult(
     double? ForwardCeilingRatio,
     double? ForwardCpuCeilingRatio,
     double? ForwardAllocBytesPerInput,
+    double? ForwardObserverAllocBytesPerInput,
     double? ForwardCpuVsProducerOnly,
     double? ForwardCpuEfficiency,
     double? IoKeyVsIdeal,

@@ -133,9 +133,40 @@ internal sealed class ForwardingRunner
         return meter.Result(scenario);
     }
 
-    /// <summary>Counts an input once every output of it was acknowledged.</summary>
+    /// <summary>
+    /// Counts an input once every output of it was acknowledged. Hearing the event costs the engine
+    /// its arguments, which a forwarder without a forwarding observer never makes (one
+    /// <see cref="TopicPartitionOffset"/> for the input and one per output, and the outputs' array):
+    /// the meter keeps their bytes apart (<see cref="ThroughputMeter.ProbeBytesPerCount"/>), so the
+    /// round's allocation is the engine's own and what a forwarding observer adds is reported beside it.
+    /// </summary>
     private sealed class FinishedCounter(ThroughputMeter meter) : IForwardingObserver
     {
-        public void OnForwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> outputs) => meter.Count();
+        public void OnForwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> outputs)
+        {
+            if (meter.ProbeBytesPerCount == 0)
+            {
+                meter.ProbeBytesPerCount = ForwardedEventBytes(outputs.Count); // before the first count: every counted input has as many outputs
+            }
+
+            meter.Count();
+        }
+
+        /// <summary>What the forwarder makes for one event with <paramref name="outputs"/> outputs, made here the same way and weighed.</summary>
+        public static long ForwardedEventBytes(int outputs)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var input = new TopicPartitionOffset("input", new Partition(0), new Offset(0));
+            var written = new TopicPartitionOffset[outputs];
+            for (var i = 0; i < outputs; i++)
+            {
+                written[i] = new TopicPartitionOffset("output", new Partition(0), new Offset(i));
+            }
+
+            var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            GC.KeepAlive(input);
+            GC.KeepAlive(written);
+            return bytes;
+        }
     }
 }

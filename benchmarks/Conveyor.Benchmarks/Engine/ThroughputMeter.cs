@@ -32,6 +32,13 @@ internal sealed class ThroughputMeter
     /// <summary>Also reads each thread's CPU time at the first and the target-th message (<see cref="ThreadCpu"/>).</summary>
     public bool ByThread { get; init; }
 
+    /// <summary>
+    /// Bytes the engine allocates per count only because the probe that counts listens (a forwarding
+    /// observer's event arguments): kept out of <see cref="Throughput.Allocated"/> and reported apart,
+    /// so the figure is the engine's own and the probe's part stays visible.
+    /// </summary>
+    public long ProbeBytesPerCount { get; set; }
+
     /// <summary>Microseconds per message by kind of thread over the span, once reached; null unless <see cref="ByThread"/>.</summary>
     public string? ThreadsPerMessage => _lastThreads is { } last && _firstThreads is { } first ? last.PerItemSince(first, _target - 1) : null;
 
@@ -69,7 +76,8 @@ internal sealed class ThroughputMeter
     public Throughput Result(string scenario) =>
         new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu)
         {
-            Allocated = _lastGc.Allocated - _firstGc.Allocated,
+            Allocated = _lastGc.Allocated - _firstGc.Allocated - ProbeBytesPerCount * (_target - 1),
+            ProbeAllocated = ProbeBytesPerCount * (_target - 1),
             GcPaused = _lastGc.Paused - _firstGc.Paused,
             Jit = _lastJit - _firstJit,
             Threads = ThreadsPerMessage,
@@ -85,8 +93,14 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
     /// <summary>Partitions paused by the engine's back-pressure during the run (engine runs only).</summary>
     public int Pauses { get; init; }
 
-    /// <summary>Bytes the whole process allocated on the managed heap meanwhile (<c>GC.GetTotalAllocatedBytes</c>).</summary>
+    /// <summary>
+    /// Bytes the whole process allocated on the managed heap meanwhile (<c>GC.GetTotalAllocatedBytes</c>),
+    /// less <see cref="ProbeAllocated"/>.
+    /// </summary>
     public long Allocated { get; init; }
+
+    /// <summary>Bytes allocated meanwhile only because the benchmark's probe listened (<see cref="ThroughputMeter.ProbeBytesPerCount"/>).</summary>
+    public long ProbeAllocated { get; init; }
 
     /// <summary>Time the garbage collector paused the process meanwhile (<c>GC.GetTotalPauseDuration</c>).</summary>
     public TimeSpan GcPaused { get; init; }
@@ -104,6 +118,8 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
     public string? Threads { get; init; }
 
     public double AllocatedBytesPerMessage => Allocated / (double)(Messages - 1);
+
+    public double ProbeBytesPerMessage => ProbeAllocated / (double)(Messages - 1);
 
     public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Conveyor.Processing.Batching;
@@ -133,6 +134,8 @@ internal sealed class ProcessorEvents : CompositeObserver, IEngineEvents
         return new ValueTask<IPendingAcknowledgement?>(pending);
     };
 
+    // Pooled: a forwarder's call waits for room in the output window for many messages (awaited once, by the executor).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IPendingAcknowledgement?> AwaitTimedAsync(ValueTask<IPendingAcknowledgement?> call, long started, string topic, int partition, int attempt, HandlerCounts counts)
     {
         IPendingAcknowledgement? pending;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using Conveyor.Serialization;
 
@@ -44,6 +45,11 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <param name="item">The message.</param>
     /// <param name="stopping">Cancelled when the processor stops: no new attempts start.</param>
     /// <param name="abort">Cancelled when running handlers must give up (stop timeout passed); handed to the handler.</param>
+    /// <remarks>
+    /// Its state machine is pooled: a forwarder's handler waits for room in the output window for
+    /// many messages, and each wait made one (awaited once, by the worker, as pooling requires).
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
     {
         TKey key;

@@ -17,6 +17,8 @@ internal static class StagedHandlers
         return call.IsCompletedSuccessfully ? default : AwaitAsync(call);
     };
 
+    // Pooled: an asynchronous handler completes this way for every message (awaited once, by the executor).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<IPendingAcknowledgement?> AwaitAsync(ValueTask call)
     {
         await call.ConfigureAwait(false);

@@ -10,7 +10,6 @@ internal sealed class WorkItem
         Result = result;
         Partition = partition;
         Lane = lane;
-        Size = (result.Message.Key?.Length ?? 0) + (result.Message.Value?.Length ?? 0);
     }
 
     public ConsumeResult<byte[]?, byte[]?> Result { get; }
@@ -21,7 +20,8 @@ internal sealed class WorkItem
 
     public long Offset => Result.Offset.Value;
 
-    public int Size { get; }
+    /// <summary>Bytes of its key and value, read from them rather than kept: one field less on every message.</summary>
+    public int Size => (Result.Message.Key?.Length ?? 0) + (Result.Message.Value?.Length ?? 0);
 
     /// <summary>Handler calls that failed so far (the worker's flow only).</summary>
     public int Attempts { get; set; }

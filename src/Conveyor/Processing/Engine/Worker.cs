@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Concurrency;
@@ -75,7 +76,9 @@ internal sealed partial class Worker<TKey, TValue>
     }
 
     /// <summary>Runs a taken message; true when its end released the take too (<see cref="Dispatcher.Finish"/>).</summary>
-    private async Task<bool> RunAsync(WorkItem item, CancellationToken abort)
+    /// <remarks>Pooled, like <see cref="MessageExecutor{TKey, TValue}.ExecuteAsync"/>: it waits whenever the message does.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> RunAsync(WorkItem item, CancellationToken abort)
     {
         if (_gate is not null)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Transactions;
@@ -133,7 +134,8 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer)
     {
         var forwarded = OutputProducer.Listening(_parts.Telemetry);
-        return async (message, ct) =>
+        // Pooled: this call waits for room in the output window for many inputs (awaited once, by the engine).
+        return [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] async ValueTask<IPendingAcknowledgement?> (message, ct) =>
         {
             var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
             var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Native.Producing;
@@ -116,6 +117,7 @@ internal sealed class OutputProducer : IDisposable
         return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input, bytes)) : HandWhenEnteredAsync(entered, outputs, input, bytes);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // many inputs wait for room: no state machine each
     private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         await entered.ConfigureAwait(false);

@@ -1,0 +1,142 @@
+using System.Threading.Tasks.Sources;
+using Confluent.Kafka;
+using Conveyor.Diagnostics;
+using Conveyor.Processing;
+using Conveyor.Processing.Engine;
+using Conveyor.Serialization;
+
+namespace Conveyor.Tests.Processing.Engine;
+
+/// <summary>
+/// What the engine allocates for every message on its way to the handler: the handler's context
+/// (a reference to the fetched message, not a copy of its fields), and no new state machine for a
+/// handler call that completes later (a forwarder's call waits for room in the output window for
+/// many inputs).
+/// </summary>
+public class PerMessageAllocationTests
+{
+    private const int Messages = 1_000;
+
+    // An object header and method table (16 bytes), the fetched message, key, value and attempt.
+    private const int ContextBytes = 48;
+
+    [Fact]
+    public void A_message_context_reads_the_fetched_message_rather_than_copying_it()
+    {
+        var result = Result($"context-{Guid.NewGuid():N}", 4, 17);
+        _ = new MessageContext<byte[]?, byte[]?>(result, result.Message.Key, result.Message.Value, attempt: 1); // the type is loaded
+
+        MessageContext<byte[]?, byte[]?>? context = null;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Messages; i++)
+        {
+            context = new MessageContext<byte[]?, byte[]?>(result, result.Message.Key, result.Message.Value, attempt: 2);
+        }
+
+        var perContext = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Messages;
+        Assert.True(perContext <= ContextBytes, $"{perContext} bytes per context");
+        Assert.Equal((result.Topic, 4, 17L, 2), (context!.Topic, context.Partition, context.Offset, context.Attempt));
+        Assert.Equal(result.Message.Timestamp, context.Timestamp);
+        Assert.Same(result.Message.Key, context.Key);
+        Assert.Same(result.Message.Value, context.Value);
+
+        // A message read without headers gets them when first asked, kept in the fetched message (a dead letter sees what the handler added).
+        context.Headers.Add("added", [1]);
+        Assert.Same(result.Message.Headers, context.Headers);
+    }
+
+    [Fact]
+    public void A_handler_call_that_completes_later_reuses_the_engine_s_state_machines()
+    {
+        var handler = new LaterHandler();
+        var events = new ProcessorEvents(null, $"later-{Guid.NewGuid():N}", text => text);
+        var timed = events.Timed<byte[], byte[]>(handler.CallAsync);
+        object? call = null;
+        var executor = new MessageExecutor<byte[], byte[]>(
+            new ProcessorOptions(),
+            (message, cancellationToken) =>
+            {
+                var waiting = timed(message, cancellationToken);
+                call = SourceOf(waiting);
+                return waiting;
+            },
+            MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
+            MessageDeserializer<byte[]>.Of((IDeserializer<byte[]>?)null),
+            deadLetters: null,
+            events);
+        var result = Result($"later-{Guid.NewGuid():N}", 2, 5);
+        var partition = new PartitionState(result.TopicPartition);
+        var item = new WorkItem(result, partition, LaneKey.For(OrderingMode.Key, partition, result.Message.Key));
+
+        // Each message's wait used to make a state machine of the executor's and one of the timed
+        // call's; pooled, the next message's wait on this thread takes the same ones back. No
+        // synchronization context, so that either kind of continuation runs here, at once.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        object? first, firstCall, second;
+        try
+        {
+            first = Run(executor, handler, item);
+            firstCall = call;
+            second = Run(executor, handler, item);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+
+        Assert.NotNull(first);
+        Assert.NotNull(firstCall);
+        Assert.Same(first, second);
+        Assert.Same(firstCall, call);
+        Assert.Equal(2, events.Status.Activity.Handled);
+    }
+
+    /// <summary>Runs a message whose handler call completes later; returns what the executor's result waited on.</summary>
+    private static object? Run(MessageExecutor<byte[], byte[]> executor, LaterHandler handler, WorkItem item)
+    {
+        var execution = executor.ExecuteAsync(item, CancellationToken.None, CancellationToken.None);
+        Assert.False(execution.IsCompleted); // waits for the handler's call
+        var source = SourceOf(execution);
+        handler.Complete(); // the executor's continuation runs here, on this thread
+        Assert.True(execution.IsCompletedSuccessfully);
+        Assert.Equal(ExecutionOutcome.Finished, execution.Result.Outcome);
+        return source;
+    }
+
+    // What a pending ValueTask waits on (a task or a pooled source): its one object field, _obj, in every .NET since Core 2.1.
+    private static object? SourceOf<T>(ValueTask<T> task) =>
+        typeof(ValueTask<T>).GetField("_obj", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(task);
+
+    private static ConsumeResult<byte[]?, byte[]?> Result(string topic, int partition, long offset) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
+        Message = new Message<byte[]?, byte[]?>
+        {
+            Key = [1, 2, 3],
+            Value = new byte[100],
+            Timestamp = new Timestamp(1_700_000_000_000, TimestampType.CreateTime),
+        },
+    };
+
+    /// <summary>A handler whose every call completes when the test says so, on the test's thread; reused, so it allocates nothing itself.</summary>
+    private sealed class LaterHandler : IValueTaskSource<IPendingAcknowledgement?>
+    {
+        private ManualResetValueTaskSourceCore<IPendingAcknowledgement?> _call;
+
+        public ValueTask<IPendingAcknowledgement?> CallAsync(MessageContext<byte[], byte[]> message, CancellationToken cancellationToken)
+        {
+            _call.Reset();
+            return new ValueTask<IPendingAcknowledgement?>(this, _call.Version);
+        }
+
+        public void Complete() => _call.SetResult(null);
+
+        public IPendingAcknowledgement? GetResult(short token) => _call.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _call.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _call.OnCompleted(continuation, state, token, flags);
+    }
+}
