@@ -5,27 +5,13 @@ namespace Conveyor.Simulation;
 /// <summary>The consumer's rebalances and fetches.</summary>
 internal sealed partial class SimConsumer
 {
-    public string Name => $"sim-{_member.Id}-{_member.Incarnation}";
+    public override string Name => $"sim-{_member.Id}-{_member.Incarnation}";
 
-    public Handle Handle => throw new NotSupportedException("A simulated consumer has no native handle.");
+    public override string MemberId => Name;
 
-    public string MemberId => Name;
+    public override List<TopicPartition> Assignment => [.. _assigned.Keys.Order().Select(p => Cluster.Partitions[p])];
 
-    public List<TopicPartition> Assignment => [.. _assigned.Keys.Order().Select(p => Cluster.Partitions[p])];
-
-    public List<string> Subscription { get; private set; } = [];
-
-    public IConsumerGroupMetadata ConsumerGroupMetadata => Pipelines.SimGroupMetadata.Instance;
-
-    public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
-
-    public void Subscribe(string topic) => Subscription = [topic];
-
-    public void Unsubscribe() => Subscription = [];
-
-    public void Dispose()
-    {
-    }
+    public override IConsumerGroupMetadata ConsumerGroupMetadata => Pipelines.SimGroupMetadata.Instance;
 
     /// <summary>Runs a rebalance callback as librdkafka does, inside <c>Consume</c>; ownership moves as the real group moves it.</summary>
     private void Run(GroupAction action)
@@ -242,36 +228,6 @@ internal sealed partial class SimConsumer
         fetching.InFlight = false;
         fetching.Version++;
     }
-
-    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException("The engine commits explicit offsets.");
-
-    public void Commit(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine commits explicit offsets.");
-
-    public void StoreOffset(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine does not store offsets.");
-
-    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException("The engine does not store offsets.");
-
-    public void Assign(TopicPartition partition) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Unassign() => throw new NotSupportedException("The engine subscribes.");
-
-    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
 
     /// <summary>One assigned partition's fetch state.</summary>
     private sealed class Fetching

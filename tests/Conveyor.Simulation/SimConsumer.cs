@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Simulation;
 
@@ -12,7 +13,7 @@ namespace Conveyor.Simulation;
 /// not the assignment's); a resume of what is not paused does nothing. <c>Consume</c> runs the
 /// simulation while it waits: the workers, timers and faults due by then.
 /// </summary>
-internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMetadata
+internal sealed partial class SimConsumer : ConsumerDouble, IOffsetsWithMetadata
 {
     private readonly SimWorld _world;
     private readonly SimMember _member;
@@ -41,7 +42,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
     /// <summary>Whether this incarnation may still act: not killed, and the run not ended by a violation.</summary>
     public bool Gone => _member.Killed || _world.Checker.Failed || _member.OwnerTag != _incarnation || !Scheduler.IsAlive(_incarnation);
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
+    public override ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
     {
         var deadline = Scheduler.Now + timeout.Ticks;
         while (true)
@@ -70,11 +71,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         }
     }
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
-
-    public ConsumeResult<byte[]?, byte[]?> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public void Pause(IEnumerable<TopicPartition> partitions)
+    public override void Pause(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
         {
@@ -84,7 +81,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         }
     }
 
-    public void Resume(IEnumerable<TopicPartition> partitions)
+    public override void Resume(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
         {
@@ -95,7 +92,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         }
     }
 
-    public void Seek(TopicPartitionOffset tpo)
+    public override void Seek(TopicPartitionOffset tpo)
     {
         var p = tpo.Partition.Value;
         if (_assigned.TryGetValue(p, out var fetching))
@@ -106,21 +103,17 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         }
     }
 
-    public Offset Position(TopicPartition partition) =>
+    public override Offset Position(TopicPartition partition) =>
         _assigned.TryGetValue(partition.Partition.Value, out var fetching) ? new Offset(fetching.Consumed) : Offset.Unset;
 
-    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => new(0, Cluster.End(topicPartition.Partition.Value));
+    public override WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => new(0, Cluster.End(topicPartition.Partition.Value));
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => GetWatermarkOffsets(topicPartition);
-
-    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => CommitWithMetadata([.. offsets.Select(o => (o, string.Empty))]);
+    public override void Commit(IEnumerable<TopicPartitionOffset> offsets) => CommitWithMetadata([.. offsets.Select(o => (o, string.Empty))]);
 
     void IOffsetsWithMetadata.Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets) => CommitWithMetadata(offsets);
 
-    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
+    public override List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
         [.. ((IOffsetsWithMetadata)this).Committed([.. partitions], timeout).Select(c => c.Offset)];
-
-    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
 
     IReadOnlyList<(TopicPartitionOffset Offset, string? Metadata, Error Error)> IOffsetsWithMetadata.Committed(IReadOnlyList<TopicPartition> partitions, TimeSpan timeout)
     {
@@ -134,7 +127,7 @@ internal sealed partial class SimConsumer : IConsumer<byte[]?, byte[]?>, IOffset
         })];
     }
 
-    public void Close()
+    public override void Close()
     {
         ThrowIfGone();
         if (_assigned.Count > 0)

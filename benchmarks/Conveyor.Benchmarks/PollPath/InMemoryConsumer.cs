@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Benchmarks.PollPath;
 
@@ -12,7 +13,7 @@ namespace Conveyor.Benchmarks.PollPath;
 /// partition; <c>Close</c> revokes them. Commits are counted, not kept. Poll thread only, like
 /// the real one (the engine touches its consumer from the poll thread alone).
 /// </summary>
-internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMetadata
+internal sealed class InMemoryConsumer : ConsumerDouble, IOffsetsWithMetadata
 {
     /// <summary>Messages of one partition handed out in a row, as one fetch of a real broker brings them.</summary>
     public const int FetchRun = 500;
@@ -48,19 +49,11 @@ internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWi
     /// <summary>Pause calls so far.</summary>
     public int Pauses { get; private set; }
 
-    public string Name => "in-memory";
+    public override string Name => "in-memory";
 
-    public Handle Handle => throw new NotSupportedException();
+    public override List<TopicPartition> Assignment => _assigned ? [.. _partitions] : [];
 
-    public string MemberId => "in-memory";
-
-    public List<TopicPartition> Assignment => _assigned ? [.. _partitions] : [];
-
-    public List<string> Subscription { get; private set; } = [];
-
-    public IConsumerGroupMetadata ConsumerGroupMetadata => throw new NotSupportedException();
-
-    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
+    public override ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
     {
         if (!_assigned)
         {
@@ -86,17 +79,7 @@ internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWi
         return null;
     }
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
-
-    public ConsumeResult<byte[]?, byte[]?> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
-
-    public void Subscribe(string topic) => Subscription = [topic];
-
-    public void Unsubscribe() => Subscription = [];
-
-    public void Pause(IEnumerable<TopicPartition> partitions)
+    public override void Pause(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
         {
@@ -105,7 +88,7 @@ internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWi
         }
     }
 
-    public void Resume(IEnumerable<TopicPartition> partitions)
+    public override void Resume(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
         {
@@ -113,27 +96,23 @@ internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWi
         }
     }
 
-    public void Seek(TopicPartitionOffset tpo) => _positions[_index[tpo.TopicPartition]] = tpo.Offset.Value;
+    public override void Seek(TopicPartitionOffset tpo) => _positions[_index[tpo.TopicPartition]] = tpo.Offset.Value;
 
-    public Offset Position(TopicPartition partition) => new(_positions[_index[partition]]);
+    public override Offset Position(TopicPartition partition) => new(_positions[_index[partition]]);
 
-    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => new(0, _logs[_index[topicPartition]].Length);
+    public override WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => new(0, _logs[_index[topicPartition]].Length);
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => GetWatermarkOffsets(topicPartition);
-
-    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => Commits++;
+    public override void Commit(IEnumerable<TopicPartitionOffset> offsets) => Commits++;
 
     void IOffsetsWithMetadata.Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets) => Commits++;
 
     IReadOnlyList<(TopicPartitionOffset Offset, string? Metadata, Error Error)> IOffsetsWithMetadata.Committed(IReadOnlyList<TopicPartition> partitions, TimeSpan timeout) =>
         [.. partitions.Select(p => (new TopicPartitionOffset(p, Offset.Unset), (string?)null, new Error(ErrorCode.NoError)))];
 
-    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
+    public override List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
         [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset))];
 
-    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
-
-    public void Close()
+    public override void Close()
     {
         if (_assigned)
         {
@@ -144,37 +123,7 @@ internal sealed class InMemoryConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWi
         _closed.Set();
     }
 
-    public void Dispose() => _closed.Dispose();
-
-    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException();
-
-    public void Commit(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException();
-
-    public void StoreOffset(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException();
-
-    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException();
-
-    public void Assign(TopicPartition partition) => throw new NotSupportedException();
-
-    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException();
-
-    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
-
-    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
-
-    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
-
-    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
-
-    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
-
-    public void Unassign() => throw new NotSupportedException();
-
-    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+    public override void Dispose() => _closed.Dispose();
 
     /// <summary>Makes the consumer for the poll loop; the benchmark reads it back after the run.</summary>
     public sealed class Factory(ConsumeResult<byte[]?, byte[]?>[][] logs) : IConsumerFactory

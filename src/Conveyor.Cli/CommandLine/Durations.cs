@@ -38,10 +38,34 @@ internal static class Durations
             : null;
     }
 
+    /// <summary>
+    /// Writes a duration as it would be typed: in the largest of h, m, s and ms that holds it whole
+    /// (<c>100ms</c>, <c>90s</c>, <c>2m</c>), <c>0</c>, or else <c>hh:mm:ss.fffffff</c>; <see cref="TryParse"/> reads each back.
+    /// </summary>
+    public static string Format(TimeSpan duration)
+    {
+        if (duration == TimeSpan.Zero)
+        {
+            return "0";
+        }
+
+        for (var i = Units.Length - 1; i >= 0; i--)
+        {
+            var (suffix, milliseconds) = Units[i];
+            var unit = TimeSpan.FromMilliseconds(milliseconds).Ticks;
+            if (duration.Ticks % unit == 0)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{duration.Ticks / unit}{suffix}");
+            }
+        }
+
+        return duration.ToString("c", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Makes every duration option under <paramref name="command"/> take the short forms.</summary>
     public static void Apply(Command command)
     {
-        foreach (var option in command.Options.OfType<Option<TimeSpan>>())
+        foreach (var option in command.Options.OfType<Option<Duration>>())
         {
             option.CustomParser = Parse;
         }
@@ -52,12 +76,12 @@ internal static class Durations
         }
     }
 
-    private static TimeSpan Parse(ArgumentResult result)
+    private static Duration Parse(ArgumentResult result)
     {
         var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
         if (TryParse(token) is { } duration)
         {
-            return duration;
+            return new Duration(duration);
         }
 
         var option = (result.Parent as OptionResult)?.Option.Name ?? "duration";

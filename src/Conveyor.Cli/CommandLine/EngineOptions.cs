@@ -25,10 +25,10 @@ internal sealed class EngineOptions
         DefaultValueFactory = _ => 3,
     }.MustBe(v => v >= 1, "1 or more");
 
-    public Option<TimeSpan> RetryDelay { get; } = new Option<TimeSpan>("--retry-delay")
+    public Option<Duration> RetryDelay { get; } = new Option<Duration>("--retry-delay")
     {
         Description = "First retry delay (e.g. 100ms, 5s or hh:mm:ss.fff); later ones double, with jitter",
-        DefaultValueFactory = _ => TimeSpan.FromMilliseconds(100),
+        DefaultValueFactory = _ => Duration.FromMilliseconds(100),
     }.MustBe(v => v >= TimeSpan.Zero, "0 or more");
 
     public Option<FailureAction> OnFailure { get; } = new("--on-failure")
@@ -38,10 +38,10 @@ internal sealed class EngineOptions
         DefaultValueFactory = _ => FailureAction.DeadLetter,
     };
 
-    public Option<TimeSpan[]> RetryTopicDelays { get; } = new("--retry-topic-delays")
+    public Option<DurationList> RetryTopicDelays { get; } = new("--retry-topic-delays")
     {
         Description = $"With --on-failure RetryTopics: the delay of each retry topic, comma-separated ({Durations.Forms})",
-        DefaultValueFactory = _ => [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)],
+        DefaultValueFactory = _ => new DurationList([TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)]),
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
@@ -49,10 +49,10 @@ internal sealed class EngineOptions
             if (delays.Count == 0 || delays.Any(d => d is null || d <= TimeSpan.Zero))
             {
                 result.AddError($"--retry-topic-delays '{text}' must be positive durations separated by commas, {Durations.Forms}.");
-                return [];
+                return new DurationList([]);
             }
 
-            return [.. delays.Select(d => d!.Value)];
+            return new DurationList([.. delays.Select(d => d!.Value)]);
         },
     };
 
@@ -67,10 +67,10 @@ internal sealed class EngineOptions
         DefaultValueFactory = _ => DeliveryGuarantee.AtLeastOnce,
     };
 
-    public Option<TimeSpan> CommitInterval { get; } = new Option<TimeSpan>("--commit-interval")
+    public Option<Duration> CommitInterval { get; } = new Option<Duration>("--commit-interval")
     {
         Description = "How often finished offsets are committed (also on revoke and stop)",
-        DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+        DefaultValueFactory = _ => Duration.FromSeconds(5),
     }.MustBe(v => v >= TimeSpan.FromMilliseconds(10), "at least 10ms");
 
     public Option<int?> CommitEvery { get; } = new Option<int?>("--commit-every")
@@ -113,7 +113,7 @@ internal sealed class EngineOptions
         CommitEveryMessages = context.Get(CommitEvery),
         CommitMode = context.Get(CommitMode),
         OnFailure = context.Get(OnFailure),
-        RetryTopics = new Conveyor.Processing.RetryTopics.RetryTopicOptions { Delays = context.Get(RetryTopicDelays) ?? [] },
+        RetryTopics = new Conveyor.Processing.RetryTopics.RetryTopicOptions { Delays = context.Get(RetryTopicDelays)?.Values ?? [] },
         DeadLetterTopic = context.Get(DeadLetterTopic),
         Retry = new RetryOptions
         {

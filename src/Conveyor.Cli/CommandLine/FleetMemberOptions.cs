@@ -14,10 +14,10 @@ internal sealed class FleetMemberOptions
 
     public Option<string?> Instance { get; } = new("--instance-id") { Description = "This instance's name in the fleet (default: host-pid-random)" };
 
-    public Option<TimeSpan> Interval { get; } = new Option<TimeSpan>("--status-interval")
+    public Option<Duration> Interval { get; } = new Option<Duration>("--status-interval")
     {
         Description = "How often the status record is published",
-        DefaultValueFactory = _ => TimeSpan.FromSeconds(3),
+        DefaultValueFactory = _ => Duration.FromSeconds(3),
     }.MustBe(v => v >= TimeSpan.FromMilliseconds(100) && v <= TimeSpan.FromMinutes(5), "between 100ms and 5m");
 
     /// <summary>Whether any fleet option was given.</summary>

@@ -28,10 +28,10 @@ internal static class ConsumeCommand
         {
             Description = "Engine only: print a one-line summary (rate, lag, in-flight, retries, dead letters) every --stats-interval",
         };
-        var statsInterval = new Option<TimeSpan>("--stats-interval")
+        var statsInterval = new Option<Duration>("--stats-interval")
         {
             Description = "How often --stats prints (e.g. 5s, 2m or hh:mm:ss)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+            DefaultValueFactory = _ => Duration.FromSeconds(5),
         }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 100ms");
 
         var fleet = new FleetMemberOptions();

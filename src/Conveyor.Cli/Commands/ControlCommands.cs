@@ -68,7 +68,7 @@ internal static class ControlCommands
         var topic = new Option<string?>("--topic", "-t") { Description = "Only this topic (default: the whole group)", Required = kind == ControlKind.Rewind };
         var partitions = new Option<int[]>("--partition", "-p") { Description = "Only these partitions of --topic, repeatable (default: all)", Arity = ArgumentArity.ZeroOrMore };
         var by = new Option<string>("--by") { Description = "Who asks, recorded with the command", DefaultValueFactory = _ => Environment.UserName };
-        var wait = new Option<TimeSpan>("--wait") { Description = "How long to wait for every instance's answer (hh:mm:ss)", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) }
+        var wait = new Option<Duration>("--wait") { Description = $"How long to wait for every instance's answer ({Durations.Forms})", DefaultValueFactory = _ => Duration.FromSeconds(30) }
             .MustBe(v => v > TimeSpan.Zero, "positive");
         var limit = new Option<int>("--limit") { Description = "Handlers that may run at once on each instance", Required = true }.MustBe(v => v is >= 1 and <= 100_000, "between 1 and 100000");
         var targets = new TargetOptions();
@@ -107,7 +107,7 @@ internal static class ControlCommands
             if (live.Count == 0)
             {
                 throw new CommandFailedException(
-                    $"no instance of group {groupId} reported on status topic '{context.Get(fleet.Status)}' in the last {context.Get(fleet.GoneAfter).TotalSeconds:0} s: "
+                    $"no instance of group {groupId} reported on status topic '{context.Get(fleet.Status)}' in the last {context.Get(fleet.GoneAfter).Value.TotalSeconds:0} s: "
                     + "check --group, and that the group runs with Fleet.StatusTopic set. Nothing was sent.");
             }
 
@@ -245,10 +245,10 @@ internal static class ControlCommands
 
         public Option<string> Status { get; } = new("--status-topic") { Description = "The fleet's status topic (Fleet.StatusTopic)", Required = true };
 
-        public Option<TimeSpan> GoneAfter { get; } = new Option<TimeSpan>("--gone-after")
+        public Option<Duration> GoneAfter { get; } = new Option<Duration>("--gone-after")
         {
-            Description = "An instance silent this long is gone (hh:mm:ss)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(15),
+            Description = $"An instance silent this long is gone ({Durations.Forms})",
+            DefaultValueFactory = _ => Duration.FromSeconds(15),
         }.MustBe(v => v > TimeSpan.Zero, "positive");
     }
 }

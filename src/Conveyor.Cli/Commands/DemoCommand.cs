@@ -28,10 +28,10 @@ internal static class DemoCommand
             DefaultValueFactory = _ => 6,
         };
         partitions.MustBe(v => v >= 1, "1 or more");
-        var timeout = new Option<TimeSpan>("--timeout")
+        var timeout = new Option<Duration>("--timeout")
         {
             Description = "Give up when the flow has not finished within this time (e.g. 5s, 2m or hh:mm:ss)",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
+            DefaultValueFactory = _ => Duration.FromMinutes(2),
         };
 
         var failRate = new Option<double>("--fail-rate")

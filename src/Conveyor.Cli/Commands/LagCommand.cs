@@ -19,11 +19,11 @@ internal static class LagCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var watch = new Option<bool>("--watch", "-w") { Description = "Refresh every --interval until Ctrl-C" };
-        var interval = new Option<TimeSpan>("--interval")
+        var interval = new Option<Duration>("--interval")
         {
-            Description = "How often --watch refreshes (hh:mm:ss)",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
-        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 00:00:00.100");
+            Description = $"How often --watch refreshes ({Durations.Forms})",
+            DefaultValueFactory = _ => Duration.FromSeconds(2),
+        }.MustBe(v => v >= TimeSpan.FromMilliseconds(100), "at least 100ms");
         var command = new Command("lag", "Per partition: the group's committed offset, the end offset and the lag, with totals")
         {
             kafka.BootstrapServers, kafka.Properties, group, topics, watch, interval,

@@ -39,10 +39,10 @@ internal static class PipeCommand
             Description = "Embedded broker only (no -b): sample messages to produce into --topic first",
             DefaultValueFactory = _ => 20,
         }.MustBe(v => v >= 1, "1 or more");
-        var timeout = new Option<TimeSpan>("--timeout")
+        var timeout = new Option<Duration>("--timeout")
         {
             Description = "Embedded broker only: give up when the sample input is not forwarded within this time (e.g. 5s, 2m or hh:mm:ss)",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
+            DefaultValueFactory = _ => Duration.FromMinutes(2),
         };
 
         var transactionalId = new Option<string?>("--transactional-id")

@@ -62,7 +62,7 @@ internal static class VerifyCommand
             Description = "Faults to inject, comma-separated: HandlerErrors, SlowHandlers, Kill, Restart, JoinLeave, BrokerErrors, DropConnections, BrokerDown (a partition leader, never the coordinator), All (every one of those), None",
             DefaultValueFactory = _ => FaultKind.All,
         };
-        var faultInterval = new Option<TimeSpan>("--fault-interval") { Description = "Time between injected faults (a classic rebalance takes about 5 s on the embedded broker)", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) }
+        var faultInterval = new Option<Duration>("--fault-interval") { Description = "Time between injected faults (a classic rebalance takes about 5 s on the embedded broker)", DefaultValueFactory = _ => Duration.FromSeconds(5) }
             .MustBe(v => v > TimeSpan.Zero, "positive");
         var failRate = new Option<double>("--fail-rate") { Description = "Chance that one handler attempt fails transiently", DefaultValueFactory = _ => 0.05 }
             .MustBe(v => v is >= 0 and < 1, "at least 0 and below 1");
@@ -71,15 +71,15 @@ internal static class VerifyCommand
         var slowRate = new Option<double>("--slow-rate") { Description = "Chance that one handler attempt takes 10-100 ms", DefaultValueFactory = _ => 0.05 }
             .MustBe(v => v is >= 0 and <= 1, "between 0 and 1");
         var seed = new Option<int?>("--seed") { Description = "Seed of the fault schedule and the workers' dice; without it a new one each run, printed in the summary and the JSON line to repeat the run" };
-        var handlerDelay = new Option<TimeSpan>("--handler-delay") { Description = "Time every handler attempt takes (a stand-in for real work)", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(5) }
+        var handlerDelay = new Option<Duration>("--handler-delay") { Description = "Time every handler attempt takes (a stand-in for real work)", DefaultValueFactory = _ => Duration.FromMilliseconds(5) }
             .MustBe(v => v >= TimeSpan.Zero, "0 or more");
         var concurrency = new Option<int>("--concurrency") { Description = "Handlers at once in each engine worker", DefaultValueFactory = _ => 8 }
             .MustBe(v => v >= 1, "1 or more");
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "Stop injecting and audit after this long at most", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
-        var stallTimeout = new Option<TimeSpan>("--stall-timeout")
+        var timeout = new Option<Duration>("--timeout") { Description = "Stop injecting and audit after this long at most", DefaultValueFactory = _ => Duration.FromMinutes(5) };
+        var stallTimeout = new Option<Duration>("--stall-timeout")
         {
             Description = "Say so when no message was processed or dead-lettered for this long (with the partitions whose messages wait); the run goes on until --timeout",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+            DefaultValueFactory = _ => Duration.FromSeconds(30),
         }.MustBe(v => v >= TimeSpan.FromSeconds(1), "at least 1 s");
 
         var command = new Command("verify", "Process messages in worker processes under injected faults and audit: every message processed or dead-lettered, none lost")

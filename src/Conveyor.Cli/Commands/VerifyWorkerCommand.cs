@@ -22,7 +22,7 @@ internal static class VerifyWorkerCommand
         var permanentEvery = new Option<int>("--permanent-every");
         var slowRate = new Option<double>("--slow-rate");
         var seed = new Option<int>("--seed");
-        var handlerDelay = new Option<TimeSpan>("--handler-delay");
+        var handlerDelay = new Option<Duration>("--handler-delay");
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 8 };
         var transactionalId = new Option<string?>("--transactional-id");
         var completions = new Option<string>("--completions") { DefaultValueFactory = _ => "persisted" };

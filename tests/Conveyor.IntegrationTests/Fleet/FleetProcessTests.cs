@@ -23,7 +23,7 @@ public partial class FleetProcessTests(EmbeddedKafkaFixture kafka)
         var fleet = Fleet.Create(kafka);
         await using var a = fleet.Start("a");
         await using var b = fleet.Start("b");
-        var owners = await fleet.OwnersAsync(view => view.Live(fleet.Group, DateTimeOffset.UtcNow) is { Count: 2 } live && live.All(i => i.Partitions.Count == 1));
+        var owners = await fleet.OwnersOnceEachHoldsOneAsync();
         Assert.Equal(["a", "b"], owners.Values.Order());
 
         await fleet.ProduceAsync(0, 10);
@@ -62,7 +62,7 @@ public partial class FleetProcessTests(EmbeddedKafkaFixture kafka)
         var fleet = Fleet.Create(kafka);
         await using var a = fleet.Start("a");
         await using var b = fleet.Start("b");
-        var owners = await fleet.OwnersAsync(view => view.Live(fleet.Group, DateTimeOffset.UtcNow) is { Count: 2 } live && live.All(i => i.Partitions.Count == 1));
+        var owners = await fleet.OwnersOnceEachHoldsOneAsync();
         await fleet.ProduceAsync(0, 10);
         await fleet.ProduceAsync(1, 10);
         await WaitUntil(() => kafka.Committed(fleet.Group, fleet.Topic, 2) is { } c && c[0] == 10 && c[1] == 10, "everything is handled and committed", a, b);
@@ -122,6 +122,10 @@ public partial class FleetProcessTests(EmbeddedKafkaFixture kafka)
             return instances.Where(i => i.Live && i.Status.Group == Group)
                 .SelectMany(i => i.Status.Partitions.Select(p => (p.Partition, i.Status.Instance))).ToDictionary();
         }
+
+        /// <summary>Each partition's owner, once two live processes hold one partition each.</summary>
+        public Task<Dictionary<int, string>> OwnersOnceEachHoldsOneAsync() =>
+            OwnersAsync(view => view.Live(Group, DateTimeOffset.UtcNow) is { Count: 2 } live && live.All(i => i.Partitions.Count == 1));
 
         /// <summary>Produces <paramref name="count"/> users to one partition, in order.</summary>
         public async Task ProduceAsync(int partition, int count)

@@ -7,6 +7,7 @@ using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Forwarding;
 using Conveyor.Testing;
+using Conveyor.TestSupport;
 
 namespace Conveyor.IntegrationTests.Processing;
 
@@ -160,16 +161,7 @@ public class OutputProducerTests(EmbeddedKafkaFixture kafka)
         return settled.Task;
     }
 
-    private static WorkItem Item()
-    {
-        var state = new PartitionState(new TopicPartition("in", 0));
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(state.TopicPartition, 0),
-            Message = new Message<byte[]?, byte[]?> { Key = [1], Value = [2] },
-        };
-        return new WorkItem(result, state, LaneKey.For(OrderingMode.Key, state, [1]));
-    }
+    private static WorkItem Item() => WorkItems.Of();
 
     private sealed class Forwarded : IForwardingObserver
     {

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Testing.Doubles;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Simulation.Pipelines;
 

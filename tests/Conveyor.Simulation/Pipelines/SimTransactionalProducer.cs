@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
-using Conveyor.Testing.Doubles;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Simulation.Pipelines;
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Conveyor.Cli.CommandLine;
 
 namespace Conveyor.Tests.Cli;
@@ -69,13 +70,52 @@ public class CommandLineTests
     [InlineData("ms")]
     public void Durations_refuse_anything_else(string text) => Assert.Null(Durations.TryParse(text));
 
+    [Theory]
+    [InlineData(100, "100ms")]
+    [InlineData(1_500, "1500ms")]
+    [InlineData(5_000, "5s")]
+    [InlineData(90_000, "90s")]
+    [InlineData(120_000, "2m")]
+    [InlineData(3_600_000, "1h")]
+    [InlineData(0, "0")]
+    [InlineData(0.5, "00:00:00.0005000")]
+    public void Durations_print_as_they_are_typed_and_read_back(double milliseconds, string text)
+    {
+        var duration = TimeSpan.FromMilliseconds(milliseconds);
+
+        Assert.Equal(text, Durations.Format(duration));
+        Assert.Equal(duration, Durations.TryParse(text));
+    }
+
+    [Theory]
+    [InlineData("--retry-delay", "100ms", "consume")]
+    [InlineData("--commit-interval", "5s", "consume")]
+    [InlineData("--stats-interval", "5s", "consume")]
+    [InlineData("--retry-topic-delays", "10s,1m", "consume")]
+    [InlineData("--timeout", "2m", "demo")]
+    [InlineData("--interval", "2s", "lag")]
+    [InlineData("--handler-delay", "5ms", "verify")]
+    [InlineData("--wait", "30s", "control", "pause")]
+    [InlineData("--gone-after", "15s", "control", "pause")]
+    public async Task Help_shows_duration_defaults_as_they_are_typed(string option, string shown, params string[] command)
+    {
+        var (exitCode, output, _) = await Run([.. command, "--help"]);
+
+        Assert.Equal(0, exitCode);
+        var help = Regex.Replace(output, @"\s+", " "); // a long description wraps onto the next line
+        var at = help.IndexOf($"{option} <", StringComparison.Ordinal);
+        Assert.True(at >= 0, $"no {option} in: {output}");
+        var start = help.IndexOf("[default: ", at, StringComparison.Ordinal) + "[default: ".Length;
+        Assert.Equal(shown, help[start..help.IndexOf(']', start)]);
+    }
+
     [Fact]
     public void A_short_duration_is_accepted_on_the_command_line()
     {
         var parsed = ConveyorCommandLine.Create().Parse(["consume", "--retry-delay", "100ms", "--commit-interval", "5s"]);
 
         Assert.Empty(parsed.Errors);
-        Assert.Equal(TimeSpan.FromMilliseconds(100), parsed.GetValue<TimeSpan>("--retry-delay"));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), parsed.GetValue<Duration>("--retry-delay").Value);
     }
 
     [Fact]

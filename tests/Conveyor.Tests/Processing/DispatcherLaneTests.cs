@@ -1,7 +1,6 @@
-using System.Text;
 using Confluent.Kafka;
-using Conveyor.Processing;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing;
 
@@ -95,14 +94,5 @@ public class DispatcherLaneTests
         }
     }
 
-    private static WorkItem Item(PartitionState partition, long offset, string key)
-    {
-        var keyBytes = Encoding.UTF8.GetBytes(key);
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = keyBytes, Value = [] },
-        };
-        return new WorkItem(result, partition, LaneKey.For(OrderingMode.Key, partition, keyBytes));
-    }
+    private static WorkItem Item(PartitionState partition, long offset, string key) => WorkItems.Of(partition, offset, key);
 }

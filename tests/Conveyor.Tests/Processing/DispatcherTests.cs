@@ -1,7 +1,7 @@
-using System.Text;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing;
 
@@ -354,14 +354,6 @@ public class DispatcherTests
         return offsets;
     }
 
-    private static WorkItem Item(PartitionState partition, long offset, string key, OrderingMode mode, string value = "")
-    {
-        var keyBytes = Encoding.UTF8.GetBytes(key);
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = keyBytes, Value = Encoding.UTF8.GetBytes(value) },
-        };
-        return new WorkItem(result, partition, LaneKey.For(mode, partition, keyBytes));
-    }
+    private static WorkItem Item(PartitionState partition, long offset, string key, OrderingMode mode, string value = "") =>
+        WorkItems.Of(partition, offset, key, value, mode);
 }

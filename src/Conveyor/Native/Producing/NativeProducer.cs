@@ -149,7 +149,6 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
     private Error? Produce(OutputRecord output, IntPtr opaque)
     {
-
         var headers = output.Headers is { Count: > 0 } given ? NativeHeaders(given) : IntPtr.Zero;
         var topic = output.Topic;
         var handle = TopicHandle(topic);

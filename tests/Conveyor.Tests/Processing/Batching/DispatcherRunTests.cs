@@ -1,8 +1,7 @@
-using System.Text;
 using Confluent.Kafka;
-using Conveyor.Processing;
 using Conveyor.Processing.Batching;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing.Batching;
 
@@ -168,16 +167,6 @@ public class DispatcherRunTests
 
     private static PartitionState Partition(int partition) => new(new TopicPartition("t", partition));
 
-    private static WorkItem Item(PartitionState partition, long offset, string value = "")
-    {
-        var key = Encoding.UTF8.GetBytes("k");
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = key, Value = Encoding.UTF8.GetBytes(value) },
-        };
-
-        // The processor's default ordering: runs ignore it, a partition's runs are its lane.
-        return new WorkItem(result, partition, LaneKey.For(OrderingMode.Key, partition, key));
-    }
+    // The processor's default ordering: runs ignore it, a partition's runs are its lane.
+    private static WorkItem Item(PartitionState partition, long offset, string value = "") => WorkItems.Of(partition, offset, "k", value);
 }

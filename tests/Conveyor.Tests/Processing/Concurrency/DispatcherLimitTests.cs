@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Conveyor.Processing;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing.Concurrency;
 
@@ -155,14 +156,5 @@ public class DispatcherLimitTests
     private static List<WorkItem> Fetch(PartitionState partition, int count, OrderingMode mode) =>
         [.. Enumerable.Range(0, count).Select(i => Item(partition, i, $"k{i}", mode))];
 
-    private static WorkItem Item(PartitionState partition, long offset, string key, OrderingMode mode)
-    {
-        var keyBytes = Encoding.UTF8.GetBytes(key);
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(partition.TopicPartition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = keyBytes, Value = [] },
-        };
-        return new WorkItem(result, partition, LaneKey.For(mode, partition, keyBytes));
-    }
+    private static WorkItem Item(PartitionState partition, long offset, string key, OrderingMode mode) => WorkItems.Of(partition, offset, key, ordering: mode);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Tests.Processing.Engine;
 
@@ -12,7 +13,7 @@ namespace Conveyor.Tests.Processing.Engine;
 /// <c>Consume</c> on the poll thread as librdkafka does. Commits (with or without metadata) are
 /// recorded, and can be made to fail. Tests wait for its state with <see cref="WaitUntilAsync"/>.
 /// </summary>
-internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMetadata
+internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -64,13 +65,11 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public string Name => "fake";
+    public override string Name => "fake";
 
-    public Handle Handle => throw new NotSupportedException("A fake consumer has no native handle.");
+    public override string MemberId => "fake-member";
 
-    public string MemberId => "fake-member";
-
-    public List<TopicPartition> Assignment
+    public override List<TopicPartition> Assignment
     {
         get
         {
@@ -81,10 +80,8 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public List<string> Subscription { get; private set; } = [];
-
     /// <summary>The group metadata a transaction's offsets are sent with (the fake's is only a marker).</summary>
-    public IConsumerGroupMetadata ConsumerGroupMetadata { get; } = new GroupMetadata();
+    public override IConsumerGroupMetadata ConsumerGroupMetadata { get; } = new GroupMetadata();
 
     public bool Closed { get; private set; }
 
@@ -199,7 +196,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
+    public override ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -234,17 +231,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
-
-    public ConsumeResult<byte[]?, byte[]?> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public void Subscribe(IEnumerable<string> topics) => Subscription = [.. topics];
-
-    public void Subscribe(string topic) => Subscription = [topic];
-
-    public void Unsubscribe() => Subscription = [];
-
-    public void Pause(IEnumerable<TopicPartition> partitions)
+    public override void Pause(IEnumerable<TopicPartition> partitions)
     {
         lock (_lock)
         {
@@ -258,7 +245,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public void Resume(IEnumerable<TopicPartition> partitions)
+    public override void Resume(IEnumerable<TopicPartition> partitions)
     {
         lock (_lock)
         {
@@ -275,7 +262,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public void Seek(TopicPartitionOffset tpo)
+    public override void Seek(TopicPartitionOffset tpo)
     {
         lock (_lock)
         {
@@ -284,7 +271,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public Offset Position(TopicPartition partition)
+    public override Offset Position(TopicPartition partition)
     {
         lock (_lock)
         {
@@ -292,7 +279,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition)
+    public override WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition)
     {
         lock (_lock)
         {
@@ -300,16 +287,12 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => GetWatermarkOffsets(topicPartition);
-
-    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => Record([.. offsets.Select(o => (o, string.Empty))]);
+    public override void Commit(IEnumerable<TopicPartitionOffset> offsets) => Record([.. offsets.Select(o => (o, string.Empty))]);
 
     void IOffsetsWithMetadata.Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets) => Record(offsets);
 
-    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
+    public override List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) =>
         [.. ((IOffsetsWithMetadata)this).Committed([.. partitions], timeout).Select(c => c.Offset)];
-
-    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
 
     IReadOnlyList<(TopicPartitionOffset Offset, string? Metadata, Error Error)> IOffsetsWithMetadata.Committed(IReadOnlyList<TopicPartition> partitions, TimeSpan timeout)
     {
@@ -321,7 +304,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public void Close()
+    public override void Close()
     {
         // As librdkafka's close: the partitions still assigned are revoked through the loop's handler.
         var assigned = Assignment;
@@ -338,37 +321,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
         }
     }
 
-    public void Dispose() => Disposed = true;
-
-    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException("The engine commits explicit offsets.");
-
-    public void Commit(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine commits explicit offsets.");
-
-    public void StoreOffset(ConsumeResult<byte[]?, byte[]?> result) => throw new NotSupportedException("The engine does not store offsets.");
-
-    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException("The engine does not store offsets.");
-
-    public void Assign(TopicPartition partition) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException("The engine subscribes.");
-
-    public void Unassign() => throw new NotSupportedException("The engine subscribes.");
-
-    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+    public override void Dispose() => Disposed = true;
 
     private Rebalance Enqueue(Action<FakeConsumer> run)
     {

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
-using Conveyor.Testing.Doubles;
+using Conveyor.TestSupport.Doubles;
 
 namespace Conveyor.Tests.Processing.Engine;
 

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Conveyor.Native.Producing;
-using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Forwarding;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing.Forwarding;
 
@@ -116,14 +116,5 @@ public class NativeProducerTests
         public byte[] GetValueBytes() => throw new InvalidOperationException("unreadable");
     }
 
-    private static WorkItem Item()
-    {
-        var state = new PartitionState(new TopicPartition("in", 0));
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(state.TopicPartition, 0),
-            Message = new Message<byte[]?, byte[]?> { Key = [1], Value = [2] },
-        };
-        return new WorkItem(result, state, LaneKey.For(OrderingMode.Key, state, [1]));
-    }
+    private static WorkItem Item() => WorkItems.Of();
 }

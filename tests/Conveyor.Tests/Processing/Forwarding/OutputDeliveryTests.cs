@@ -3,6 +3,7 @@ using Conveyor.Diagnostics;
 using Conveyor.Processing;
 using Conveyor.Processing.Engine;
 using Conveyor.Processing.Forwarding;
+using Conveyor.TestSupport;
 
 namespace Conveyor.Tests.Processing.Forwarding;
 
@@ -174,16 +175,7 @@ public class OutputDeliveryTests
         spent[2] += acknowledged - settled;
     }
 
-    private static WorkItem Item(string topic, int partition, long offset)
-    {
-        var state = new PartitionState(new TopicPartition(topic, partition));
-        var result = new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(state.TopicPartition, offset),
-            Message = new Message<byte[]?, byte[]?> { Key = [1], Value = [2] },
-        };
-        return new WorkItem(result, state, LaneKey.For(OrderingMode.Key, state, [1]));
-    }
+    private static WorkItem Item(string topic, int partition, long offset) => WorkItems.Of(topic, partition, offset);
 
     private sealed class PlainObserver : IProcessorObserver;
 

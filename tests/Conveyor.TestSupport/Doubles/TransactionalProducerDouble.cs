@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Transactions;
 
-namespace Conveyor.Testing.Doubles;
+namespace Conveyor.TestSupport.Doubles;
 
 /// <summary>
 /// The base of the transactional producers of the tests and the simulator: the engine's

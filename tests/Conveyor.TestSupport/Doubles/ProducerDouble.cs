@@ -1,15 +1,15 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Transactions;
 
-namespace Conveyor.Testing.Doubles;
+namespace Conveyor.TestSupport.Doubles;
 
 /// <summary>
 /// The base of the producers that stand in for Confluent.Kafka's in Conveyor's own tests and
 /// simulator: every <see cref="IProducer{TKey, TValue}"/> member a double does not override is
 /// refused (<see cref="NotSupportedException"/>) or does nothing (poll, flush, dispose), so each
 /// double states only what it does. The string overloads go to the <see cref="TopicPartition"/>
-/// ones with <see cref="Partition.Any"/>, as librdkafka's partitioner would pick. Not shipped API:
-/// internal, seen by the test projects only.
+/// ones with <see cref="Partition.Any"/>, as librdkafka's partitioner would pick. Never packed:
+/// the shipped Conveyor.Testing package holds only what users call.
 /// </summary>
 internal abstract class ProducerDouble : IProducer<byte[]?, byte[]?>
 {
