@@ -24,6 +24,7 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
     private readonly ConcurrentQueue<string> _timeline = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TaskCompletionSource _error = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _commits;
     private int _aborts;
     private long _forwarded;
@@ -55,6 +56,14 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
     {
         var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _error, next);
+        return next.Task;
+    }
+
+    /// <summary>Completes at the next aborted transaction.</summary>
+    public Task NextAbort()
+    {
+        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _abort, next);
         return next.Task;
     }
 
@@ -116,6 +125,7 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
         }
 
         Record($"aborted: {error.Code} {error.Reason}");
+        Volatile.Read(ref _abort).TrySetResult();
 
         Changed?.Invoke();
     }
