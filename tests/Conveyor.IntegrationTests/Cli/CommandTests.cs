@@ -56,7 +56,7 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
-    public async Task A_refused_connection_to_every_bootstrap_broker_is_one_line_within_2_s_with_the_tools_command()
+    public async Task A_refused_connection_to_every_bootstrap_broker_is_one_line_at_once_with_the_tools_command()
     {
         var clock = Stopwatch.StartNew();
 
@@ -67,7 +67,9 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         var line = Assert.Single(errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: could not reach Kafka at 127.0.0.1:1: every broker refused the connection (Connect to ipv4#127.0.0.1:1 failed: Connection refused", line, StringComparison.Ordinal);
         Assert.EndsWith("for a local broker run: conveyor broker", line, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        // At once rather than after the probe's 10 s timeout: 0.5 s at load 35, so half the timeout
+        // leaves room for a descheduled test host and still fails when the probe waits it out.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
     [Theory]
@@ -264,7 +266,9 @@ public class CommandTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(1, exitCode);
         var line = Assert.Single(errors.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"error: The processor stopped because it could not start (FailWhenUnavailable): the cluster at {cluster.BootstrapServers} does not support group.protocol=consumer", line, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        // At once rather than after the 30 s UnavailableTimeout (librdkafka itself waits forever): 0.6 s
+        // at load 35, so a third of the timeout leaves room for a descheduled test host.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public class ExactlyOnceFailoverTests
         Task Hold(string value) => int.Parse(value.AsSpan(1), CultureInfo.InvariantCulture) >= count * 5 / 6 ? lastFault.Task : Task.CompletedTask;
         var options = Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromMilliseconds(100) };
         var running = Start(cluster, options, output, observer, out var stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
-        await quarter.WaitAsync(Timeouts.Flow);
+        await Step(observer, quarter, Timeouts.Flow, "a quarter of the inputs committed");
         cluster.SetTransactionCoordinator(transactionalId, 1);
         cluster.SetGroupCoordinator(group, TransactionCoordinator);
 
@@ -73,33 +73,54 @@ public class ExactlyOnceFailoverTests
         // the old one comes back. A SendOffsetsToTransaction in flight may wait for the old broker
         // past its timeout without end (librdkafka #5456, #5511): then the forwarder stops with
         // that reason, and starts again as a host would restart it.
-        await half.WaitAsync(Timeouts.Flow);
+        await Step(observer, half, Timeouts.Flow, "half of the inputs committed");
         var noticed = observer.NextError();
         cluster.SetBrokerDown(TransactionCoordinator);
-        await noticed.WaitAsync(Timeouts.Flow);
+        observer.Note($"broker {TransactionCoordinator} down");
+        await Step(observer, noticed, Timeouts.Flow, $"the clients noticed broker {TransactionCoordinator} down");
         cluster.SetGroupCoordinator(group, GroupCoordinator);
         cluster.SetBrokerUp(TransactionCoordinator);
+        observer.Note($"broker {TransactionCoordinator} up");
         if (await Task.WhenAny(threeQuarters, running).WaitAsync(Timeouts.Flow) == running)
         {
-            var stopped = await Assert.ThrowsAsync<ProcessorStoppedException>(() => running);
-            Assert.Contains("did not return", stopped.Message, StringComparison.Ordinal);
-            observer.Restarted();
-            running = Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
+            running = Restart();
         }
 
         // Then the transaction coordinator (also the partitions' leader) goes down and comes back.
+        // The clients may say so at once (an error), or the engine may meet it first inside a
+        // transactional call: a commit in flight waits out the transaction timeout, and up to 5 s
+        // more before it is given up as stuck, and only then aborts or stops the forwarder (the
+        // poll thread, blocked meanwhile, serves no consumer errors). Any of the three shows the
+        // fault met the work; the wait allows for the longest.
         var error = observer.NextError();
+        var aborted = observer.NextAbort();
         cluster.SetBrokerDown(1);
+        observer.Note("broker 1 down; the held inputs run");
         lastFault.TrySetResult(); // the held inputs run, and their outputs meet the broker down
-        await error.WaitAsync(Timeouts.Flow); // the clients noticed
+        await Step(observer, Task.WhenAny(error, aborted, running), options.TransactionTimeout + TimeSpan.FromSeconds(5) + Timeouts.Flow, "the clients noticed broker 1 down");
         cluster.SetBrokerUp(1);
+        observer.Note("broker 1 up");
+        if (await Task.WhenAny(all, running).WaitAsync(Timeouts.Flow * 2) == running)
+        {
+            running = Restart();
+        }
 
-        await all.WaitAsync(Timeouts.Flow * 2);
+        await Step(observer, all, Timeouts.Flow * 2, "every input committed");
         await stop.CancelAsync();
         await running.WaitAsync(Timeouts.Stop);
 
         Assert.Empty(observer.Violations);
         Assert.Equal(count, observer.CommittedInputs);
+
+        // A transactional call that never returned stopped the forwarder (the run ended); a host would start it again.
+        Task Restart()
+        {
+            var stopped = Assert.IsType<ProcessorStoppedException>(running.Exception?.InnerException);
+            Assert.Contains("did not return", stopped.Message, StringComparison.Ordinal);
+            observer.Restarted();
+            observer.Note("restarted");
+            return Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
+        }
     }
 
     private static EmbeddedKafkaCluster Cluster(out string input, out string output, out string group, out string transactionalId)
@@ -149,6 +170,21 @@ public class ExactlyOnceFailoverTests
             return [OutputRecord.Utf8(output, message.Key, message.Value)];
         }).Build();
         return forwarder.RunAsync(stop.Token);
+    }
+
+    /// <summary>Waits for a step of the test; when it does not come, fails with the observer's timeline.</summary>
+    private static async Task Step(TransactionInvariantObserver observer, Task step, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await step.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{what}: not within {timeout.TotalSeconds} s. Timeline:{Environment.NewLine}{observer.Timeline}");
+        }
+
+        observer.Note(what);
     }
 
     /// <summary>Completes once <paramref name="condition"/> holds, asked after every event of the observer.</summary>

@@ -56,7 +56,7 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
-    public async Task A_refused_connection_to_every_broker_is_reported_within_2_s()
+    public async Task A_refused_connection_to_every_broker_is_reported_at_once_not_after_the_unavailable_timeout()
     {
         var observer = new ProblemObserver();
         var options = new ProcessorOptions { GroupId = Names.Unique("group"), Topics = ["t"] }; // the default UnavailableTimeout, 30 s
@@ -70,7 +70,9 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         clock.Stop();
         Assert.StartsWith("cannot reach the cluster at 127.0.0.1:1: every broker is down (", processor.Status.Unavailable, StringComparison.Ordinal);
         Assert.Contains("Connection refused", processor.Status.Unavailable, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        // At once rather than after the 30 s UnavailableTimeout: 0.2 s at load 35, so a third of the
+        // timeout leaves room for a descheduled test host and still fails when the report waits for it.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         await stop.CancelAsync();
         await run.WaitAsync(Timeouts.Stop);
     }
@@ -87,11 +89,12 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         clock.Stop();
         Assert.StartsWith("cannot reach the cluster at 127.0.0.1:1: every broker refused the connection (", problem, StringComparison.Ordinal);
         Assert.Contains("Connection refused", problem, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        // Without the early end it waits out its 5 s metadata timeout; at once took 0.6 s at load 35.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4.5), $"took {clock.Elapsed}");
     }
 
     [Fact]
-    public async Task A_group_protocol_the_cluster_does_not_support_stops_the_processor_within_2_s_when_asked_to()
+    public async Task A_group_protocol_the_cluster_does_not_support_stops_the_processor_at_once_when_asked_to()
     {
         // Its own broker: the api versions it advertises change for every client.
         await using var cluster = EmbeddedKafkaCluster.Start();
@@ -110,7 +113,9 @@ public class UnavailableTests(EmbeddedKafkaFixture kafka)
         Assert.Contains($"the cluster at {cluster.BootstrapServers} does not support group.protocol=consumer", error.Message, StringComparison.Ordinal);
         Assert.Equal(ProcessorState.Failed, processor.Status.State);
         Assert.Single(observer.Problems);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        // At once rather than after the 30 s UnavailableTimeout (librdkafka itself waits forever): 1.2 s
+        // at load 35, so a third of the timeout leaves room for a descheduled test host.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
     }
 
     private sealed class ProblemObserver : IProcessorObserver

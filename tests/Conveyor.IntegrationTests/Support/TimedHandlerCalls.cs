@@ -40,13 +40,21 @@ internal sealed class TimedHandlerCalls
     /// <summary>Makes a new topic of <paramref name="partitions"/> and writes <paramref name="count"/> messages to it.</summary>
     public static async Task<TimedHandlerCalls> CreateAsync(EmbeddedKafkaFixture kafka, int partitions, int count)
     {
-        var topic = kafka.CreateTopic(partitions);
-        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, [.. Enumerable.Range(0, count).Select(i => ((string?)$"k{i}", $"m{i}"))]);
-        return new TimedHandlerCalls(kafka.Cluster.BootstrapServers, topic, count);
+        var calls = CreateEmpty(kafka, partitions, count);
+        await calls.WriteAsync();
+        return calls;
     }
 
-    /// <summary>A processor of the topic in a group of its own, with the test's concurrency settings; <paramref name="call"/> runs in each handler call and may throw.</summary>
-    public IKafkaProcessor Processor(int maxConcurrency, ConcurrencyOptions concurrency, RetryOptions? retry = null, Action? call = null)
+    /// <summary>Makes a new topic of <paramref name="partitions"/>, empty until <see cref="WriteAsync"/> writes the <paramref name="count"/> messages.</summary>
+    public static TimedHandlerCalls CreateEmpty(EmbeddedKafkaFixture kafka, int partitions, int count) =>
+        new(kafka.Cluster.BootstrapServers, kafka.CreateTopic(partitions), count);
+
+    /// <summary>Writes the <c>count</c> messages to the topic.</summary>
+    public Task WriteAsync() =>
+        KafkaTestClient.ProduceAsync(_bootstrap, Topic, [.. Enumerable.Range(0, _count).Select(i => ((string?)$"k{i}", $"m{i}"))]);
+
+    /// <summary>A processor of the topic in a group of its own, with the test's concurrency settings; <paramref name="call"/> runs in each handler call and may throw; <paramref name="observer"/> hears its events.</summary>
+    public IKafkaProcessor Processor(int maxConcurrency, ConcurrencyOptions concurrency, RetryOptions? retry = null, Action? call = null, IProcessorObserver? observer = null)
     {
         var options = new ProcessorOptions
         {
@@ -56,7 +64,13 @@ internal sealed class TimedHandlerCalls
             Concurrency = concurrency,
             Retry = retry ?? new RetryOptions(),
         };
-        return new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(_bootstrap), options)
+        var builder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(_bootstrap), options);
+        if (observer is not null)
+        {
+            builder.SetObserver(observer);
+        }
+
+        return builder
             .Handle((message, _) =>
             {
                 _starts.Enqueue(Stopwatch.GetTimestamp());

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Confluent.Kafka;
 using Conveyor.Processing.Forwarding;
 using Conveyor.Processing.Transactions;
@@ -20,7 +21,10 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
     private readonly HashSet<TopicPartitionOffset> _committed = [];
     private readonly List<string> _violations = [];
     private readonly TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string> _timeline = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TaskCompletionSource _error = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _commits;
     private int _aborts;
     private long _forwarded;
@@ -38,6 +42,12 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
 
     public ConcurrentQueue<Error> Errors { get; } = new();
 
+    /// <summary>Errors, commits, aborts, losses and the test's steps, in order, with the seconds since the observer was made: for a failure's message.</summary>
+    public string Timeline => string.Join(Environment.NewLine, _timeline);
+
+    /// <summary>Adds a step of the test to the <see cref="Timeline"/>.</summary>
+    public void Note(string step) => Record(step);
+
     /// <summary>Completes when partitions were lost.</summary>
     public Task Lost => _lost.Task;
 
@@ -46,6 +56,14 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
     {
         var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _error, next);
+        return next.Task;
+    }
+
+    /// <summary>Completes at the next aborted transaction.</summary>
+    public Task NextAbort()
+    {
+        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _abort, next);
         return next.Task;
     }
 
@@ -94,6 +112,7 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
             _open.Clear();
         }
 
+        Record($"committed {offsets.Count} offsets; {CommittedInputs} inputs committed, {Forwarded} forwarded");
         Changed?.Invoke();
     }
 
@@ -105,16 +124,26 @@ internal sealed class TransactionInvariantObserver : ITransactionObserver, IForw
             _open.Clear();
         }
 
+        Record($"aborted: {error.Code} {error.Reason}");
+        Volatile.Read(ref _abort).TrySetResult();
+
         Changed?.Invoke();
     }
 
-    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => _lost.TrySetResult();
+    public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        Record($"lost {string.Join(", ", partitions)}");
+        _lost.TrySetResult();
+    }
 
     public void OnError(Error error)
     {
         Errors.Enqueue(error);
+        Record($"error: {error.Code} {error.Reason}");
         Volatile.Read(ref _error).TrySetResult();
     }
+
+    private void Record(string what) => _timeline.Enqueue($"{_clock.Elapsed.TotalSeconds:F2} s {what}");
 
     private T Locked<T>(Func<T> read)
     {
