@@ -21,6 +21,18 @@ public class RefetchDelayTests
     }
 
     [Fact]
+    public void Quick_refetches_never_plan_for_less_than_the_second_the_broker_thread_may_sleep()
+    {
+        var delay = new RefetchDelay();
+        for (var i = 0; i < 10; i++)
+        {
+            delay.Observed(TimeSpan.FromMilliseconds(60));
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(1), delay.Current);
+    }
+
+    [Fact]
     public void A_hiccup_counts_no_longer_than_two_seconds()
     {
         var delay = new RefetchDelay();

@@ -13,7 +13,7 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal sealed class RefetchDelay
 {
-    /// <summary>Before anything was measured: the longest a resume waits for librdkafka's broker thread.</summary>
+    /// <summary>The least it plans for, and before anything was measured: the longest a resume waits for librdkafka's broker thread.</summary>
     public static readonly TimeSpan Initial = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest delay counted: a hiccup of the machine or the network must not keep every later resume early.</summary>
@@ -24,13 +24,16 @@ internal sealed class RefetchDelay
 
     /// <summary>
     /// A resumed partition's next message came after <paramref name="delay"/>. A longer delay than
-    /// the current one counts at once, a shorter one a quarter at a time: whether a resume lands
-    /// on the broker thread's wake or waits for the next one is chance, so one quick refetch must
-    /// not make the next resume late.
+    /// the current one counts at once, a shorter one a quarter at a time, and never below
+    /// <see cref="Initial"/>: whether a resume comes while the broker thread is awake (60-140 ms)
+    /// or waits for its next wake is chance, and letting quick refetches lower the plan made the
+    /// next slow one find its partition dry (traced: 925 ms after a resume planned for less,
+    /// fairness 0.91).
     /// </summary>
     public void Observed(TimeSpan delay)
     {
         delay = delay > Longest ? Longest : delay;
-        Current = delay >= Current ? delay : Current + ((delay - Current) / 4);
+        var next = delay >= Current ? delay : Current + ((delay - Current) / 4);
+        Current = next < Initial ? Initial : next;
     }
 }
