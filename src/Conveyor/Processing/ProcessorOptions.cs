@@ -120,7 +120,9 @@ public sealed record ProcessorOptions
     /// wait its turn for a worker; or while another partition with messages to read has had under
     /// half of this buffered for half a second (it waits behind this one's fetches in librdkafka's
     /// queue). It
-    /// resumes once down to half of this, or once the whole buffer is down to a quarter. A partition
+    /// resumes once down to half of this, or once the whole buffer is down to a quarter, or, while
+    /// the handlers are slow against the whole buffer, once it holds only what they get through
+    /// before librdkafka has fetched its messages again (up to a second after a resume). A partition
     /// whose handlers keep up is not otherwise paused for its own count: a pause discards what librdkafka
     /// prefetched, and a deep backlog arrives in bursts; <see cref="MaxBufferedMessages"/> and
     /// <see cref="MaxBufferedBytes"/> bound memory either way. Default 1,000.

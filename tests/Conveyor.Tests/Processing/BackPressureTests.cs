@@ -65,6 +65,29 @@ public class BackPressureTests
         Assert.Equal(expected, Name(Decide(new Partition(Paused: true, buffered, Stuck: true, Held: false), Limit, allPaused: false, relaxed)));
 
     [Theory]
+    [InlineData(650, 650, nameof(Decision.Resume))] // still holds what its handlers get through before a refetch comes
+    [InlineData(651, 650, nameof(Decision.Keep))]
+    [InlineData(500, 0, nameof(Decision.Resume))] // half its limit still resumes it when nothing is asked ahead
+    public void A_paused_partition_resumes_while_it_still_holds_what_its_handlers_get_through_before_its_messages_come_back(int buffered, int resumeAhead, string expected) =>
+        Assert.Equal(expected, Name(Decide(new Partition(Paused: true, buffered, Stuck: false, Held: false), Limit, allPaused: false, relaxed: false, resumeAhead)));
+
+    [Fact]
+    public void A_partition_that_resumes_early_is_not_resumed_while_held_or_while_every_partition_is_paused()
+    {
+        Assert.Equal(Decision.Keep, Decide(new Partition(Paused: true, 100, Stuck: false, Held: true), Limit, allPaused: false, relaxed: false, resumeAhead: 750));
+        Assert.Equal(Decision.Keep, Decide(new Partition(Paused: true, 100, Stuck: false, Held: false), Limit, allPaused: true, relaxed: false, resumeAhead: 750));
+    }
+
+    [Theory]
+    [InlineData(3_900.0, 6, 1_000, 650)] // 1 ms handlers on 16 workers, six partitions in turn, a refetch of up to a second
+    [InlineData(3_900.0, 6, 250, 163)] // quick refetches: resumed later
+    [InlineData(3_900.0, 1, 1_000, 750)] // never past three quarters of its share: it would resume at the look after its pause
+    [InlineData(200_000.0, 6, 1_000, 750)]
+    [InlineData(null, 6, 1_000, 0)] // the handlers have not shown their pace: half its share, as before
+    public void A_partition_resumes_ahead_by_its_part_of_the_handlers_pace_over_the_refetch_delay(double? perSecond, int busy, int delayMs, int expected) =>
+        Assert.Equal(expected, ResumeAhead(perSecond, busy, TimeSpan.FromMilliseconds(delayMs), Limit));
+
+    [Theory]
     [InlineData(5, 0, 1, 2, true)] // one worker, busy with the other partition: it waits its turn
     [InlineData(5, 7, 16, 2, true)] // under its half of 16 workers
     [InlineData(5, 8, 16, 2, false)] // runs its share: its own handlers hold it back

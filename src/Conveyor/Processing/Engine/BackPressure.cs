@@ -31,9 +31,11 @@ internal static class BackPressure
     /// <paramref name="relaxed"/> (a quarter full) and the partition itself is not full and stuck:
     /// resuming that one would pause it again at the next look, and every pause throws away what
     /// librdkafka prefetched. <paramref name="limitPerPartition"/> is the limit as flow control
-    /// applies it: the partition's <see cref="Share"/>.
+    /// applies it: the partition's <see cref="Share"/>. A paused partition also resumes once it holds
+    /// no more than <paramref name="resumeAhead"/> (<see cref="ResumeAhead"/>): what its handlers get
+    /// through before its messages come back.
     /// </summary>
-    public static Decision Decide(Partition partition, int limitPerPartition, bool allPaused, bool relaxed)
+    public static Decision Decide(Partition partition, int limitPerPartition, bool allPaused, bool relaxed, int resumeAhead = 0)
     {
         var full = partition.Buffered >= limitPerPartition && partition.Stuck;
         if (!partition.Paused)
@@ -41,9 +43,25 @@ internal static class BackPressure
             return allPaused || full || partition.Held ? Decision.Pause : Decision.Keep;
         }
 
-        var drained = (relaxed && !full) || partition.Buffered <= limitPerPartition / 2;
+        var drained = (relaxed && !full) || partition.Buffered <= Math.Max(limitPerPartition / 2, resumeAhead);
         return !allPaused && drained && !partition.Held ? Decision.Resume : Decision.Keep;
     }
+
+    /// <summary>
+    /// How many messages a paused partition should still hold when it resumes, so that it does not
+    /// run dry before its messages come back after <paramref name="refetchDelay"/> (<see cref="RefetchDelay"/>):
+    /// its part of the handlers' pace (<paramref name="handledPerSecond"/> over the
+    /// <paramref name="busyPartitions"/>, which take turns for the workers) for that time. A partition
+    /// that runs dry while the others are served falls behind them for good: at half its share, the
+    /// fairness layout's partitions held 0.75 s of work against refetches of up to 1 s, ran dry
+    /// one after another, and the ones that did not kept a lead of hundreds of messages. At most
+    /// three quarters of the <paramref name="share"/>, so a partition is not resumed at the look
+    /// after its pause; none before the handlers have shown their pace.
+    /// </summary>
+    public static int ResumeAhead(double? handledPerSecond, int busyPartitions, TimeSpan refetchDelay, int share) =>
+        handledPerSecond is { } rate
+            ? (int)Math.Min(share * 3L / 4, Math.Ceiling(rate / Math.Max(1, busyPartitions) * refetchDelay.TotalSeconds))
+            : 0;
 
     /// <summary>
     /// Whether a partition waits its turn for a worker, rather than for its own handlers: it has

@@ -11,6 +11,7 @@ internal sealed class ClientPauses(IConsumer<byte[]?, byte[]?> consumer, IProces
         foreach (var partition in states)
         {
             partition.Poll.Paused = true;
+            partition.Poll.ResumedAt = null; // paused again before its messages came: that wait tells nothing of a refetch
         }
 
         List<TopicPartition> partitions = [.. states.Select(p => p.TopicPartition)];

@@ -149,6 +149,10 @@ internal sealed class Feeder
             }
 
             _watchdog.Delivered(partition, result.Offset.Value, now);
+            if (partition.Poll.ResumedAt is not null)
+            {
+                _flow.Refetched(partition, now);
+            }
             if (partition.Poll.FirstDelivered < 0)
             {
                 partition.Poll.FirstDelivered = result.Offset.Value;

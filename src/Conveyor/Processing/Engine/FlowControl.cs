@@ -74,6 +74,9 @@ internal sealed class FlowControl
     /// <summary>How fast the handlers get through the buffer: whether a starving partition can wait for its turn.</summary>
     private readonly DrainRate _drain = new();
 
+    /// <summary>How long a resumed partition waits for its next message: how early it resumes while the buffer is pressed.</summary>
+    private readonly RefetchDelay _refetch = new();
+
     /// <summary>Counts messages submitted to the dispatcher, from which <see cref="DrainRate"/> learns how fast the handlers get through the buffer.</summary>
     public void Submitted(int count) => _drain.Submitted(count);
 
@@ -132,13 +135,17 @@ internal sealed class FlowControl
         var relaxed = BackPressure.Relaxed(_dispatcher.Buffered, _dispatcher.BufferedBytes, _options.MaxBufferedMessages, _options.MaxBufferedBytes);
         var rebalancing = _rebalanceHold.IsHeld(now);
         int? busy = null; // counted only once a partition is past its limit: a scan of every partition
+        int? ahead = null; // while the buffer is pressed, once a partition is paused: it needs the busy count
         foreach (var partition in _partitions.Values)
         {
             var buffered = partition.Buffered;
             var stuck = (buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now, busy ??= BusyPartitions()))
                 | (buffered >= _share && BackPressure.Crowds(buffered, _share, AnotherStarves(partition, now, pressed, ref starving)));
             var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
-            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _share, _allPaused, relaxed))
+            var resumeAhead = partition.Poll.Paused && pressed
+                ? ahead ??= BackPressure.ResumeAhead(_drain.PerSecond, busy ??= BusyPartitions(), _refetch.Current, _share)
+                : 0;
+            switch (BackPressure.Decide(new BackPressure.Partition(partition.Poll.Paused, buffered, stuck, held), _share, _allPaused, relaxed, resumeAhead))
             {
                 case BackPressure.Decision.Pause:
                     (pause ??= []).Add(partition);
@@ -160,6 +167,7 @@ internal sealed class FlowControl
             foreach (var partition in resume)
             {
                 partition.Poll.Paused = false;
+                partition.Poll.ResumedAt = _positions.Unread(partition) is true ? now : null; // one at the end of its log waits for new messages, not for a refetch
                 _watchdog.Released(partition, now);
             }
 
@@ -240,6 +248,13 @@ internal sealed class FlowControl
         var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
         var slice = Math.Max(1, Math.Min(_share / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
         return others > 0 && run >= slice && !partition.Poll.Paused && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRotation);
+    }
+
+    /// <summary>A partition resumed by back-pressure delivered its first message since (<see cref="RefetchDelay"/>).</summary>
+    public void Refetched(PartitionState partition, DateTime now)
+    {
+        _refetch.Observed(now - partition.Poll.ResumedAt.GetValueOrDefault(now));
+        partition.Poll.ResumedAt = null;
     }
 
     /// <summary>Pauses a partition at once (<see cref="Rotates"/>).</summary>

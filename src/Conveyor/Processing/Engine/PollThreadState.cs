@@ -20,6 +20,9 @@ internal sealed class PollThreadState
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 
+    /// <summary>When back-pressure last resumed it, until its next message arrives (null otherwise): how long a refetch takes.</summary>
+    public DateTime? ResumedAt { get; set; }
+
     /// <summary>The last offset committed.</summary>
     public long LastCommitted { get; set; } = -1;
 
