@@ -9,7 +9,8 @@ internal sealed partial class SimConsumer
 
     public Handle Handle => throw new NotSupportedException("A simulated consumer has no native handle.");
 
-    public string MemberId => Name;
+    /// <summary>None while the member's session has ended and its lost callback is pending: librdkafka resets the member id then, and joins again only after the callback.</summary>
+    public string MemberId => _member.Pending.Any(a => a.Kind == GroupActionKind.Lose) ? string.Empty : Name;
 
     public List<TopicPartition> Assignment => [.. _assigned.Keys.Order().Select(p => Cluster.Partitions[p])];
 

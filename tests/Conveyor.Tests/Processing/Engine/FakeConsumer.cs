@@ -68,7 +68,8 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>, IOffsetsWithMe
 
     public Handle Handle => throw new NotSupportedException("A fake consumer has no native handle.");
 
-    public string MemberId => "fake-member";
+    /// <summary>The member id librdkafka reports; empty once a session ended (set by a test), until the member joins again.</summary>
+    public string MemberId { get; set; } = "fake-member";
 
     public List<TopicPartition> Assignment
     {
