@@ -54,7 +54,7 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 1)]
     [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 4)]
     [InlineData(nameof(ReintroducedBugs.TransactionOffsetsWithoutCompletions), 9)]
-    [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 11)]
+    [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 4)] // was 11: no longer reproduces once commits stopped waiting for handlers that wrote nothing
     [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 47)]
     public void Exactly_once_without_completions_in_the_transaction_or_its_rewind_writes_outputs_twice(string name, int seed)
     {
@@ -67,11 +67,15 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
         Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
     }
 
-    /// <summary>Seed 494: a revoke's wait for a running handler (the transaction gate), with a clock jump during it, counted as idle time.</summary>
+    /// <summary>
+    /// <c>--large</c> seed 299 (was seed 494, which no longer reproduces since a commit waits only
+    /// for messages that wrote outputs, not for every running handler): a commit's wait for the
+    /// transaction gate counted as idle time.
+    /// </summary>
     [Fact]
     public void An_exactly_once_wait_for_handlers_counted_as_idle_time_is_reported_as_a_stall()
     {
-        var schedule = ScheduleGenerator.For(494, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
+        var schedule = ScheduleGenerator.For(299, large: true, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
 
         var result = SimWorld.Run(schedule, ReintroducedBugs.GateWaitCountsAsIdle);
 

@@ -323,6 +323,13 @@ internal sealed class TransactionalCommits : ICommitStrategy
                 Poll = { LastCommitted = old.Poll.LastCommitted, LastCommittedMetadata = old.Poll.LastCommittedMetadata, IdleSince = now },
             };
             _partitions.Add(state);
+            if (old.Stopped)
+            {
+                // Stopped by its failure action: it stays stopped, as it would without the abort
+                // (any-ordering seed 18819 ran on past its stop once an abort rewound it).
+                _dispatcher.Stop(state);
+            }
+
             var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed
                 : Offset.Beginning;
