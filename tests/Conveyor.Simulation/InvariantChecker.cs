@@ -358,6 +358,9 @@ internal sealed class InvariantChecker
         _windowEnds = [.. Enumerable.Range(0, _cluster.Committed.Length).Select(p => _cluster.End(p))];
     }
 
+    /// <summary>The longest a partition with messages to commit went without progress (the liveness figure <c>--seeds</c> prints).</summary>
+    public TimeSpan LongestWithoutProgress { get; private set; }
+
     public void CheckProgress()
     {
         var now = _scheduler.Now;
@@ -368,6 +371,8 @@ internal sealed class InvariantChecker
                 _progressAt[p] = now;
                 continue;
             }
+
+            LongestWithoutProgress = TimeSpan.FromTicks(Math.Max(LongestWithoutProgress.Ticks, now - _progressAt[p]));
 
             if (now - _progressAt[p] > ProgressBound.Ticks)
             {

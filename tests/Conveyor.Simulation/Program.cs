@@ -83,12 +83,14 @@ internal static class Program
         long events = 0;
         long handovers = 0;
         var longestWait = TimeSpan.Zero;
+        var liveness = new LivenessTally();
         for (var s = from; s < from + seeds; s++)
         {
             var result = SimWorld.Run(Generate(s), bugs);
             events += result.Events;
             handovers += result.Handovers;
             longestWait = result.LongestWait > longestWait ? result.LongestWait : longestWait;
+            liveness.Add(result);
             if (result.Failed)
             {
                 failed++;
@@ -101,6 +103,7 @@ internal static class Program
         }
 
         Console.WriteLine($"{seeds} schedules in {watch.Elapsed.TotalSeconds:F1} s ({seeds / watch.Elapsed.TotalSeconds:F0}/s, {events / seeds} events and {handovers / seeds} thread handovers each{(fairness ? $", longest wait of a ready partition {longestWait.TotalSeconds:F1} s" : string.Empty)}), {failed} failed");
+        Console.WriteLine(liveness.Describe());
         return failed > 0 ? 1 : 0;
     }
 

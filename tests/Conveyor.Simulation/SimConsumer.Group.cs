@@ -7,7 +7,8 @@ internal sealed partial class SimConsumer
 {
     public override string Name => $"sim-{_member.Id}-{_member.Incarnation}";
 
-    public override string MemberId => Name;
+    /// <summary>None while the member's session has ended and its lost callback is pending: librdkafka resets the member id then, and joins again only after the callback.</summary>
+    public override string MemberId => _member.Pending.Any(a => a.Kind == GroupActionKind.Lose) ? string.Empty : Name;
 
     public override List<TopicPartition> Assignment => [.. _assigned.Keys.Order().Select(p => Cluster.Partitions[p])];
 

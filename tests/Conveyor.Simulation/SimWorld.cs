@@ -74,7 +74,7 @@ internal sealed partial class SimWorld
             var world = new SimWorld(schedule, bugs, trace, oneStream);
             world.Checker.RescueAllowed = rescueAllowed;
             world.RunAll();
-            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers, world.Checker.Fairness?.LongestWait ?? TimeSpan.Zero);
+            return new SimulationResult(schedule, world.Checker.Violation, world.Checker.Kind, world.Trace.ToString(), world.Scheduler.Elapsed, world.Scheduler.Ran, world.Baton.Handovers, world.Checker.Fairness?.LongestWait ?? TimeSpan.Zero, world.Pipelines.Transactions.Committed, world.Checker.LongestWithoutProgress);
         }
         finally
         {
@@ -314,8 +314,8 @@ internal sealed partial class SimWorld
     }
 }
 
-/// <summary>How a run ended: its violation (null when none), the trace when kept, and its size.</summary>
-internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events, long Handovers = 0, TimeSpan LongestWait = default)
+/// <summary>How a run ended: its violation (null when none), the trace when kept, its size, its committed transactions (exactly-once) and the longest a partition went without progress.</summary>
+internal sealed record SimulationResult(Schedule Schedule, string? Violation, string? Kind, string Trace, TimeSpan Simulated, long Events, long Handovers = 0, TimeSpan LongestWait = default, int Transactions = 0, TimeSpan LongestWithoutProgress = default)
 {
     public bool Failed => Violation is not null;
 }

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Processing.Engine;
 
 namespace Conveyor.Processing;
 
@@ -35,6 +36,9 @@ public sealed class MessageContext<TKey, TValue>
             attempt)
     {
     }
+
+    /// <summary>The engine's message this context was made for (null for a test message): exactly-once forwarding holds the commit gate for it when it writes outputs.</summary>
+    internal WorkItem? Item { get; init; }
 
     /// <summary>The topic it came from.</summary>
     public string Topic => _source.Topic;

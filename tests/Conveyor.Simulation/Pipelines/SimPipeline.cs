@@ -45,11 +45,12 @@ internal sealed class SimPipeline
     /// <summary>A forwarder's handler returned outputs for this input.</summary>
     public ValueTask<IPendingAcknowledgement?> HandOffAsync(MessageContext<byte[], byte[]> message, byte key, int epoch, CancellationToken cancellationToken)
     {
-        var outputs = _world.Pipelines.Outputs.HandOff(message.Partition, message.Offset, key, Outputs(message.Partition, message.Offset), epoch);
         if (Transactions is not null)
         {
-            return WriteInTransactionAsync(outputs, cancellationToken);
+            return WriteInTransactionAsync(message, key, epoch, cancellationToken);
         }
+
+        var outputs = _world.Pipelines.Outputs.HandOff(message.Partition, message.Offset, key, Outputs(message.Partition, message.Offset), epoch);
 
         var handed = _producer!.HandAsync(outputs, input: null, cancellationToken);
         if (handed.IsCompletedSuccessfully)
@@ -66,9 +67,20 @@ internal sealed class SimPipeline
 
     private static async ValueTask<IPendingAcknowledgement?> WhenAdmittedAsync(ValueTask<OutputDelivery> handed) => await handed.ConfigureAwait(false);
 
-    /// <summary>As <c>KafkaForwarder</c>'s transactional handler: a failed output aborts the transaction (the message runs again after the rewind).</summary>
-    private async ValueTask<IPendingAcknowledgement?> WriteInTransactionAsync(IReadOnlyList<OutputRecord> outputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <c>KafkaForwarder</c>'s transactional handler: the message holds the commit gate from its
+    /// first write (one whose partition went meanwhile writes nothing and stays unfinished); a
+    /// failed output aborts the transaction (the message runs again after the rewind).
+    /// </summary>
+    private async ValueTask<IPendingAcknowledgement?> WriteInTransactionAsync(MessageContext<byte[], byte[]> message, byte key, int epoch, CancellationToken cancellationToken)
     {
+        if (!await Transactions!.Gate.EnterAsync(message.Item!).ConfigureAwait(false))
+        {
+            _world.Trace.Add($"p{message.Partition}@{message.Offset} writes nothing: its partition went before its outputs");
+            throw new DeclinedMessageException();
+        }
+
+        var outputs = _world.Pipelines.Outputs.HandOff(message.Partition, message.Offset, key, Outputs(message.Partition, message.Offset), epoch);
         try
         {
             await _producer!.SendAllAsync(outputs, cancellationToken).ConfigureAwait(false);

@@ -57,23 +57,25 @@ internal sealed class SimTransactionalProducer(SimWorld world, SimMember member)
     }
 
     /// <summary>
-    /// Why the member's generation is not the one that owns <paramref name="p"/> now, or null. Not
-    /// only when another member owns it: a member whose loss is still pending (its poll thread was
-    /// busy, in a commit waiting for handlers, when the group moved on) is out of the group, and
-    /// librdkafka joins again only after the application's lost callback, so the group metadata it
-    /// sends is of the old generation even when the group has since given the partition back to it
-    /// (two-member seeds 66 and 102 committed such a zombie's outputs as duplicates).
+    /// Why the member's generation is not the one that owns <paramref name="p"/> now, or null.
+    /// A member whose session ended (its loss pending: its poll thread was busy, in a commit, when
+    /// the group moved on) has no member id until its lost callback ran, and librdkafka sends its
+    /// group metadata so; modelled at its worst, with no generation either (after an
+    /// ILLEGAL_GENERATION), a form a group coordinator takes unfenced from a transactional commit,
+    /// whoever owns the partition now. Otherwise the generation is refused (KIP-447) for a
+    /// partition another member owns or this one was not assigned yet.
     /// </summary>
     private string? Stale(int p, IConsumer<byte[]?, byte[]?> consumer)
     {
+        if (consumer.MemberId.Length == 0)
+        {
+            world.Trace.Add($"transaction offsets of p{p} taken unfenced: the member's session ended (no member id, no generation)");
+            return null;
+        }
+
         if (world.Cluster.Owners[p] != member.Id)
         {
             return $"is owned by {Owner.Describe(world.Cluster.Owners[p])}";
-        }
-
-        if (member.Pending.Any(a => a.Kind == GroupActionKind.Lose && (a.Mask & (1 << p)) != 0))
-        {
-            return "was lost by this member's generation (its lost callback has not run yet)";
         }
 
         return consumer.Assignment.Any(tp => tp.Partition.Value == p) ? null : "is not assigned to this member's generation yet";

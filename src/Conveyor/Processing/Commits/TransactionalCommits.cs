@@ -185,6 +185,22 @@ internal sealed class TransactionalCommits : ICommitStrategy
         return idle;
     }
 
+    /// <summary>
+    /// Before the rewound partitions are read again, waits (up to the revoke timeout, as a revoke
+    /// does) for their handlers still running: a commit waits only for messages that wrote
+    /// outputs, so others may still run the user's code, and their messages must not run twice at
+    /// once. Those waiting to write give up at once (their partitions are closed: the gate wakes them).
+    /// </summary>
+    private void WaitForHandlers(List<PartitionState> states)
+    {
+        _transactions.Gate.Wake();
+        if (!_dispatcher.Runtime.Wait(_dispatcher.DrainAsync(states), _options.RevokeTimeout))
+        {
+            _observer.OnError(new Error(ErrorCode.Local_TimedOut,
+                $"Handlers of rewound partitions did not finish within {_options.RevokeTimeout}; their messages run again meanwhile, and write nothing when they end."));
+        }
+    }
+
     /// <summary>With the gate closed: commits the owned partitions' offsets with the transaction; on an abort, forgets <paramref name="leaving"/> and rewinds the rest.</summary>
     private void CommitOwned(List<PartitionState> leaving)
     {
@@ -210,6 +226,7 @@ internal sealed class TransactionalCommits : ICommitStrategy
                 {
                     state.Poll.LastCommitted = offset.Offset;
                     state.Poll.LastCommittedMetadata = offset.Metadata;
+                    state.Attempts.CommittedTo(offset.Offset);
                 }
 
                 _observer.OnCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
@@ -282,6 +299,7 @@ internal sealed class TransactionalCommits : ICommitStrategy
     {
         var states = _partitions.Values.Where(p => !p.Closed).ToList();
         Forget(states);
+        WaitForHandlers(states);
         var stored = states.Where(s => s.Poll.LastCommitted < 0).Select(s => s.TopicPartition).ToList() is { Count: > 0 } unknown
             ? _consumer.Committed(unknown, _options.TransactionTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset)
             : [];
@@ -297,11 +315,21 @@ internal sealed class TransactionalCommits : ICommitStrategy
         {
             // Idle from now, as a new assignment: the stall watchdog must not count the time before
             // the rewind (the simulator's seeds 406, 5310 and 6711 reported a partition stalled at once).
-            var state = new PartitionState(old.TopicPartition, restored.GetValueOrDefault(old.TopicPartition))
+            // The messages' failed handler calls carry over: a message failing inside transactions that
+            // keep aborting still reaches its failure action (any-ordering seed 5524 retried p1@9 without end).
+            var attempts = _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.AbortRewindResetsAttempts) ? null : old.Attempts;
+            var state = new PartitionState(old.TopicPartition, restored.GetValueOrDefault(old.TopicPartition), attempts)
             {
                 Poll = { LastCommitted = old.Poll.LastCommitted, LastCommittedMetadata = old.Poll.LastCommittedMetadata, IdleSince = now },
             };
             _partitions.Add(state);
+            if (old.Stopped)
+            {
+                // Stopped by its failure action: it stays stopped, as it would without the abort
+                // (any-ordering seed 18819 ran on past its stop once an abort rewound it).
+                _dispatcher.Stop(state);
+            }
+
             var target = old.Poll.LastCommitted >= 0 ? new Offset(old.Poll.LastCommitted)
                 : stored.TryGetValue(old.TopicPartition, out var committed) && committed.Value >= 0 ? committed
                 : Offset.Beginning;

@@ -115,4 +115,13 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: the poll thread's wait for running handlers (the transaction gate) counts as the partitions' idle time, so the stall watchdog reports partitions the engine itself held.</summary>
     GateWaitCountsAsIdle = 16384,
+
+    /// <summary>Exactly-once: a message whose partition was revoked, lost or rewound while its handler ran still writes its outputs, into a transaction that cannot carry its offset.</summary>
+    WriteAfterPartitionWent = 32768,
+
+    /// <summary>Exactly-once: an abort's rewind forgets how many handler calls of each message failed, so a message failing inside aborted transactions is retried without end.</summary>
+    AbortRewindResetsAttempts = 65536,
+
+    /// <summary>Exactly-once: a member whose session ended (no member id until its lost callback) still commits its transaction; a broker does not fence offsets sent without a member id and generation.</summary>
+    CommitWithoutMemberId = 131072,
 }

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
+using Conveyor.Processing.Transactions;
 
 namespace Conveyor.Processing.Engine;
 
@@ -13,15 +14,20 @@ internal sealed class PartitionState
 {
     /// <param name="topicPartition">The partition.</param>
     /// <param name="restored">Offsets a previous owner finished, read from the committed offset's metadata.</param>
-    public PartitionState(TopicPartition topicPartition, CompletionMap? restored = null)
+    /// <param name="attempts">Exactly-once: the failed handler calls of the state it replaces after an aborted transaction's rewind.</param>
+    public PartitionState(TopicPartition topicPartition, CompletionMap? restored = null, FailedAttempts? attempts = null)
     {
         TopicPartition = topicPartition;
+        Attempts = attempts ?? new FailedAttempts();
         Restored = restored ?? CompletionMap.Empty;
         Work = Dispatcher.NewWork(Restored);
         Poll = new PollThreadState(completionFloor: Restored.Committed);
     }
 
     public TopicPartition TopicPartition { get; }
+
+    /// <summary>Exactly-once: failed handler calls per message, carried across an aborted transaction's rewind (<see cref="FailedAttempts"/>).</summary>
+    public FailedAttempts Attempts { get; }
 
     /// <summary>Offsets finished before this assignment: the poll loop skips their messages. Immutable.</summary>
     public CompletionMap Restored { get; }

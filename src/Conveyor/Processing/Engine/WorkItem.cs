@@ -10,6 +10,7 @@ internal sealed class WorkItem
         Result = result;
         Partition = partition;
         Lane = lane;
+        Attempts = partition.Attempts.Of(result.Offset.Value); // exactly-once: its failed calls before an abort's rewind
     }
 
     public ConsumeResult<byte[]?, byte[]?> Result { get; }
@@ -25,6 +26,9 @@ internal sealed class WorkItem
 
     /// <summary>Handler calls that failed so far (the worker's flow only).</summary>
     public int Attempts { get; set; }
+
+    /// <summary>Exactly-once: it wrote into the open transaction and holds the commit gate until the worker lets go once it is finished (the worker's flow only; <see cref="Transactions.TransactionGate"/>).</summary>
+    public bool HoldsGate { get; set; }
 
     /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
     public bool LaneReleased { get; set; }

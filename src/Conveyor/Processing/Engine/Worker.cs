@@ -80,15 +80,10 @@ internal sealed partial class Worker<TKey, TValue>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RunAsync(WorkItem item, CancellationToken abort)
     {
-        if (_gate is not null)
-        {
-            // Exactly-once: no message runs while a transaction commits.
-            await _gate.EnterAsync().ConfigureAwait(false);
-        }
-
+        // Exactly-once: a message holds the commit gate only once it writes an output (the
+        // transactional handler enters it), so a commit never waits for user code that wrote nothing.
         if (!_dispatcher.TryStart(item))
         {
-            _gate?.Exit();
             return false;
         }
 
@@ -116,6 +111,12 @@ internal sealed partial class Worker<TKey, TValue>
         }
 
         _attempts?.Attempted(Stopwatch.GetElapsedTime(began), execution.Outcome == ExecutionOutcome.RetryLater, execution.Failure, running);
+        if (_gate is not null && item.Attempts > 0 && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.AbortRewindResetsAttempts))
+        {
+            // Exactly-once: an aborted transaction's rewind reads this message again; its failed calls still count.
+            item.Partition.Attempts.Record(item.Offset, item.Attempts);
+        }
+
         var released = false;
         switch (execution.Outcome)
         {
@@ -130,7 +131,7 @@ internal sealed partial class Worker<TKey, TValue>
                 break;
         }
 
-        _gate?.Exit();
+        _gate?.Release(item); // after the finish: the commit that waits for it covers its offset
         return released;
     }
 

@@ -160,6 +160,20 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
         return async (message, ct) =>
         {
             var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+            if (outputs.Count == 0)
+            {
+                forwarded?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), []);
+                return null;
+            }
+
+            // From here until the engine marked the message finished, no transaction commits
+            // (TransactionGate); a message whose partition went meanwhile writes nothing.
+            var item = message.Item ?? throw new InvalidOperationException("An exactly-once forwarder's handler runs only in the engine.");
+            if (!await transactions.Gate.EnterAsync(item).ConfigureAwait(false))
+            {
+                throw new DeclinedMessageException();
+            }
+
             IReadOnlyList<TopicPartitionOffset> written;
             try
             {

@@ -126,6 +126,11 @@ internal sealed class TransactionCoordinator
                 Call("SendOffsetsToTransaction", timeout => _producer.SendOffsetsToTransaction(offsets, consumer, timeout), budget);
             }
 
+            if (OutOfGroup(consumer) is { } outOfGroup)
+            {
+                return Abort(outOfGroup);
+            }
+
             // librdkafka: a commit that timed out (retriable) may simply be called again; it resumes.
             Call("CommitTransaction", _producer.CommitTransaction, _timeout);
         }
@@ -143,6 +148,20 @@ internal sealed class TransactionCoordinator
         _observer.OnTransactionCommitted([.. offsets.Select(o => o.ToTopicPartitionOffset())]);
         return Begin(TransactionOutcome.Committed, null);
     }
+
+    /// <summary>
+    /// Why this member must not commit: its session ended (a coordinator that moved, heartbeats
+    /// that failed) and librdkafka reset its member id; it joins again only after the lost
+    /// callback, which runs on this poll thread after the commit. Its group metadata then carries
+    /// no member id (and after an ILLEGAL_GENERATION no generation), and a group coordinator takes
+    /// a transactional offset commit of that form unfenced (older clients send it), so the lost
+    /// partitions' outputs would commit beside their new owner's: duplicates. Checked after the
+    /// offsets were sent, so that a session ending during the call is seen too: the abort drops them.
+    /// </summary>
+    private Error? OutOfGroup(IConsumer<byte[]?, byte[]?> consumer) =>
+        string.IsNullOrEmpty(consumer.MemberId) && !_runtime.Bugs.HasFlag(Engine.ReintroducedBugs.CommitWithoutMemberId)
+            ? new Error(ErrorCode.UnknownMemberId, "This member's session in the group ended (it has no member id until its lost partitions are handed back): the transaction is aborted, since the broker would not fence its offsets.")
+            : null;
 
     /// <summary>Aborts the current transaction (its outputs are discarded) and begins the next. Poll thread only, with the gate closed.</summary>
     public (TransactionOutcome Outcome, Error? Error) Abort(Error reason)

@@ -24,6 +24,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _held = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, bool> _failOnce = new();
+    private readonly ConcurrentDictionary<TopicPartitionOffset, bool> _failAlways = new();
+    private readonly ConcurrentDictionary<(TopicPartitionOffset Message, int Attempt), TaskCompletionSource> _attempted = new();
+    private readonly ConcurrentQueue<(TopicPartitionOffset Message, int Attempt)> _attempts = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, TaskCompletionSource> _started = new();
     private readonly ConcurrentDictionary<(TopicPartitionOffset Message, int Times), TaskCompletionSource> _finished = new();
     private readonly ConcurrentDictionary<TopicPartitionOffset, int> _finishCounts = new();
@@ -118,6 +121,16 @@ internal sealed class EngineHarness : IAsyncDisposable
         return await _consumer.Task.WaitAsync(Patience);
     }
 
+    /// <summary>The handler of this message throws at every attempt (its failure action follows the last).</summary>
+    public void FailAlways(TopicPartition partition, long offset) => _failAlways[new TopicPartitionOffset(partition, offset)] = true;
+
+    /// <summary>Completes when the handler of this message started this attempt (<see cref="MessageContext{TKey, TValue}.Attempt"/>).</summary>
+    public Task Attempted(TopicPartition partition, long offset, int attempt) => Gate(_attempted, (new TopicPartitionOffset(partition, offset), attempt)).Task.WaitAsync(Patience);
+
+    /// <summary>The attempt numbers the handler saw for this message, in order.</summary>
+    public IReadOnlyList<int> AttemptsOf(TopicPartition partition, long offset) =>
+        [.. _attempts.Where(a => a.Message == new TopicPartitionOffset(partition, offset)).Select(a => a.Attempt)];
+
     /// <summary>The handler of this message throws at its first attempt (it is retried after the back-off).</summary>
     public void FailOnce(TopicPartition partition, long offset) => _failOnce[new TopicPartitionOffset(partition, offset)] = true;
 
@@ -204,9 +217,16 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
 
         _startOrder.Enqueue((position, message.Key));
+        _attempts.Enqueue((position, message.Attempt));
         Gate(_started, position).TrySetResult();
+        Gate(_attempted, (position, message.Attempt)).TrySetResult();
         try
         {
+            if (_failAlways.ContainsKey(position))
+            {
+                throw new InvalidOperationException($"{position} fails at every attempt");
+            }
+
             if (_failOnce.TryRemove(position, out _))
             {
                 throw new InvalidOperationException($"{position} fails once");
@@ -225,6 +245,13 @@ internal sealed class EngineHarness : IAsyncDisposable
         finally
         {
             _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
+        }
+
+        // As an exactly-once forwarder writes: holding the commit gate from its first output, and
+        // writing nothing when its partition went meanwhile (revoked, lost, or rewound by an abort).
+        if (_coordinator is not null && !await _coordinator.Gate.EnterAsync(message.Item!))
+        {
+            throw new DeclinedMessageException();
         }
 
         Transactions?.Write(position);

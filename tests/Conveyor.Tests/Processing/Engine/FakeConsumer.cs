@@ -18,6 +18,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly object _lock = new(); // a monitor: Consume waits on it for a change, as for a fetch
+    private string _memberId = "fake-member";
     private readonly ConsumerCallbacks _callbacks;
     private readonly Queue<Rebalance> _rebalances = new();
     private readonly Dictionary<TopicPartition, List<Message<byte[]?, byte[]?>>> _logs = [];
@@ -67,7 +68,10 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
 
     public override string Name => "fake";
 
-    public override string MemberId => "fake-member";
+    /// <summary>The member id librdkafka reports; empty once a session ended (<see cref="SetMemberId"/>, by a test), until the member joins again.</summary>
+    public override string MemberId => _memberId;
+
+    public void SetMemberId(string memberId) => _memberId = memberId;
 
     public override List<TopicPartition> Assignment
     {

@@ -158,6 +158,27 @@ public sealed class TransactionErrorTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A member whose session ended (a coordinator that moved) has no member id until its lost
+    /// callback; a broker takes a transactional offset commit without member id and generation
+    /// unfenced, so its transaction is aborted, and the message commits once the member is back.
+    /// </summary>
+    [Fact]
+    public async Task A_member_without_a_member_id_aborts_its_transaction_instead_of_committing_unfenced_offsets()
+    {
+        var consumer = await _engine.StartAsync();
+        consumer.SetMemberId(string.Empty);
+        consumer.Append(P0, "a");
+        await consumer.GroupAssigns(P0).Returned;
+        await Transactions.WaitUntilAsync(t => t.Calls.Contains("abort"));
+
+        Assert.Empty(Transactions.Committed);
+        consumer.SetMemberId("fake-member-again");
+        await Transactions.WaitUntilAsync(t => t.CommittedOutputs.Contains(First));
+        await _engine.StopAsync();
+        AssertCommittedOnce();
+    }
+
     /// <summary>Starts, sets up the failures, hands one message over and waits until its outputs were committed (after <paramref name="handledTimes"/> runs); then stops.</summary>
     private async Task RunOneMessage(Action failures, int handledTimes = 1)
     {
