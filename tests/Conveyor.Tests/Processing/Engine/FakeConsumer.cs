@@ -18,7 +18,6 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly object _lock = new(); // a monitor: Consume waits on it for a change, as for a fetch
-    private string _memberId = "fake-member";
     private readonly ConsumerCallbacks _callbacks;
     private readonly Queue<Rebalance> _rebalances = new();
     private readonly Dictionary<TopicPartition, List<Message<byte[]?, byte[]?>>> _logs = [];
@@ -29,6 +28,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private readonly List<string> _calls = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private int _failingCommits;
+    private string _memberId = "fake-member";
 
     public FakeConsumer(ConsumerCallbacks callbacks)
     {
