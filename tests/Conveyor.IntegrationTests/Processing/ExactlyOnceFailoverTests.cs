@@ -112,11 +112,16 @@ public class ExactlyOnceFailoverTests
         Assert.Empty(observer.Violations);
         Assert.Equal(count, observer.CommittedInputs);
 
-        // A transactional call that never returned stopped the forwarder (the run ended); a host would start it again.
+        // A transactional call that never returned stopped the forwarder (the run ended), or a
+        // forwarder restarted after the first fault was still starting its transactions when
+        // broker 1 went down (seen in a full run: "Could not start transactions ..."); a host
+        // would start it again either way. Any other stop fails the test.
         Task Restart()
         {
             var stopped = Assert.IsType<ProcessorStoppedException>(running.Exception?.InnerException);
-            Assert.Contains("did not return", stopped.Message, StringComparison.Ordinal);
+            Assert.True(
+                stopped.Reason == ProcessorStopReason.TransactionsUnavailable || stopped.Message.Contains("did not return", StringComparison.Ordinal),
+                $"the forwarder stopped for another reason ({stopped.Reason}): {stopped.Message}");
             observer.Restarted();
             observer.Note("restarted");
             return Start(cluster, options, output, observer, out stop, perMessage: TimeSpan.FromMilliseconds(5), hold: Hold);
