@@ -142,6 +142,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
     public override void CommitTransaction(TimeSpan timeout)
     {
         IReadOnlyList<(TopicPartitionOffset, string)> offsets = [];
+        (IReadOnlyList<TopicPartitionOffset> Outputs, IReadOnlyList<TopicPartitionOffset> Offsets) committed = default;
         Locked(() =>
         {
             Fail(TransactionCall.Commit);
@@ -154,11 +155,17 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
                 }
             }
 
-            _committed.Add((_outputs.ToList(), _offsets.ToList()));
+            committed = (_outputs.ToList(), _offsets.ToList());
             offsets = _sent.ToList();
             End("commit");
         });
+
+        // The consumer holds the offsets before the commit is seen: a test that waits for an
+        // output to be committed then reads the committed offset (at once, in the same step, as
+        // a broker's commit is one act). The engine begins its next transaction only after this
+        // returns, so the committed list keeps the transactions' order.
         storeOffsets(offsets);
+        Locked(() => _committed.Add(committed));
     }
 
     public override void AbortTransaction(TimeSpan timeout) => Locked(() =>
