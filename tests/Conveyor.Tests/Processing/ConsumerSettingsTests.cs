@@ -9,24 +9,14 @@ public class ConsumerSettingsTests
     private static readonly ProcessorOptions Options = new() { GroupId = "g", Topics = ["orders"] };
 
     [Fact]
-    public void Prefetching_is_a_quarter_of_the_engine_buffer_in_messages_and_bytes()
+    public void Prefetching_is_sized_to_the_engine_buffer()
     {
         var config = ConsumerSettings.For(new KafkaClientProperties("localhost:9092"), Options);
 
-        Assert.Equal(2_500, config.QueuedMinMessages);
-        Assert.Equal(16_384, config.QueuedMaxMessagesKbytes);
+        Assert.Equal(Options.MaxBufferedMessages, config.QueuedMinMessages);
+        Assert.Equal((int)(Options.MaxBufferedBytes / 4 / 1024), config.QueuedMaxMessagesKbytes);
         Assert.Equal(10, config.FetchQueueBackoffMs);
         Assert.Equal(Confluent.Kafka.AutoOffsetReset.Earliest, config.AutoOffsetReset);
-    }
-
-    [Theory]
-    [InlineData(100_000, 25_000)]
-    [InlineData(2_000, 1_000)] // never under two of the feeder's batches
-    public void Prefetching_follows_the_message_cap(int cap, int prefetched)
-    {
-        var config = ConsumerSettings.For(new KafkaClientProperties("localhost:9092"), Options with { MaxBufferedMessages = cap });
-
-        Assert.Equal(prefetched, config.QueuedMinMessages);
     }
 
     [Fact]

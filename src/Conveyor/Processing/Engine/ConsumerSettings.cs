@@ -38,11 +38,9 @@ internal static class ConsumerSettings
     /// Defaults that fit librdkafka's prefetching to the engine's own buffer. librdkafka fetches
     /// ahead up to 100,000 messages or 64 MiB on top of what the engine holds, and pausing a full
     /// partition throws its prefetched messages away, so prefetching far more than the engine
-    /// buffers costs memory and refetches for nothing. Its queue sits in front of the engine's
-    /// buffer, which already holds the workers' look-ahead, so it is a quarter of the engine's caps
-    /// (<see cref="PrefetchShare"/>), in messages as in bytes: it only has to bridge a refetch.
-    /// With the lower thresholds the default 1 s back-off after reaching them would stall
-    /// consuming, so it is short too (librdkafka's documentation advises this for low thresholds).
+    /// buffers costs memory and refetches for nothing. With the lower thresholds the default 1 s
+    /// back-off after reaching them would stall consuming, so it is short too (librdkafka's
+    /// documentation advises this for low thresholds).
     /// </summary>
     public static IEnumerable<KeyValuePair<string, string>> Defaults(ProcessorOptions options)
     {
@@ -54,17 +52,10 @@ internal static class ConsumerSettings
 
         // Statistics feed the consumer-lag gauge; set statistics.interval.ms=0 to turn them off.
         yield return new("statistics.interval.ms", "5000");
-        // queued.min.messages counts librdkafka's one consumer queue (all partitions), as the engine's
-        // cap counts its whole buffer. The whole cap again in front of a full buffer only doubled the
-        // read-ahead: the feeder moves at most a batch (500) a turn, and the engine's own buffer
-        // keeps the workers busy while librdkafka refetches. Never under two batches.
-        yield return new("queued.min.messages", Format(Math.Clamp(options.MaxBufferedMessages / PrefetchShare, 1_000, 10_000_000)));
-        yield return new("queued.max.messages.kbytes", Format(Math.Clamp(options.MaxBufferedBytes / PrefetchShare / 1024, 1_024, 65_536)));
+        yield return new("queued.min.messages", Format(Math.Clamp(options.MaxBufferedMessages, 1_000, 10_000_000)));
+        yield return new("queued.max.messages.kbytes", Format(Math.Clamp(options.MaxBufferedBytes / 4 / 1024, 1_024, 65_536)));
         yield return new("fetch.queue.backoff.ms", "10");
     }
-
-    /// <summary>librdkafka's prefetch is this fraction (1/n) of the engine's buffer caps.</summary>
-    internal const int PrefetchShare = 4;
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
