@@ -19,6 +19,10 @@ internal sealed class RssTrace : IDisposable
     private readonly List<Sample> _samples = [];
     private readonly Timer _timer;
     private readonly SortedDictionary<long, string> _collections = [];
+    private Dictionary<string, long>? _lastMappings;
+    private long _largestStep;
+    private string _largestStepText = "none";
+    private int _taken;
 
     private RssTrace(string name)
     {
@@ -59,6 +63,7 @@ internal sealed class RssTrace : IDisposable
         lock (_collections)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"[rss]   collections: {string.Join("; ", _collections.Values)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"[rss]   largest 100 ms growth of the mappings after the start: {_largestStepText}");
         }
 
         foreach (var line in Mappings().OrderByDescending(m => m.RssKib).Take(25))
@@ -84,7 +89,8 @@ internal sealed class RssTrace : IDisposable
 
             if (parts[0].Contains('-', StringComparison.Ordinal) && !parts[0].EndsWith(':'))
             {
-                name = parts[0] + " " + parts[1] + " " + (parts.Length > 5 ? parts[5] : "[anon]");
+                // Keyed by where it starts: a growing heap keeps its start, not its end.
+                name = parts[0][..parts[0].IndexOf('-', StringComparison.Ordinal)] + " " + parts[1] + " " + (parts.Length > 5 ? parts[5] : "[anon]");
             }
             else if (parts[0] == "Size:")
             {
@@ -110,6 +116,11 @@ internal sealed class RssTrace : IDisposable
             }
         }
 
+        if (_taken++ % 5 == 0)
+        {
+            StepMappings();
+        }
+
         using var process = Process.GetCurrentProcess();
         var sample = new Sample(
             Stopwatch.GetElapsedTime(_started),
@@ -124,6 +135,29 @@ internal sealed class RssTrace : IDisposable
         lock (_samples)
         {
             _samples.Add(sample);
+        }
+    }
+
+    // Every 100 ms: which mappings grew most since the last look, kept for the largest growth seen
+    // after the first collections (a jump of the resident set that neither the managed heap nor
+    // malloc explains).
+    private void StepMappings()
+    {
+        var now = Mappings().GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.Sum(m => m.RssKib));
+        lock (_collections)
+        {
+            if (_lastMappings is { } last)
+            {
+                var deltas = now.Select(m => (m.Key, Delta: m.Value - last.GetValueOrDefault(m.Key))).Where(d => d.Delta != 0).OrderByDescending(d => d.Delta).ToList();
+                var total = deltas.Sum(d => d.Delta);
+                if (total > _largestStep && GC.CollectionCount(0) > 2) // past the start, where the runtime and librdkafka grow anyway
+                {
+                    _largestStep = total;
+                    _largestStepText = string.Create(CultureInfo.InvariantCulture, $"+{total} kB at {Stopwatch.GetElapsedTime(_started).TotalMilliseconds:F0} ms: {string.Join(", ", deltas.Take(6).Select(d => $"{d.Key} {d.Delta:+#;-#} kB"))}");
+                }
+            }
+
+            _lastMappings = now;
         }
     }
 
