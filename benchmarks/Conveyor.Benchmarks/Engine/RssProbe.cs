@@ -28,7 +28,7 @@ internal static class RssProbe
             start.ArgumentList.Add(typeof(RssProbe).Assembly.Location);
         }
 
-        foreach (var argument in new[] { Command, raw ? "raw" : "engine", bootstrapServers, backlog.Topic, backlog.Messages.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { Command, raw ? "raw" : "engine", bootstrapServers, backlog.Topic, backlog.Messages.ToString(CultureInfo.InvariantCulture), backlog.Partitions.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -46,26 +46,33 @@ internal static class RssProbe
         return JsonSerializer.Deserialize<RssResult>(last, Json) ?? throw new InvalidOperationException($"The RSS probe printed '{last}'.");
     }
 
-    /// <summary>The child: <c>rss-probe engine|raw bootstrap-servers topic messages</c>; prints one JSON line.</summary>
+    /// <summary>The child: <c>rss-probe engine|raw bootstrap-servers topic messages partitions</c>; prints one JSON line.</summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
-        if (args.Length != 4 || args[0] is not ("engine" or "raw") || !int.TryParse(args[3], CultureInfo.InvariantCulture, out var messages))
+        if (args.Length != 5 || args[0] is not ("engine" or "raw")
+            || !int.TryParse(args[3], CultureInfo.InvariantCulture, out var messages)
+            || !int.TryParse(args[4], CultureInfo.InvariantCulture, out var partitions))
         {
-            await Console.Error.WriteLineAsync($"usage: {Command} engine|raw bootstrap-servers topic messages").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usage: {Command} engine|raw bootstrap-servers topic messages partitions").ConfigureAwait(false);
             return 2;
         }
 
         var client = BenchmarkSettings.Client(args[1]);
-        var backlog = new Backlog(args[2], 0, messages);
-        var throughput = args[0] == "raw"
-            ? await new RawLoopRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false)
-            : await new EngineRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false);
+        var backlog = new Backlog(args[2], partitions, messages);
+        Throughput throughput;
+        using (RssTrace.StartIfEnabled($"{args[0]}, {messages:N0} messages"))
+        {
+            throughput = args[0] == "raw"
+                ? await new RawLoopRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false)
+                : await new EngineRunner(client).RunAsync("rss", backlog, messages).ConfigureAwait(false);
+        }
+
         var result = new RssResult(messages, ReadStatusKib("VmHWM"), ReadStatusKib("VmRSS"), throughput.PerSecond);
         Console.WriteLine(JsonSerializer.Serialize(result, Json));
         return 0;
     }
 
-    private static long ReadStatusKib(string field)
+    internal static long ReadStatusKib(string field)
     {
         // e.g. "VmHWM:	  123456 kB"
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
