@@ -73,16 +73,6 @@ public sealed class RevokeDrainStallTests
         Assert.Equal(kept, watchdog.Check(drained + options.StallTimeout, kept, positions));
     }
 
-    /// <summary>A clock that moves only when told.</summary>
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private long _ticks = start.UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-    }
-
     /// <summary>Every partition has 500 messages to read and has read none.</summary>
     private sealed class BehindPositions : IPartitionPositions
     {
