@@ -19,11 +19,11 @@ public sealed partial class EmbeddedKafkaCluster
         }
 
         var codes = Array.ConvertAll(errors, e => (int)e);
-        MockClusterNative.PushRequestErrors(Cluster, (short)apiKey, (UIntPtr)codes.Length, codes);
+        Use(cluster => MockClusterNative.PushRequestErrors(cluster, (short)apiKey, (UIntPtr)codes.Length, codes));
     }
 
     /// <summary>Forgets errors injected for one request type that have not been used yet.</summary>
-    public void ClearRequestErrors(KafkaApiKey apiKey) => MockClusterNative.ClearRequestErrors(Cluster, (short)apiKey);
+    public void ClearRequestErrors(KafkaApiKey apiKey) => Use(cluster => MockClusterNative.ClearRequestErrors(cluster, (short)apiKey));
 
     /// <summary>The broker closes the client's connection on the next <paramref name="count"/> requests of this type.</summary>
     public void DropConnections(KafkaApiKey apiKey, int count = 1)
@@ -35,31 +35,31 @@ public sealed partial class EmbeddedKafkaCluster
 
     /// <summary>Takes a broker down: its connections close and it accepts no new ones until <see cref="SetBrokerUp"/>.</summary>
     public void SetBrokerDown(int brokerId) =>
-        Check(MockClusterNative.BrokerSetDown(Cluster, ValidBroker(brokerId)), $"take broker {brokerId} down");
+        Change(cluster => MockClusterNative.BrokerSetDown(cluster, ValidBroker(brokerId)), $"take broker {brokerId} down");
 
     /// <summary>Brings a broker back up.</summary>
     public void SetBrokerUp(int brokerId) =>
-        Check(MockClusterNative.BrokerSetUp(Cluster, ValidBroker(brokerId)), $"bring broker {brokerId} up");
+        Change(cluster => MockClusterNative.BrokerSetUp(cluster, ValidBroker(brokerId)), $"bring broker {brokerId} up");
 
     /// <summary>Delays every response of a broker by this round-trip time (zero removes the delay).</summary>
     public void SetRoundTripDelay(int brokerId, TimeSpan delay)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(delay.Ticks, nameof(delay));
-        Check(MockClusterNative.BrokerSetRtt(Cluster, ValidBroker(brokerId), (int)delay.TotalMilliseconds), $"set the round-trip delay of broker {brokerId}");
+        Change(cluster => MockClusterNative.BrokerSetRtt(cluster, ValidBroker(brokerId), (int)delay.TotalMilliseconds), $"set the round-trip delay of broker {brokerId}");
     }
 
     /// <summary>Moves a partition's leadership to a broker.</summary>
     public void SetPartitionLeader(string topic, int partition, int brokerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        Check(MockClusterNative.PartitionSetLeader(Cluster, topic, partition, ValidBroker(brokerId)), $"move the leader of {topic}[{partition}]");
+        Change(cluster => MockClusterNative.PartitionSetLeader(cluster, topic, partition, ValidBroker(brokerId)), $"move the leader of {topic}[{partition}]");
     }
 
     /// <summary>Makes a broker the coordinator of a consumer group.</summary>
     public void SetGroupCoordinator(string groupId, int brokerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        Check(MockClusterNative.CoordinatorSet(Cluster, "group", groupId, ValidBroker(brokerId)), $"set the coordinator of group '{groupId}'");
+        Change(cluster => MockClusterNative.CoordinatorSet(cluster, "group", groupId, ValidBroker(brokerId)), $"set the coordinator of group '{groupId}'");
     }
 
     /// <summary>
@@ -71,14 +71,14 @@ public sealed partial class EmbeddedKafkaCluster
     public void SetConsumerGroupSessionTimeout(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.FromMilliseconds(1));
-        MockClusterNative.SetGroupConsumerSessionTimeoutMs(Cluster, (int)timeout.TotalMilliseconds);
+        Use(cluster => MockClusterNative.SetGroupConsumerSessionTimeoutMs(cluster, (int)timeout.TotalMilliseconds));
     }
 
     /// <summary>Makes a broker the transaction coordinator of a transactional id.</summary>
     public void SetTransactionCoordinator(string transactionalId, int brokerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(transactionalId);
-        Check(MockClusterNative.CoordinatorSet(Cluster, "transaction", transactionalId, ValidBroker(brokerId)), $"set the coordinator of transactional id '{transactionalId}'");
+        Change(cluster => MockClusterNative.CoordinatorSet(cluster, "transaction", transactionalId, ValidBroker(brokerId)), $"set the coordinator of transactional id '{transactionalId}'");
     }
 
     /// <summary>
@@ -96,7 +96,7 @@ public sealed partial class EmbeddedKafkaCluster
             ArgumentOutOfRangeException.ThrowIfLessThan(maxVersion, minVersion);
         }
 
-        Check(MockClusterNative.SetApiVersion(Cluster, (short)apiKey, minVersion, maxVersion), $"set the versions of {apiKey}");
+        Change(cluster => MockClusterNative.SetApiVersion(cluster, (short)apiKey, minVersion, maxVersion), $"set the versions of {apiKey}");
     }
 
     private int ValidBroker(int brokerId)

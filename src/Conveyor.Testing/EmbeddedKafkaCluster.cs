@@ -80,7 +80,7 @@ public sealed partial class EmbeddedKafkaCluster : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replicationFactor, BrokerCount);
-        Check(MockClusterNative.TopicCreate(Cluster, name, partitions, replicationFactor), $"create topic '{name}'");
+        Change(cluster => MockClusterNative.TopicCreate(cluster, name, partitions, replicationFactor), $"create topic '{name}'");
     }
 
     /// <summary>Stops the cluster; connected clients see their connections refused.</summary>
@@ -108,15 +108,23 @@ public sealed partial class EmbeddedKafkaCluster : IAsyncDisposable, IDisposable
         }
     }
 
-    private IntPtr Cluster
+    /// <summary>
+    /// Calls into the native cluster under the lock <see cref="Dispose()"/> takes: a switch thrown
+    /// while another thread disposes runs before the cluster is destroyed or is refused with
+    /// <see cref="ObjectDisposedException"/>, never on a destroyed cluster (freed memory: a crash
+    /// or a hang of the whole process).
+    /// </summary>
+    private void Use(Action<IntPtr> call)
     {
-        get
+        lock (_lock)
         {
-            var cluster = _cluster;
-            ObjectDisposedException.ThrowIf(cluster == IntPtr.Zero, this);
-            return cluster;
+            ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+            call(_cluster);
         }
     }
+
+    /// <summary><see cref="Use"/> for a call that answers with an error code; a refusal throws, naming the action.</summary>
+    private void Change(Func<IntPtr, int> call, string action) => Use(cluster => Check(call(cluster), action));
 
     private static void Check(int error, string action)
     {

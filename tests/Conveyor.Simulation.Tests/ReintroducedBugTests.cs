@@ -22,27 +22,18 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     public void The_seed_set_finds_the_reintroduced_bug(string name, string kind, string? otherKind = null)
     {
         var bug = Enum.Parse<ReintroducedBugs>(name);
-        for (var seed = 0; seed < SeedSetTests.Seeds; seed++)
-        {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed), bug);
-            if (!result.Failed)
-            {
-                continue;
-            }
+        var (seed, result) = SimulationRules.FirstFailing(SeedSetTests.Seeds, seed => ScheduleGenerator.For(seed), bug)
+            ?? throw new Xunit.Sdk.XunitException($"{bug} was not found in {SeedSetTests.Seeds} seeds.");
 
-            Assert.Contains(result.Kind, new[] { kind, otherKind });
-            var shrunk = Shrinker.Shrink(result, bug, budget: 300);
-            Assert.True(shrunk.Failed, "the shrunk schedule still fails");
-            Assert.Equal(result.Kind, shrunk.Kind);
-            Assert.True(shrunk.Schedule.Faults.Count <= result.Schedule.Faults.Count);
-            Assert.Contains("VIOLATION", shrunk.Trace, StringComparison.Ordinal);
-            Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");
-            output.WriteLine($"{bug}: found at seed {seed} ({seed + 1} seeds); shrunk from {result.Schedule.Faults.Count} to {shrunk.Schedule.Faults.Count} faults");
-            output.WriteLine(Reproduction.Describe(shrunk));
-            return;
-        }
-
-        Assert.Fail($"{bug} was not found in {SeedSetTests.Seeds} seeds.");
+        Assert.Contains(result.Kind, new[] { kind, otherKind });
+        var shrunk = Shrinker.Shrink(result, bug, budget: 300);
+        Assert.True(shrunk.Failed, "the shrunk schedule still fails");
+        Assert.Equal(result.Kind, shrunk.Kind);
+        Assert.True(shrunk.Schedule.Faults.Count <= result.Schedule.Faults.Count);
+        Assert.Contains("VIOLATION", shrunk.Trace, StringComparison.Ordinal);
+        Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");
+        output.WriteLine($"{bug}: found at seed {seed} ({seed + 1} seeds); shrunk from {result.Schedule.Faults.Count} to {shrunk.Schedule.Faults.Count} faults");
+        output.WriteLine(Reproduction.Describe(shrunk));
     }
 
     /// <summary>
@@ -58,13 +49,10 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [InlineData(nameof(ReintroducedBugs.AbortRewindForgetsCompletions), 47)]
     public void Exactly_once_without_completions_in_the_transaction_or_its_rewind_writes_outputs_twice(string name, int seed)
     {
-        var bug = Enum.Parse<ReintroducedBugs>(name);
-        var schedule = ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
-
-        var result = SimWorld.Run(schedule, bug);
-
-        Assert.Equal("duplicate-outputs", result.Kind);
-        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
+            Enum.Parse<ReintroducedBugs>(name),
+            "duplicate-outputs");
     }
 
     /// <summary>
@@ -75,12 +63,10 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [Fact]
     public void An_exactly_once_wait_for_handlers_counted_as_idle_time_is_reported_as_a_stall()
     {
-        var schedule = ScheduleGenerator.For(394, large: true, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
-
-        var result = SimWorld.Run(schedule, ReintroducedBugs.GateWaitCountsAsIdle);
-
-        Assert.Equal("watchdog", result.Kind);
-        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(394, large: true, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
+            ReintroducedBugs.GateWaitCountsAsIdle,
+            "watchdog");
     }
 
     /// <summary>
@@ -91,12 +77,10 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [Fact]
     public void A_message_that_writes_after_its_partition_was_rewound_commits_outputs_without_its_offset()
     {
-        var schedule = ScheduleGenerator.For(5524, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
-
-        var result = SimWorld.Run(schedule, ReintroducedBugs.WriteAfterPartitionWent);
-
-        Assert.Equal("outputs-without-offset", result.Kind);
-        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(5524, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
+            ReintroducedBugs.WriteAfterPartitionWent,
+            "outputs-without-offset");
     }
 
     /// <summary>
@@ -109,12 +93,10 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [InlineData(6)]
     public void A_member_out_of_its_group_that_commits_its_transaction_writes_outputs_twice(int seed)
     {
-        var schedule = ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnce, members: 2);
-
-        var result = SimWorld.Run(schedule, ReintroducedBugs.CommitWithoutMemberId);
-
-        Assert.Equal("duplicate-outputs", result.Kind);
-        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(seed, pipeline: Pipelines.Pipeline.ExactlyOnce, members: 2),
+            ReintroducedBugs.CommitWithoutMemberId,
+            "duplicate-outputs");
     }
 
     /// <summary>
@@ -126,11 +108,9 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     [Fact]
     public void An_abort_that_forgets_failed_attempts_retries_a_failing_message_without_end()
     {
-        var schedule = ScheduleGenerator.For(6888, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering);
-
-        var result = SimWorld.Run(schedule, ReintroducedBugs.AbortRewindResetsAttempts);
-
-        Assert.Equal("stall", result.Kind);
-        Assert.False(SimWorld.Run(schedule).Failed, "the schedule passes without the bug");
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(6888, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
+            ReintroducedBugs.AbortRewindResetsAttempts,
+            "stall");
     }
 }

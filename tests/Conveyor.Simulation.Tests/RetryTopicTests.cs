@@ -17,14 +17,7 @@ public sealed partial class RetryTopicTests(ITestOutputHelper output)
     [Fact]
     public void Retry_topic_schedules_keep_every_invariant()
     {
-        for (var seed = 0; seed < Seeds; seed++)
-        {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: Pipeline.RetryTopics));
-            if (result.Failed)
-            {
-                Assert.Fail(Reproduction.Describe(Shrinker.Shrink(result, ReintroducedBugs.None, budget: 300)));
-            }
-        }
+        SimulationRules.AssertEveryScheduleKeepsTheInvariants(Enumerable.Range(0, Seeds).Select(seed => ScheduleGenerator.For(seed, pipeline: Pipeline.RetryTopics)));
     }
 
     [Fact]
@@ -55,24 +48,15 @@ public sealed partial class RetryTopicTests(ITestOutputHelper output)
     public void The_seeds_find_a_failed_message_finished_before_its_retry_record_is_acknowledged()
     {
         const ReintroducedBugs bug = ReintroducedBugs.RetryWriteFinishesAtHandOff;
-        for (var seed = 0; seed < Seeds; seed++)
-        {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed, pipeline: Pipeline.RetryTopics), bug);
-            if (!result.Failed)
-            {
-                continue;
-            }
+        var (seed, result) = SimulationRules.FirstFailing(Seeds, seed => ScheduleGenerator.For(seed, pipeline: Pipeline.RetryTopics), bug)
+            ?? throw new Xunit.Sdk.XunitException($"{bug} was not found in {Seeds} retry-topic seeds.");
 
-            Assert.Contains(result.Kind, new[] { "past-unfinished", "completion-unfinished" });
-            var shrunk = Shrinker.Shrink(result, bug, budget: 300);
-            Assert.True(shrunk.Failed, "the shrunk schedule still fails");
-            Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");
-            output.WriteLine($"{bug}: found at seed {seed} ({seed + 1} seeds); shrunk from {result.Schedule.Faults.Count} to {shrunk.Schedule.Faults.Count} faults");
-            output.WriteLine(Reproduction.Describe(shrunk));
-            return;
-        }
-
-        Assert.Fail($"{bug} was not found in {Seeds} retry-topic seeds.");
+        Assert.Contains(result.Kind, new[] { "past-unfinished", "completion-unfinished" });
+        var shrunk = Shrinker.Shrink(result, bug, budget: 300);
+        Assert.True(shrunk.Failed, "the shrunk schedule still fails");
+        Assert.False(SimWorld.Run(shrunk.Schedule).Failed, "the shrunk schedule passes without the bug");
+        output.WriteLine($"{bug}: found at seed {seed} ({seed + 1} seeds); shrunk from {result.Schedule.Faults.Count} to {shrunk.Schedule.Faults.Count} faults");
+        output.WriteLine(Reproduction.Describe(shrunk));
     }
 
     [Fact]

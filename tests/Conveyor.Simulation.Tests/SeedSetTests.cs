@@ -21,14 +21,7 @@ public sealed class SeedSetTests(ITestOutputHelper output)
     private void RunSeeds(int from, int count)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        for (var seed = from; seed < from + count; seed++)
-        {
-            var result = SimWorld.Run(ScheduleGenerator.For(seed));
-            if (result.Failed)
-            {
-                Assert.Fail(Reproduction.Describe(Shrinker.Shrink(result, Processing.Engine.ReintroducedBugs.None, budget: 300)));
-            }
-        }
+        SimulationRules.AssertEveryScheduleKeepsTheInvariants(Enumerable.Range(from, count).Select(seed => ScheduleGenerator.For(seed)));
 
         output.WriteLine($"{count} schedules in {watch.Elapsed.TotalSeconds:F1} s ({count / watch.Elapsed.TotalSeconds:F0}/s)");
     }

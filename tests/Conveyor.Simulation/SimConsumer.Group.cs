@@ -70,6 +70,7 @@ internal sealed partial class SimConsumer
                     Unassign(mask, Owner.Other);
                 }
 
+                _generation = _member.Generation; // librdkafka joins the group again once the lost callback returned
                 break;
         }
 

@@ -24,6 +24,7 @@ internal sealed partial class SimConsumer : ConsumerDouble, IOffsetsWithMetadata
     private readonly List<(int Partition, long Offset)> _queue = [];
     private int _queueHead;
     private bool _inLost;
+    private int _generation;
     private Func<bool>? _wakes;
 
     public SimConsumer(SimWorld world, SimMember member, ConsumerCallbacks callbacks)
@@ -32,6 +33,7 @@ internal sealed partial class SimConsumer : ConsumerDouble, IOffsetsWithMetadata
         _member = member;
         _incarnation = member.OwnerTag;
         _callbacks = callbacks;
+        _generation = member.Generation; // a new incarnation joins the group's current generation
         world.Baton.Background.Add(StartFetches); // fetches go on while the poll thread waits, as librdkafka's do
     }
 
@@ -167,6 +169,14 @@ internal sealed partial class SimConsumer : ConsumerDouble, IOffsetsWithMetadata
         {
             _world.Checker.Fail("commit-on-lost", $"the member committed {described} inside the lost callback: another member may own them already");
             throw new SimulatedCrash();
+        }
+
+        if (_generation != _member.Generation)
+        {
+            // A coordinator checks the member and generation of every commit, whatever partitions
+            // it names: a member whose session ended is out of the group until it rejoins.
+            _world.Trace.Add($"commit {described} refused: stale generation");
+            throw new KafkaException(ErrorCode.IllegalGeneration);
         }
 
         foreach (var (offset, _) in offsets)

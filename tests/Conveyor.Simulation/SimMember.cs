@@ -17,6 +17,12 @@ internal sealed class SimMember(SimWorld world, int id)
     /// <summary>The scheduler's owner of this incarnation's events.</summary>
     public int OwnerTag => (Id * 1000) + Incarnation;
 
+    /// <summary>
+    /// The group's generation of this member: a session that ends moves it on, and the member's
+    /// consumer catches up only when it rejoins after its lost callback (<see cref="SimConsumer"/>).
+    /// </summary>
+    public int Generation { get; set; }
+
     /// <summary>The rebalance callbacks its consumer runs inside its next <c>Consume</c>.</summary>
     public Queue<GroupAction> Pending { get; } = new();
 

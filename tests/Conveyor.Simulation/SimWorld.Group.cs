@@ -97,6 +97,7 @@ internal sealed partial class SimWorld
                 Cluster.Owners[p] = Owner.Other;
             }
 
+            member.Generation++; // out of the group: its generation is stale until it rejoins after its lost callback
             member.Pending.Enqueue(new GroupAction(GroupActionKind.Lose, lost));
             return;
         }
@@ -105,6 +106,8 @@ internal sealed partial class SimWorld
         {
             return;
         }
+
+        member.Generation++;
 
         var next = Members.Skip(member.Id).Concat(Members.Take(member.Id)).FirstOrDefault(m => m != member && m.Up);
         foreach (var p in Masks.Of(lost, Cluster.Partitions.Length))

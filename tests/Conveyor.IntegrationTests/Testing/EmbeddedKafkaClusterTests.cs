@@ -138,6 +138,45 @@ public class EmbeddedKafkaClusterTests
         Assert.Throws<ObjectDisposedException>(() => cluster.DropConnections(KafkaApiKey.Fetch));
     }
 
+    [Fact]
+    public async Task A_fault_switch_thrown_while_another_thread_disposes_runs_first_or_is_refused()
+    {
+        // Many rounds: without the lock a switch could read the cluster, lose the processor to the
+        // disposing thread, and then call into a destroyed cluster (a crash or hang of the process).
+        for (var round = 0; round < 10; round++)
+        {
+            var cluster = EmbeddedKafkaCluster.Start();
+            using var switched = new SemaphoreSlim(0);
+            var switching = Task.Run(() =>
+            {
+                var calls = 0;
+                while (true)
+                {
+                    try
+                    {
+                        cluster.SetRoundTripDelay(1, TimeSpan.Zero);
+                        cluster.ClearRequestErrors(KafkaApiKey.Fetch);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return calls;
+                    }
+
+                    if (++calls == 1)
+                    {
+                        switched.Release();
+                    }
+                }
+            });
+
+            Assert.True(await switched.WaitAsync(TimeSpan.FromSeconds(10)), "the switches ran");
+            await cluster.DisposeAsync();
+
+            Assert.True(await switching.WaitAsync(TimeSpan.FromSeconds(10)) > 0);
+            Assert.Throws<ObjectDisposedException>(() => cluster.SetBrokerDown(1));
+        }
+    }
+
     private static Metadata Metadata(EmbeddedKafkaCluster cluster, TimeSpan? timeout = null)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers })

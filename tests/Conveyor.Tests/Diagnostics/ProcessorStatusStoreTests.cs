@@ -2,7 +2,6 @@ using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
 using Conveyor.Processing;
-using Conveyor.Tests.Hosting.Dashboard;
 
 namespace Conveyor.Tests.Diagnostics;
 

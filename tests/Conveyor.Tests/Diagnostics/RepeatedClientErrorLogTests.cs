@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
-using Conveyor.Tests.Hosting.Dashboard;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Tests.Diagnostics;

@@ -1,5 +1,4 @@
 using Conveyor.Diagnostics;
-using Conveyor.Tests.Hosting.Dashboard;
 
 namespace Conveyor.Tests.Diagnostics;
 

@@ -70,7 +70,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         var attempt = item.Attempts + 1;
         try
         {
-            var pending = await _handler(new MessageContext<TKey, TValue>(item.Result, key, value, attempt) { Item = item }, abort).ConfigureAwait(false);
+            var pending = await _handler(new MessageContext<TKey, TValue>(item, key, value, attempt), abort).ConfigureAwait(false);
             return pending is null ? ExecutionOutcome.Finished : new Execution(ExecutionOutcome.HandedOff, pending);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested || abort.IsCancellationRequested)

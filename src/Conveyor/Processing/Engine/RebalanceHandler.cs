@@ -104,6 +104,11 @@ internal sealed class RebalanceHandler
         }
 
         _commits.Revoked(states);
+
+        // The poll thread fetched nothing while it drained and committed, for the partitions it
+        // keeps too: that was the engine holding them, not their idle time (a drain may take the
+        // whole revoke timeout, half the default stall timeout).
+        _watchdog.HeldAll(_clock.GetUtcNow().UtcDateTime);
         _holds?.Gone(revoked.Select(r => r.TopicPartition));
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }

@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
-using Conveyor.Tests.Hosting.Dashboard;
 using FsCheck;
 using FsCheck.Fluent;
 

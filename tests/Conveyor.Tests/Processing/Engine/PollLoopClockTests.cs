@@ -51,16 +51,6 @@ public sealed class PollLoopClockTests
         Assert.Equal(loop.ConsumingThread, commandThread);
     }
 
-    /// <summary>A clock that moves only when told.</summary>
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private long _ticks = start.UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-    }
-
     /// <summary>A poll loop running on a thread of its own, with a dispatcher and no workers.</summary>
     private sealed class RunningLoop : IAsyncDisposable, IConsumerFactory
     {
