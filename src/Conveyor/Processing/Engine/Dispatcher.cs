@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
@@ -58,60 +56,6 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>
-    /// The next ready message, of the partition whose turn it is (see <see cref="ReadyTurns"/>); waits
-    /// with <paramref name="waiter"/> (the calling worker's own) while none is ready or the
-    /// concurrency limit is reached (<c>Dispatcher.Limit.cs</c>: the worker calls <see cref="Release"/> when done with it). Null once
-    /// <see cref="Complete"/> was called and nothing is ready. For batches, the partition's whole
-    /// run is in the waiter's <see cref="ReadyWaiter.Run"/>, and this is its first message.
-    /// </summary>
-    public ValueTask<WorkItem?> TakeAsync(ReadyWaiter waiter)
-    {
-        lock (_lock)
-        {
-            if (HasSlotLocked && (_runs is null ? _ready.TryTake(out var item) : TryTakeRunLocked(waiter.Run, out item)))
-            {
-                TakenLocked();
-                return new ValueTask<WorkItem?>(item);
-            }
-
-            if (_completed)
-            {
-                return new ValueTask<WorkItem?>((WorkItem?)null);
-            }
-
-            var waiting = waiter.Wait();
-            _idle.Push(waiter);
-            return waiting;
-        }
-    }
-
-    /// <summary>The next ready message, of the partition whose turn it is; false when none is ready.</summary>
-    public bool TryTake([MaybeNullWhen(false)] out WorkItem item)
-    {
-        lock (_lock)
-        {
-            return _ready.TryTake(out item);
-        }
-    }
-
-    /// <summary>Marks a ready message running; false (and the message dropped) when its partition takes no more work.</summary>
-    public bool TryStart(WorkItem item)
-    {
-        lock (_lock)
-        {
-            if (!item.Partition.AcceptsWork)
-            {
-                ReleaseLocked(item);
-                AdvanceLaneLocked(item.Lane);
-                return false;
-            }
-
-            Writable(item.Partition).Start();
-            return true;
-        }
-    }
-
-    /// <summary>
     /// A running message failed and waits for its retry: it no longer runs (a revoke or a stop does
     /// not wait for it), but keeps its ordering lane, its place in the buffer and its unfinished offset.
     /// </summary>
@@ -159,10 +103,15 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            item.LaneReleased = true;
-            AdvanceLaneLocked(item.Lane);
+            HandOffLocked(item);
             WakeLocked();
         }
+    }
+
+    private void HandOffLocked(WorkItem item)
+    {
+        item.LaneReleased = true;
+        AdvanceLaneLocked(item.Lane);
     }
 
     /// <summary>
@@ -179,31 +128,35 @@ internal sealed partial class Dispatcher
                 Volatile.Write(ref _taken, _taken - 1);
             }
 
-            var partition = item.Partition;
-            if (finished && !partition.Closed)
-            {
-                Offsets(partition).Complete(item.Offset);
-            }
-
-            ReleaseLocked(item);
-            Writable(partition).End();
-
-            if (item.LaneReleased)
-            {
-                // Its lane moved on when it handed its work off.
-            }
-            else if (finished)
-            {
-                AdvanceLaneLocked(item.Lane);
-            }
-            else
-            {
-                // A lane never runs past an unfinished message: the ones behind it are dropped and
-                // fetched again with it (after a restart, or by the partition's next owner).
-                DropLaneLocked(item.Lane);
-            }
-
+            FinishLocked(item, finished);
             WakeLocked();
+        }
+    }
+
+    private void FinishLocked(WorkItem item, bool finished)
+    {
+        var partition = item.Partition;
+        if (finished && !partition.Closed)
+        {
+            Offsets(partition).Complete(item.Offset);
+        }
+
+        ReleaseLocked(item);
+        Writable(partition).End();
+
+        if (item.LaneReleased)
+        {
+            // Its lane moved on when it handed its work off.
+        }
+        else if (finished)
+        {
+            AdvanceLaneLocked(item.Lane);
+        }
+        else
+        {
+            // A lane never runs past an unfinished message: the ones behind it are dropped and
+            // fetched again with it (after a restart, or by the partition's next owner).
+            DropLaneLocked(item.Lane);
         }
     }
 
@@ -324,22 +277,6 @@ internal sealed partial class Dispatcher
         if (TakeLaneLocked(item))
         {
             _ready.Add(item);
-        }
-    }
-
-    /// <summary>Hands ready messages to idle workers, in the partitions' turns.</summary>
-    private void WakeLocked()
-    {
-        if (_runs is not null)
-        {
-            WakeForRunsLocked();
-            return;
-        }
-
-        while (_idle.Count > 0 && HasSlotLocked && _ready.TryTake(out var item))
-        {
-            TakenLocked();
-            _idle.Pop().Complete(item);
         }
     }
 

@@ -23,6 +23,13 @@ internal sealed class ReadyWaiter : IValueTaskSource<WorkItem?>
     /// <summary>For batches: the run the dispatcher handed over with the last message (filled under its lock, read by the worker after its wait).</summary>
     public List<WorkItem> Run { get; } = [];
 
+    /// <summary>
+    /// Whether the message of the last take is running already (<see cref="Dispatcher.TakeNextAsync"/>
+    /// marked it under the take's lock); false: the worker marks it (<see cref="Dispatcher.TryStart"/>).
+    /// Written under the dispatcher's lock before the take returns or waits, read by the worker after it.
+    /// </summary>
+    public bool Started { get; set; }
+
     /// <summary>Starts a new wait; its task completes with a message, or null once the dispatcher has completed.</summary>
     public ValueTask<WorkItem?> Wait()
     {

@@ -56,35 +56,47 @@ internal sealed partial class Worker<TKey, TValue>
     {
         var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
         var waiter = new ReadyWaiter(_dispatcher.Runtime);
-        while (await _dispatcher.TakeAsync(waiter).ConfigureAwait(false) is { } item)
+        var next = _dispatcher.TakeAsync(waiter);
+        while (await next.ConfigureAwait(false) is { } item)
         {
-            var released = false;
+            (PreviousTake End, IPendingAcknowledgement? Pending) ended;
             try
             {
-                released = await RunAsync(item, abort).ConfigureAwait(false);
+                ended = await RunAsync(item, waiter.Started, abort).ConfigureAwait(false);
             }
-            finally
+            catch
             {
-                // The take counted against the concurrency limit until now (Dispatcher.Limit.cs),
-                // unless finishing the message released it under the same lock.
-                if (!released)
-                {
-                    _dispatcher.Release();
-                }
+                // The take counted against the concurrency limit until now (Dispatcher.Limit.cs).
+                _dispatcher.Release();
+                throw;
             }
+
+            // The message's end, the end of its take and the next take, under one lock.
+            next = _dispatcher.TakeNextAsync(waiter, item, ended.End);
+            if (ended.End == PreviousTake.Finish)
+            {
+                _schedule.MessageFinished();
+            }
+
+            // Only once its lane moved on: the settle may finish it at once.
+            ended.Pending?.WhenSettled(_settled, item);
         }
     }
 
-    /// <summary>Runs a taken message; true when its end released the take too (<see cref="Dispatcher.Finish"/>).</summary>
+    /// <summary>
+    /// Runs a taken message (<paramref name="started"/>: the take marked it running already). Returns
+    /// what is left of its end for the next take (<see cref="Dispatcher.TakeNextAsync"/>), and what it
+    /// handed off, to be told once its lane moved on there.
+    /// </summary>
     /// <remarks>Pooled, like <see cref="MessageExecutor{TKey, TValue}.ExecuteAsync"/>: it waits whenever the message does.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> RunAsync(WorkItem item, CancellationToken abort)
+    private async ValueTask<(PreviousTake End, IPendingAcknowledgement? Pending)> RunAsync(WorkItem item, bool started, CancellationToken abort)
     {
         // Exactly-once: a message holds the commit gate only once it writes an output (the
         // transactional handler enters it), so a commit never waits for user code that wrote nothing.
-        if (!_dispatcher.TryStart(item))
+        if (!started && !_dispatcher.TryStart(item))
         {
-            return false;
+            return (PreviousTake.Release, null);
         }
 
         var trace = _events.MessageStarted(item);
@@ -99,8 +111,9 @@ internal sealed partial class Worker<TKey, TValue>
                 execution = new Execution(ExecutionOutcome.Finished);
             }
 
-            if (execution.Outcome == ExecutionOutcome.HandedOff)
+            if (execution.Outcome == ExecutionOutcome.HandedOff && _gate is not null)
             {
+                // Exactly-once: the lane moves on before the gate is released below.
                 _dispatcher.HandOff(item);
                 execution.Pending!.WhenSettled(_settled, item);
             }
@@ -117,22 +130,29 @@ internal sealed partial class Worker<TKey, TValue>
             item.Partition.Attempts.Record(item.Offset, item.Attempts);
         }
 
-        var released = false;
+        var end = PreviousTake.Release;
+        IPendingAcknowledgement? pending = null;
         switch (execution.Outcome)
         {
             case ExecutionOutcome.HandedOff:
+                // Without a gate the hand-off goes with the next take (nothing below waits for it).
+                (end, pending) = _gate is null ? (PreviousTake.HandOff, execution.Pending) : (PreviousTake.Release, null);
                 break;
             case ExecutionOutcome.RetryLater:
                 _dispatcher.Suspend(item);
                 _ = RetryLaterAsync(item, execution.RetryDelay);
                 break;
+            case ExecutionOutcome.Finished when _gate is null:
+                // Finished with the next take (nothing below waits for it).
+                end = PreviousTake.Finish;
+                break;
             default:
-                released = await ApplyAsync(item, execution.Outcome, release: true).ConfigureAwait(false);
+                end = await ApplyAsync(item, execution.Outcome, release: true).ConfigureAwait(false) ? PreviousTake.Released : PreviousTake.Release;
                 break;
         }
 
         _gate?.Release(item); // after the finish: the commit that waits for it covers its offset
-        return released;
+        return (end, pending);
     }
 
     /// <summary>
