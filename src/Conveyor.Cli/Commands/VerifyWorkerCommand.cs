@@ -50,7 +50,7 @@ internal static class VerifyWorkerCommand
             var inherited = WorkerEnvironment.ReadProperties(Environment.GetEnvironmentVariable(WorkerEnvironment.PropertiesVariable));
             var properties = new KafkaClientProperties(given.BootstrapServers, [.. given.Properties, .. inherited, .. WorkerTrace.Debug]);
             KafkaOptions.Validate(properties);
-            await new VerifyWorker(new ClientSettings(properties), settings, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
+            await new VerifyWorker(new ClientSettings(properties), settings, context.Output, context.Errors).RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -132,13 +132,18 @@ internal sealed class VerifyRun
         var nextWorker = DateTime.UtcNow + WorkerStartInterval;
         var workersToStart = _settings.Workers - 1;
         var nextReport = DateTime.UtcNow;
-        var progress = new ProgressWatch(_settings.StallTimeout);
+        var watch = new RunWatch(_settings.StallTimeout);
         while (!cancellationToken.IsCancellationRequested && reader.Settled < count && !AllCommittedAndQuiet(client, reader))
         {
-            if (progress.Stalled(reader.Settled, DateTime.UtcNow) is { } idle)
+            switch (watch.Check(reader.Settled, workers.AnyAssigned, DateTime.UtcNow))
             {
-                var pending = PendingPartition.Of(produced.Where(p => !reader.IsSettled(p.Key)).Select(p => p.Value), Committed(client));
-                _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: NO PROGRESS for {idle.TotalSeconds:0} s at {reader.Settled} of {count}; pending on partitions {PendingPartition.Describe(pending)}"));
+                case { Unassigned: true } start:
+                    _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: no worker has been assigned a partition {start.Waited.TotalSeconds:0} s after the first one started ({StartHint})"));
+                    break;
+                case { } stall:
+                    var pending = PendingPartition.Of(produced.Where(p => !reader.IsSettled(p.Key)).Select(p => p.Value), Committed(client));
+                    _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: NO PROGRESS for {stall.Waited.TotalSeconds:0} s at {reader.Settled} of {count}; pending on partitions {PendingPartition.Describe(pending)}"));
+                    break;
             }
 
             if (workersToStart > 0 && DateTime.UtcNow >= nextWorker)
@@ -171,6 +176,11 @@ internal sealed class VerifyRun
             }
         }
     }
+
+    /// <summary>Why a group may give no worker partitions: the hint on the line that says so.</summary>
+    private string StartHint => _settings.Assignor == "consumer"
+        ? "--assignor consumer needs a cluster with KIP-848, Kafka 4.0 or later; a loaded machine also starts workers slowly"
+        : "a loaded machine starts workers slowly; check that the workers can reach the cluster";
 
     /// <summary>
     /// A run with faults must have at least one: the first is injected as soon as the workers have

@@ -20,13 +20,19 @@ internal sealed class VerifyWorker
     private readonly ClientSettings _client;
     private readonly WorkerSettings _settings;
     private readonly VerifyFailures _failures;
+    private readonly TextWriter _output;
     private readonly TextWriter _errors;
 
-    public VerifyWorker(ClientSettings client, WorkerSettings settings, TextWriter errors)
+    /// <param name="client">The cluster.</param>
+    /// <param name="settings">What to consume and write, and how.</param>
+    /// <param name="output">Where the worker signals the verifier (<see cref="WorkerSignals"/>).</param>
+    /// <param name="errors">Where the worker's trace and problems go (the verifier prints them).</param>
+    public VerifyWorker(ClientSettings client, WorkerSettings settings, TextWriter output, TextWriter errors)
     {
         _client = client;
         _settings = settings;
         _failures = new VerifyFailures(settings);
+        _output = output;
         _errors = errors;
     }
 
@@ -50,12 +56,7 @@ internal sealed class VerifyWorker
     {
         using var output = CreateProducer();
         var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
-        var builder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), Options());
-        if (trace is not null)
-        {
-            builder.SetObserver(trace);
-        }
-
+        var builder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), Options()).SetObserver(new AssignmentSignal(_output, trace));
         var processor = builder.Handle(async (message, ct) =>
         {
             trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
@@ -91,7 +92,7 @@ internal sealed class VerifyWorker
         // Traced, the worker's assignments, losses, transaction commits (with their offsets) and
         // aborts (with their reasons) are printed; otherwise only aborts and fatal errors.
         var trace = WorkerTrace.Enabled ? new WorkerTrace(_errors) : null;
-        var forwarder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), options).SetObserver((IProcessorObserver?)trace ?? new TransactionLog(_errors)).Forward(async (message, ct) =>
+        var forwarder = new KafkaProcessorBuilder<string, string>(_client.ForProcessor(), options).SetObserver(new AssignmentSignal(_output, (IProcessorObserver?)trace ?? new TransactionLog(_errors))).Forward(async (message, ct) =>
         {
             trace?.Handling(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset));
             var id = long.Parse(message.Value, CultureInfo.InvariantCulture);
@@ -121,7 +122,15 @@ internal sealed class VerifyWorker
         using var output = CreateProducer();
         var config = _client.Consumer(_settings.Group, autoCommit: true);
         config.AutoCommitIntervalMs = 200;
-        using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { })
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                if (partitions.Count > 0)
+                {
+                    _output.WriteLine(WorkerSignals.Assigned);
+                }
+            })
+            .Build();
         consumer.Subscribe(_settings.Input);
         try
         {

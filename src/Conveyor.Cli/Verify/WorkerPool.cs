@@ -14,6 +14,7 @@ internal sealed class WorkerPool : IDisposable
     private readonly TextWriter _errors;
     private readonly List<WorkerProcess> _workers = [];
     private int _started;
+    private int _assigned;
 
     /// <param name="arguments">Each new worker's command line, by its number (never reused) and its slot (reused by its replacement).</param>
     /// <param name="environment">Environment variables every worker gets (secrets go here, not on the command line).</param>
@@ -26,6 +27,9 @@ internal sealed class WorkerPool : IDisposable
     }
 
     public int Count => _workers.Count;
+
+    /// <summary>Whether any worker has been given partitions by its group yet (until then the run is starting, not stalled).</summary>
+    public bool AnyAssigned => Volatile.Read(ref _assigned) != 0;
 
     /// <summary>How long the worker in the last slot has been running.</summary>
     public TimeSpan LastAge => _workers.Count == 0 ? TimeSpan.Zero : DateTime.UtcNow - _workers[^1].StartedAt;
@@ -70,5 +74,5 @@ internal sealed class WorkerPool : IDisposable
         _workers.Clear();
     }
 
-    private WorkerProcess Start(int slot) => WorkerProcess.Start(_arguments(_started++, slot), _environment, _errors);
+    private WorkerProcess Start(int slot) => WorkerProcess.Start(_arguments(_started++, slot), _environment, _errors, () => Volatile.Write(ref _assigned, 1));
 }

@@ -20,7 +20,11 @@ internal sealed partial class WorkerProcess : IDisposable
     public DateTime StartedAt { get; } = DateTime.UtcNow;
 
     /// <summary>Starts <c>conveyor verify-worker</c> with these arguments, using this very program.</summary>
-    public static WorkerProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors)
+    /// <param name="arguments">The worker's command line after <c>verify-worker</c>.</param>
+    /// <param name="environment">Variables the worker gets besides this process's own.</param>
+    /// <param name="errors">Where the worker's standard error goes, each line prefixed with its process id.</param>
+    /// <param name="assigned">Called when the worker says its group gave it partitions (<see cref="WorkerSignals.Assigned"/>).</param>
+    public static WorkerProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TextWriter errors, Action assigned)
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -48,7 +52,13 @@ internal sealed partial class WorkerProcess : IDisposable
                 errors.WriteLine($"worker {process.Id}: {e.Data}");
             }
         };
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == WorkerSignals.Assigned)
+            {
+                assigned();
+            }
+        };
         process.Start();
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();

@@ -29,9 +29,6 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
                 handledAgain.TrySetResult();
             }
         });
-        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 0, 6, "first");
-        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 1, 6, "first");
-
         await Page.GotoAsync(app.Url + "/fleet");
         var card = Page.GetByTestId($"fleet-{app.Group}");
         await Expect(card.Locator("[data-testid=instance][data-instance=web] [data-testid=state]")).ToHaveTextAsync("Running");
@@ -42,6 +39,14 @@ public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTes
         var owned = worker.Processor.Status.AssignedPartitions.Single().Partition.Value;
         await Expect(card.GetByTestId($"fleet-partition-{topic}-{owned}").GetByTestId("owner")).ToHaveTextAsync("worker");
         await Expect(card.GetByTestId($"fleet-partition-{topic}-{1 - owned}").GetByTestId("owner")).ToHaveTextAsync("web");
+
+        // Written once each instance owns its partition, so the worker handles its partition's
+        // messages itself. Written before (as this test did), the web instance could handle all 12
+        // while the worker was still joining (a classic join waits about 5 s on the embedded
+        // broker); the worker then fetched nothing of its partition, its handled figure stayed a dash,
+        // and the wait for "6" below failed (2 of 5 runs at load 30-40).
+        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 0, 6, "first");
+        await FleetOperator.ProduceAsync(kafka.Cluster.BootstrapServers, topic, 1, 6, "first");
 
         // Pause the web instance's partition.
         var paused = 1 - owned;

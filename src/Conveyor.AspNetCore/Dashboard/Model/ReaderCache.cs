@@ -29,38 +29,97 @@ internal sealed class ReaderCache<TReader> : IDisposable
             }
 
             slot = found;
+            slot.Enter();
         }
 
-        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => read(slot.Reader), cancellationToken).ConfigureAwait(false);
+            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ObjectDisposedException.ThrowIf(slot.Closed, this);
+                return await Task.Run(() => read(slot.Reader), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slot.Gate.Release();
+            }
         }
         finally
         {
-            slot.Gate.Release();
+            slot.Exit();
         }
     }
 
+    /// <summary>
+    /// Disposes each reader no request uses; one in use is disposed by its last user when it is
+    /// done. The dashboard disposes the cache when the application starts stopping, before the
+    /// server has drained its requests, and a page refresh may then be inside a native client
+    /// call: disposing the client under it freed memory that call still used (the integration test
+    /// host died with glibc's "malloc(): unsorted double linked list corrupted" after the
+    /// dashboard tests).
+    /// </summary>
     public void Dispose()
     {
+        List<Slot> slots;
         lock (_lock)
         {
             _disposed = true;
-            foreach (var slot in _slots.Values)
-            {
-                slot.Reader.Dispose();
-                slot.Gate.Dispose();
-            }
-
+            slots = [.. _slots.Values];
             _slots.Clear();
+        }
+
+        foreach (var slot in slots)
+        {
+            slot.Close();
         }
     }
 
+    /// <summary>A reader and the requests that use it or wait for it; the last one out after <see cref="Close"/> disposes it.</summary>
     private sealed class Slot(TReader reader)
     {
+        private readonly Lock _lock = new();
+        private int _users;
+
         public TReader Reader { get; } = reader;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public bool Closed { get; private set; }
+
+        public void Enter()
+        {
+            lock (_lock)
+            {
+                _users++;
+            }
+        }
+
+        public void Exit()
+        {
+            lock (_lock)
+            {
+                if (--_users > 0 || !Closed)
+                {
+                    return;
+                }
+            }
+
+            Reader.Dispose();
+        }
+
+        public void Close()
+        {
+            lock (_lock)
+            {
+                Closed = true;
+                if (_users > 0)
+                {
+                    return;
+                }
+            }
+
+            Reader.Dispose();
+        }
     }
 }

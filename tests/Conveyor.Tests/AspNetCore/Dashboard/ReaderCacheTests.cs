@@ -37,6 +37,48 @@ public class ReaderCacheTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.ReadAsync("a", () => new Reader(), r => r.Read()));
     }
 
+    [Fact]
+    public async Task A_reader_in_use_when_the_cache_is_disposed_is_disposed_only_once_its_read_is_done()
+    {
+        // The dashboard disposes its caches when the application starts stopping, while a page
+        // refresh may still be reading (a native client call, in production).
+        var cache = new ReaderCache<BlockingReader>();
+        var reader = new BlockingReader();
+        var read = cache.ReadAsync("a", () => reader, r => r.Read());
+        await reader.Reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+        cache.Dispose();
+        var disposedDuringTheRead = reader.Disposed;
+        reader.Finish();
+
+        Assert.False(await read.WaitAsync(TimeSpan.FromSeconds(30)), "the read saw its reader disposed under it");
+        Assert.False(disposedDuringTheRead, "the cache disposed a reader while a read was using it");
+        Assert.True(reader.Disposed);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.ReadAsync("a", () => new BlockingReader(), r => r.Read()));
+    }
+
+    /// <summary>A reader whose read waits until <see cref="Finish"/>, and then tells whether it was disposed meanwhile.</summary>
+    private sealed class BlockingReader : IDisposable
+    {
+        private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _finish = new();
+
+        public Task Reading => _reading.Task;
+
+        public bool Disposed { get; private set; }
+
+        public bool Read()
+        {
+            _reading.TrySetResult();
+            _finish.Wait();
+            return Disposed;
+        }
+
+        public void Finish() => _finish.Set();
+
+        public void Dispose() => Disposed = true;
+    }
+
     private sealed class Reader : IDisposable
     {
         // How long the first read waits for another to come in beside it, were one let in (long
