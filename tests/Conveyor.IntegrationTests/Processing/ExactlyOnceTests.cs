@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.DeadLetters;
 using Conveyor.IntegrationTests.Support;
 using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
@@ -95,6 +96,48 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task An_output_too_large_for_the_producer_counts_against_its_input_which_is_dead_lettered_and_the_rest_is_forwarded()
+    {
+        const int count = 30;
+        var input = kafka.CreateTopic(partitions: 2);
+        kafka.Cluster.CreateTopic(input + ".dlq", 1);
+        var output = kafka.CreateTopic(partitions: 2);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, Enumerable.Range(0, count).Select(i => ((string?)$"key-{i % 3}", $"m{i}")));
+
+        // librdkafka refuses a record over message.max.bytes at once with MsgSizeTooLarge, a
+        // permanent error: before, m7's transaction aborted and m7 ran again without end.
+        var client = new KafkaClientProperties(kafka.Cluster.BootstrapServers, [new("session.timeout.ms", "6000"), new("message.max.bytes", "100000")]);
+        var recorder = new TransactionRecorder();
+        var calls = new ConcurrentDictionary<string, int>();
+        var options = Options(input, group) with
+        {
+            CommitEveryMessages = 5,
+            OnFailure = FailureAction.DeadLetter,
+            Retry = new RetryOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) },
+        };
+        await RunUntil(options, recorder, (message, _) =>
+        {
+            calls.AddOrUpdate(message.Value, 1, (_, n) => n + 1);
+            var value = message.Value == "m7" ? new string('x', 200_000) : message.Value;
+            return ValueTask.FromResult<IReadOnlyList<OutputRecord>>([OutputRecord.Utf8(output, message.Key, value)]);
+        }, () => recorder.TransactionCommittedSum >= count, client);
+
+        var letter = Assert.Single(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, input + ".dlq", Timeouts.Flow));
+        Assert.Equal("m7", letter.Message.Value);
+        Assert.Equal("output", letter.Header(DeadLetterHeaders.FailureKind));
+        Assert.Equal("2", letter.Header(DeadLetterHeaders.Attempts));
+        Assert.Equal(typeof(OutputDeliveryException).FullName, letter.Header(DeadLetterHeaders.ExceptionType));
+        Assert.Contains("MsgSizeTooLarge", letter.Header(DeadLetterHeaders.ExceptionMessage));
+        Assert.Equal(2, calls["m7"]); // its handler did not run again for the dead letter
+        Assert.NotEmpty(recorder.Aborts);
+        Assert.All(recorder.Aborts, a => Assert.False(a.Error.IsFatal));
+        var values = KafkaTestClient.ReadUntil(kafka.Cluster.BootstrapServers, output, read => read.Select(r => r.Message.Value).Distinct().Count() >= count - 1, Timeouts.Flow)
+            .Select(r => r.Message.Value!).ToHashSet();
+        Assert.Equal(Enumerable.Range(0, count).Where(i => i != 7).Select(i => $"m{i}").ToHashSet(), values);
+    }
+
+    [Fact]
     public async Task A_restarted_forwarder_with_the_same_transactional_id_recovers_and_loses_nothing__the_mock_restarts_from_the_beginning()
     {
         const int count = 200;
@@ -162,7 +205,7 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         CommitInterval = TimeSpan.FromMilliseconds(200),
     };
 
-    private async Task RunUntil(ProcessorOptions options, TransactionRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done)
+    private async Task RunUntil(ProcessorOptions options, TransactionRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done, KafkaClientProperties? client = null)
     {
         using var stop = new CancellationTokenSource();
         var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -173,7 +216,7 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
                 conditionMet.TrySetResult();
             }
         };
-        var forwarder = new KafkaProcessorBuilder<string, string>(Client, options).SetObserver(recorder).Forward(handler).Build();
+        var forwarder = new KafkaProcessorBuilder<string, string>(client ?? Client, options).SetObserver(recorder).Forward(handler).Build();
         var running = forwarder.RunAsync(stop.Token);
         try
         {

@@ -124,4 +124,7 @@ internal enum ReintroducedBugs
 
     /// <summary>Exactly-once: a member whose session ended (no member id until its lost callback) still commits its transaction; a broker does not fence offsets sent without a member id and generation.</summary>
     CommitWithoutMemberId = 131072,
+
+    /// <summary>The feeder lets one partition's run take the buffer past its share while others starve, when the buffer was not full at the last look (after an abort's rewind, all partitions at once).</summary>
+    RunPastShare = 262144,
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
+using Conveyor.Processing.Forwarding;
 using Conveyor.Serialization;
 
 namespace Conveyor.Processing.Engine;
@@ -52,6 +53,11 @@ internal sealed class MessageExecutor<TKey, TValue>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Execution> ExecuteAsync(WorkItem item, CancellationToken stopping, CancellationToken abort)
     {
+        if (item.Attempts > 0 && item.Partition.Attempts.GaveUp(item.Offset) is { } gaveUp)
+        {
+            return await AfterGivingUpAsync(item, gaveUp.Failure, gaveUp.Settled, stopping, abort).ConfigureAwait(false);
+        }
+
         TKey key;
         TValue value;
         try
@@ -81,10 +87,57 @@ internal sealed class MessageExecutor<TKey, TValue>
         {
             return ExecutionOutcome.Abandoned;
         }
+        catch (OutputDeliveryException e) when (_options.Guarantee == DeliveryGuarantee.ExactlyOnce)
+        {
+            return OutputFailedForGood(item, e);
+        }
         catch (Exception e)
         {
             return await HandlerFailedAsync(item, e, stopping, abort).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Exactly-once: an output of this attempt failed permanently (<c>Transactions.TransactionalWrites</c>),
+    /// and its transaction is aborted: every owned partition is read again, this message too. The
+    /// attempt counts (it survives the rewind: <c>FailedAttempts</c>); the message stays unfinished
+    /// and runs again when it comes back, or, with no attempt left, gets its failure action then
+    /// (<see cref="AfterGivingUpAsync"/>), not now: a dead letter and a finish now would be undone by
+    /// the rewind, and the message would write its outputs again and fail again without end. The
+    /// retry's back-off is not waited: the abort's rewind is the pause.
+    /// </summary>
+    private Execution OutputFailedForGood(WorkItem item, OutputDeliveryException failure)
+    {
+        var attempt = ++item.Attempts;
+        if (attempt >= _options.Retry.MaxAttempts || !_options.Retry.ShouldRetry(failure))
+        {
+            item.Partition.Attempts.GiveUp(item.Offset, failure);
+        }
+
+        return new Execution(ExecutionOutcome.Abandoned, Failure: failure);
+    }
+
+    /// <summary>
+    /// Exactly-once: the message failed for good in a transaction that was aborted
+    /// (<see cref="OutputFailedForGood"/>) and came back with the rewind. Its handler does not run
+    /// again: the failure action is applied now, with the failure it gave up with, or, when it
+    /// already was and another abort brought the message back, the message is finished (its dead
+    /// letter is written once).
+    /// </summary>
+    private async ValueTask<Execution> AfterGivingUpAsync(WorkItem item, Exception failure, bool settled, CancellationToken stopping, CancellationToken abort)
+    {
+        if (settled)
+        {
+            return ExecutionOutcome.Finished;
+        }
+
+        var outcome = await FailAsync(item, new FailureRecordDraft(failure, item.Attempts, "output"), stopping, abort).ConfigureAwait(false);
+        if (outcome == ExecutionOutcome.Finished)
+        {
+            item.Partition.Attempts.Settle(item.Offset);
+        }
+
+        return new Execution(outcome, Failure: failure);
     }
 
     /// <summary>

@@ -150,13 +150,14 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     }
 
     /// <summary>
-    /// Exactly-once: the outputs are written into the open transaction and waited for, so that a
-    /// transaction never commits an input's offset without its outputs, nor outputs of an input it
-    /// does not commit.
+    /// Exactly-once: the outputs are written into the open transaction and waited for
+    /// (<see cref="TransactionalWrites"/>), so that a transaction never commits an input's offset
+    /// without its outputs, nor outputs of an input it does not cover.
     /// </summary>
     private StagedHandler<TKey, TValue> Transactional(OutputProducer producer, TransactionCoordinator transactions, CancellationTokenSource stopping)
     {
         var forwarded = OutputProducer.Listening(_parts.Telemetry);
+        var writes = new TransactionalWrites(producer, transactions, error => StopOnFatal(error, stopping), stopping.Token);
         return async (message, ct) =>
         {
             var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
@@ -166,36 +167,12 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
                 return null;
             }
 
-            // From here until the engine marked the message finished, no transaction commits
-            // (TransactionGate); a message whose partition went meanwhile writes nothing.
             var item = message.Item ?? throw new InvalidOperationException("An exactly-once forwarder's handler runs only in the engine.");
-            if (!await transactions.Gate.EnterAsync(item).ConfigureAwait(false))
+            if (await writes.WriteAsync(item, outputs, ct).ConfigureAwait(false) is { } written)
             {
-                throw new DeclinedMessageException();
+                forwarded?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
             }
 
-            IReadOnlyList<TopicPartitionOffset> written;
-            try
-            {
-                written = await producer.SendAllAsync(outputs, ct).ConfigureAwait(false);
-            }
-            catch (OutputDeliveryException e) when (e.Errors.FirstOrDefault(error => error.IsFatal) is { } fatal)
-            {
-                // The producer is unusable: every later output would fail too. Stop rather than
-                // send every message to the failure action; this one stays unfinished.
-                StopOnFatal(fatal, stopping);
-                throw new OperationCanceledException("The output producer failed fatally.", e, stopping.Token);
-            }
-            catch (OutputDeliveryException e)
-            {
-                // The transaction cannot commit any more: it is aborted and the partitions rewound,
-                // so this message runs again in the next transaction (its finish here never counts).
-                transactions.RequestAbort(e.Errors[0]);
-                return null;
-            }
-
-            transactions.Produced();
-            forwarded?.OnForwarded(new TopicPartitionOffset(message.Topic, message.Partition, message.Offset), written);
             return null;
         };
     }

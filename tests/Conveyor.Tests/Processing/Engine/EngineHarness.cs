@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Processing;
 using Conveyor.Processing.Completions;
 using Conveyor.Processing.Engine;
+using Conveyor.Processing.Forwarding;
 using Conveyor.Processing.Transactions;
 using Conveyor.Serialization;
 
@@ -40,6 +42,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private KafkaProcessor<string, string>? _processor;
     private readonly TimeSpan? _handlerTime;
     private TransactionCoordinator? _coordinator;
+    private TransactionalWrites? _writes;
 
     /// <param name="options">The processor's options; <see cref="Defaults"/> when null.</param>
     /// <param name="exactlyOnce">Commits through transactions of a <see cref="RecordingTransactionalProducer"/>, into which each handler writes its input's outputs as it ends.</param>
@@ -76,6 +79,13 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>The consumer factory reaches no native handle (as with a Confluent.Kafka version that hides it): no commits with metadata.</summary>
     public bool HidesNativeHandle { get; init; }
 
+    /// <summary>
+    /// Exactly-once: each handler writes one output through the forwarder's own path
+    /// (<see cref="TransactionalWrites"/> on an <c>OutputProducer</c> over <see cref="Transactions"/>),
+    /// so that the producer's failed writes (<see cref="RecordingTransactionalProducer.Rejects"/>) reach the engine as a forwarder's do.
+    /// </summary>
+    public bool WritesOutputs { get; init; }
+
     /// <summary>The transactional producer, in exactly-once mode.</summary>
     public RecordingTransactionalProducer? Transactions { get; }
 
@@ -102,6 +112,10 @@ internal sealed class EngineHarness : IAsyncDisposable
         {
             _coordinator = new TransactionCoordinator(Transactions, Options.TransactionTimeout, telemetry, retryDelay: TimeSpan.FromMilliseconds(1), stuckAfter: TimeSpan.FromMilliseconds(300));
             _coordinator.Start();
+            if (WritesOutputs)
+            {
+                _writes = new TransactionalWrites(new OutputProducer(Transactions), _coordinator, _ => { }, _stop.Token);
+            }
         }
 
         var processor = new KafkaProcessor<string, string>(
@@ -247,15 +261,25 @@ internal sealed class EngineHarness : IAsyncDisposable
             _runningPerKey.AddOrUpdate(lane, 0, (_, running) => running - 1);
         }
 
-        // As an exactly-once forwarder writes: holding the commit gate from its first output, and
-        // writing nothing when its partition went meanwhile (revoked, lost, or rewound by an abort).
-        if (_coordinator is not null && !await _coordinator.Gate.EnterAsync(message.Item!))
+        if (_writes is not null)
         {
-            throw new DeclinedMessageException();
+            // The output names its input, so the recording producer knows whose it is.
+            var output = OutputRecord.Utf8("orders-out", message.Key, message.Value) with { Headers = [new Header(RecordingTransactionalProducer.InputHeader, Encoding.UTF8.GetBytes(RecordingTransactionalProducer.Describe(position)))] };
+            await _writes.WriteAsync(message.Item!, [output], cancellationToken);
+        }
+        else
+        {
+            // As an exactly-once forwarder writes: holding the commit gate from its first output, and
+            // writing nothing when its partition went meanwhile (revoked, lost, or rewound by an abort).
+            if (_coordinator is not null && !await _coordinator.Gate.EnterAsync(message.Item!))
+            {
+                throw new DeclinedMessageException();
+            }
+
+            Transactions?.Write(position);
+            _coordinator?.Produced();
         }
 
-        Transactions?.Write(position);
-        _coordinator?.Produced();
         _finishOrder.Enqueue((position, message.Key));
         Gate(_finished, (position, _finishCounts.AddOrUpdate(position, 1, (_, times) => times + 1))).TrySetResult();
     }
@@ -277,6 +301,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 internal sealed class RecordingObserver : IProcessorObserver
 {
     private readonly ConcurrentQueue<string> _events = new();
+    private readonly TaskCompletionSource<(TopicPartitionOffset, Exception)> _firstStop = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyList<string> Events => [.. _events];
 
@@ -293,6 +318,15 @@ internal sealed class RecordingObserver : IProcessorObserver
     public void OnBackPressure(IReadOnlyList<TopicPartition> partitions, bool paused) => BackPressure.Enqueue((partitions, paused));
 
     public void OnError(Error error) => _events.Enqueue($"error {error.Code}: {error.Reason}");
+
+    /// <summary>Completes with the first partition stopped by its failure action: the message and why.</summary>
+    public Task<(TopicPartitionOffset Message, Exception Exception)> FirstStop => _firstStop.Task.WaitAsync(EngineHarness.Patience);
+
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
+    {
+        _events.Enqueue($"stopped {message}: {exception.Message}");
+        _firstStop.TrySetResult((message, exception));
+    }
 
     /// <summary>Read when a stall is reported, so a test sees the status as the report left it.</summary>
     public Func<ProcessorStatus>? StatusAtStall { get; set; }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
@@ -28,6 +30,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
     private readonly ManualResetEventSlim _hangsReleased = new(initialState: true);
     private TransactionCall? _hang;
     private bool _open;
+    private bool _abortable;
     private bool _notifying;
 
     public enum TransactionCall
@@ -76,6 +79,37 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
     });
 
     public void ReleaseHangs() => _hangsReleased.Set();
+
+    /// <summary>The header an output written through the producer (<see cref="ProduceAsync"/>) names its input in.</summary>
+    public const string InputHeader = "input";
+
+    /// <summary>
+    /// For each output written through the producer, by its input: the error its delivery fails with
+    /// (as librdkafka reports a record it gave up on), or null when it is written. A failed write
+    /// makes the transaction abortable, as in librdkafka: committing it is a violation.
+    /// </summary>
+    public Func<TopicPartitionOffset, Error?>? Rejects { get; set; }
+
+    /// <summary>How an input is named in <see cref="InputHeader"/>.</summary>
+    public static string Describe(TopicPartitionOffset input) => $"{input.Topic}/{input.Partition.Value}/{input.Offset.Value}";
+
+    public override Task<DeliveryResult<byte[]?, byte[]?>> ProduceAsync(TopicPartition topicPartition, Message<byte[]?, byte[]?> message, CancellationToken cancellationToken = default)
+    {
+        var named = Encoding.UTF8.GetString(message.Headers.GetLastBytes(InputHeader)).Split('/');
+        var input = new TopicPartitionOffset(named[0], int.Parse(named[1], CultureInfo.InvariantCulture), long.Parse(named[2], CultureInfo.InvariantCulture));
+        if (Rejects?.Invoke(input) is { } error)
+        {
+            Locked(() =>
+            {
+                _abortable = true;
+                _calls.Add($"output of {input} failed ({error.Code})");
+            });
+            return Task.FromException<DeliveryResult<byte[]?, byte[]?>>(new ProduceException<byte[]?, byte[]?>(error, new DeliveryResult<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(topicPartition, Offset.Unset), Message = message }));
+        }
+
+        Write(input);
+        return Task.FromResult(new DeliveryResult<byte[]?, byte[]?> { TopicPartitionOffset = new TopicPartitionOffset(topicPartition, new Offset(0)), Message = message });
+    }
 
     public static KafkaException Retriable() => new KafkaRetriableException(new Error(ErrorCode.Local_TimedOut, "timed out (retriable)"));
 
@@ -146,6 +180,11 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         Locked(() =>
         {
             Fail(TransactionCall.Commit);
+            if (_abortable)
+            {
+                _violations.Add("a transaction with a failed output was committed");
+            }
+
             foreach (var output in _outputs)
             {
                 // Covered when the offset sent passes it, or its metadata names it finished (persisted completions).
@@ -199,6 +238,7 @@ internal sealed class RecordingTransactionalProducer(Action<IReadOnlyList<(Topic
         _offsets.Clear();
         _sent.Clear();
         _open = false;
+        _abortable = false;
         _calls.Add(call);
     }
 
