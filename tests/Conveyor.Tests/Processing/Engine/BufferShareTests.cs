@@ -56,9 +56,14 @@ public sealed class BufferShareTests
             consumer.Append(P0, $"k{i % 100}");
         }
 
-        await consumer.GroupAssigns(P0).Returned;
+        var assigned = consumer.GroupAssigns(P0);
+        await assigned.Started;
+        var start = DateTime.UtcNow;
+        await assigned.Returned;
         await engine.Finished(P0, 99);
 
-        Assert.DoesNotContain(consumer.Calls, c => c.StartsWith("pause", StringComparison.Ordinal));
+        Assert.False(
+            consumer.Calls.Any(c => c.StartsWith("pause", StringComparison.Ordinal)),
+            $"assigned at {start:HH:mm:ss.fff}, offset 99 finished at {DateTime.UtcNow:HH:mm:ss.fff}, calls:\n{consumer.TimedCalls}");
     }
 }

@@ -25,7 +25,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Dictionary<TopicPartition, (long Offset, string Metadata)> _committed = [];
     private readonly List<CommitAttempt> _commits = [];
-    private readonly List<string> _calls = [];
+    private readonly List<(DateTime At, string Call)> _calls = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private int _failingCommits;
     private string _memberId = "fake-member";
@@ -110,7 +110,19 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         {
             lock (_lock)
             {
-                return [.. _calls];
+                return [.. _calls.Select(c => c.Call)];
+            }
+        }
+    }
+
+    /// <summary><see cref="Calls"/> with the time of each, one a line, for a failure's message.</summary>
+    public string TimedCalls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return string.Join('\n', _calls.Select(c => $"{c.At:HH:mm:ss.fff} {c.Call}"));
             }
         }
     }
@@ -168,7 +180,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var (offset, metadata) in offsets)
             {
                 _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
-                _calls.Add($"transaction commit {offset}");
+                _calls.Add((DateTime.UtcNow, $"transaction commit {offset}"));
             }
 
             Changed();
@@ -242,7 +254,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var partition in partitions)
             {
                 _paused.Add(partition);
-                _calls.Add($"pause {partition}");
+                _calls.Add((DateTime.UtcNow, $"pause {partition}"));
             }
 
             Changed();
@@ -258,7 +270,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
                 // Like librdkafka, a pause outlives a revoke, and resuming what is not paused does nothing.
                 if (_paused.Remove(partition))
                 {
-                    _calls.Add($"resume {partition}");
+                    _calls.Add((DateTime.UtcNow, $"resume {partition}"));
                 }
             }
 
@@ -320,7 +332,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         lock (_lock)
         {
             Closed = true;
-            _calls.Add("close");
+            _calls.Add((DateTime.UtcNow, "close"));
             Changed();
         }
     }
@@ -389,7 +401,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var (offset, metadata) in offsets)
             {
                 _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
-                _calls.Add($"commit {offset}");
+                _calls.Add((DateTime.UtcNow, $"commit {offset}"));
             }
 
             _commits.Add(new CommitAttempt(offsets, Failed: false));
