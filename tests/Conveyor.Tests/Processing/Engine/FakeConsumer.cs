@@ -23,6 +23,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private readonly Dictionary<TopicPartition, List<Message<byte[]?, byte[]?>>> _logs = [];
     private readonly Dictionary<TopicPartition, long> _positions = [];
     private readonly HashSet<TopicPartition> _paused = [];
+    private readonly HashSet<TopicPartition> _unfetched = [];
     private readonly Dictionary<TopicPartition, (long Offset, string Metadata)> _committed = [];
     private readonly List<CommitAttempt> _commits = [];
     private readonly List<(DateTime At, string Call)> _calls = [];
@@ -299,7 +300,26 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     {
         lock (_lock)
         {
-            return new WatermarkOffsets(0, Log(topicPartition).Count);
+            // As librdkafka's cached watermarks: the end is known only from a fetch response.
+            return _unfetched.Contains(topicPartition) ? new WatermarkOffsets(Offset.Unset, Offset.Unset) : new WatermarkOffsets(0, Log(topicPartition).Count);
+        }
+    }
+
+    /// <summary>The partition's first fetch has not come back yet: it delivers nothing and its end is unknown until <see cref="FirstFetchLands"/>.</summary>
+    public void FirstFetchPending(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            _unfetched.Add(partition);
+        }
+    }
+
+    public void FirstFetchLands(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            _unfetched.Remove(partition);
+            Changed();
         }
     }
 
@@ -414,7 +434,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         foreach (var (partition, position) in _positions)
         {
             var log = Log(partition);
-            if (!_paused.Contains(partition) && position < log.Count)
+            if (!_paused.Contains(partition) && !_unfetched.Contains(partition) && position < log.Count)
             {
                 _positions[partition] = position + 1;
                 CompleteWaitsLocked(); // a wait may be for a position
