@@ -86,7 +86,9 @@ internal sealed partial class FlowControl
         var count = 0;
         foreach (var partition in _partitions.Values)
         {
-            count += Low(partition) && Starves(partition, now, pressed: true) ? 1 : 0;
+            // A partition whose first fetch is pending has nothing queued in librdkafka behind the
+            // others' fetches, so rotating them brings nothing of it forward.
+            count += Low(partition) && !partition.Poll.FirstFetchPending && Starves(partition, now, pressed: true) ? 1 : 0;
         }
 
         return count;
