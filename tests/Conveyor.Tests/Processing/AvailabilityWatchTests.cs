@@ -100,6 +100,38 @@ public class AvailabilityWatchTests
         Assert.Equal(2, asked);
     }
 
+    [Fact]
+    public async Task The_failure_topics_are_looked_up_on_a_thread_of_their_own_not_one_the_workers_need()
+    {
+        // The look-up blocks until the cluster answers (up to 5 s). On the thread pool it held one
+        // of the pool's few threads at the start, and the first handlers waited for the pool to grow.
+        bool? onPool = null;
+        var observer = new ProblemObserver();
+        var options = new ProcessorOptions { GroupId = "g", Topics = ["orders"], OnFailure = FailureAction.DeadLetter };
+        var watch = new AvailabilityWatch(new ConsumerConfig { BootstrapServers = "127.0.0.1:1" }, options, observer, findMissing: (_, topics) =>
+        {
+            onPool = Thread.CurrentThread.IsThreadPoolThread;
+            return topics;
+        });
+
+        watch.Assigned(2);
+        await watch.FailureTopicsLookUp!.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(onPool, "the look-up ran on a thread-pool thread");
+        Assert.Equal([options.DeadLetterTopicFor("orders")], observer.MissingFailureTopics);
+    }
+
+    [Fact]
+    public void The_diagnosis_runs_on_a_thread_of_its_own_not_one_the_workers_need()
+    {
+        bool? onPool = null;
+        var watch = Watch(failWhenUnavailable: false, (_, _, _) => { onPool = Thread.CurrentThread.IsThreadPoolThread; return null; }, out _);
+
+        CheckUntilAnswered(watch, Start + TimeSpan.FromSeconds(10));
+
+        Assert.False(onPool, "the diagnosis ran on a thread-pool thread");
+    }
+
     private static AvailabilityWatch Watch(bool failWhenUnavailable, Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> diagnose, out ProblemObserver observer)
     {
         observer = new ProblemObserver();
@@ -116,7 +148,7 @@ public class AvailabilityWatchTests
     }
 
     /// <summary>
-    /// Checks as the poll loop does, waits for the diagnosis it started (on the thread pool) and
+    /// Checks as the poll loop does, waits for the diagnosis it started (on a thread of its own) and
     /// checks again to take its answer in; fails the test if the diagnosis does not end in time.
     /// </summary>
     private static string? CheckUntilAnswered(AvailabilityWatch watch, DateTime now)
@@ -134,6 +166,10 @@ public class AvailabilityWatchTests
     {
         public List<string> Problems { get; } = [];
 
+        public List<string> MissingFailureTopics { get; } = [];
+
         public void OnUnavailable(string problem) => Problems.Add(problem);
+
+        public void OnFailureTopicsMissing(IReadOnlyList<string> topics) => MissingFailureTopics.AddRange(topics);
     }
 }

@@ -24,6 +24,7 @@ internal sealed class AvailabilityWatch
     private readonly ProcessorOptions _options;
     private readonly IProcessorObserver _observer;
     private readonly Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?> _diagnose;
+    private readonly Func<ConsumerConfig, IReadOnlyList<string>, IReadOnlyList<string>> _findMissing;
     private readonly bool _asksCluster;
     private DateTime? _since;
     private bool _started;
@@ -38,11 +39,14 @@ internal sealed class AvailabilityWatch
     /// <param name="observer">Hears the problem, once per diagnosis.</param>
     /// <param name="diagnose">Finds the problem (tests replace it); default: <see cref="Diagnose"/>.</param>
     /// <param name="asksCluster">Whether to look up missing dead-letter and retry topics with a client of its own (not in a simulation).</param>
+    /// <param name="findMissing">Which of the failure topics the cluster lacks (tests replace it); default: <see cref="FindMissing"/>.</param>
     public AvailabilityWatch(
         ConsumerConfig config, ProcessorOptions options, IProcessorObserver observer,
         Func<ConsumerConfig, IReadOnlyList<string>, Error?, string?>? diagnose = null,
-        bool asksCluster = true)
+        bool asksCluster = true,
+        Func<ConsumerConfig, IReadOnlyList<string>, IReadOnlyList<string>>? findMissing = null)
     {
+        _findMissing = findMissing ?? FindMissing;
         _asksCluster = asksCluster;
         _config = config;
         _options = options;
@@ -58,6 +62,9 @@ internal sealed class AvailabilityWatch
 
     /// <summary>The diagnosis running now, for tests to await (null when none runs).</summary>
     internal Task? Diagnosis => _diagnosis;
+
+    /// <summary>The look-up of the failure topics at the first assignment, for tests to await (null before it).</summary>
+    internal Task? FailureTopicsLookUp { get; private set; }
 
     /// <summary>The client reported an error.</summary>
     public void Noted(Error error)
@@ -95,7 +102,7 @@ internal sealed class AvailabilityWatch
         {
             if (!_started && _asksCluster && FailureTopics(_options) is { Count: > 0 } failureTopics)
             {
-                _ = Task.Run(() => ReportMissing(failureTopics));
+                FailureTopicsLookUp = OnOwnThread(() => ReportMissing(failureTopics));
             }
 
             _started = true;
@@ -111,14 +118,25 @@ internal sealed class AvailabilityWatch
         _ => [],
     };
 
+    /// <summary>
+    /// Runs a look-up that blocks for up to <see cref="MetadataTimeout"/> on a thread of its own. On
+    /// the thread pool it took a thread from the workers for as long as the cluster did not answer:
+    /// with the pool's few threads at the start (two on two cores, some held by the host), the first
+    /// handlers then waited for the pool to grow, up to 2 s in the unit tests (an unreachable
+    /// cluster), and a full buffer that long paused every partition.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<T> lookUp) =>
+        Task.Factory.StartNew(lookUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>As <see cref="OnOwnThread{T}(Func{T})"/>, for a look-up that reports what it found itself.</summary>
+    private static Task OnOwnThread(Action lookUp) =>
+        Task.Factory.StartNew(lookUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     private void ReportMissing(IReadOnlyList<string> topics)
     {
         try
         {
-            using var admin = new AdminClientBuilder(new AdminClientConfig(_config)).SetLogHandler((_, _) => { }).Build();
-            var metadata = admin.GetMetadata(MetadataTimeout); // every topic: asking for one could create it
-            var missing = topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError)).ToList();
-            if (missing.Count > 0)
+            if (_findMissing(_config, topics) is { Count: > 0 } missing)
             {
                 _observer.OnFailureTopicsMissing(missing);
             }
@@ -127,6 +145,14 @@ internal sealed class AvailabilityWatch
         {
             // Not known now: the first failure tells, as it would have without this look-up.
         }
+    }
+
+    /// <summary>The <paramref name="topics"/> the cluster does not have, from all topics' metadata (asking for one could create it).</summary>
+    public static IReadOnlyList<string> FindMissing(ConsumerConfig config, IReadOnlyList<string> topics)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig(config)).SetLogHandler((_, _) => { }).Build();
+        var metadata = admin.GetMetadata(MetadataTimeout);
+        return [.. topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError))];
     }
 
     /// <summary>Called on every poll; returns the problem when the processor should stop because of it.</summary>
@@ -163,7 +189,7 @@ internal sealed class AvailabilityWatch
             // topic.metadata.propagation.max.ms (30 s), and not at all on some paths.
             var topics = _options.Topics;
             var lastError = _lastError;
-            _diagnosis = Task.Run(() => _diagnose(_config, topics, lastError));
+            _diagnosis = OnOwnThread(() => _diagnose(_config, topics, lastError));
         }
 
         return null;

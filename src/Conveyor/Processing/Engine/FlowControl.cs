@@ -11,11 +11,14 @@ namespace Conveyor.Processing.Engine;
 /// (<see cref="RetryTopicWaits"/>), while its finished offsets could outgrow the commit metadata
 /// (<see cref="ICompletions.Full"/>), and while commits are refused by a rebalance (<see cref="RebalanceHold"/>).
 /// </summary>
-internal sealed class FlowControl
+internal sealed partial class FlowControl
 {
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StarvingAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RoomWait = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long after its assignment a partition that delivered nothing counts as starving (<see cref="AwaitsFirstFetch"/>).</summary>
+    private static readonly TimeSpan FirstFetchPatience = TimeSpan.FromSeconds(2);
 
     /// <summary>The parts <see cref="RoomWait"/> is waited in, each telling the handlers' pace (two of <see cref="DrainRate"/>'s shortest spans).</summary>
     private static readonly TimeSpan PaceSlice = TimeSpan.FromMilliseconds(40);
@@ -193,108 +196,12 @@ internal sealed class FlowControl
         return busy;
     }
 
-    /// <summary>
-    /// How many partitions starve behind others' fetches in librdkafka's queue: each takes
-    /// messages (not stopped, held for its completions or waiting for a retry's due time), the
-    /// client knows of messages in it the engine has not received, and either the buffer is
-    /// <paramref name="pressed"/> (the handlers need longer than <see cref="StarvingAfter"/> to get
-    /// through it: judged at once, whatever the partition holds, so no partition takes more than
-    /// its share while others wait to get in) or, for <see cref="StarvingAfter"/> at every look, it
-    /// had under half its share buffered. The time keeps the ordinary churn of a fast consumer,
-    /// where every partition's turn in librdkafka's queue comes within moments, from pausing
-    /// anything (each pause makes librdkafka fetch the partition's prefetch again). Judging
-    /// starvation at once whatever the handlers' pace made first messages even but cost a no-op
-    /// run 15-21 pauses per 200,000 messages and about a fifth more CPU per message.
-    /// </summary>
-    private int Starving(DateTime now, bool pressed)
-    {
-        var count = 0;
-        var workers = Math.Max(1, (int)Math.Ceiling(Math.Min(_options.MaxConcurrency, _dispatcher.Limit) / (double)Math.Max(1, _partitions.Values.Count)));
-        foreach (var partition in _partitions.Values)
-        {
-            var unread = partition.AcceptsWork && BackPressure.Hungry(partition.Buffered, partition.Work.Running, workers, _share, pressed)
-                && partition.Poll.RetryDueAt is null && !partition.Poll.CompletionsFull
-                ? _positions.Unread(partition)
-                : false;
-            if (unread is not true)
-            {
-                partition.Poll.HungrySince = null;
-                continue;
-            }
-
-            partition.Poll.HungrySince ??= now;
-            count += Starves(partition, now, pressed) ? 1 : 0;
-        }
-
-        return count;
-    }
-
-    /// <summary>
-    /// Whether the feeder should pause a partition now, after <paramref name="run"/> of its
-    /// messages came in a row, so that librdkafka hands out the next partition's: at the last
-    /// look the total buffer was full and pressed, and another partition starved with under half
-    /// its share buffered. librdkafka
-    /// hands out a whole fetch of one partition (thousands of messages) before the next one's,
-    /// and a full buffer takes only what the handlers make room for, so without this the
-    /// partitions that starve get in one after another, each after the one before took its
-    /// limit, and a partition whose messages were fetched again waits behind another's whole
-    /// fetch and runs dry. A pause drops what librdkafka queued of the partition; a look resumes
-    /// it once it holds at most half its share, and its messages are fetched again behind the
-    /// others'. Each starving partition gets a slice of one batch in turn.
-    /// </summary>
-    public bool Rotates(PartitionState partition, int run)
-    {
-        if (_starvingPressed > 0 && partition.Buffered + run >= _share && !partition.Poll.Paused
-            && _starvingPressed > (partition.Poll.HungrySince is not null ? 1 : 0)
-            && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRotation))
-        {
-            // Past its share while others starve: a look would pause it as crowding, but only after
-            // the whole batch. With room in the buffer (an abort's rewind emptied it) one partition's
-            // fetch took 18 of 20 places; its handlers, one at a time under partition ordering, kept
-            // them for 19 s while the buffer stayed full and every other partition was paused
-            // (simulator, --large ExactlyOnce seed 341 before the refetch delay changed its run).
-            return true;
-        }
-
-        if (_lowWaiting == 0)
-        {
-            return false; // the feeder asks for every message: while nothing starves, that is all it costs
-        }
-
-        var others = _lowWaiting - (Low(partition) && partition.Poll.HungrySince is not null ? 1 : 0);
-        var slice = Math.Max(1, Math.Min(_share / 2, Feeder.MaxBatch / (_lowWaiting + 1)));
-        return others > 0 && run >= slice && !partition.Poll.Paused && !_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.NoRotation);
-    }
-
     /// <summary>A partition resumed by back-pressure delivered its first message since (<see cref="RefetchDelay"/>).</summary>
     public void Refetched(PartitionState partition, DateTime now)
     {
         _refetch.Observed(now - partition.Poll.ResumedAt.GetValueOrDefault(now));
         partition.Poll.ResumedAt = null;
     }
-
-    /// <summary>Pauses a partition at once (<see cref="Rotates"/>).</summary>
-    public void Rotate(PartitionState partition) => Pause([partition]);
-
-    /// <summary>How many partitions starve (<see cref="Starving"/>) with under half their share buffered.</summary>
-    private int LowWaiting(DateTime now, ref int? starving)
-    {
-        starving ??= Starving(now, pressed: true);
-        if (starving == 0)
-        {
-            return 0;
-        }
-
-        var count = 0;
-        foreach (var partition in _partitions.Values)
-        {
-            count += Low(partition) && Starves(partition, now, pressed: true) ? 1 : 0;
-        }
-
-        return count;
-    }
-
-    private bool Low(PartitionState partition) => partition.Buffered < _share / 2;
 
     /// <summary>
     /// With the total buffer full, whether the handlers make room without every partition being
@@ -379,34 +286,6 @@ internal sealed class FlowControl
         _noRoomSince ??= now;
         return now - _noRoomSince < StuckAfter;
     }
-
-    /// <summary>
-    /// Whether a partition holding its share crowds out a starving one (<see cref="BackPressure.Crowds"/>):
-    /// the pauses below then make way for the starving one.
-    /// </summary>
-    private bool Crowded(DateTime now, bool pressed, ref int? starving)
-    {
-        foreach (var partition in _partitions.Values)
-        {
-            if (partition.Buffered >= _share && AnotherStarves(partition, now, pressed, ref starving))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether a partition other than this one starves (<see cref="Starving"/>, asked once per look into <paramref name="starving"/>).</summary>
-    private bool AnotherStarves(PartitionState partition, DateTime now, bool pressed, ref int? starving)
-    {
-        starving ??= Starving(now, pressed);
-        return starving > (Starves(partition, now, pressed) ? 1 : 0);
-    }
-
-    /// <summary>Whether <see cref="Starving"/> found this partition starving at this look.</summary>
-    private static bool Starves(PartitionState partition, DateTime now, bool pressed) =>
-        partition.Poll.HungrySince is { } since && BackPressure.Starves(now - since, StarvingAfter, pressed);
 
     private bool CompletionsFull(PartitionState partition) => _completions.Full(partition);
 

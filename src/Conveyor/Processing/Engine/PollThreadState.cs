@@ -17,6 +17,9 @@ internal sealed class PollThreadState
     /// <summary>Since when back-pressure has seen it starving: messages to read, under half its limit buffered (null when not).</summary>
     public DateTime? HungrySince { get; set; }
 
+    /// <summary>At the last look for starving partitions: assigned moments ago, nothing delivered, and its end unknown to the client (<c>FlowControl.AwaitsFirstFetch</c>).</summary>
+    public bool FirstFetchPending { get; set; }
+
     /// <summary>Paused in the client.</summary>
     public bool Paused { get; set; }
 
@@ -45,6 +48,9 @@ internal sealed class PollThreadState
 
     /// <summary>The offset after the last message fetched from this partition, or -1 before the first (the stall watchdog's).</summary>
     public long NextOffset { get; set; } = -1;
+
+    /// <summary>When this assignment of the partition began (<see cref="DateTime.MinValue"/> for a state made again by an abort's rewind).</summary>
+    public DateTime AssignedAt { get; set; }
 
     /// <summary>The offset of the first message this assignment delivered, or -1 before it.</summary>
     public long FirstDelivered { get; set; } = -1;

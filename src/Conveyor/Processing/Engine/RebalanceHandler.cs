@@ -67,7 +67,7 @@ internal sealed class RebalanceHandler
         var restored = _completions.Restore(partitions);
         foreach (var partition in partitions)
         {
-            _partitions.Add(new PartitionState(partition, restored.GetValueOrDefault(partition)) { Poll = { IdleSince = now } });
+            _partitions.Add(new PartitionState(partition, restored.GetValueOrDefault(partition)) { Poll = { IdleSince = now, AssignedAt = now } });
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka

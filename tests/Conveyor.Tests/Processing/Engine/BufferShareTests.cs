@@ -56,9 +56,47 @@ public sealed class BufferShareTests
             consumer.Append(P0, $"k{i % 100}");
         }
 
-        await consumer.GroupAssigns(P0).Returned;
+        var assigned = consumer.GroupAssigns(P0);
+        await assigned.Started;
+        var start = DateTime.UtcNow;
+        await assigned.Returned;
         await engine.Finished(P0, 99);
 
-        Assert.DoesNotContain(consumer.Calls, c => c.StartsWith("pause", StringComparison.Ordinal));
+        Assert.False(
+            consumer.Calls.Any(c => c.StartsWith("pause", StringComparison.Ordinal)),
+            $"assigned at {start:HH:mm:ss.fff}, offset 99 finished at {DateTime.UtcNow:HH:mm:ss.fff}, calls:\n{consumer.TimedCalls}");
+    }
+
+    [Fact]
+    public async Task A_partition_fetched_first_is_held_at_its_share_while_the_others_await_their_first_fetch()
+    {
+        // librdkafka knows a partition's end only from its first fetch response, and a partition
+        // whose first fetch lands first is taken whole at once: before, nothing starved while the
+        // others' ends were unknown, so P0 filled the buffer and its handlers ran it alone until
+        // the others' first fetches came (a second on a loaded machine, fairness 0.73).
+        var options = Defaults() with { MaxConcurrency = 4, MaxBufferedMessages = 1_000, MaxBufferedMessagesPerPartition = 100 };
+        await using var engine = new EngineHarness(options, handlerTime: TimeSpan.FromMilliseconds(10));
+        var consumer = await engine.StartAsync();
+        TopicPartition[] partitions = [P0, P1, P2];
+        foreach (var partition in partitions)
+        {
+            for (var i = 0; i < 1_000; i++)
+            {
+                consumer.Append(partition, $"k{i % 100}");
+            }
+        }
+
+        consumer.FirstFetchPending(P1);
+        consumer.FirstFetchPending(P2);
+        await consumer.GroupAssigns(partitions).Returned;
+        await engine.Finished(P0, 150);
+
+        Assert.True(
+            consumer.Calls.Contains($"pause {P0}"),
+            $"P0 ran on alone while P1 and P2 awaited their first fetch; calls:\n{consumer.TimedCalls}");
+
+        consumer.FirstFetchLands(P1);
+        consumer.FirstFetchLands(P2);
+        await Task.WhenAll(engine.Started(P1, 0), engine.Started(P2, 0));
     }
 }

@@ -23,9 +23,10 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     private readonly Dictionary<TopicPartition, List<Message<byte[]?, byte[]?>>> _logs = [];
     private readonly Dictionary<TopicPartition, long> _positions = [];
     private readonly HashSet<TopicPartition> _paused = [];
+    private readonly HashSet<TopicPartition> _unfetched = [];
     private readonly Dictionary<TopicPartition, (long Offset, string Metadata)> _committed = [];
     private readonly List<CommitAttempt> _commits = [];
-    private readonly List<string> _calls = [];
+    private readonly List<(DateTime At, string Call)> _calls = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private int _failingCommits;
     private string _memberId = "fake-member";
@@ -110,7 +111,19 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         {
             lock (_lock)
             {
-                return [.. _calls];
+                return [.. _calls.Select(c => c.Call)];
+            }
+        }
+    }
+
+    /// <summary><see cref="Calls"/> with the time of each, one a line, for a failure's message.</summary>
+    public string TimedCalls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return string.Join('\n', _calls.Select(c => $"{c.At:HH:mm:ss.fff} {c.Call}"));
             }
         }
     }
@@ -168,7 +181,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var (offset, metadata) in offsets)
             {
                 _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
-                _calls.Add($"transaction commit {offset}");
+                _calls.Add((DateTime.UtcNow, $"transaction commit {offset}"));
             }
 
             Changed();
@@ -242,7 +255,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var partition in partitions)
             {
                 _paused.Add(partition);
-                _calls.Add($"pause {partition}");
+                _calls.Add((DateTime.UtcNow, $"pause {partition}"));
             }
 
             Changed();
@@ -258,7 +271,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
                 // Like librdkafka, a pause outlives a revoke, and resuming what is not paused does nothing.
                 if (_paused.Remove(partition))
                 {
-                    _calls.Add($"resume {partition}");
+                    _calls.Add((DateTime.UtcNow, $"resume {partition}"));
                 }
             }
 
@@ -287,7 +300,26 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
     {
         lock (_lock)
         {
-            return new WatermarkOffsets(0, Log(topicPartition).Count);
+            // As librdkafka's cached watermarks: the end is known only from a fetch response.
+            return _unfetched.Contains(topicPartition) ? new WatermarkOffsets(Offset.Unset, Offset.Unset) : new WatermarkOffsets(0, Log(topicPartition).Count);
+        }
+    }
+
+    /// <summary>The partition's first fetch has not come back yet: it delivers nothing and its end is unknown until <see cref="FirstFetchLands"/>.</summary>
+    public void FirstFetchPending(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            _unfetched.Add(partition);
+        }
+    }
+
+    public void FirstFetchLands(TopicPartition partition)
+    {
+        lock (_lock)
+        {
+            _unfetched.Remove(partition);
+            Changed();
         }
     }
 
@@ -320,7 +352,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         lock (_lock)
         {
             Closed = true;
-            _calls.Add("close");
+            _calls.Add((DateTime.UtcNow, "close"));
             Changed();
         }
     }
@@ -389,7 +421,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
             foreach (var (offset, metadata) in offsets)
             {
                 _committed[offset.TopicPartition] = (offset.Offset.Value, metadata);
-                _calls.Add($"commit {offset}");
+                _calls.Add((DateTime.UtcNow, $"commit {offset}"));
             }
 
             _commits.Add(new CommitAttempt(offsets, Failed: false));
@@ -402,7 +434,7 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         foreach (var (partition, position) in _positions)
         {
             var log = Log(partition);
-            if (!_paused.Contains(partition) && position < log.Count)
+            if (!_paused.Contains(partition) && !_unfetched.Contains(partition) && position < log.Count)
             {
                 _positions[partition] = position + 1;
                 CompleteWaitsLocked(); // a wait may be for a position
