@@ -17,9 +17,7 @@ public class DispatcherTakeTests
         var partition = new PartitionState(P0);
         var items = SubmitOneKey(dispatcher, partition, 2);
         var waiter = new ReadyWaiter();
-        Assert.Same(items[0], await dispatcher.TakeAsync(waiter));
-        Assert.False(waiter.Started); // a plain take leaves the start to the worker
-        Assert.True(dispatcher.TryStart(items[0]));
+        await TakeAndStartAsync(dispatcher, waiter, items[0]);
 
         var next = dispatcher.TakeNextAsync(waiter, items[0], PreviousTake.HandOff);
 
@@ -38,8 +36,7 @@ public class DispatcherTakeTests
         var partition = new PartitionState(P0);
         var items = SubmitOneKey(dispatcher, partition, 2);
         var waiter = new ReadyWaiter();
-        Assert.Same(items[0], await dispatcher.TakeAsync(waiter));
-        Assert.True(dispatcher.TryStart(items[0]));
+        await TakeAndStartAsync(dispatcher, waiter, items[0]);
 
         var next = dispatcher.TakeNextAsync(waiter, items[0], PreviousTake.Finish);
         Assert.True(next.IsCompletedSuccessfully); // the key's lane moved on with the finish
@@ -62,8 +59,7 @@ public class DispatcherTakeTests
         var partition = new PartitionState(P0);
         var first = SubmitOneKey(dispatcher, partition, 1)[0];
         var waiter = new ReadyWaiter();
-        Assert.Same(first, await dispatcher.TakeAsync(waiter));
-        Assert.True(dispatcher.TryStart(first));
+        await TakeAndStartAsync(dispatcher, waiter, first);
         var next = dispatcher.TakeNextAsync(waiter, first, PreviousTake.Finish);
         Assert.False(next.IsCompleted);
 
@@ -83,8 +79,7 @@ public class DispatcherTakeTests
         var partition = new PartitionState(P0);
         var items = SubmitOneKey(dispatcher, partition, 2);
         var waiter = new ReadyWaiter();
-        Assert.Same(items[0], await dispatcher.TakeAsync(waiter));
-        Assert.True(dispatcher.TryStart(items[0]));
+        await TakeAndStartAsync(dispatcher, waiter, items[0]);
         dispatcher.Finish(items[0], finished: false, release: true); // unfinished: the key's follower is dropped with it
 
         var next = dispatcher.TakeNextAsync(waiter, items[0], PreviousTake.Released);
@@ -92,6 +87,14 @@ public class DispatcherTakeTests
         Assert.False(next.IsCompleted);
         Assert.Equal(0, dispatcher.Taken);
         Assert.Equal(0, dispatcher.Committable(partition));
+    }
+
+    /// <summary>A plain take of <paramref name="expected"/>, which leaves the start to the worker, then the worker's start.</summary>
+    private static async Task TakeAndStartAsync(Dispatcher dispatcher, ReadyWaiter waiter, WorkItem expected)
+    {
+        Assert.Same(expected, await dispatcher.TakeAsync(waiter));
+        Assert.False(waiter.Started);
+        Assert.True(dispatcher.TryStart(expected));
     }
 
     private static List<WorkItem> SubmitOneKey(Dispatcher dispatcher, PartitionState partition, int count)
