@@ -134,7 +134,6 @@ internal sealed record BenchmarkSettings
         NoopRounds = 5,
         ForwardMessages = 80_000,
         ForwardWarmupMessages = 20_000,
-        ForwardRounds = 3,
         ForwardSequentialMessages = 400,
         IoKeyMessages = 30_000,
         IoPartitionMessages = 4_000,

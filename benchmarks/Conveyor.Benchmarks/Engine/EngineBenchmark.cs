@@ -121,13 +121,17 @@ internal static class EngineBenchmark
         var counted = 0;
         for (var pair = 1; counted < rounds; pair++)
         {
+            var probeRaw = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var baseline = await raw.RunAsync($"{layout} raw loop #{pair}", backlog, backlog.Messages).ConfigureAwait(false);
+            var probeEngine = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var measured = await engine.RunAsync($"{layout} engine #{pair}", backlog, backlog.Messages, handled: handled).ConfigureAwait(false);
             var counts = (baseline.JitSettled && measured.JitSettled) || pair - counted > rounds;
             Log($"{layout} pair {pair}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses; "
                 + $"CPU {baseline.CpuMicrosecondsPerMessage:F2} and {measured.CpuMicrosecondsPerMessage:F2} µs/msg, JIT {baseline.Jit.TotalMilliseconds:F0} and {measured.Jit.TotalMilliseconds:F0} ms, "
                 + $"GC paused {baseline.GcPaused.TotalMilliseconds:F0} and {measured.GcPaused.TotalMilliseconds:F0} ms, allocated {baseline.AllocatedBytesPerMessage:F0} and {measured.AllocatedBytesPerMessage:F0} B/msg"
-                + (counts ? "" : "; not counted: the JIT was still compiling"));
+                + (counts ? "" : "; not counted: the JIT was still compiling")
+                + $"; steady middle {Steady(baseline)} and {Steady(measured)}"
+                + (baseline.Threads is null ? "" : $"; {probeRaw} and {probeEngine}; by thread (µs each), raw: {baseline.Threads}; engine: {measured.Threads}"));
             if (!counts)
             {
                 continue;
@@ -155,32 +159,51 @@ internal static class EngineBenchmark
         producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
         Log($"forwarding: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
-        for (var round = 1; round <= settings.ForwardRounds; round++)
+        var counted = 0;
+        for (var round = 1; counted < settings.ForwardRounds; round++)
         {
             var gc = GcCounts.Now();
             sampler?.Start();
+            var probeForward = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
             LogTypes($"forwarding round {round}", sampler?.Stop(messages));
             Log($"forwarding round {round}: {GcCounts.Now() - gc}");
-            report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
             Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
                 + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input (and {measured.ProbeBytesPerMessage:N0} B for the counting observer's event), GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}, "
-                + $"{measured.CpuMicrosecondsPerMessage:F2} µs CPU per input{ByThread(measured)}");
-            report.Forward.Add(measured);
+                + $"{measured.CpuMicrosecondsPerMessage:F2} µs CPU per input, steady middle {Steady(measured)}, JIT {measured.Jit.TotalMilliseconds:F0} ms{ByThread(measured)} {probeForward}");
 
             sampler?.Start();
+            var probeAlone = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var alone = producerOnly.Run($"producer alone #{round}", backlog, messages, $"produce-only-{round}", settings.MessageBytes);
             LogTypes($"producer alone round {round}", sampler?.Stop(messages));
+            Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair, "
+                + $"steady middle {Steady(alone)}, JIT {alone.Jit.TotalMilliseconds:F0} ms; CPU forwarding ÷ producer alone {measured.CpuMicrosecondsPerMessage / alone.CpuMicrosecondsPerMessage:F3}{ByThread(alone)} {probeAlone}");
+
+            // As in the no-op rounds: a pair in which the JIT compiled for 5 % or more of either
+            // round's time is run again (at most ForwardRounds times), then counted anyway.
+            if (!(measured.JitSettled && alone.JitSettled) && round - counted <= settings.ForwardRounds)
+            {
+                Log($"forwarding pair {round} not counted: the JIT was still compiling");
+                continue;
+            }
+
+            counted++;
+            report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
+            report.Forward.Add(measured);
             report.Add(alone, "the forwarder's output sender alone, no consumer, no engine: pairs of records acknowledged per second (the forwarder's ceiling)");
-            Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair{ByThread(alone)}");
             report.ProducerOnly.Add(alone);
         }
+
+        report.ForwardObserverCpu = ForwardingRunner.ObserverMicrosecondsPerInput(backlog.Partitions);
+        Log($"forwarding: hearing the forwarded event costs {report.ForwardObserverCpu:F3} µs CPU per input on the thread telling it (measured apart: the event's objects, the call, the count)");
 
         report.ForwardSequential = await forwarding.RunSequentialAsync("forward 2 outputs, one at a time (seed's loop)", backlog, settings.ForwardSequentialMessages, "forward-sequential")
             .ConfigureAwait(false);
         report.Add(report.ForwardSequential, "consume, send to both outputs, await both acknowledgements, StoreOffset, next");
         Log($"forwarding one at a time: {report.ForwardSequential.PerSecond:N0} inputs/s");
     }
+
+    private static string Steady(Throughput measured) => measured.Steady is { } steady ? $"{steady.PerSecond:N0}/s {steady.CpuMicrosecondsPerMessage:F2} µs" : "n/a";
 
     private static string ByThread(Throughput measured) => measured.Threads is { } threads ? $"; by thread (µs each): {threads}" : string.Empty;
 
