@@ -235,7 +235,7 @@ internal sealed class EngineReport
     }
 
     private static void Target(TextWriter output, string name, double? value, string target, bool? met) =>
-        output.WriteLine($"{name,-28} {value?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a",8}  target {target,-10} {(met is null ? "" : met.Value ? "met" : "MISSED")}");
+        output.WriteLine($"{name,-38} {value?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a",8}  target {target,-10} {(met is null ? "" : met.Value ? "met" : "MISSED")}");
 
     private static double? Ratio(double? value, double? baseline) =>
         value is { } v && baseline is { } b && b > 0 && double.IsFinite(v / b) ? Math.Round(v / b, 3) : null;
