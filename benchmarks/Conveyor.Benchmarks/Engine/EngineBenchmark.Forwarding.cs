@@ -5,7 +5,8 @@ internal static partial class EngineBenchmark
 {
     /// <summary>
     /// Forwarding rounds alternate with rounds of the producer alone (the forwarder's own output
-    /// sender, no consumer, no engine) over as many pairs, so both see the machine of the same moment;
+    /// sender, no consumer, no engine; <see cref="BenchmarkSettings.ProducerOnlyPairs"/> pairs a
+    /// round), so both see the machine of the same moment;
     /// a pair in which the JIT was still compiling runs again, as in the no-op rounds. Then what the
     /// rounds' counting observer costs is measured apart, and the seed's one-at-a-time loop runs.
     /// </summary>
@@ -14,7 +15,7 @@ internal static partial class EngineBenchmark
         var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
         var warmup = Math.Min(settings.ForwardWarmupMessages, messages);
         Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {warmup:N0}, then {settings.ForwardRounds} rounds, each followed by the producer alone writing as many pairs; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
+            + $"a warm-up of {warmup:N0}, then {settings.ForwardRounds} rounds, each followed by the producer alone writing {settings.ProducerOnlyPairs:N0} pairs; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
             + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
         await forwarding.RunAsync("warm-up", backlog, warmup, "forward-warm-up").ConfigureAwait(false);
         producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
@@ -35,8 +36,8 @@ internal static partial class EngineBenchmark
 
             sampler?.Start();
             var probeAlone = ThreadCpu.Enabled ? MachineProbe.Line() : "";
-            var alone = producerOnly.Run($"producer alone #{round}", backlog, messages, $"produce-only-{round}", settings.MessageBytes);
-            LogTypes($"producer alone round {round}", sampler?.Stop(messages));
+            var alone = producerOnly.Run($"producer alone #{round}", backlog, settings.ProducerOnlyPairs, $"produce-only-{round}", settings.MessageBytes);
+            LogTypes($"producer alone round {round}", sampler?.Stop(settings.ProducerOnlyPairs));
             Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair, "
                 + $"steady middle {Steady(alone)}, JIT {alone.Jit.TotalMilliseconds:F0} ms; CPU forwarding ÷ producer alone {measured.CpuMicrosecondsPerMessage / alone.CpuMicrosecondsPerMessage:F3}{ByThread(alone)} {probeAlone}");
 
