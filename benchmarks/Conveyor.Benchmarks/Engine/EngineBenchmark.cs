@@ -8,7 +8,7 @@ namespace Conveyor.Benchmarks.Engine;
 /// <c>engine [--quick]</c>: the processing engine against plain Confluent.Kafka loops on the
 /// embedded broker, all figures from one run. Prints a table and, last, one JSON line.
 /// </summary>
-internal static class EngineBenchmark
+internal static partial class EngineBenchmark
 {
     private static readonly string[] Scenarios = ["noop", "deep", "forward", "io", "fair", "latency", "scale", "rss"];
 
@@ -121,13 +121,17 @@ internal static class EngineBenchmark
         var counted = 0;
         for (var pair = 1; counted < rounds; pair++)
         {
+            var probeRaw = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var baseline = await raw.RunAsync($"{layout} raw loop #{pair}", backlog, backlog.Messages).ConfigureAwait(false);
+            var probeEngine = ThreadCpu.Enabled ? MachineProbe.Line() : "";
             var measured = await engine.RunAsync($"{layout} engine #{pair}", backlog, backlog.Messages, handled: handled).ConfigureAwait(false);
             var counts = (baseline.JitSettled && measured.JitSettled) || pair - counted > rounds;
             Log($"{layout} pair {pair}: raw {baseline.PerSecond:N0} msg/s, engine {measured.PerSecond:N0} msg/s, {measured.Pauses} pauses; "
                 + $"CPU {baseline.CpuMicrosecondsPerMessage:F2} and {measured.CpuMicrosecondsPerMessage:F2} µs/msg, JIT {baseline.Jit.TotalMilliseconds:F0} and {measured.Jit.TotalMilliseconds:F0} ms, "
                 + $"GC paused {baseline.GcPaused.TotalMilliseconds:F0} and {measured.GcPaused.TotalMilliseconds:F0} ms, allocated {baseline.AllocatedBytesPerMessage:F0} and {measured.AllocatedBytesPerMessage:F0} B/msg"
-                + (counts ? "" : "; not counted: the JIT was still compiling"));
+                + (counts ? "" : "; not counted: the JIT was still compiling")
+                + $"; steady middle {Steady(baseline)} and {Steady(measured)}"
+                + (baseline.Threads is null ? "" : $"; {probeRaw} and {probeEngine}; by thread (µs each), raw: {baseline.Threads}; engine: {measured.Threads}"));
             if (!counts)
             {
                 continue;
@@ -139,50 +143,6 @@ internal static class EngineBenchmark
             series.Add(baseline, measured);
         }
     }
-
-    /// <summary>
-    /// Forwarding rounds alternate with rounds of the producer alone (the forwarder's own output
-    /// sender, no consumer, no engine) over as many pairs, so both see the machine of the same moment.
-    /// </summary>
-    private static async Task RunForwardingAsync(BenchmarkSettings settings, Backlog backlog, ForwardingRunner forwarding, ProducerOnlyRunner producerOnly, EngineReport report)
-    {
-        var messages = Math.Min(settings.ForwardMessages, backlog.Messages);
-        var warmup = Math.Min(settings.ForwardWarmupMessages, messages);
-        Log($"forwarding: the first {messages:N0} messages of '{backlog.Topic}', each to two output topics of {backlog.Partitions} partitions, "
-            + $"a warm-up of {warmup:N0}, then {settings.ForwardRounds} rounds, each followed by the producer alone writing as many pairs; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
-            + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
-        await forwarding.RunAsync("warm-up", backlog, warmup, "forward-warm-up").ConfigureAwait(false);
-        producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
-        Log($"forwarding: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
-        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
-        for (var round = 1; round <= settings.ForwardRounds; round++)
-        {
-            var gc = GcCounts.Now();
-            sampler?.Start();
-            var measured = await forwarding.RunAsync($"forward 2 outputs #{round}", backlog, messages, $"forward-{round}").ConfigureAwait(false);
-            LogTypes($"forwarding round {round}", sampler?.Stop(messages));
-            Log($"forwarding round {round}: {GcCounts.Now() - gc}");
-            report.Add(measured, "KafkaForwarder, 2 outputs per input, Key ordering, MaxConcurrency 64; msg/s of inputs finished");
-            Log($"forwarding round {round}: {measured.PerSecond:N0} inputs/s ({measured.PerSecond * 2:N0} outputs/s), from the first input to the last: "
-                + $"{measured.AllocatedBytesPerMessage:N0} B allocated per input (and {measured.ProbeBytesPerMessage:N0} B for the counting observer's event), GC paused {measured.GcPaused.TotalMilliseconds:F0} ms of {measured.Elapsed.TotalMilliseconds:F0}, "
-                + $"{measured.CpuMicrosecondsPerMessage:F2} µs CPU per input{ByThread(measured)}");
-            report.Forward.Add(measured);
-
-            sampler?.Start();
-            var alone = producerOnly.Run($"producer alone #{round}", backlog, messages, $"produce-only-{round}", settings.MessageBytes);
-            LogTypes($"producer alone round {round}", sampler?.Stop(messages));
-            report.Add(alone, "the forwarder's output sender alone, no consumer, no engine: pairs of records acknowledged per second (the forwarder's ceiling)");
-            Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair{ByThread(alone)}");
-            report.ProducerOnly.Add(alone);
-        }
-
-        report.ForwardSequential = await forwarding.RunSequentialAsync("forward 2 outputs, one at a time (seed's loop)", backlog, settings.ForwardSequentialMessages, "forward-sequential")
-            .ConfigureAwait(false);
-        report.Add(report.ForwardSequential, "consume, send to both outputs, await both acknowledgements, StoreOffset, next");
-        Log($"forwarding one at a time: {report.ForwardSequential.PerSecond:N0} inputs/s");
-    }
-
-    private static string ByThread(Throughput measured) => measured.Threads is { } threads ? $"; by thread (µs each): {threads}" : string.Empty;
 
     private static async Task RunIoAsync(BenchmarkSettings settings, BacklogProducer producer, RawLoopRunner raw, EngineRunner engine, EngineReport report)
     {

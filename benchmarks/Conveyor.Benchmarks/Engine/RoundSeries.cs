@@ -29,11 +29,19 @@ internal sealed class RoundSeries
 
     public List<double> EngineCpu { get; } = [];
 
+    /// <summary>
+    /// Engine ÷ raw loop process CPU per message of each pair: the two rounds run back to back, so
+    /// both see the machine of the same moment (how fast this machine runs the same work swings
+    /// within seconds; see docs/benchmarks.md, "Why CPU per message swings").
+    /// </summary>
+    public List<double> CpuRatios { get; } = [];
+
     public void Add(Throughput raw, Throughput engine)
     {
         _ratios.Add(engine.PerSecond / raw.PerSecond);
         RawCpu.Add(raw.CpuMicrosecondsPerMessage);
         EngineCpu.Add(engine.CpuMicrosecondsPerMessage);
+        CpuRatios.Add(engine.CpuMicrosecondsPerMessage / raw.CpuMicrosecondsPerMessage);
         _engineRates.Add(engine.PerSecond);
         _pauses += engine.Pauses;
         _messages += engine.Messages;

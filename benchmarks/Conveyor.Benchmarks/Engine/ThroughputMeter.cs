@@ -22,6 +22,8 @@ internal sealed class ThroughputMeter
     private int _count;
     private ThreadCpu? _firstThreads;
     private ThreadCpu? _lastThreads;
+    private (long At, TimeSpan Cpu) _steadyStart;
+    private (long At, TimeSpan Cpu) _steadyEnd;
 
     public ThroughputMeter(int target)
     {
@@ -59,7 +61,16 @@ internal sealed class ThroughputMeter
             _firstJit = JitInfo.GetCompilationTime();
             _firstThreads = ByThread ? ThreadCpu.Now() : null;
         }
-        else if (count == _target)
+        else if (count == SteadyFrom)
+        {
+            _steadyStart = (Stopwatch.GetTimestamp(), Environment.CpuUsage.TotalTime);
+        }
+        else if (count == SteadyTo)
+        {
+            _steadyEnd = (Stopwatch.GetTimestamp(), Environment.CpuUsage.TotalTime);
+        }
+
+        if (count == _target)
         {
             Volatile.Write(ref _last, Stopwatch.GetTimestamp());
             _lastCpu = Environment.CpuUsage.TotalTime;
@@ -72,6 +83,12 @@ internal sealed class ThroughputMeter
         return count < _target;
     }
 
+    /// <summary>The count that opens the steady window: the end of the first tenth.</summary>
+    private int SteadyFrom => Math.Max(2, _target / 10);
+
+    /// <summary>The count that closes the steady window: the start of the last tenth.</summary>
+    private int SteadyTo => Math.Max(SteadyFrom + 1, _target - (_target / 10));
+
     /// <summary>The result once <see cref="Reached"/> completed.</summary>
     public Throughput Result(string scenario) =>
         new(scenario, _target, Stopwatch.GetElapsedTime(Volatile.Read(ref _first), Volatile.Read(ref _last)), _lastCpu - _firstCpu)
@@ -81,6 +98,7 @@ internal sealed class ThroughputMeter
             GcPaused = _lastGc.Paused - _firstGc.Paused,
             Jit = _lastJit - _firstJit,
             Threads = ThreadsPerMessage,
+            Steady = _steadyEnd.At == 0 ? null : new SteadyWindow(SteadyTo - SteadyFrom, Stopwatch.GetElapsedTime(_steadyStart.At, _steadyEnd.At), _steadyEnd.Cpu - _steadyStart.Cpu),
         };
 }
 
@@ -124,4 +142,15 @@ internal sealed record Throughput(string Scenario, int Messages, TimeSpan Elapse
     public double PerSecond => (Messages - 1) / Elapsed.TotalSeconds;
 
     public double CpuMicrosecondsPerMessage => Cpu.TotalMicroseconds / (Messages - 1);
+
+    /// <summary>The middle eight tenths of the span (from the tenth's message to the ninth tenth's): what the round costs away from its start and its end.</summary>
+    public SteadyWindow? Steady { get; init; }
+}
+
+/// <summary>Messages counted, wall time and process CPU time over the middle of a round (<see cref="Throughput.Steady"/>).</summary>
+internal sealed record SteadyWindow(int Messages, TimeSpan Elapsed, TimeSpan Cpu)
+{
+    public double CpuMicrosecondsPerMessage => Cpu.TotalMicroseconds / Messages;
+
+    public double PerSecond => Messages / Elapsed.TotalSeconds;
 }
