@@ -148,7 +148,7 @@ internal sealed class Feeder
                 continue;
             }
 
-            _watchdog.Delivered(partition, result.Offset.Value, now);
+            _watchdog.Delivered(partition, result.Offset.Value, _watchdog.Now);
             if (partition.Poll.ResumedAt is not null)
             {
                 _flow.Refetched(partition, now);
