@@ -121,6 +121,22 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// <c>--large</c> two-member exactly-once seed 4686: three wall-clock jumps back (-3.5, -2.7,
+    /// -3.9 s) during the faults, then the step forward to true time at their end (+10 s); a stall
+    /// watchdog timing idleness on the wall clock took the step for 10 s of idleness and reported
+    /// partitions stalled that had delivered moments before (seed 5793 too, before the watchdog's
+    /// time started at a partition's ownership and deliveries were stamped when they came).
+    /// </summary>
+    [Fact]
+    public void A_stall_watchdog_on_the_wall_clock_takes_a_step_of_the_clock_for_idle_time()
+    {
+        SimulationRules.AssertOnlyTheBugFails(
+            ScheduleGenerator.For(4686, large: true, pipeline: Pipelines.Pipeline.ExactlyOnce),
+            ReintroducedBugs.WatchdogOnWallClock,
+            "watchdog");
+    }
+
+    /// <summary>
     /// Any-ordering seed 6888 (was 1418, moved by session 6's back-pressure and allocation changes;
     /// 1 of 20,000 seeds finds it): an aborted transaction's rewind read the partition into fresh state
     /// and a failing message's attempts started over, so, failing inside transactions that kept

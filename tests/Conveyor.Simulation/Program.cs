@@ -5,8 +5,9 @@ using Conveyor.Simulation.Pipelines;
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--members 1-3] [--bug Name] [--pipeline Name] [--trace SEED] [--hash SEED] [--large]</c>.
-/// Prints each failing seed with its shrunk schedule and trace; exit code 1 when any failed.
+/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--members 1-3] [--bug Name] [--pipeline Name] [--trace SEED] [--hash SEED] [--large] [--list]</c>.
+/// Prints each failing seed with its shrunk schedule and trace (the first five), or with
+/// <c>--list</c> one line per failing seed, every one of them and nothing shrunk; exit code 1 when any failed.
 /// </summary>
 internal static class Program
 {
@@ -23,13 +24,14 @@ internal static class Program
         var churn = args.Contains("--churn");
         var fairness = args.Contains("--fairness");
         var fastKills = args.Contains("--fast-kills");
+        var list = args.Contains("--list");
         if (args.Contains("--shrink-report"))
         {
             ShrinkReport();
             return 0;
         }
 
-        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness" and not "--fast-kills")];
+        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness" and not "--fast-kills" and not "--list")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -56,7 +58,7 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules, --fast-kills with --churn for kills every 0.4-0.8 s).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules, --fast-kills with --churn for kills every 0.4-0.8 s, --list for one line per failing seed).");
                     return 2;
             }
         }
@@ -91,7 +93,12 @@ internal static class Program
             handovers += result.Handovers;
             longestWait = result.LongestWait > longestWait ? result.LongestWait : longestWait;
             liveness.Add(result);
-            if (result.Failed)
+            if (result.Failed && list)
+            {
+                failed++;
+                Console.WriteLine($"seed {s} fails ({result.Kind}, {result.Simulated.TotalSeconds:F0} simulated s): {result.Violation}");
+            }
+            else if (result.Failed)
             {
                 failed++;
                 Console.WriteLine(Reproduction.Describe(Shrinker.Shrink(result, bugs)));

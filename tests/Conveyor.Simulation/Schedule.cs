@@ -89,6 +89,9 @@ internal sealed record Schedule(
     /// <summary>Which of the engine's pipelines runs (Pipelines/).</summary>
     public Pipeline Pipeline { get; init; }
 
+    /// <summary>A <c>--large</c> schedule (up to 6 partitions of up to 200 messages, 30 faults), made for exploration.</summary>
+    public bool Large { get; init; }
+
     /// <summary>The last partitions that are retry topics' (one each), not the main topic's: none unless <see cref="Pipeline.RetryTopics"/>.</summary>
     public int RetryTopicPartitions => Pipeline == Pipeline.RetryTopics ? RetryLedger.Topics : 0;
 

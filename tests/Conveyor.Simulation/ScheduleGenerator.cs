@@ -70,7 +70,7 @@ internal static class ScheduleGenerator
             faults = [.. faults.Select(f => f with { Member = group.Next(1, members.Value + 1) })];
         }
 
-        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults, members.Value) { Pipeline = kind };
+        return new Schedule(seed, protocol, ordering, persist, asyncCommits, partitions, initial, first, faults, members.Value) { Pipeline = kind, Large = large };
     }
 
     /// <summary>

@@ -182,6 +182,24 @@ public class StallWatchdogTests
         Assert.Equal(Timeout, Assert.Single(_observer.Stalls).Idle);
     }
 
+    [Fact]
+    public void A_step_of_the_wall_clock_is_neither_idle_time_nor_takes_any_away()
+    {
+        var clock = new ManualClock(Start);
+        var watchdog = new StallWatchdog(Timeout, _observer, clock);
+        _positions.LocalEnd = 500;
+        watchdog.Delivered(_partition, offset: 99, watchdog.Now);
+
+        clock.Step(TimeSpan.FromHours(1)); // NTP sets the wall clock an hour forward
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(watchdog.Check(watchdog.Now, [_partition], _positions));
+
+        clock.Step(-TimeSpan.FromHours(2)); // and then an hour back, behind where it started
+        clock.Advance(Timeout - TimeSpan.FromSeconds(1));
+        Assert.Equal([_partition], watchdog.Check(watchdog.Now, [_partition], _positions));
+        Assert.Equal(Timeout, Assert.Single(_observer.Stalls).Idle);
+    }
+
     private List<PartitionState>? Check(DateTime now) => _watchdog.Check(now, [_partition], _positions);
 
     private sealed class FakePositions : IPartitionPositions

@@ -178,9 +178,8 @@ internal abstract class ConsumerCommits : ICommitStrategy
     {
         if (code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration)
         {
-            var now = _context.Now;
-            _context.Watchdog.HeldAll(now);
-            _context.RebalanceHold.Refused(now);
+            _context.Watchdog.HeldAll(_context.Watchdog.Now);
+            _context.RebalanceHold.Refused(_context.Now);
         }
     }
 }

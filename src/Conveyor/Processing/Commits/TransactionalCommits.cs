@@ -174,12 +174,12 @@ internal sealed class TransactionalCommits : ICommitStrategy
     /// </summary>
     private bool CloseGate()
     {
-        var started = _context.Now;
+        var started = _context.Watchdog.Now;
         var idle = _transactions.Gate.Close(_options.RevokeTimeout);
         if (!_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.GateWaitCountsAsIdle))
         {
-            // Wall time, as the watchdog's: a clock jump during the wait is not idle time either.
-            _context.Watchdog.Held(_partitions.Values, _context.Now - started);
+            // The watchdog's time: a step of the wall clock during the wait is neither held nor idle time.
+            _context.Watchdog.Held(_partitions.Values, _context.Watchdog.Now - started);
         }
 
         return idle;
@@ -310,17 +310,16 @@ internal sealed class TransactionalCommits : ICommitStrategy
             ? new Dictionary<TopicPartition, Completions.CompletionMap>()
             : _context.Completions.Restore([.. states.Select(s => s.TopicPartition)]);
         var rewound = new List<TopicPartitionOffset>();
-        var now = _context.Now;
         foreach (var old in states)
         {
-            // Idle from now, as a new assignment: the stall watchdog must not count the time before
-            // the rewind (the simulator's seeds 406, 5310 and 6711 reported a partition stalled at once).
+            // Idle from now, as a new assignment (OwnedPartitions.Add): the stall watchdog must not count the
+            // time before the rewind (the simulator's seeds 406, 5310 and 6711 reported a partition stalled at once).
             // The messages' failed handler calls carry over: a message failing inside transactions that
             // keep aborting still reaches its failure action (any-ordering seed 5524 retried p1@9 without end).
             var attempts = _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.AbortRewindResetsAttempts) ? null : old.Attempts;
             var state = new PartitionState(old.TopicPartition, restored.GetValueOrDefault(old.TopicPartition), attempts)
             {
-                Poll = { LastCommitted = old.Poll.LastCommitted, LastCommittedMetadata = old.Poll.LastCommittedMetadata, IdleSince = now },
+                Poll = { LastCommitted = old.Poll.LastCommitted, LastCommittedMetadata = old.Poll.LastCommittedMetadata },
             };
             _partitions.Add(state);
             if (old.Stopped)

@@ -127,4 +127,7 @@ internal enum ReintroducedBugs
 
     /// <summary>The feeder lets one partition's run take the buffer past its share while others starve, when the buffer was not full at the last look (after an abort's rewind, all partitions at once).</summary>
     RunPastShare = 262144,
+
+    /// <summary>The stall watchdog measures idle time on the wall clock, so a step of the wall clock forward reports partitions stalled that were not.</summary>
+    WatchdogOnWallClock = 524288,
 }

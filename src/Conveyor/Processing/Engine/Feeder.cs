@@ -97,6 +97,7 @@ internal sealed class Feeder
     private void Fetch(CancellationToken stopping, DateTime now)
     {
         var timeout = PollTimeout;
+        DateTime? delivered = null; // the watchdog's time, read once a batch, when its first message came
         while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
         {
             // A full buffer takes no more, unless every partition is paused: then Consume returns
@@ -148,7 +149,7 @@ internal sealed class Feeder
                 continue;
             }
 
-            _watchdog.Delivered(partition, result.Offset.Value, now);
+            _watchdog.Delivered(partition, result.Offset.Value, delivered ??= _watchdog.Now);
             if (partition.Poll.ResumedAt is not null)
             {
                 _flow.Refetched(partition, now);

@@ -175,7 +175,7 @@ internal sealed partial class FlowControl
             {
                 partition.Poll.Paused = false;
                 partition.Poll.ResumedAt = _positions.Unread(partition) is true ? now : null; // one at the end of its log waits for new messages, not for a refetch
-                _watchdog.Released(partition, now);
+                _watchdog.Released(partition, _watchdog.Now);
             }
 
             List<TopicPartition> partitions = [.. resume.Select(p => p.TopicPartition)];

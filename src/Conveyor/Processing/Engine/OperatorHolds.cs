@@ -26,8 +26,7 @@ internal sealed class OperatorHolds(
     ICompletions completions,
     IProcessorObserver observer,
     Func<TopicPartition, bool> pausedByOperator,
-    bool resetToEarliest,
-    TimeProvider clock)
+    bool resetToEarliest)
 {
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
 
@@ -271,7 +270,6 @@ internal sealed class OperatorHolds(
     /// </summary>
     private void TakeBack(List<TopicPartitionOffset> positions, bool rewound = false)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         var restored = completions.Restore([.. positions.Select(p => p.TopicPartition)]); // also forgets the memories
         if (rewound)
         {
@@ -281,7 +279,7 @@ internal sealed class OperatorHolds(
         foreach (var position in positions)
         {
             _held.Remove(position.TopicPartition);
-            var state = new PartitionState(position.TopicPartition, restored.GetValueOrDefault(position.TopicPartition)) { Poll = { IdleSince = now } };
+            var state = new PartitionState(position.TopicPartition, restored.GetValueOrDefault(position.TopicPartition));
             if (position.Offset.Value >= 0)
             {
                 state.Poll.LastCommitted = position.Offset.Value;

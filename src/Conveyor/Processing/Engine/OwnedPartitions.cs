@@ -21,8 +21,16 @@ internal sealed class OwnedPartitions(Dispatcher dispatcher, StallWatchdog watch
     public bool TryGetValue(string topic, int partition, [MaybeNullWhen(false)] out PartitionState state) =>
         _partitions.GetAlternateLookup<(string, int)>().TryGetValue((topic, partition), out state);
 
-    /// <summary>Owns <paramref name="state"/>'s partition from now on, in place of any earlier state of it.</summary>
-    public void Add(PartitionState state) => _partitions[state.TopicPartition] = state;
+    /// <summary>
+    /// Owns <paramref name="state"/>'s partition from now on, in place of any earlier state of it
+    /// (an assignment, an operator's resume or rewind, an aborted transaction's rewind): the stall
+    /// watchdog counts its idle time from now, in its own time.
+    /// </summary>
+    public void Add(PartitionState state)
+    {
+        state.Poll.IdleSince = watchdog.Now;
+        _partitions[state.TopicPartition] = state;
+    }
 
     /// <summary>The states of those of <paramref name="partitions"/> that are owned.</summary>
     public List<PartitionState> Owned(IEnumerable<TopicPartition> partitions) =>

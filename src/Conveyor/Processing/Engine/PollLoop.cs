@@ -69,7 +69,7 @@ internal sealed class PollLoop : IDisposable
             (_, message) => OnClientLog(message),
             (_, json) => _observer.Statistics(json)));
 
-        _watchdog = new StallWatchdog(options.StallTimeout, observer);
+        _watchdog = new StallWatchdog(options.StallTimeout, observer, _clock, dispatcher.Runtime.Bugs);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
         _partitions = new OwnedPartitions(dispatcher, _watchdog);
         _pauses = new ClientPauses(_consumer, observer);
@@ -100,7 +100,7 @@ internal sealed class PollLoop : IDisposable
         var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
         _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
         Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, pausedByOperator ?? (_ => false),
-            resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest, _clock);
+            resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
         _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock, Holds);
         _bufferReport = new BufferReport(_partitions, dispatcher, observer);
     }
@@ -132,7 +132,7 @@ internal sealed class PollLoop : IDisposable
                 var now = Now;
                 Unavailable = _availability.Check(now);
                 _flow.ApplyBackPressure(now);
-                WatchForStalls(now);
+                WatchForStalls();
                 _bufferReport.Report(now);
                 _commits.Tick(now);
                 _feeder.Feed(stopping, now);
@@ -152,8 +152,9 @@ internal sealed class PollLoop : IDisposable
     /// Reports partitions that have messages to read but deliver nothing although the engine does
     /// not hold them, and resumes them in the client, which may hold them without the engine knowing.
     /// </summary>
-    private void WatchForStalls(DateTime now)
+    private void WatchForStalls()
     {
+        var now = _watchdog.Now;
         if (_flow.AllPaused || _feeder.TotalBufferFull())
         {
             _watchdog.HeldAll(now);

@@ -60,14 +60,14 @@ internal sealed class RebalanceHandler
         // until resumed: the feeder drops what is fetched of it, and nothing of it is committed.
         var partitions = _holds?.Assigned(assigned) ?? assigned;
         var now = _clock.GetUtcNow().UtcDateTime;
-        _watchdog.HeldAll(now); // the group was rebalancing until now
+        _watchdog.HeldAll(_watchdog.Now); // the group was rebalancing until now
         _rebalanceHold.Release();
 
         // Read before librdkafka fetches anything of these partitions, so no finished message is handed out again.
         var restored = _completions.Restore(partitions);
         foreach (var partition in partitions)
         {
-            _partitions.Add(new PartitionState(partition, restored.GetValueOrDefault(partition)) { Poll = { IdleSince = now, AssignedAt = now } });
+            _partitions.Add(new PartitionState(partition, restored.GetValueOrDefault(partition)) { Poll = { AssignedAt = now } });
         }
 
         // A new assignment starts unpaused in the engine, so it must start unpaused in librdkafka
@@ -87,7 +87,7 @@ internal sealed class RebalanceHandler
 
     public void OnRevoked(List<TopicPartitionOffset> revoked)
     {
-        _watchdog.HeldAll(_clock.GetUtcNow().UtcDateTime); // the group is rebalancing
+        _watchdog.HeldAll(_watchdog.Now); // the group is rebalancing
         var states = _partitions.Owned(revoked.Select(r => r.TopicPartition));
         var drained = _dispatcher.DrainAsync(states);
         if (!_dispatcher.Runtime.Wait(drained, _options.RevokeTimeout))
@@ -108,7 +108,7 @@ internal sealed class RebalanceHandler
         // The poll thread fetched nothing while it drained and committed, for the partitions it
         // keeps too: that was the engine holding them, not their idle time (a drain may take the
         // whole revoke timeout, half the default stall timeout).
-        _watchdog.HeldAll(_clock.GetUtcNow().UtcDateTime);
+        _watchdog.HeldAll(_watchdog.Now);
         _holds?.Gone(revoked.Select(r => r.TopicPartition));
         _observer.OnPartitionsRevoked([.. revoked.Select(r => r.TopicPartition)]);
     }

@@ -6,7 +6,8 @@ namespace Conveyor.Processing.Engine;
 /// Notices an assigned partition that has messages to read, is not held by the engine (no
 /// back-pressure, not stopped) and has delivered nothing for <see cref="ProcessorOptions.StallTimeout"/>,
 /// and reports it once, then again when it delivers or goes away. A stall is a partition the group
-/// owns but nobody consumes: without this it would be silent. Poll thread only.
+/// owns but nobody consumes: without this it would be silent. Its times (every <c>now</c> it is
+/// given) are its own <see cref="Now"/>, which a step of the wall clock does not move. Poll thread only.
 /// </summary>
 internal sealed class StallWatchdog
 {
@@ -15,14 +16,34 @@ internal sealed class StallWatchdog
 
     private readonly TimeSpan _stallTimeout;
     private readonly IProcessorObserver _observer;
+    private readonly TimeProvider _clock;
+    private readonly DateTime _startedAt;
+    private readonly long _started;
+    private readonly bool _wallClock;
     private DateTime _nextRound;
     private long _heldAllTicks;
 
-    public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer)
+    /// <param name="stallTimeout">How long a partition with messages to read may deliver nothing; infinite: off.</param>
+    /// <param name="observer">Told of stalls and their ends.</param>
+    /// <param name="clock">The engine's clock (the system's by default).</param>
+    /// <param name="bugs">Known bugs put back (tests only).</param>
+    public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer, TimeProvider? clock = null, ReintroducedBugs bugs = default)
     {
         _stallTimeout = stallTimeout;
         _observer = observer;
+        _clock = clock ?? TimeProvider.System;
+        _startedAt = _clock.GetUtcNow().UtcDateTime;
+        _started = _clock.GetTimestamp();
+        _wallClock = bugs.HasFlag(ReintroducedBugs.WatchdogOnWallClock);
     }
+
+    /// <summary>
+    /// The watchdog's time: the wall time it was made at plus the monotonic time since. Idle time
+    /// is elapsed time, so a step of the wall clock (NTP, a resumed virtual machine) must neither
+    /// add to it (every partition reported stalled at once: the simulator's large exactly-once
+    /// seeds 4686 and 5793, whose wall clock stepped 10-11 s forward) nor take from it.
+    /// </summary>
+    public DateTime Now => _wallClock ? _clock.GetUtcNow().UtcDateTime : _startedAt + _clock.GetElapsedTime(_started);
 
     private bool Enabled => _stallTimeout != Timeout.InfiniteTimeSpan;
 
@@ -52,9 +73,9 @@ internal sealed class StallWatchdog
     {
         partition.Poll.NextOffset = offset + 1;
 
-        // Never back: the feeder stamps a batch with its start, and a commit or rebalance callback
-        // before the delivery may have waited for handlers and made the partition idle from later
-        // (an aborted transaction's rewind: the simulator's two-member exactly-once seed 324).
+        // Never back: a commit or rebalance callback before the delivery may have waited for
+        // handlers and made the partition idle from later than the caller's time (an aborted
+        // transaction's rewind: the simulator's two-member exactly-once seed 324).
         if (now > partition.Poll.IdleSince)
         {
             partition.Poll.IdleSince = now;

@@ -43,7 +43,7 @@ public sealed class RevokeDrainStallTests
         };
         var dispatcher = new Dispatcher(runtime: runtime);
         var events = new ProcessorEvents(null, options.GroupId, text => text);
-        var watchdog = new StallWatchdog(options.StallTimeout, events);
+        var watchdog = new StallWatchdog(options.StallTimeout, events, clock);
         var owned = new OwnedPartitions(dispatcher, watchdog);
         var consumer = new FakeConsumer(new ConsumerCallbacks((_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }));
         var rebalances = new RebalanceHandler(
