@@ -88,10 +88,7 @@ internal static class DemoCommand
             await context.Output.WriteLineAsync(summary.ToString()).ConfigureAwait(false);
             if (summary.StoppedPartitions > 0 && !cancellationToken.IsCancellationRequested)
             {
-                await context.Errors.WriteLineAsync(
-                    $"error: {summary.StoppedPartitions} partition{(summary.StoppedPartitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); "
-                    + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.")
-                    .ConfigureAwait(false);
+                await context.Errors.WriteLineAsync(EngineLines.PartitionsStopped(summary.StoppedPartitions)).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 
