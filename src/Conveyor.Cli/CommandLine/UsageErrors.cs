@@ -21,6 +21,13 @@ internal static class UsageErrors
 
     private static string Reword(ParseError error)
     {
+        // "Required command was not provided." names neither the command nor what it takes.
+        if (error.Message == MissingCommand && error.SymbolResult is CommandResult { Command: var parent } at && parent.Subcommands.Count > 0)
+        {
+            var visible = parent.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+            return $"{CommandPath(at)} needs one of its commands: {string.Join(", ", visible)}.";
+        }
+
         // System.CommandLine names the .NET type of the option ("as expected type
         // 'Conveyor.Processing.OrderingMode'", "'System.Int32'"): say what it takes instead.
         if (error.SymbolResult is OptionResult { Option: var option } result
