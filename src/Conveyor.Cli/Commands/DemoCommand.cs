@@ -32,7 +32,7 @@ internal static class DemoCommand
         {
             Description = "Give up when the flow has not finished within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => Duration.FromMinutes(2),
-        };
+        }.MustBe(v => v > TimeSpan.Zero, "positive");
 
         var failRate = new Option<double>("--fail-rate")
         {

@@ -37,6 +37,8 @@ public class CommandLineTests
     [InlineData("error: --ordering 'Foo' is not one of Key, Partition, Unordered. See 'conveyor consume --help'.", "consume", "--ordering", "Foo")]
     [InlineData("error: conveyor dlq needs one of its commands: list, show, replay. See 'conveyor dlq --help'.", "dlq")]
     [InlineData("error: conveyor offsets needs one of its commands: reset. See 'conveyor offsets --help'.", "offsets")]
+    [InlineData("error: --timeout must be positive. See 'conveyor demo --help'.", "demo", "--timeout", "0s")]
+    [InlineData("error: --timeout must be positive. See 'conveyor pipe --help'.", "pipe", "--to", "out", "--timeout", "0")]
     [InlineData("error: --concurrency 'abc' is not a whole number. See 'conveyor consume --help'.", "consume", "--concurrency", "abc")]
     [InlineData("error: --fail-rate 'often' is not a number. See 'conveyor demo --help'.", "demo", "--fail-rate", "often")]
     [InlineData("error: --partition 'x' is not a whole number. See 'conveyor offsets reset --help'.", "offsets", "reset", "-g", "g", "-t", "t", "-p", "x", "-p", "1", "--to-earliest")]
