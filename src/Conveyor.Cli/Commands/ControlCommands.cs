@@ -65,7 +65,11 @@ internal static class ControlCommands
         var kafka = new KafkaOptions();
         var fleet = new FleetTopics();
         var group = new Option<string>("--group", "-g") { Description = "The consumer group to command", Required = true };
-        var topic = new Option<string?>("--topic", "-t") { Description = "Only this topic (default: the whole group)", Required = kind == ControlKind.Rewind };
+        var topic = new Option<string?>("--topic", "-t")
+        {
+            Description = kind == ControlKind.Rewind ? "The topic whose partitions move" : "Only this topic (default: the whole group)",
+            Required = kind == ControlKind.Rewind,
+        };
         var partitions = new Option<int[]>("--partition", "-p") { Description = "Only these partitions of --topic, repeatable (default: all)", Arity = ArgumentArity.ZeroOrMore };
         var by = new Option<string>("--by") { Description = "Who asks, recorded with the command", DefaultValueFactory = _ => Environment.UserName };
         var wait = new Option<Duration>("--wait") { Description = $"How long to wait for every instance's answer ({Durations.Forms})", DefaultValueFactory = _ => Duration.FromSeconds(30) }

@@ -32,7 +32,7 @@ internal static class DemoCommand
         {
             Description = "Give up when the flow has not finished within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => Duration.FromMinutes(2),
-        };
+        }.MustBe(v => v > TimeSpan.Zero, "positive");
 
         var failRate = new Option<double>("--fail-rate")
         {
@@ -88,10 +88,7 @@ internal static class DemoCommand
             await context.Output.WriteLineAsync(summary.ToString()).ConfigureAwait(false);
             if (summary.StoppedPartitions > 0 && !cancellationToken.IsCancellationRequested)
             {
-                await context.Errors.WriteLineAsync(
-                    $"error: {summary.StoppedPartitions} partition{(summary.StoppedPartitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); "
-                    + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.")
-                    .ConfigureAwait(false);
+                await context.Errors.WriteLineAsync(EngineLines.PartitionsStopped(summary.StoppedPartitions)).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 

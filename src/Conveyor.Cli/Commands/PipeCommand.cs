@@ -43,7 +43,7 @@ internal static class PipeCommand
         {
             Description = "Embedded broker only: give up when the sample input is not forwarded within this time (e.g. 5s, 2m or hh:mm:ss)",
             DefaultValueFactory = _ => Duration.FromMinutes(2),
-        };
+        }.MustBe(v => v > TimeSpan.Zero, "positive");
 
         var transactionalId = new Option<string?>("--transactional-id")
         {

@@ -135,8 +135,14 @@ internal static class VerifyCommand
                 RetryTopics = context.Get(retryTopics),
                 Adaptive = context.Get(adaptive),
             };
-            var cluster = kafka.TryGetSettings(context)?.Properties;
-            var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster, cancellationToken).ConfigureAwait(false);
+            var cluster = kafka.TryGetSettings(context);
+            if (cluster is not null)
+            {
+                // An unreachable cluster is one line at once, as for every command, not the topic creation's timeout.
+                ClusterProbe.Connect(cluster, ClusterProbe.DefaultTimeout, context.Errors);
+            }
+
+            var report = await new VerifyRun(settings, context.Output, context.Errors).RunAsync(cluster?.Properties, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Summary()).ConfigureAwait(false);
             await context.Output.WriteLineAsync(report.Json()).ConfigureAwait(false);
             return report.Passed ? ExitCodes.Success : ExitCodes.Failure;

@@ -34,7 +34,8 @@ internal static class TopicCreator
             return;
         }
 
-        using var admin = new AdminClientBuilder(client.Admin()).Build();
+        // librdkafka's own log lines would repeat every connection failure on standard error: the failure is told once, below.
+        using var admin = new AdminClientBuilder(client.Admin()).SetLogHandler((_, _) => { }).Build();
         try
         {
             // Replication factor -1: the cluster's default.

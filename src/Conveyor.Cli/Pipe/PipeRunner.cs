@@ -15,6 +15,7 @@ internal sealed class PipeRunner
 {
     private readonly ClientSettings _settings;
     private readonly PipeSettings _pipe;
+    private readonly MessageBudget _budget;
     private readonly CancellationTokenSource _done = new();
     private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
 
@@ -22,6 +23,7 @@ internal sealed class PipeRunner
     {
         _settings = settings;
         _pipe = pipe;
+        _budget = new MessageBudget(pipe.MaxMessages);
         Observer = new PipeObserver(new ConsoleObserver(output, errors, settings.ShowClientLogs), output);
         Observer.MessageForwarded += CheckMaxMessages;
         Observer.Console.MessageSettled += CheckMaxMessages;
@@ -46,6 +48,12 @@ internal sealed class PipeRunner
 
     private ValueTask<IReadOnlyList<OutputRecord>> Forward(Conveyor.Processing.MessageContext<byte[]?, byte[]?> message, CancellationToken cancellationToken)
     {
+        if (message.Attempt == 1)
+        {
+            // --max-messages: the workers racing ahead while the stop is on its way write nothing.
+            _budget.Take();
+        }
+
         var value = _pipe.Transform.Apply(message.Value);
         return ValueTask.FromResult<IReadOnlyList<OutputRecord>>(
             [.. _pipe.To.Select(topic => new OutputRecord(topic, message.Key, value) { Headers = message.Headers })]);

@@ -29,6 +29,11 @@ internal static class EngineLines
     public static string PartitionStopped(TopicPartitionOffset at, Exception error) =>
         Invariant($"STOPPED partition {at.Partition.Value} at offset {at.Offset.Value} - {error.Message}; its committed offset stays here until the partition is reassigned or the consumer restarts");
 
+    /// <summary>The last line of a run that ended (by itself, not by Ctrl-C) with partitions stopped by <c>--on-failure StopPartition</c>.</summary>
+    public static string PartitionsStopped(int partitions) =>
+        Invariant($"error: {partitions} partition{(partitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); ")
+        + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.";
+
     public static string BackPressure(IEnumerable<TopicPartition> partitions, bool paused) =>
         $"{(paused ? "paused" : "resumed")} partitions {string.Join(", ", partitions.Select(p => p.Partition.Value))} ({(paused ? "too many unfinished messages" : "caught up")})";
 

@@ -38,7 +38,8 @@ internal static partial class LibrdkafkaNative
         }
 
         var length = Array.IndexOf(buffer, (byte)0);
-        return Encoding.UTF8.GetString(buffer, 0, length < 0 ? buffer.Length : length);
+        // Some of librdkafka's messages (a value outside its range) end in a newline: one line each.
+        return Encoding.UTF8.GetString(buffer, 0, length < 0 ? buffer.Length : length).TrimEnd();
     }
 
     internal static string Version() => Marshal.PtrToStringUTF8(VersionString()) ?? "unknown";

@@ -53,6 +53,23 @@ public class EngineCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Max_messages_ending_with_a_stopped_partition_says_so_and_exits_1()
+    {
+        var topic = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic,
+            Enumerable.Range(1, 3).Select(i => ((string?)$"user-{i}", $"{{\"id\":{i},\"email\":\"user-{i}@foobar.com\"}}")));
+
+        await using var consumer = CliProcess.Start(
+            "consume", "-b", kafka.Cluster.BootstrapServers, "--topic", topic, "--group", Names.Unique("group"),
+            "--fail-rate", "1", "--max-attempts", "1", "--on-failure", "StopPartition", "--max-messages", "1");
+
+        // Failed work left behind is a failure, as for demo and --commit manual, not a clean end.
+        Assert.Equal(1, await consumer.WaitForExitAsync(Timeouts.Flow));
+        Assert.Contains(consumer.Output.Lines, l => l.StartsWith("STOPPED partition 0 at offset ", StringComparison.Ordinal));
+        Assert.StartsWith("error: 1 partition stopped at a message that failed for good (--on-failure StopPartition)", consumer.Errors.Lines.Last(l => l.Length > 0), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failing_processing_is_retried_and_then_dead_lettered_not_skipped()
     {
         const int count = 50;

@@ -33,6 +33,23 @@ public class PipeCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Pipe_max_messages_writes_that_many_and_no_more_while_more_wait()
+    {
+        const int waiting = 600;
+        var input = kafka.CreateTopic(partitions: 3);
+        var output = kafka.CreateTopic(partitions: 1);
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, Enumerable.Range(1, waiting).Select(i => ((string?)$"user-{i}", $"hello {i}")));
+
+        await using var pipe = CliProcess.Start(
+            "pipe", "-b", kafka.Cluster.BootstrapServers, "--topic", input, "--group", Names.Unique("group"), "--to", output, "--max-messages", "5");
+
+        Assert.Equal(0, await pipe.WaitForExitAsync(Timeouts.Flow));
+        // The workers that race ahead while the stop is on its way forward nothing: exactly 5 records are written.
+        Assert.Equal(5, pipe.Output.Lines.Count(l => l.StartsWith("forwarded offset ", StringComparison.Ordinal)));
+        Assert.Equal(5, KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, output, Timeouts.Flow).Count);
+    }
+
+    [Fact]
     public async Task Pipe_without_a_broker_runs_its_sample_on_an_embedded_one_and_stops()
     {
         await using var pipe = CliProcess.Start("pipe", "--topic", "in", "--to", "a", "--to", "b", "-n", "12", "--commit-interval", "00:00:00.100");

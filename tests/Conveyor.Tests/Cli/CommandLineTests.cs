@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.RegularExpressions;
 using Conveyor.Cli.CommandLine;
 
@@ -20,6 +21,7 @@ public class CommandLineTests
     [InlineData("consume", "--commit-mode", "Sometimes")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--transform", "reverse")]
     [InlineData("pipe", "-b", "127.0.0.1:1", "--to", "a", "--max-messages", "0")]
+    [InlineData("consume", "-b", "127.0.0.1:1", "-X", "fetch.wait.max.ms=-5")] // librdkafka's words for it end in a newline
     public async Task Bad_usage_prints_one_line_naming_the_problem_and_where_help_is_and_exits_2(params string[] args)
     {
         var (exitCode, output, errors) = await Run(args);
@@ -33,6 +35,13 @@ public class CommandLineTests
     [Theory]
     [InlineData("error: Unrecognized command or argument 'frobnicate'. See 'conveyor --help'.", "frobnicate")]
     [InlineData("error: --ordering 'Foo' is not one of Key, Partition, Unordered. See 'conveyor consume --help'.", "consume", "--ordering", "Foo")]
+    [InlineData("error: conveyor dlq needs one of its commands: list, show, replay. See 'conveyor dlq --help'.", "dlq")]
+    [InlineData("error: conveyor offsets needs one of its commands: reset. See 'conveyor offsets --help'.", "offsets")]
+    [InlineData("error: --timeout must be positive. See 'conveyor demo --help'.", "demo", "--timeout", "0s")]
+    [InlineData("error: --timeout must be positive. See 'conveyor pipe --help'.", "pipe", "--to", "out", "--timeout", "0")]
+    [InlineData("error: --concurrency 'abc' is not a whole number. See 'conveyor consume --help'.", "consume", "--concurrency", "abc")]
+    [InlineData("error: --fail-rate 'often' is not a number. See 'conveyor demo --help'.", "demo", "--fail-rate", "often")]
+    [InlineData("error: --partition 'x' is not a whole number. See 'conveyor offsets reset --help'.", "offsets", "reset", "-g", "g", "-t", "t", "-p", "x", "-p", "1", "--to-earliest")]
     [InlineData("error: --retry-delay '5q' is not a duration: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss. See 'conveyor demo --help'.", "demo", "--retry-delay", "5q")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "consume", "-b", "127.0.0.1:1", "--guarantee", "ExactlyOnce")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "demo", "--guarantee", "ExactlyOnce")]
@@ -128,6 +137,19 @@ public class CommandLineTests
         {
             Assert.Contains(command, output, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void No_required_option_claims_a_default()
+    {
+        static IEnumerable<Command> All(Command command) => command.Subcommands.SelectMany(All).Prepend(command);
+
+        var claims = All(ConveyorCommandLine.Create())
+            .SelectMany(command => command.Options.Select(option => (command, option)))
+            .Where(o => o.option.Required && (o.option.HasDefaultValue || (o.option.Description ?? "").Contains("default", StringComparison.OrdinalIgnoreCase)))
+            .Select(o => $"{o.command.Name} {o.option.Name}: {o.option.Description}");
+
+        Assert.Empty(claims);
     }
 
     [Fact]
