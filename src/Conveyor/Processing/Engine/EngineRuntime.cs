@@ -41,6 +41,14 @@ internal sealed class EngineRuntime
     /// <summary>Whether the engine may ask the cluster with a client of its own (missing dead-letter topics at the first assignment).</summary>
     public bool AsksCluster { get; init; } = true;
 
+    /// <summary>
+    /// Which of the failure topics the cluster lacks, asked at the first assignment; null: an admin
+    /// client of its own asks the cluster (<see cref="AvailabilityWatch.FindMissing"/>). The engine's
+    /// unit tests answer here: their consumer is a fake, and a real client would wait its whole
+    /// timeout for a cluster that is not there.
+    /// </summary>
+    public Func<Confluent.Kafka.ConsumerConfig, IReadOnlyList<string>, IReadOnlyList<string>>? FindMissingTopics { get; init; }
+
     /// <summary>Known bugs put back on purpose, to show that the simulator finds them; none in production.</summary>
     public ReintroducedBugs Bugs { get; init; }
 

@@ -58,7 +58,7 @@ internal sealed class PollLoop : IDisposable
         _clock = clock ?? dispatcher.Runtime.Time;
 
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
-        _availability = new AvailabilityWatch(config, options, observer, asksCluster: dispatcher.Runtime.AsksCluster);
+        _availability = new AvailabilityWatch(config, options, observer, asksCluster: dispatcher.Runtime.AsksCluster, findMissing: dispatcher.Runtime.FindMissingTopics);
         _bootstrapServers = config.BootstrapServers;
         // Rebalances arrive only from inside Consume, so never before the handler below exists.
         _consumer = consumers.Create(new ConsumerCallbacks(
