@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Conveyor.Processing.Completions;
@@ -42,37 +43,73 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
 
     /// <summary>
     /// Commits the offsets, each with its metadata, and waits for the answer. Throws as
-    /// Confluent.Kafka's <c>Commit</c> does: <see cref="TopicPartitionOffsetException"/> when some
-    /// partitions failed, <see cref="KafkaException"/> when the whole request did.
+    /// Confluent.Kafka's <c>Commit</c> does: <see cref="TopicPartitionOffsetException"/> naming each
+    /// partition's result when some partitions failed, <see cref="KafkaException"/> when the whole
+    /// request did. <c>rd_kafka_commit</c> cannot tell which partitions failed (it copies the list it
+    /// is given and answers with one error, the last failed partition's), so this is
+    /// <c>rd_kafka_commit_queue</c> without a queue: it waits, then calls back on this thread with
+    /// the partitions as the broker answered them. librdkafka (2.16) gives each partition without an
+    /// error of its own the request's error, so in a partial failure a partition listed as refused
+    /// may have landed: the engine commits it again later, at the same or a higher offset.
     /// </summary>
     public void Commit(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> offsets)
     {
         var owned = new List<IntPtr>(offsets.Count);
         var list = ListOf(offsets, owned);
+        var answer = new CommitAnswer();
+        var opaque = GCHandle.Alloc(answer);
         var added = false;
         _handle.DangerousAddRef(ref added);
         try
         {
-            var error = (ErrorCode)CommitSync(_handle.DangerousGetHandle(), list, 0);
-            var results = Results(list, offsets.Count);
-            if (error != ErrorCode.NoError && results.All(r => !r.Error.IsError))
-            {
-                throw new KafkaException(error);
-            }
-
-            if (results.Any(r => r.Error.IsError))
+            var error = (ErrorCode)CommitQueue(_handle.DangerousGetHandle(), list, IntPtr.Zero, &OnCommitted, GCHandle.ToIntPtr(opaque));
+            if (answer.Results is { } results && results.Any(r => r.Error.IsError))
             {
                 throw new TopicPartitionOffsetException(results);
+            }
+
+            if (error != ErrorCode.NoError)
+            {
+                throw new KafkaException(error);
             }
         }
         finally
         {
+            opaque.Free();
             DestroyList(list, offsets.Count, owned);
             if (added)
             {
                 _handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>
+    /// librdkafka's answer to a commit, on the committing thread (no queue given, so
+    /// <c>rd_kafka_commit_queue</c> serves it before it returns): the partitions, each with its error.
+    /// An exception must not unwind into native code: a list that cannot be read is no answer, and
+    /// the commit's own error still tells.
+    /// </summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnCommitted(IntPtr handle, int error, IntPtr list, IntPtr opaque)
+    {
+        try
+        {
+            if (list != IntPtr.Zero && GCHandle.FromIntPtr(opaque).Target is CommitAnswer answer)
+            {
+                answer.Results = Results(list, ((PartitionList*)list)->Count);
+            }
+        }
+        catch (Exception)
+        {
+            // Nothing may unwind into librdkafka. No answer read: the commit's returned error still reports the failure.
+        }
+    }
+
+    /// <summary>What <see cref="OnCommitted"/> read, for <see cref="Commit"/>.</summary>
+    private sealed class CommitAnswer
+    {
+        public List<TopicPartitionOffsetError>? Results { get; set; }
     }
 
     /// <summary>A native partition list of these offsets, each with its metadata in memory allocated here (listed in <paramref name="owned"/>).</summary>
@@ -197,8 +234,8 @@ internal sealed unsafe partial class OffsetsNative : IOffsetsWithMetadata
     [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_topic_partition_list_destroy")]
     private static partial void PartitionListDestroy(IntPtr list);
 
-    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_commit")]
-    private static partial int CommitSync(IntPtr handle, IntPtr list, int async);
+    [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_commit_queue")]
+    private static partial int CommitQueue(IntPtr handle, IntPtr list, IntPtr queue, delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr, IntPtr, void> callback, IntPtr opaque);
 
     [LibraryImport(LibrdkafkaNative.Library, EntryPoint = "rd_kafka_committed")]
     private static partial int CommittedSync(IntPtr handle, IntPtr list, int timeoutMs);

@@ -75,6 +75,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     /// <summary>Whether an operator paused a partition, when the pauses come from elsewhere than <see cref="ProcessorOptions.Fleet"/> (the engine's unit tests).</summary>
     internal Func<TopicPartition, bool>? PausedByOperator { get; init; }
 
+    /// <summary>Where the engine's time, waits and cluster look-ups come from: <see cref="EngineRuntime.Default"/> unless the engine's unit tests supply their own.</summary>
+    internal EngineRuntime? Runtime { get; init; }
+
     /// <summary>A batch processor's handler: workers take runs of one partition's messages (<see cref="ProcessorOptions.Batch"/>) and call it once per run.</summary>
     internal BatchHandler<TKey, TValue>? Batches { get; init; }
 
@@ -111,7 +114,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         using var deadLetters = _options.OnFailure is FailureAction.DeadLetter or FailureAction.RetryTopics
             ? new DeadLetterPublisher(_client, _options, _telemetry)
             : null;
-        var dispatcher = new Dispatcher(Batches is null ? null : _options.Batch);
+        var dispatcher = new Dispatcher(Batches is null ? null : _options.Batch, Runtime);
         var executor = new MessageExecutor<TKey, TValue>(_options, _telemetry.Timed(_handler), _keys, _values, deadLetters, _telemetry);
         var schedule = new CommitSchedule(_options.CommitInterval, _options.CommitEveryMessages);
         var settings = ConsumerSettings.For(_client, _options);

@@ -67,6 +67,20 @@ public class LagCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_cluster_that_refuses_the_connection_is_one_line_and_exit_1_at_once()
+    {
+        var errors = new LineRecorder();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var exitCode = await ConveyorCommandLine.InvokeAsync(["lag", "-b", "127.0.0.1:1", "--group", Names.Unique("group")], new LineRecorder(), errors).WaitAsync(Timeouts.Stop);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(errors.Lines);
+        Assert.StartsWith("error: could not reach Kafka at 127.0.0.1:1: every broker refused the connection", line, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}"); // not the probe's 10 s timeout
+    }
+
+    [Fact]
     public async Task Without_a_topic_it_shows_the_topics_the_group_committed_on_and_an_unknown_group_is_an_error()
     {
         var topic = kafka.CreateTopic(partitions: 2);

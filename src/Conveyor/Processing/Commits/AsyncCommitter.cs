@@ -22,7 +22,7 @@ internal sealed class AsyncCommitter
     private bool _isDraining;
 
     /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and never throws.</param>
-    /// <param name="runtime">Where the sends run and how a flush waits: the thread pool and a blocking wait unless a simulator supplies its own.</param>
+    /// <param name="runtime">Where the sends run and how a flush waits: a thread of their own (a commit blocks until the coordinator answers) and a blocking wait, unless a simulator supplies its own.</param>
     public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit, Engine.EngineRuntime? runtime = null)
     {
         _commit = commit;

@@ -102,7 +102,8 @@ internal sealed class AvailabilityWatch
         {
             if (!_started && _asksCluster && FailureTopics(_options) is { Count: > 0 } failureTopics)
             {
-                FailureTopicsLookUp = OnOwnThread(() => ReportMissing(failureTopics));
+                // Blocks until the cluster answers (up to MetadataTimeout): not on the pool the workers need.
+                FailureTopicsLookUp = OwnThread.Run(() => ReportMissing(failureTopics));
             }
 
             _started = true;
@@ -117,20 +118,6 @@ internal sealed class AvailabilityWatch
         FailureAction.RetryTopics => [.. RetryTopics.RetryRoute.Subscriptions(options).Except(options.Topics), .. options.Topics.Select(options.DeadLetterTopicFor).Distinct()],
         _ => [],
     };
-
-    /// <summary>
-    /// Runs a look-up that blocks for up to <see cref="MetadataTimeout"/> on a thread of its own. On
-    /// the thread pool it took a thread from the workers for as long as the cluster did not answer:
-    /// with the pool's few threads at the start (two on two cores, some held by the host), the first
-    /// handlers then waited for the pool to grow, up to 2 s in the unit tests (an unreachable
-    /// cluster), and a full buffer that long paused every partition.
-    /// </summary>
-    private static Task<T> OnOwnThread<T>(Func<T> lookUp) =>
-        Task.Factory.StartNew(lookUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    /// <summary>As <see cref="OnOwnThread{T}(Func{T})"/>, for a look-up that reports what it found itself.</summary>
-    private static Task OnOwnThread(Action lookUp) =>
-        Task.Factory.StartNew(lookUp, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void ReportMissing(IReadOnlyList<string> topics)
     {
@@ -189,7 +176,7 @@ internal sealed class AvailabilityWatch
             // topic.metadata.propagation.max.ms (30 s), and not at all on some paths.
             var topics = _options.Topics;
             var lastError = _lastError;
-            _diagnosis = OnOwnThread(() => _diagnose(_config, topics, lastError));
+            _diagnosis = OwnThread.Run(() => _diagnose(_config, topics, lastError)); // blocks as the look-up above
         }
 
         return null;

@@ -9,7 +9,7 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal sealed class EngineRuntime
 {
-    /// <summary>The system's clock and the thread pool.</summary>
+    /// <summary>The system's clock, the thread pool, and threads of their own for blocking sends.</summary>
     public static EngineRuntime Default { get; } = new();
 
     /// <summary>The engine's clock and timers (retry back-offs).</summary>
@@ -24,8 +24,13 @@ internal sealed class EngineRuntime
     /// </summary>
     public Func<Task, TimeSpan, bool> Wait { get; init; } = static (task, timeout) => task.Wait(timeout);
 
-    /// <summary>Runs work off the poll thread (the asynchronous committer's sends); a simulator runs it as a later event.</summary>
-    public Func<Action, Task> Run { get; init; } = static action => Task.Run(action);
+    /// <summary>
+    /// Runs work off the poll thread (the asynchronous committer's sends) on a thread of its own, not
+    /// the pool: a commit blocks until the coordinator answers, up to <c>session.timeout.ms</c> while
+    /// there is none and <c>socket.timeout.ms</c> against a slow one (<see cref="OwnThread"/>). A
+    /// simulator runs it as a later event.
+    /// </summary>
+    public Func<Action, Task> Run { get; init; } = OwnThread.Run;
 
     /// <summary>
     /// Runs a worker's continuation after a ready message woke it; null: on the thread pool (never on
@@ -35,6 +40,14 @@ internal sealed class EngineRuntime
 
     /// <summary>Whether the engine may ask the cluster with a client of its own (missing dead-letter topics at the first assignment).</summary>
     public bool AsksCluster { get; init; } = true;
+
+    /// <summary>
+    /// Which of the failure topics the cluster lacks, asked at the first assignment; null: an admin
+    /// client of its own asks the cluster (<see cref="AvailabilityWatch.FindMissing"/>). The engine's
+    /// unit tests answer here: their consumer is a fake, and a real client would wait its whole
+    /// timeout for a cluster that is not there.
+    /// </summary>
+    public Func<Confluent.Kafka.ConsumerConfig, IReadOnlyList<string>, IReadOnlyList<string>>? FindMissingTopics { get; init; }
 
     /// <summary>Known bugs put back on purpose, to show that the simulator finds them; none in production.</summary>
     public ReintroducedBugs Bugs { get; init; }

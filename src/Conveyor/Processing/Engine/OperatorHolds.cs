@@ -1,4 +1,3 @@
-using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Processing.Commits;
 using Conveyor.Processing.Completions;
@@ -15,9 +14,11 @@ namespace Conveyor.Processing.Engine;
 /// offset, so handling continues where it stopped and nothing is lost. A partition assigned while
 /// paused by an operator is never owned until resumed. A rewind releases the partition the same
 /// way, commits the new offset once the old position is committed (so no commit of the old owner
-/// state can land after it), and takes it back from there.
+/// state can land after it), and takes it back from there. Each of these holds the poll thread (a
+/// drain up to the revoke timeout, commits, look-ups at the coordinator), so the partitions owned
+/// meanwhile fetch nothing: the stall watchdog hears how long (<see cref="StallWatchdog.Held"/>).
 /// </summary>
-internal sealed class OperatorHolds(
+internal sealed partial class OperatorHolds(
     ProcessorOptions options,
     IConsumer<byte[]?, byte[]?> consumer,
     Dispatcher dispatcher,
@@ -25,6 +26,7 @@ internal sealed class OperatorHolds(
     ICommitStrategy commits,
     ICompletions completions,
     IProcessorObserver observer,
+    StallWatchdog watchdog,
     Func<TopicPartition, bool> pausedByOperator,
     bool resetToEarliest)
 {
@@ -82,24 +84,33 @@ internal sealed class OperatorHolds(
     /// </summary>
     public void EndAwaiting(IReadOnlyList<TopicPartition> partitions)
     {
-        List<TopicPartitionOffset> resume = [];
-        foreach (var partition in partitions.Where(_awaiting.Remove))
+        var ended = partitions.Where(_awaiting.Remove).ToList();
+        if (ended.Count == 0)
         {
-            if (pausedByOperator(partition))
-            {
-                _held.Add(partition);
-            }
-            else
-            {
-                _toPauseInClient.Remove(partition);
-                resume.Add(new TopicPartitionOffset(partition, Committed(partition)));
-            }
+            return;
         }
 
-        if (resume.Count > 0)
+        Holding(() =>
         {
-            TakeBack(resume);
-        }
+            List<TopicPartitionOffset> resume = [];
+            foreach (var partition in ended)
+            {
+                if (pausedByOperator(partition))
+                {
+                    _held.Add(partition);
+                }
+                else
+                {
+                    _toPauseInClient.Remove(partition);
+                    resume.Add(new TopicPartitionOffset(partition, Committed(partition)));
+                }
+            }
+
+            if (resume.Count > 0)
+            {
+                TakeBack(resume);
+            }
+        });
     }
 
     /// <summary>Revoked or lost: no longer this member's to hold.</summary>
@@ -135,114 +146,59 @@ internal sealed class OperatorHolds(
             }
         }
 
-        if (release is not null)
+        // The ones just released are paused by an operator: never among those resumed.
+        var resumed = _held.Count > 0 && _held.Where(p => !pausedByOperator(p)).ToList() is { Count: > 0 } unpaused ? unpaused : null;
+        if (release is null && resumed is null)
         {
-            Release(release);
-            foreach (var state in release)
+            return;
+        }
+
+        Holding(() =>
+        {
+            if (release is not null)
             {
-                _held.Add(state.TopicPartition);
+                Release(release);
+                foreach (var state in release)
+                {
+                    _held.Add(state.TopicPartition);
+                }
+
+                PauseInClient([.. release.Select(s => s.TopicPartition)]);
             }
 
-            PauseInClient([.. release.Select(s => s.TopicPartition)]);
-        }
-
-        if (_held.Count > 0 && _held.Where(p => !pausedByOperator(p)).ToList() is { Count: > 0 } resumed)
-        {
-            TakeBack(resumed.Select(p => new TopicPartitionOffset(p, Committed(p))).ToList());
-        }
+            if (resumed is not null)
+            {
+                TakeBack(resumed.Select(p => new TopicPartitionOffset(p, Committed(p))).ToList());
+            }
+        });
     }
 
     /// <summary>
-    /// Moves those of <paramref name="targets"/> this member owns or holds to their offsets; returns
-    /// the ones it moved. A held partition stays held: it starts from the new offset when resumed.
+    /// Runs <paramref name="hold"/>, which holds the poll thread (a drain up to the revoke timeout,
+    /// commits, look-ups at the coordinator): the partitions owned before it fetch nothing meanwhile,
+    /// and the stall watchdog hears that this time is not their idle time, as it hears a revoke's
+    /// drain. Idle time from before the hold still counts: a partition stalled before an operator's
+    /// command is still reported, after its own idle time.
     /// </summary>
-    public RewindResult Rewind(IReadOnlyList<TopicPartitionOffset> targets)
+    private void Holding(Action hold) => Holding(() =>
     {
-        var offsets = targets.ToDictionary(t => t.TopicPartition, t => t.Offset.Value);
-        return Move([.. offsets.Keys], p => (offsets[p], null));
-    }
-
-    /// <summary>
-    /// Moves those of <paramref name="named"/> this member owns or holds by <paramref name="shift"/>
-    /// messages from the committed offset each has once released (the position now, with
-    /// everything finished there committed). A partition without a committed offset, or one the
-    /// shift would take outside the offsets the partition keeps, refuses the whole command here:
-    /// none of this member's partitions move, as a typo should not move some of them.
-    /// </summary>
-    public RewindResult Shift(IReadOnlyList<TopicPartition> named, long shift) => Move(named, partition =>
-    {
-        if (CommittedOffset(partition) is not { } from)
-        {
-            return (null, $"{Describe(partition)} has no committed offset to shift from");
-        }
-
-        var to = from + shift;
-        var marks = consumer.QueryWatermarkOffsets(partition, LookupTimeout);
-        return to >= marks.Low.Value && to <= marks.High.Value
-            ? (to, null)
-            : (null, string.Create(CultureInfo.InvariantCulture, $"shift {shift} takes {Describe(partition)} from {from} to {to}, outside its offsets {marks.Low.Value} (earliest) to {marks.High.Value} (end)"));
+        hold();
+        return true;
     });
 
-    /// <summary>
-    /// The rewind itself: releases the owned ones, asks <paramref name="where"/> for each partition's
-    /// new offset (or why not), commits them, and takes the owned ones back from there.
-    /// </summary>
-    private RewindResult Move(IReadOnlyList<TopicPartition> named, Func<TopicPartition, (long? To, string? Refused)> where)
+    /// <inheritdoc cref="Holding(Action)"/>
+    private T Holding<T>(Func<T> hold)
     {
-        var owned = partitions.Owned(named);
-        var candidates = named.Where(p => _held.Contains(p) || _awaiting.Contains(p) || owned.Any(o => o.TopicPartition == p)).ToList();
-        if (candidates.Count == 0)
-        {
-            return RewindResult.None;
-        }
-
-        Release(owned);
-        List<TopicPartitionOffset> moved = [];
-        List<string> refused = [];
-        foreach (var partition in candidates)
-        {
-            try
-            {
-                var (to, why) = where(partition);
-                if (to is { } offset)
-                {
-                    moved.Add(new TopicPartitionOffset(partition, offset));
-                }
-                else
-                {
-                    refused.Add(why!);
-                }
-            }
-            catch (KafkaException e)
-            {
-                refused.Add($"{Describe(partition)}'s offsets could not be read ({e.Error.Reason})");
-            }
-        }
-
-        if (refused.Count > 0)
-        {
-            TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
-            return new RewindResult([], refused, candidates);
-        }
-
+        List<PartitionState> kept = [.. partitions.Values];
+        var started = watchdog.Now;
         try
         {
-            // After the release's own commit of the old position, which it waited for: the new
-            // offset is the last commit of this generation, whatever was finished before.
-            consumer.Commit(moved);
-            observer.OnCommitted(moved);
+            return hold();
         }
-        catch (KafkaException e)
+        finally
         {
-            observer.OnError(new Error(e.Error.Code, $"The rewind of {Describe(moved)} was not committed ({e.Error.Reason}); the partitions continue from their old position."));
-            TakeBack([.. owned.Select(o => new TopicPartitionOffset(o.TopicPartition, Committed(o.TopicPartition)))]);
-            return new RewindResult([], [$"the new offsets were not committed ({e.Error.Reason})"], []);
+            watchdog.Held(kept, watchdog.Now - started);
         }
-
-        // A held or awaiting partition starts from the new offset when taken back; what this member finished there must not be skipped then.
-        completions.Restore([.. moved.Select(m => m.TopicPartition).Where(p => _held.Contains(p) || _awaiting.Contains(p))]);
-        TakeBack([.. moved.Where(m => owned.Any(o => o.TopicPartition == m.TopicPartition))], rewound: true);
-        return new RewindResult(moved, [], candidates);
     }
 
     /// <summary>As a revoke: nothing more starts, running handlers finish (up to the revoke timeout), the finished offsets are committed and the partitions forgotten.</summary>
@@ -253,7 +209,7 @@ internal sealed class OperatorHolds(
             return;
         }
 
-        if (!dispatcher.DrainAsync(states).Wait(options.RevokeTimeout))
+        if (!dispatcher.Runtime.Wait(dispatcher.DrainAsync(states), options.RevokeTimeout))
         {
             observer.OnError(new Error(ErrorCode.Local_TimedOut,
                 $"Handlers of partitions released for an operator did not finish within {options.RevokeTimeout}; their messages will be handled again."));
@@ -339,9 +295,4 @@ internal sealed class OperatorHolds(
             observer.OnError(e.Error);
         }
     }
-
-    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) =>
-        string.Join(", ", offsets.Select(o => $"{o.Topic}[{o.Partition.Value}]@{o.Offset.Value}"));
-
-    private static string Describe(TopicPartition partition) => $"{partition.Topic}[{partition.Partition.Value}]";
 }

@@ -58,7 +58,7 @@ internal sealed class PollLoop : IDisposable
         _clock = clock ?? dispatcher.Runtime.Time;
 
         // Before the consumer: its log lines (possibly on librdkafka's threads) reach the watch.
-        _availability = new AvailabilityWatch(config, options, observer, asksCluster: dispatcher.Runtime.AsksCluster);
+        _availability = new AvailabilityWatch(config, options, observer, asksCluster: dispatcher.Runtime.AsksCluster, findMissing: dispatcher.Runtime.FindMissingTopics);
         _bootstrapServers = config.BootstrapServers;
         // Rebalances arrive only from inside Consume, so never before the handler below exists.
         _consumer = consumers.Create(new ConsumerCallbacks(
@@ -99,7 +99,7 @@ internal sealed class PollLoop : IDisposable
         _flow = new FlowControl(options, dispatcher, _partitions, completions, rebalanceHold, _positions, _pauses, _watchdog, _consumer, observer);
         var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
         _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
-        Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, pausedByOperator ?? (_ => false),
+        Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, _watchdog, pausedByOperator ?? (_ => false),
             resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
         _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock, Holds);
         _bufferReport = new BufferReport(_partitions, dispatcher, observer);

@@ -32,6 +32,7 @@ internal sealed class BatchEngine : IAsyncDisposable
             consumers: new Factory(_consumer))
         {
             Batches = handler,
+            Runtime = EngineHarness.NoClusterRuntime(),
         };
         _running = Task.Run(() => processor.RunAsync(_stop.Token));
     }

@@ -36,6 +36,26 @@ public class AsyncCommitterTests
     }
 
     [Fact]
+    public void Commits_run_on_a_thread_of_their_own_not_one_the_workers_need()
+    {
+        // A commit blocks until the coordinator answers (up to the session timeout while there is
+        // none): on the thread pool it held one of the few threads the workers' wake-ups need.
+        var onPool = new ConcurrentQueue<bool>();
+        var committer = new AsyncCommitter(offsets =>
+        {
+            onPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
+            return offsets;
+        });
+
+        committer.Request([new(P0, 5)]);
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 6)]); // a second send, after the first one's thread ended
+        Assert.True(committer.Flush(Timeout));
+
+        Assert.Equal([false, false], onPool);
+    }
+
+    [Fact]
     public void Commits_never_run_at_the_same_time_and_never_move_a_partition_backwards()
     {
         var sent = new ConcurrentQueue<TopicPartitionOffset>();

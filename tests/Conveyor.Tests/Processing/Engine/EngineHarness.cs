@@ -37,6 +37,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _runningPerKey = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<FakeConsumer> _consumer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyList<string>> _failureTopicsLookedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _running;
     private bool _endJudged;
     private KafkaProcessor<string, string>? _processor;
@@ -104,6 +105,24 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>Whether two handlers of one key in one partition ever ran at the same time.</summary>
     public bool KeyOverlapped { get; private set; }
 
+    /// <summary>
+    /// The production runtime, except that the failure topics' look-up at the first assignment is
+    /// answered here (none missing; <paramref name="lookedUp"/> hears the topics) instead of by an admin client of its
+    /// own: against the fake consumer's <c>fake:9092</c> that client waited its whole 5 s timeout,
+    /// on a thread of its own, in every test.
+    /// </summary>
+    internal static EngineRuntime NoClusterRuntime(TaskCompletionSource<IReadOnlyList<string>>? lookedUp = null) => new()
+    {
+        FindMissingTopics = (_, topics) =>
+        {
+            lookedUp?.TrySetResult(topics);
+            return [];
+        },
+    };
+
+    /// <summary>Completes with the failure topics the engine looked up at its first assignment.</summary>
+    public Task<IReadOnlyList<string>> FailureTopicsLookedUp => _failureTopicsLookedUp.Task.WaitAsync(Patience);
+
     /// <summary>Starts the processor; returns its consumer once the poll loop made it.</summary>
     public async Task<FakeConsumer> StartAsync()
     {
@@ -129,6 +148,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             consumers: new Factory(_consumer, HidesNativeHandle))
         {
             PausedByOperator = PausedByOperator,
+            Runtime = NoClusterRuntime(_failureTopicsLookedUp),
         };
         _processor = processor;
         _running = Task.Run(() => processor.RunAsync(_stop.Token));

@@ -33,6 +33,17 @@ public sealed class EngineHarnessTests
     }
 
     [Fact]
+    public async Task The_failure_topics_are_looked_up_at_the_first_assignment_through_the_harness_not_a_client_of_fake_9092()
+    {
+        await using var engine = new EngineHarness();
+        var consumer = await engine.StartAsync();
+
+        await consumer.GroupAssigns(P0).Returned;
+
+        Assert.Equal([engine.Options.DeadLetterTopicFor("orders")], await engine.FailureTopicsLookedUp);
+    }
+
+    [Fact]
     public async Task A_clean_run_disposes_quietly()
     {
         var engine = new EngineHarness();

@@ -36,8 +36,11 @@ internal sealed class FakeConsumer : ConsumerDouble, IOffsetsWithMetadata
         _callbacks = callbacks;
     }
 
-    /// <summary>One commit call: its offsets and metadata, and whether it failed.</summary>
-    public sealed record CommitAttempt(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> Offsets, bool Failed);
+    /// <summary>One commit call: its offsets and metadata, whether it failed, and whether it ran on a thread-pool thread.</summary>
+    public sealed record CommitAttempt(IReadOnlyList<(TopicPartitionOffset Offset, string Metadata)> Offsets, bool Failed)
+    {
+        public bool OnThreadPool { get; } = Thread.CurrentThread.IsThreadPoolThread;
+    }
 
     /// <summary>A rebalance the test asked for: when the loop's handler was called, and when it returned.</summary>
     public sealed class Rebalance(Action<FakeConsumer> run)

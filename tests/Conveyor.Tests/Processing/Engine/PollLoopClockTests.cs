@@ -73,7 +73,7 @@ public sealed class PollLoopClockTests
             var telemetry = ProcessorSetup.Telemetry(new KafkaClientProperties("fake:9092"), options, observer);
             var schedule = new CommitSchedule(options.CommitInterval, options.CommitEveryMessages);
             var settings = ConsumerSettings.For(new KafkaClientProperties("fake:9092"), options);
-            var loop = running._loop = new PollLoop(settings, running, options, new Dispatcher(), schedule, telemetry, clock: clock);
+            var loop = running._loop = new PollLoop(settings, running, options, new Dispatcher(runtime: EngineHarness.NoClusterRuntime()), schedule, telemetry, clock: clock);
             running._running = Task.Factory.StartNew(
                 () =>
                 {
