@@ -5,7 +5,8 @@ namespace Conveyor.Simulation.Tests;
 
 /// <summary>
 /// A full output window in the simulator: forwarding seeds bound unacknowledged outputs to 1-4
-/// (an input has up to 3), so senders wait for room and are resumed as the scheduler's events
+/// (an input has up to 3), so workers wait for room before they take (and senders whose input
+/// outgrew the room held, after) and are resumed as the scheduler's events
 /// (<c>OutputWindow.Runtime</c>), not on the thread pool.
 /// </summary>
 public sealed class OutputWindowTests

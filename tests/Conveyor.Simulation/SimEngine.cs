@@ -51,7 +51,7 @@ internal sealed class SimEngine : IConsumerFactory
             new ConsumerConfig { BootstrapServers = "sim:9092", GroupId = Options.GroupId, AutoOffsetReset = AutoOffsetReset.Earliest },
             this, Options, Dispatcher, schedule1, events, _pipeline.Transactions, clock: runtime.Time);
         var runs = batches ? new Processing.Batching.BatchExecutor<byte[], byte[]>(new SimBatchHandler(world, member).Handle, executor) : null;
-        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token, runs);
+        var worker = new Worker<byte[], byte[]>(Dispatcher, executor, events, schedule1, _pipeline.Transactions?.Gate, Stopping, Abort.Token, runs, room: _pipeline.Room);
         for (var i = 0; i < Options.MaxConcurrency; i++)
         {
             _ = worker.RunAsync(); // runs to its first wait here; the scheduler runs the rest
@@ -117,6 +117,7 @@ internal sealed class SimEngine : IConsumerFactory
         finally
         {
             Dispatcher.Complete();
+            _pipeline.Room?.Open(); // as KafkaProcessor: no worker waits for room once the poll loop ended
         }
     }
 

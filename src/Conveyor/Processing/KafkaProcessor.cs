@@ -81,6 +81,9 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
     /// <summary>A batch processor's handler: workers take runs of one partition's messages (<see cref="ProcessorOptions.Batch"/>) and call it once per run.</summary>
     internal BatchHandler<TKey, TValue>? Batches { get; init; }
 
+    /// <summary>A pipelined forwarder's output window: workers wait for room in it before they take a message.</summary>
+    internal ITakeRoom? Room { get; init; }
+
     /// <summary>
     /// Processes until <paramref name="cancellationToken"/> is cancelled, then stops cleanly: no more
     /// fetching, running handlers finish (up to <see cref="ProcessorOptions.ShutdownTimeout"/>),
@@ -141,7 +144,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
             dispatcher.Hold(hold);
             _telemetry.Overloaded(hold);
         });
-        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, attempts);
+        var worker = new Worker<TKey, TValue>(dispatcher, executor, _telemetry, schedule, gate, stopping, abort.Token, batches, attempts, Room);
         if (_options.Concurrency.MessagesPerSecond is { } rate && Batches is null)
         {
             dispatcher.SetRate(rate);
@@ -167,6 +170,7 @@ public sealed class KafkaProcessor<TKey, TValue> : IKafkaProcessor
         {
             _concurrency.Attach(null);
             dispatcher.Complete();
+            Room?.Open(); // the poll loop may have ended without a stop (a fatal error): no worker waits for room any more
             await Task.WhenAll(workers).ConfigureAwait(false);
             await fleetStopping.CancelAsync().ConfigureAwait(false);
             await fleetRun.ConfigureAwait(false);

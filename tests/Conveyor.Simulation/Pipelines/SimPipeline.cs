@@ -23,9 +23,11 @@ internal sealed class SimPipeline
         switch (world.Pipelines.Kind)
         {
             case Pipeline.Forwarding:
-                // A window of 1-4 outputs fills at once (an input has up to 3): senders wait for room, and resume as the scheduler's events.
+                // A window of 1-4 outputs fills at once (an input has up to 3): workers wait for room before they take, and senders
+                // whose input outgrew the room held wait too; both resume as the scheduler's events.
                 var window = new ForwardingOptions { MaxUnacknowledgedOutputs = WindowSize(world.Cluster.Schedule) };
                 _producer = new OutputProducer(new SimOutputProducer(world, member.OwnerTag), window, forwarded: null, onFatal: _ => { }) { Runtime = runtime };
+                Room = new TracedTakeRoom(_producer.Window, world);
                 break;
             case Pipeline.ExactlyOnce or Pipeline.ExactlyOnceAnyOrdering:
                 var transactional = new SimTransactionalProducer(world, member);
@@ -38,6 +40,9 @@ internal sealed class SimPipeline
 
     /// <summary>Exactly-once only: the transactions the poll loop commits and the workers' gate.</summary>
     public TransactionCoordinator? Transactions { get; }
+
+    /// <summary>Pipelined forwarding only: the output window, where workers wait for room before they take (as <c>KafkaForwarder</c>'s do).</summary>
+    public ITakeRoom? Room { get; }
 
     /// <summary>Whether a successful handler call of this input writes outputs rather than finishing it at once.</summary>
     public bool HandsOff(int partition, long offset) => _producer is not null && Outputs(partition, offset) > 0;

@@ -89,6 +89,26 @@ public class DispatcherTakeTests
         Assert.Equal(0, dispatcher.Committable(partition));
     }
 
+    [Fact]
+    public async Task A_workers_end_without_a_take_hands_its_message_off_and_gives_the_next_of_its_key_to_an_idle_worker()
+    {
+        var dispatcher = new Dispatcher();
+        var partition = new PartitionState(P0);
+        var items = SubmitOneKey(dispatcher, partition, 2);
+        var waiter = new ReadyWaiter();
+        await TakeAndStartAsync(dispatcher, waiter, items[0]);
+        var idle = dispatcher.TakeAsync(new ReadyWaiter());
+        Assert.False(idle.IsCompleted); // the key's next waits behind the running one
+
+        dispatcher.End(items[0], PreviousTake.HandOff); // its worker waits for room before its next take
+
+        Assert.True(idle.IsCompleted);
+        Assert.Same(items[1], await idle);
+        Assert.Equal(1, dispatcher.Taken); // the ended take is over; the idle worker's began
+        Assert.Equal(1, partition.Work.Running); // the handed-off message runs until its acknowledgement; the idle worker starts its own
+        Assert.Equal(0, dispatcher.Committable(partition));
+    }
+
     /// <summary>A plain take of <paramref name="expected"/>, which leaves the start to the worker, then the worker's start.</summary>
     private static async Task TakeAndStartAsync(Dispatcher dispatcher, ReadyWaiter waiter, WorkItem expected)
     {

@@ -43,21 +43,7 @@ internal sealed partial class Dispatcher
     {
         lock (_lock)
         {
-            switch (end)
-            {
-                case PreviousTake.HandOff:
-                    HandOffLocked(previous);
-                    break;
-                case PreviousTake.Finish:
-                    FinishLocked(previous, finished: true);
-                    break;
-            }
-
-            if (end != PreviousTake.Released)
-            {
-                Volatile.Write(ref _taken, _taken - 1);
-            }
-
+            EndLocked(previous, end);
             while (HasSlotLocked && _ready.TryTake(out var item))
             {
                 TakenLocked();
@@ -79,6 +65,22 @@ internal sealed partial class Dispatcher
 
             WakeLocked();
             return WaitLocked(waiter);
+        }
+    }
+
+    /// <summary>
+    /// Ends the worker's <paramref name="previous"/> message as <see cref="TakeNextAsync"/> does,
+    /// without a next take: the worker waits for room downstream first (<see cref="ITakeRoom"/>),
+    /// holding nothing, then takes with <see cref="TakeAsync"/>. Not for batches.
+    /// </summary>
+    public void End(WorkItem previous, PreviousTake end)
+    {
+        lock (_lock)
+        {
+            EndLocked(previous, end);
+
+            // What the end made ready goes to idle workers.
+            WakeLocked();
         }
     }
 
@@ -105,6 +107,24 @@ internal sealed partial class Dispatcher
 
             Writable(item.Partition).Start();
             return true;
+        }
+    }
+
+    private void EndLocked(WorkItem previous, PreviousTake end)
+    {
+        switch (end)
+        {
+            case PreviousTake.HandOff:
+                HandOffLocked(previous);
+                break;
+            case PreviousTake.Finish:
+                FinishLocked(previous, finished: true);
+                break;
+        }
+
+        if (end != PreviousTake.Released)
+        {
+            Volatile.Write(ref _taken, _taken - 1);
         }
     }
 

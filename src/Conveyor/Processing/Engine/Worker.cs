@@ -11,7 +11,8 @@ namespace Conveyor.Processing.Engine;
 /// The loop each of the <see cref="ProcessorOptions.MaxConcurrency"/> workers runs: takes a ready
 /// message from the dispatcher (within the live concurrency limit), runs it, and reports the outcome back to the dispatcher (which owns
 /// the offsets and lanes). A message that handed something off frees the worker and its lane at
-/// once; it finishes on the acknowledgement's continuation, on no worker.
+/// once; it finishes on the acknowledgement's continuation, on no worker. A pipelined forwarder's
+/// workers wait for room in its output window before they take (<see cref="ITakeRoom"/>).
 /// </summary>
 internal sealed partial class Worker<TKey, TValue>
 {
@@ -25,6 +26,7 @@ internal sealed partial class Worker<TKey, TValue>
     private readonly CancellationToken _abort;
     private readonly BatchExecutor<TKey, TValue>? _batches;
     private readonly HandlerAttempts? _attempts;
+    private readonly ITakeRoom? _room;
 
     public Worker(
         Dispatcher dispatcher,
@@ -35,8 +37,17 @@ internal sealed partial class Worker<TKey, TValue>
         CancellationTokenSource stopping,
         CancellationToken abort,
         BatchExecutor<TKey, TValue>? batches = null,
-        HandlerAttempts? attempts = null)
+        HandlerAttempts? attempts = null,
+        ITakeRoom? room = null)
     {
+        if (room is not null)
+        {
+            // A stop lets the workers waiting for room through to the dispatcher, which ends them
+            // once the drain is over (the window may never empty, if the producer is gone).
+            stopping.Token.UnsafeRegister(static state => ((ITakeRoom)state!).Open(), room);
+        }
+
+        _room = room;
         _batches = batches;
         _attempts = attempts;
         _abort = abort;
@@ -56,6 +67,12 @@ internal sealed partial class Worker<TKey, TValue>
     {
         var abort = _abort; // cancelled when running handlers and dead letters under way must give up (stop timeout passed)
         var waiter = new ReadyWaiter(_dispatcher.Runtime);
+        var room = _room;
+        if (room is not null)
+        {
+            await room.HoldAsync().ConfigureAwait(false);
+        }
+
         var next = _dispatcher.TakeAsync(waiter);
         while (await next.ConfigureAwait(false) is { } item)
         {
@@ -68,11 +85,26 @@ internal sealed partial class Worker<TKey, TValue>
             {
                 // The take counted against the concurrency limit until now (Dispatcher.Limit.cs).
                 _dispatcher.Release();
+                room?.Release();
                 throw;
             }
 
-            // The message's end, the end of its take and the next take, under one lock.
-            next = _dispatcher.TakeNextAsync(waiter, item, ended.End);
+            // Room for the next message, or a wait for it that holds nothing: the message's end
+            // goes first, alone, and the take follows the wait.
+            var roomed = room?.HoldNextAsync() ?? ValueTask.CompletedTask;
+            var waits = !roomed.IsCompleted;
+            if (waits)
+            {
+                _dispatcher.End(item, ended.End);
+            }
+            else
+            {
+                roomed.GetAwaiter().GetResult();
+
+                // The message's end, the end of its take and the next take, under one lock.
+                next = _dispatcher.TakeNextAsync(waiter, item, ended.End);
+            }
+
             if (ended.End == PreviousTake.Finish)
             {
                 _schedule.MessageFinished();
@@ -80,7 +112,14 @@ internal sealed partial class Worker<TKey, TValue>
 
             // Only once its lane moved on: the settle may finish it at once.
             ended.Pending?.WhenSettled(_settled, item);
+            if (waits)
+            {
+                await roomed.ConfigureAwait(false);
+                next = _dispatcher.TakeAsync(waiter);
+            }
         }
+
+        room?.Release();
     }
 
     /// <summary>

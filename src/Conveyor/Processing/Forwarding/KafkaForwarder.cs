@@ -98,7 +98,11 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
             ? new OutputProducer(_parts.Client, _parts.Options.Forwarding, _parts.Telemetry, onProducerFatal)
             : new OutputProducer(transactional!);
         var handler = transactions is null ? Pipelined(producer) : Transactional(producer, transactions, stopping);
-        var processor = new KafkaProcessor<TKey, TValue>(_parts.Client, _parts.Options, handler, _parts.Keys, _parts.Values, _parts.Telemetry, transactions);
+        var processor = new KafkaProcessor<TKey, TValue>(_parts.Client, _parts.Options, handler, _parts.Keys, _parts.Values, _parts.Telemetry, transactions)
+        {
+            // Pipelined: a worker takes its next input only when the window has room for its outputs.
+            Room = transactions is null ? producer.Window : null,
+        };
 
         await processor.RunAsync(stopping.Token).ConfigureAwait(false);
         if (_fatal is { } error)
@@ -134,7 +138,7 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer)
     {
         var forwarded = OutputProducer.Listening(_parts.Telemetry);
-        // Pooled: this call waits for room in the output window for many inputs (awaited once, by the engine).
+        // Pooled: this call still waits for room in the output window when an input outgrows the room its worker held (awaited once, by the engine).
         return [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] async ValueTask<IPendingAcknowledgement?> (message, ct) =>
         {
             var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];

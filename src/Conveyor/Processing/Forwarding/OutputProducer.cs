@@ -112,12 +112,12 @@ internal sealed class OutputProducer : IDisposable
             bytes += SizeOf(outputs[i]);
         }
 
-        // Most inputs find room at once: they go without an async state machine.
+        // Most inputs find room at once (their worker waited for it before it took them: OutputWindow.Room.cs): they go without an async state machine.
         var entered = Window.EnterAsync(outputs.Count, bytes, cancellationToken);
         return entered.IsCompletedSuccessfully ? new ValueTask<OutputDelivery>(Start(outputs, input, bytes)) : HandWhenEnteredAsync(entered, outputs, input, bytes);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // many inputs wait for room: no state machine each
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // an input larger than the room its worker held waits: no state machine each
     private async ValueTask<OutputDelivery> HandWhenEnteredAsync(ValueTask entered, IReadOnlyList<OutputRecord> outputs, ForwardedInput? input, long bytes)
     {
         await entered.ConfigureAwait(false);

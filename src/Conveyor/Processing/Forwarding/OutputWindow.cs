@@ -9,13 +9,14 @@ namespace Conveyor.Processing.Forwarding;
 /// input with outputs beyond the bound still goes (alone). Thread-safe: workers enter, the
 /// producer's delivery reports leave. An admitted waiter continues off the thread that made room
 /// (the thread pool, or the simulator's next event: <see cref="Runtime"/>), never under this lock.
+/// Workers wait for room before they take a message, too (<c>OutputWindow.Room.cs</c>).
 /// </summary>
 /// <remarks>
-/// With a backlog the window is full most of the time, so many inputs wait: a wait reuses a
+/// With a backlog the window is full most of the time, so many inputs would wait: a wait reuses a
 /// waiter (no task, completion source or cancellation closure per wait), except one whose
 /// cancellation callback may still run, which is left to the collector.
 /// </remarks>
-internal sealed class OutputWindow
+internal sealed partial class OutputWindow
 {
     private readonly Lock _lock = new();
     private readonly int _maxOutputs;
@@ -45,6 +46,7 @@ internal sealed class OutputWindow
     {
         lock (_lock)
         {
+            Sized(outputs, bytes);
             if (_waiters.Count == 0 && Fits(outputs, bytes))
             {
                 Take(outputs, bytes);
@@ -101,7 +103,7 @@ internal sealed class OutputWindow
         }
     }
 
-    /// <summary>Admits waiters in order while the first one fits; drops cancelled ones.</summary>
+    /// <summary>Admits waiters in order while the first one fits; drops cancelled ones; then workers waiting for room to take (<see cref="AdmitTakersLocked"/>).</summary>
     private void AdmitLocked()
     {
         while (_waiters.TryPeek(out var next) && (next.Done || Fits(next.Outputs, next.Bytes)))
@@ -119,6 +121,8 @@ internal sealed class OutputWindow
                 Resume(next);
             }
         }
+
+        AdmitTakersLocked();
     }
 
     // The thread pool's continuation (the waiter runs them asynchronously), or the simulator's event:
