@@ -86,7 +86,7 @@ public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
 
         var handled = 0;
         var observer = new RecordingObserver();
-        var options = Options(topic, group) with { CommitMode = OffsetCommitMode.Asynchronous, CommitInterval = TimeSpan.FromHours(1) };
+        var options = Options(topic, group) with { CommitMode = OffsetCommitMode.Asynchronous, CommitInterval = TimeSpan.FromHours(1), IdleCommitDelay = Timeout.InfiniteTimeSpan };
         var committedWhileRunning = await RunUntil(options, observer, (_, _) =>
         {
             Interlocked.Increment(ref handled);
