@@ -4,19 +4,21 @@ namespace Conveyor.Processing.Commits;
 
 /// <summary>
 /// Whether a partition went quiet with finished work not yet committed
-/// (<see cref="ProcessorOptions.IdleCommitDelay"/>): nothing arrived from it for the delay, and
-/// its committable offset is above its last commit. Its commit then does not wait for the
-/// interval: before, the last messages ahead of a pause in the input stayed uncommitted for up to
-/// a whole <see cref="ProcessorOptions.CommitInterval"/> (5 s by default), to be handled again by
-/// whoever got the partition next. A partition under load keeps receiving, so it never asks.
-/// Poll thread only.
+/// (<see cref="ProcessorOptions.IdleCommitDelay"/>): nothing arrived from it for the delay, every
+/// message it received is finished, and its committable offset is above its last commit. Its
+/// commit then does not wait for the interval: before, the last messages ahead of a pause in the
+/// input stayed uncommitted for up to a whole <see cref="ProcessorOptions.CommitInterval"/> (5 s by
+/// default), to be handled again by whoever got the partition next. A partition under load keeps
+/// receiving, or has messages running (slow handlers behind back-pressure), so it does not ask:
+/// each finished message would otherwise be a commit, and under exactly-once a transaction whose
+/// commit waits for every handler that wrote outputs. Poll thread only.
 /// </summary>
 internal sealed class QuietPartitions
 {
     /// <summary>
-    /// How often a partition that is quiet but has nothing to commit (a slow message at its head)
-    /// is looked at again: each look takes the dispatcher's lock, which a turn under load (thousands
-    /// a second) should not take for it.
+    /// How often a partition that is quiet but not done (a message still running) is looked at
+    /// again: each look may take the dispatcher's lock, which a turn under load (thousands a second)
+    /// should not take for it.
     /// </summary>
     private static readonly TimeSpan LookAgain = TimeSpan.FromMilliseconds(25);
 
@@ -64,7 +66,7 @@ internal sealed class QuietPartitions
             {
                 next = quietAt < next ? quietAt : next;
             }
-            else if (_dispatcher.Committable(partition) is { } committable && committable > from)
+            else if (partition.Buffered == 0 && _dispatcher.Committable(partition) is { } committable && committable > from)
             {
                 poll.QuietCommitAsked = committable;
                 due = true;

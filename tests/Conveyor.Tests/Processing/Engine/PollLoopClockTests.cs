@@ -83,6 +83,30 @@ public sealed class PollLoopClockTests
     }
 
     [Fact]
+    public async Task A_quiet_partition_with_a_message_not_finished_waits_for_the_interval()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = Defaults() with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = TimeSpan.FromMilliseconds(100) };
+        await using var loop = RunningLoop.Start(options, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: OtherGroup);
+        consumer.Append(P0, "b"); // no worker takes it: it stays unfinished
+        await consumer.GroupAssigns(P0).Returned;
+        await loop.WholeTurn();
+
+        // Offset 0 is finished, so 1 could be committed; slow handlers behind back-pressure would
+        // then commit at every message they finish (under exactly-once, a transaction each).
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await loop.WholeTurn();
+        await loop.WholeTurn();
+        Assert.Empty(consumer.Commits);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0);
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
     public async Task A_posted_command_runs_on_the_poll_thread_the_one_that_handles_rebalances()
     {
         await using var loop = RunningLoop.Start(Defaults(), new ManualClock(DateTimeOffset.UnixEpoch));
