@@ -5,7 +5,7 @@ using Conveyor.Simulation.Pipelines;
 namespace Conveyor.Simulation;
 
 /// <summary>
-/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--members 1-3] [--bug Name] [--pipeline Name] [--trace SEED] [--hash SEED] [--large] [--list]</c>.
+/// The exploration run outside CI: <c>dotnet run -c Release --project tests/Conveyor.Simulation -- --seeds 100000 [--from N] [--members 1-3] [--bug Name] [--pipeline Name] [--trace SEED] [--hash SEED] [--large] [--list] [--idle-commits]</c>.
 /// Prints each failing seed with its shrunk schedule and trace (the first five), or with
 /// <c>--list</c> one line per failing seed, every one of them and nothing shrunk; exit code 1 when any failed.
 /// </summary>
@@ -25,13 +25,14 @@ internal static class Program
         var fairness = args.Contains("--fairness");
         var fastKills = args.Contains("--fast-kills");
         var list = args.Contains("--list");
+        var idleCommits = args.Contains("--idle-commits");
         if (args.Contains("--shrink-report"))
         {
             ShrinkReport();
             return 0;
         }
 
-        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness" and not "--fast-kills" and not "--list")];
+        args = [.. args.Where(a => a is not "--large" and not "--churn" and not "--fairness" and not "--fast-kills" and not "--list" and not "--idle-commits")];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -58,12 +59,12 @@ internal static class Program
                     trace = t;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules, --fast-kills with --churn for kills every 0.4-0.8 s, --list for one line per failing seed).");
+                    Console.Error.WriteLine($"Unknown option '{args[i]} {args[i + 1]}'. Use --seeds N, --from N, --members 1-3, --hash SEED, --bug {string.Join("|", Enum.GetNames<ReintroducedBugs>())}, --pipeline {string.Join("|", Enum.GetNames<Pipeline>())} or --trace SEED (and --large for bigger schedules, --churn for churn schedules, --fairness for fairness schedules, --fast-kills with --churn for kills every 0.4-0.8 s, --list for one line per failing seed, --idle-commits to commit quiet partitions as the engine's default IdleCommitDelay does).");
                     return 2;
             }
         }
 
-        Schedule Generate(int seed) => churn ? ScheduleGenerator.Churn(seed, fastKills, pipeline == Pipeline.RetryTopics) : fairness ? ScheduleGenerator.Fairness(seed) : ScheduleGenerator.For(seed, large, pipeline, members);
+        Schedule Generate(int seed) => (churn ? ScheduleGenerator.Churn(seed, fastKills, pipeline == Pipeline.RetryTopics) : fairness ? ScheduleGenerator.Fairness(seed) : ScheduleGenerator.For(seed, large, pipeline, members)) with { IdleCommits = idleCommits };
 
         if (hash is { } hashed)
         {

@@ -75,7 +75,8 @@ internal sealed record Schedule(
     IReadOnlyList<Fault> Faults,
     int Members = 1,
     bool Churn = false,
-    bool LargeFetches = false)
+    bool LargeFetches = false,
+    bool IdleCommits = false)
 {
     /// <summary>Faults happen in the first 15 s; then every partition goes to the member and the run settles.</summary>
     public const long FaultPhaseMs = 15_000;
@@ -98,7 +99,7 @@ internal sealed record Schedule(
     public override string ToString() =>
         $"seed {Seed}: {Protocol}, {(Pipeline == Pipeline.Plain ? string.Empty : Pipeline + ", ")}{Ordering} ordering, completions {(PersistCompletions ? "persisted" : "offset only")}, {(AsyncCommits ? "asynchronous" : "synchronous")} commits, "
         + $"{Partitions} partitions with [{string.Join(", ", InitialMessages)}] messages, first assignment {Masks.Describe(FirstAssignment)}, {Faults.Count} faults"
-        + (Members > 1 ? $", {Members} engine members" : string.Empty) + (Churn ? ", churn" : string.Empty) + (LargeFetches ? ", fetches of up to 500" : string.Empty);
+        + (Members > 1 ? $", {Members} engine members" : string.Empty) + (Churn ? ", churn" : string.Empty) + (LargeFetches ? ", fetches of up to 500" : string.Empty) + (IdleCommits ? ", quiet partitions committed" : string.Empty);
 }
 
 /// <summary>Partition sets as bit masks.</summary>

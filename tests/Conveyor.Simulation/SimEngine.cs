@@ -84,6 +84,10 @@ internal sealed class SimEngine : IConsumerFactory
         Ordering = schedule.Ordering,
         MaxConcurrency = 4,
         CommitInterval = schedule.Churn ? ChurnCommitInterval : TimeSpan.FromSeconds(1),
+
+        // Off unless asked for (--idle-commits): the pinned seeds and the churn schedules' premise
+        // (only the run-ahead bound's early commit makes progress) were found without it.
+        IdleCommitDelay = schedule.IdleCommits ? new ProcessorOptions().IdleCommitDelay : Timeout.InfiniteTimeSpan,
         PersistCompletions = schedule.PersistCompletions,
         CommitMode = schedule.AsyncCommits ? OffsetCommitMode.Asynchronous : OffsetCommitMode.Synchronous,
         RevokeTimeout = TimeSpan.FromSeconds(3),

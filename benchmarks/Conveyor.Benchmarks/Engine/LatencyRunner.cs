@@ -35,7 +35,11 @@ internal sealed class LatencyRunner
     /// <summary>Partitions enough that <paramref name="messages"/> stay far below the embedded broker's ~5 MiB retention per partition.</summary>
     public static int PartitionsFor(int messages) => Math.Max(6, (messages + 14_999) / 15_000);
 
-    /// <summary>The engine (Key ordering, default options) behind a paced producer; with <paramref name="commits"/>, waits for the commits of every message (the 5 s interval).</summary>
+    /// <summary>
+    /// The engine (Key ordering, default options) behind a paced producer; with <paramref name="commits"/>,
+    /// waits for the commits of every message: under load the run-ahead bound's early commits, after
+    /// the last message the commit of the partitions gone quiet (<see cref="ProcessorOptions.IdleCommitDelay"/>).
+    /// </summary>
     public async Task<LatencyResult> RunEngineAsync(string round, double rate, TimeSpan duration, bool commits)
     {
         var messages = (int)(rate * duration.TotalSeconds);
@@ -60,7 +64,7 @@ internal sealed class LatencyRunner
         return record.Result($"engine {round}", produced, commits);
     }
 
-    /// <summary>The raw loop (consume, StoreOffset, librdkafka's auto-commit every 5 s) behind a paced producer; <paramref name="commits"/> as for the engine.</summary>
+    /// <summary>The raw loop (consume, StoreOffset, librdkafka's auto-commit every 5 s) behind a paced producer; with <paramref name="commits"/>, waits for the auto-commits of every message.</summary>
     public async Task<LatencyResult> RunRawAsync(string round, double rate, TimeSpan duration, bool commits)
     {
         var messages = (int)(rate * duration.TotalSeconds);

@@ -4,8 +4,8 @@ namespace Conveyor.Benchmarks.Engine;
 /// Alternating latency rounds, raw loop then engine: one round's p99 is decided by a handful of
 /// messages, so a single collection or scheduling hiccup can double it. The figures are the
 /// medians of the rounds' percentiles, and the spread of the engine ÷ raw p99 of each pair.
-/// Commit latency comes from the last pair only (it is mostly the 5 s commit interval, and
-/// waiting for it makes a round three times as long).
+/// Commit latency comes from the last pair only (the raw loop's is mostly librdkafka's 5 s
+/// auto-commit interval, and waiting for it makes a round three times as long).
 /// </summary>
 internal sealed class LatencySeries
 {

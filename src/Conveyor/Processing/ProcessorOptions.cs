@@ -43,6 +43,18 @@ public sealed record ProcessorOptions
     [AllowedRange(1, Note = "or null to commit on the interval only")]
     public int? CommitEveryMessages { get; init; }
 
+    /// <summary>
+    /// Also commit, without waiting for <see cref="CommitInterval"/>, once a partition with finished
+    /// messages above its last commit delivered nothing new for this long: when the input stops (the
+    /// end of a burst, a quiet hour), what was finished is committed within about this time instead
+    /// of up to a whole interval later, so a rebalance or a restart does not hand it out again. A
+    /// partition under load keeps delivering, so it adds no commits there; commits that do not wait
+    /// for the interval are at most one per 100 ms. Default 100 ms; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// commits quiet partitions on the interval only.
+    /// </summary>
+    [AllowedRange(0, ExclusiveMinimum = true, InfiniteAllowed = true, Note = "or Timeout.InfiniteTimeSpan to commit quiet partitions on the interval only")]
+    public TimeSpan IdleCommitDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Whether the poll loop waits for each commit. Default <see cref="OffsetCommitMode.Synchronous"/>.</summary>
     public OffsetCommitMode CommitMode { get; init; } = OffsetCommitMode.Synchronous;
 

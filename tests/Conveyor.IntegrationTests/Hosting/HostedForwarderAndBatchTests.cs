@@ -105,8 +105,9 @@ public class HostedForwarderAndBatchTests(EmbeddedKafkaFixture kafka)
         {
             ["Conveyor:Orders:GroupId"] = group,
             ["Conveyor:Orders:Topics:0"] = topic,
-            // Only the stop commits: the periodic commit would not come within the test.
+            // Only the stop commits: the periodic commit would not come within the test, nor one of quiet partitions.
             ["Conveyor:Orders:CommitInterval"] = "01:00:00",
+            ["Conveyor:Orders:IdleCommitDelay"] = "-00:00:00.001",
             ["Conveyor:Orders:Kafka:bootstrap.servers"] = kafka.Cluster.BootstrapServers,
             ["Conveyor:Orders:Kafka:session.timeout.ms"] = "6000",
             ["Conveyor:Orders:Kafka:fetch.wait.max.ms"] = "50",

@@ -24,8 +24,9 @@ public class HostedProcessorTests(EmbeddedKafkaFixture kafka)
         var seen = new Seen();
         using var host = Build(topic, group, seen, new()
         {
-            // Only the stop commits: the periodic commit would not come within the test.
+            // Only the stop commits: the periodic commit would not come within the test, nor one of quiet partitions.
             ["CommitInterval"] = "01:00:00",
+            ["IdleCommitDelay"] = "-00:00:00.001",
         });
 
         await host.StartAsync().WaitAsync(Timeouts.Flow);

@@ -94,6 +94,7 @@ public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
             GroupId = group,
             Topics = [topic],
             CommitInterval = TimeSpan.FromHours(1), // the stop commits
+            IdleCommitDelay = Timeout.InfiniteTimeSpan,
             Retry = FastRetry,
 
             // A full first batch, no waiting: the test does not depend on timing.

@@ -53,7 +53,7 @@ public class BuilderTests(EmbeddedKafkaFixture kafka)
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var processor = new KafkaProcessorBuilder<string, string>(
                 new KafkaClientProperties(kafka.Cluster.BootstrapServers),
-                new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMinutes(10) })
+                new ProcessorOptions { GroupId = group, Topics = [topic], CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = Timeout.InfiniteTimeSpan })
             .Handle((message, _) =>
             {
                 handled.Enqueue(message.Value);

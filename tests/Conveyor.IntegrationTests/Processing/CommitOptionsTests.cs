@@ -5,7 +5,7 @@ using Conveyor.Testing;
 
 namespace Conveyor.IntegrationTests.Processing;
 
-/// <summary>Commit every N messages and asynchronous commits, on the embedded broker.</summary>
+/// <summary>Commit every N messages, commits of quiet partitions and asynchronous commits, on the embedded broker.</summary>
 [Collection(EmbeddedKafkaCollection.Name)]
 public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
 {
@@ -34,6 +34,24 @@ public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
         Assert.True(commits.Count >= count / 10, $"commits: {string.Join(", ", commits)}");
         Assert.All(commits.Zip(commits.Skip(1)), pair => Assert.True(pair.Second - pair.First <= 10 || pair.Second == count, $"commits: {string.Join(", ", commits)}"));
         Assert.Equal(count, kafka.Committed(group, topic, 1)[0]);
+    }
+
+    [Fact]
+    public async Task A_processor_whose_input_stops_commits_its_last_messages_without_waiting_for_the_interval()
+    {
+        const int count = 50;
+        var topic = kafka.CreateTopic(partitions: 3);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, count).Select(i => ((string?)$"key-{i}", $"{i}")));
+
+        // An hour's interval: only the commit of the partitions gone quiet (IdleCommitDelay, 100 ms
+        // by default) can cover every message before the stop.
+        var observer = new RecordingObserver();
+        var options = Options(topic, group) with { CommitInterval = TimeSpan.FromHours(1) };
+        var committedWhileRunning = await RunUntil(options, observer, (_, _) => ValueTask.CompletedTask, () => observer.CommittedSum >= count);
+
+        Assert.Equal(count, committedWhileRunning);
+        Assert.Equal(count, kafka.Committed(group, topic, 3).Values.Sum());
     }
 
     [Fact]
@@ -86,7 +104,7 @@ public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
 
         var handled = 0;
         var observer = new RecordingObserver();
-        var options = Options(topic, group) with { CommitMode = OffsetCommitMode.Asynchronous, CommitInterval = TimeSpan.FromHours(1) };
+        var options = Options(topic, group) with { CommitMode = OffsetCommitMode.Asynchronous, CommitInterval = TimeSpan.FromHours(1), IdleCommitDelay = Timeout.InfiniteTimeSpan };
         var committedWhileRunning = await RunUntil(options, observer, (_, _) =>
         {
             Interlocked.Increment(ref handled);

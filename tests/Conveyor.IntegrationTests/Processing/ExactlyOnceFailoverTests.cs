@@ -27,8 +27,8 @@ public class ExactlyOnceFailoverTests
         var observer = new TransactionInvariantObserver();
         var forwarded = Until(observer, () => observer.Forwarded >= 20);
 
-        // No commit on the interval: the outputs of all 20 stay in the open transaction.
-        var running = Start(cluster, Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromHours(1) }, output, observer, out var stop);
+        // No commit on the interval nor of quiet partitions: the outputs of all 20 stay in the open transaction.
+        var running = Start(cluster, Options(input, group, transactionalId) with { CommitInterval = TimeSpan.FromHours(1), IdleCommitDelay = Timeout.InfiniteTimeSpan }, output, observer, out var stop);
         await forwarded.WaitAsync(Timeouts.Flow);
 
         // The member hears nothing from its coordinator for a session: librdkafka reports its partitions lost.

@@ -148,6 +148,7 @@ public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
             Topics = [topic],
             PersistCompletions = persist,
             CommitInterval = TimeSpan.FromHours(1), // nothing committed before the rebalance
+            IdleCommitDelay = Timeout.InfiniteTimeSpan,
         };
         var handled = new ConcurrentDictionary<long, int>();
         var firstPass = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -168,8 +168,8 @@ public class ProcessorTests(EmbeddedKafkaFixture kafka)
         await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, topic, Enumerable.Range(0, 300).Select(i => ((string?)$"k{i}", Id(i))));
 
         var handled = 0;
-        // A long commit interval: only the stop itself can have committed.
-        var options = Options(topic, group) with { CommitInterval = TimeSpan.FromMinutes(10) };
+        // A long commit interval and no commit of quiet partitions: only the stop itself can have committed.
+        var options = Options(topic, group) with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = Timeout.InfiniteTimeSpan };
         await RunUntil(options, new RecordingObserver(), (_, _) =>
         {
             Interlocked.Increment(ref handled);

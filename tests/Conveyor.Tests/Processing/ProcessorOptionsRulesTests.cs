@@ -75,6 +75,8 @@ public class ProcessorOptionsRulesTests
         Assert.Equal(["MaxBufferedBytes must be at least 1024; it is 1023."], (Valid with { MaxBufferedBytes = 1023 }).Validate());
         Assert.Equal(["StallTimeout must be at least 1 s (or Timeout.InfiniteTimeSpan to turn the watchdog off); it is 00:00:00.5000000."], (Valid with { StallTimeout = TimeSpan.FromMilliseconds(500) }).Validate());
         Assert.Empty((Valid with { StallTimeout = Timeout.InfiniteTimeSpan }).Validate());
+        Assert.Equal(["IdleCommitDelay must be positive (or Timeout.InfiniteTimeSpan to commit quiet partitions on the interval only); it is 00:00:00."], (Valid with { IdleCommitDelay = TimeSpan.Zero }).Validate());
+        Assert.Empty((Valid with { IdleCommitDelay = Timeout.InfiniteTimeSpan }).Validate());
         Assert.Equal(["Retry.InitialDelay must not be negative; it is -00:00:00.0010000."], (Valid with { Retry = new() { InitialDelay = TimeSpan.FromMilliseconds(-1) } }).Validate());
     }
 

@@ -14,6 +14,7 @@ public class ProcessorOptionsTests
         Assert.Equal(OrderingMode.Key, Valid.Ordering);
         Assert.Equal(64, Valid.MaxConcurrency);
         Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), Valid.IdleCommitDelay);
         Assert.Equal(FailureAction.DeadLetter, Valid.OnFailure);
         Assert.Equal("orders.dlq", Valid.DeadLetterTopicFor("orders"));
     }

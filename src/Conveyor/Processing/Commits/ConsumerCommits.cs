@@ -14,10 +14,12 @@ namespace Conveyor.Processing.Commits;
 internal abstract class ConsumerCommits : ICommitStrategy
 {
     private readonly CommitContext _context;
+    private readonly QuietPartitions _quiet;
 
     protected ConsumerCommits(CommitContext context)
     {
         _context = context;
+        _quiet = new QuietPartitions(context.Options.IdleCommitDelay, context.Dispatcher);
     }
 
     /// <summary>The poll loop's parts.</summary>
@@ -27,7 +29,9 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
     public void Tick(DateTime now)
     {
-        if (_context.Schedule.IsDue(now) || (_context.Completions.HurriesCommits && _context.Schedule.MayCommitEarly(now) && AnyCommitDue()))
+        var schedule = _context.Schedule;
+        if (schedule.IsDue(now)
+            || (schedule.MayCommitEarly(now) && ((_context.Completions.HurriesCommits && AnyCommitDue()) || _quiet.AnyDue(_context.Partitions.Values, now))))
         {
             CommitFinished(_context.Partitions.Values, final: false);
         }

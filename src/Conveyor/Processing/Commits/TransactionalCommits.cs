@@ -23,9 +23,10 @@ namespace Conveyor.Processing.Commits;
 /// at start (<see cref="FencingProbe"/>).
 /// </para>
 /// <para>
-/// Commits are due on the interval, and at once when the running transaction must be aborted
-/// (an output failed). Each commit covers every owned partition, not only those asked for: the
-/// transaction holds outputs of all of them.
+/// Commits are due on the interval, when a partition went quiet (<see cref="QuietPartitions"/>:
+/// outputs are invisible until committed), and at once when the running transaction must be
+/// aborted (an output failed). Each commit covers every owned partition, not only those asked for:
+/// the transaction holds outputs of all of them.
 /// </para>
 /// </summary>
 internal sealed class TransactionalCommits : ICommitStrategy
@@ -38,6 +39,7 @@ internal sealed class TransactionalCommits : ICommitStrategy
     private readonly OwnedPartitions _partitions;
     private readonly CommitSchedule _schedule;
     private readonly IProcessorObserver _observer;
+    private readonly QuietPartitions _quiet;
 
     public TransactionalCommits(CommitContext context, TransactionCoordinator transactions)
     {
@@ -49,13 +51,14 @@ internal sealed class TransactionalCommits : ICommitStrategy
         _partitions = context.Partitions;
         _schedule = context.Schedule;
         _observer = context.Observer;
+        _quiet = new QuietPartitions(_options.IdleCommitDelay, _dispatcher);
     }
 
     public void Start(DateTime now) => _schedule.Restart(now);
 
     public void Tick(DateTime now)
     {
-        if (_schedule.IsDue(now) || _transactions.AbortRequested)
+        if (_schedule.IsDue(now) || _transactions.AbortRequested || (_schedule.MayCommitEarly(now) && _quiet.AnyDue(_partitions.Values, now)))
         {
             CommitTransaction();
         }

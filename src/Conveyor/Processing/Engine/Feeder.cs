@@ -30,6 +30,7 @@ internal sealed class Feeder
     private readonly StallWatchdog _watchdog;
     private readonly IProcessorObserver _observer;
     private readonly Action<Error> _onError;
+    private readonly TimeProvider _clock;
     private readonly byte[] _groupId;
     private readonly List<WorkItem> _batch = new(MaxBatch);
     private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
@@ -50,6 +51,7 @@ internal sealed class Feeder
     /// <param name="watchdog">Told of every message delivered.</param>
     /// <param name="observer">Hears of skipped messages.</param>
     /// <param name="onError">A fetch failed.</param>
+    /// <param name="clock">The engine's clock: when a turn's first message arrived.</param>
     public Feeder(
         ProcessorOptions options,
         IMessageSource messages,
@@ -61,7 +63,8 @@ internal sealed class Feeder
         FlowControl flow,
         StallWatchdog watchdog,
         IProcessorObserver observer,
-        Action<Error> onError)
+        Action<Error> onError,
+        TimeProvider clock)
     {
         _options = options;
         _messages = messages;
@@ -74,6 +77,7 @@ internal sealed class Feeder
         _watchdog = watchdog;
         _observer = observer;
         _onError = onError;
+        _clock = clock;
         _groupId = System.Text.Encoding.UTF8.GetBytes(options.GroupId);
     }
 
@@ -98,6 +102,7 @@ internal sealed class Feeder
     {
         var timeout = PollTimeout;
         DateTime? delivered = null; // the watchdog's time, read once a batch, when its first message came
+        DateTime? arrived = null;
         while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
         {
             // A full buffer takes no more, unless every partition is paused: then Consume returns
@@ -132,6 +137,10 @@ internal sealed class Feeder
             }
 
             timeout = TimeSpan.Zero; // take what is already fetched, without waiting for more
+
+            // Read once a turn, when its first message came: the turn's start can be up to the poll
+            // timeout earlier, which would make a partition look quiet that was not.
+            arrived ??= _clock.GetUtcNow().UtcDateTime;
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.Topic, result.Partition.Value, out var partition)
                 || !partition.AcceptsWork
@@ -150,6 +159,7 @@ internal sealed class Feeder
             }
 
             _watchdog.Delivered(partition, result.Offset.Value, delivered ??= _watchdog.Now);
+            partition.Poll.LastDeliveredAt = arrived.Value;
             if (partition.Poll.ResumedAt is not null)
             {
                 _flow.Refetched(partition, now);

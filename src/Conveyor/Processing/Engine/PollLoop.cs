@@ -98,7 +98,7 @@ internal sealed class PollLoop : IDisposable
 
         _flow = new FlowControl(options, dispatcher, _partitions, completions, rebalanceHold, _positions, _pauses, _watchdog, _consumer, observer);
         var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
-        _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
+        _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError, _clock);
         Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, _watchdog, pausedByOperator ?? (_ => false),
             resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
         _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock, Holds);

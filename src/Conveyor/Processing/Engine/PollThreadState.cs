@@ -55,6 +55,16 @@ internal sealed class PollThreadState
     /// <summary>The offset of the first message this assignment delivered, or -1 before it.</summary>
     public long FirstDelivered { get; set; } = -1;
 
+    /// <summary>When the last message of this partition arrived (read once per poll turn: <see cref="Commits.QuietPartitions"/>).</summary>
+    public DateTime LastDeliveredAt { get; set; }
+
+    /// <summary>
+    /// The committable offset a commit was last asked for because the partition went quiet, or -1:
+    /// asked once, as an asynchronous commit does not move <see cref="LastCommitted"/> (a failed one
+    /// is tried again on the interval).
+    /// </summary>
+    public long QuietCommitAsked { get; set; } = -1;
+
     /// <summary>Since when the partition has neither delivered a message nor been held by the engine (the stall watchdog's).</summary>
     public DateTime IdleSince { get; set; }
 

@@ -48,6 +48,7 @@ internal sealed class BatchEngine : IAsyncDisposable
         GroupId = "batch-tests",
         Topics = ["t"],
         CommitInterval = TimeSpan.FromMinutes(10),
+        IdleCommitDelay = Timeout.InfiniteTimeSpan,
         MaxConcurrency = 4,
         Batch = batch,
         Retry = retry,

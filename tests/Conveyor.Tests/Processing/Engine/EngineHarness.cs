@@ -55,12 +55,13 @@ internal sealed class EngineHarness : IAsyncDisposable
         Transactions = exactlyOnce ? new RecordingTransactionalProducer(offsets => Consumer.StoreTransactionOffsets(offsets)) : null;
     }
 
-    /// <summary>Commits only when a test's options say so (a long interval), so the commits a test sees are the ones it causes.</summary>
+    /// <summary>Commits only when a test's options say so (a long interval, no commit of quiet partitions), so the commits a test sees are the ones it causes.</summary>
     public static ProcessorOptions Defaults() => new()
     {
         GroupId = "engine-tests",
         Topics = ["orders"],
         CommitInterval = TimeSpan.FromMinutes(10),
+        IdleCommitDelay = Timeout.InfiniteTimeSpan,
         MaxConcurrency = 8,
     };
 

@@ -39,6 +39,74 @@ public sealed class PollLoopClockTests
     }
 
     [Fact]
+    public async Task A_partition_that_went_quiet_is_committed_once_it_received_nothing_for_the_idle_delay_not_on_the_interval()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = Defaults() with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = TimeSpan.FromMilliseconds(300) };
+        await using var loop = RunningLoop.Start(options, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: OtherGroup);
+        await consumer.GroupAssigns(P0).Returned;
+        await loop.WholeTurn(); // the message arrived (and was passed) at the clock's start
+
+        clock.Advance(TimeSpan.FromMilliseconds(299));
+        await loop.WholeTurn();
+        Assert.Empty(consumer.Commits);
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0);
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
+    public async Task A_partition_that_keeps_receiving_is_not_committed_before_it_goes_quiet()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = Defaults() with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = TimeSpan.FromMilliseconds(100) };
+        await using var loop = RunningLoop.Start(options, clock);
+        var consumer = await loop.Consumer;
+        await consumer.GroupAssigns(P0).Returned;
+
+        // A message every 60 ms for 0.6 s, each finished at once: never 100 ms without one.
+        for (var i = 0; i < 10; i++)
+        {
+            consumer.Append(P0, $"m{i}", headers: OtherGroup);
+            await loop.WholeTurn();
+            clock.Advance(TimeSpan.FromMilliseconds(60));
+            await loop.WholeTurn();
+        }
+
+        Assert.Empty(consumer.Commits);
+        clock.Advance(TimeSpan.FromMilliseconds(40));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0);
+        Assert.Equal([new TopicPartitionOffset(P0, 10)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
+    public async Task A_quiet_partition_with_a_message_not_finished_waits_for_the_interval()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = Defaults() with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = TimeSpan.FromMilliseconds(100) };
+        await using var loop = RunningLoop.Start(options, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: OtherGroup);
+        consumer.Append(P0, "b"); // no worker takes it: it stays unfinished
+        await consumer.GroupAssigns(P0).Returned;
+        await loop.WholeTurn();
+
+        // Offset 0 is finished, so 1 could be committed; slow handlers behind back-pressure would
+        // then commit at every message they finish (under exactly-once, a transaction each).
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await loop.WholeTurn();
+        await loop.WholeTurn();
+        Assert.Empty(consumer.Commits);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0);
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
     public async Task A_posted_command_runs_on_the_poll_thread_the_one_that_handles_rebalances()
     {
         await using var loop = RunningLoop.Start(Defaults(), new ManualClock(DateTimeOffset.UnixEpoch));
@@ -50,6 +118,9 @@ public sealed class PollLoopClockTests
 
         Assert.Equal(loop.ConsumingThread, commandThread);
     }
+
+    /// <summary>Names another consumer group as the only one to handle the message: the loop passes it, finished, without a worker.</summary>
+    private static Headers OtherGroup => [new Header(DeadLetterHeaders.TargetGroup, "other-group"u8.ToArray())];
 
     /// <summary>A poll loop running on a thread of its own, with a dispatcher and no workers.</summary>
     private sealed class RunningLoop : IAsyncDisposable, IConsumerFactory
@@ -84,6 +155,13 @@ public sealed class PollLoopClockTests
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
             return running;
+        }
+
+        /// <summary>Waits until a whole turn (its commit tick and its fetch) ran after this call.</summary>
+        public async Task WholeTurn()
+        {
+            await OnPollThread(() => { });
+            await OnPollThread(() => { });
         }
 
         /// <summary>Runs <paramref name="command"/> on the poll thread and waits until it ran.</summary>
