@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Pipe;
+using Conveyor.Diagnostics;
 using Conveyor.Testing;
 
 namespace Conveyor.Cli.Commands;
@@ -109,7 +110,7 @@ internal static class PipeCommand
     /// <summary>Writes sample lines into the input topic; returns the next offset of each partition written to.</summary>
     private static async Task<Dictionary<TopicPartition, long>> ProduceSampleAsync(ClientSettings settings, string topic, int count)
     {
-        using var producer = new ProducerBuilder<string, string>(settings.Producer()).Build();
+        using var producer = new ProducerBuilder<string, string>(settings.Producer()).WithoutLogLines().Build();
         var deliveries = await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
             producer.ProduceAsync(topic, new Message<string, string> { Key = $"user-{i}", Value = $"hello from user-{i}" }))).ConfigureAwait(false);
         return deliveries.GroupBy(d => d.TopicPartition).ToDictionary(g => g.Key, g => g.Max(d => d.Offset.Value) + 1);
@@ -123,7 +124,7 @@ internal static class PipeCommand
     {
         var config = settings.Consumer("conveyor-pipe-count", autoCommit: false);
         config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).WithoutLogLines().Build();
         var metadata = ClusterProbe.Connect(settings, ClusterProbe.DefaultTimeout);
         var partitions = Enumerable.Range(0, ClusterProbe.PartitionCount(metadata, topic) ?? 0).Select(p => new TopicPartition(topic, p)).ToList();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));

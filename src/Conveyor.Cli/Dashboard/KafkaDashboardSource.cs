@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Fleet;
 
 namespace Conveyor.Cli.Dashboard;
@@ -33,7 +34,7 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
         _settings = settings;
         _groups = groups;
         _fleet = fleet;
-        _admin = new AdminClientBuilder(settings.Admin()).SetLogHandler((_, _) => { }).Build();
+        _admin = new AdminClientBuilder(settings.Admin()).WithoutLogLines().Build();
     }
 
     public string Title => $"Conveyor · {_settings.BootstrapServers}";

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Conveyor.Diagnostics;
 using Conveyor.Testing;
 
 namespace Conveyor.Cli.Kafka;
@@ -35,7 +36,7 @@ internal static class TopicCreator
         }
 
         // librdkafka's own log lines would repeat every connection failure on standard error: the failure is told once, below.
-        using var admin = new AdminClientBuilder(client.Admin()).SetLogHandler((_, _) => { }).Build();
+        using var admin = new AdminClientBuilder(client.Admin()).WithoutLogLines().Build();
         try
         {
             // Replication factor -1: the cluster's default.

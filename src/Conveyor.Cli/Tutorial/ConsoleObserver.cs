@@ -39,7 +39,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     /// <summary>Called after every dead letter or stopped partition: the message is done with, one way or another.</summary>
     public event Action? MessageSettled;
 
-    /// <summary>Partitions stopped at a message that failed for good (<c>--on-failure StopPartition</c>), with that message's offset.</summary>
+    /// <summary>Partitions assigned now and stopped at a message that failed for good (<c>--on-failure StopPartition</c>), with that message's offset.</summary>
     public IReadOnlyDictionary<TopicPartition, long> StoppedAt => _stoppedAt;
 
     /// <summary>Completes when partitions are first assigned.</summary>
@@ -79,6 +79,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     public void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
+        Unstop(partitions);
         lock (_assigned)
         {
             _assigned.ExceptWith(partitions);
@@ -88,12 +89,22 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     public void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
+        Unstop(partitions);
         lock (_assigned)
         {
             _assigned.ExceptWith(partitions);
         }
 
         _output.WriteLine(TutorialLines.Lost(partitions));
+    }
+
+    /// <summary>A stop belongs to an assignment: once the partition is gone its next owner (or this member again) starts afresh from the commit.</summary>
+    private void Unstop(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _stoppedAt.TryRemove(partition, out _);
+        }
     }
 
     public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Cli.Verify;
 
@@ -25,7 +26,7 @@ internal static class AuditRead
             IsolationLevel = IsolationLevel.ReadCommitted,
             AutoOffsetReset = AutoOffsetReset.Error,
         };
-        using var consumer = new ConsumerBuilder<string?, string?>(config).SetLogHandler((_, _) => { }).Build();
+        using var consumer = new ConsumerBuilder<string?, string?>(config).WithoutLogLines().Build();
         var all = Enumerable.Range(0, partitions).SelectMany(p => new[] { new TopicPartition(output, p), new TopicPartition(deadLetters, p) }).ToList();
         List<long> processed = [];
         HashSet<long> deadLettered = [];

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Cli.Verify;
 
@@ -32,7 +33,7 @@ internal sealed class ResultReader : IDisposable
             EnablePartitionEof = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
         };
-        _consumer = new ConsumerBuilder<string?, string?>(config).SetLogHandler((_, _) => { }).Build();
+        _consumer = new ConsumerBuilder<string?, string?>(config).WithoutLogLines().Build();
         _consumer.Assign(Enumerable.Range(0, partitions)
             .SelectMany(p => new[] { new TopicPartitionOffset(output, p, Offset.Beginning), new TopicPartitionOffset(deadLetters, p, Offset.Beginning) }));
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 using Conveyor.Processing.Transactions;
 using Conveyor.Testing;
 
@@ -231,7 +232,7 @@ internal sealed class VerifyRun
     /// <summary>A consumer of the workers' group that never joins it: only reads its offsets and the input's watermarks.</summary>
     private IConsumer<Ignore, Ignore> GroupReader(ClientSettings client) =>
         new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(client.Properties.ToDictionary()) { GroupId = Group })
-            .SetLogHandler((_, _) => { }).Build();
+            .WithoutLogLines().Build();
 
     /// <summary>Input partitions whose first records the broker deleted: those could be lost before any worker saw them.</summary>
     private List<string> DeletedInput(ClientSettings client)
@@ -247,7 +248,7 @@ internal sealed class VerifyRun
     {
         var config = client.Producer();
         config.LingerMs = 20;
-        using var producer = new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        using var producer = new ProducerBuilder<string, string>(config).WithoutLogLines().Build();
         var produced = new Dictionary<long, (int Partition, long Offset)>(_settings.Messages);
         var failures = 0;
         for (long id = 0; id < _settings.Messages; id++)

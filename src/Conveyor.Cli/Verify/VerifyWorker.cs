@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
+using Conveyor.Diagnostics;
 using Conveyor.Processing;
 using Conveyor.Processing.Forwarding;
 
@@ -122,7 +123,7 @@ internal sealed class VerifyWorker
         using var output = CreateProducer();
         var config = _client.Consumer(_settings.Group, autoCommit: true);
         config.AutoCommitIntervalMs = 200;
-        using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { })
+        using var consumer = new ConsumerBuilder<string, string>(config).WithoutLogLines()
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
                 if (partitions.Count > 0)
@@ -167,7 +168,7 @@ internal sealed class VerifyWorker
     {
         var config = _client.Producer();
         config.LingerMs = 2;
-        return new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        return new ProducerBuilder<string, string>(config).WithoutLogLines().Build();
     }
 
     /// <summary>Tells the verifier (on standard error) about aborted transactions and fatal client errors.</summary>

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.DeadLetters;
 
@@ -22,7 +23,7 @@ internal sealed class DeadLetterReader : IDisposable
     {
         config = new ConsumerConfig(new Dictionary<string, string>(config)) { EnableAutoCommit = false, EnableAutoOffsetStore = false };
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler(log ?? ((_, _) => { }))
+            .SetLogHandler(log ?? SilentClientLogs.Drop)
             .SetErrorHandler((_, _) => { }) // transient errors are retried by librdkafka; a stall is reported below
             .Build();
     }

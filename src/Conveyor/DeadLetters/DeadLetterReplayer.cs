@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.DeadLetters;
 
@@ -25,7 +26,7 @@ internal sealed class DeadLetterReplayer
     public DeadLetterReplayer(ProducerConfig config, Action<IClient, LogMessage>? log = null, TimeProvider? time = null)
     {
         _config = config;
-        _log = log ?? ((_, _) => { });
+        _log = log ?? SilentClientLogs.Drop;
         _time = time ?? TimeProvider.System;
     }
 

@@ -28,11 +28,11 @@ internal static class ClusterDiagnosis
         {
             // Not subscribed and closed at once: nothing joins a group; the log handlers keep
             // librdkafka's connection attempts to a not-yet-running broker off the console.
-            using (new ConsumerBuilder<byte[]?, byte[]?>(consumer).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build())
+            using (new ConsumerBuilder<byte[]?, byte[]?>(consumer).WithoutLogLines().SetErrorHandler((_, _) => { }).Build())
             {
             }
 
-            using (new ProducerBuilder<byte[]?, byte[]?>(producer).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build())
+            using (new ProducerBuilder<byte[]?, byte[]?>(producer).WithoutLogLines().SetErrorHandler((_, _) => { }).Build())
             {
             }
 

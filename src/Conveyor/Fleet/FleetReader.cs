@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Fleet;
 
@@ -58,7 +59,7 @@ internal sealed class FleetReader : IDisposable
     public static async Task SendAsync(KafkaClientProperties client, string controlTopic, ControlCommand command, CancellationToken cancellationToken = default)
     {
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(
-            ConsumerOnlyProperties.Without(client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("message.timeout.ms", "15000")]))).Build();
+            ConsumerOnlyProperties.Without(client.ToDictionary([new("enable.idempotence", "true"), new("acks", "all"), new("message.timeout.ms", "15000")]))).WithoutLogLines().Build();
         await producer.ProduceAsync(controlTopic, new Message<byte[]?, byte[]?> { Key = System.Text.Encoding.UTF8.GetBytes(command.Group), Value = command.ToJson() }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Conveyor.Configuration;
+using Conveyor.Diagnostics;
 
 namespace Conveyor.Fleet;
 
@@ -38,7 +39,7 @@ internal sealed class TopicTail : IDisposable
         config["group.id"] = $"conveyor-fleet-reader-{Guid.NewGuid():N}";
 
         int[] partitions;
-        using (var admin = new AdminClientBuilder(ConsumerOnlyProperties.Without(client.ToDictionary())).Build())
+        using (var admin = new AdminClientBuilder(ConsumerOnlyProperties.Without(client.ToDictionary())).WithoutLogLines().Build())
         {
             var metadata = admin.GetMetadata(topic, timeout).Topics.FirstOrDefault(t => t.Topic == topic);
             if (metadata is null || metadata.Error.IsError || metadata.Partitions.Count == 0)
@@ -49,7 +50,7 @@ internal sealed class TopicTail : IDisposable
             partitions = [.. metadata.Partitions.Select(p => p.PartitionId)];
         }
 
-        var builder = new ConsumerBuilder<byte[]?, byte[]?>(config);
+        var builder = new ConsumerBuilder<byte[]?, byte[]?>(config).WithoutLogLines();
         if (onError is not null)
         {
             builder.SetErrorHandler((_, e) => onError(e));

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Conveyor.Diagnostics;
 using Conveyor.Fleet;
 
 namespace Conveyor.AspNetCore.Dashboard.Model;
@@ -12,7 +13,7 @@ internal static class RewindBounds
     public static string? Problem(ClientConfig client, ControlCommand rewind)
     {
         // The group is librdkafka's requirement for a consumer; this one only asks for watermarks.
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(new Dictionary<string, string>(client)) { GroupId = "conveyor-dashboard", EnableAutoCommit = false }).Build();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(new Dictionary<string, string>(client)) { GroupId = "conveyor-dashboard", EnableAutoCommit = false }).WithoutLogLines().Build();
         foreach (var partition in rewind.Partitions ?? [])
         {
             var marks = consumer.QueryWatermarkOffsets(new TopicPartition(rewind.Topic, partition), Timeout);

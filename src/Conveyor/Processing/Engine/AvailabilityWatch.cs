@@ -137,7 +137,7 @@ internal sealed class AvailabilityWatch
     /// <summary>The <paramref name="topics"/> the cluster does not have, from all topics' metadata (asking for one could create it).</summary>
     public static IReadOnlyList<string> FindMissing(ConsumerConfig config, IReadOnlyList<string> topics)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig(config)).SetLogHandler((_, _) => { }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(config)).WithoutLogLines().Build();
         var metadata = admin.GetMetadata(MetadataTimeout);
         return [.. topics.Where(t => !metadata.Topics.Any(m => m.Topic == t && !m.Error.IsError))];
     }

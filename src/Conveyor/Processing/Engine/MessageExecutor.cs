@@ -288,18 +288,32 @@ internal sealed class MessageExecutor<TKey, TValue>
                         $"Could not write {Describe(at)} to the {kind} topic '{topic}' ({e.Message}); "
                         + "the partition stops at this message so that it is not lost. Check that the topic exists and this client may write to it.",
                         failure.Exception);
-                    _observer.OnPartitionStopped(at, reason);
+                    ReportStop(item, reason);
                     return ExecutionOutcome.StopPartition;
                 }
 
             case FailureAction.StopProcessor:
                 StopReason = failure.Exception;
-                _observer.OnPartitionStopped(at, failure.Exception);
+                ReportStop(item, failure.Exception);
                 return ExecutionOutcome.StopProcessor;
 
             default:
-                _observer.OnPartitionStopped(at, failure.Exception);
+                ReportStop(item, failure.Exception);
                 return ExecutionOutcome.StopPartition;
+        }
+    }
+
+    /// <summary>
+    /// A partition stops once, so it is reported once: at the first message that stops it (its committed
+    /// offset stays there, or below it if an earlier message of another key never finishes). Another
+    /// message in flight that fails for good afterwards (key ordering) stays unfinished behind that stop
+    /// and is not reported as a second stop.
+    /// </summary>
+    private void ReportStop(WorkItem item, Exception reason)
+    {
+        if (item.Partition.ClaimStopReport())
+        {
+            _observer.OnPartitionStopped(item.Result.TopicPartitionOffset, reason);
         }
     }
 

@@ -12,6 +12,8 @@ namespace Conveyor.Processing.Engine;
 /// </summary>
 internal sealed class PartitionState
 {
+    private int _stopReported;
+
     /// <param name="topicPartition">The partition.</param>
     /// <param name="restored">Offsets a previous owner finished, read from the committed offset's metadata.</param>
     /// <param name="attempts">Exactly-once: the failed handler calls of the state it replaces after an aborted transaction's rewind.</param>
@@ -46,6 +48,13 @@ internal sealed class PartitionState
 
     /// <summary>A message failed for good with <see cref="FailureAction.StopPartition"/>: nothing more starts (the dispatcher's).</summary>
     public bool Stopped => Work.Stopped;
+
+    /// <summary>
+    /// Claims the one report of this partition's stop (<see cref="IProcessorObserver.OnPartitionStopped"/>):
+    /// true for the first message that stops it, false for any other in flight that fails for good after it
+    /// (key ordering runs several at once).
+    /// </summary>
+    public bool ClaimStopReport() => Interlocked.Exchange(ref _stopReported, 1) == 0;
 
     /// <summary>Neither draining, closed nor stopped (the dispatcher's).</summary>
     public bool AcceptsWork => Work.AcceptsWork;

@@ -257,11 +257,6 @@ internal sealed class EngineHarness : IAsyncDisposable
         Gate(_attempted, (position, message.Attempt)).TrySetResult();
         try
         {
-            if (_failAlways.ContainsKey(position))
-            {
-                throw new InvalidOperationException($"{position} fails at every attempt");
-            }
-
             if (_failOnce.TryRemove(position, out _))
             {
                 throw new InvalidOperationException($"{position} fails once");
@@ -270,6 +265,11 @@ internal sealed class EngineHarness : IAsyncDisposable
             if (_held.TryGetValue(position, out var hold))
             {
                 await hold.Task; // not the token: a held handler runs on until released, as a slow one would
+            }
+
+            if (_failAlways.ContainsKey(position))
+            {
+                throw new InvalidOperationException($"{position} fails at every attempt"); // after a hold: a held message fails when released
             }
 
             if (_handlerTime is { } time)
