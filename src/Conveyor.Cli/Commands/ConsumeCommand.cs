@@ -102,7 +102,7 @@ internal static class ConsumeCommand
             {
                 var engineConsumer = new EngineConsumer(settings, new EngineSettings(processor, consume.FailRate, consume.MaxMessages, consume.Seed, context.Get(stats) ? context.Get(statsInterval) : null), context.Output, context.Errors);
                 await engineConsumer.RunAsync(cancellationToken).ConfigureAwait(false);
-                if (engineConsumer.Observer.StoppedAt.Count is > 0 and var stopped && !cancellationToken.IsCancellationRequested)
+                if (engineConsumer.Observer.PartitionsStoppedInRun is > 0 and var stopped && !cancellationToken.IsCancellationRequested)
                 {
                     // Ended by --max-messages with failed work left behind: a failure, as for demo and --commit manual.
                     await context.Errors.WriteLineAsync(EngineLines.PartitionsStopped(stopped)).ConfigureAwait(false);

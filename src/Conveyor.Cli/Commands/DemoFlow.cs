@@ -55,7 +55,7 @@ internal sealed class DemoFlow
         return new DemoSummary(
             producer.Delivered, consumer.Processed, consumer.Observer.Retries, consumer.Observer.DeadLetters, committed, committed == producer.Delivered && producer.Delivered > 0)
         {
-            StoppedPartitions = consumer.Observer.StoppedAt.Count,
+            StoppedPartitions = consumer.Observer.PartitionsStoppedInRun,
         };
     }
 }

@@ -14,6 +14,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     private readonly TextWriter _errors;
     private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
     private readonly ConcurrentDictionary<TopicPartition, long> _stoppedAt = new();
+    private readonly ConcurrentDictionary<TopicPartition, bool> _stoppedInRun = new();
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Conveyor.Diagnostics.ClientTrouble _trouble = new(TimeProvider.System);
@@ -41,6 +42,9 @@ internal sealed class ConsoleObserver : IProcessorObserver
 
     /// <summary>Partitions assigned now and stopped at a message that failed for good (<c>--on-failure StopPartition</c>), with that message's offset.</summary>
     public IReadOnlyDictionary<TopicPartition, long> StoppedAt => _stoppedAt;
+
+    /// <summary>Partitions stopped at any time in this run, revoked since or not: a run that stopped one failed, however it ended.</summary>
+    public int PartitionsStoppedInRun => _stoppedInRun.Count;
 
     /// <summary>Completes when partitions are first assigned.</summary>
     public Task FirstAssignment => _firstAssignment.Task;
@@ -139,6 +143,7 @@ internal sealed class ConsoleObserver : IProcessorObserver
     {
         Interlocked.Increment(ref _stopped);
         _stoppedAt[message.TopicPartition] = message.Offset.Value;
+        _stoppedInRun[message.TopicPartition] = true;
         _output.WriteLine(EngineLines.PartitionStopped(message, exception));
         MessageSettled?.Invoke();
     }

@@ -28,4 +28,17 @@ public sealed class ConsoleObserverStopTests
         observer.OnPartitionsLost([P1]);
         Assert.Empty(observer.StoppedAt);
     }
+
+    [Fact]
+    public void A_stop_still_fails_the_run_after_its_partition_is_revoked()
+    {
+        // consume --max-messages and demo end with a revoke of every partition: the run stopped one, so it failed.
+        var observer = new ConsoleObserver(TextWriter.Null, TextWriter.Null);
+        observer.OnPartitionsAssigned([P0, P1]);
+        observer.OnPartitionStopped(new TopicPartitionOffset(P0, 3), new InvalidOperationException("boom"));
+        observer.OnPartitionsRevoked([P0, P1]);
+
+        Assert.Empty(observer.StoppedAt);
+        Assert.Equal(1, observer.PartitionsStoppedInRun);
+    }
 }
