@@ -74,7 +74,7 @@ public sealed class OperatorHoldStallTests
             var consumer = new FakeConsumer(new ConsumerCallbacks((_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }));
             consumer.Append(Commanded, "a");
             var completions = new OffsetOnlyCompletions(dispatcher, consumer);
-            var commits = new NoCommits();
+            var commits = new HoldStallDoubles.NoCommits();
             _holds = new OperatorHolds(Options, consumer, dispatcher, owned, commits, completions, events, Watchdog, p => _paused && p == Commanded, resetToEarliest: true);
             var rebalances = new RebalanceHandler(
                 Options,
@@ -107,7 +107,7 @@ public sealed class OperatorHoldStallTests
 
         public List<PartitionState> KeptState { get; }
 
-        public IPartitionPositions Positions { get; } = new BehindPositions();
+        public IPartitionPositions Positions { get; } = new HoldStallDoubles.BehindPositions();
 
         /// <summary>An operator pauses the commanded partition, or rewinds it to its start.</summary>
         public void Run(string command)
@@ -121,42 +121,6 @@ public sealed class OperatorHoldStallTests
             {
                 Assert.Equal([new TopicPartitionOffset(Commanded, 0)], _holds.Rewind([new TopicPartitionOffset(Commanded, 0)]).Moved);
             }
-        }
-    }
-
-    /// <summary>Every partition has 500 messages to read and has read none.</summary>
-    private sealed class BehindPositions : IPartitionPositions
-    {
-        public long? Next(PartitionState partition, bool askBroker) => 0;
-
-        public long? End(TopicPartition partition, bool askBroker) => 500;
-    }
-
-    /// <summary>Commits nothing: the release's commit is not what these tests look at.</summary>
-    private sealed class NoCommits : ICommitStrategy
-    {
-        public void Start(DateTime now)
-        {
-        }
-
-        public void Tick(DateTime now)
-        {
-        }
-
-        public void Submitting(List<WorkItem> batch)
-        {
-        }
-
-        public void Revoked(List<PartitionState> revoked)
-        {
-        }
-
-        public void Lost(List<PartitionState> lost)
-        {
-        }
-
-        public void Stopping(List<PartitionState> partitions)
-        {
         }
     }
 }

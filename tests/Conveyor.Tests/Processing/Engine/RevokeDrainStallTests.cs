@@ -50,7 +50,7 @@ public sealed class RevokeDrainStallTests
             options,
             dispatcher,
             owned,
-            new NoCommits(),
+            new HoldStallDoubles.NoCommits(),
             new OffsetOnlyCompletions(dispatcher, consumer),
             watchdog,
             new RebalanceHold(),
@@ -58,7 +58,7 @@ public sealed class RevokeDrainStallTests
             new AvailabilityWatch(new ConsumerConfig(), options, events, diagnose: (_, _, _) => null, asksCluster: false),
             events,
             clock);
-        var positions = new BehindPositions();
+        var positions = new HoldStallDoubles.BehindPositions();
 
         rebalances.OnAssigned([Revoked, Kept]);
         var kept = owned.Owned([Kept]);
@@ -71,41 +71,5 @@ public sealed class RevokeDrainStallTests
 
         // Idle for the whole stall timeout after the drain: reported.
         Assert.Equal(kept, watchdog.Check(drained + options.StallTimeout, kept, positions));
-    }
-
-    /// <summary>Every partition has 500 messages to read and has read none.</summary>
-    private sealed class BehindPositions : IPartitionPositions
-    {
-        public long? Next(PartitionState partition, bool askBroker) => 0;
-
-        public long? End(TopicPartition partition, bool askBroker) => 500;
-    }
-
-    /// <summary>Commits nothing: the revoke's commit is not what this test looks at.</summary>
-    private sealed class NoCommits : ICommitStrategy
-    {
-        public void Start(DateTime now)
-        {
-        }
-
-        public void Tick(DateTime now)
-        {
-        }
-
-        public void Submitting(List<WorkItem> batch)
-        {
-        }
-
-        public void Revoked(List<PartitionState> revoked)
-        {
-        }
-
-        public void Lost(List<PartitionState> lost)
-        {
-        }
-
-        public void Stopping(List<PartitionState> partitions)
-        {
-        }
     }
 }
