@@ -108,6 +108,25 @@ internal sealed class StallWatchdog
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="hold"/>, a call that blocks the poll thread (a drain, a transaction's
+    /// commit, a look-up at the coordinator), and tells <see cref="Held"/> how long it held
+    /// <paramref name="partitions"/> (those owned before it): they fetched nothing meanwhile.
+    /// </summary>
+    public T Holding<T>(IEnumerable<PartitionState> partitions, Func<T> hold)
+    {
+        List<PartitionState> held = [.. partitions];
+        var started = Now;
+        try
+        {
+            return hold();
+        }
+        finally
+        {
+            Held(held, Now - started);
+        }
+    }
+
     /// <summary>The partition is no longer assigned.</summary>
     public void Forget(PartitionState partition)
     {
