@@ -122,17 +122,19 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>--large</c> two-member exactly-once seed 4686: three wall-clock jumps back (-3.5, -2.7,
-    /// -3.9 s) during the faults, then the step forward to true time at their end (+10 s); a stall
-    /// watchdog timing idleness on the wall clock took the step for 10 s of idleness and reported
-    /// partitions stalled that had delivered moments before (seed 5793 too, before the watchdog's
-    /// time started at a partition's ownership and deliveries were stamped when they came).
+    /// <c>--large --members 2</c> exactly-once seed 108 (224 too): the wall clock steps forward to
+    /// true time at the end of the faults, and a stall watchdog timing idleness on the wall clock
+    /// took the step for idleness and reported a partition stalled that had delivered moments
+    /// before. Seed 4686 (three jumps back, -3.5, -2.7 and -3.9 s, then +10 s) showed it until the
+    /// engine's other timers moved to the monotonic clock too, which changed its run; 3,000
+    /// one-member seeds from 4000 and 3,000 small ones show it no more; two-member seeds 108 and 224 do
+    /// (a search over the first few hundred two-member seeds, stopped early).
     /// </summary>
     [Fact]
     public void A_stall_watchdog_on_the_wall_clock_takes_a_step_of_the_clock_for_idle_time()
     {
         SimulationRules.AssertOnlyTheBugFails(
-            ScheduleGenerator.For(4686, large: true, pipeline: Pipelines.Pipeline.ExactlyOnce),
+            ScheduleGenerator.For(108, large: true, pipeline: Pipelines.Pipeline.ExactlyOnce, members: 2),
             ReintroducedBugs.WatchdogOnWallClock,
             "watchdog");
     }
