@@ -56,7 +56,8 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>--large</c> exactly-once seeds 3809 and 4470: after an abort's rewind emptied the buffer,
+    /// <c>--large</c> exactly-once seed 4470 (3809 too, until the engine's timers moved to the
+    /// monotonic clock and its schedule with them): after an abort's rewind emptied the buffer,
     /// the feeder let the partition whose fetch came first take it past its share in one run (the
     /// look that pauses a crowding partition comes only after the batch; in 4470's trace one
     /// partition took 9, another 10 places with a share of 3). Under partition ordering its
@@ -65,7 +66,6 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     /// 18 s behind one that held 18 of 20 places) before the refetch delay changed its run.
     /// </summary>
     [Theory]
-    [InlineData(3809)]
     [InlineData(4470)]
     public void A_run_past_its_share_after_an_abort_s_rewind_stalls_the_partitions_behind_it(int seed)
     {
@@ -76,16 +76,17 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>--large</c> seed 176 (was 494, then 299, then 394: a commit now waits only for messages that
-    /// wrote outputs, session 6's back-pressure and allocation changes moved 299's schedule, and the
-    /// feeder's stop at a partition's share while others starve moved 394's): a
+    /// <c>--large</c> seed 1133 (was 494, then 299, then 394, then 176: a commit now waits only for
+    /// messages that wrote outputs, session 6's back-pressure and allocation changes moved 299's
+    /// schedule, the feeder's stop at a partition's share while others starve moved 394's, and the
+    /// engine's timers on the monotonic clock with the transaction's commit held moved 176's): a
     /// commit's wait for the transaction gate counted as idle time.
     /// </summary>
     [Fact]
     public void An_exactly_once_wait_for_handlers_counted_as_idle_time_is_reported_as_a_stall()
     {
         SimulationRules.AssertOnlyTheBugFails(
-            ScheduleGenerator.For(176, large: true, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
+            ScheduleGenerator.For(1133, large: true, pipeline: Pipelines.Pipeline.ExactlyOnceAnyOrdering),
             ReintroducedBugs.GateWaitCountsAsIdle,
             "watchdog");
     }
@@ -121,17 +122,19 @@ public sealed class ReintroducedBugTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>--large</c> two-member exactly-once seed 4686: three wall-clock jumps back (-3.5, -2.7,
-    /// -3.9 s) during the faults, then the step forward to true time at their end (+10 s); a stall
-    /// watchdog timing idleness on the wall clock took the step for 10 s of idleness and reported
-    /// partitions stalled that had delivered moments before (seed 5793 too, before the watchdog's
-    /// time started at a partition's ownership and deliveries were stamped when they came).
+    /// <c>--large --members 2</c> exactly-once seed 108 (224 too): the wall clock steps forward to
+    /// true time at the end of the faults, and a stall watchdog timing idleness on the wall clock
+    /// took the step for idleness and reported a partition stalled that had delivered moments
+    /// before. Seed 4686 (three jumps back, -3.5, -2.7 and -3.9 s, then +10 s) showed it until the
+    /// engine's other timers moved to the monotonic clock too, which changed its run; 3,000
+    /// one-member seeds from 4000 and 3,000 small ones show it no more; two-member seeds 108 and 224 do
+    /// (a search over the first few hundred two-member seeds, stopped early).
     /// </summary>
     [Fact]
     public void A_stall_watchdog_on_the_wall_clock_takes_a_step_of_the_clock_for_idle_time()
     {
         SimulationRules.AssertOnlyTheBugFails(
-            ScheduleGenerator.For(4686, large: true, pipeline: Pipelines.Pipeline.ExactlyOnce),
+            ScheduleGenerator.For(108, large: true, pipeline: Pipelines.Pipeline.ExactlyOnce, members: 2),
             ReintroducedBugs.WatchdogOnWallClock,
             "watchdog");
     }

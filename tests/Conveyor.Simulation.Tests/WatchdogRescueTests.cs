@@ -11,7 +11,7 @@ namespace Conveyor.Simulation.Tests;
 public sealed class WatchdogRescueTests
 {
     [Theory]
-    [InlineData(1)]
+    [InlineData(10)] // seed 1 was here: with the engine's timers on the monotonic clock, no pause is kept across its re-assignment
     [InlineData(2)] // seed 5 was here: its full buffer no longer pauses every partition, so no pause is kept across its re-assignment
     public void The_watchdog_resuming_a_partition_held_without_the_engine_knowing_is_what_makes_the_run_pass(int seed)
     {

@@ -8,21 +8,26 @@ namespace Conveyor.Processing.Commits;
 /// taken only when it is higher than everything pending, in flight or confirmed for that partition
 /// (or as high, with new metadata: more offsets finished above it), so a slow or retried commit
 /// can never land over a newer one. Requests that arrive while a commit is in flight are merged
-/// and sent next.
+/// and sent next. What landed is handed back to the poll thread (<see cref="TakeLanded"/>), which
+/// alone writes a partition's last commit.
 /// </summary>
-internal sealed class AsyncCommitter
+internal sealed class AsyncCommitter : IDisposable
 {
     private readonly Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> _commit;
     private readonly Engine.EngineRuntime _runtime;
+    private readonly CommitSendThread _thread = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<TopicPartition, OffsetCommit> _pending = [];
     private readonly Dictionary<TopicPartition, OffsetCommit> _inFlight = [];
     private readonly Dictionary<TopicPartition, OffsetCommit> _confirmed = [];
+    private readonly List<OffsetCommit> _landed = [];
+    private readonly HashSet<TopicPartition> _forgottenInFlight = [];
+    private volatile bool _anyLanded;
     private Task _draining = Task.CompletedTask;
     private bool _isDraining;
 
     /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and never throws.</param>
-    /// <param name="runtime">Where the sends run and how a flush waits: a thread of their own (a commit blocks until the coordinator answers) and a blocking wait, unless a simulator supplies its own.</param>
+    /// <param name="runtime">Where the sends run and how a flush waits: one thread of their own (a commit blocks until the coordinator answers) and a blocking wait, unless a simulator supplies its own.</param>
     public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit, Engine.EngineRuntime? runtime = null)
     {
         _commit = commit;
@@ -50,10 +55,13 @@ internal sealed class AsyncCommitter
             if (_pending.Count > 0 && !_isDraining)
             {
                 _isDraining = true;
-                _draining = _runtime.Run(Drain);
+                _draining = _runtime.Run is { } run ? run(Drain) : _thread.Run(Drain);
             }
         }
     }
+
+    /// <summary>Ends the send thread (after what it was given): the processor stopped, and its consumer is closed.</summary>
+    public void Dispose() => _thread.Dispose();
 
     /// <summary>Waits until everything requested so far has been sent and answered (or the timeout passed); false on timeout.</summary>
     public bool Flush(TimeSpan timeout)
@@ -67,16 +75,47 @@ internal sealed class AsyncCommitter
         return _runtime.Wait(draining, timeout);
     }
 
-    /// <summary>The partitions are gone: drops what is pending for them and forgets what was committed (a commit in flight still lands or fails).</summary>
-    public void Forget(IEnumerable<TopicPartition> partitions)
+    /// <summary>
+    /// Moves the commits that landed since the last call into <paramref name="landed"/>, oldest
+    /// first. The poll thread calls it each turn: a partition's last commit is the poll thread's
+    /// state (<see cref="Engine.PollThreadState.LastCommitted"/>), so this thread only reports it.
+    /// </summary>
+    public void TakeLanded(List<OffsetCommit> landed)
     {
+        if (!_anyLanded)
+        {
+            return; // most turns: nothing landed, and no lock taken
+        }
+
         lock (_lock)
         {
-            foreach (var partition in partitions)
+            landed.AddRange(_landed);
+            _landed.Clear();
+            _anyLanded = false;
+        }
+    }
+
+    /// <summary>
+    /// The partitions are gone: drops what is pending for them, forgets what was committed and
+    /// what landed but was not taken yet. A commit in flight still lands or fails, but is not
+    /// reported: it belongs to an assignment that ended.
+    /// </summary>
+    public void Forget(IEnumerable<TopicPartition> partitions)
+    {
+        var gone = partitions.ToHashSet();
+        lock (_lock)
+        {
+            foreach (var partition in gone)
             {
                 _pending.Remove(partition);
                 _confirmed.Remove(partition);
+                if (_inFlight.ContainsKey(partition))
+                {
+                    _forgottenInFlight.Add(partition);
+                }
             }
+
+            _landed.RemoveAll(l => gone.Contains(l.Partition));
         }
     }
 
@@ -129,17 +168,26 @@ internal sealed class AsyncCommitter
 
             lock (_lock)
             {
-                foreach (var sent in batch)
-                {
-                    _inFlight.Remove(sent.Partition);
-                }
-
                 foreach (var done in committed)
                 {
+                    if (_forgottenInFlight.Contains(done.Partition))
+                    {
+                        continue;
+                    }
+
                     if (!_confirmed.TryGetValue(done.Partition, out var confirmed) || done.Offset >= confirmed.Offset)
                     {
                         _confirmed[done.Partition] = done;
                     }
+
+                    _landed.Add(done);
+                    _anyLanded = true;
+                }
+
+                foreach (var sent in batch)
+                {
+                    _inFlight.Remove(sent.Partition);
+                    _forgottenInFlight.Remove(sent.Partition);
                 }
             }
         }

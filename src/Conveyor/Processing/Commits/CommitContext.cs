@@ -14,7 +14,7 @@ namespace Conveyor.Processing.Commits;
 /// <param name="RebalanceHold">Told when a commit is refused by a rebalance, and when one succeeds.</param>
 /// <param name="Watchdog">Told that every partition is held while the group rebalances.</param>
 /// <param name="Observer">Hears commits, failed commits and errors, and times commits.</param>
-/// <param name="Clock">The engine's clock.</param>
+/// <param name="Clock">The engine's time provider (commit durations).</param>
 /// <param name="Stop">Stops the processor with a fatal error (the strategy has reported it already).</param>
 internal sealed record CommitContext(
     ProcessorOptions Options,
@@ -32,5 +32,6 @@ internal sealed record CommitContext(
     /// <summary>How long after a failed commit the next is tried.</summary>
     public static readonly TimeSpan CommitRetryDelay = TimeSpan.FromSeconds(1);
 
-    public DateTime Now => Clock.GetUtcNow().UtcDateTime;
+    /// <summary>The engine's time (<see cref="EngineClock"/>), which the schedule and the rebalance hold run on; thread-safe.</summary>
+    public DateTime Now => Watchdog.Clock.Now;
 }

@@ -29,6 +29,7 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
     public void Tick(DateTime now)
     {
+        TakeLanded();
         var schedule = _context.Schedule;
         if (schedule.IsDue(now)
             || (schedule.MayCommitEarly(now) && ((_context.Completions.HurriesCommits && AnyCommitDue()) || _quiet.AnyDue(_context.Partitions.Values, now))))
@@ -80,6 +81,21 @@ internal abstract class ConsumerCommits : ICommitStrategy
     /// <summary>Sends these offsets; <paramref name="final"/> (revoke, stop) waits until they have landed.</summary>
     protected abstract void Send(List<OffsetCommit> offsets, List<PartitionState> states, bool final);
 
+    /// <summary>Once a turn, before anything is computed: records commits that landed off the poll thread since the last turn.</summary>
+    protected virtual void TakeLanded()
+    {
+    }
+
+    /// <summary>A commit of <paramref name="state"/>'s partition landed: it is the partition's last commit, unless a higher one landed already.</summary>
+    protected static void Landed(PartitionState state, OffsetCommit offset)
+    {
+        if (offset.Offset >= state.Poll.LastCommitted)
+        {
+            state.Poll.LastCommitted = offset.Offset;
+            state.Poll.LastCommittedMetadata = offset.Metadata;
+        }
+    }
+
     /// <summary>The partitions are gone.</summary>
     protected virtual void Forget(List<PartitionState> states) => _context.Partitions.Forget(states);
 
@@ -95,12 +111,7 @@ internal abstract class ConsumerCommits : ICommitStrategy
 
         foreach (var offset in committed)
         {
-            var state = byPartition[offset.Partition];
-            if (offset.Offset >= state.Poll.LastCommitted)
-            {
-                state.Poll.LastCommitted = offset.Offset;
-                state.Poll.LastCommittedMetadata = offset.Metadata;
-            }
+            Landed(byPartition[offset.Partition], offset);
         }
 
         if (committed.Count < offsets.Count)

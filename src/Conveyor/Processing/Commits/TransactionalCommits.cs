@@ -175,18 +175,16 @@ internal sealed class TransactionalCommits : ICommitStrategy
     /// clock jump during the wait) reports partitions stalled that were only waiting for this
     /// commit (two-member exactly-once seeds 16 and 399, any-ordering seed 494).
     /// </summary>
-    private bool CloseGate()
-    {
-        var started = _context.Watchdog.Now;
-        var idle = _transactions.Gate.Close(_options.RevokeTimeout);
-        if (!_dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.GateWaitCountsAsIdle))
-        {
-            // The watchdog's time: a step of the wall clock during the wait is neither held nor idle time.
-            _context.Watchdog.Held(_partitions.Values, _context.Watchdog.Now - started);
-        }
+    private bool CloseGate() => _dispatcher.Runtime.Bugs.HasFlag(ReintroducedBugs.GateWaitCountsAsIdle)
+        ? _transactions.Gate.Close(_options.RevokeTimeout)
+        : Holding(() => _transactions.Gate.Close(_options.RevokeTimeout));
 
-        return idle;
-    }
+    /// <summary>
+    /// Runs a call that blocks the poll thread (the gate's wait, the transaction's commit: up to
+    /// the revoke and the transaction timeouts) as time the engine held the owned partitions, not
+    /// their idle time, in the watchdog's time (a step of the wall clock meanwhile is neither).
+    /// </summary>
+    private T Holding<T>(Func<T> call) => _context.Watchdog.Holding(_partitions.Values, call);
 
     /// <summary>
     /// Before the rewound partitions are read again, waits (up to the revoke timeout, as a revoke
@@ -221,7 +219,7 @@ internal sealed class TransactionalCommits : ICommitStrategy
             }
         }
 
-        var (outcome, error) = _transactions.Commit(offsets, _consumer);
+        var (outcome, error) = Holding(() => _transactions.Commit(offsets, _consumer));
         switch (outcome)
         {
             case TransactionOutcome.Committed:
@@ -258,7 +256,7 @@ internal sealed class TransactionalCommits : ICommitStrategy
     private void AbortOwned(Error reason, List<PartitionState> leaving, bool idle)
     {
         Forget(leaving);
-        var (outcome, error) = _transactions.Abort(reason);
+        var (outcome, error) = _transactions.Abort(reason); // a rewind follows: every partition is idle from then on
         if (outcome == TransactionOutcome.Fatal)
         {
             Stop(error!);

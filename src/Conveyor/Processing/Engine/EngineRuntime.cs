@@ -25,12 +25,13 @@ internal sealed class EngineRuntime
     public Func<Task, TimeSpan, bool> Wait { get; init; } = static (task, timeout) => task.Wait(timeout);
 
     /// <summary>
-    /// Runs work off the poll thread (the asynchronous committer's sends) on a thread of its own, not
-    /// the pool: a commit blocks until the coordinator answers, up to <c>session.timeout.ms</c> while
-    /// there is none and <c>socket.timeout.ms</c> against a slow one (<see cref="OwnThread"/>). A
-    /// simulator runs it as a later event.
+    /// Runs the asynchronous committer's sends off the poll thread; null: on a long-lived thread of
+    /// the committer's own (<see cref="Commits.CommitSendThread"/>), not the pool: a commit blocks
+    /// until the coordinator answers, up to <c>session.timeout.ms</c> while there is none and
+    /// <c>socket.timeout.ms</c> against a slow one (<see cref="OwnThread"/>). A simulator runs each
+    /// send as a later event.
     /// </summary>
-    public Func<Action, Task> Run { get; init; } = OwnThread.Run;
+    public Func<Action, Task>? Run { get; init; }
 
     /// <summary>
     /// Runs a worker's continuation after a ready message woke it; null: on the thread pool (never on

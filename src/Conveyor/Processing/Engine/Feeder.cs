@@ -30,7 +30,6 @@ internal sealed class Feeder
     private readonly StallWatchdog _watchdog;
     private readonly IProcessorObserver _observer;
     private readonly Action<Error> _onError;
-    private readonly TimeProvider _clock;
     private readonly byte[] _groupId;
     private readonly List<WorkItem> _batch = new(MaxBatch);
     private readonly List<(PartitionState Partition, long Offset)> _skipped = [];
@@ -51,7 +50,6 @@ internal sealed class Feeder
     /// <param name="watchdog">Told of every message delivered.</param>
     /// <param name="observer">Hears of skipped messages.</param>
     /// <param name="onError">A fetch failed.</param>
-    /// <param name="clock">The engine's clock: when a turn's first message arrived.</param>
     public Feeder(
         ProcessorOptions options,
         IMessageSource messages,
@@ -63,8 +61,7 @@ internal sealed class Feeder
         FlowControl flow,
         StallWatchdog watchdog,
         IProcessorObserver observer,
-        Action<Error> onError,
-        TimeProvider clock)
+        Action<Error> onError)
     {
         _options = options;
         _messages = messages;
@@ -77,7 +74,6 @@ internal sealed class Feeder
         _watchdog = watchdog;
         _observer = observer;
         _onError = onError;
-        _clock = clock;
         _groupId = System.Text.Encoding.UTF8.GetBytes(options.GroupId);
     }
 
@@ -101,8 +97,7 @@ internal sealed class Feeder
     private void Fetch(CancellationToken stopping, DateTime now)
     {
         var timeout = PollTimeout;
-        DateTime? delivered = null; // the watchdog's time, read once a batch, when its first message came
-        DateTime? arrived = null;
+        DateTime? arrived = null; // the engine's time, read once a batch, when its first message came
         while (_batch.Count < MaxBatch && !stopping.IsCancellationRequested)
         {
             // A full buffer takes no more, unless every partition is paused: then Consume returns
@@ -140,7 +135,7 @@ internal sealed class Feeder
 
             // Read once a turn, when its first message came: the turn's start can be up to the poll
             // timeout earlier, which would make a partition look quiet that was not.
-            arrived ??= _clock.GetUtcNow().UtcDateTime;
+            arrived ??= _watchdog.Now;
             if (result.IsPartitionEOF
                 || !_partitions.TryGetValue(result.Topic, result.Partition.Value, out var partition)
                 || !partition.AcceptsWork
@@ -153,12 +148,12 @@ internal sealed class Feeder
 
             // Another group's retry or replay is not waited for (its due time is not ours), only passed.
             var otherGroup = ForOtherGroup(result);
-            if (!otherGroup && _retries.NotYetDue(partition, result, now))
+            if (!otherGroup && _retries.NotYetDue(partition, result))
             {
                 continue;
             }
 
-            _watchdog.Delivered(partition, result.Offset.Value, delivered ??= _watchdog.Now);
+            _watchdog.Delivered(partition, result.Offset.Value, arrived.Value);
             partition.Poll.LastDeliveredAt = arrived.Value;
             if (partition.Poll.ResumedAt is not null)
             {

@@ -147,7 +147,7 @@ internal sealed partial class FlowControl
             var buffered = partition.Buffered;
             var stuck = (buffered >= _options.MaxBufferedMessagesPerPartition && Stuck(partition, now, busy ??= BusyPartitions()))
                 | (buffered >= _share && BackPressure.Crowds(buffered, _share, AnotherStarves(partition, now, pressed, ref starving)));
-            var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition, now) | rebalancing;
+            var held = partition.Stopped | CompletionsFull(partition) | WaitingForRetry(partition) | rebalancing;
             var resumeAhead = partition.Poll.Paused && pressed
                 ? ahead ??= BackPressure.ResumeAhead(_drain.PerSecond, busy ??= BusyPartitions(), _refetch.Current, _share)
                 : 0;
@@ -289,7 +289,7 @@ internal sealed partial class FlowControl
 
     private bool CompletionsFull(PartitionState partition) => _completions.Full(partition);
 
-    private static bool WaitingForRetry(PartitionState partition, DateTime now) => RetryTopicWaits.WaitingForRetry(partition, now);
+    private bool WaitingForRetry(PartitionState partition) => RetryTopicWaits.WaitingForRetry(partition, _watchdog.Clock);
 
     private void Pause(List<PartitionState> states) => _pauses.Pause(states);
 }

@@ -187,19 +187,7 @@ internal sealed partial class OperatorHolds(
     });
 
     /// <inheritdoc cref="Holding(Action)"/>
-    private T Holding<T>(Func<T> hold)
-    {
-        List<PartitionState> kept = [.. partitions.Values];
-        var started = watchdog.Now;
-        try
-        {
-            return hold();
-        }
-        finally
-        {
-            watchdog.Held(kept, watchdog.Now - started);
-        }
-    }
+    private T Holding<T>(Func<T> hold) => watchdog.Holding(partitions.Values, hold);
 
     /// <summary>As a revoke: nothing more starts, running handlers finish (up to the revoke timeout), the finished offsets are committed and the partitions forgotten.</summary>
     private void Release(List<PartitionState> states)

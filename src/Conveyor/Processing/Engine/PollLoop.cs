@@ -69,7 +69,7 @@ internal sealed class PollLoop : IDisposable
             (_, message) => OnClientLog(message),
             (_, json) => _observer.Statistics(json)));
 
-        _watchdog = new StallWatchdog(options.StallTimeout, observer, _clock, dispatcher.Runtime.Bugs);
+        _watchdog = new StallWatchdog(options.StallTimeout, observer, new EngineClock(_clock), dispatcher.Runtime.Bugs);
         _positions = new ConsumerPositions(_consumer, resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
         _partitions = new OwnedPartitions(dispatcher, _watchdog);
         _pauses = new ClientPauses(_consumer, observer);
@@ -97,11 +97,11 @@ internal sealed class PollLoop : IDisposable
             : new SynchronousCommits(context);
 
         _flow = new FlowControl(options, dispatcher, _partitions, completions, rebalanceHold, _positions, _pauses, _watchdog, _consumer, observer);
-        var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer);
-        _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError, _clock);
+        var retries = RetryTopicWaits.For(options, _consumer, _pauses, observer, _watchdog.Clock);
+        _feeder = new Feeder(options, consumers.Messages(_consumer, observer.OnError), _consumer, dispatcher, _partitions, _commits, retries, _flow, _watchdog, observer, OnError);
         Holds = new OperatorHolds(options, _consumer, dispatcher, _partitions, _commits, completions, observer, _watchdog, pausedByOperator ?? (_ => false),
             resetToEarliest: config.AutoOffsetReset == AutoOffsetReset.Earliest);
-        _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, _clock, Holds);
+        _rebalances = new RebalanceHandler(options, dispatcher, _partitions, _commits, completions, _watchdog, rebalanceHold, _pauses, _availability, observer, Holds);
         _bufferReport = new BufferReport(_partitions, dispatcher, observer);
     }
 
@@ -144,9 +144,14 @@ internal sealed class PollLoop : IDisposable
         }
     }
 
-    public void Dispose() => _consumer.Dispose();
+    public void Dispose()
+    {
+        (_commits as IDisposable)?.Dispose(); // after Shutdown's close, whose revoke may still commit
+        _consumer.Dispose();
+    }
 
-    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
+    /// <summary>The engine's time (<see cref="EngineClock"/>): a step of the wall clock neither delays a commit nor fires one early.</summary>
+    private DateTime Now => _watchdog.Clock.Now;
 
     /// <summary>
     /// Reports partitions that have messages to read but deliver nothing although the engine does

@@ -60,8 +60,8 @@ internal sealed class PollThreadState
 
     /// <summary>
     /// The committable offset a commit was last asked for because the partition went quiet, or -1:
-    /// asked once, as an asynchronous commit does not move <see cref="LastCommitted"/> (a failed one
-    /// is tried again on the interval).
+    /// asked once, as an asynchronous commit moves <see cref="LastCommitted"/> only at the turn
+    /// after it landed, and a failed one not at all (it is tried again on the interval).
     /// </summary>
     public long QuietCommitAsked { get; set; } = -1;
 

@@ -23,7 +23,6 @@ internal sealed class RebalanceHandler
     private readonly ClientPauses _pauses;
     private readonly AvailabilityWatch _availability;
     private readonly IProcessorObserver _observer;
-    private readonly TimeProvider _clock;
     private readonly OperatorHolds? _holds;
 
     public RebalanceHandler(
@@ -37,7 +36,6 @@ internal sealed class RebalanceHandler
         ClientPauses pauses,
         AvailabilityWatch availability,
         IProcessorObserver observer,
-        TimeProvider clock,
         OperatorHolds? holds = null)
     {
         _options = options;
@@ -50,7 +48,6 @@ internal sealed class RebalanceHandler
         _pauses = pauses;
         _availability = availability;
         _observer = observer;
-        _clock = clock;
         _holds = holds;
     }
 
@@ -59,7 +56,7 @@ internal sealed class RebalanceHandler
         // A partition an operator paused is assigned to this member but not owned by the engine
         // until resumed: the feeder drops what is fetched of it, and nothing of it is committed.
         var partitions = _holds?.Assigned(assigned) ?? assigned;
-        var now = _clock.GetUtcNow().UtcDateTime;
+        var now = _watchdog.Clock.Now;
         _watchdog.HeldAll(_watchdog.Now); // the group was rebalancing until now
         _rebalanceHold.Release();
 

@@ -7,7 +7,8 @@ namespace Conveyor.Processing.Engine;
 /// back-pressure, not stopped) and has delivered nothing for <see cref="ProcessorOptions.StallTimeout"/>,
 /// and reports it once, then again when it delivers or goes away. A stall is a partition the group
 /// owns but nobody consumes: without this it would be silent. Its times (every <c>now</c> it is
-/// given) are its own <see cref="Now"/>, which a step of the wall clock does not move. Poll thread only.
+/// given) are the engine's (<see cref="Clock"/>), which a step of the wall clock does not move.
+/// Poll thread only.
 /// </summary>
 internal sealed class StallWatchdog
 {
@@ -16,9 +17,6 @@ internal sealed class StallWatchdog
 
     private readonly TimeSpan _stallTimeout;
     private readonly IProcessorObserver _observer;
-    private readonly TimeProvider _clock;
-    private readonly DateTime _startedAt;
-    private readonly long _started;
     private readonly bool _wallClock;
     private DateTime _nextRound;
     private long _heldAllTicks;
@@ -28,22 +26,32 @@ internal sealed class StallWatchdog
     /// <param name="clock">The engine's clock (the system's by default).</param>
     /// <param name="bugs">Known bugs put back (tests only).</param>
     public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer, TimeProvider? clock = null, ReintroducedBugs bugs = default)
+        : this(stallTimeout, observer, new EngineClock(clock ?? TimeProvider.System), bugs)
+    {
+    }
+
+    /// <param name="stallTimeout">How long a partition with messages to read may deliver nothing; infinite: off.</param>
+    /// <param name="observer">Told of stalls and their ends.</param>
+    /// <param name="clock">The engine's clock, which the poll loop's other parts reach through <see cref="Clock"/>.</param>
+    /// <param name="bugs">Known bugs put back (tests only).</param>
+    public StallWatchdog(TimeSpan stallTimeout, IProcessorObserver observer, EngineClock clock, ReintroducedBugs bugs)
     {
         _stallTimeout = stallTimeout;
         _observer = observer;
-        _clock = clock ?? TimeProvider.System;
-        _startedAt = _clock.GetUtcNow().UtcDateTime;
-        _started = _clock.GetTimestamp();
+        Clock = clock;
         _wallClock = bugs.HasFlag(ReintroducedBugs.WatchdogOnWallClock);
     }
 
+    /// <summary>The engine's clock: the poll loop's timers all run on it.</summary>
+    public EngineClock Clock { get; }
+
     /// <summary>
-    /// The watchdog's time: the wall time it was made at plus the monotonic time since. Idle time
-    /// is elapsed time, so a step of the wall clock (NTP, a resumed virtual machine) must neither
-    /// add to it (every partition reported stalled at once: the simulator's large exactly-once
-    /// seeds 4686 and 5793, whose wall clock stepped 10-11 s forward) nor take from it.
+    /// The watchdog's time: the engine's (<see cref="EngineClock.Now"/>). Idle time is elapsed
+    /// time, so a step of the wall clock (NTP, a resumed virtual machine) must neither add to it
+    /// (every partition reported stalled at once: the simulator's large exactly-once seeds 4686
+    /// and 5793, whose wall clock stepped 10-11 s forward) nor take from it.
     /// </summary>
-    public DateTime Now => _wallClock ? _clock.GetUtcNow().UtcDateTime : _startedAt + _clock.GetElapsedTime(_started);
+    public DateTime Now => _wallClock ? Clock.WallNow : Clock.Now;
 
     private bool Enabled => _stallTimeout != Timeout.InfiniteTimeSpan;
 
@@ -105,6 +113,25 @@ internal sealed class StallWatchdog
         foreach (var partition in partitions)
         {
             partition.Poll.IdleSince += held;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="hold"/>, a call that blocks the poll thread (a drain, a transaction's
+    /// commit, a look-up at the coordinator), and tells <see cref="Held"/> how long it held
+    /// <paramref name="partitions"/> (those owned before it): they fetched nothing meanwhile.
+    /// </summary>
+    public T Holding<T>(IEnumerable<PartitionState> partitions, Func<T> hold)
+    {
+        List<PartitionState> held = [.. partitions];
+        var started = Now;
+        try
+        {
+            return hold();
+        }
+        finally
+        {
+            Held(held, Now - started);
         }
     }
 

@@ -15,7 +15,7 @@ public class AsyncCommitterTests
     {
         using var release = new ManualResetEventSlim();
         var committed = new ConcurrentQueue<TopicPartitionOffset>();
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             release.Wait(Timeout);
             foreach (var offset in offsets)
@@ -41,7 +41,7 @@ public class AsyncCommitterTests
         // A commit blocks until the coordinator answers (up to the session timeout while there is
         // none): on the thread pool it held one of the few threads the workers' wake-ups need.
         var onPool = new ConcurrentQueue<bool>();
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             onPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
             return offsets;
@@ -49,10 +49,33 @@ public class AsyncCommitterTests
 
         committer.Request([new(P0, 5)]);
         Assert.True(committer.Flush(Timeout));
-        committer.Request([new(P0, 6)]); // a second send, after the first one's thread ended
+        committer.Request([new(P0, 6)]); // a second send, after the first one ended
         Assert.True(committer.Flush(Timeout));
 
         Assert.Equal([false, false], onPool);
+    }
+
+    [Fact]
+    public void Every_send_runs_on_one_thread_which_ends_when_the_committer_is_disposed()
+    {
+        // A thread per send was a thread per commit: with CommitEveryMessages = 1, one per poll turn.
+        var threads = new ConcurrentQueue<Thread>();
+        using var committer = new AsyncCommitter(offsets =>
+        {
+            threads.Enqueue(Thread.CurrentThread);
+            return offsets;
+        });
+
+        for (var offset = 1; offset <= 20; offset++)
+        {
+            committer.Request([new(P0, offset)]);
+            Assert.True(committer.Flush(Timeout)); // each send done before the next: none merged
+        }
+
+        Assert.Equal(20, threads.Count);
+        var thread = Assert.Single(threads.Distinct());
+        committer.Dispose();
+        Assert.True(thread.Join(Timeout), "the send thread outlived its committer");
     }
 
     [Fact]
@@ -61,7 +84,7 @@ public class AsyncCommitterTests
         var sent = new ConcurrentQueue<TopicPartitionOffset>();
         var running = 0;
         var overlapped = false;
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             overlapped |= Interlocked.Increment(ref running) > 1;
             Thread.SpinWait(2_000);
@@ -101,7 +124,7 @@ public class AsyncCommitterTests
     {
         var attempts = new ConcurrentQueue<long>();
         var fail = true;
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             attempts.Enqueue(offsets[0].Offset);
             return fail ? [] : offsets;
@@ -124,7 +147,7 @@ public class AsyncCommitterTests
         using var release = new ManualResetEventSlim();
         using var inFlight = new ManualResetEventSlim();
         var sent = new ConcurrentQueue<TopicPartitionOffset>();
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             inFlight.Set();
             release.Wait(Timeout);
@@ -150,7 +173,7 @@ public class AsyncCommitterTests
     public void The_same_offset_is_sent_again_only_with_new_metadata()
     {
         var sent = new ConcurrentQueue<OffsetCommit>();
-        var committer = new AsyncCommitter(offsets =>
+        using var committer = new AsyncCommitter(offsets =>
         {
             foreach (var offset in offsets)
             {

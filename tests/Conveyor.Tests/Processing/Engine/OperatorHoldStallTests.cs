@@ -87,7 +87,6 @@ public sealed class OperatorHoldStallTests
                 new ClientPauses(consumer, events),
                 new AvailabilityWatch(new ConsumerConfig(), Options, events, diagnose: (_, _, _) => null, asksCluster: false),
                 events,
-                Clock,
                 _holds);
             rebalances.OnAssigned([Commanded, Kept]);
             KeptState = owned.Owned([Kept]);

@@ -39,6 +39,43 @@ public sealed class PollLoopClockTests
     }
 
     [Fact]
+    public async Task A_step_of_the_wall_clock_forward_does_not_fire_a_commit_early()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var loop = RunningLoop.Start(Defaults() with { CommitInterval = TimeSpan.FromMinutes(10), IdleCommitDelay = TimeSpan.FromMinutes(1) }, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: OtherGroup);
+        await consumer.GroupAssigns(P0).Returned;
+        await loop.WholeTurn();
+
+        clock.Step(TimeSpan.FromHours(1)); // NTP sets the wall clock an hour forward; no time passed
+        await loop.WholeTurn();
+        await loop.WholeTurn();
+        Assert.Empty(consumer.Commits); // neither the interval nor the quiet partition's delay passed
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0); // the quiet delay did
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
+    public async Task A_step_of_the_wall_clock_back_does_not_delay_a_due_commit()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var loop = RunningLoop.Start(Defaults() with { CommitInterval = TimeSpan.FromMinutes(10) }, clock);
+        var consumer = await loop.Consumer;
+        consumer.Append(P0, "a", headers: OtherGroup);
+        await consumer.GroupAssigns(P0).Returned;
+        await loop.WholeTurn();
+
+        clock.Step(TimeSpan.FromHours(-1)); // a resumed virtual machine's clock set back an hour
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await consumer.WaitUntilAsync(() => consumer.Commits.Count > 0); // the interval passed all the same
+
+        Assert.Equal([new TopicPartitionOffset(P0, 1)], Assert.Single(consumer.Commits).Offsets.Select(o => o.Offset));
+    }
+
+    [Fact]
     public async Task A_partition_that_went_quiet_is_committed_once_it_received_nothing_for_the_idle_delay_not_on_the_interval()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

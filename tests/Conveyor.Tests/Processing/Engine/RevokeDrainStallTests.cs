@@ -56,8 +56,7 @@ public sealed class RevokeDrainStallTests
             new RebalanceHold(),
             new ClientPauses(consumer, events),
             new AvailabilityWatch(new ConsumerConfig(), options, events, diagnose: (_, _, _) => null, asksCluster: false),
-            events,
-            clock);
+            events);
         var positions = new HoldStallDoubles.BehindPositions();
 
         rebalances.OnAssigned([Revoked, Kept]);
