@@ -96,7 +96,7 @@ internal static class ProduceCommand
         var failed = producer.Failed + producer.Rejected;
         var lines = producer.Sent + producer.Rejected + producer.Skipped;
         var summary = FormattableString.Invariant(
-            $"{lines} lines: {producer.Delivered} delivered, {failed} failed ({producer.Rejected} not in the format given), {producer.Skipped} empty skipped");
+            $"{lines} line{(lines == 1 ? "" : "s")}: {producer.Delivered} delivered, {failed} failed ({producer.Rejected} not in the format given), {producer.Skipped} empty skipped");
         if (failed == 0 && unacknowledged == 0)
         {
             errors.WriteLine(summary);

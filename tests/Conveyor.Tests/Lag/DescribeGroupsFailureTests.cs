@@ -22,7 +22,7 @@ public class DescribeGroupsFailureTests
 
     [Theory]
     [InlineData(ErrorCode.GroupAuthorizationFailed, "Broker: Group authorization failed")]
-    [InlineData(ErrorCode.CoordinatorNotAvailable, "Broker: Coordinator not available")]
+    [InlineData(ErrorCode.GroupCoordinatorNotAvailable, "Broker: Coordinator not available")]
     public void Any_other_failure_of_the_group_is_named_and_the_embedded_broker_is_not(ErrorCode code, string reason)
     {
         var line = DescribeGroupsFailure.Explain(Servers, Described(new Error(code, reason)));
