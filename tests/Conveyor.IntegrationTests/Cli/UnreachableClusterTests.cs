@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Conveyor.Cli.CommandLine;
@@ -40,8 +39,9 @@ public class UnreachableClusterTests
         var serving = AnswerHttpAsync(listener, stop.Token);
         var address = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
         var errors = new LineRecorder();
-        var started = Stopwatch.StartNew();
 
+        // Named as a problem waiting cannot heal, so the probe ends at once instead of after its 10 s
+        // ("could not reach Kafka ... within 10 s"); the words say which path it took, whatever the machine's load.
         var exitCode = await ConveyorCommandLine.InvokeAsync(["produce", "-b", address, "--topic", "t"], new LineRecorder(), errors).WaitAsync(Timeouts.Stop);
 
         Assert.Equal(1, exitCode);
@@ -49,7 +49,6 @@ public class UnreachableClusterTests
             $"error: could not connect to Kafka at {address}: {address} answered in HTTP, not in Kafka's protocol: that address is not a Kafka listener (check the host and port). "
             + "Check the port in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS): it must be a Kafka listener's.",
             Assert.Single(errors.Lines));
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}"); // not the probe's 10 s: an HTTP server never turns into Kafka
         await stop.CancelAsync();
         await serving;
     }
