@@ -12,6 +12,9 @@ internal static class Durations
 {
     public const string Forms = "e.g. 100ms, 5s, 2m, 1h or hh:mm:ss";
 
+    /// <summary>What <see cref="ParseOrOff"/> reads as <see cref="Timeout.InfiniteTimeSpan"/>, and <see cref="Format"/> writes for it.</summary>
+    public const string Off = "off";
+
     private static readonly (string Suffix, double Milliseconds)[] Units = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
 
     /// <summary>Parses a duration; null when <paramref name="text"/> is none of the accepted forms.</summary>
@@ -49,6 +52,11 @@ internal static class Durations
             return "0";
         }
 
+        if (duration == Timeout.InfiniteTimeSpan)
+        {
+            return Off;
+        }
+
         for (var i = Units.Length - 1; i >= 0; i--)
         {
             var (suffix, milliseconds) = Units[i];
@@ -67,7 +75,7 @@ internal static class Durations
     {
         foreach (var option in command.Options.OfType<Option<Duration>>())
         {
-            option.CustomParser = Parse;
+            option.CustomParser ??= Parse; // one that takes more (ParseOrOff) keeps its own
         }
 
         foreach (var subcommand in command.Subcommands)
@@ -76,7 +84,18 @@ internal static class Durations
         }
     }
 
-    private static Duration Parse(ArgumentResult result)
+    /// <summary>
+    /// A duration, or <c>off</c> for <see cref="Timeout.InfiniteTimeSpan"/>: for the options whose
+    /// library setting takes that to turn a feature off (<c>--idle-commit-delay</c>).
+    /// </summary>
+    public static Duration ParseOrOff(ArgumentResult result) =>
+        result.Tokens.Count > 0 && string.Equals(result.Tokens[^1].Value.Trim(), Off, StringComparison.OrdinalIgnoreCase)
+            ? new Duration(Timeout.InfiniteTimeSpan)
+            : Parse(result, $"is neither a duration nor {Off}: {Forms}, or {Off}");
+
+    private static Duration Parse(ArgumentResult result) => Parse(result, $"is not a duration: {Forms}");
+
+    private static Duration Parse(ArgumentResult result, string problem)
     {
         var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
         if (TryParse(token) is { } duration)
@@ -85,7 +104,7 @@ internal static class Durations
         }
 
         var option = (result.Parent as OptionResult)?.Option.Name ?? "duration";
-        result.AddError($"{option} '{token}' is not a duration: {Forms}.");
+        result.AddError($"{option} '{token}' {problem}.");
         return default;
     }
 }

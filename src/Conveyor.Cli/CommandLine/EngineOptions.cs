@@ -4,7 +4,7 @@ using Conveyor.Processing;
 
 namespace Conveyor.Cli.CommandLine;
 
-/// <summary>The processing engine's options on the command line (consume and demo).</summary>
+/// <summary>The processing engine's options on the command line (consume, demo and pipe).</summary>
 internal sealed class EngineOptions
 {
     public Option<OrderingMode> Ordering { get; } = new("--ordering")
@@ -73,6 +73,13 @@ internal sealed class EngineOptions
         DefaultValueFactory = _ => Duration.FromSeconds(5),
     }.MustBe(v => v >= TimeSpan.FromMilliseconds(10), "at least 10ms");
 
+    public Option<Duration> IdleCommitDelay { get; } = new Option<Duration>("--idle-commit-delay")
+    {
+        Description = "Also commit a partition whose messages are all finished once it received nothing for this long (e.g. 100ms, 1s); off: on the interval only",
+        DefaultValueFactory = _ => Duration.FromMilliseconds(100),
+        CustomParser = Durations.ParseOrOff,
+    }.MustBe(v => v > TimeSpan.Zero || v.Value == Timeout.InfiniteTimeSpan, "positive, or off");
+
     public Option<int?> CommitEvery { get; } = new Option<int?>("--commit-every")
     {
         Description = "Also commit as soon as this many messages finished since the last commit",
@@ -97,6 +104,7 @@ internal sealed class EngineOptions
         command.Add(DeadLetterTopic);
         command.Add(Guarantee);
         command.Add(CommitInterval);
+        command.Add(IdleCommitDelay);
     }
 
     public ProcessorOptions ToProcessorOptions(CommandContext context, string topic, string group) => new()
@@ -110,6 +118,7 @@ internal sealed class EngineOptions
         MaxConcurrency = context.Get(Concurrency),
         Guarantee = context.Get(Guarantee),
         CommitInterval = context.Get(CommitInterval),
+        IdleCommitDelay = context.Get(IdleCommitDelay),
         CommitEveryMessages = context.Get(CommitEvery),
         CommitMode = context.Get(CommitMode),
         OnFailure = context.Get(OnFailure),
@@ -127,7 +136,7 @@ internal sealed class EngineOptions
     private static readonly (string Library, string Flag)[] FlagNames =
     [
         ("TransactionalId", "--transactional-id"), ("Ordering ", "--ordering "), ("Guarantee ", "--guarantee "), ("CommitMode ", "--commit-mode "),
-        ("MaxConcurrency", "--concurrency"), ("CommitInterval", "--commit-interval"), ("CommitEveryMessages", "--commit-every"),
+        ("MaxConcurrency", "--concurrency"), ("CommitInterval", "--commit-interval"), ("IdleCommitDelay", "--idle-commit-delay"), ("CommitEveryMessages", "--commit-every"),
         ("Retry.MaxAttempts", "--max-attempts"), ("Retry.InitialDelay", "--retry-delay"), ("DeadLetterTopic ", "--dead-letter-topic "),
     ];
 

@@ -51,7 +51,6 @@ internal static class LagCommand
                 }
             }
 
-            var describe = await lag.DescribeAsync().ConfigureAwait(false);
             var clear = context.Get(watch) && !Console.IsOutputRedirected && ReferenceEquals(context.Parsed.InvocationConfiguration.Output, Console.Out);
             while (true)
             {
@@ -60,6 +59,8 @@ internal static class LagCommand
                     await context.Output.WriteAsync("\u001b[H\u001b[2J").ConfigureAwait(false);
                 }
 
+                // Asked again each time: under --watch members come and go and the group's state changes.
+                var describe = await lag.DescribeAsync().ConfigureAwait(false);
                 await context.Output.WriteLineAsync($"group {groupId} at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z: {describe}").ConfigureAwait(false);
                 if (context.Get(watch))
                 {

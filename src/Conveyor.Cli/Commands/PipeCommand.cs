@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Cli.Pipe;
+using Conveyor.Cli.Tutorial;
 using Conveyor.Diagnostics;
 using Conveyor.Testing;
 
@@ -87,7 +88,7 @@ internal static class PipeCommand
             if (embedded is null)
             {
                 await runner.RunAsync(cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Success;
+                return await StoppedPartitionsAsync(runner, context, cancellationToken).ConfigureAwait(false) ?? ExitCodes.Success;
             }
 
             await context.Output.WriteLineAsync($"embedded Kafka broker started at {settings.BootstrapServers}; forwarding {topic} to {string.Join(", ", outputs)}").ConfigureAwait(false);
@@ -96,6 +97,11 @@ internal static class PipeCommand
             deadline.CancelAfter(context.Get(timeout));
             await runner.RunAsync(deadline.Token).ConfigureAwait(false);
             await context.Output.WriteLineAsync(PipeLines.Finished(runner.Observer.Forwarded, [.. outputs.Select(o => (o, Records(settings, o)))])).ConfigureAwait(false);
+            if (await StoppedPartitionsAsync(runner, context, cancellationToken).ConfigureAwait(false) is { } failed)
+            {
+                return failed;
+            }
+
             if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 await context.Errors.WriteLineAsync($"error: the sample input was not forwarded within {context.Get(timeout)}").ConfigureAwait(false);
@@ -105,6 +111,21 @@ internal static class PipeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A run that ended by itself (--max-messages, the sample committed) with partitions stopped by
+    /// <c>--on-failure StopPartition</c> failed: says so and gives exit 1, as consume and demo do. Null otherwise.
+    /// </summary>
+    private static async Task<int?> StoppedPartitionsAsync(PipeRunner runner, CommandContext context, CancellationToken cancellationToken)
+    {
+        if (runner.Observer.Console.PartitionsStoppedInRun is > 0 and var stopped && !cancellationToken.IsCancellationRequested)
+        {
+            await context.Errors.WriteLineAsync(EngineLines.PartitionsStopped(stopped)).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        return null;
     }
 
     /// <summary>Writes sample lines into the input topic; returns the next offset of each partition written to.</summary>

@@ -19,9 +19,10 @@ internal static class ProduceCommand
         count.MustBe(v => v >= 0, "0 or more");
         var firstId = new Option<long>("--first-id")
         {
-            Description = "Id of the first user",
+            Description = "Id of the first user (0 or more)",
             DefaultValueFactory = _ => 1,
         };
+        firstId.MustBe(v => v >= 0, "0 or more"); // ids number the users (user-1, user-2, ...): a negative one is a typo
         var rate = new Option<double>("--rate")
         {
             Description = "Messages per second; 0 sends as fast as the broker takes them",
@@ -95,7 +96,7 @@ internal static class ProduceCommand
         var failed = producer.Failed + producer.Rejected;
         var lines = producer.Sent + producer.Rejected + producer.Skipped;
         var summary = FormattableString.Invariant(
-            $"{lines} lines: {producer.Delivered} delivered, {failed} failed ({producer.Rejected} not in the format given), {producer.Skipped} empty skipped");
+            $"{lines} line{(lines == 1 ? "" : "s")}: {producer.Delivered} delivered, {failed} failed ({producer.Rejected} not in the format given), {producer.Skipped} empty skipped");
         if (failed == 0 && unacknowledged == 0)
         {
             errors.WriteLine(summary);

@@ -53,7 +53,9 @@ internal static class ClusterProbe
     private static string Advice(string cause) =>
         cause.Contains("resolve", StringComparison.OrdinalIgnoreCase)
             ? "Check the host names in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS)."
-            : "Check the -X security.protocol, sasl.* and ssl.* properties against the cluster's listeners.";
+            : cause.Contains("answered in HTTP", StringComparison.Ordinal)
+                ? "Check the port in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS): it must be a Kafka listener's."
+                : "Check the -X security.protocol, sasl.* and ssl.* properties against the cluster's listeners.";
 
     /// <summary>The number of partitions of <paramref name="topic"/>, or null when the cluster does not have it.</summary>
     public static int? PartitionCount(Metadata metadata, string topic)

@@ -15,6 +15,7 @@ internal sealed class PipeRunner
 {
     private readonly ClientSettings _settings;
     private readonly PipeSettings _pipe;
+    private readonly TextWriter _errors;
     private readonly MessageBudget _budget;
     private readonly CancellationTokenSource _done = new();
     private volatile IReadOnlyDictionary<TopicPartition, long>? _target;
@@ -23,23 +24,44 @@ internal sealed class PipeRunner
     {
         _settings = settings;
         _pipe = pipe;
+        _errors = errors;
         _budget = new MessageBudget(pipe.MaxMessages);
         Observer = new PipeObserver(new ConsoleObserver(output, errors, settings.ShowClientLogs), output);
         Observer.MessageForwarded += CheckMaxMessages;
         Observer.Console.MessageSettled += CheckMaxMessages;
         Observer.Console.Committed += _ => CheckTarget();
+        Observer.Console.MessageSettled += CheckTarget;
     }
 
     public PipeObserver Observer { get; }
 
-    /// <summary>Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed.</summary>
+    /// <summary>
+    /// Makes <see cref="RunAsync"/> return once these offsets (next to read) are committed, or their
+    /// partition stopped at a failed message (its commit stays there, so it would never get further).
+    /// </summary>
     public void StopWhenCommitted(IReadOnlyDictionary<TopicPartition, long> nextOffsets)
     {
         _target = nextOffsets;
         CheckTarget();
     }
 
+    /// <summary>Runs until stopped (or the target or message count is reached); the forwarder then drains and commits.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunForwarderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Observer.Console.ClusterLost)
+            {
+                _errors.WriteLine(EngineLines.StoppedWithoutCluster(_pipe.Processor.GroupId, Observer.Console.CommittedOffsets));
+            }
+        }
+    }
+
+    private async Task RunForwarderAsync(CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _done.Token);
         var forwarder = new KafkaProcessorBuilder<byte[]?, byte[]?>(_settings.ForProcessor(), _pipe.Processor).SetObserver(Observer).Forward(Forward).Build();
@@ -70,7 +92,8 @@ internal sealed class PipeRunner
 
     private void CheckTarget()
     {
-        if (_target is { } target && target.All(t => Observer.Console.CommittedOffsets.GetValueOrDefault(t.Key, 0) >= t.Value))
+        if (_target is { } target && target.All(t =>
+            Observer.Console.CommittedOffsets.GetValueOrDefault(t.Key, 0) >= t.Value || Observer.Console.StoppedAt.ContainsKey(t.Key)))
         {
             _done.Cancel();
         }

@@ -26,13 +26,19 @@ internal static class EngineLines
     public static string DeadLettered(TopicPartitionOffset at, TopicPartitionOffset deadLetter, Exception error) =>
         Invariant($"dead-lettered offset {at.Offset.Value} from partition {at.Partition.Value} to {deadLetter.Topic} partition {deadLetter.Partition.Value} offset {deadLetter.Offset.Value} - {error.GetType().Name}: {error.Message}");
 
+    /// <summary>
+    /// The one line of a stop: the engine reports only the first message that stops a partition, so
+    /// the line does not promise the commit stays at that offset: another key's earlier message that
+    /// fails after it keeps the commit lower, without a line of its own.
+    /// </summary>
     public static string PartitionStopped(TopicPartitionOffset at, Exception error) =>
-        Invariant($"STOPPED partition {at.Partition.Value} at offset {at.Offset.Value} - {error.Message}; its committed offset stays here until the partition is reassigned or the consumer restarts");
+        Invariant($"STOPPED partition {at.Partition.Value} at offset {at.Offset.Value} - {error.Message}; its committed offset goes no further than this ")
+        + "(lower if an earlier message still running fails too: only the first stop is reported) until the partition is reassigned or the process restarts";
 
     /// <summary>The last line of a run that ended (by itself, not by Ctrl-C) with partitions stopped by <c>--on-failure StopPartition</c>.</summary>
     public static string PartitionsStopped(int partitions) =>
         Invariant($"error: {partitions} partition{(partitions == 1 ? "" : "s")} stopped at a message that failed for good (--on-failure StopPartition); ")
-        + "the STOPPED lines above say where. Their committed offsets stay at those messages, so a restart consumes them again.";
+        + "the STOPPED lines above say where each first stopped. Their committed offsets stay at or below those messages, so a restart consumes them again.";
 
     public static string BackPressure(IEnumerable<TopicPartition> partitions, bool paused) =>
         $"{(paused ? "paused" : "resumed")} partitions {string.Join(", ", partitions.Select(p => p.Partition.Value))} ({(paused ? "too many unfinished messages" : "caught up")})";

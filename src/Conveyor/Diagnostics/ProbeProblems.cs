@@ -16,7 +16,7 @@ internal sealed class ProbeProblems
     private string? _lastRefusal;
     private readonly Dictionary<string, bool> _brokersRefused = [];
 
-    /// <summary>A problem retrying will not fix (DNS, TLS, authentication), in librdkafka's words; null while there is none.</summary>
+    /// <summary>A problem retrying will not fix (DNS, TLS, authentication, a server that does not speak Kafka), in librdkafka's words; null while there is none.</summary>
     public string? Hopeless
     {
         get
@@ -52,6 +52,7 @@ internal sealed class ProbeProblems
 
         lock (_gate)
         {
+            _hopeless ??= ForeignAnswer.Explain(error.Reason);
             NoteRefusal(error);
             if (error.Code is not (ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown))
             {
@@ -76,6 +77,7 @@ internal sealed class ProbeProblems
 
         lock (_gate)
         {
+            _hopeless ??= ForeignAnswer.Explain(log.Message);
             _lastWarning = log.Message;
             if (log.Message.Contains("Failed to resolve", StringComparison.Ordinal)
                 || log.Message.Contains("SASL", StringComparison.Ordinal)

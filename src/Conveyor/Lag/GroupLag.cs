@@ -127,7 +127,7 @@ internal sealed class GroupLag : IDisposable
         }
         catch (KafkaException e)
         {
-            return $"state and members not shown: the cluster at {_bootstrapServers} did not answer DescribeGroups ({e.Error.Reason}); Conveyor's embedded broker does not implement it, a real cluster does";
+            return DescribeGroupsFailure.Explain(_bootstrapServers, e);
         }
     }
 

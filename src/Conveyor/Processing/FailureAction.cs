@@ -6,7 +6,7 @@ public enum FailureAction
     /// <summary>Write it to the dead-letter topic with its failure in headers; its offset passes only once the broker acknowledged that write.</summary>
     DeadLetter,
 
-    /// <summary>Pause its partition and report; the partition's committed offset stays at the failed message.</summary>
+    /// <summary>Pause its partition and report; the partition's committed offset goes no further than the failed message.</summary>
     StopPartition,
 
     /// <summary>Stop the processor with a <see cref="ProcessorStoppedException"/> after committing what is finished.</summary>

@@ -50,7 +50,11 @@ public interface IProcessorObserver
     {
     }
 
-    /// <summary>A partition was stopped at a message that failed for good (or could not be dead-lettered).</summary>
+    /// <summary>
+    /// A partition was stopped at a message that failed for good (or could not be dead-lettered):
+    /// once per assignment, for the first message that stops it. Another message in flight that fails
+    /// for good after it is not reported; if its offset is lower, the committed offset stays there.
+    /// </summary>
     void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
     {
     }

@@ -50,6 +50,27 @@ public class PipeCliTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Pipe_ending_with_a_stopped_partition_says_so_and_exits_1()
+    {
+        var input = kafka.CreateTopic(partitions: 1);
+        var output = kafka.CreateTopic(partitions: 1);
+        var group = Names.Unique("group");
+        await KafkaTestClient.ProduceAsync(kafka.Cluster.BootstrapServers, input, [("big", new string('x', 4_000))]);
+
+        // The output is larger than this producer may send (MsgSizeTooLarge): the message fails for good and stops its partition.
+        await using var pipe = CliProcess.Start(
+            "pipe", "-b", kafka.Cluster.BootstrapServers, "--topic", input, "--group", group, "--to", output,
+            "--on-failure", "StopPartition", "--max-attempts", "1", "--max-messages", "1", "-X", "message.max.bytes=2000");
+
+        // Failed work left behind is a failure, as for consume and demo, not a clean end.
+        Assert.True(await pipe.WaitForExitAsync(Timeouts.Flow) == 1, pipe.ToString());
+        Assert.Contains(pipe.Output.Lines, l => l.StartsWith("STOPPED partition 0 at offset 0 ", StringComparison.Ordinal));
+        Assert.StartsWith("error: 1 partition stopped at a message that failed for good (--on-failure StopPartition)", pipe.Errors.Lines.Last(l => l.Length > 0), StringComparison.Ordinal);
+        Assert.Empty(KafkaTestClient.ReadToEnd(kafka.Cluster.BootstrapServers, output, Timeouts.Flow));
+        Assert.True(kafka.Committed(group, input, 1)[0] <= 0); // not past the stopped message (-1001: nothing committed)
+    }
+
+    [Fact]
     public async Task Pipe_without_a_broker_runs_its_sample_on_an_embedded_one_and_stops()
     {
         await using var pipe = CliProcess.Start("pipe", "--topic", "in", "--to", "a", "--to", "b", "-n", "12", "--commit-interval", "00:00:00.100");

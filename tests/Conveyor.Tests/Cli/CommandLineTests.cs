@@ -43,6 +43,11 @@ public class CommandLineTests
     [InlineData("error: --fail-rate 'often' is not a number. See 'conveyor demo --help'.", "demo", "--fail-rate", "often")]
     [InlineData("error: --partition 'x' is not a whole number. See 'conveyor offsets reset --help'.", "offsets", "reset", "-g", "g", "-t", "t", "-p", "x", "-p", "1", "--to-earliest")]
     [InlineData("error: --retry-delay '5q' is not a duration: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss. See 'conveyor demo --help'.", "demo", "--retry-delay", "5q")]
+    [InlineData("error: --first-id must be 0 or more. See 'conveyor produce --help'.", "produce", "-b", "127.0.0.1:1", "--first-id", "-5")]
+    [InlineData("error: --first-id must be 0 or more. See 'conveyor produce --help'.", "produce", "-b", "127.0.0.1:1", "--first-id=-1")]
+    [InlineData("error: --idle-commit-delay must be positive, or off. See 'conveyor consume --help'.", "consume", "-b", "127.0.0.1:1", "--idle-commit-delay", "0")]
+    [InlineData("error: --idle-commit-delay 'never' is neither a duration nor off: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss, or off. See 'conveyor pipe --help'.", "pipe", "--to", "out", "--idle-commit-delay", "never")]
+    [InlineData("error: --retry-delay 'off' is not a duration: e.g. 100ms, 5s, 2m, 1h or hh:mm:ss. See 'conveyor demo --help'.", "demo", "--retry-delay", "off")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "consume", "-b", "127.0.0.1:1", "--guarantee", "ExactlyOnce")]
     [InlineData("error: --guarantee ExactlyOnce needs outputs written in the transaction that commits the offsets: use conveyor pipe --to OUTPUT --guarantee ExactlyOnce --ordering Partition --transactional-id ID.", "demo", "--guarantee", "ExactlyOnce")]
     [InlineData("error: --group must be a consumer group id, not empty. See 'conveyor consume --help'.", "consume", "-b", "127.0.0.1:1", "--group", "")]
@@ -101,6 +106,9 @@ public class CommandLineTests
     [InlineData("--commit-interval", "5s", "consume")]
     [InlineData("--stats-interval", "5s", "consume")]
     [InlineData("--retry-topic-delays", "10s,1m", "consume")]
+    [InlineData("--idle-commit-delay", "100ms", "consume")]
+    [InlineData("--idle-commit-delay", "100ms", "demo")]
+    [InlineData("--idle-commit-delay", "100ms", "pipe")]
     [InlineData("--timeout", "2m", "demo")]
     [InlineData("--interval", "2s", "lag")]
     [InlineData("--handler-delay", "5ms", "verify")]
@@ -125,6 +133,24 @@ public class CommandLineTests
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(TimeSpan.FromMilliseconds(100), parsed.GetValue<Duration>("--retry-delay").Value);
+    }
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("off", -1)] // Timeout.InfiniteTimeSpan: quiet partitions wait for the commit interval
+    [InlineData("OFF", -1)]
+    public void Idle_commit_delay_reaches_the_processor_options(string given, int milliseconds)
+    {
+        var engine = new EngineOptions();
+        var command = new Command("consume");
+        engine.AddTo(command);
+        Durations.Apply(command);
+        var parsed = command.Parse(["--idle-commit-delay", given]);
+
+        Assert.Empty(parsed.Errors);
+        var options = engine.ToProcessorOptions(new CommandContext(parsed, TextWriter.Null, TextWriter.Null), "topic", "group");
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options.IdleCommitDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), engine.ToProcessorOptions(new CommandContext(command.Parse([]), TextWriter.Null, TextWriter.Null), "topic", "group").IdleCommitDelay);
     }
 
     [Fact]
