@@ -15,7 +15,7 @@ namespace Conveyor.Native.Producing;
 /// (<c>RD_KAFKA_MSG_F_COPY</c>), so nothing managed is pinned or kept for a record but a
 /// <see cref="GCHandle"/> to its <see cref="OutputSlot"/>, the record's opaque, freed by its
 /// delivery report. Delivery reports, errors and log lines are served on a thread of its own
-/// (<c>rd_kafka_poll</c>). Not for transactions (exactly-once keeps Confluent.Kafka's producer).
+/// (<c>rd_kafka_poll</c>), a poll call's reports as one batch (<see cref="ReportInBatches"/>). Not for transactions (exactly-once keeps Confluent.Kafka's producer).
 /// </summary>
 internal sealed unsafe partial class NativeProducer : IOutputSender
 {
@@ -34,6 +34,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     private readonly Thread _poller;
     private volatile bool _stopping;
     private int _disposed;
+    private IReportBatches? _batches;
 
     // Sends under way: disposal waits for them before destroying the handle they use.
     private int _sending;
@@ -229,11 +230,33 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     private static ref byte Data(byte[]? bytes) =>
         ref bytes is null ? ref System.Runtime.CompilerServices.Unsafe.NullRef<byte>() : ref MemoryMarshal.GetArrayDataReference(bytes);
 
+    /// <summary>Each <c>rd_kafka_poll</c> of this producer's thread serves a batch: <paramref name="batches"/> hears where it begins and ends. The reports served while disposing come one by one.</summary>
+    public void ReportInBatches(IReportBatches batches) => Volatile.Write(ref _batches, batches);
+
     private void PollUntilStopped()
     {
         while (!_stopping)
         {
+            var batches = Volatile.Read(ref _batches);
+            batches?.Starting();
             _ = ProducerImports.Poll(_rk, PollMs);
+            if (batches is not null)
+            {
+                Served(batches);
+            }
+        }
+    }
+
+    private void Served(IReportBatches batches)
+    {
+        try
+        {
+            batches.Served();
+        }
+        catch (Exception e)
+        {
+            // Like a callback's: room or deliveries not given back would stall the forwarder unseen.
+            Failed(e);
         }
     }
 

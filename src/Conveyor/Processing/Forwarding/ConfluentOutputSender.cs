@@ -54,6 +54,11 @@ internal sealed class ConfluentOutputSender : IOutputSender
         }
     }
 
+    /// <summary>Confluent.Kafka calls each delivery handler on its own, with no end of a batch to tell: every report gives back at once.</summary>
+    public void ReportInBatches(IReportBatches batches)
+    {
+    }
+
     public void Dispose()
     {
         if (_owned)

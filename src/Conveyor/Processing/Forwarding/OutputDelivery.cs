@@ -28,7 +28,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
     private int _outstanding;
 
     // The room this input holds in the window: all its outputs, or those sent again. Given back
-    // at once when the last report came (one lock per input on the delivery thread, not one per output).
+    // when the last report came: at once, or with the rest of its batch of reports (ReportBatch).
     private int _heldOutputs;
     private long _heldBytes;
 
@@ -144,7 +144,7 @@ internal sealed class OutputDelivery : IPendingAcknowledgement, IOutputReports
 
     private void Complete()
     {
-        _producer.Window.Leave(_heldOutputs, _heldBytes);
+        _producer.Leave(_heldOutputs, _heldBytes);
         var failed = 0;
         Error? fatal = null;
         for (var i = 0; i < _outputs.Count; i++)

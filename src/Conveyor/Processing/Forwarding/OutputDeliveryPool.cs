@@ -4,7 +4,7 @@ namespace Conveyor.Processing.Forwarding;
 /// Keeps finished <see cref="OutputDelivery"/>s for the next inputs, up to a bound (the window's
 /// count of outputs, which also bounds the inputs in flight): forwarding then allocates no delivery
 /// state per input once as many as are in flight at once exist. Workers take, the producer's
-/// delivery thread gives back.
+/// delivery thread gives back (a batch of reports' deliveries at once: <see cref="ReportBatch"/>).
 /// </summary>
 internal sealed class OutputDeliveryPool
 {
@@ -43,6 +43,18 @@ internal sealed class OutputDeliveryPool
             if (_free.Count < _capacity)
             {
                 _free.Push(delivery);
+            }
+        }
+    }
+
+    /// <summary>Keeps each of <paramref name="deliveries"/>, which nothing uses any more, while the pool is not full: one lock for all.</summary>
+    public void Return(List<OutputDelivery> deliveries)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < deliveries.Count && _free.Count < _capacity; i++)
+            {
+                _free.Push(deliveries[i]);
             }
         }
     }

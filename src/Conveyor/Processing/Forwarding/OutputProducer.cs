@@ -25,6 +25,7 @@ internal sealed class OutputProducer : IDisposable
     private readonly Action<Error> _onFatal;
     private readonly IForwardingObserver? _forwarded;
     private readonly OutputDeliveryPool _deliveries;
+    private readonly ReportBatch _batch;
 
     /// <summary>Writes through a producer owned by someone else (the transactional one of an exactly-once forwarder).</summary>
     public OutputProducer(IProducer<byte[]?, byte[]?> producer)
@@ -34,6 +35,7 @@ internal sealed class OutputProducer : IDisposable
         _onFatal = _ => { };
         Window = new OutputWindow(int.MaxValue, long.MaxValue);
         _deliveries = new OutputDeliveryPool(BorrowedPoolCapacity);
+        _batch = new ReportBatch(Window, _deliveries);
     }
 
     /// <param name="client">Bootstrap servers and the user's librdkafka properties.</param>
@@ -65,7 +67,9 @@ internal sealed class OutputProducer : IDisposable
         Window = new OutputWindow(window.MaxUnacknowledgedOutputs, window.MaxUnacknowledgedBytes);
         // Every input in flight has at least one output in the window: no more deliveries than that are ever needed at once.
         _deliveries = new OutputDeliveryPool(window.MaxUnacknowledgedOutputs);
+        _batch = new ReportBatch(Window, _deliveries);
         (_sender, _producer) = sender;
+        _sender.ReportInBatches(_batch);
     }
 
     /// <summary>The forwarding observers, or null when nobody listens (the engine's events with no forwarding observer among them).</summary>
@@ -144,8 +148,11 @@ internal sealed class OutputProducer : IDisposable
 
     internal void Forwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> written) => _forwarded?.OnForwarded(input, written);
 
-    /// <summary>Takes back a delivery that was confirmed and told.</summary>
-    internal void Return(OutputDelivery delivery) => _deliveries.Return(delivery);
+    /// <summary>Takes back a delivery that was confirmed and told (with the rest of its batch of reports, on the thread serving them).</summary>
+    internal void Return(OutputDelivery delivery) => _batch.Return(delivery);
+
+    /// <summary>Gives back the room of reported outputs (with the rest of their batch of reports, on the thread serving them).</summary>
+    internal void Leave(int outputs, long bytes) => _batch.Leave(outputs, bytes);
 
     /// <summary>Hands one output to the sender; a record refused before it was queued (e.g. too large) is reported to its slot at once.</summary>
     internal void Send(OutputRecord output, OutputSlot slot) => _sender.Send(output, slot);
