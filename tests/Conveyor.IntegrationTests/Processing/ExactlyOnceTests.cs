@@ -16,7 +16,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// so these tests check what the engine does (commit through transactions, abort, rewind, carry on,
 /// lose nothing), not the exactly-once guarantee itself, which needs a real broker.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

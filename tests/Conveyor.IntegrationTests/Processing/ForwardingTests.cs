@@ -9,7 +9,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Consume, transform, produce on the embedded broker: nothing lost, no offset committed past unacknowledged outputs.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ForwardingTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly RetryOptions FastRetry = new() { MaxAttempts = 20, InitialDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50) };

@@ -11,7 +11,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// The pipelined forwarder: a worker hands its outputs to the producer and moves on. Per-key order
 /// of outputs must hold anyway, and a slow output broker must not let unacknowledged outputs pile up.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class PipelinedForwardingTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]
