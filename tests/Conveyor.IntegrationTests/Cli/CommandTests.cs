@@ -6,7 +6,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary>The commands end to end, in this process, against the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class CommandTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

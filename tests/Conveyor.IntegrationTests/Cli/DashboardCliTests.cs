@@ -6,7 +6,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor dashboard</c>'s mistakes a user can make at its start, against the embedded broker (the pages themselves: <c>CliDashboardTests</c>).</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class DashboardCliTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

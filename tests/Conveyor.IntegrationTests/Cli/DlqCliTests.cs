@@ -9,7 +9,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor dlq list|show|replay</c> against what the engine dead-lettered on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class DlqCliTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

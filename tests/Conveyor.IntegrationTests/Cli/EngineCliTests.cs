@@ -4,7 +4,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor consume</c> on the engine, as a real process.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class EngineCliTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

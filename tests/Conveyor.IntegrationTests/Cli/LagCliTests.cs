@@ -5,7 +5,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor lag</c> on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class LagCliTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

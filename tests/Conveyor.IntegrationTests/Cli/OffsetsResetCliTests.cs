@@ -5,7 +5,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor offsets reset</c> on the embedded broker: a dry run by default, <c>--execute</c> moves exactly what it names, and every refusal changes nothing.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class OffsetsResetCliTests(EmbeddedKafkaFixture kafka)
 {
     // Three partitions of five messages; the group committed 2, 3 and 4.

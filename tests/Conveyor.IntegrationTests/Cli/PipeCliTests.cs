@@ -3,7 +3,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor pipe</c> as a real process: a topic forwarded to two topics, transformed.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class PipeCliTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -4,7 +4,7 @@ using Conveyor.IntegrationTests.Support;
 namespace Conveyor.IntegrationTests.Cli;
 
 /// <summary><c>conveyor produce --stdin</c> as a real process: every line accounted for, any bytes sendable.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(CliCollection.Name)]
 public class ProduceStdinTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

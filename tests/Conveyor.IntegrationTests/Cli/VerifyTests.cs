@@ -9,6 +9,7 @@ namespace Conveyor.IntegrationTests.Cli;
 /// <c>conveyor verify</c> end to end, CI-sized: the engine loses nothing under faults, in each
 /// ordering mode and with both assignors; the naive strategy is caught losing.
 /// </summary>
+[Collection(VerifyCollections.First)]
 public class VerifyTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
@@ -42,6 +43,7 @@ public class VerifyTests
 }
 
 /// <summary>A run too short for the fault schedule still gets a fault: it must test something to pass.</summary>
+[Collection(VerifyCollections.First)]
 public class VerifyShortRunTests
 {
     [Fact]
@@ -70,6 +72,7 @@ public class VerifyShortRunTests
 }
 
 /// <summary>Unordered handling under faults, beside the other runs.</summary>
+[Collection(VerifyCollections.Second)]
 public class VerifyUnorderedTests
 {
     [Fact]
@@ -84,6 +87,7 @@ public class VerifyUnorderedTests
 }
 
 /// <summary>The control: the verifier must be able to fail. A class of its own so it runs beside the others.</summary>
+[Collection(VerifyCollections.Second)]
 public class VerifyControlTests
 {
     [Fact]
@@ -103,6 +107,7 @@ public class VerifyControlTests
 /// no fencing), so it can only show that nothing is lost and that duplicates are reported as not
 /// judged; exactly-once itself is judged only against a real cluster (<c>-b</c>).
 /// </summary>
+[Collection(VerifyCollections.First)]
 public class VerifyExactlyOnceTests
 {
     [Fact]
@@ -198,6 +203,7 @@ public class VerifyExactlyOnceTests
 /// partitions are paused by back-pressure (3,000 messages per partition, 1,000 buffered at most, handled slowly enough that a paused partition stays paused for seconds),
 /// so a pause that survives the rebalance would leave messages pending and fail the run.
 /// </summary>
+[Collection(VerifyCollections.Second)]
 public class VerifyWithoutFaultsTests
 {
     [Theory]

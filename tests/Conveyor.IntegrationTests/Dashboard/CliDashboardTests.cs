@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Conveyor.IntegrationTests.Dashboard;
 
 /// <summary><c>conveyor dashboard</c> in a real browser: the same pages for a group seen from Kafka alone.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public sealed partial class CliDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
     [Fact]

@@ -9,7 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Conveyor.IntegrationTests.Dashboard;
 
 /// <summary><c>conveyor dashboard --status-topic</c> in a real browser: a fleet seen and steered from Kafka alone.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public sealed partial class CliFleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
     [Fact]

@@ -11,7 +11,7 @@ namespace Conveyor.IntegrationTests.Dashboard;
 /// embedded broker: what a person sees as messages are processed, fail, are replayed and stop a partition.
 /// Each test saves screenshots under screenshots/ in the test output directory.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public sealed class DashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
     [Fact]

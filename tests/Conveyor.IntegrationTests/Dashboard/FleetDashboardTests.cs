@@ -11,7 +11,7 @@ namespace Conveyor.IntegrationTests.Dashboard;
 /// instance of its group (<c>worker</c>) report on a status topic; the page lists both with the
 /// owner of each partition, and its buttons send commands over the control topic.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public sealed class FleetDashboardTests(EmbeddedKafkaFixture kafka) : BrowserTest
 {
     [Fact]

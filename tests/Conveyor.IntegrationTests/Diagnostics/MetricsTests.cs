@@ -5,7 +5,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Diagnostics;
 
 /// <summary>The Conveyor meter, heard through a MeterListener while a processor runs on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class MetricsTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -10,7 +10,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Diagnostics;
 
 /// <summary>Traces, heard through an ActivityListener: continued from the message headers, kept on dead letters.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class TracingTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

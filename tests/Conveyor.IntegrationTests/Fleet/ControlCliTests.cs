@@ -8,7 +8,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Fleet;
 
 /// <summary><c>conveyor control</c> against a running instance on the embedded broker: bad input is refused with one line and nothing sent; good commands are answered.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public class ControlCliTests(EmbeddedKafkaFixture kafka)
 {
     private string Bootstrap => kafka.Cluster.BootstrapServers;

@@ -6,7 +6,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Fleet;
 
 /// <summary>The clients a fleet processor builds besides its consumer (the status and dead-letter producers), on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public class FleetClientsTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -11,7 +11,7 @@ namespace Conveyor.IntegrationTests.Fleet;
 /// Operator commands across a fleet of processor instances (two or three, each a processor of its
 /// own in this test process) on the embedded broker, through the control and status topics.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public class FleetControlTests(EmbeddedKafkaFixture kafka, ITestOutputHelper output)
 {
     private string Bootstrap => kafka.Cluster.BootstrapServers;

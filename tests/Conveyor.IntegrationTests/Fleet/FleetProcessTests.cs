@@ -12,7 +12,7 @@ namespace Conveyor.IntegrationTests.Fleet;
 /// topics, on the test's embedded broker (reached over TCP), operated with <c>conveyor
 /// control</c>. Each process prints the messages it handled; the test reads them from its output.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(FleetCollection.Name)]
 public partial class FleetProcessTests(EmbeddedKafkaFixture kafka)
 {
     private string Bootstrap => kafka.Cluster.BootstrapServers;

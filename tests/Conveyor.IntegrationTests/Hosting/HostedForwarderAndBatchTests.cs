@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace Conveyor.IntegrationTests.Hosting;
 
 /// <summary>A forwarder and a batch processor hosted like a processor: bound from configuration, handlers from DI, a health check, a clean stop.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class HostedForwarderAndBatchTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

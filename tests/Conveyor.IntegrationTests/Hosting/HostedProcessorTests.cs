@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.IntegrationTests.Hosting;
 
 /// <summary>Processors as hosted services on the embedded broker: DI handlers, stop drains and commits, a fatal failure stops the host.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class HostedProcessorTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -9,7 +9,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Confluent.Kafka's asynchronous deserializers (the shape of Schema Registry serdes) plug in as they are.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class AsyncDeserializerTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

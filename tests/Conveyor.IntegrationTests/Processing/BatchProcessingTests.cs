@@ -10,7 +10,7 @@ using Conveyor.Processing.Batching;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Batch handlers on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class BatchProcessingTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly RetryOptions FastRetry = new() { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(10) };

@@ -8,7 +8,7 @@ using Conveyor.Processing.Batching;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Processors made by the builder on the embedded broker: each shape handles and commits everything, and disposal stops them.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class BuilderTests(EmbeddedKafkaFixture kafka)
 {
     private const int Count = 300;

@@ -6,7 +6,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Commit every N messages, commits of quiet partitions and asynchronous commits, on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class CommitOptionsTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -16,7 +16,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// starts from the beginning: these tests check the native call and its errors, not the restart
 /// skip, which the simulator and the engine tests check and which needs a real broker end to end.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ExactlyOnceCompletionsTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

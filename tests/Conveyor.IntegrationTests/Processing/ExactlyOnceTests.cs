@@ -16,7 +16,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// so these tests check what the engine does (commit through transactions, abort, rewind, carry on,
 /// lose nothing), not the exactly-once guarantee itself, which needs a real broker.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]
@@ -207,29 +207,15 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
 
     private async Task RunUntil(ProcessorOptions options, TransactionRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done, KafkaClientProperties? client = null)
     {
-        using var stop = new CancellationTokenSource();
-        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        recorder.Changed = () =>
-        {
-            if (done())
-            {
-                conditionMet.TrySetResult();
-            }
-        };
-        var forwarder = new KafkaProcessorBuilder<string, string>(client ?? Client, options).SetObserver(recorder).Forward(handler).Build();
-        var running = forwarder.RunAsync(stop.Token);
         try
         {
-            await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-            await stop.CancelAsync();
-            await running.WaitAsync(Timeouts.Stop);
+            await ProcessorRun.ForwardUntilAsync<ITransactionObserver>(client ?? Client, options, recorder, handler, done,
+                why: () => "errors: " + string.Join("; ", recorder.Errors.Select(e => $"{e.Code} {e.Reason}")));
         }
         finally
         {
             kafka.Cluster.ClearRequestErrors(KafkaApiKey.Produce);
         }
-
-        Assert.True(done(), "the forwarder stopped before the test's condition held; errors: " + string.Join("; ", recorder.Errors.Select(e => $"{e.Code} {e.Reason}")));
     }
 
     /// <summary>Records transaction outcomes in order.</summary>
@@ -244,8 +230,6 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
         public List<(int Sequence, Error Error, IReadOnlyList<TopicPartitionOffset> RewoundTo)> Aborts { get; } = [];
 
         public ConcurrentQueue<Error> Errors { get; } = new();
-
-        public Action? Changed { get; set; }
 
         public long TransactionCommittedSum
         {
@@ -278,8 +262,6 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
                     _latest[offset.TopicPartition] = Math.Max(_latest.GetValueOrDefault(offset.TopicPartition), offset.Offset.Value);
                 }
             }
-
-            Changed?.Invoke();
         }
 
         public void OnTransactionAborted(Error error, IReadOnlyList<TopicPartitionOffset> rewoundTo)
@@ -288,8 +270,6 @@ public class ExactlyOnceTests(EmbeddedKafkaFixture kafka)
             {
                 Aborts.Add((++_sequence, error, rewoundTo));
             }
-
-            Changed?.Invoke();
         }
 
         public void OnError(Error error) => Errors.Enqueue(error);

@@ -9,7 +9,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Consume, transform, produce on the embedded broker: nothing lost, no offset committed past unacknowledged outputs.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ForwardingTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly RetryOptions FastRetry = new() { MaxAttempts = 20, InitialDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50) };
@@ -108,25 +108,8 @@ public class ForwardingTests(EmbeddedKafkaFixture kafka)
         CommitInterval = TimeSpan.FromMilliseconds(100),
     };
 
-    /// <summary>Runs a forwarder until <paramref name="done"/> holds (checked as events arrive), then stops it cleanly.</summary>
-    private async Task RunUntil(ProcessorOptions options, ForwardingRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done)
-    {
-        using var stop = new CancellationTokenSource();
-        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        recorder.Changed = () =>
-        {
-            if (done())
-            {
-                conditionMet.TrySetResult();
-            }
-        };
-        var forwarder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options).SetObserver(recorder).Forward(handler).Build();
-        var running = forwarder.RunAsync(stop.Token);
-        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
-        Assert.True(done(), "the forwarder stopped before the test's condition held");
-    }
+    private Task RunUntil(ProcessorOptions options, ForwardingRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done) =>
+        ProcessorRun.ForwardUntilAsync<IForwardingObserver>(new KafkaClientProperties(kafka.Cluster.BootstrapServers), options, recorder, handler, done);
 
     private HashSet<string> ReadValues(string topic, HashSet<string> expected, Func<string, string> normalize)
     {

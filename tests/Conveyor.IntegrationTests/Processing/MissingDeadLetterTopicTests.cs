@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>A missing dead-letter topic is said at start, once, not found out at the first failure.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class MissingDeadLetterTopicTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

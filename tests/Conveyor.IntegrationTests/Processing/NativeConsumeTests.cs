@@ -13,7 +13,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// embedded broker: the same records, the same errors, and the consumer's callbacks and state
 /// kept as Confluent.Kafka keeps them.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class NativeConsumeTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

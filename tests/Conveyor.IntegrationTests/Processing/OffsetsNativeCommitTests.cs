@@ -9,7 +9,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// the broker refused is named with its error, as Confluent.Kafka's <c>Commit</c> names it, so the
 /// engine reports each failed partition with its own error.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class OffsetsNativeCommitTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

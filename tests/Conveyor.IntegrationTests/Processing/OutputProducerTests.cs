@@ -16,7 +16,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// Confluent.Kafka's (the fallback): records land as given, a refused delivery fails its input,
 /// disposing delivers what was handed off, and the native one allocates nothing per input.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class OutputProducerTests(EmbeddedKafkaFixture kafka)
 {
     [Theory]

@@ -5,7 +5,7 @@ using Conveyor.Processing.Concurrency;
 
 namespace Conveyor.IntegrationTests.Processing;
 
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class OverloadBackOffTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

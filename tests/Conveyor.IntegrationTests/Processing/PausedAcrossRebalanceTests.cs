@@ -13,7 +13,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// and the new assignment, so unless the engine reconciles the pause on assignment that
 /// partition is never fetched again: the group stops there for good, with no error anywhere.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(RebalanceCollection.Name)]
 public class PausedAcrossRebalanceTests(EmbeddedKafkaFixture kafka, ITestOutputHelper output)
 {
     [Theory]

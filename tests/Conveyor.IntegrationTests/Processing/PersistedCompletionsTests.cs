@@ -7,7 +7,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>Completions persisted in the commit metadata, on the embedded broker (which keeps commit metadata, as Kafka does).</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(RebalanceCollection.Name)]
 public class PersistedCompletionsTests(EmbeddedKafkaFixture kafka)
 {
     private const int Count = 200;

@@ -11,7 +11,7 @@ namespace Conveyor.IntegrationTests.Processing;
 /// The pipelined forwarder: a worker hands its outputs to the producer and moves on. Per-key order
 /// of outputs must hold anyway, and a slow output broker must not let unacknowledged outputs pile up.
 /// </summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class PipelinedForwardingTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]
@@ -97,23 +97,6 @@ public class PipelinedForwardingTests(EmbeddedKafkaFixture kafka)
         }
     }
 
-    /// <summary>Runs a forwarder until <paramref name="done"/> holds (checked as events arrive), then stops it cleanly.</summary>
-    private static async Task RunUntil(string bootstrap, ProcessorOptions options, ForwardingRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done)
-    {
-        using var stop = new CancellationTokenSource();
-        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        recorder.Changed = () =>
-        {
-            if (done())
-            {
-                conditionMet.TrySetResult();
-            }
-        };
-        var forwarder = new KafkaProcessorBuilder<string, string>(new KafkaClientProperties(bootstrap), options).SetObserver(recorder).Forward(handler).Build();
-        var running = forwarder.RunAsync(stop.Token);
-        await Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2);
-        await stop.CancelAsync();
-        await running.WaitAsync(Timeouts.Stop);
-        Assert.True(done(), "the forwarder stopped before the test's condition held");
-    }
+    private static Task RunUntil(string bootstrap, ProcessorOptions options, ForwardingRecorder recorder, ForwardingHandler<string, string> handler, Func<bool> done) =>
+        ProcessorRun.ForwardUntilAsync<IForwardingObserver>(new KafkaClientProperties(bootstrap), options, recorder, handler, done);
 }

@@ -10,7 +10,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>The processing engine on the embedded broker: nothing lost, order kept, failures never skipped.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class ProcessorTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly RetryOptions FastRetry = new() { MaxAttempts = 10, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(20) };

@@ -6,7 +6,7 @@ using Conveyor.Processing.Concurrency;
 
 namespace Conveyor.IntegrationTests.Processing;
 
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class RateLimitTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

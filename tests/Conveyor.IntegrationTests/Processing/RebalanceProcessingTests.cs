@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>A second processor joins the group mid-stream, with each rebalance protocol.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(RebalanceCollection.Name)]
 public class RebalanceProcessingTests(EmbeddedKafkaFixture kafka, ITestOutputHelper output)
 {
     [Theory]

@@ -5,7 +5,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>A message waiting for its retry holds its key, not a worker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class RetryBackoffTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

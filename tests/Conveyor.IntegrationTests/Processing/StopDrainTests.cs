@@ -6,7 +6,7 @@ using Conveyor.Processing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>What a stop does to work under way: it finishes within the stop timeout, or stays unfinished.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class StopDrainTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -10,7 +10,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.Processing;
 
 /// <summary>A processor that cannot start says why within a bounded time, and can be told to fail.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class UnavailableTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -9,7 +9,7 @@ using Conveyor.Processing.RetryTopics;
 namespace Conveyor.IntegrationTests.RetryTopics;
 
 /// <summary>Two consumer groups on one topic: each one's retries and replays reach only that group.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class GroupOwnershipTests(EmbeddedKafkaFixture kafka)
 {
     /// <summary>KIP-848 groups: a second run of a group joins in seconds.</summary>

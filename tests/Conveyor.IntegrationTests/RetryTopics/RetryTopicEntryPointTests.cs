@@ -10,7 +10,7 @@ using Conveyor.Processing.Forwarding;
 namespace Conveyor.IntegrationTests.RetryTopics;
 
 /// <summary><see cref="FailureAction.RetryTopics"/> with a <see cref="KafkaForwarder{TKey, TValue}"/> and a <see cref="KafkaBatchProcessor{TKey, TValue}"/> on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class RetryTopicEntryPointTests(EmbeddedKafkaFixture kafka)
 {
     private const int Count = 40;

@@ -7,7 +7,7 @@ using Conveyor.Testing;
 namespace Conveyor.IntegrationTests.RetryTopics;
 
 /// <summary><see cref="FailureAction.RetryTopics"/> on the embedded broker.</summary>
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public class RetryTopicTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -10,12 +10,20 @@ namespace Conveyor.IntegrationTests.Support;
 /// </summary>
 internal class CheckingObserver : DispatchProxy
 {
-    private IProcessorObserver _inner = null!;
+    private object _inner = null!;
     private Action _check = null!;
 
-    public static IProcessorObserver Create(IProcessorObserver inner, Action check)
+    public static IProcessorObserver Create(IProcessorObserver inner, Action check) => CreateAs<IProcessorObserver>(inner, check);
+
+    /// <summary>
+    /// A proxy of the interface <typeparamref name="TObserver"/> (a forwarder's or a transaction
+    /// observer, whose events the engine finds by that interface): every event of it and of the
+    /// interfaces it extends.
+    /// </summary>
+    public static TObserver CreateAs<TObserver>(TObserver inner, Action check)
+        where TObserver : class, IProcessorObserver
     {
-        var observer = Create<IProcessorObserver, CheckingObserver>();
+        var observer = Create<TObserver, CheckingObserver>();
         var proxy = (CheckingObserver)(object)observer;
         proxy._inner = inner;
         proxy._check = check;

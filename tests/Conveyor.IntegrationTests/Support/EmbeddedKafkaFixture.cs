@@ -40,9 +40,3 @@ public sealed class EmbeddedKafkaFixture : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class EmbeddedKafkaCollection : ICollectionFixture<EmbeddedKafkaFixture>
-{
-    public const string Name = "embedded kafka";
-}

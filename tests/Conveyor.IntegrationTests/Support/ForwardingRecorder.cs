@@ -7,7 +7,7 @@ namespace Conveyor.IntegrationTests.Support;
 /// <summary>
 /// Records what a forwarder reports and checks, at every commit, that each input below the
 /// committed offset had all its outputs acknowledged before that commit (inputs start at offset 0
-/// with no gaps). <see cref="Changed"/> runs after every event, so tests wait on conditions.
+/// with no gaps).
 /// </summary>
 internal sealed class ForwardingRecorder : IForwardingObserver
 {
@@ -24,18 +24,12 @@ internal sealed class ForwardingRecorder : IForwardingObserver
 
     public ConcurrentQueue<Error> Errors { get; } = new();
 
-    public Action? Changed { get; set; }
-
     /// <summary>The latest committed offset of each partition added up.</summary>
     public long CommittedSum => _committed.Values.Sum();
 
     public long CommittedOf(TopicPartition partition) => _committed.GetValueOrDefault(partition, -1);
 
-    public void OnForwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> outputs)
-    {
-        Forwarded[input] = outputs;
-        Changed?.Invoke();
-    }
+    public void OnForwarded(TopicPartitionOffset input, IReadOnlyList<TopicPartitionOffset> outputs) => Forwarded[input] = outputs;
 
     public void OnCommitted(IReadOnlyList<TopicPartitionOffset> offsets)
     {
@@ -51,21 +45,11 @@ internal sealed class ForwardingRecorder : IForwardingObserver
 
             _committed.AddOrUpdate(offset.TopicPartition, offset.Offset.Value, (_, old) => Math.Max(old, offset.Offset.Value));
         }
-
-        Changed?.Invoke();
     }
 
-    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay)
-    {
-        Retries.Enqueue(message);
-        Changed?.Invoke();
-    }
+    public void OnRetrying(TopicPartitionOffset message, int failedAttempt, Exception exception, TimeSpan delay) => Retries.Enqueue(message);
 
-    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception)
-    {
-        Stopped.Enqueue(message);
-        Changed?.Invoke();
-    }
+    public void OnPartitionStopped(TopicPartitionOffset message, Exception exception) => Stopped.Enqueue(message);
 
     public void OnError(Error error) => Errors.Enqueue(error);
 }

@@ -1,5 +1,6 @@
 using Conveyor.Configuration;
 using Conveyor.Processing;
+using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.IntegrationTests.Support;
 
@@ -57,6 +58,38 @@ internal static class ProcessorRun
             beforeStop?.Invoke();
         });
         Assert.True(done(), "the processor stopped before the test's condition held");
+    }
+
+    /// <summary>
+    /// Runs a forwarder until <paramref name="done"/> holds (checked after every observer event),
+    /// then stops it and waits for its clean stop.
+    /// </summary>
+    /// <param name="client">The cluster and the clients' properties.</param>
+    /// <param name="options">The forwarder's options.</param>
+    /// <param name="observer">Hears the forwarder's events, those of its own interface included (an <c>IForwardingObserver</c>, an <c>ITransactionObserver</c>).</param>
+    /// <param name="handler">The test's handler.</param>
+    /// <param name="done">The condition that ends the run.</param>
+    /// <param name="why">Said when the forwarder stopped before the condition held (e.g. the errors it reported).</param>
+    public static async Task ForwardUntilAsync<TObserver>(
+        KafkaClientProperties client,
+        ProcessorOptions options,
+        TObserver observer,
+        ForwardingHandler<string, string> handler,
+        Func<bool> done,
+        Func<string>? why = null)
+        where TObserver : class, IProcessorObserver
+    {
+        var conditionMet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var checking = CheckingObserver.CreateAs<TObserver>(observer, () =>
+        {
+            if (done())
+            {
+                conditionMet.TrySetResult();
+            }
+        });
+        var forwarder = new KafkaProcessorBuilder<string, string>(client, options).SetObserver(checking).Forward(handler).Build();
+        await WhileAsync(forwarder, running => Task.WhenAny(conditionMet.Task, running).WaitAsync(Timeouts.Flow * 2));
+        Assert.True(done(), "the forwarder stopped before the test's condition held" + (why is null ? "" : "; " + why()));
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Conveyor.IntegrationTests.Support;
 
 namespace Conveyor.IntegrationTests.Tutorial;
 
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(RebalanceCollection.Name)]
 public class RebalanceTests(EmbeddedKafkaFixture kafka)
 {
     private const string Assigned = AssignmentLines.Prefix;

@@ -4,7 +4,7 @@ using Conveyor.IntegrationTests.Support;
 
 namespace Conveyor.IntegrationTests.Tutorial;
 
-[Collection(EmbeddedKafkaCollection.Name)]
+[Collection(ProcessingCollection.Name)]
 public partial class RoundTripTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

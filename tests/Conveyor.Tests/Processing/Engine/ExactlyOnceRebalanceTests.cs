@@ -21,12 +21,7 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
     [Fact]
     public async Task Lost_partitions_outputs_are_aborted_never_committed_without_their_offsets()
     {
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P0, "b");
-        consumer.Append(P1, "c");
-        await consumer.GroupAssigns(P0, P1).Returned;
-        await Task.WhenAll(_engine.Finished(P0, 1), _engine.Finished(P1, 0));
+        var consumer = await StartWithAllFinished(inP0: 2, inP1: 1);
 
         await consumer.GroupLoses(P0).Returned;
         await _engine.StopAsync(); // commits what is finished in the partitions still owned
@@ -40,12 +35,7 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
     [Fact]
     public async Task After_a_loss_the_partitions_still_owned_are_rewound_and_every_input_is_committed_exactly_once()
     {
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P1, "b");
-        consumer.Append(P1, "c");
-        await consumer.GroupAssigns(P0, P1).Returned;
-        await Task.WhenAll(_engine.Finished(P0, 0), _engine.Finished(P1, 1));
+        var consumer = await StartWithAllFinished(inP0: 1, inP1: 2);
 
         await consumer.GroupLoses(P0).Returned;
 
@@ -86,12 +76,7 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
     [Fact]
     public async Task A_revoke_commits_the_revoked_partitions_offsets_in_the_transaction_that_holds_their_outputs()
     {
-        var consumer = await _engine.StartAsync();
-        consumer.Append(P0, "a");
-        consumer.Append(P0, "b");
-        consumer.Append(P1, "c");
-        await consumer.GroupAssigns(P0, P1).Returned;
-        await Task.WhenAll(_engine.Finished(P0, 1), _engine.Finished(P1, 0));
+        var consumer = await StartWithAllFinished(inP0: 2, inP1: 1);
 
         await consumer.GroupRevokes(P0).Returned;
 
@@ -127,6 +112,23 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
             (x!.Topic, x.Partition.Value, x.Offset.Value).CompareTo((y!.Topic, y.Partition.Value, y.Offset.Value));
     }
 
+    /// <summary>P0 and P1 assigned with this many messages each, every one finished (none committed yet).</summary>
+    private async Task<FakeConsumer> StartWithAllFinished(int inP0, int inP1)
+    {
+        var consumer = await _engine.StartAsync();
+        foreach (var (partition, count) in new[] { (P0, inP0), (P1, inP1) })
+        {
+            for (var i = 0; i < count; i++)
+            {
+                consumer.Append(partition, $"{partition.Partition.Value}-{i}");
+            }
+        }
+
+        await consumer.GroupAssigns(P0, P1).Returned;
+        await Task.WhenAll(_engine.Finished(P0, inP0 - 1), _engine.Finished(P1, inP1 - 1));
+        return consumer;
+    }
+
     /// <summary>A 200 ms revoke timeout; P0@0 started and held, P1@0 finished.</summary>
     private async Task<FakeConsumer> StartWithP0sHandlerHeldPastTheRevokeTimeout()
     {
@@ -141,5 +143,4 @@ public sealed class ExactlyOnceRebalanceTests : IAsyncLifetime
         await Task.WhenAll(_engine.Started(P0, 0), _engine.Finished(P1, 0));
         return consumer;
     }
-
 }

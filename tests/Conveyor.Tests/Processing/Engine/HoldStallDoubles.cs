@@ -4,7 +4,7 @@ using Conveyor.Processing.Engine;
 
 namespace Conveyor.Tests.Processing.Engine;
 
-/// <summary>Doubles of the stall tests of holds on the poll thread (<see cref="RevokeDrainStallTests"/>, <see cref="OperatorHoldStallTests"/>).</summary>
+/// <summary>Doubles of <see cref="HoldStallMember"/>, the member of the stall tests of holds on the poll thread.</summary>
 internal static class HoldStallDoubles
 {
     /// <summary>Every partition has 500 messages to read and has read none.</summary>

@@ -1,9 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Diagnostics;
-using Conveyor.Processing;
-using Conveyor.Processing.Commits;
-using Conveyor.Processing.Completions;
-using Conveyor.Processing.Engine;
 
 namespace Conveyor.Tests.Processing.Engine;
 
@@ -15,60 +10,19 @@ namespace Conveyor.Tests.Processing.Engine;
 /// </summary>
 public sealed class RevokeDrainStallTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private static readonly TopicPartition Revoked = new("revoke-drain", 0);
-    private static readonly TopicPartition Kept = new("revoke-drain", 1);
-
     [Fact]
     public void A_revoke_s_drain_does_not_count_as_idle_time_of_the_partitions_kept()
     {
-        var clock = new ManualClock(Start);
-        var options = new ProcessorOptions
-        {
-            GroupId = "revoke-drain",
-            Topics = ["revoke-drain"],
-            StallTimeout = TimeSpan.FromSeconds(60),
-            RevokeTimeout = TimeSpan.FromSeconds(30),
-        };
+        var member = new HoldStallMember("revoke-drain");
 
-        // A handler of the revoked partition never finishes: the drain takes the whole revoke timeout.
-        var runtime = new EngineRuntime
-        {
-            Time = clock,
-            Wait = (_, timeout) =>
-            {
-                clock.Advance(timeout);
-                return false;
-            },
-        };
-        var dispatcher = new Dispatcher(runtime: runtime);
-        var events = new ProcessorEvents(null, options.GroupId, text => text);
-        var watchdog = new StallWatchdog(options.StallTimeout, events, clock);
-        var owned = new OwnedPartitions(dispatcher, watchdog);
-        var consumer = new FakeConsumer(new ConsumerCallbacks((_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }, (_, _) => { }));
-        var rebalances = new RebalanceHandler(
-            options,
-            dispatcher,
-            owned,
-            new HoldStallDoubles.NoCommits(),
-            new OffsetOnlyCompletions(dispatcher, consumer),
-            watchdog,
-            new RebalanceHold(),
-            new ClientPauses(consumer, events),
-            new AvailabilityWatch(new ConsumerConfig(), options, events, diagnose: (_, _, _) => null, asksCluster: false),
-            events);
-        var positions = new HoldStallDoubles.BehindPositions();
-
-        rebalances.OnAssigned([Revoked, Kept]);
-        var kept = owned.Owned([Kept]);
-        rebalances.OnRevoked([new TopicPartitionOffset(Revoked, Offset.Unset)]);
-        var drained = clock.GetUtcNow().UtcDateTime;
-        Assert.Equal(options.RevokeTimeout, drained - Start.UtcDateTime);
+        member.Rebalances.OnRevoked([new TopicPartitionOffset(member.Held, Offset.Unset)]);
+        var drained = member.Now;
+        Assert.Equal(member.Options.RevokeTimeout, drained - HoldStallMember.Start.UtcDateTime);
 
         // 40 s of its own idleness after the drain: 70 s since it last could deliver, not a stall.
-        Assert.Null(watchdog.Check(drained + TimeSpan.FromSeconds(40), kept, positions));
+        Assert.Null(member.Watchdog.Check(drained + TimeSpan.FromSeconds(40), member.KeptState, member.Positions));
 
         // Idle for the whole stall timeout after the drain: reported.
-        Assert.Equal(kept, watchdog.Check(drained + options.StallTimeout, kept, positions));
+        Assert.Equal(member.KeptState, member.Watchdog.Check(drained + member.Options.StallTimeout, member.KeptState, member.Positions));
     }
 }
