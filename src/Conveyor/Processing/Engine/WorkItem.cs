@@ -37,4 +37,7 @@ internal sealed class WorkItem
 
     /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
     public bool LaneReleased { get; set; }
+
+    /// <summary>The message submitted after it to its lane, which waits for it to end; the lanes link their waiting messages so (<c>Dispatcher.Lanes.cs</c>, under the dispatcher's lock).</summary>
+    public WorkItem? NextInLane { get; set; }
 }
