@@ -1,23 +1,22 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Conveyor.Processing.Engine;
 
 /// <summary>
 /// The ordering lanes: one message of a lane (a key, or a partition) ready or running at a time,
-/// the ones behind it queued in offset order. Used under the dispatcher's lock.
+/// the ones behind it waiting in offset order. Used under the dispatcher's lock.
 /// </summary>
+/// <remarks>
+/// A lane is present while one of its messages is ready or running, and keeps only the last
+/// message submitted to it; each message links the one behind it (<see cref="WorkItem.NextInLane"/>).
+/// Moving a lane on reads the message that held it, which its worker just ran, rather than
+/// looking the lane up: with a backlog, most lanes have messages waiting, and a look-up and a
+/// queue per lane cost a worker more under this lock than the rest of its message's end. Nothing
+/// is kept for a lane once its messages are done, however many keys came.
+/// </remarks>
 internal sealed partial class Dispatcher
 {
-    /// <summary>Emptied lane queues kept for reuse; beyond these they are left to the collector.</summary>
-    internal const int MaxSpareQueues = 256;
-
-    // A lane is present while one of its messages is ready or running; the queue holds the ones
-    // behind it, and is there only while some are (with many keys most lanes never have one).
-    // Emptied queues are kept for reuse, at most MaxSpareQueues of them: what the dispatcher keeps
-    // after a burst of distinct keys does not grow with the number of keys.
-    private readonly Dictionary<LaneKey, Queue<WorkItem>?> _busyLanes = [];
-    private readonly Stack<Queue<WorkItem>> _spareQueues = new();
+    private readonly Dictionary<LaneKey, WorkItem> _busyLanes = [];
 
     /// <summary>Lanes with a message ready or running now (tests).</summary>
     internal int BusyLanes
@@ -31,19 +30,7 @@ internal sealed partial class Dispatcher
         }
     }
 
-    /// <summary>Emptied lane queues kept for reuse (tests).</summary>
-    internal int SpareLaneQueues
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _spareQueues.Count;
-            }
-        }
-    }
-
-    /// <summary>Whether a submitted message may be ready now: it has no lane, or takes its free lane; else it waits behind the lane's running message.</summary>
+    /// <summary>Whether a submitted message may be ready now: it has no lane, or takes its free lane; else it waits behind the lane's last message.</summary>
     private bool TakeLaneLocked(WorkItem item)
     {
         if (item.Lane.IsNone)
@@ -51,87 +38,71 @@ internal sealed partial class Dispatcher
             return true;
         }
 
-        // One lookup: the lane's entry, added (with no queue) when the lane was free.
-        ref var waiting = ref CollectionsMarshal.GetValueRefOrAddDefault(_busyLanes, item.Lane, out var busy);
-        if (!busy)
+        // One lookup: the lane's last message, added when the lane was free.
+        ref var last = ref CollectionsMarshal.GetValueRefOrAddDefault(_busyLanes, item.Lane, out var busy);
+        if (busy)
         {
-            return true;
+            last!.NextInLane = item;
         }
 
-        (waiting ??= _spareQueues.TryPop(out var spare) ? spare : new Queue<WorkItem>()).Enqueue(item);
-        return false;
+        last = item;
+        return !busy;
     }
 
-    private void AdvanceLaneLocked(LaneKey lane)
+    /// <summary>The lane of <paramref name="holder"/> (its ready or running message) goes to the next message behind it that its partition still takes; it is freed when none is left.</summary>
+    private void AdvanceLaneLocked(WorkItem holder)
     {
         // Runs keep no lanes: a partition's run is its lane.
-        if (lane.IsNone || _runs is not null)
+        if (holder.Lane.IsNone || _runs is not null)
         {
             return;
         }
 
-        ref var waiting = ref CollectionsMarshal.GetValueRefOrNullRef(_busyLanes, lane);
-        if (Unsafe.IsNullRef(ref waiting))
-        {
-            throw new KeyNotFoundException("A lane moved on that was not busy.");
-        }
-
-        while (waiting is not null && waiting.TryDequeue(out var next))
+        var next = TakeFollower(holder);
+        while (next is not null)
         {
             if (next.Partition.AcceptsWork)
             {
-                // The next message holds the lane now; its queue goes back once nothing waits in it.
+                // The next message holds the lane now; the ones behind it stay linked to it.
                 _ready.Add(next);
-                if (waiting.Count == 0)
-                {
-                    Spare(waiting);
-                    waiting = null;
-                }
-
                 return;
             }
 
             ReleaseLocked(next);
+            next = TakeFollower(next);
         }
 
-        if (waiting is not null)
+        if (!_busyLanes.Remove(holder.Lane))
         {
-            Spare(waiting);
+            throw new KeyNotFoundException("A lane moved on that was not busy.");
         }
-
-        _busyLanes.Remove(lane);
     }
 
-    private void DropLaneLocked(LaneKey lane)
+    /// <summary>Frees the lane of <paramref name="holder"/> (its ready or running message), dropping the messages behind it: they are fetched again with it.</summary>
+    private void DropLaneLocked(WorkItem holder)
     {
         // Runs keep no lanes: a partition's run is its lane.
-        if (lane.IsNone || _runs is not null)
+        if (holder.Lane.IsNone || _runs is not null)
         {
             return;
         }
 
-        if (!_busyLanes.Remove(lane, out var waiting))
+        for (var next = TakeFollower(holder); next is not null; next = TakeFollower(next))
+        {
+            ReleaseLocked(next);
+        }
+
+        if (!_busyLanes.Remove(holder.Lane))
         {
             throw new KeyNotFoundException("A lane was dropped that was not busy.");
         }
-
-        if (waiting is not null)
-        {
-            while (waiting.TryDequeue(out var next))
-            {
-                ReleaseLocked(next);
-            }
-
-            Spare(waiting);
-        }
     }
 
-    /// <summary>Keeps an emptied lane queue for the next lane that needs one, up to <see cref="MaxSpareQueues"/>.</summary>
-    private void Spare(Queue<WorkItem> queue)
+    /// <summary>The message behind <paramref name="item"/> in its lane, unlinked: a message that left its lane keeps nothing of it alive.</summary>
+    private static WorkItem? TakeFollower(WorkItem item)
     {
-        if (_spareQueues.Count < MaxSpareQueues)
-        {
-            _spareQueues.Push(queue);
-        }
+        var next = item.NextInLane;
+        item.NextInLane = null;
+        return next;
     }
 }

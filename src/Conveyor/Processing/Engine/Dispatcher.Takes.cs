@@ -51,7 +51,7 @@ internal sealed partial class Dispatcher
                 {
                     Volatile.Write(ref _taken, _taken - 1);
                     ReleaseLocked(item);
-                    AdvanceLaneLocked(item.Lane);
+                    AdvanceLaneLocked(item);
                     continue;
                 }
 
@@ -101,7 +101,7 @@ internal sealed partial class Dispatcher
             if (!item.Partition.AcceptsWork)
             {
                 ReleaseLocked(item);
-                AdvanceLaneLocked(item.Lane);
+                AdvanceLaneLocked(item);
                 return false;
             }
 

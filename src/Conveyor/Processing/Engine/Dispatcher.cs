@@ -84,7 +84,7 @@ internal sealed partial class Dispatcher
             if (drop || !item.Partition.AcceptsWork)
             {
                 ReleaseLocked(item);
-                DropLaneLocked(item.Lane);
+                DropLaneLocked(item);
                 return false;
             }
 
@@ -111,7 +111,7 @@ internal sealed partial class Dispatcher
     private void HandOffLocked(WorkItem item)
     {
         item.LaneReleased = true;
-        AdvanceLaneLocked(item.Lane);
+        AdvanceLaneLocked(item);
     }
 
     /// <summary>
@@ -150,13 +150,13 @@ internal sealed partial class Dispatcher
         }
         else if (finished)
         {
-            AdvanceLaneLocked(item.Lane);
+            AdvanceLaneLocked(item);
         }
         else
         {
             // A lane never runs past an unfinished message: the ones behind it are dropped and
             // fetched again with it (after a restart, or by the partition's next owner).
-            DropLaneLocked(item.Lane);
+            DropLaneLocked(item);
         }
     }
 
@@ -290,7 +290,7 @@ internal sealed partial class Dispatcher
         while (work.TryTakeReady(out var item))
         {
             ReleaseLocked(item);
-            DropLaneLocked(item.Lane);
+            DropLaneLocked(item);
         }
     }
 

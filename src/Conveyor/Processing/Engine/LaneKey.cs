@@ -13,16 +13,14 @@ internal readonly struct LaneKey : IEquatable<LaneKey>
 {
     private readonly PartitionState? _partition;
     private readonly byte[]? _key;
-    private readonly int _hash;
 
+    // No hash kept: two references, so that a work item holds its size in the room a kept hash
+    // took. The dictionary of busy lanes keeps each entry's hash itself and compares it first; a
+    // lookup hashes the message's own key, which is in the cache when the lane is looked up.
     private LaneKey(PartitionState partition, byte[]? key)
     {
         _partition = partition;
         _key = key;
-        var hash = new HashCode();
-        hash.Add(RuntimeHelpers.GetHashCode(partition));
-        hash.AddBytes(key);
-        _hash = hash.ToHashCode();
     }
 
     /// <summary>No lane: the message may run beside any other.</summary>
@@ -38,9 +36,20 @@ internal readonly struct LaneKey : IEquatable<LaneKey>
     };
 
     public bool Equals(LaneKey other) =>
-        _hash == other._hash && ReferenceEquals(_partition, other._partition) && _key.AsSpan().SequenceEqual(other._key);
+        ReferenceEquals(_partition, other._partition) && _key.AsSpan().SequenceEqual(other._key);
 
     public override bool Equals(object? obj) => obj is LaneKey other && Equals(other);
 
-    public override int GetHashCode() => _hash;
+    public override int GetHashCode()
+    {
+        if (_partition is null)
+        {
+            return 0;
+        }
+
+        var hash = new HashCode();
+        hash.Add(RuntimeHelpers.GetHashCode(_partition));
+        hash.AddBytes(_key);
+        return hash.ToHashCode();
+    }
 }

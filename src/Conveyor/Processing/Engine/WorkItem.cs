@@ -10,6 +10,7 @@ internal sealed class WorkItem
         Result = result;
         Partition = partition;
         Lane = lane;
+        Size = (result.Message.Key?.Length ?? 0) + (result.Message.Value?.Length ?? 0);
         Attempts = partition.Attempts.Of(result.Offset.Value); // exactly-once: its failed calls before an abort's rewind
     }
 
@@ -21,8 +22,12 @@ internal sealed class WorkItem
 
     public long Offset => Result.Offset.Value;
 
-    /// <summary>Bytes of its key and value, read from them rather than kept: one field less on every message.</summary>
-    public int Size => (Result.Message.Key?.Length ?? 0) + (Result.Message.Value?.Length ?? 0);
+    /// <summary>
+    /// Bytes of its key and value, counted once when it was fetched: the dispatcher reads it under
+    /// its lock four to six times in a message's life, and reading the lengths there meant four
+    /// dependent loads from the fetched message each time, long out of the cache by then.
+    /// </summary>
+    public int Size { get; }
 
     /// <summary>Handler calls that failed so far (the worker's flow only).</summary>
     public int Attempts { get; set; }
@@ -32,4 +37,7 @@ internal sealed class WorkItem
 
     /// <summary>Its lane was given to the next message when it handed its work off (under the dispatcher's lock).</summary>
     public bool LaneReleased { get; set; }
+
+    /// <summary>The message submitted after it to its lane, which waits for it to end; the lanes link their waiting messages so (<c>Dispatcher.Lanes.cs</c>, under the dispatcher's lock).</summary>
+    public WorkItem? NextInLane { get; set; }
 }
