@@ -61,8 +61,11 @@ internal sealed partial class Dispatcher
         /// <summary>Runs only: when each of <see cref="_ready"/> became ready (<see cref="EngineRuntime.Time"/> timestamps), for the batch wait.</summary>
         private Queue<long>? _readyAt;
 
-        /// <summary>Runs only: messages of a run handed back (after a failure), served before <see cref="_ready"/>, lowest offset on top.</summary>
-        private Stack<WorkItem>? _again;
+        /// <summary>
+        /// Messages served before <see cref="_ready"/>, lowest offset first: a failed message whose
+        /// back-off is over, and (runs only) the messages of a run handed back after a failure.
+        /// </summary>
+        private PriorityQueue<WorkItem, long>? _again;
 
         /// <summary>Completes when <see cref="PartitionWork.Running"/> reaches zero after a drain was asked for.</summary>
         private TaskCompletionSource? _drained;
@@ -97,12 +100,13 @@ internal sealed partial class Dispatcher
         }
 
         /// <summary>
-        /// Runs only: a message of a run goes back to the head of the queue, ready at once (it
-        /// waited for its batch already). Handed back last first, so the lowest offset comes first.
+        /// A message goes back ahead of the fresh ready ones, lowest offset first: a failed message
+        /// whose back-off is over (it holds the partition's commit back, so it must not wait behind
+        /// everything fetched meanwhile), or a message of a run, ready at once (it waited for its batch already).
         /// </summary>
         public void HandBack(WorkItem item)
         {
-            (_again ??= new Stack<WorkItem>()).Push(item);
+            (_again ??= new PriorityQueue<WorkItem, long>()).Enqueue(item, item.Offset);
             Waiting++;
             ReadyBytes += item.Size;
         }
@@ -111,7 +115,7 @@ internal sealed partial class Dispatcher
         {
             if (_again is { Count: > 0 })
             {
-                item = _again.Pop();
+                item = _again.Dequeue();
             }
             else if (_ready.TryDequeue(out item))
             {
@@ -147,7 +151,7 @@ internal sealed partial class Dispatcher
         }
 
         private bool TryPeekReady([MaybeNullWhen(false)] out WorkItem item) =>
-            _again is { Count: > 0 } ? _again.TryPeek(out item) : _ready.TryPeek(out item);
+            _again is { Count: > 0 } ? _again.TryPeek(out item, out _) : _ready.TryPeek(out item);
 
         public void Buffer(int size)
         {

@@ -68,7 +68,8 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>
-    /// A suspended message's back-off is over: it is ready to run again, first in its lane; false
+    /// A suspended message's back-off is over: it is ready to run again, first in its lane and
+    /// ahead of its partition's other ready messages (<see cref="ReadyTurns.AddAhead"/>); false
     /// (and the message dropped, unfinished) when its partition takes no more work or <paramref name="drop"/>
     /// (the processor is stopping).
     /// </summary>
@@ -88,7 +89,15 @@ internal sealed partial class Dispatcher
                 return false;
             }
 
-            _ready.Add(item);
+            if (Runtime.Bugs.HasFlag(ReintroducedBugs.RetryBehindFreshMessages))
+            {
+                _ready.Add(item);
+            }
+            else
+            {
+                _ready.AddAhead(item);
+            }
+
             WakeLocked();
             return true;
         }

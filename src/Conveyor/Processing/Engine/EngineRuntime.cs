@@ -144,4 +144,7 @@ internal enum ReintroducedBugs
 
     /// <summary>The stall watchdog measures idle time on the wall clock, so a step of the wall clock forward reports partitions stalled that were not.</summary>
     WatchdogOnWallClock = 524288,
+
+    /// <summary>A failed message whose back-off is over goes behind its partition's other ready messages, so the partition's commit waits for all of them (the simulator's large seeds 355 and 378).</summary>
+    RetryBehindFreshMessages = 1048576,
 }
