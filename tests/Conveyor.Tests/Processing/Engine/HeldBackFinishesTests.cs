@@ -90,12 +90,19 @@ public class HeldBackFinishesTests
         Assert.Equal(0, dispatcher.Buffered);
     }
 
-    /// <summary><paramref name="count"/> messages of distinct keys, all running.</summary>
+    /// <summary><paramref name="count"/> messages of distinct keys, all taken by workers and running.</summary>
     private static List<WorkItem> Started(Dispatcher dispatcher, PartitionState partition, int count)
     {
         var items = Enumerable.Range(0, count).Select(i => WorkItems.Of(partition, i, $"k{i}", "", OrderingMode.Key)).ToList();
         items.ForEach(dispatcher.Submit);
-        items.ForEach(item => Assert.True(dispatcher.TryStart(item)));
+        var taken = new List<WorkItem>();
+        while (dispatcher.TryTake(out var item))
+        {
+            Assert.True(dispatcher.TryStart(item));
+            taken.Add(item);
+        }
+
+        Assert.Equal(items, taken);
         return items;
     }
 }

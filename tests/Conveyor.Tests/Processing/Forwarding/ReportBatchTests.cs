@@ -61,7 +61,8 @@ public class ReportBatchTests
         var partition = new PartitionState(new TopicPartition("in", 0));
         var item = WorkItems.Of(partition, 0, "k");
         dispatcher.Submit(item);
-        Assert.True(dispatcher.TryStart(item));
+        Assert.True(dispatcher.TryTake(out var taken));
+        Assert.True(dispatcher.TryStart(taken));
 
         sender.Batches!.Starting();
         try
