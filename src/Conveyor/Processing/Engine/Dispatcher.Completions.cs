@@ -5,7 +5,7 @@ internal sealed partial class Dispatcher
 {
     // The batch of finishes the current thread holds back, if it serves batches (FinishBatch).
     [ThreadStatic]
-    private static FinishBatch? t_finishes;
+    private static FinishBatch? _finishes;
 
     /// <summary>
     /// From now on, this thread's finishes of confirmed messages (<see cref="Finish"/> with
@@ -15,12 +15,12 @@ internal sealed partial class Dispatcher
     /// (<see cref="Forwarding.ReportBatch"/>). Nothing else changes: a message held back still counts
     /// as running and unfinished (a drain waits for it, a commit stops below it) until then.
     /// </summary>
-    public static void HoldFinishesBack() => (t_finishes ??= new FinishBatch()).Open = true;
+    public static void HoldFinishesBack() => (_finishes ??= new FinishBatch()).Open = true;
 
     /// <summary>Finishes what this thread held back since <see cref="HoldFinishesBack"/>, in the order it came; later finishes go at once again.</summary>
     public static void FinishHeldBack()
     {
-        if (t_finishes is not { } batch)
+        if (_finishes is not { } batch)
         {
             return;
         }
@@ -52,7 +52,7 @@ internal sealed partial class Dispatcher
     /// <summary>Holds a confirmed finish back when this thread serves a batch (<see cref="HoldFinishesBack"/>).</summary>
     private bool HeldBack(WorkItem item)
     {
-        if (t_finishes is { Open: true } batch)
+        if (_finishes is { Open: true } batch)
         {
             batch.Items.Add((this, item));
             return true;
