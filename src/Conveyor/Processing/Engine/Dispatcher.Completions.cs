@@ -3,64 +3,6 @@ namespace Conveyor.Processing.Engine;
 /// <summary>Persisted completions: what a commit records above the committed offset.</summary>
 internal sealed partial class Dispatcher
 {
-    // The batch of finishes the current thread holds back, if it serves batches (FinishBatch).
-    [ThreadStatic]
-    private static FinishBatch? _finishes;
-
-    /// <summary>
-    /// From now on, this thread's finishes of confirmed messages (<see cref="Finish"/> with
-    /// <c>finished</c> and no release) are held back until <see cref="FinishHeldBack"/>, on this
-    /// thread, which finishes them under one lock per dispatcher instead of one lock each: the
-    /// output producer's delivery thread, for the inputs a batch of delivery reports acknowledged
-    /// (<see cref="Forwarding.ReportBatch"/>). Nothing else changes: a message held back still counts
-    /// as running and unfinished (a drain waits for it, a commit stops below it) until then.
-    /// </summary>
-    public static void HoldFinishesBack() => (_finishes ??= new FinishBatch()).Open = true;
-
-    /// <summary>Finishes what this thread held back since <see cref="HoldFinishesBack"/>, in the order it came; later finishes go at once again.</summary>
-    public static void FinishHeldBack()
-    {
-        if (_finishes is not { } batch)
-        {
-            return;
-        }
-
-        batch.Open = false;
-        var items = batch.Items;
-        try
-        {
-            for (var i = 0; i < items.Count;)
-            {
-                var dispatcher = items[i].Dispatcher;
-                lock (dispatcher._lock)
-                {
-                    for (; i < items.Count && items[i].Dispatcher == dispatcher; i++)
-                    {
-                        dispatcher.FinishLocked(items[i].Item, finished: true);
-                    }
-
-                    dispatcher.WakeLocked();
-                }
-            }
-        }
-        finally
-        {
-            items.Clear();
-        }
-    }
-
-    /// <summary>Holds a confirmed finish back when this thread serves a batch (<see cref="HoldFinishesBack"/>).</summary>
-    private bool HeldBack(WorkItem item)
-    {
-        if (_finishes is { Open: true } batch)
-        {
-            batch.Items.Add((this, item));
-            return true;
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// The offset to commit for a partition, as <see cref="Committable"/>, with the finished offsets
     /// above it added to <paramref name="finished"/> in increasing order; read under one lock, so the two agree.
@@ -123,12 +65,4 @@ internal sealed partial class Dispatcher
             }
         }
     }
-}
-
-/// <summary>One thread's finishes held back while it serves a batch (<see cref="Dispatcher.HoldFinishesBack"/>).</summary>
-internal sealed class FinishBatch
-{
-    public bool Open { get; set; }
-
-    public List<(Dispatcher Dispatcher, WorkItem Item)> Items { get; } = [];
 }

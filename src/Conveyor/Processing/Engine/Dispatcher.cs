@@ -121,11 +121,6 @@ internal sealed partial class Dispatcher
     /// </summary>
     public void Finish(WorkItem item, bool finished, bool release = false)
     {
-        if (finished && !release && HeldBack(item))
-        {
-            return; // finished with the rest of its thread's batch (Dispatcher.Completions.cs)
-        }
-
         lock (_lock)
         {
             if (release)

@@ -13,29 +13,11 @@ namespace Conveyor.Processing.Forwarding;
 /// to take depends on this: <see cref="EnterAsync"/> keeps the bounds as before.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Waiting workers are admitted in batches, because each admission is a continuation on the thread
-/// pool (often a pool thread woken): once workers wait, one is admitted for every
-/// <see cref="AdmitBatchLocked">batch</see> of inputs' room free beside the window's outputs and the
-/// room held (a batch is 16 inputs of the last size, at most a quarter of what the window holds,
-/// at least one), and it goes on taking while there is room for its next (<see cref="HoldNextAsync"/>),
-/// without another wake-up. Room for fewer than a batch admits nobody, except that a window with no
-/// outputs and no room held admits one worker whatever the sizes. Before, each input's room admitted
-/// a worker that found the window full again after one input.
-/// </para>
-/// <para>
 /// No wait can hang on this: the window empties as the producer acknowledges or fails what it holds,
-/// so room for a batch comes at the latest when it is empty (a batch is at most a quarter of it), or
-/// the room is held by workers that take the next messages themselves; room held goes back when its
-/// worker's message ended, which never waits for a worker here. A stop or the end of the run opens
-/// the window (<see cref="Open"/>), admitting every worker.
-/// </para>
+/// and room held goes back when its worker's message ended, which never waits for a worker here.
 /// </remarks>
 internal sealed partial class OutputWindow : ITakeRoom
 {
-    /// <summary>Inputs' room that admits one waiting worker, in a window that holds four times as many or more.</summary>
-    internal const int AdmitBatch = 16;
-
     private readonly Queue<Taker> _takers = new();
     private readonly Stack<Taker> _freeTakers = new();
     private int _held;
@@ -129,36 +111,6 @@ internal sealed partial class OutputWindow : ITakeRoom
             || (_outputs + (inputs * _sizeOutputs) <= _maxOutputs && _bytes + (inputs * _sizeBytes) <= _maxBytes);
     }
 
-    /// <summary>How many waiting workers room admits now: one per batch of inputs free; one when the window is empty and no room is held; none while a sender waits.</summary>
-    private long TakersToAdmitLocked()
-    {
-        if (_waiters.Count > 0)
-        {
-            return 0;
-        }
-
-        if (_outputs == 0 && _held == 0)
-        {
-            return Math.Max(1, FreeInputsLocked(_maxOutputs, _maxBytes) / AdmitBatchLocked());
-        }
-
-        return FreeInputsLocked(_maxOutputs - _outputs, _maxBytes - _bytes) / AdmitBatchLocked();
-    }
-
-    /// <summary>Inputs of the last size that fit in <paramref name="outputs"/> and <paramref name="bytes"/>, less the room held (none: zero or less).</summary>
-    private long FreeInputsLocked(long outputs, long bytes)
-    {
-        var inputs = Math.Min(outputs / _sizeOutputs, _sizeBytes == 0 ? long.MaxValue : bytes / _sizeBytes);
-        return outputs < 0 || bytes < 0 ? 0 : inputs - _held;
-    }
-
-    /// <summary>The inputs' room that admits one waiting worker: <see cref="AdmitBatch"/>, at most a quarter of the inputs of the last size an empty window holds, at least one.</summary>
-    private long AdmitBatchLocked()
-    {
-        var capacity = Math.Min(_maxOutputs / _sizeOutputs, _sizeBytes == 0 ? long.MaxValue : _maxBytes / _sizeBytes);
-        return Math.Clamp(capacity / 4, 1, AdmitBatch);
-    }
-
     private ValueTask HoldLocked()
     {
         _held++;
@@ -172,16 +124,10 @@ internal sealed partial class OutputWindow : ITakeRoom
         return new ValueTask(taker, taker.Version);
     }
 
-    /// <summary>Admits waiting workers in order, one for every batch of inputs' room free (see the remarks); each then holds room for one.</summary>
+    /// <summary>Admits waiting workers in order while there is room; each then holds it.</summary>
     private void AdmitTakersLocked()
     {
-        if (_takers.Count == 0)
-        {
-            return;
-        }
-
-        var admit = _open ? _takers.Count : TakersToAdmitLocked();
-        for (; admit > 0 && _takers.Count > 0; admit--)
+        while (_takers.Count > 0 && HasRoomLocked())
         {
             _held++;
             var taker = _takers.Dequeue();

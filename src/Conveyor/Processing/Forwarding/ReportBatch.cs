@@ -1,12 +1,9 @@
-using Conveyor.Processing.Engine;
-
 namespace Conveyor.Processing.Forwarding;
 
 /// <summary>
-/// What the inputs acknowledged within one batch of delivery reports give back: their finish in the
-/// engine (<see cref="Dispatcher.HoldFinishesBack"/>), their room in the window and their reused
-/// deliveries, given back together when the batch was served, rather than one lock of the
-/// dispatcher, one of the window and one of the pool per input, each taken against the workers entering
+/// What the inputs acknowledged within one batch of delivery reports give back: their room in the
+/// window and their reused deliveries, given back together when the batch was served, rather than
+/// one lock of the window and one of the pool per input, each taken against the workers entering
 /// and taking. Only on the thread serving the batch; a report anywhere else (a record refused at
 /// once, on its sender's thread) gives back at once. The room stays held until the end of the
 /// batch, which ends as soon as the sender served what it had (a poll call), so nothing waits on it
@@ -29,16 +26,11 @@ internal sealed class ReportBatch : IReportBatches
 
     private bool Serving => Volatile.Read(ref _thread) == Environment.CurrentManagedThreadId;
 
-    public void Starting()
-    {
-        Volatile.Write(ref _thread, Environment.CurrentManagedThreadId);
-        Dispatcher.HoldFinishesBack();
-    }
+    public void Starting() => Volatile.Write(ref _thread, Environment.CurrentManagedThreadId);
 
     public void Served()
     {
         Volatile.Write(ref _thread, 0);
-        Dispatcher.FinishHeldBack();
         if (_outputs != 0 || _bytes != 0)
         {
             var (outputs, bytes) = (_outputs, _bytes);

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Processing.Engine;
 using Conveyor.Processing.Forwarding;
 using Conveyor.TestSupport;
 
@@ -50,32 +49,6 @@ public class ReportBatchTests
 
         Assert.IsType<OutputDeliveryException>(failure);
         Assert.Equal(0, outputs.Window.Outputs);
-    }
-
-    [Fact]
-    public void A_batch_of_reports_holds_the_engine_finishes_on_its_thread_back_until_it_was_served()
-    {
-        var sender = new BatchingSender();
-        using var outputs = new OutputProducer(sender, new ForwardingOptions(), forwarded: null, _ => { });
-        var dispatcher = new Dispatcher();
-        var partition = new PartitionState(new TopicPartition("in", 0));
-        var item = WorkItems.Of(partition, 0, "k");
-        dispatcher.Submit(item);
-        Assert.True(dispatcher.TryTake(out var taken));
-        Assert.True(dispatcher.TryStart(taken));
-
-        sender.Batches!.Starting();
-        try
-        {
-            dispatcher.Finish(item, finished: true); // as a delivery report's settle does
-            Assert.Equal(0, dispatcher.Committable(partition));
-        }
-        finally
-        {
-            sender.Batches.Served();
-        }
-
-        Assert.Equal(1, dispatcher.Committable(partition));
     }
 
     /// <summary>Keeps each output's slot until the test reports it; or refuses each at once, as a producer refuses a record too large.</summary>
