@@ -22,6 +22,8 @@ internal sealed class ThroughputMeter
     private int _count;
     private ThreadCpu? _firstThreads;
     private ThreadCpu? _lastThreads;
+    private long _firstPoolItems;
+    private long _lastPoolItems;
     private (long At, TimeSpan Cpu) _steadyStart;
     private (long At, TimeSpan Cpu) _steadyEnd;
 
@@ -42,7 +44,9 @@ internal sealed class ThroughputMeter
     public long ProbeBytesPerCount { get; set; }
 
     /// <summary>Microseconds per message by kind of thread over the span, once reached; null unless <see cref="ByThread"/>.</summary>
-    public string? ThreadsPerMessage => _lastThreads is { } last && _firstThreads is { } first ? last.PerItemSince(first, _target - 1) : null;
+    public string? ThreadsPerMessage => _lastThreads is { } last && _firstThreads is { } first
+        ? $"{last.PerItemSince(first, _target - 1)}; thread-pool work items per message {(_lastPoolItems - _firstPoolItems) / (double)(_target - 1):F3}"
+        : null;
 
     /// <summary>Completes when the target is reached.</summary>
     public Task Reached => _reached.Task;
@@ -60,6 +64,7 @@ internal sealed class ThroughputMeter
             _firstGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
             _firstJit = JitInfo.GetCompilationTime();
             _firstThreads = ByThread ? ThreadCpu.Now() : null;
+            _firstPoolItems = ThreadPool.CompletedWorkItemCount;
         }
         else if (count == SteadyFrom)
         {
@@ -77,6 +82,7 @@ internal sealed class ThroughputMeter
             _lastGc = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
             _lastJit = JitInfo.GetCompilationTime();
             _lastThreads = ByThread ? ThreadCpu.Now() : null;
+            _lastPoolItems = ThreadPool.CompletedWorkItemCount;
             _reached.TrySetResult();
         }
 
