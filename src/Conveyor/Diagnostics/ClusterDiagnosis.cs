@@ -83,7 +83,7 @@ internal static class ClusterDiagnosis
 
                 if (problems.Hopeless is { } hopeless)
                 {
-                    return new ClusterAnswer(null, ClusterTrouble.Hopeless, hopeless);
+                    return new ClusterAnswer(null, ClusterTrouble.Hopeless, hopeless.Reason, hopeless.Cause);
                 }
 
                 if (DateTime.UtcNow >= deadline)
