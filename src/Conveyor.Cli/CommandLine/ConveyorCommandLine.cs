@@ -44,9 +44,17 @@ internal static class ConveyorCommandLine
 
     /// <summary>
     /// Parses and runs; a parse error prints one line (the problem and where help is) and exits
-    /// with <see cref="ExitCodes.Usage"/>; no command at all prints the help.
+    /// with <see cref="ExitCodes.Usage"/>; no command at all prints the help. Ctrl-C is heard from
+    /// the first line on (<see cref="Interrupts"/>).
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
+    {
+        using var interrupts = Interrupts.Listen(errors ?? Console.Error);
+        return await InvokeAsync(args, interrupts, output, errors, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses and runs, hearing Ctrl-C from <paramref name="interrupts"/>.</summary>
+    internal static async Task<int> InvokeAsync(string[] args, Interrupts interrupts, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
     {
         var parsed = Create().Parse(args);
         if (parsed.Errors.Count > 0 && args.Length > 0)
@@ -55,32 +63,24 @@ internal static class ConveyorCommandLine
             return ExitCodes.Usage;
         }
 
+        if (interrupts.Pressed)
+        {
+            // Nothing started yet: nothing to drain or commit.
+            await (errors ?? Console.Error).WriteLineAsync(Interrupts.BeforeStartLine).ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,
             Error = errors ?? Console.Error,
             ProcessTerminationTimeout = StopTimeout,
         };
-        // The first Ctrl-C asks for a clean stop (System.CommandLine cancels the command's token);
-        // a second one stops at once, without waiting for handlers or commits.
-        var interrupts = 0;
-        ConsoleCancelEventHandler forceOnSecond = (_, _) =>
-        {
-            if (Interlocked.Increment(ref interrupts) >= 2)
-            {
-                configuration.Error.WriteLine("second Ctrl-C: stopping now, without waiting for running handlers or the final commit");
-                Environment.Exit(ExitCodes.Interrupted);
-            }
-        };
-        Console.CancelKeyPress += forceOnSecond;
-        try
-        {
-            var exitCode = await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
-            return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= forceOnSecond;
-        }
+
+        // The first Ctrl-C asks for a clean stop: the command's token is cancelled (by System.CommandLine
+        // too, once it listens); a second one stops at once, without waiting for handlers or commits.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, interrupts.Stop);
+        var exitCode = await parsed.InvokeAsync(configuration, stop.Token).ConfigureAwait(false);
+        return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
     }
 }

@@ -34,28 +34,33 @@ internal static class ClusterProbe
             throw new CommandFailedException($"{ClusterDiagnosis.CannotCreate(e.Message)}. Check the -X properties it names.", ExitCodes.Usage);
         }
 
-        return answer switch
-        {
-            { Metadata: { } metadata } => metadata,
-            { Trouble: ClusterTrouble.Refused } => throw new CommandFailedException(
-                $"could not reach Kafka at {settings.BootstrapServers}: every broker refused the connection ({answer.Reason}). "
-                + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running; "
-                + $"for a local broker run: {CommandName.Of("broker")}"),
-            { Trouble: ClusterTrouble.Hopeless } => throw new CommandFailedException(
-                $"could not connect to Kafka at {settings.BootstrapServers}: {answer.Reason}. {Advice(answer.Reason!)}"),
-            _ => throw new CommandFailedException(
-                $"could not reach Kafka at {settings.BootstrapServers} within {timeout.TotalSeconds:0} s ({answer.Reason}). "
-                + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
-                + $"for a local broker run: {CommandName.Of("broker")}"),
-        };
+        return answer.Metadata ?? throw Failure(answer, settings.BootstrapServers, timeout);
     }
 
-    private static string Advice(string cause) =>
-        cause.Contains("resolve", StringComparison.OrdinalIgnoreCase)
-            ? "Check the host names in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS)."
-            : cause.Contains("answered in HTTP", StringComparison.Ordinal)
-                ? "Check the port in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS): it must be a Kafka listener's."
-                : "Check the -X security.protocol, sasl.* and ssl.* properties against the cluster's listeners.";
+    /// <summary>The one line that tells why the cluster gave no metadata, with what to check.</summary>
+    /// <param name="answer">The diagnosis, without metadata.</param>
+    /// <param name="bootstrapServers">The cluster, for the message.</param>
+    /// <param name="timeout">How long the cluster had to answer.</param>
+    internal static CommandFailedException Failure(ClusterAnswer answer, string bootstrapServers, TimeSpan timeout) => answer.Trouble switch
+    {
+        ClusterTrouble.Refused => new CommandFailedException(
+            $"could not reach Kafka at {bootstrapServers}: every broker refused the connection ({answer.Reason}). "
+            + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running; "
+            + $"for a local broker run: {CommandName.Of("broker")}"),
+        ClusterTrouble.Hopeless => new CommandFailedException(
+            $"could not connect to Kafka at {bootstrapServers}: {answer.Reason}. {Advice(answer.Cause)}"),
+        _ => new CommandFailedException(
+            $"could not reach Kafka at {bootstrapServers} within {timeout.TotalSeconds:0} s ({answer.Reason}). "
+            + "Check -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS) and that the brokers are running and reachable from here; "
+            + $"for a local broker run: {CommandName.Of("broker")}"),
+    };
+
+    private static string Advice(HopelessCause? cause) => cause switch
+    {
+        HopelessCause.HostName => "Check the host names in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS).",
+        HopelessCause.NotKafka => "Check the port in -b/--bootstrap-servers (or CONVEYOR_BOOTSTRAP_SERVERS): it must be a Kafka listener's.",
+        _ => "Check the -X security.protocol, sasl.* and ssl.* properties against the cluster's listeners.",
+    };
 
     /// <summary>The number of partitions of <paramref name="topic"/>, or null when the cluster does not have it.</summary>
     public static int? PartitionCount(Metadata metadata, string topic)

@@ -24,8 +24,8 @@ internal sealed class GroupOffsets : IDisposable
         _lag = new GroupLag(settings.Admin(), group, settings.LogTo(errors));
     }
 
-    /// <summary>How many members the group has, or null when the cluster did not answer DescribeGroups (Conveyor's embedded broker does not).</summary>
-    public Task<int?> LiveMembersAsync() => _lag.LiveMembersAsync();
+    /// <summary>How many members the group has, or why the cluster could not tell (Conveyor's embedded broker does not implement DescribeGroups).</summary>
+    public Task<GroupMembers> MembersAsync() => _lag.MembersAsync();
 
     /// <summary>The group's committed offset and the watermarks of each partition.</summary>
     public IReadOnlyList<PartitionOffsets> Read(string topic, IReadOnlyList<int> partitions) =>
@@ -48,8 +48,11 @@ internal sealed class GroupOffsets : IDisposable
     }
 
     /// <summary>Commits the new offsets for the group, all or none.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="moves">The new offsets.</param>
+    /// <param name="members">What DescribeGroups told of the members, so a refusal says whether they are known or only likely.</param>
     /// <exception cref="CommandFailedException">The broker refused: the group has members, or another reason.</exception>
-    public void Commit(string topic, IReadOnlyList<OffsetMove> moves)
+    public void Commit(string topic, IReadOnlyList<OffsetMove> moves, GroupMembers members)
     {
         try
         {
@@ -57,11 +60,11 @@ internal sealed class GroupOffsets : IDisposable
         }
         catch (TopicPartitionOffsetException e) when (e.Results.Any(r => IsMembership(r.Error.Code)))
         {
-            throw LiveMembers($"the cluster refused the commit: {e.Results.First(r => r.Error.IsError).Error.Reason}");
+            throw MembershipRefusal(e.Results.First(r => r.Error.IsError).Error.Reason, members);
         }
         catch (KafkaException e) when (IsMembership(e.Error.Code))
         {
-            throw LiveMembers($"the cluster refused the commit: {e.Error.Reason}");
+            throw MembershipRefusal(e.Error.Reason, members);
         }
         catch (KafkaException e)
         {
@@ -74,6 +77,12 @@ internal sealed class GroupOffsets : IDisposable
         new($"group {_group} has live members ({why}); nothing changed. Stop them first, or move the running group with {CommandName.Of("control rewind")}.");
 
     public void Dispose() => _lag.Dispose();
+
+    // Refused as while the group has members: known to have them only if DescribeGroups said so.
+    private CommandFailedException MembershipRefusal(string reason, GroupMembers members) => members.Unknown is { } unknown
+        ? new($"the cluster refused the commit for group {_group} as it does while a group has members ({reason}); whether it has any could not be checked: {unknown}. "
+            + $"Nothing changed. Stop its members first, or move the running group with {CommandName.Of("control rewind")}.")
+        : LiveMembers($"the cluster refused the commit: {reason}");
 
     // A commit without a member id is refused with these while the group has members.
     private static bool IsMembership(ErrorCode code) =>

@@ -28,24 +28,24 @@ internal sealed class OffsetResetRun(ClientSettings settings, string group, stri
             throw new CommandFailedException($"group {group} has no committed offsets on topic '{topic}' at {settings.BootstrapServers}; nothing changed. Check --group and --topic.");
         }
 
-        var members = await offsets.LiveMembersAsync().ConfigureAwait(false);
-        if (members > 0)
+        var members = await offsets.MembersAsync().ConfigureAwait(false);
+        if (members.Count is int memberCount and > 0)
         {
-            throw offsets.LiveMembers(Invariant($"{members} member(s)"));
+            throw offsets.LiveMembers(Invariant($"{memberCount} member(s)"));
         }
 
         var byTime = target is ResetTarget.ToTime time ? offsets.OffsetsAt(topic, named, time.Time) : null;
         var moves = OffsetResetPlan.Compute(target, current, byTime);
         if (execute)
         {
-            offsets.Commit(topic, moves);
+            offsets.Commit(topic, moves, members);
         }
 
         var verb = execute ? "committed" : "dry run, nothing changed (add --execute to commit)";
         await output.WriteLineAsync($"group {group} topic {topic} {target.Option}: {verb}").ConfigureAwait(false);
-        if (members is null)
+        if (members.Unknown is { } unknown)
         {
-            await output.WriteLineAsync("members not checked: the cluster did not answer DescribeGroups; a commit is refused while the group has members").ConfigureAwait(false);
+            await output.WriteLineAsync($"members not checked: cannot tell whether group {group} has members: {unknown}; the cluster refuses the commit while it has any").ConfigureAwait(false);
         }
 
         await output.WriteLineAsync("PARTITION  CURRENT  NEW").ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
 
@@ -52,14 +53,14 @@ internal sealed class DeadLetterReader : IDisposable
         _consumer.Assign(wanted.Select(r => new TopicPartitionOffset(topic, r.Key, r.Value.Start)));
         try
         {
-            var lastRecord = DateTime.UtcNow;
+            var lastRecord = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step is no stall
             while (wanted.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var record = _consumer.Consume(TimeSpan.FromMilliseconds(200));
                 if (record is null || record.IsPartitionEOF)
                 {
-                    if (DateTime.UtcNow - lastRecord > StallTimeout)
+                    if (Stopwatch.GetElapsedTime(lastRecord) > StallTimeout)
                     {
                         throw new DeadLetterReadException(
                             $"reading {topic} stalled: nothing arrived for {StallTimeout.TotalSeconds:0} s while partitions {string.Join(", ", wanted.Keys)} had records left to read.");
@@ -68,7 +69,7 @@ internal sealed class DeadLetterReader : IDisposable
                     continue;
                 }
 
-                lastRecord = DateTime.UtcNow;
+                lastRecord = Stopwatch.GetTimestamp();
                 if (!wanted.TryGetValue(record.Partition.Value, out var range))
                 {
                     continue;

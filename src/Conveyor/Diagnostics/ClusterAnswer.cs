@@ -6,4 +6,5 @@ namespace Conveyor.Diagnostics;
 /// <param name="Metadata">The cluster's answer; null when it gave none.</param>
 /// <param name="Trouble">Why not; null when it answered.</param>
 /// <param name="Reason">librdkafka's words for the trouble; null when it answered.</param>
-internal sealed record ClusterAnswer(Metadata? Metadata, ClusterTrouble? Trouble, string? Reason);
+/// <param name="Cause">What kind of problem it is when <paramref name="Trouble"/> is <see cref="ClusterTrouble.Hopeless"/>; null otherwise.</param>
+internal sealed record ClusterAnswer(Metadata? Metadata, ClusterTrouble? Trouble, string? Reason, HopelessCause? Cause = null);

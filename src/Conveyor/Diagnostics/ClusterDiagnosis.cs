@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Conveyor.Diagnostics;
@@ -64,12 +65,12 @@ internal static class ClusterDiagnosis
             })
             .SetErrorHandler((_, error) => problems.Note(error))
             .Build();
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step must not shorten or stretch the wait
         while (true)
         {
             try
             {
-                var remaining = deadline - DateTime.UtcNow;
+                var remaining = timeout - Stopwatch.GetElapsedTime(started);
                 return new ClusterAnswer(admin.GetMetadata(remaining < Slice ? (remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)) : Slice), null, null);
             }
             catch (KafkaException e)
@@ -83,10 +84,10 @@ internal static class ClusterDiagnosis
 
                 if (problems.Hopeless is { } hopeless)
                 {
-                    return new ClusterAnswer(null, ClusterTrouble.Hopeless, hopeless);
+                    return new ClusterAnswer(null, ClusterTrouble.Hopeless, hopeless.Reason, hopeless.Cause);
                 }
 
-                if (DateTime.UtcNow >= deadline)
+                if (Stopwatch.GetElapsedTime(started) >= timeout)
                 {
                     return new ClusterAnswer(null, ClusterTrouble.NoAnswer, problems.Cause(e.Error));
                 }

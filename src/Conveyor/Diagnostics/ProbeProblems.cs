@@ -11,13 +11,13 @@ internal sealed class ProbeProblems
     private readonly Lock _gate = new();
     private string? _lastError;
     private string? _lastWarning;
-    private string? _hopeless;
+    private HopelessProblem? _hopeless;
     private string? _refused;
     private string? _lastRefusal;
     private readonly Dictionary<string, bool> _brokersRefused = [];
 
-    /// <summary>A problem retrying will not fix (DNS, TLS, authentication, a server that does not speak Kafka), in librdkafka's words; null while there is none.</summary>
-    public string? Hopeless
+    /// <summary>A problem retrying will not fix (DNS, TLS, authentication, a server that does not speak Kafka), in librdkafka's words with its kind; null while there is none.</summary>
+    public HopelessProblem? Hopeless
     {
         get
         {
@@ -59,11 +59,15 @@ internal sealed class ProbeProblems
                 _lastError = error.Reason;
             }
 
-            if (error.Code is ErrorCode.Local_Authentication or ErrorCode.Local_Resolve or ErrorCode.Local_Ssl or ErrorCode.SaslAuthenticationFailed
+            if (error.Code is ErrorCode.Local_Resolve)
+            {
+                _hopeless ??= new(HopelessCause.HostName, Trim(error.Reason));
+            }
+            else if (error.Code is ErrorCode.Local_Authentication or ErrorCode.Local_Ssl or ErrorCode.SaslAuthenticationFailed
                 or ErrorCode.UnsupportedSaslMechanism or ErrorCode.IllegalSaslState or ErrorCode.TopicAuthorizationFailed
                 or ErrorCode.ClusterAuthorizationFailed)
             {
-                _hopeless ??= Trim(error.Reason);
+                _hopeless ??= new(HopelessCause.Security, Trim(error.Reason));
             }
         }
     }
@@ -79,11 +83,14 @@ internal sealed class ProbeProblems
         {
             _hopeless ??= ForeignAnswer.Explain(log.Message);
             _lastWarning = log.Message;
-            if (log.Message.Contains("Failed to resolve", StringComparison.Ordinal)
-                || log.Message.Contains("SASL", StringComparison.Ordinal)
+            if (log.Message.Contains("Failed to resolve", StringComparison.Ordinal))
+            {
+                _hopeless ??= new(HopelessCause.HostName, Trim(log.Message));
+            }
+            else if (log.Message.Contains("SASL", StringComparison.Ordinal)
                 || log.Message.Contains("SSL handshake failed", StringComparison.Ordinal))
             {
-                _hopeless ??= Trim(log.Message);
+                _hopeless ??= new(HopelessCause.Security, Trim(log.Message));
             }
         }
     }

@@ -38,7 +38,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     private LastError? _lastError;
     private long _lastPollTicks;
     private long _handledInRate;
-    private long _rateSampledTicks;
+    private long _rateSampled;
     private long _retries;
     private long _deadLettered;
     private int _concurrencyLimit;
@@ -121,11 +121,11 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
     /// <summary>The poll loop went round; about once a second it also moves the handled count into the rate.</summary>
     public void Polled()
     {
-        var ticks = _time.GetUtcNow().UtcTicks;
-        Volatile.Write(ref _lastPollTicks, ticks);
-        if (ticks - _rateSampledTicks >= TimeSpan.TicksPerSecond)
+        Volatile.Write(ref _lastPollTicks, _time.GetUtcNow().UtcTicks); // shown, and compared with the wall clock by health checks
+        var now = _time.GetTimestamp(); // monotonic: a wall-clock step back must not stop the sampling until it catches up
+        if (_rateSampled == 0 || _time.GetElapsedTime(_rateSampled, now) >= TimeSpan.FromSeconds(1))
         {
-            _rateSampledTicks = ticks; // the poll thread's alone
+            _rateSampled = now; // the poll thread's alone
             lock (_lock)
             {
                 SampleRateLocked();

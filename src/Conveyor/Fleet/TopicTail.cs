@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -108,11 +109,11 @@ internal sealed class TopicTail : IDisposable
     private List<ConsumeResult<byte[]?, byte[]?>> ReadTo(Dictionary<TopicPartition, long> ends, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var records = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step must not shorten or stretch the wait
         while (ends.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow > deadline)
+            if (Stopwatch.GetElapsedTime(started) > timeout)
             {
                 throw new TimeoutException($"Reading {string.Join(", ", ends.Keys.Select(k => k.Topic).Distinct())} up to its end took longer than {timeout}.");
             }

@@ -14,12 +14,17 @@ internal static class DescribeGroupsFailure
 {
     /// <param name="bootstrapServers">The cluster asked, for the line.</param>
     /// <param name="exception">What the describe call threw.</param>
-    public static string Explain(string bootstrapServers, KafkaException exception)
+    public static string Explain(string bootstrapServers, KafkaException exception) => $"state and members not shown: {Cause(bootstrapServers, exception)}";
+
+    /// <summary>Why the cluster could not tell the group's members, in its or librdkafka's words (what <see cref="Explain"/> says after its prefix).</summary>
+    /// <param name="bootstrapServers">The cluster asked, for the line.</param>
+    /// <param name="exception">What the describe call threw.</param>
+    public static string Cause(string bootstrapServers, KafkaException exception)
     {
         var error = GroupError(exception);
         return error.Code == ErrorCode.Local_UnsupportedFeature
-            ? $"state and members not shown: the cluster at {bootstrapServers} does not implement DescribeGroups ({error.Reason}); Conveyor's embedded broker does not, a real Kafka cluster does"
-            : $"state and members not shown: DescribeGroups failed on the cluster at {bootstrapServers} ({error.Reason})";
+            ? $"the cluster at {bootstrapServers} does not implement DescribeGroups ({error.Reason}); Conveyor's embedded broker does not, a real Kafka cluster does"
+            : $"DescribeGroups failed on the cluster at {bootstrapServers} ({error.Reason})";
     }
 
     /// <summary>The group's own error where the exception carries one (the describe call wraps each group's in a summary), else the exception's.</summary>

@@ -102,16 +102,16 @@ internal sealed class GroupLag : IDisposable
     public async Task<IReadOnlyList<string>> FindCommittedTopicsAsync(Metadata metadata) =>
         await CommittedTopicsAsync().ConfigureAwait(false) is { Count: > 0 } listed ? listed : CommittedTopicsIn(metadata);
 
-    /// <summary>How many members the group has, or null when the cluster did not answer DescribeGroups (Conveyor's embedded broker does not).</summary>
-    public async Task<int?> LiveMembersAsync()
+    /// <summary>How many members the group has, or why the cluster could not tell (Conveyor's embedded broker does not implement DescribeGroups).</summary>
+    public async Task<GroupMembers> MembersAsync()
     {
         try
         {
-            return (await DescribeGroupAsync().ConfigureAwait(false)).Members.Count;
+            return new GroupMembers((await DescribeGroupAsync().ConfigureAwait(false)).Members.Count, null);
         }
-        catch (KafkaException)
+        catch (KafkaException e)
         {
-            return null;
+            return new GroupMembers(null, DescribeGroupsFailure.Cause(_bootstrapServers, e));
         }
     }
 

@@ -10,7 +10,7 @@ public class ForeignAnswerTests
     {
         var why = ForeignAnswer.Explain("[thrd:10.0.0.7:8080/bootstrap]: 10.0.0.7:8080/bootstrap: Receive failed: Invalid response size 1213486160 (0..100000000): increase receive.message.max.bytes (after 2ms in state APIVERSION_QUERY)");
 
-        Assert.Equal("10.0.0.7:8080 answered in HTTP, not in Kafka's protocol: that address is not a Kafka listener (check the host and port)", why);
+        Assert.Equal(new HopelessProblem(HopelessCause.NotKafka, "10.0.0.7:8080 answered in HTTP, not in Kafka's protocol: that address is not a Kafka listener (check the host and port)"), why);
     }
 
     [Theory]
@@ -20,7 +20,7 @@ public class ForeignAnswerTests
     {
         var why = ForeignAnswer.Explain($"broker-1:9093/bootstrap: Receive failed: Invalid response size {size} (0..100000000): increase receive.message.max.bytes");
 
-        Assert.Equal("broker-1:9093 answered with TLS to a plaintext request: the listener expects TLS (security.protocol SSL or SASL_SSL)", why);
+        Assert.Equal(new HopelessProblem(HopelessCause.Security, "broker-1:9093 answered with TLS to a plaintext request: the listener expects TLS (security.protocol SSL or SASL_SSL)"), why);
     }
 
     [Theory]

@@ -45,4 +45,13 @@ public class DescribeGroupsFailureTests
         {
             ConsumerGroupDescriptions = [new ConsumerGroupDescription { GroupId = "orders", Error = groupError, Members = [] }],
         });
+
+    [Fact]
+    public void The_cause_alone_is_what_the_line_says_after_its_prefix_for_an_offset_reset_to_quote()
+    {
+        var failure = Described(new Error(ErrorCode.GroupAuthorizationFailed, "Broker: Group authorization failed"));
+
+        Assert.Equal("DescribeGroups failed on the cluster at kafka-1:9092 (Broker: Group authorization failed)", DescribeGroupsFailure.Cause(Servers, failure));
+        Assert.Equal($"state and members not shown: {DescribeGroupsFailure.Cause(Servers, failure)}", DescribeGroupsFailure.Explain(Servers, failure));
+    }
 }

@@ -14,6 +14,7 @@ namespace Conveyor.Processing.Commits;
 internal sealed class AsyncCommitter : IDisposable
 {
     private readonly Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> _commit;
+    private readonly Action<Exception> _failed;
     private readonly Engine.EngineRuntime _runtime;
     private readonly CommitSendThread _thread = new();
     private readonly Lock _lock = new();
@@ -26,11 +27,16 @@ internal sealed class AsyncCommitter : IDisposable
     private Task _draining = Task.CompletedTask;
     private bool _isDraining;
 
-    /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and never throws.</param>
+    /// <param name="commit">Commits synchronously and returns the offsets that were committed; reports failures itself and is not meant to throw.</param>
+    /// <param name="failed">
+    /// Hears an exception <paramref name="commit"/> was not meant to throw (a bug, or an observer that
+    /// threw): its offsets count as not committed and are sent again when requested again.
+    /// </param>
     /// <param name="runtime">Where the sends run and how a flush waits: one thread of their own (a commit blocks until the coordinator answers) and a blocking wait, unless a simulator supplies its own.</param>
-    public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit, Engine.EngineRuntime? runtime = null)
+    public AsyncCommitter(Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> commit, Action<Exception> failed, Engine.EngineRuntime? runtime = null)
     {
         _commit = commit;
+        _failed = failed;
         _runtime = runtime ?? Engine.EngineRuntime.Default;
     }
 
@@ -134,7 +140,26 @@ internal sealed class AsyncCommitter : IDisposable
         return highest;
     }
 
+    // The drain that set _isDraining is the only one running until it clears it, so clearing it on
+    // the way out of a failure is safe; left set, no later request would ever be sent.
     private void Drain()
+    {
+        try
+        {
+            SendPending();
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _isDraining = false;
+            }
+
+            throw;
+        }
+    }
+
+    private void SendPending()
     {
         while (true)
         {
@@ -156,39 +181,57 @@ internal sealed class AsyncCommitter : IDisposable
                 _pending.Clear();
             }
 
-            IReadOnlyList<OffsetCommit> committed;
+            IReadOnlyList<OffsetCommit> committed = [];
+            Exception? unexpected = null;
             try
             {
                 committed = _commit(batch);
             }
             catch (Exception e) when (e is KafkaException or ObjectDisposedException or InvalidOperationException)
             {
-                committed = []; // the consumer is closing: nothing more can be committed
+                // the consumer is closing: nothing more can be committed
+            }
+            catch (Exception e)
+            {
+                unexpected = e;
+            }
+            finally
+            {
+                Settle(batch, committed);
             }
 
-            lock (_lock)
+            if (unexpected is not null)
             {
-                foreach (var done in committed)
+                _failed(unexpected);
+            }
+        }
+    }
+
+    /// <summary>The batch is answered: what was committed is confirmed and reported as landed, and nothing of it is in flight any more.</summary>
+    private void Settle(List<OffsetCommit> batch, IReadOnlyList<OffsetCommit> committed)
+    {
+        lock (_lock)
+        {
+            foreach (var done in committed)
+            {
+                if (_forgottenInFlight.Contains(done.Partition))
                 {
-                    if (_forgottenInFlight.Contains(done.Partition))
-                    {
-                        continue;
-                    }
-
-                    if (!_confirmed.TryGetValue(done.Partition, out var confirmed) || done.Offset >= confirmed.Offset)
-                    {
-                        _confirmed[done.Partition] = done;
-                    }
-
-                    _landed.Add(done);
-                    _anyLanded = true;
+                    continue;
                 }
 
-                foreach (var sent in batch)
+                if (!_confirmed.TryGetValue(done.Partition, out var confirmed) || done.Offset >= confirmed.Offset)
                 {
-                    _inFlight.Remove(sent.Partition);
-                    _forgottenInFlight.Remove(sent.Partition);
+                    _confirmed[done.Partition] = done;
                 }
+
+                _landed.Add(done);
+                _anyLanded = true;
+            }
+
+            foreach (var sent in batch)
+            {
+                _inFlight.Remove(sent.Partition);
+                _forgottenInFlight.Remove(sent.Partition);
             }
         }
     }

@@ -23,8 +23,8 @@ internal sealed class AsynchronousCommits : ConsumerCommits, IDisposable
     public AsynchronousCommits(CommitContext context)
         : base(context)
     {
-        _committer = new AsyncCommitter(CommitNow, context.Dispatcher.Runtime);
         _observer = context.Observer;
+        _committer = new AsyncCommitter(CommitNow, Failed, context.Dispatcher.Runtime);
     }
 
     protected override void Send(List<OffsetCommit> offsets, List<PartitionState> states, bool final)
@@ -35,6 +35,13 @@ internal sealed class AsynchronousCommits : ConsumerCommits, IDisposable
             _observer.OnError(new Error(ErrorCode.Local_TimedOut, $"Asynchronous commits did not finish within {FlushTimeout}; their messages will be handled again."));
         }
     }
+
+    /// <summary>One line for the observer and the log: a commit threw what it was not meant to; the next commit sends its offsets again.</summary>
+    internal static Error Unexpected(Exception exception) => new(
+        ErrorCode.Local_Fail,
+        $"An asynchronous commit failed unexpectedly ({exception.GetType().Name}: {exception.Message}); its offsets are sent again with the next commit.");
+
+    private void Failed(Exception exception) => _observer.OnError(Unexpected(exception));
 
     /// <summary>The consumer is closed: nothing more is committed, and the send thread ends.</summary>
     public void Dispose() => _committer.Dispose();

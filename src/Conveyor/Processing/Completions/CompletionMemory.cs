@@ -47,7 +47,7 @@ internal sealed class CompletionMemory(TimeProvider time)
             return; // nothing finished in that assignment
         }
 
-        _memories[partition] = new Memory(first, Math.Max(first, lowestUnfinished), [.. finishedAbove], time.GetUtcNow() + KeepFor);
+        _memories[partition] = new Memory(first, Math.Max(first, lowestUnfinished), [.. finishedAbove], time.GetTimestamp());
     }
 
     /// <summary>
@@ -83,12 +83,13 @@ internal sealed class CompletionMemory(TimeProvider time)
 
     private void Expire()
     {
-        var now = time.GetUtcNow();
-        foreach (var (partition, memory) in _memories.Where(m => m.Value.Until <= now).ToList())
+        foreach (var (partition, memory) in _memories.Where(m => time.GetElapsedTime(m.Value.RememberedAt) >= KeepFor).ToList())
         {
             _memories.Remove(partition);
         }
     }
 
-    private sealed record Memory(long First, long LowestUnfinished, long[] FinishedAbove, DateTimeOffset Until);
+    // RememberedAt is the engine clock's monotonic timestamp (the simulator's own clock in a
+    // simulation): a wall-clock step neither drops memories early nor keeps them on.
+    private sealed record Memory(long First, long LowestUnfinished, long[] FinishedAbove, long RememberedAt);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
@@ -34,7 +35,7 @@ internal static partial class FencingProbe
         config["debug"] = "feature";
         config["enable.sparse.connections"] = "false";
         config.Remove("transactional.id");
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp(); // monotonic: a wall-clock step must not shorten or stretch the wait
         using var admin = new AdminClientBuilder(new AdminClientConfig(config))
             .SetLogHandler((_, line) =>
             {
@@ -56,7 +57,7 @@ internal static partial class FencingProbe
             return new FencingSupport([], [], $"the cluster's metadata could not be read ({e.Error.Reason})");
         }
 
-        while (brokers.Any(b => !answers.ContainsKey(b.BrokerId)) && deadline - DateTime.UtcNow is { Ticks: > 0 } remaining)
+        while (brokers.Any(b => !answers.ContainsKey(b.BrokerId)) && timeout - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } remaining)
         {
             changed.Wait(remaining);
         }

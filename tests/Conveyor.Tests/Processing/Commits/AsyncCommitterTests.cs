@@ -10,6 +10,9 @@ public class AsyncCommitterTests
     private static readonly TopicPartition P0 = new("t", 0);
     private static readonly TopicPartition P1 = new("t", 1);
 
+    // A commit that throws what it is not meant to fails the test where it is noticed: the flush.
+    private static void NoneExpected(Exception exception) => throw new InvalidOperationException("a commit failed unexpectedly", exception);
+
     [Fact]
     public void Request_returns_at_once_while_a_commit_is_in_flight_and_flush_waits_for_it()
     {
@@ -24,7 +27,7 @@ public class AsyncCommitterTests
             }
 
             return offsets;
-        });
+        }, NoneExpected);
 
         committer.Request([new(P0, 5)]);
         Assert.False(committer.Flush(TimeSpan.FromMilliseconds(50)));
@@ -45,7 +48,7 @@ public class AsyncCommitterTests
         {
             onPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
             return offsets;
-        });
+        }, NoneExpected);
 
         committer.Request([new(P0, 5)]);
         Assert.True(committer.Flush(Timeout));
@@ -64,7 +67,7 @@ public class AsyncCommitterTests
         {
             threads.Enqueue(Thread.CurrentThread);
             return offsets;
-        });
+        }, NoneExpected);
 
         for (var offset = 1; offset <= 20; offset++)
         {
@@ -95,7 +98,7 @@ public class AsyncCommitterTests
 
             Interlocked.Decrement(ref running);
             return offsets;
-        });
+        }, NoneExpected);
 
         // Requests go up and down (as a re-requested or stale offset would): only higher ones are sent.
         var random = new Random(7);
@@ -128,7 +131,7 @@ public class AsyncCommitterTests
         {
             attempts.Enqueue(offsets[0].Offset);
             return fail ? [] : offsets;
-        });
+        }, NoneExpected);
 
         committer.Request([new(P0, 10)]);
         Assert.True(committer.Flush(Timeout));
@@ -157,7 +160,7 @@ public class AsyncCommitterTests
             }
 
             return offsets;
-        });
+        }, NoneExpected);
 
         committer.Request([new(P1, 1)]);
         Assert.True(inFlight.Wait(Timeout)); // in flight, held (else both would go in one commit)
@@ -181,7 +184,7 @@ public class AsyncCommitterTests
             }
 
             return offsets;
-        });
+        }, NoneExpected);
 
         committer.Request([new(P0, 10, "cv1b:a")]);
         Assert.True(committer.Flush(Timeout));
@@ -193,5 +196,53 @@ public class AsyncCommitterTests
         Assert.True(committer.Flush(Timeout));
 
         Assert.Equal(["cv1b:a", "cv1b:ab"], sent.Select(s => s.Metadata));
+    }
+
+    [Fact]
+    public void A_commit_that_throws_unexpectedly_is_reported_and_the_commits_after_it_are_still_sent()
+    {
+        var sent = new ConcurrentQueue<long>();
+        var failures = new ConcurrentQueue<Exception>();
+        var calls = 0;
+        using var committer = new AsyncCommitter(
+            offsets =>
+            {
+                sent.Enqueue(offsets[0].Offset);
+                return Interlocked.Increment(ref calls) == 1 ? throw new NullReferenceException("a bug in the commit path") : offsets;
+            },
+            failures.Enqueue);
+
+        committer.Request([new(P0, 10)]);
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 10)]); // not committed: sent again, not dropped as in flight
+        Assert.True(committer.Flush(Timeout));
+        committer.Request([new(P0, 11)]);
+        Assert.True(committer.Flush(Timeout));
+
+        Assert.Equal([10L, 10L, 11L], sent);
+        Assert.Equal("a bug in the commit path", Assert.Single(failures).Message);
+    }
+
+    [Fact]
+    public void A_failure_that_escapes_the_drain_does_not_stop_later_commits()
+    {
+        // The report itself throws (an observer that throws): the drain ends with it, but does not
+        // leave itself marked as running, which kept every later request from being sent.
+        var sent = new ConcurrentQueue<long>();
+        var calls = 0;
+        using var committer = new AsyncCommitter(
+            offsets =>
+            {
+                sent.Enqueue(offsets[0].Offset);
+                return Interlocked.Increment(ref calls) == 1 ? throw new NullReferenceException("a bug in the commit path") : offsets;
+            },
+            e => throw new InvalidOperationException("the observer threw too", e));
+
+        committer.Request([new(P0, 10)]);
+        Assert.Throws<AggregateException>(() => committer.Flush(Timeout));
+        committer.Request([new(P0, 11)]);
+        Assert.True(committer.Flush(Timeout));
+
+        Assert.Equal([10L, 11L], sent);
     }
 }

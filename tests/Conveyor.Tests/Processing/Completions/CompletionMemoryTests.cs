@@ -77,6 +77,22 @@ public class CompletionMemoryTests
     }
 
     [Fact]
+    public void A_memory_lasts_by_the_engines_monotonic_clock_whatever_the_wall_clock_does()
+    {
+        var clock = new ManualClock(DateTimeOffset.UnixEpoch);
+        var memory = new CompletionMemory(clock);
+        memory.Remember(Partition, first: 10, lowestUnfinished: 11, finishedAbove: []);
+        memory.Remember(new TopicPartition("t", 1), first: 10, lowestUnfinished: 11, finishedAbove: []);
+
+        clock.Step(TimeSpan.FromHours(1)); // NTP sets the wall clock forward: no time passed
+        Assert.True(memory.Recall(Partition, null)!.Contains(10));
+
+        clock.Step(TimeSpan.FromHours(-2)); // and back: time still passes
+        clock.Advance(CompletionMemory.KeepFor);
+        Assert.Null(memory.Recall(new TopicPartition("t", 1), null));
+    }
+
+    [Fact]
     public void An_assignment_that_finished_nothing_leaves_no_memory()
     {
         var memory = new CompletionMemory(new ManualClock(DateTimeOffset.UnixEpoch));
