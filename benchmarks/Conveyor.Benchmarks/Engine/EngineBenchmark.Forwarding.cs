@@ -6,7 +6,9 @@ internal static partial class EngineBenchmark
     /// <summary>
     /// Forwarding rounds alternate with rounds of the producer alone (the forwarder's own output
     /// sender, no consumer, no engine; <see cref="BenchmarkSettings.ProducerOnlyPairs"/> pairs a
-    /// round), so both see the machine of the same moment;
+    /// round, as fast as it goes), so both see the machine of the same moment, and with a round of
+    /// that producer fed at the forwarding round's own rate (its CPU per record grows as its rate
+    /// falls: smaller batches, more requests and wake-ups per record);
     /// a pair in which the JIT was still compiling runs again, as in the no-op rounds. Then what the
     /// rounds' counting observer costs is measured apart, and the seed's one-at-a-time loop runs.
     /// </summary>
@@ -18,7 +20,8 @@ internal static partial class EngineBenchmark
             + $"a warm-up of {warmup:N0}, then {settings.ForwardRounds} rounds, each followed by the producer alone writing {settings.ProducerOnlyPairs:N0} pairs; the sequential loop over {settings.ForwardSequentialMessages:N0}; "
             + (ForwardingRunner.ConfluentProducer ? "outputs through Confluent.Kafka's producer (CONVEYOR_FORWARD_PRODUCER=confluent)" : "outputs through the native producer"));
         await forwarding.RunAsync("warm-up", backlog, warmup, "forward-warm-up").ConfigureAwait(false);
-        producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
+        var warmAlone = producerOnly.Run("producer alone warm-up", backlog, warmup, "produce-only-warm-up", settings.MessageBytes);
+        producerOnly.Run("producer alone paced warm-up", backlog, warmup, "produce-paced-warm-up", settings.MessageBytes, warmAlone.PerSecond / 2);
         Log($"forwarding: {await JitQuiet.WaitAsync().ConfigureAwait(false)} methods compiled after the warm-up before the rounds");
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         var counted = 0;
@@ -41,6 +44,10 @@ internal static partial class EngineBenchmark
             Log($"producer alone round {round}: {alone.PerSecond:N0} pairs/s, {alone.AllocatedBytesPerMessage:N0} B allocated and {alone.CpuMicrosecondsPerMessage:F2} µs CPU per pair, "
                 + $"steady middle {Steady(alone)}, JIT {alone.Jit.TotalMilliseconds:F0} ms; CPU forwarding ÷ producer alone {measured.CpuMicrosecondsPerMessage / alone.CpuMicrosecondsPerMessage:F3}{ByThread(alone)} {probeAlone}");
 
+            var paced = producerOnly.Run($"producer alone at the forwarding rate #{round}", backlog, messages, $"produce-paced-{round}", settings.MessageBytes, measured.PerSecond);
+            Log($"producer alone at {measured.PerSecond:N0} pairs/s, round {round}: {paced.PerSecond:N0} pairs/s, {paced.CpuMicrosecondsPerMessage:F2} µs CPU per pair, JIT {paced.Jit.TotalMilliseconds:F0} ms; "
+                + $"CPU forwarding ÷ producer alone at its rate {measured.CpuMicrosecondsPerMessage / paced.CpuMicrosecondsPerMessage:F3}{ByThread(paced)}");
+
             // As in the no-op rounds: a pair in which the JIT compiled for 5 % or more of either
             // round's time is run again (at most ForwardRounds times), then counted anyway.
             if (!(measured.JitSettled && alone.JitSettled) && round - counted <= settings.ForwardRounds)
@@ -54,6 +61,8 @@ internal static partial class EngineBenchmark
             report.Forward.Add(measured);
             report.Add(alone, "the forwarder's output sender alone, no consumer, no engine: pairs of records acknowledged per second (the forwarder's ceiling)");
             report.ProducerOnly.Add(alone);
+            report.Add(paced, "the same sender fed at the forwarding round's rate: producing's cost at the rate the forwarder runs");
+            report.ProducerPaced.Add(paced);
         }
 
         report.ForwardObserverCpu = ForwardingRunner.ObserverMicrosecondsPerInput(backlog.Partitions);

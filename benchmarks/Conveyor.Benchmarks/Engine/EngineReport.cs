@@ -26,6 +26,14 @@ internal sealed class EngineReport
     public List<Throughput> ProducerOnly { get; } = [];
 
     /// <summary>
+    /// The same sender fed at each forwarding round's own rate (inputs per second as pairs per
+    /// second), one such round after each pair of rounds: what producing costs at the rate the
+    /// forwarder runs, where the producer alone above runs as fast as it can (bigger batches, less
+    /// CPU per record).
+    /// </summary>
+    public List<Throughput> ProducerPaced { get; } = [];
+
+    /// <summary>
     /// CPU microseconds per input that hearing the forwarding rounds' event costs the thread telling
     /// it (<see cref="ForwardingRunner.ObserverMicrosecondsPerInput"/>), measured apart.
     /// </summary>
@@ -100,6 +108,10 @@ internal sealed class EngineReport
         var rawCpu = Median(Noop.RawCpu);
         var forwardCpu = Median([.. Forward.Select(f => f.CpuMicrosecondsPerMessage)]);
         List<double> forwardCpuRatios = [.. Forward.Zip(ProducerOnly, (f, p) => f.CpuMicrosecondsPerMessage / p.CpuMicrosecondsPerMessage)];
+        List<double> forwardPacedRatios = [.. Forward.Zip(ProducerPaced, (f, p) => f.CpuMicrosecondsPerMessage / p.CpuMicrosecondsPerMessage)];
+        // What forwarding costs beyond consuming (the no-op engine's CPU per message) and producing
+        // the pair at the forwarding round's own rate (the paced producer of the same round).
+        List<double> forwardOwn = [.. Forward.Zip(ProducerPaced, (f, p) => f.CpuMicrosecondsPerMessage - p.CpuMicrosecondsPerMessage - (noopCpu ?? double.NaN))];
         return new EngineBenchmarkResult(
             NoopRatio: Round(Median(Noop.Ratios), 3),
             NoopRatioBest: Ratio(Noop.Engine?.PerSecond, Noop.Raw?.PerSecond),
@@ -143,6 +155,9 @@ internal sealed class EngineReport
             ForwardGcPauseShare: Round(Median([.. Forward.Select(f => f.GcPaused / f.Elapsed)]), 3),
             ForwardCpuUsPerInput: Round(forwardCpu, 2),
             ProducerOnlyCpuUsPerPair: Round(producerOnlyCpu, 2),
+            ProducerPacedCpuUsPerPair: Round(Median([.. ProducerPaced.Select(p => p.CpuMicrosecondsPerMessage)]), 2),
+            ForwardCpuVsProducerPacedPaired: Round(Median(forwardPacedRatios), 3),
+            ForwardOwnCpuUsPerInput: Round(Median(forwardOwn), 2),
             ForwardObserverCpuUsPerInput: Round(ForwardObserverCpu, 3),
             NoopAllocBytesPerMsg: Round(Noop.Engine?.AllocatedBytesPerMessage, 0),
             RawAllocBytesPerMsg: Round(Noop.Raw?.AllocatedBytesPerMessage, 0),
@@ -218,6 +233,8 @@ internal sealed class EngineReport
         Target(output, "forward_observer_alloc_bytes_per_input", result.ForwardObserverAllocBytesPerInput, "(reported)", null);
         Target(output, "forward_cpu_vs_producer_only", result.ForwardCpuVsProducerOnly, "(reported)", null);
         Target(output, "forward_cpu_vs_producer_only_paired", result.ForwardCpuVsProducerOnlyPaired, "<= 2", result.ForwardCpuVsProducerOnlyPaired <= 2);
+        Target(output, "forward_cpu_vs_producer_paced_paired", result.ForwardCpuVsProducerPacedPaired, "(reported)", null);
+        Target(output, "forward_own_cpu_us_per_input", result.ForwardOwnCpuUsPerInput, "(reported)", null);
         Target(output, "forward_cpu_efficiency", result.ForwardCpuEfficiency, "(reported)", null);
         Target(output, "io_key_vs_ideal", result.IoKeyVsIdeal, ">= 0.85", result.IoKeyVsIdeal >= 0.85);
         Target(output, "io_key_vs_sequential", result.IoKeyVsSequential, ">= 40", result.IoKeyVsSequential >= 40);

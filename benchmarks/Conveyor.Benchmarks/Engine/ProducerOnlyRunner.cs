@@ -40,8 +40,10 @@ internal sealed class ProducerOnlyRunner
     /// Writes <paramref name="pairs"/> pairs of <paramref name="valueBytes"/>-byte records (1,000
     /// keys, partition by partition as the backlog) to new topics <paramref name="outputPrefix"/>-a
     /// and -b. Measured in pairs acknowledged per second, from the first acknowledgement to the last.
+    /// With <paramref name="pairsPerSecond"/>, the feeding thread keeps to that rate (sending what is
+    /// due, then sleeping a millisecond) instead of sending as fast as the window lets it.
     /// </summary>
-    public Throughput Run(string scenario, Backlog backlog, int pairs, string outputPrefix, int valueBytes)
+    public Throughput Run(string scenario, Backlog backlog, int pairs, string outputPrefix, int valueBytes, double? pairsPerSecond = null)
     {
         string[] outputs = [$"{outputPrefix}-a", $"{outputPrefix}-b"];
         foreach (var topic in outputs)
@@ -59,8 +61,10 @@ internal sealed class ProducerOnlyRunner
         var (sender, _) = OutputProducer.Sender(_client, options, events, _ => { });
         using (sender)
         {
+            var pace = pairsPerSecond is { } rate ? new Pace(rate, () => reports.Acknowledged > 0) : null;
             for (var i = 0; i < pairs; i++)
             {
+                pace?.WaitUntilDue(i);
                 var partition = i % backlog.Partitions;
                 var key = keys[i % keys.Length];
                 foreach (var topic in outputs)
@@ -86,6 +90,56 @@ internal sealed class ProducerOnlyRunner
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Keeps a feeding thread to a rate. The first pair goes out at once and the next waits for its
+    /// acknowledgement (the new topics' metadata and connections), then the i-th pair is due i ÷ rate
+    /// seconds after that; a pair not yet due sleeps the thread a millisecond (no spinning, which would
+    /// bill the CPU figure for waiting), so pairs go out in bursts of about a millisecond's worth. A
+    /// thread that fell behind (preempted) does not catch up more than 5 ms' worth at once: the rate
+    /// measured stays the one asked for, not a burst's.
+    /// </summary>
+    private sealed class Pace(double pairsPerSecond, Func<bool> firstAcknowledged)
+    {
+        private static readonly double MaxDebt = 0.005;
+        private long _start;
+
+        public void WaitUntilDue(int pair)
+        {
+            if (pair == 0)
+            {
+                return;
+            }
+
+            if (_start == 0)
+            {
+                while (!firstAcknowledged())
+                {
+                    Thread.Sleep(1);
+                }
+
+                _start = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(pair / pairsPerSecond * System.Diagnostics.Stopwatch.Frequency);
+            }
+
+            while (true)
+            {
+                var due = System.Diagnostics.Stopwatch.GetElapsedTime(_start).TotalSeconds;
+                var at = pair / pairsPerSecond;
+                if (due - at > MaxDebt)
+                {
+                    _start += (long)((due - at - MaxDebt) * System.Diagnostics.Stopwatch.Frequency);
+                    return;
+                }
+
+                if (due >= at)
+                {
+                    return;
+                }
+
+                Thread.Sleep(1);
+            }
+        }
     }
 
     /// <summary>Counts a pair at every second acknowledged record; keeps a slot per record in flight and the window's room.</summary>
@@ -121,6 +175,8 @@ internal sealed class ProducerOnlyRunner
         }
 
         public int Failures => Volatile.Read(ref _failures);
+
+        public int Acknowledged => Volatile.Read(ref _acknowledged);
 
         public int Waits => Volatile.Read(ref _waits);
 
