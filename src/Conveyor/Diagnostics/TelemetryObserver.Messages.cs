@@ -27,26 +27,42 @@ internal sealed partial class TelemetryObserver
     public MessageTrace MessageStarted(WorkItem item)
     {
         var result = item.Result;
-        var tags = MetricTags.Message(group, result.Topic, result.Partition.Value);
         long firstStarted;
-        if (item.Attempts > 0 && _retrying.TryGetValue(item, out var started))
+        StrongBox<long>? started = null;
+        var retried = item.Attempts > 0 && _retrying.TryGetValue(item, out started);
+        if (retried)
         {
             _retrying.Remove(item);
-            firstStarted = started.Value;
+            firstStarted = started!.Value;
         }
         else
         {
             firstStarted = Timestamp(ConveyorMetrics.ProcessDuration);
-            ConveyorMetrics.Consumed.Add(1, tags);
-            ConveyorMetrics.InFlight.Add(1, tags);
         }
 
         // A message's trace comes from its headers only, never from whatever activity was current
         // when the processor was started (the workers inherit that context).
         Activity.Current = null;
-        var activity = ConveyorDiagnostics.ActivitySource.HasListeners() ? StartProcess(result, tags) : null;
-        return new MessageTrace(activity, firstStarted, tags);
+        var traced = ConveyorDiagnostics.ActivitySource.HasListeners();
+        if (!traced && !MessageMeasured)
+        {
+            // Nobody listens: no tags are made (MessageEnded makes them if someone listens by then).
+            return new MessageTrace(null, firstStarted, default);
+        }
+
+        var tags = MetricTags.Message(group, result.Topic, result.Partition.Value);
+        if (!retried)
+        {
+            ConveyorMetrics.Consumed.Add(1, tags);
+            ConveyorMetrics.InFlight.Add(1, tags);
+        }
+
+        return new MessageTrace(traced ? StartProcess(result, tags) : null, firstStarted, tags);
     }
+
+    /// <summary>Whether some listener hears a message's own instruments (consumed, in flight, process duration): their tags are made only then.</summary>
+    private static bool MessageMeasured =>
+        ConveyorMetrics.Consumed.Enabled || ConveyorMetrics.InFlight.Enabled || ConveyorMetrics.ProcessDuration.Enabled;
 
     /// <summary>The message's <c>process {topic}</c> activity (someone listens): its name and parent are made only then.</summary>
     private Activity? StartProcess(Confluent.Kafka.ConsumeResult<byte[]?, byte[]?> result, TagList tags)
@@ -97,10 +113,15 @@ internal sealed partial class TelemetryObserver
             return; // still in flight, waiting out its back-off
         }
 
-        ConveyorMetrics.InFlight.Add(-1, trace.Tags);
+        if (trace.Tags.Count == 0 && !MessageMeasured)
+        {
+            return; // nobody listens (nor did when it started: no tags were made)
+        }
+
+        var tags = trace.Tags.Count > 0 ? trace.Tags : MetricTags.Message(group, item.Result.Topic, item.Result.Partition.Value);
+        ConveyorMetrics.InFlight.Add(-1, tags);
         if (execution.Outcome != ExecutionOutcome.Abandoned)
         {
-            var tags = trace.Tags;
             if (execution.Failure is { } failure)
             {
                 tags.Add(MessagingAttributes.ErrorType, ErrorType(failure));
@@ -126,6 +147,11 @@ internal sealed partial class TelemetryObserver
     /// <summary>One handler call ended, failed with <paramref name="failure"/> if it did; a successful call counts the message processed.</summary>
     public void HandlerEnded(long started, string topic, int partition, int attempt, Exception? failure)
     {
+        if (failure is null && started == 0 && !ConveyorMetrics.Processed.Enabled)
+        {
+            return; // a call that succeeded, and nobody listens: no tags are made
+        }
+
         var tags = MetricTags.Message(group, topic, partition);
         if (failure is not null)
         {

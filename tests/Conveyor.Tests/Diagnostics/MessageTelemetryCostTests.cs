@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
 using Conveyor.Diagnostics;
@@ -48,6 +49,61 @@ public class MessageTelemetryCostTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(Messages + 1, telemetry.Status.Activity.Handled);
+    }
+
+    [Fact]
+    public void A_message_start_makes_no_tags_while_nobody_listens()
+    {
+        var telemetry = new ProcessorEvents(null, $"cost-{Guid.NewGuid():N}", text => text);
+        var item = Item("telemetry-unheard", 2, 5);
+
+        var trace = telemetry.MessageStarted(item);
+
+        Assert.Empty(trace.Tags); // made at its end only if someone listens by then
+        Assert.Null(trace.Activity);
+        telemetry.MessageEnded(item, trace, new Execution(ExecutionOutcome.Finished));
+    }
+
+    [Fact]
+    public void A_message_that_started_unheard_leaves_the_in_flight_count_with_its_own_tags()
+    {
+        var group = $"late-listener-{Guid.NewGuid():N}";
+        var telemetry = new ProcessorEvents(null, group, text => text);
+        var item = Item("telemetry-late", 4, 8);
+        var trace = telemetry.MessageStarted(item);
+        var heard = new List<(long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == ConveyorMetrics.InFlight.Name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var all = new Dictionary<string, object?>();
+            foreach (var tag in tags)
+            {
+                all[tag.Key] = tag.Value;
+            }
+
+            if (Equals(all.GetValueOrDefault(MessagingAttributes.ConsumerGroup), group))
+            {
+                lock (heard)
+                {
+                    heard.Add((value, all));
+                }
+            }
+        });
+        listener.Start();
+
+        telemetry.MessageEnded(item, trace, new Execution(ExecutionOutcome.Finished));
+
+        var (left, tags) = Assert.Single(heard);
+        Assert.Equal(-1, left);
+        Assert.Equal("telemetry-late", tags[MessagingAttributes.Destination]);
+        Assert.Equal("4", tags[MessagingAttributes.Partition]);
     }
 
     private static void Run(ProcessorEvents telemetry, WorkItem item)

@@ -16,8 +16,7 @@ internal sealed class MessageExecutor<TKey, TValue>
 {
     private readonly ProcessorOptions _options;
     private readonly StagedHandler<TKey, TValue> _handler;
-    private readonly MessageDeserializer<TKey> _keys;
-    private readonly MessageDeserializer<TValue> _values;
+    private readonly MessageReader<TKey, TValue> _reader;
     private readonly IDeadLetterWriter? _deadLetters;
     private readonly IProcessorObserver _observer;
     private readonly EngineRuntime _runtime;
@@ -34,8 +33,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         _runtime = runtime ?? EngineRuntime.Default;
         _options = options;
         _handler = handler;
-        _keys = keys;
-        _values = values;
+        _reader = new MessageReader<TKey, TValue>(keys, values);
         _deadLetters = deadLetters;
         _observer = observer;
     }
@@ -62,7 +60,7 @@ internal sealed class MessageExecutor<TKey, TValue>
         TValue value;
         try
         {
-            (key, value) = await DeserializeAsync(item.Result).ConfigureAwait(false);
+            (key, value) = await _reader.ReadAsync(item.Result).ConfigureAwait(false);
         }
         catch (MessageDeserializationException e)
         {
@@ -161,7 +159,7 @@ internal sealed class MessageExecutor<TKey, TValue>
     /// <summary>The message as a handler sees it; throws <see cref="MessageDeserializationException"/> or <see cref="DeclinedMessageException"/> (see <see cref="UnreadableAsync"/>).</summary>
     public async ValueTask<MessageContext<TKey, TValue>> ContextAsync(WorkItem item)
     {
-        var (key, value) = await DeserializeAsync(item.Result).ConfigureAwait(false);
+        var (key, value) = await _reader.ReadAsync(item.Result).ConfigureAwait(false);
         return new MessageContext<TKey, TValue>(item.Result, key, value, item.Attempts + 1);
     }
 
@@ -314,36 +312,6 @@ internal sealed class MessageExecutor<TKey, TValue>
         if (item.Partition.ClaimStopReport())
         {
             _observer.OnPartitionStopped(item.Result.TopicPartitionOffset, reason);
-        }
-    }
-
-    private async ValueTask<(TKey Key, TValue Value)> DeserializeAsync(ConsumeResult<byte[]?, byte[]?> result)
-    {
-        var message = result.Message;
-        if (message.Headers is null && (_keys.ReadsHeaders || _values.ReadsHeaders))
-        {
-            // Read natively, a message without headers has none (no object made): a user's deserializer gets an empty set, as from Confluent.Kafka.
-            message.Headers = [];
-        }
-
-        TKey key;
-        try
-        {
-            key = await _keys.DeserializeAsync(message.Key, new SerializationContext(MessageComponentType.Key, result.Topic, message.Headers)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not DeclinedMessageException)
-        {
-            throw new MessageDeserializationException($"The key of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
-        }
-
-        try
-        {
-            var value = await _values.DeserializeAsync(message.Value, new SerializationContext(MessageComponentType.Value, result.Topic, message.Headers)).ConfigureAwait(false);
-            return (key, value);
-        }
-        catch (Exception e) when (e is not DeclinedMessageException)
-        {
-            throw new MessageDeserializationException($"The value of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
         }
     }
 

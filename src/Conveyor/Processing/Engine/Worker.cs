@@ -141,7 +141,7 @@ internal sealed partial class Worker<TKey, TValue>
         var trace = _events.MessageStarted(item);
         var execution = new Execution(ExecutionOutcome.Abandoned);
         var running = _dispatcher.Taken;
-        var began = Stopwatch.GetTimestamp();
+        var began = _attempts is null ? 0 : Stopwatch.GetTimestamp(); // read only for whoever weighs the attempts
         try
         {
             execution = await _executor.ExecuteAsync(item, _stopping.Token, abort).ConfigureAwait(false);

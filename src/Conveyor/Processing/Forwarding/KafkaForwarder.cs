@@ -138,19 +138,36 @@ public sealed class KafkaForwarder<TKey, TValue> : IKafkaProcessor
     private StagedHandler<TKey, TValue> Pipelined(OutputProducer producer)
     {
         var forwarded = OutputProducer.Listening(_parts.Telemetry);
-        // Pooled: this call still waits for room in the output window when an input outgrows the room its worker held (awaited once, by the engine).
-        return [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] async ValueTask<IPendingAcknowledgement?> (message, ct) =>
+
+        // Most inputs go without an async state machine: the handler answered at once and the
+        // window had room for the outputs (their worker waited for it before it took the input).
+        return (message, ct) =>
         {
-            var outputs = await _handler(message, ct).ConfigureAwait(false) ?? [];
+            var call = _handler(message, ct);
+            return call.IsCompletedSuccessfully ? Hand(call.Result, message, ct) : HandWhenCalledAsync(call, message, ct);
+        };
+
+        // Pooled: this still waits for a handler that answers later (awaited once, by the engine).
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        async ValueTask<IPendingAcknowledgement?> HandWhenCalledAsync(ValueTask<IReadOnlyList<OutputRecord>> call, MessageContext<TKey, TValue> message, CancellationToken ct) =>
+            await Hand(await call.ConfigureAwait(false), message, ct).ConfigureAwait(false);
+
+        ValueTask<IPendingAcknowledgement?> Hand(IReadOnlyList<OutputRecord>? outputs, MessageContext<TKey, TValue> message, CancellationToken ct)
+        {
             var input = new ForwardedInput(message.Topic, message.Partition, message.Offset);
-            if (outputs.Count == 0)
+            if (outputs is null || outputs.Count == 0)
             {
                 forwarded?.OnForwarded(input.ToTopicPartitionOffset(), []);
-                return null;
+                return new ValueTask<IPendingAcknowledgement?>((IPendingAcknowledgement?)null);
             }
 
-            return await producer.HandAsync(outputs, input, ct).ConfigureAwait(false);
-        };
+            var handed = producer.HandAsync(outputs, input, ct);
+            return handed.IsCompletedSuccessfully ? new ValueTask<IPendingAcknowledgement?>(handed.Result) : WhenEnteredAsync(handed);
+        }
+
+        // Pooled: an input larger than the room its worker held waits for more (awaited once, by the engine).
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        static async ValueTask<IPendingAcknowledgement?> WhenEnteredAsync(ValueTask<OutputDelivery> handed) => await handed.ConfigureAwait(false);
     }
 
     /// <summary>
