@@ -1,13 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
-using Conveyor.Processing.Forwarding;
 
 namespace Conveyor.Native.Producing;
 
 /// <summary>
 /// librdkafka's callbacks: static (no delegate for the collector to move or free), finding the
-/// producer through librdkafka's opaque and each record's slot through the record's opaque. They
+/// producer through librdkafka's opaque and each record's slot by the number that is the record's
+/// opaque (<see cref="InFlightRecords"/>). They
 /// run on the producer's thread (<c>rd_kafka_poll</c>, or <c>rd_kafka_flush</c> on the disposing
 /// thread). An exception must not unwind into native code, so one is reported as a fatal error:
 /// an input whose report was lost would otherwise never finish.
@@ -20,17 +20,20 @@ internal sealed unsafe partial class NativeProducer
     private static void OnDelivery(IntPtr rk, NativeMessage* message, IntPtr opaque)
     {
         var producer = Instance(opaque);
+        if (producer is null)
+        {
+            return; // reports come only after rd_kafka_new returned and the instance was set
+        }
+
         try
         {
-            var record = GCHandle.FromIntPtr(message->Opaque);
-            var slot = (OutputSlot)record.Target!;
-            record.Free();
-            var error = message->Error == 0 ? Acknowledged : producer?.ErrorOf(message->Error) ?? new Error((ErrorCode)message->Error);
+            var slot = producer._inFlight.Reported((int)message->Opaque);
+            var error = message->Error == 0 ? Acknowledged : producer.ErrorOf(message->Error);
             slot.Report(error, new Partition(message->Partition), new Offset(message->Offset));
         }
         catch (Exception e)
         {
-            producer?.Failed(e);
+            producer.Failed(e);
         }
     }
 

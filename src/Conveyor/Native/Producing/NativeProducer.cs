@@ -12,9 +12,9 @@ namespace Conveyor.Native.Producing;
 /// marshalled native message: about 500 bytes a record, living for the broker's round trip).
 /// Its own <c>rd_kafka_t</c> with the configuration the Confluent.Kafka producer would get;
 /// key, value and headers are copied by librdkafka during the produce call
-/// (<c>RD_KAFKA_MSG_F_COPY</c>), so nothing managed is pinned or kept for a record but a
-/// <see cref="GCHandle"/> to its <see cref="OutputSlot"/>, the record's opaque, freed by its
-/// delivery report. Delivery reports, errors and log lines are served on a thread of its own
+/// (<c>RD_KAFKA_MSG_F_COPY</c>), so nothing managed is pinned or kept for a record but its
+/// <see cref="OutputSlot"/>, whose number in <see cref="InFlightRecords"/> is the record's opaque
+/// until its delivery report. Delivery reports, errors and log lines are served on a thread of its own
 /// (<c>rd_kafka_poll</c>), a poll call's reports as one batch (<see cref="ReportInBatches"/>). Not for transactions (exactly-once keeps Confluent.Kafka's producer).
 /// </summary>
 internal sealed unsafe partial class NativeProducer : IOutputSender
@@ -32,6 +32,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     private readonly Action<Error> _onFatal;
     private readonly TimeSpan _flushTimeout;
     private readonly Thread _poller;
+    private readonly InFlightRecords _inFlight = new();
     private volatile bool _stopping;
     private int _disposed;
     private IReportBatches? _batches;
@@ -121,7 +122,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
     /// </summary>
     public void Send(OutputRecord output, OutputSlot slot)
     {
-        var opaque = GCHandle.Alloc(slot);
+        var record = _inFlight.Add(slot);
         Error? refused;
         Interlocked.Increment(ref _sending);
         try
@@ -129,7 +130,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             // A retry's resend can come after the processor stopped and disposed this producer.
             refused = Volatile.Read(ref _disposed) != 0
                 ? new Error(ErrorCode.Local_Destroy, "The output producer was disposed.")
-                : Produce(output, GCHandle.ToIntPtr(opaque));
+                : Produce(output, record);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -143,12 +144,12 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
 
         if (refused is not null)
         {
-            opaque.Free();
+            _ = _inFlight.Remove(record);
             slot.Report(refused, Partition.Any, Offset.Unset);
         }
     }
 
-    private Error? Produce(OutputRecord output, IntPtr opaque)
+    private Error? Produce(OutputRecord output, int record)
     {
         var headers = output.Headers is { Count: > 0 } given ? NativeHeaders(given) : IntPtr.Zero;
         var topic = output.Topic;
@@ -171,7 +172,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             fields[2] = ProduceField.Of(ProduceField.Key, (IntPtr)key, (nuint)(output.Key?.Length ?? 0));
             fields[3] = ProduceField.Of(ProduceField.Value, (IntPtr)value, (nuint)(output.Value?.Length ?? 0));
             fields[4] = ProduceField.Of(ProduceField.Flags, ProducerImports.MessageCopy);
-            fields[5] = ProduceField.Of(ProduceField.Opaque, opaque);
+            fields[5] = ProduceField.Of(ProduceField.Opaque, (IntPtr)record);
             fields[6] = ProduceField.Of(ProduceField.Headers, headers);
             error = ProducerImports.Produce(_rk, fields, headers == IntPtr.Zero ? 6u : 7u);
         }
@@ -240,6 +241,7 @@ internal sealed unsafe partial class NativeProducer : IOutputSender
             var batches = Volatile.Read(ref _batches);
             batches?.Starting();
             _ = ProducerImports.Poll(_rk, PollMs);
+            _inFlight.GiveBackReported();
             if (batches is not null)
             {
                 Served(batches);
