@@ -44,8 +44,8 @@ internal static class ConveyorCommandLine
 
     /// <summary>
     /// Parses and runs; a parse error prints one line (the problem and where help is) and exits
-    /// with <see cref="ExitCodes.Usage"/>; no command at all prints the help. Ctrl-C is heard from
-    /// the first line on (<see cref="Interrupts"/>).
+    /// with <see cref="ExitCodes.Usage"/>; no command at all prints the help. Ctrl-C and SIGTERM are
+    /// heard from the first line on (<see cref="Interrupts"/>).
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
     {
@@ -53,7 +53,7 @@ internal static class ConveyorCommandLine
         return await InvokeAsync(args, interrupts, output, errors, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Parses and runs, hearing Ctrl-C from <paramref name="interrupts"/>.</summary>
+    /// <summary>Parses and runs, hearing Ctrl-C and SIGTERM from <paramref name="interrupts"/>.</summary>
     internal static async Task<int> InvokeAsync(string[] args, Interrupts interrupts, TextWriter? output = null, TextWriter? errors = null, CancellationToken cancellationToken = default)
     {
         var parsed = Create().Parse(args);
@@ -66,21 +66,25 @@ internal static class ConveyorCommandLine
         if (interrupts.Pressed)
         {
             // Nothing started yet: nothing to drain or commit.
-            await (errors ?? Console.Error).WriteLineAsync(Interrupts.BeforeStartLine).ConfigureAwait(false);
-            return ExitCodes.Interrupted;
+            await (errors ?? Console.Error).WriteLineAsync(interrupts.BeforeStartLine).ConfigureAwait(false);
+            return interrupts.BeforeStartExitCode;
         }
 
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,
             Error = errors ?? Console.Error,
-            ProcessTerminationTimeout = StopTimeout,
+
+            // Interrupts alone hears the signals. System.CommandLine's own listener ran before ours and
+            // held the signal thread while the command stopped, so a second signal never reached ours.
+            ProcessTerminationTimeout = null,
         };
 
-        // The first Ctrl-C asks for a clean stop: the command's token is cancelled (by System.CommandLine
-        // too, once it listens); a second one stops at once, without waiting for handlers or commits.
+        // The first Ctrl-C or SIGTERM asks for a clean stop: the command's token is cancelled and it
+        // gets StopTimeout to drain and commit; a second one stops at once, without waiting for
+        // handlers or commits.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, interrupts.Stop);
-        var exitCode = await parsed.InvokeAsync(configuration, stop.Token).ConfigureAwait(false);
+        var exitCode = await interrupts.UntilStoppedAsync(parsed.InvokeAsync(configuration, stop.Token), StopTimeout).ConfigureAwait(false);
         return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
     }
 }

@@ -150,9 +150,9 @@ internal static class PipeCommand
         var partitions = Enumerable.Range(0, ClusterProbe.PartitionCount(metadata, topic) ?? 0).Select(p => new TopicPartition(topic, p)).ToList();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var unread = partitions.ToHashSet();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = Deadline.In(TimeSpan.FromSeconds(30));
         long records = 0;
-        while (unread.Count > 0 && DateTime.UtcNow < deadline)
+        while (unread.Count > 0 && !deadline.Passed)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (result is null)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Conveyor.AspNetCore.Dashboard.Model;
 using Conveyor.Cli.Kafka;
@@ -24,7 +25,7 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
     private readonly FleetOptions? _fleet;
     private readonly IAdminClient _admin;
     private readonly Lock _lock = new();
-    private (DateTimeOffset At, IReadOnlyList<DeadLetterTopic> Topics)? _deadLetterTopics;
+    private (long At, IReadOnlyList<DeadLetterTopic> Topics)? _deadLetterTopics; // At: a monotonic timestamp
 
     /// <param name="settings">The cluster (-b, -X).</param>
     /// <param name="groups">Each group with the topics to show its lag on.</param>
@@ -60,7 +61,7 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
     {
         lock (_lock)
         {
-            if (_deadLetterTopics is { } known && DateTimeOffset.UtcNow - known.At < KeepTopicsFor)
+            if (_deadLetterTopics is { } known && Stopwatch.GetElapsedTime(known.At) < KeepTopicsFor)
             {
                 return known.Topics;
             }
@@ -70,7 +71,7 @@ internal sealed class KafkaDashboardSource : IDashboardSource, IDisposable
                 .Select(t => t.Topic)
                 .Order(StringComparer.Ordinal)
                 .Select(t => new DeadLetterTopic(t, _settings.Admin()))];
-            _deadLetterTopics = (DateTimeOffset.UtcNow, topics);
+            _deadLetterTopics = (Stopwatch.GetTimestamp(), topics);
             return topics;
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Diagnostics;
 
@@ -47,8 +48,8 @@ internal static class AuditRead
         }
 
         consumer.Assign(ends.Keys.Select(p => new TopicPartitionOffset(p, 0)));
-        var deadline = DateTime.UtcNow + timeout;
-        while (ends.Count > 0 && DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(timeout);
+        while (ends.Count > 0 && !deadline.Passed)
         {
             ConsumeResult<string?, string?>? result;
             try

@@ -7,11 +7,11 @@ namespace Conveyor.Cli.Verify;
 internal sealed class ProgressWatch(TimeSpan stallTimeout)
 {
     private long _last = -1;
-    private DateTime _movedAt;
-    private DateTime _reportAt;
+    private TimeSpan _movedAt;
+    private TimeSpan _reportAt;
 
     /// <summary>How long <paramref name="count"/> has stood still, when that is due to be reported; otherwise null.</summary>
-    public TimeSpan? Stalled(long count, DateTime now)
+    public TimeSpan? Stalled(long count, TimeSpan now)
     {
         if (count != _last)
         {

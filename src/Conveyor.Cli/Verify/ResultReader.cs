@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Cli.Kafka;
@@ -20,6 +21,7 @@ internal sealed class ResultReader : IDisposable
     private readonly ConcurrentQueue<long> _processed = new();
     private readonly ConcurrentDictionary<long, byte> _deadLettered = new();
     private readonly ConcurrentDictionary<long, byte> _seen = new();
+    private long _lastRecordAt = Stopwatch.GetTimestamp(); // monotonic: how long the output has been quiet, not when
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
 
@@ -48,7 +50,8 @@ internal sealed class ResultReader : IDisposable
 
     public IEnumerable<long> DeadLettered => _deadLettered.Keys;
 
-    public DateTime LastRecordAt { get; private set; } = DateTime.UtcNow;
+    /// <summary>How long since the last record was read (or since the reader was made), on the monotonic clock.</summary>
+    public TimeSpan SinceLastRecord => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRecordAt));
 
     public void Start()
     {
@@ -99,6 +102,6 @@ internal sealed class ResultReader : IDisposable
         }
 
         _seen.TryAdd(id, 0);
-        LastRecordAt = DateTime.UtcNow;
+        Volatile.Write(ref _lastRecordAt, Stopwatch.GetTimestamp());
     }
 }

@@ -14,9 +14,9 @@ internal sealed class RunWatch(TimeSpan stallTimeout)
 
     /// <param name="settled">Ids processed or dead-lettered so far.</param>
     /// <param name="assigned">Whether any worker has been assigned partitions yet.</param>
-    /// <param name="now">The time of this look.</param>
+    /// <param name="now">The time of this look: elapsed on the monotonic clock since some fixed start.</param>
     /// <returns>A notice when one is due (then again every stall timeout), otherwise null.</returns>
-    public RunNotice? Check(long settled, bool assigned, DateTime now)
+    public RunNotice? Check(long settled, bool assigned, TimeSpan now)
     {
         if (!assigned)
         {

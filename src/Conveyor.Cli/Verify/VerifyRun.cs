@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
+using Conveyor.Cli.CommandLine;
 using Conveyor.Cli.Kafka;
 using Conveyor.Configuration;
 using Conveyor.Diagnostics;
@@ -129,14 +130,17 @@ internal sealed class VerifyRun
         FaultInjector faults, WorkerPool workers, ResultReader reader, ClientSettings client, Dictionary<long, (int Partition, long Offset)> produced, CancellationToken cancellationToken)
     {
         var count = produced.Count;
-        var nextFault = DateTime.UtcNow + TimeSpan.FromSeconds(1);
-        var nextWorker = DateTime.UtcNow + WorkerStartInterval;
+        // Elapsed time on the monotonic clock: a step of the wall clock must not fire every fault at
+        // once, hold them back for an hour, or report a stall that was not one.
+        var run = Stopwatch.StartNew();
+        var nextFault = Deadline.In(TimeSpan.FromSeconds(1));
+        var nextWorker = Deadline.In(WorkerStartInterval);
         var workersToStart = _settings.Workers - 1;
-        var nextReport = DateTime.UtcNow;
+        var nextReport = Deadline.In(TimeSpan.Zero);
         var watch = new RunWatch(_settings.StallTimeout);
         while (!cancellationToken.IsCancellationRequested && reader.Settled < count && !AllCommittedAndQuiet(client, reader))
         {
-            switch (watch.Check(reader.Settled, workers.AnyAssigned, DateTime.UtcNow))
+            switch (watch.Check(reader.Settled, workers.AnyAssigned, run.Elapsed))
             {
                 case { Unassigned: true } start:
                     _errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verify: no worker has been assigned a partition {start.Waited.TotalSeconds:0} s after the first one started ({StartHint})"));
@@ -147,24 +151,24 @@ internal sealed class VerifyRun
                     break;
             }
 
-            if (workersToStart > 0 && DateTime.UtcNow >= nextWorker)
+            if (workersToStart > 0 && nextWorker.Passed)
             {
                 workers.Add();
                 workersToStart--;
-                nextWorker = DateTime.UtcNow + WorkerStartInterval;
+                nextWorker = Deadline.In(WorkerStartInterval);
             }
 
             await InjectFirstFaultOnceWorkingAsync(faults, reader).ConfigureAwait(false);
-            if (DateTime.UtcNow >= nextFault)
+            if (nextFault.Passed)
             {
                 await faults.InjectOneAsync().ConfigureAwait(false);
-                nextFault = DateTime.UtcNow + _settings.FaultInterval;
+                nextFault = Deadline.In(_settings.FaultInterval);
             }
 
-            if (DateTime.UtcNow >= nextReport)
+            if (nextReport.Passed)
             {
                 _output.WriteLine($"verify: {reader.Settled} of {count} processed or dead-lettered, faults so far: {(faults.Injected == 0 ? "none" : string.Join(", ", faults.Counts.Select(f => $"{f.Key} {f.Value}")))}");
-                nextReport = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                nextReport = Deadline.In(TimeSpan.FromSeconds(5));
             }
 
             try
@@ -202,7 +206,7 @@ internal sealed class VerifyRun
     /// </summary>
     private bool AllCommittedAndQuiet(ClientSettings client, ResultReader reader)
     {
-        if (DateTime.UtcNow - reader.LastRecordAt < QuietPeriod)
+        if (reader.SinceLastRecord < QuietPeriod)
         {
             return false;
         }

@@ -32,7 +32,7 @@ internal sealed class WorkerPool : IDisposable
     public bool AnyAssigned => Volatile.Read(ref _assigned) != 0;
 
     /// <summary>How long the worker in the last slot has been running.</summary>
-    public TimeSpan LastAge => _workers.Count == 0 ? TimeSpan.Zero : DateTime.UtcNow - _workers[^1].StartedAt;
+    public TimeSpan LastAge => _workers.Count == 0 ? TimeSpan.Zero : _workers[^1].Age;
 
     public void Add() => _workers.Add(Start(_workers.Count));
 

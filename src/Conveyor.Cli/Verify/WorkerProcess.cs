@@ -8,6 +8,7 @@ internal sealed partial class WorkerProcess : IDisposable
 {
     private const int SigTerm = 15;
     private readonly Process _process;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
 
     private WorkerProcess(Process process)
     {
@@ -16,8 +17,8 @@ internal sealed partial class WorkerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>When it was started.</summary>
-    public DateTime StartedAt { get; } = DateTime.UtcNow;
+    /// <summary>How long ago it was started, on the monotonic clock.</summary>
+    public TimeSpan Age => Stopwatch.GetElapsedTime(_startedAt);
 
     /// <summary>Starts <c>conveyor verify-worker</c> with these arguments, using this very program.</summary>
     /// <param name="arguments">The worker's command line after <c>verify-worker</c>.</param>

@@ -3,10 +3,15 @@ namespace Conveyor.Diagnostics;
 /// <summary>
 /// Counts events per second over the last few minutes in a fixed ring, so the status (and the
 /// dashboard's chart) can show a processor's message rate without keeping every event.
+/// Seconds are counted on the monotonic clock from the history's creation: NTP stepping the wall
+/// clock must neither drop the ring's counts (a step forward) nor pile new ones into old seconds
+/// (a step back). No time is shown from it, so no wall time is needed.
 /// </summary>
 internal sealed class RateHistory(TimeProvider time)
 {
     public const int Seconds = 300;
+
+    private readonly long _origin = time.GetTimestamp();
 
     private readonly long[] _second = new long[Seconds];
     private readonly long[] _count = new long[Seconds];
@@ -17,7 +22,7 @@ internal sealed class RateHistory(TimeProvider time)
     /// <summary>Counts <paramref name="events"/> in the current second.</summary>
     public void Add(long events)
     {
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var now = Now();
         var slot = (int)(now % Seconds);
         lock (_lock)
         {
@@ -34,7 +39,7 @@ internal sealed class RateHistory(TimeProvider time)
     /// <summary>Messages per second in each of <paramref name="buckets"/> buckets of <paramref name="bucketSeconds"/>, oldest first; the current second is left out (it is still counting).</summary>
     public double[] Rates(int buckets, int bucketSeconds)
     {
-        var last = time.GetUtcNow().ToUnixTimeSeconds() - 1;
+        var last = Now() - 1;
         var rates = new double[buckets];
         lock (_lock)
         {
@@ -59,4 +64,7 @@ internal sealed class RateHistory(TimeProvider time)
 
         return rates;
     }
+
+    /// <summary>Whole seconds since the history was created, on the monotonic clock.</summary>
+    private long Now() => (long)time.GetElapsedTime(_origin).TotalSeconds;
 }

@@ -6,6 +6,7 @@ namespace Conveyor.IntegrationTests.Support;
 /// <summary>The <c>conveyor</c> command as a real OS process, its output recorded line by line.</summary>
 internal sealed partial class CliProcess : IAsyncDisposable
 {
+    private const int SigInt = 2;
     private const int SigTerm = 15;
 
     private readonly Process _process;
@@ -50,11 +51,23 @@ internal sealed partial class CliProcess : IAsyncDisposable
     public static CliProcess Start(params string[] args) => new(args, null);
 
     /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would, asking for a clean stop.</summary>
-    public void Terminate()
+    public void Terminate() => Send(SigTerm);
+
+    /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
+    public void Interrupt() => Send(SigInt);
+
+    /// <summary>
+    /// Waits until no <paramref name="signal"/> (2 SIGINT, 15 SIGTERM) waits to be delivered to the
+    /// process (Linux: <c>ShdPnd</c> in <c>/proc/PID/status</c>), so that a next one is a signal of its
+    /// own: two sent while the first is still pending arrive as one.
+    /// </summary>
+    public async Task WaitUntilDeliveredAsync(int signal, TimeSpan timeout)
     {
-        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        var bit = 1L << (signal - 1);
+        using var cancel = new CancellationTokenSource(timeout);
+        while (!_process.HasExited && (PendingSignals() & bit) != 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancel.Token); // polled: the kernel tells nobody when it delivers
         }
     }
 
@@ -78,6 +91,27 @@ internal sealed partial class CliProcess : IAsyncDisposable
     }
 
     public override string ToString() => $"stdout:{Environment.NewLine}{Output}{Environment.NewLine}stderr:{Environment.NewLine}{Errors}";
+
+    private void Send(int signal)
+    {
+        if (!_process.HasExited && Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    private long PendingSignals()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("ShdPnd:", StringComparison.Ordinal));
+            return long.Parse(line["ShdPnd:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // the process is gone: nothing pending
+        }
+    }
 
     private static void Record(LineRecorder recorder, string? line)
     {

@@ -32,6 +32,23 @@ public class ProcessorStatusStoreTests
     }
 
     [Fact]
+    public void Rates_keep_counting_across_a_wall_clock_step_forward_or_back()
+    {
+        var clock = new ManualClock(Start);
+        var history = new RateHistory(clock);
+        history.Add(50);
+        clock.Step(TimeSpan.FromHours(1)); // NTP sets the wall clock an hour forward: no time passed
+        history.Add(50); // still the same second
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([0.0, 10.0], history.Rates(30, 10)[^2..]);
+
+        clock.Step(TimeSpan.FromHours(-2)); // and back, behind where it started: time still passes
+        history.Add(20);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal([10.0, 2.0], history.Rates(30, 10)[^2..]);
+    }
+
+    [Fact]
     public void Activity_tracks_in_flight_calls_retries_dead_letters_pauses_and_stop_reasons_until_the_partition_is_revoked()
     {
         var activity = new ProcessorStatusStore(text => text, new ManualClock(Start));

@@ -4,7 +4,7 @@ namespace Conveyor.Tests.Verify;
 
 public class RunWatchTests
 {
-    private static readonly DateTime Start = new(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly TimeSpan Start = TimeSpan.FromMinutes(3); // elapsed since the run started
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -15,10 +15,10 @@ public class RunWatchTests
         var watch = new RunWatch(StallTimeout);
 
         Assert.Null(watch.Check(0, assigned: false, Start));
-        Assert.Equal(new RunNotice(true, TimeSpan.FromSeconds(10)), watch.Check(0, assigned: false, Start.AddSeconds(10)));
-        Assert.Null(watch.Check(0, assigned: true, Start.AddSeconds(14)));
-        Assert.Null(watch.Check(0, assigned: true, Start.AddSeconds(20)));
-        Assert.Null(watch.Check(50, assigned: true, Start.AddSeconds(23)));
+        Assert.Equal(new RunNotice(true, TimeSpan.FromSeconds(10)), watch.Check(0, assigned: false, Start + TimeSpan.FromSeconds(10)));
+        Assert.Null(watch.Check(0, assigned: true, Start + TimeSpan.FromSeconds(14)));
+        Assert.Null(watch.Check(0, assigned: true, Start + TimeSpan.FromSeconds(20)));
+        Assert.Null(watch.Check(50, assigned: true, Start + TimeSpan.FromSeconds(23)));
     }
 
     [Fact]
@@ -27,10 +27,10 @@ public class RunWatchTests
         var watch = new RunWatch(StallTimeout);
 
         Assert.Null(watch.Check(0, assigned: false, Start));
-        Assert.Null(watch.Check(0, assigned: true, Start.AddSeconds(2)));
-        Assert.Equal(new RunNotice(false, TimeSpan.FromSeconds(10)), watch.Check(0, assigned: true, Start.AddSeconds(12)));
-        Assert.Null(watch.Check(100, assigned: true, Start.AddSeconds(13)));
-        Assert.Null(watch.Check(100, assigned: true, Start.AddSeconds(22)));
-        Assert.Equal(new RunNotice(false, TimeSpan.FromSeconds(10)), watch.Check(100, assigned: true, Start.AddSeconds(23)));
+        Assert.Null(watch.Check(0, assigned: true, Start + TimeSpan.FromSeconds(2)));
+        Assert.Equal(new RunNotice(false, TimeSpan.FromSeconds(10)), watch.Check(0, assigned: true, Start + TimeSpan.FromSeconds(12)));
+        Assert.Null(watch.Check(100, assigned: true, Start + TimeSpan.FromSeconds(13)));
+        Assert.Null(watch.Check(100, assigned: true, Start + TimeSpan.FromSeconds(22)));
+        Assert.Equal(new RunNotice(false, TimeSpan.FromSeconds(10)), watch.Check(100, assigned: true, Start + TimeSpan.FromSeconds(23)));
     }
 }
