@@ -224,7 +224,7 @@ internal sealed class LoggingObserver(ILogger logger, ILogger clientLogger, stri
 
     private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"));
 
-    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => string.Join(", ", offsets.Select(Describe));
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => Positions.Of(offsets);
 
-    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
+    private static string Describe(TopicPartitionOffset at) => Positions.Of(at);
 }

@@ -340,7 +340,7 @@ internal sealed class ProcessorStatusStore : IProcessorObserver
 
     private long Handled() => _handlers.Values.Sum(c => c.Handled);
 
-    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => string.Join(", ", offsets.Select(Describe));
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => Positions.Of(offsets);
 
-    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
+    private static string Describe(TopicPartitionOffset at) => Positions.Of(at);
 }

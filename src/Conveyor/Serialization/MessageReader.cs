@@ -92,10 +92,9 @@ internal sealed class MessageReader<TKey, TValue>
     }
 
     private static MessageDeserializationException KeyUnreadable(ConsumeResult<byte[]?, byte[]?> result, Exception e) =>
-        new($"The key of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
+        new($"The key of {Positions.Of(result.TopicPartitionOffset)} could not be deserialized as {typeof(TKey).Name}: {e.Message}", e);
 
     private static MessageDeserializationException ValueUnreadable(ConsumeResult<byte[]?, byte[]?> result, Exception e) =>
-        new($"The value of {Describe(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
+        new($"The value of {Positions.Of(result.TopicPartitionOffset)} could not be deserialized as {typeof(TValue).Name}: {e.Message}", e);
 
-    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 }

@@ -283,7 +283,7 @@ internal sealed class MessageExecutor<TKey, TValue>
                     var topic = e is ProduceException<byte[]?, byte[]?> { DeliveryResult.Topic: { Length: > 0 } written } ? written : _options.DeadLetterTopicFor(at.Topic);
                     var kind = topic == _options.DeadLetterTopicFor(at.Topic) ? "dead-letter" : "retry";
                     var reason = new InvalidOperationException(
-                        $"Could not write {Describe(at)} to the {kind} topic '{topic}' ({e.Message}); "
+                        $"Could not write {Positions.Of(at)} to the {kind} topic '{topic}' ({e.Message}); "
                         + "the partition stops at this message so that it is not lost. Check that the topic exists and this client may write to it.",
                         failure.Exception);
                     ReportStop(item, reason);
@@ -315,7 +315,6 @@ internal sealed class MessageExecutor<TKey, TValue>
         }
     }
 
-    private static string Describe(TopicPartitionOffset at) => $"{at.Topic}[{at.Partition.Value}]@{at.Offset.Value}";
 
     private readonly record struct FailureRecordDraft(Exception Exception, int Attempts, string Kind);
 }

@@ -100,8 +100,7 @@ internal sealed partial class OperatorHolds
         return new RewindResult(moved, [], candidates);
     }
 
-    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) =>
-        string.Join(", ", offsets.Select(o => $"{o.Topic}[{o.Partition.Value}]@{o.Offset.Value}"));
+    private static string Describe(IEnumerable<TopicPartitionOffset> offsets) => Positions.Of(offsets);
 
     private static string Describe(TopicPartition partition) => $"{partition.Topic}[{partition.Partition.Value}]";
 }

@@ -58,7 +58,7 @@ internal sealed class TransactionalWrites(OutputProducer producer, TransactionCo
             var at = item.Result.TopicPartitionOffset;
             var topics = string.Join(", ", outputs.Select(o => $"'{o.Topic}'").Distinct());
             throw new OutputDeliveryException(
-                $"The outputs of {at.Topic}[{at.Partition.Value}]@{at.Offset.Value} to {topics} failed for good ({permanent.Code}: {permanent.Reason}): "
+                $"The outputs of {Positions.Of(at)} to {topics} failed for good ({permanent.Code}: {permanent.Reason}): "
                 + "its transaction is aborted and this counts as a failed attempt of the message. Check the records' size against message.max.bytes, that the topics exist and that this client may write to them.",
                 e.Errors,
                 e);
