@@ -102,7 +102,7 @@ internal sealed class ProducerOnlyRunner
     /// </summary>
     private sealed class Pace(double pairsPerSecond, Func<bool> firstAcknowledged)
     {
-        private static readonly double MaxDebt = 0.005;
+        private const double MaxDebt = 0.005;
         private long _start;
 
         public void WaitUntilDue(int pair)

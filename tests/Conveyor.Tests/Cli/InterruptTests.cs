@@ -8,63 +8,36 @@ public class InterruptTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Ctrl_c_before_the_command_started_stops_it_before_it_does_anything_with_one_line_and_exit_130()
+    [Theory]
+    [InlineData("SIGINT", "Ctrl-C", 130)]
+    [InlineData("SIGTERM", "SIGTERM", 143)] // a service manager stopping the process
+    public async Task A_signal_before_the_command_started_stops_it_before_it_does_anything_with_one_line_and_its_exit_code(string signal, string said, int exitCode)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
         using var interrupts = Interrupts.Unheard(errors);
-        interrupts.Press(); // while the command line was still being built
+        Send(interrupts, signal); // while the command line was still being built
 
         // Run, this would report the refused cluster and exit 1.
-        var exitCode = await ConveyorCommandLine.InvokeAsync(["produce", "-b", "127.0.0.1:1", "--count", "1"], interrupts, output, errors).WaitAsync(Timeout);
+        var exited = await ConveyorCommandLine.InvokeAsync(["produce", "-b", "127.0.0.1:1", "--count", "1"], interrupts, output, errors).WaitAsync(Timeout);
 
-        Assert.Equal(130, exitCode);
-        Assert.Equal(["Ctrl-C before the command started: stopping now; nothing was done"], errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(exitCode, exited);
+        Assert.Equal([$"{said} before the command started: stopping now; nothing was done"], errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.Empty(output.ToString());
     }
 
-    [Fact]
-    public async Task Ctrl_c_once_the_command_runs_is_a_clean_stop()
+    [Theory]
+    [InlineData("SIGINT", "interrupts:1")]
+    [InlineData("SIGTERM", "interrupts-term:1")]
+    public async Task A_signal_once_the_command_runs_is_a_clean_stop(string signal, string topic)
     {
         var output = new LineSignal("press Ctrl-C to stop");
         var errors = new StringWriter();
         using var interrupts = Interrupts.Unheard(errors);
 
-        var run = ConveyorCommandLine.InvokeAsync(["broker", "--topic", "interrupts:1"], interrupts, output, errors);
+        var run = ConveyorCommandLine.InvokeAsync(["broker", "--topic", topic], interrupts, output, errors);
         await output.Seen.WaitAsync(Timeout);
-        interrupts.Press();
-
-        Assert.Equal(0, await run.WaitAsync(Timeout));
-        Assert.Contains("embedded Kafka broker stopped", output.ToString(), StringComparison.Ordinal);
-        Assert.Empty(errors.ToString());
-    }
-
-    [Fact]
-    public async Task Sigterm_before_the_command_started_stops_it_before_it_does_anything_with_one_line_and_exit_143()
-    {
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        using var interrupts = Interrupts.Unheard(errors);
-        interrupts.Terminate(); // a service manager stopping the process while the command line was still being built
-
-        var exitCode = await ConveyorCommandLine.InvokeAsync(["produce", "-b", "127.0.0.1:1", "--count", "1"], interrupts, output, errors).WaitAsync(Timeout);
-
-        Assert.Equal(143, exitCode);
-        Assert.Equal(["SIGTERM before the command started: stopping now; nothing was done"], errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Empty(output.ToString());
-    }
-
-    [Fact]
-    public async Task Sigterm_once_the_command_runs_is_a_clean_stop()
-    {
-        var output = new LineSignal("press Ctrl-C to stop");
-        var errors = new StringWriter();
-        using var interrupts = Interrupts.Unheard(errors);
-
-        var run = ConveyorCommandLine.InvokeAsync(["broker", "--topic", "interrupts-term:1"], interrupts, output, errors);
-        await output.Seen.WaitAsync(Timeout);
-        interrupts.Terminate();
+        Send(interrupts, signal);
 
         Assert.Equal(0, await run.WaitAsync(Timeout));
         Assert.Contains("embedded Kafka broker stopped", output.ToString(), StringComparison.Ordinal);

@@ -13,6 +13,17 @@ public class AsyncCommitterTests
     // A commit that throws what it is not meant to fails the test where it is noticed: the flush.
     private static void NoneExpected(Exception exception) => throw new InvalidOperationException("a commit failed unexpectedly", exception);
 
+    /// <summary>A commit that records each call's first offset and throws unexpectedly on the first call (a bug in the commit path), then commits what it is given.</summary>
+    private static Func<IReadOnlyList<OffsetCommit>, IReadOnlyList<OffsetCommit>> FirstCallThrows(ConcurrentQueue<long> sent)
+    {
+        var calls = 0;
+        return offsets =>
+        {
+            sent.Enqueue(offsets[0].Offset);
+            return Interlocked.Increment(ref calls) == 1 ? throw new NullReferenceException("a bug in the commit path") : offsets;
+        };
+    }
+
     [Fact]
     public void Request_returns_at_once_while_a_commit_is_in_flight_and_flush_waits_for_it()
     {
@@ -203,13 +214,8 @@ public class AsyncCommitterTests
     {
         var sent = new ConcurrentQueue<long>();
         var failures = new ConcurrentQueue<Exception>();
-        var calls = 0;
         using var committer = new AsyncCommitter(
-            offsets =>
-            {
-                sent.Enqueue(offsets[0].Offset);
-                return Interlocked.Increment(ref calls) == 1 ? throw new NullReferenceException("a bug in the commit path") : offsets;
-            },
+            FirstCallThrows(sent),
             failures.Enqueue);
 
         committer.Request([new(P0, 10)]);
@@ -229,13 +235,8 @@ public class AsyncCommitterTests
         // The report itself throws (an observer that throws): the drain ends with it, but does not
         // leave itself marked as running, which kept every later request from being sent.
         var sent = new ConcurrentQueue<long>();
-        var calls = 0;
         using var committer = new AsyncCommitter(
-            offsets =>
-            {
-                sent.Enqueue(offsets[0].Offset);
-                return Interlocked.Increment(ref calls) == 1 ? throw new NullReferenceException("a bug in the commit path") : offsets;
-            },
+            FirstCallThrows(sent),
             e => throw new InvalidOperationException("the observer threw too", e));
 
         committer.Request([new(P0, 10)]);
